@@ -1,0 +1,85 @@
+/* collection.h — signed documents and the set that holds them.
+ *
+ * Signing turns an article's bytes into what comparison needs: its token and shingle counts, its
+ * MinHash signature, and (for exact verification) its sorted set of distinct 32-bit shingle keys.
+ * The text itself is not kept. An NdSigner holds per-thread scratch buffers; use one per thread.
+ * An NdCollection owns its documents, keeps them in insertion order and refuses duplicate ids.
+ */
+#ifndef NEARDUP_COLLECTION_H
+#define NEARDUP_COLLECTION_H
+
+#include <glib.h>
+#include <neardup/text.h>
+#include <neardup/shingle.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  NdShingleSpec shingle; /* default words:5 */
+  guint num_perm;        /* signature length, default 128 */
+  guint64 seed;          /* default 1 */
+  NdTextFlags text_flags;
+  gsize max_bytes;       /* larger articles are rejected (ND_ERROR_TOO_LARGE); default 64 MiB */
+  gboolean keep_sets;    /* keep shingle sets for exact verification; default TRUE */
+} NdSignParams;
+
+#define ND_DEFAULT_NUM_PERM 128
+#define ND_DEFAULT_SEED 1
+#define ND_DEFAULT_MAX_BYTES ((gsize)64 << 20)
+
+/* Fills `params` with the defaults above. */
+void nd_sign_params_init(NdSignParams *params);
+
+/* Checks ranges; FALSE with ND_ERROR_INVALID_ARG naming the bad parameter. */
+gboolean nd_sign_params_validate(const NdSignParams *params, GError **error);
+
+typedef struct {
+  char *id;             /* owned; the path as given or the JSON Lines id */
+  guint64 bytes;        /* length of the original text */
+  guint32 tokens;       /* number of tokens */
+  guint32 set_size;     /* number of distinct shingles (exact, even when `set` is not kept) */
+  guint32 *signature;   /* num_perm values; owned */
+  guint32 *set;         /* set_size sorted distinct shingle keys; owned; NULL unless keep_sets */
+} NdDocument;
+
+/* Frees a document and everything it owns; NULL is ignored. */
+void nd_document_free(NdDocument *doc);
+
+typedef struct NdSigner NdSigner;
+
+/* A signer for `params` (copied). Free with nd_signer_free. Not thread-safe: one per thread. */
+NdSigner *nd_signer_new(const NdSignParams *params);
+void nd_signer_free(NdSigner *signer);
+
+/* Signs `len` bytes of `text` as document `id` (copied). Returns a new document (free with
+ * nd_document_free) or NULL with: ND_ERROR_EMPTY (no bytes or only separators and no tokens at
+ * all in a text that is blank), ND_ERROR_BINARY (a NUL byte), ND_ERROR_TOO_LARGE, ND_ERROR_UTF8
+ * (unless lossy), ND_ERROR_NO_TOKENS (text but nothing to compare). Messages do not repeat the id:
+ * the caller prefixes the input's name. */
+NdDocument *nd_signer_sign(NdSigner *signer, const char *id, const char *text, gsize len, GError **error);
+
+/* The tokens of the last successful nd_signer_sign call; valid until the next call. */
+const NdToken *nd_signer_last_tokens(const NdSigner *signer, gsize *n_tokens);
+
+typedef struct NdCollection NdCollection;
+
+/* An empty collection for documents signed with `params` (copied). */
+NdCollection *nd_collection_new(const NdSignParams *params);
+void nd_collection_free(NdCollection *collection);
+
+/* Adds `doc`, taking ownership. Fails with ND_ERROR_DUPLICATE_ID if its id is already present
+ * (the document is then freed). */
+gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **error);
+
+guint nd_collection_size(const NdCollection *collection);
+/* Document number `index` (0-based, insertion order); owned by the collection. */
+const NdDocument *nd_collection_get(const NdCollection *collection, guint index);
+const NdSignParams *nd_collection_params(const NdCollection *collection);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDocument, nd_document_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdSigner, nd_signer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdCollection, nd_collection_free)
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,86 @@
+/* finder.h — from a signed collection to verified pairs.
+ *
+ * Two candidate generators feed one verifier:
+ *
+ * 1. LSH banding (lsh.h) over the MinHash signatures finds pairs whose Jaccard similarity is near or
+ *    above `threshold`: reprints, light rewrites, the same story with different page chrome.
+ *
+ * 2. A containment fingerprint index finds text reuse that Jaccard cannot see: a 300-word wire story
+ *    inside a 1,500-word feature has Jaccard ~0.2 but containment ~1. Every shingle key k with
+ *    k mod P == 0 (P = `fingerprint_sampling`) is a fingerprint: because the choice depends on the
+ *    shingle alone, two articles sharing a passage of m shingles share about m/P fingerprints, and
+ *    shared/min(fingerprints of A, of B) estimates the containment of the smaller in the larger.
+ *    The index is an inverted list fingerprint -> articles; a fingerprint found in more than
+ *    `max_posting` articles is boilerplate (site chrome, stock phrases) and is ignored. Pairs
+ *    sharing at least 2 fingerprints with an estimated containment of at least half the
+ *    containment threshold become candidates.
+ *
+ * Verification computes, for every candidate, the Jaccard similarity and both containments —
+ * exactly from the shingle sets (ND_VERIFY_EXACT, needs keep_sets), or estimated from signatures
+ * and set sizes (ND_VERIFY_SIGNATURE, less memory). A pair is reported when
+ *     jaccard >= threshold,  or
+ *     max(containment_a_in_b, containment_b_in_a) >= containment and shared >= min_shared.
+ * Results are sorted by (a, b) and do not depend on the number of threads.
+ */
+#ifndef NEARDUP_FINDER_H
+#define NEARDUP_FINDER_H
+
+#include <glib.h>
+#include <neardup/collection.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  ND_VERIFY_EXACT = 0,     /* exact Jaccard/containment from shingle sets */
+  ND_VERIFY_SIGNATURE = 1  /* estimates from MinHash signatures and set sizes */
+} NdVerifyMode;
+
+typedef struct {
+  double threshold;           /* Jaccard threshold in (0, 1); default ND_DEFAULT_THRESHOLD */
+  double containment;         /* containment threshold in [0, 1]; 0 disables containment matching */
+  guint min_shared;           /* containment matches need this many shared shingles; default 8 */
+  NdVerifyMode verify;
+  guint fingerprint_sampling; /* P; default 8 */
+  guint max_posting;          /* default 500 */
+  guint threads;              /* 0 = one per processor */
+} NdFindOptions;
+
+#define ND_DEFAULT_THRESHOLD 0.5
+#define ND_DEFAULT_CONTAINMENT 0.3
+
+typedef struct {
+  guint a, b;                 /* document indices in the collection, a < b */
+  guint32 shared;             /* shingles in both (estimated under ND_VERIFY_SIGNATURE) */
+  double jaccard;
+  double containment_a_in_b;  /* share of a's shingles found in b */
+  double containment_b_in_a;
+} NdPair;
+
+typedef struct {
+  NdLshParams lsh;
+  guint64 candidates_lsh;
+  guint64 candidates_fingerprint;
+  guint64 candidates;         /* distinct pairs verified */
+  guint64 reported;
+  double seconds_candidates;
+  double seconds_verify;
+} NdFindStats;
+
+void nd_find_options_init(NdFindOptions *options);
+gboolean nd_find_options_validate(const NdFindOptions *options, GError **error);
+
+/* Finds the reported pairs of `collection`. Returns a GArray of NdPair sorted by (a, b) (free with
+ * g_array_unref), or NULL with ND_ERROR_INVALID_ARG for bad options or exact verification of a
+ * collection signed without sets. `stats` may be NULL. */
+GArray *nd_find_pairs(const NdCollection *collection, const NdFindOptions *options, NdFindStats *stats,
+                      GError **error);
+
+/* Scores one pair of documents the way the finder's verifier does. */
+void nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerifyMode verify, NdPair *out);
+
+/* TRUE when `pair` passes the report rule above. */
+gboolean nd_pair_matches(const NdPair *pair, const NdFindOptions *options);
+
+G_END_DECLS
+
+#endif

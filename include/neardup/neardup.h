@@ -1,0 +1,43 @@
+/* neardup.h — public API of libneardup, the near-duplicate and text-reuse finder.
+ *
+ * Include this one header. The pipeline, module by module:
+ *
+ *   text.h        UTF-8 validation, normalisation (NFKC + case fold + typographic folding) and
+ *                 tokenisation; every token keeps its byte offsets into the original text.
+ *   shingle.h     word or character k-grams of tokens, hashed with XXH3-64 and a seed.
+ *   minhash.h     fixed-size MinHash signatures (one-permutation hashing, densified).
+ *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
+ *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
+ *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
+ *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
+ *   cluster.h     union-find clustering of verified pairs.
+ *
+ * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
+ * Memory: functions named _new/_dup return owned values freed with the matching _free;
+ * g_autoptr() works for every object type.
+ */
+#ifndef NEARDUP_NEARDUP_H
+#define NEARDUP_NEARDUP_H
+
+#include <neardup/error.h>
+#include <neardup/text.h>
+#include <neardup/shingle.h>
+#include <neardup/minhash.h>
+#include <neardup/lsh.h>
+#include <neardup/collection.h>
+#include <neardup/input.h>
+#include <neardup/finder.h>
+#include <neardup/cluster.h>
+
+G_BEGIN_DECLS
+
+#define NEARDUP_VERSION_MAJOR 0
+#define NEARDUP_VERSION_MINOR 1
+#define NEARDUP_VERSION_PATCH 0
+
+/* The library's version as "MAJOR.MINOR.PATCH"; a static string, never NULL. */
+const char *nd_version(void);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,36 @@
+/* shingle.h — k-shingles of a token sequence, hashed.
+ *
+ * A shingle is k consecutive tokens; its hash is XXH3-64 over the k token hashes, with the user's
+ * seed. Word shingles (k tokens of ND_TOKENS_WORDS) catch reused phrasing; character shingles
+ * (k tokens of ND_TOKENS_CHARS) serve scripts without spaces. A text with fewer than k tokens (but
+ * at least one) yields a single shingle over all its tokens, so very short texts still compare.
+ */
+#ifndef NEARDUP_SHINGLE_H
+#define NEARDUP_SHINGLE_H
+
+#include <glib.h>
+#include <neardup/text.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  NdTokenMode mode; /* words or characters */
+  guint k;          /* tokens per shingle, 1..64 */
+} NdShingleSpec;
+
+#define ND_SHINGLE_K_MAX 64
+
+/* Parses "words:K" or "chars:K" (also "words" = words:5, "chars" = chars:5 — the defaults).
+ * Returns FALSE with ND_ERROR_INVALID_ARG for anything else. */
+gboolean nd_shingle_spec_parse(const char *text, NdShingleSpec *spec, GError **error);
+
+/* Formats a spec as "words:K" or "chars:K"; caller frees. */
+char *nd_shingle_spec_to_string(const NdShingleSpec *spec);
+
+/* Appends the hash of every window of `k` consecutive tokens of `tokens[0..n)` to `out` (a GArray
+ * of guint64, not cleared). n >= 1 and n < k gives one shingle; n == 0 gives none. */
+void nd_shingle_hashes(const NdToken *tokens, gsize n, guint k, guint64 seed, GArray *out);
+
+G_END_DECLS
+
+#endif

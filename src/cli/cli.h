@@ -1,0 +1,99 @@
+/* cli.h — shared pieces of the neardup command-line tool (a client of libneardup).
+ *
+ * Each subcommand lives in its own cmd_*.c file and is listed in main.c's command table. This file
+ * declares what they share: exit codes, the input and tuning options of scan/pairs, running the
+ * loader with error reports and progress, atomic output files, and JSON/CSV quoting.
+ */
+#ifndef NEARDUP_CLI_H
+#define NEARDUP_CLI_H
+
+#include <neardup/neardup.h>
+#include <stdio.h>
+
+/* Exit codes, documented in every --help and the README. */
+enum {
+  EXIT_OK = 0,           /* success */
+  EXIT_INPUT_ERRORS = 1, /* some inputs were skipped (each reported on stderr); results cover the rest */
+  EXIT_USAGE = 2,        /* bad command line */
+  EXIT_FATAL = 3         /* nothing usable was produced: no readable input, output not writable, --strict stop */
+};
+
+#define CLI_EXIT_CODES_HELP                                                                               \
+  "Exit status:\n"                                                                                         \
+  "  0  success\n"                                                                                         \
+  "  1  some inputs were skipped (each is reported on stderr); the results cover the rest\n"              \
+  "  2  usage error\n"                                                                                     \
+  "  3  fatal: no article could be read, the output could not be written, or --strict stopped the run\n"
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } OutputFormat;
+
+/* Options shared by scan and pairs. */
+typedef struct {
+  char **paths;          /* positional arguments */
+  char **files_from;
+  char **jsonl;
+  char *id_field, *text_field;
+  char *format_name;
+  char *output;
+  double threshold, containment;
+  gint num_perm;
+  char *shingle;
+  gint64 seed;
+  gint threads;
+  gint64 max_bytes;
+  gint min_shared;
+  char *verify_name;
+  gboolean progress, strict, lossy, show_stats;
+
+  /* derived */
+  OutputFormat format;
+  NdSignParams sign;
+  NdFindOptions find;
+} FindCli;
+
+void find_cli_init(FindCli *cli);
+void find_cli_clear(FindCli *cli);
+/* Adds the shared options to `ctx`. */
+void find_cli_add_options(FindCli *cli, GOptionContext *ctx);
+/* Validates and derives sign/find parameters; on failure prints the error and returns FALSE. */
+gboolean find_cli_finish_options(FindCli *cli, const char *command);
+
+/* Loads all inputs into a new collection; stores the number of skipped inputs. Errors go to stderr
+ * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
+NdCollection *find_cli_load(FindCli *cli, guint *skipped);
+
+/* Runs the whole scan/pairs pipeline: load, find pairs. On success returns TRUE and fills *coll,
+ * *pairs and *skipped; otherwise prints why and sets *exit_code. */
+gboolean find_cli_run(FindCli *cli, NdCollection **coll, GArray **pairs, guint *skipped, int *exit_code);
+
+/* An output file written atomically: data goes to a temporary file beside the target, renamed over
+ * it by output_commit(). Path NULL or "-" means standard output. */
+typedef struct {
+  FILE *fp;
+  char *path;
+  char *tmp_path;
+} Output;
+
+gboolean output_open(Output *out, const char *path);
+/* Flushes, fsyncs and renames; prints the error and returns FALSE on failure (the target is left
+ * untouched and the temporary file removed). */
+gboolean output_commit(Output *out);
+/* Abandons the output (removes the temporary file). */
+void output_abort(Output *out);
+
+/* Writes `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD). */
+void json_write_string(FILE *fp, const char *s);
+/* Writes `s` as one CSV field (quoted when it holds a comma, quote, CR or LF). */
+void csv_write_field(FILE *fp, const char *s);
+
+/* Parses --format's value; prints an error naming `allowed` otherwise. */
+gboolean parse_format(const char *name, OutputFormat *format);
+
+/* Prints "neardup COMMAND: message" to stderr. */
+void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+int cmd_scan(int argc, char **argv);
+int cmd_pairs(int argc, char **argv);
+int cmd_params(int argc, char **argv);
+
+#endif

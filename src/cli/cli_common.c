@@ -1,0 +1,341 @@
+/* cli_common.c — options, loading, atomic output and quoting shared by the subcommands. */
+#include "cli.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+void
+cli_error(const char *command, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "neardup %s: %s\n", command, msg);
+}
+
+void
+find_cli_init(FindCli *cli)
+{
+  memset(cli, 0, sizeof *cli);
+  cli->threshold = ND_DEFAULT_THRESHOLD;
+  cli->containment = ND_DEFAULT_CONTAINMENT;
+  cli->num_perm = ND_DEFAULT_NUM_PERM;
+  cli->seed = ND_DEFAULT_SEED;
+  cli->threads = 0;
+  cli->max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
+  cli->min_shared = 8;
+}
+
+void
+find_cli_clear(FindCli *cli)
+{
+  g_strfreev(cli->paths);
+  g_strfreev(cli->files_from);
+  g_strfreev(cli->jsonl);
+  g_free(cli->id_field);
+  g_free(cli->text_field);
+  g_free(cli->format_name);
+  g_free(cli->output);
+  g_free(cli->shingle);
+  g_free(cli->verify_name);
+}
+
+void
+find_cli_add_options(FindCli *cli, GOptionContext *ctx)
+{
+  GOptionEntry entries[] = {
+    { "files-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->files_from, "Read article paths from FILE, one per line ('-' = stdin)", "FILE" },
+    { "jsonl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->jsonl, "Read articles from a JSON Lines file ('-' = stdin)", "FILE" },
+    { "id-field", 0, 0, G_OPTION_ARG_STRING, &cli->id_field, "JSON field holding the article id (default: id)", "NAME" },
+    { "text-field", 0, 0, G_OPTION_ARG_STRING, &cli->text_field, "JSON field holding the article text (default: text)", "NAME" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli->output, "Write results to FILE (atomically) instead of stdout", "FILE" },
+    { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, "Jaccard threshold for near-duplicates (default: 0.5)", "T" },
+    { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, "Containment threshold for text reuse, 0 disables (default: 0.3)", "C" },
+    { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, "Shingles two articles must share for a containment match (default: 8)", "N" },
+    { "num-perm", 'n', 0, G_OPTION_ARG_INT, &cli->num_perm, "MinHash signature length (default: 128)", "N" },
+    { "shingle", 'k', 0, G_OPTION_ARG_STRING, &cli->shingle, "Shingles: words:K or chars:K (default: words:5)", "SPEC" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &cli->seed, "Hash seed (default: 1)", "S" },
+    { "verify", 0, 0, G_OPTION_ARG_STRING, &cli->verify_name, "Verify candidates: exact (shingle sets) or signature (estimate, less memory) (default: exact)", "MODE" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &cli->threads, "Worker threads (default: all cores; output is identical for any count)", "N" },
+    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &cli->max_bytes, "Skip articles larger than BYTES (default: 67108864)", "BYTES" },
+    { "lossy", 0, 0, G_OPTION_ARG_NONE, &cli->lossy, "Treat invalid UTF-8 bytes as separators instead of skipping the article", NULL },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &cli->strict, "Stop at the first input that cannot be read", NULL },
+    { "progress", 0, 0, G_OPTION_ARG_NONE, &cli->progress, "Show progress on stderr even when it is not a terminal", NULL },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &cli->show_stats, "Print timing and candidate counts on stderr", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->paths, NULL, "PATH..." },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+gboolean
+parse_format(const char *name, OutputFormat *format)
+{
+  if (name == NULL || strcmp(name, "text") == 0)
+    *format = FORMAT_TEXT;
+  else if (strcmp(name, "json") == 0 || strcmp(name, "jsonl") == 0)
+    *format = FORMAT_JSON;
+  else if (strcmp(name, "csv") == 0)
+    *format = FORMAT_CSV;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+find_cli_finish_options(FindCli *cli, const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  if (!parse_format(cli->format_name, &cli->format)) {
+    cli_error(command, "unknown format '%s' (expected text, json or csv)", cli->format_name);
+    return FALSE;
+  }
+  nd_sign_params_init(&cli->sign);
+  if (cli->shingle != NULL && !nd_shingle_spec_parse(cli->shingle, &cli->sign.shingle, &error)) {
+    cli_error(command, "%s", error->message);
+    return FALSE;
+  }
+  if (cli->num_perm < ND_MINHASH_MIN_PERM || cli->num_perm > ND_MINHASH_MAX_PERM) {
+    cli_error(command, "--num-perm must be between %d and %d", ND_MINHASH_MIN_PERM, ND_MINHASH_MAX_PERM);
+    return FALSE;
+  }
+  if (cli->threads < 0 || cli->threads > 1024) {
+    cli_error(command, "--threads must be between 0 (all cores) and 1024");
+    return FALSE;
+  }
+  if (cli->max_bytes < 1 || (guint64)cli->max_bytes > ND_TEXT_MAX_BYTES) {
+    cli_error(command, "--max-bytes must be between 1 and %" G_GSIZE_FORMAT, ND_TEXT_MAX_BYTES);
+    return FALSE;
+  }
+  if (cli->min_shared < 1) {
+    cli_error(command, "--min-shared must be at least 1");
+    return FALSE;
+  }
+  cli->sign.num_perm = (guint)cli->num_perm;
+  cli->sign.seed = (guint64)cli->seed;
+  cli->sign.max_bytes = (gsize)cli->max_bytes;
+  cli->sign.text_flags = cli->lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
+
+  nd_find_options_init(&cli->find);
+  cli->find.threshold = cli->threshold;
+  cli->find.containment = cli->containment;
+  cli->find.min_shared = (guint)cli->min_shared;
+  cli->find.threads = (guint)cli->threads;
+  if (cli->verify_name == NULL || strcmp(cli->verify_name, "exact") == 0) {
+    cli->find.verify = ND_VERIFY_EXACT;
+  } else if (strcmp(cli->verify_name, "signature") == 0) {
+    cli->find.verify = ND_VERIFY_SIGNATURE;
+    cli->sign.keep_sets = FALSE; /* the containment index needs sets: signature mode trades it for memory */
+  } else {
+    cli_error(command, "unknown --verify mode '%s' (expected exact or signature)", cli->verify_name);
+    return FALSE;
+  }
+  if (!nd_find_options_validate(&cli->find, &error) || !nd_sign_params_validate(&cli->sign, &error)) {
+    cli_error(command, "%s", error->message);
+    return FALSE;
+  }
+  if (cli->paths == NULL && cli->files_from == NULL && cli->jsonl == NULL) {
+    cli_error(command, "no input: give files or directories, --files-from or --jsonl (see --help)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  gboolean show;
+  gboolean dirty;
+} Progress;
+
+static void
+on_input_error(const char *input, const GError *error, gpointer data)
+{
+  Progress *p = data;
+  if (p->dirty) {
+    fputs("\r\033[K", stderr);
+    p->dirty = FALSE;
+  }
+  fprintf(stderr, "neardup: %s: %s\n", input, error->message);
+}
+
+static void
+on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
+{
+  Progress *p = data;
+  if (!p->show)
+    return;
+  fprintf(stderr, "\r%" G_GUINT64_FORMAT " articles, %.1f MB read, %" G_GUINT64_FORMAT " skipped", articles,
+          bytes / 1e6, skipped);
+  p->dirty = TRUE;
+}
+
+NdCollection *
+find_cli_load(FindCli *cli, guint *skipped)
+{
+  NdCollection *coll = nd_collection_new(&cli->sign);
+  Progress progress = { .show = cli->progress || isatty(STDERR_FILENO) };
+  g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
+  nd_loader_set_error_func(loader, on_input_error, &progress);
+  nd_loader_set_progress_func(loader, on_progress, &progress);
+  const char *idf = cli->id_field ? cli->id_field : "id", *txf = cli->text_field ? cli->text_field : "text";
+  for (char **p = cli->paths; p && *p; p++)
+    nd_loader_add_path(loader, *p);
+  for (char **p = cli->files_from; p && *p; p++)
+    nd_loader_add_files_from(loader, *p);
+  for (char **p = cli->jsonl; p && *p; p++)
+    nd_loader_add_jsonl(loader, *p, idf, txf);
+  *skipped = nd_loader_finish(loader);
+  if (progress.dirty)
+    fputs("\n", stderr);
+  return coll;
+}
+
+gboolean
+find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *skipped, int *exit_code)
+{
+  gint64 t0 = g_get_monotonic_time();
+  g_autoptr(NdCollection) coll = find_cli_load(cli, skipped);
+  gint64 t1 = g_get_monotonic_time();
+  if (cli->strict && *skipped > 0) {
+    fprintf(stderr, "neardup: stopped at the first unreadable input (--strict)\n");
+    *exit_code = EXIT_FATAL;
+    return FALSE;
+  }
+  if (nd_collection_size(coll) == 0) {
+    fprintf(stderr, "neardup: no article could be read\n");
+    *exit_code = EXIT_FATAL;
+    return FALSE;
+  }
+  g_autoptr(GError) error = NULL;
+  NdFindStats stats;
+  GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
+  if (pairs == NULL) {
+    fprintf(stderr, "neardup: %s\n", error->message);
+    *exit_code = EXIT_FATAL;
+    return FALSE;
+  }
+  if (cli->show_stats) {
+    double read_s = (t1 - t0) / 1e6;
+    guint64 bytes = 0;
+    for (guint i = 0; i < nd_collection_size(coll); i++)
+      bytes += nd_collection_get(coll, i)->bytes;
+    fprintf(stderr,
+            "stats: %u articles, %.1f MB; read+sign %.3f s (%.0f docs/s, %.1f MB/s)\n"
+            "stats: LSH b=%u r=%u; candidates: %" G_GUINT64_FORMAT " from LSH, %" G_GUINT64_FORMAT
+            " from fingerprints, %" G_GUINT64_FORMAT " distinct; %.3f s\n"
+            "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n",
+            nd_collection_size(coll), bytes / 1e6, read_s, nd_collection_size(coll) / MAX(read_s, 1e-9),
+            bytes / 1e6 / MAX(read_s, 1e-9), stats.lsh.bands, stats.lsh.rows, stats.candidates_lsh,
+            stats.candidates_fingerprint, stats.candidates, stats.seconds_candidates, stats.candidates,
+            stats.reported, stats.seconds_verify);
+  }
+  *coll_out = g_steal_pointer(&coll);
+  *pairs_out = pairs;
+  *exit_code = *skipped > 0 ? EXIT_INPUT_ERRORS : EXIT_OK;
+  return TRUE;
+}
+
+gboolean
+output_open(Output *out, const char *path)
+{
+  memset(out, 0, sizeof *out);
+  if (path == NULL || strcmp(path, "-") == 0) {
+    out->fp = stdout;
+    return TRUE;
+  }
+  out->path = g_strdup(path);
+  out->tmp_path = g_strdup_printf("%s.tmp-XXXXXX", path);
+  int fd = g_mkstemp(out->tmp_path);
+  if (fd < 0) {
+    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
+    g_clear_pointer(&out->path, g_free);
+    g_clear_pointer(&out->tmp_path, g_free);
+    return FALSE;
+  }
+  out->fp = fdopen(fd, "w");
+  return out->fp != NULL;
+}
+
+gboolean
+output_commit(Output *out)
+{
+  gboolean ok = fflush(out->fp) == 0 && !ferror(out->fp);
+  int err = errno;
+  if (out->tmp_path == NULL) {
+    if (!ok)
+      fprintf(stderr, "neardup: error writing standard output: %s\n", g_strerror(err));
+    return ok;
+  }
+  if (ok && fsync(fileno(out->fp)) != 0) {
+    ok = FALSE;
+    err = errno;
+  }
+  if (fclose(out->fp) != 0 && ok) {
+    ok = FALSE;
+    err = errno;
+  }
+  out->fp = NULL;
+  if (ok && g_rename(out->tmp_path, out->path) != 0) {
+    ok = FALSE;
+    err = errno;
+  }
+  if (!ok) {
+    fprintf(stderr, "neardup: %s: cannot write output: %s\n", out->path, g_strerror(err));
+    g_unlink(out->tmp_path);
+  }
+  g_clear_pointer(&out->path, g_free);
+  g_clear_pointer(&out->tmp_path, g_free);
+  return ok;
+}
+
+void
+output_abort(Output *out)
+{
+  if (out->tmp_path != NULL) {
+    fclose(out->fp);
+    g_unlink(out->tmp_path);
+  }
+  g_clear_pointer(&out->path, g_free);
+  g_clear_pointer(&out->tmp_path, g_free);
+}
+
+void
+json_write_string(FILE *fp, const char *s)
+{
+  g_autofree char *valid = g_utf8_make_valid(s, -1);
+  fputc('"', fp);
+  for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", fp); break;
+    case '\\': fputs("\\\\", fp); break;
+    case '\n': fputs("\\n", fp); break;
+    case '\r': fputs("\\r", fp); break;
+    case '\t': fputs("\\t", fp); break;
+    default:
+      if (*p < 0x20)
+        fprintf(fp, "\\u%04x", *p);
+      else
+        fputc(*p, fp);
+    }
+  }
+  fputc('"', fp);
+}
+
+void
+csv_write_field(FILE *fp, const char *s)
+{
+  if (strpbrk(s, ",\"\r\n") == NULL) {
+    fputs(s, fp);
+    return;
+  }
+  fputc('"', fp);
+  for (const char *p = s; *p; p++) {
+    if (*p == '"')
+      fputc('"', fp);
+    fputc(*p, fp);
+  }
+  fputc('"', fp);
+}

@@ -1,0 +1,131 @@
+/* cmd_scan.c — `neardup scan`: clusters of near-duplicate and text-reusing articles. */
+#include "cli.h"
+#include <string.h>
+
+static const char scan_description[] =
+  "Reads articles from files, directories (recursively), --files-from lists and JSON Lines, finds\n"
+  "pairs that are near-duplicates (Jaccard >= --threshold) or reuse each other's text (containment\n"
+  ">= --containment), and prints the clusters they form.\n"
+  "\n"
+  "Text output: one block per cluster, each member with its closest match in the cluster.\n"
+  "JSON Lines (--format json): one object per clustered article with the fields\n"
+  "  cluster (number, 1-based, in order of first member), id, cluster_size, best_match (id of the\n"
+  "  member it is most similar to), jaccard, containment (share of this article found in best_match).\n"
+  "CSV (--format csv): the same fields, with a header line.\n"
+  "\n" CLI_EXIT_CODES_HELP;
+
+typedef struct {
+  guint match;
+  double jaccard, containment;
+} BestMatch;
+
+/* The best match of every document: the partner with the highest Jaccard, ties to the lower index. */
+static BestMatch *
+best_matches(const GArray *pairs, guint n_docs)
+{
+  BestMatch *best = g_new(BestMatch, n_docs);
+  for (guint i = 0; i < n_docs; i++)
+    best[i] = (BestMatch){ G_MAXUINT, -1.0, 0.0 };
+  for (guint i = 0; i < pairs->len; i++) {
+    const NdPair *p = &g_array_index(pairs, NdPair, i);
+    if (p->jaccard > best[p->a].jaccard || (p->jaccard == best[p->a].jaccard && p->b < best[p->a].match))
+      best[p->a] = (BestMatch){ p->b, p->jaccard, p->containment_a_in_b };
+    if (p->jaccard > best[p->b].jaccard || (p->jaccard == best[p->b].jaccard && p->a < best[p->b].match))
+      best[p->b] = (BestMatch){ p->a, p->jaccard, p->containment_b_in_a };
+  }
+  return best;
+}
+
+/* Writes the clusters in the chosen format; returns the exit code of the writing. */
+static int
+write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs)
+{
+  guint n = nd_collection_size(coll);
+  g_autofree guint *cluster_of = g_new0(guint, n);
+  guint n_clusters = nd_cluster_assign((const NdPair *)pairs->data, pairs->len, n, cluster_of);
+  g_autofree BestMatch *best = best_matches(pairs, n);
+
+  /* Members of each cluster in input order: a counting sort by cluster number. */
+  g_autofree guint *first = g_new0(guint, n_clusters + 2);
+  for (guint i = 0; i < n; i++)
+    first[cluster_of[i] + 1]++;
+  for (guint c = 1; c <= n_clusters + 1; c++)
+    first[c] += first[c - 1];
+  g_autofree guint *fill = g_memdup2(first, (n_clusters + 2) * sizeof(guint));
+  g_autofree guint *order = g_new(guint, n);
+  for (guint i = 0; i < n; i++)
+    order[fill[cluster_of[i]]++] = i;
+
+  Output out;
+  if (!output_open(&out, cli->output))
+    return EXIT_FATAL;
+  FILE *fp = out.fp;
+  if (cli->format == FORMAT_CSV)
+    fputs("cluster,id,cluster_size,best_match,jaccard,containment\n", fp);
+  guint clustered = 0;
+  for (guint c = 1; c <= n_clusters; c++) {
+    guint size = first[c + 1] - first[c];
+    if (cli->format == FORMAT_TEXT)
+      fprintf(fp, "%sCluster %u: %u articles\n", c > 1 ? "\n" : "", c, size);
+    for (guint k = first[c]; k < first[c + 1]; k++) {
+      guint i = order[k];
+      const char *id = nd_collection_get(coll, i)->id;
+      const BestMatch *b = &best[i];
+      const char *match_id = nd_collection_get(coll, b->match)->id;
+      clustered++;
+      switch (cli->format) {
+      case FORMAT_TEXT:
+        fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,
+                b->jaccard, 100.0 * b->containment);
+        break;
+      case FORMAT_JSON:
+        fprintf(fp, "{\"cluster\":%u,\"id\":", c);
+        json_write_string(fp, id);
+        fprintf(fp, ",\"cluster_size\":%u,\"best_match\":", size);
+        json_write_string(fp, match_id);
+        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f}\n", b->jaccard, b->containment);
+        break;
+      case FORMAT_CSV:
+        fprintf(fp, "%u,", c);
+        csv_write_field(fp, id);
+        fprintf(fp, ",%u,", size);
+        csv_write_field(fp, match_id);
+        fprintf(fp, ",%.4f,%.4f\n", b->jaccard, b->containment);
+        break;
+      }
+    }
+  }
+  if (cli->format == FORMAT_TEXT)
+    fprintf(fp, "%s%u cluster%s; %u of %u articles are in a cluster.\n", n_clusters ? "\n" : "", n_clusters,
+            n_clusters == 1 ? "" : "s", clustered, n);
+  return output_commit(&out) ? EXIT_OK : EXIT_FATAL;
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+  FindCli cli;
+  find_cli_init(&cli);
+  g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - cluster near-duplicate articles");
+  g_option_context_set_description(ctx, scan_description);
+  find_cli_add_options(&cli, ctx);
+  g_autoptr(GError) error = NULL;
+  int code = EXIT_OK;
+  NdCollection *coll = NULL;
+  GArray *pairs = NULL;
+  guint skipped = 0;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    cli_error("scan", "%s (see --help)", error->message);
+    code = EXIT_USAGE;
+  } else if (!find_cli_finish_options(&cli, "scan")) {
+    code = EXIT_USAGE;
+  } else if (find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+    int written = write_clusters(&cli, coll, pairs);
+    if (written != EXIT_OK)
+      code = written;
+    g_array_unref(pairs);
+    nd_collection_free(coll);
+  }
+  find_cli_clear(&cli);
+  return code;
+}

@@ -1,0 +1,54 @@
+/* main.c — the neardup tool: a small command table in front of one file per subcommand. */
+#include "cli.h"
+#include <locale.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "scan", cmd_scan, "cluster near-duplicate and text-reusing articles" },
+  { "pairs", cmd_pairs, "list every near-duplicate or text-reusing pair with its scores" },
+  { "params", cmd_params, "show the LSH bands/rows chosen for a threshold and their error rates" },
+};
+
+static void
+usage(FILE *fp)
+{
+  fprintf(fp, "Usage: neardup COMMAND [OPTION...] [PATH...]\n\n"
+              "Find near-duplicate and text-reusing news articles.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(fp, "\nRun 'neardup COMMAND --help' for a command's options.\n"
+              "  --help     show this help\n  --version  show the version\n\n" CLI_EXIT_CODES_HELP);
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    printf("neardup %s\n", nd_version());
+    return EXIT_OK;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[1], commands[i].name) == 0) {
+      g_set_prgname(commands[i].name); /* "Usage: neardup scan ..." in --help */
+      return commands[i].run(argc - 1, argv + 1);
+    }
+  }
+  fprintf(stderr, "neardup: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return EXIT_USAGE;
+}

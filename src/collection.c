@@ -1,0 +1,210 @@
+/* collection.c — signing articles and holding the signed set (see include/neardup/collection.h).
+ *
+ * Signing is tokenise -> shingle hashes -> MinHash signature + sorted distinct shingle keys. The
+ * shingle key kept for exact verification is the high 32 bits of the 64-bit shingle hash: among the
+ * few thousand shingles of two articles a false match has probability ~n^2/2^33, far below the
+ * resolution of any threshold, and it halves the memory of the sets.
+ */
+#include <neardup/neardup.h>
+#include <string.h>
+#include "sort.h"
+
+void
+nd_sign_params_init(NdSignParams *params)
+{
+  *params = (NdSignParams){
+    .shingle = { ND_TOKENS_WORDS, 5 },
+    .num_perm = ND_DEFAULT_NUM_PERM,
+    .seed = ND_DEFAULT_SEED,
+    .text_flags = ND_TEXT_DEFAULT,
+    .max_bytes = ND_DEFAULT_MAX_BYTES,
+    .keep_sets = TRUE,
+  };
+}
+
+gboolean
+nd_sign_params_validate(const NdSignParams *params, GError **error)
+{
+  if (params->shingle.k < 1 || params->shingle.k > ND_SHINGLE_K_MAX) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "shingle size %u is not between 1 and %d",
+                params->shingle.k, ND_SHINGLE_K_MAX);
+    return FALSE;
+  }
+  if (params->num_perm < ND_MINHASH_MIN_PERM || params->num_perm > ND_MINHASH_MAX_PERM) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "number of permutations %u is not between %d and %d",
+                params->num_perm, ND_MINHASH_MIN_PERM, ND_MINHASH_MAX_PERM);
+    return FALSE;
+  }
+  if (params->max_bytes == 0 || params->max_bytes > ND_TEXT_MAX_BYTES) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "maximum article size must be between 1 and %"
+                G_GSIZE_FORMAT " bytes", ND_TEXT_MAX_BYTES);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+nd_document_free(NdDocument *doc)
+{
+  if (doc == NULL)
+    return;
+  g_free(doc->id);
+  g_free(doc->signature);
+  g_free(doc->set);
+  g_free(doc);
+}
+
+struct NdSigner {
+  NdSignParams params;
+  GArray *tokens;   /* NdToken */
+  GArray *shingles; /* guint64 */
+  guint32 *keys, *scratch;
+  gsize keys_cap;
+};
+
+NdSigner *
+nd_signer_new(const NdSignParams *params)
+{
+  NdSigner *s = g_new0(NdSigner, 1);
+  s->params = *params;
+  s->tokens = g_array_sized_new(FALSE, FALSE, sizeof(NdToken), 1024);
+  s->shingles = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
+  return s;
+}
+
+void
+nd_signer_free(NdSigner *signer)
+{
+  if (signer == NULL)
+    return;
+  g_array_unref(signer->tokens);
+  g_array_unref(signer->shingles);
+  g_free(signer->keys);
+  g_free(signer->scratch);
+  g_free(signer);
+}
+
+const NdToken *
+nd_signer_last_tokens(const NdSigner *signer, gsize *n_tokens)
+{
+  *n_tokens = signer->tokens->len;
+  return (const NdToken *)signer->tokens->data;
+}
+
+NdDocument *
+nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError **error)
+{
+  g_return_val_if_fail(s != NULL && id != NULL, NULL);
+  if (len == 0) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (0 bytes)");
+    return NULL;
+  }
+  if (len > s->params.max_bytes) {
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article of %" G_GSIZE_FORMAT " bytes is larger than the "
+                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", len, s->params.max_bytes);
+    return NULL;
+  }
+  const char *nul = memchr(text, '\0', len);
+  if (nul != NULL) {
+    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "binary data: NUL byte at offset %" G_GSIZE_FORMAT,
+                (gsize)(nul - text));
+    return NULL;
+  }
+  g_array_set_size(s->tokens, 0);
+  if (!nd_tokenize(text, len, s->params.shingle.mode, s->params.text_flags, s->tokens, error))
+    return NULL;
+  if (s->tokens->len == 0) {
+    gboolean blank = TRUE;
+    for (gsize i = 0; i < len && blank; i++)
+      blank = g_ascii_isspace(text[i]);
+    if (blank)
+      g_set_error(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (only whitespace)");
+    else
+      g_set_error_literal(error, ND_ERROR, ND_ERROR_NO_TOKENS, "no words to compare (only punctuation or symbols)");
+    return NULL;
+  }
+
+  g_array_set_size(s->shingles, 0);
+  nd_shingle_hashes((const NdToken *)s->tokens->data, s->tokens->len, s->params.shingle.k, s->params.seed,
+                    s->shingles);
+  const guint64 *hashes = (const guint64 *)s->shingles->data;
+  gsize n = s->shingles->len;
+
+  NdDocument *doc = g_new0(NdDocument, 1);
+  doc->id = g_strdup(id);
+  doc->bytes = len;
+  doc->tokens = s->tokens->len;
+  doc->signature = g_new(guint32, s->params.num_perm);
+  nd_minhash_sign(hashes, n, s->params.num_perm, s->params.seed, doc->signature);
+
+  if (n > s->keys_cap) {
+    s->keys_cap = MAX(n, s->keys_cap * 2);
+    s->keys = g_renew(guint32, s->keys, s->keys_cap);
+    s->scratch = g_renew(guint32, s->scratch, s->keys_cap);
+  }
+  for (gsize i = 0; i < n; i++)
+    s->keys[i] = (guint32)(hashes[i] >> 32);
+  gsize distinct = nd_sort_unique_u32(s->keys, s->scratch, n);
+  doc->set_size = (guint32)distinct;
+  if (s->params.keep_sets)
+    doc->set = g_memdup2(s->keys, distinct * sizeof(guint32));
+  return doc;
+}
+
+struct NdCollection {
+  NdSignParams params;
+  GPtrArray *docs;    /* NdDocument*, owned */
+  GHashTable *by_id;  /* id (borrowed from doc) -> present */
+};
+
+NdCollection *
+nd_collection_new(const NdSignParams *params)
+{
+  NdCollection *c = g_new0(NdCollection, 1);
+  c->params = *params;
+  c->docs = g_ptr_array_new_with_free_func((GDestroyNotify)nd_document_free);
+  c->by_id = g_hash_table_new(g_str_hash, g_str_equal);
+  return c;
+}
+
+void
+nd_collection_free(NdCollection *c)
+{
+  if (c == NULL)
+    return;
+  g_hash_table_unref(c->by_id);
+  g_ptr_array_unref(c->docs);
+  g_free(c);
+}
+
+gboolean
+nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
+{
+  if (!g_hash_table_add(c->by_id, doc->id)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_DUPLICATE_ID, "duplicate id '%s': an article with this id was "
+                "already read; the second one is skipped", doc->id);
+    nd_document_free(doc);
+    return FALSE;
+  }
+  g_ptr_array_add(c->docs, doc);
+  return TRUE;
+}
+
+guint
+nd_collection_size(const NdCollection *c)
+{
+  return c->docs->len;
+}
+
+const NdDocument *
+nd_collection_get(const NdCollection *c, guint index)
+{
+  g_return_val_if_fail(index < c->docs->len, NULL);
+  return g_ptr_array_index(c->docs, index);
+}
+
+const NdSignParams *
+nd_collection_params(const NdCollection *c)
+{
+  return &c->params;
+}

@@ -1,0 +1,28 @@
+/* error.c — the ND_ERROR domain and the one table that turns error codes into text. */
+#include <neardup/neardup.h>
+
+G_DEFINE_QUARK(neardup-error-quark, nd_error)
+
+const char *
+nd_error_describe(NdErrorCode code)
+{
+  switch (code) {
+  case ND_ERROR_IO: return "cannot read input";
+  case ND_ERROR_EMPTY: return "empty article";
+  case ND_ERROR_NO_TOKENS: return "no words to compare";
+  case ND_ERROR_BINARY: return "binary data (NUL bytes)";
+  case ND_ERROR_UTF8: return "invalid UTF-8";
+  case ND_ERROR_TOO_LARGE: return "article too large";
+  case ND_ERROR_JSON: return "malformed JSON line";
+  case ND_ERROR_DUPLICATE_ID: return "duplicate article id";
+  case ND_ERROR_INVALID_ARG: return "invalid argument";
+  case ND_ERROR_NOT_FOUND: return "no such file or directory";
+  }
+  return "unknown error";
+}
+
+const char *
+nd_version(void)
+{
+  return NEARDUP_VERSION_STRING;
+}

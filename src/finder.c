@@ -1,0 +1,262 @@
+/* finder.c — candidate generation (LSH bands + containment fingerprints), verification and the
+ * report rule (all described in include/neardup/finder.h).
+ *
+ * Candidates are (a << 32 | b) 64-bit codes with a < b, so de-duplicating them and ordering the
+ * output are one radix sort. Buckets are found by sorting (key, document) records rather than with
+ * hash tables: the work is sequential memory traffic, and the result order is fixed.
+ */
+#include <neardup/neardup.h>
+#include <math.h>
+#include "sort.h"
+
+void
+nd_find_options_init(NdFindOptions *o)
+{
+  *o = (NdFindOptions){
+    .threshold = ND_DEFAULT_THRESHOLD,
+    .containment = ND_DEFAULT_CONTAINMENT,
+    .min_shared = 8,
+    .verify = ND_VERIFY_EXACT,
+    .fingerprint_sampling = 8,
+    .max_posting = 500,
+    .threads = 0,
+  };
+}
+
+gboolean
+nd_find_options_validate(const NdFindOptions *o, GError **error)
+{
+  if (!(o->threshold > 0.0 && o->threshold < 1.0)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "threshold %g is not between 0 and 1 (exclusive)", o->threshold);
+    return FALSE;
+  }
+  if (!(o->containment >= 0.0 && o->containment <= 1.0)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "containment %g is not between 0 and 1", o->containment);
+    return FALSE;
+  }
+  if (o->fingerprint_sampling < 1 || o->max_posting < 2) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG, "fingerprint sampling must be >= 1 and max posting >= 2");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static inline guint64
+pair_code(guint a, guint b)
+{
+  return a < b ? ((guint64)a << 32) | b : ((guint64)b << 32) | a;
+}
+
+/* Appends every pair of documents within each run of equal keys of the sorted records. Runs longer
+ * than `max_run` (0 = no limit) are skipped. Returns the number of pairs appended. */
+static guint64
+emit_runs(const NdKeyed *rec, gsize n, guint max_run, GArray *out)
+{
+  guint64 emitted = 0;
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && rec[j].key == rec[i].key)
+      j++;
+    if (j - i >= 2 && (max_run == 0 || j - i <= max_run)) {
+      for (gsize x = i; x < j; x++)
+        for (gsize y = x + 1; y < j; y++) {
+          if (rec[x].value == rec[y].value)
+            continue;
+          guint64 code = pair_code(rec[x].value, rec[y].value);
+          g_array_append_val(out, code);
+          emitted++;
+        }
+    }
+    i = j;
+  }
+  return emitted;
+}
+
+static void
+sort_unique_codes(GArray *codes)
+{
+  if (codes->len == 0)
+    return;
+  g_autofree guint64 *scratch = g_new(guint64, codes->len);
+  guint64 *c = (guint64 *)codes->data;
+  nd_sort_u64(c, scratch, codes->len);
+  gsize out = 1;
+  for (gsize i = 1; i < codes->len; i++)
+    if (c[i] != c[out - 1])
+      c[out++] = c[i];
+  g_array_set_size(codes, (guint)out);
+}
+
+static guint64
+lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, GArray *out)
+{
+  guint n = nd_collection_size(coll);
+  g_autofree NdKeyed *rec = g_new(NdKeyed, n);
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, n);
+  guint64 emitted = 0;
+  for (guint band = 0; band < lsh->bands; band++) {
+    for (guint i = 0; i < n; i++)
+      rec[i] = (NdKeyed){ nd_lsh_band_key(nd_collection_get(coll, i)->signature, band, lsh->rows), i, 0 };
+    nd_sort_keyed(rec, scratch, n);
+    emitted += emit_runs(rec, n, 0, out);
+  }
+  return emitted;
+}
+
+static guint64
+fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, GArray *out)
+{
+  guint n = nd_collection_size(coll);
+  const guint P = o->fingerprint_sampling;
+  g_autofree guint32 *n_fp = g_new0(guint32, n);
+  g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(NdKeyed));
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    for (guint32 j = 0; j < d->set_size; j++)
+      if (d->set[j] % P == 0) {
+        NdKeyed r = { d->set[j], i, 0 };
+        g_array_append_val(rec, r);
+        n_fp[i]++;
+      }
+  }
+  if (rec->len == 0)
+    return 0;
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, rec->len);
+  nd_sort_keyed((NdKeyed *)rec->data, scratch, rec->len);
+  g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(guint64));
+  emit_runs((const NdKeyed *)rec->data, rec->len, o->max_posting, hits);
+  if (hits->len == 0)
+    return 0;
+  g_autofree guint64 *scratch64 = g_new(guint64, hits->len);
+  guint64 *h = (guint64 *)hits->data;
+  nd_sort_u64(h, scratch64, hits->len);
+  guint64 emitted = 0;
+  for (gsize i = 0; i < hits->len;) {
+    gsize j = i + 1;
+    while (j < hits->len && h[j] == h[i])
+      j++;
+    guint a = (guint)(h[i] >> 32), b = (guint)(h[i] & G_MAXUINT32);
+    guint32 shared = (guint32)(j - i), smaller = MIN(n_fp[a], n_fp[b]);
+    /* Keep pairs whose estimated containment reaches half the threshold: the estimate from a
+     * 1-in-P sample is noisy, and exact verification removes the rest. */
+    if (shared >= 2 && shared >= 0.5 * o->containment * smaller) {
+      g_array_append_val(out, h[i]);
+      emitted++;
+    }
+    i = j;
+  }
+  return emitted;
+}
+
+void
+nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerifyMode verify, NdPair *out)
+{
+  double inter;
+  if (verify == ND_VERIFY_EXACT && a->set != NULL && b->set != NULL) {
+    guint32 i = 0, j = 0, common = 0;
+    while (i < a->set_size && j < b->set_size) {
+      guint32 x = a->set[i], y = b->set[j];
+      common += x == y;
+      i += x <= y;
+      j += y <= x;
+    }
+    inter = common;
+  } else {
+    /* |A n B| = J (|A| + |B|) / (1 + J), from the definition of J. */
+    double jac = nd_minhash_jaccard(a->signature, b->signature, num_perm);
+    inter = jac * ((double)a->set_size + b->set_size) / (1.0 + jac);
+    inter = MIN(inter, (double)MIN(a->set_size, b->set_size));
+    inter = floor(inter + 0.5);
+  }
+  double uni = (double)a->set_size + b->set_size - inter;
+  out->shared = (guint32)inter;
+  out->jaccard = uni > 0 ? inter / uni : 0.0;
+  out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
+  out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
+}
+
+gboolean
+nd_pair_matches(const NdPair *p, const NdFindOptions *o)
+{
+  if (p->jaccard >= o->threshold)
+    return TRUE;
+  if (o->containment <= 0.0 || p->shared < o->min_shared)
+    return FALSE;
+  return MAX(p->containment_a_in_b, p->containment_b_in_a) >= o->containment;
+}
+
+typedef struct {
+  const NdCollection *coll;
+  const NdFindOptions *options;
+  const guint64 *codes;
+  gsize begin, end;
+  GArray *found; /* NdPair */
+} VerifyJob;
+
+static gpointer
+verify_range(gpointer data)
+{
+  VerifyJob *job = data;
+  guint num_perm = nd_collection_params(job->coll)->num_perm;
+  for (gsize i = job->begin; i < job->end; i++) {
+    NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
+    nd_score_pair(nd_collection_get(job->coll, p.a), nd_collection_get(job->coll, p.b), num_perm,
+                  job->options->verify, &p);
+    if (nd_pair_matches(&p, job->options))
+      g_array_append_val(job->found, p);
+  }
+  return NULL;
+}
+
+GArray *
+nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *stats_out, GError **error)
+{
+  if (!nd_find_options_validate(o, error))
+    return NULL;
+  const NdSignParams *sp = nd_collection_params(coll);
+  if (o->verify == ND_VERIFY_EXACT && !sp->keep_sets) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
+                        "exact verification needs shingle sets, but the collection was signed without them");
+    return NULL;
+  }
+  NdFindStats stats = { 0 };
+  if (!nd_lsh_params_for(o->threshold, sp->num_perm, ND_LSH_FN_WEIGHT, &stats.lsh, error))
+    return NULL;
+
+  gint64 t0 = g_get_monotonic_time();
+  g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
+  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, codes);
+  if (o->containment > 0.0 && sp->keep_sets)
+    stats.candidates_fingerprint = fingerprint_candidates(coll, o, codes);
+  sort_unique_codes(codes);
+  stats.candidates = codes->len;
+  gint64 t1 = g_get_monotonic_time();
+
+  guint threads = o->threads ? o->threads : g_get_num_processors();
+  if (codes->len < 4096)
+    threads = 1;
+  g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    jobs[t] = (VerifyJob){ coll, o, (const guint64 *)codes->data, (gsize)codes->len * t / threads,
+                           (gsize)codes->len * (t + 1) / threads, g_array_new(FALSE, FALSE, sizeof(NdPair)) };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
+    else
+      verify_range(&jobs[t]);
+  }
+  GArray *pairs = g_array_new(FALSE, FALSE, sizeof(NdPair));
+  for (guint t = 0; t < threads; t++) {
+    if (threads > 1)
+      g_thread_join(tids[t]);
+    g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
+    g_array_unref(jobs[t].found);
+  }
+  gint64 t2 = g_get_monotonic_time();
+  stats.reported = pairs->len;
+  stats.seconds_candidates = (t1 - t0) / 1e6;
+  stats.seconds_verify = (t2 - t1) / 1e6;
+  if (stats_out != NULL)
+    *stats_out = stats;
+  return pairs;
+}

@@ -1,0 +1,589 @@
+/* input.c — the parallel, order-preserving loader (see include/neardup/input.h).
+ *
+ * Work travels in batches: the producer (the caller's thread) fills a batch with items (a file to
+ * read, a JSON line to parse, stdin's bytes, or an error found while enumerating), numbers it, and
+ * pushes it to the workers' queue. Workers fill in each item's result (a signed document or an
+ * error) and push the batch to the done queue. The producer merges done batches strictly by number,
+ * which is what makes the output independent of thread scheduling.
+ */
+#include <neardup/neardup.h>
+#include <json-glib/json-glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BATCH_ITEMS 64
+#define BATCH_BYTES ((gsize)4 << 20)
+
+typedef enum { ITEM_FILE, ITEM_TEXT, ITEM_JSON, ITEM_ERROR } ItemKind;
+
+typedef struct {
+  ItemKind kind;
+  char *name;       /* input name for messages, and the id for files/stdin */
+  char *payload;    /* ITEM_TEXT: the article; ITEM_JSON: the line */
+  gsize payload_len;
+  const char *id_field, *text_field; /* ITEM_JSON; owned by the loader */
+  GError *error;    /* ITEM_ERROR on creation, or the worker's failure */
+  NdDocument *doc;  /* the worker's result */
+} Item;
+
+typedef struct {
+  guint64 seq;
+  GArray *items; /* Item */
+  gsize bytes;
+} Batch;
+
+typedef struct {
+  struct NdLoader *loader;
+  GThread *thread;
+} Worker;
+
+struct NdLoader {
+  NdCollection *collection;
+  NdSignParams params;
+  gboolean stop_on_error;
+  gint stopped; /* atomic: a failure was merged in strict mode */
+  NdInputErrorFunc error_func;
+  gpointer error_data;
+  NdProgressFunc progress_func;
+  gpointer progress_data;
+
+  guint n_workers;
+  Worker *workers;
+  GAsyncQueue *todo; /* Batch*, or the loader itself as the stop sentinel */
+  GAsyncQueue *done; /* Batch* */
+  Batch *filling;
+  guint64 next_seq, next_merge, in_flight;
+  GHashTable *pending; /* seq -> Batch*, done but not yet mergeable */
+  GPtrArray *field_names; /* interned field-name strings */
+
+  guint64 articles, bytes, skipped;
+  gboolean finished;
+};
+
+static void
+item_clear(Item *it)
+{
+  g_free(it->name);
+  g_free(it->payload);
+  g_clear_error(&it->error);
+  nd_document_free(it->doc);
+}
+
+static Batch *
+batch_new(guint64 seq)
+{
+  Batch *b = g_new0(Batch, 1);
+  b->seq = seq;
+  b->items = g_array_sized_new(FALSE, TRUE, sizeof(Item), BATCH_ITEMS);
+  g_array_set_clear_func(b->items, (GDestroyNotify)item_clear);
+  return b;
+}
+
+static void
+batch_free(Batch *b)
+{
+  g_array_unref(b->items);
+  g_free(b);
+}
+
+/* Reads a whole regular file into *buf (grown as needed), refusing files over max_bytes before
+ * reading them. */
+static gboolean
+read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "cannot open: %s", g_strerror(e));
+    return FALSE;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int e = errno;
+    close(fd);
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s", S_ISDIR(st.st_mode) ? "is a directory" :
+                (e ? g_strerror(e) : "not a regular file"));
+    return FALSE;
+  }
+  if ((guint64)st.st_size > max_bytes) {
+    close(fd);
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
+                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)st.st_size, max_bytes);
+    return FALSE;
+  }
+  g_byte_array_set_size(buf, (guint)st.st_size + 1);
+  gsize got = 0;
+  for (;;) {
+    if (got == buf->len) {
+      if (buf->len > max_bytes) { /* the file grew while we read it */
+        close(fd);
+        g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file is larger than the maximum of %" G_GSIZE_FORMAT
+                    " bytes (see --max-bytes)", max_bytes);
+        return FALSE;
+      }
+      g_byte_array_set_size(buf, buf->len * 2 + 4096);
+    }
+    ssize_t n = read(fd, buf->data + got, buf->len - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "read error: %s", g_strerror(e));
+      return FALSE;
+    }
+    if (n == 0)
+      break;
+    got += (gsize)n;
+  }
+  close(fd);
+  g_byte_array_set_size(buf, (guint)got);
+  return TRUE;
+}
+
+/* Parses one JSON Lines record into (*id, *text); both point into `parser`'s tree, valid until its
+ * next load. */
+static gboolean
+parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char **text, gsize *text_len,
+                  GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!json_parser_load_from_data(parser, it->payload, (gssize)it->payload_len, &local)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON: %s", local->message);
+    return FALSE;
+  }
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: not an object");
+    return FALSE;
+  }
+  JsonObject *obj = json_node_get_object(root);
+  JsonNode *id = json_object_get_member(obj, it->id_field);
+  if (id != NULL && JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_STRING) {
+    *id_out = g_strdup(json_node_get_string(id));
+  } else if (id != NULL && JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_INT64) {
+    *id_out = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(id));
+  } else {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "no string or integer field \"%s\" (see --id-field)", it->id_field);
+    return FALSE;
+  }
+  JsonNode *tx = json_object_get_member(obj, it->text_field);
+  if (tx == NULL || !JSON_NODE_HOLDS_VALUE(tx) || json_node_get_value_type(tx) != G_TYPE_STRING) {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "record \"%s\" has no string field \"%s\" (see --text-field)",
+                *id_out, it->text_field);
+    g_clear_pointer(id_out, g_free);
+    return FALSE;
+  }
+  *text = json_node_get_string(tx);
+  *text_len = strlen(*text);
+  return TRUE;
+}
+
+static void
+process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, const NdSignParams *params)
+{
+  switch (it->kind) {
+  case ITEM_ERROR:
+    return;
+  case ITEM_FILE:
+    if (!read_file(it->name, params->max_bytes, buf, &it->error))
+      return;
+    it->doc = nd_signer_sign(signer, it->name, (const char *)buf->data, buf->len, &it->error);
+    return;
+  case ITEM_TEXT:
+    it->doc = nd_signer_sign(signer, it->name, it->payload, it->payload_len, &it->error);
+    return;
+  case ITEM_JSON: {
+    g_autofree char *id = NULL;
+    const char *text = NULL;
+    gsize len = 0;
+    if (!parse_json_record(parser, it, &id, &text, &len, &it->error))
+      return;
+    /* JSON strings can carry "\u0000": that is the same binary-data case as a NUL in a file. */
+    it->doc = nd_signer_sign(signer, id, text, len, &it->error);
+    if (it->error != NULL)
+      g_prefix_error(&it->error, "record \"%s\": ", id);
+    return;
+  }
+  }
+}
+
+static gpointer
+worker_main(gpointer data)
+{
+  Worker *w = data;
+  NdLoader *loader = w->loader;
+  g_autoptr(NdSigner) signer = nd_signer_new(&loader->params);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  for (;;) {
+    gpointer job = g_async_queue_pop(loader->todo);
+    if (job == loader)
+      break;
+    Batch *b = job;
+    gboolean skip = g_atomic_int_get(&loader->stopped);
+    for (guint i = 0; i < b->items->len && !skip; i++)
+      process_item(&g_array_index(b->items, Item, i), signer, parser, buf, &loader->params);
+    if (buf->len > BATCH_BYTES) /* do not keep one huge article's buffer for the rest of the run */
+      g_byte_array_set_size(buf, 0);
+    g_async_queue_push(loader->done, b);
+  }
+  return NULL;
+}
+
+NdLoader *
+nd_loader_new(NdCollection *collection, guint threads, gboolean stop_on_error)
+{
+  NdLoader *l = g_new0(NdLoader, 1);
+  l->collection = collection;
+  l->params = *nd_collection_params(collection);
+  l->stop_on_error = stop_on_error;
+  l->n_workers = threads ? threads : g_get_num_processors();
+  l->todo = g_async_queue_new();
+  l->done = g_async_queue_new();
+  l->pending = g_hash_table_new(g_int64_hash, g_int64_equal);
+  l->field_names = g_ptr_array_new_with_free_func(g_free);
+  l->workers = g_new0(Worker, l->n_workers);
+  for (guint i = 0; i < l->n_workers; i++) {
+    l->workers[i].loader = l;
+    l->workers[i].thread = g_thread_new("neardup-sign", worker_main, &l->workers[i]);
+  }
+  return l;
+}
+
+void
+nd_loader_set_error_func(NdLoader *l, NdInputErrorFunc func, gpointer user_data)
+{
+  l->error_func = func;
+  l->error_data = user_data;
+}
+
+void
+nd_loader_set_progress_func(NdLoader *l, NdProgressFunc func, gpointer user_data)
+{
+  l->progress_func = func;
+  l->progress_data = user_data;
+}
+
+gboolean
+nd_loader_stopped(const NdLoader *l)
+{
+  return g_atomic_int_get(&l->stopped) != 0;
+}
+
+static void
+report(NdLoader *l, const char *input, const GError *error)
+{
+  l->skipped++;
+  if (l->error_func != NULL)
+    l->error_func(input, error, l->error_data);
+  if (l->stop_on_error)
+    g_atomic_int_set(&l->stopped, 1);
+}
+
+static void
+merge_batch(NdLoader *l, Batch *b)
+{
+  for (guint i = 0; i < b->items->len; i++) {
+    Item *it = &g_array_index(b->items, Item, i);
+    if (nd_loader_stopped(l))
+      break; /* strict mode: nothing after the first failure counts */
+    if (it->error != NULL) {
+      report(l, it->name, it->error);
+      continue;
+    }
+    if (it->doc == NULL)
+      continue;
+    guint64 bytes = it->doc->bytes;
+    g_autoptr(GError) error = NULL;
+    if (!nd_collection_add(l->collection, g_steal_pointer(&it->doc), &error)) {
+      report(l, it->name, error);
+      continue;
+    }
+    l->articles++;
+    l->bytes += bytes;
+  }
+  batch_free(b);
+}
+
+/* Takes finished batches off the done queue and merges every one that is next in order. With
+ * `wait`, blocks for one batch first. */
+static void
+collect(NdLoader *l, gboolean wait)
+{
+  gboolean merged = FALSE;
+  for (;;) {
+    Batch *b = wait ? g_async_queue_pop(l->done) : g_async_queue_try_pop(l->done);
+    wait = FALSE;
+    if (b == NULL)
+      break;
+    l->in_flight--;
+    g_hash_table_insert(l->pending, &b->seq, b);
+    Batch *next;
+    while ((next = g_hash_table_lookup(l->pending, &l->next_merge)) != NULL) {
+      g_hash_table_remove(l->pending, &l->next_merge);
+      l->next_merge++;
+      merge_batch(l, next);
+      merged = TRUE;
+    }
+  }
+  if (merged && l->progress_func != NULL)
+    l->progress_func(l->articles, l->bytes, l->skipped, l->progress_data);
+}
+
+static void
+flush(NdLoader *l)
+{
+  if (l->filling == NULL)
+    return;
+  Batch *b = g_steal_pointer(&l->filling);
+  l->in_flight++;
+  g_async_queue_push(l->todo, b);
+  /* Bound the memory in flight: wait while more than a few batches per worker are queued. */
+  while (l->in_flight > 4u * l->n_workers)
+    collect(l, TRUE);
+  collect(l, FALSE);
+}
+
+static void
+push_item(NdLoader *l, Item it)
+{
+  if (l->filling == NULL)
+    l->filling = batch_new(l->next_seq++);
+  g_array_append_val(l->filling->items, it);
+  l->filling->bytes += it.payload_len;
+  if (l->filling->items->len >= BATCH_ITEMS || l->filling->bytes >= BATCH_BYTES)
+    flush(l);
+}
+
+static void
+push_error(NdLoader *l, const char *name, GError *error)
+{
+  push_item(l, (Item){ .kind = ITEM_ERROR, .name = g_strdup(name), .error = error });
+}
+
+static gboolean
+read_stream(FILE *fp, GByteArray *out, gsize max_bytes)
+{
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+    if (out->len + n > max_bytes + 1)
+      return TRUE; /* caller sees len > max_bytes */
+    g_byte_array_append(out, (const guint8 *)chunk, (guint)n);
+  }
+  return !ferror(fp);
+}
+
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+} DirKey;
+
+static void walk_dir(NdLoader *l, const char *path, GArray *stack);
+
+static void
+add_entry(NdLoader *l, const char *path, GArray *stack, gboolean explicit_arg)
+{
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    struct stat lst;
+    if (e == ELOOP || (e == ENOENT && lstat(path, &lst) == 0))
+      push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "broken or looping symbolic link"));
+    else
+      push_error(l, path, g_error_new(ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "%s",
+                                      g_strerror(e)));
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    for (guint i = 0; i < stack->len; i++) {
+      DirKey *k = &g_array_index(stack, DirKey, i);
+      if (k->dev == st.st_dev && k->ino == st.st_ino) {
+        push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "directory loop (a symbolic link points to "
+                                        "a parent directory); not followed"));
+        return;
+      }
+    }
+    DirKey key = { st.st_dev, st.st_ino };
+    g_array_append_val(stack, key);
+    walk_dir(l, path, stack);
+    g_array_set_size(stack, stack->len - 1);
+    return;
+  }
+  if (!S_ISREG(st.st_mode) && !explicit_arg) {
+    push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "not a regular file; skipped"));
+    return;
+  }
+  push_item(l, (Item){ .kind = ITEM_FILE, .name = g_strdup(path) });
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+walk_dir(NdLoader *l, const char *path, GArray *stack)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open(path, 0, &error);
+  if (dir == NULL) {
+    push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "cannot open directory: %s", error->message));
+    return;
+  }
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  while ((name = g_dir_read_name(dir)) != NULL)
+    if (name[0] != '.')
+      g_ptr_array_add(names, g_strdup(name));
+  g_ptr_array_sort(names, compare_names);
+  if (names->len == 0 && stack->len == 1) {
+    push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_EMPTY, "directory contains no files"));
+    return;
+  }
+  for (guint i = 0; i < names->len && !nd_loader_stopped(l); i++) {
+    g_autofree char *child = g_build_filename(path, g_ptr_array_index(names, i), NULL);
+    add_entry(l, child, stack, FALSE);
+  }
+}
+
+void
+nd_loader_add_path(NdLoader *l, const char *path)
+{
+  g_return_if_fail(!l->finished && path != NULL);
+  if (nd_loader_stopped(l))
+    return;
+  if (strcmp(path, "-") == 0) {
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    if (!read_stream(stdin, buf, l->params.max_bytes)) {
+      push_error(l, "-", g_error_new(ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno)));
+      return;
+    }
+    gsize len = buf->len;
+    push_item(l, (Item){ .kind = ITEM_TEXT, .name = g_strdup("-"),
+                         .payload = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE), .payload_len = len });
+    return;
+  }
+  g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(DirKey));
+  add_entry(l, path, stack, TRUE);
+}
+
+static FILE *
+open_stream(NdLoader *l, const char *path)
+{
+  if (strcmp(path, "-") == 0)
+    return stdin;
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL) {
+    int e = errno;
+    push_error(l, path, g_error_new(ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "%s",
+                                    g_strerror(e)));
+  }
+  return fp;
+}
+
+void
+nd_loader_add_files_from(NdLoader *l, const char *list_path)
+{
+  g_return_if_fail(!l->finished && list_path != NULL);
+  FILE *fp = open_stream(l, list_path);
+  if (fp == NULL)
+    return;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, fp)) >= 0 && !nd_loader_stopped(l)) {
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      line[--n] = '\0';
+    if (n == 0)
+      continue;
+    nd_loader_add_path(l, line);
+  }
+  free(line);
+  if (fp != stdin)
+    fclose(fp);
+}
+
+static const char *
+intern_field(NdLoader *l, const char *name)
+{
+  for (guint i = 0; i < l->field_names->len; i++)
+    if (strcmp(g_ptr_array_index(l->field_names, i), name) == 0)
+      return g_ptr_array_index(l->field_names, i);
+  char *copy = g_strdup(name);
+  g_ptr_array_add(l->field_names, copy);
+  return copy;
+}
+
+void
+nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const char *text_field)
+{
+  g_return_if_fail(!l->finished && path != NULL && id_field != NULL && text_field != NULL);
+  FILE *fp = open_stream(l, path);
+  if (fp == NULL)
+    return;
+  const char *idf = intern_field(l, id_field), *txf = intern_field(l, text_field);
+  const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  guint64 lineno = 0;
+  while ((n = getline(&line, &cap, fp)) >= 0 && !nd_loader_stopped(l)) {
+    lineno++;
+    gsize len = (gsize)n;
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+      len--;
+    if (len == 0)
+      continue;
+    g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
+    if (len > l->params.max_bytes * 2 + 1024) { /* escaped text can be up to 6x; this is a cheap early bound */
+      push_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GSIZE_FORMAT " bytes is "
+                                      "too large (see --max-bytes)", len));
+      continue;
+    }
+    push_item(l, (Item){ .kind = ITEM_JSON, .name = g_steal_pointer(&name), .payload = g_strndup(line, len),
+                         .payload_len = len, .id_field = idf, .text_field = txf });
+  }
+  if (ferror(fp))
+    push_error(l, display, g_error_new(ND_ERROR, ND_ERROR_IO, "read error: %s", g_strerror(errno)));
+  free(line);
+  if (fp != stdin)
+    fclose(fp);
+}
+
+guint
+nd_loader_finish(NdLoader *l)
+{
+  g_return_val_if_fail(!l->finished, 0);
+  flush(l);
+  while (l->in_flight > 0)
+    collect(l, TRUE);
+  l->finished = TRUE;
+  return (guint)l->skipped;
+}
+
+void
+nd_loader_free(NdLoader *l)
+{
+  if (l == NULL)
+    return;
+  if (!l->finished)
+    nd_loader_finish(l);
+  for (guint i = 0; i < l->n_workers; i++)
+    g_async_queue_push(l->todo, l);
+  for (guint i = 0; i < l->n_workers; i++)
+    g_thread_join(l->workers[i].thread);
+  g_free(l->workers);
+  g_async_queue_unref(l->todo);
+  g_async_queue_unref(l->done);
+  g_hash_table_unref(l->pending);
+  g_ptr_array_unref(l->field_names);
+  g_free(l->filling);
+  g_free(l);
+}

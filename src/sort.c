@@ -1,0 +1,121 @@
+/* sort.c — LSD radix sorts (see sort.h). Small inputs use insertion sort; a radix pass whose digit
+ * is the same for every element is skipped, so keys with few distinct high bits cost less. */
+#include <string.h>
+#include "sort.h"
+
+#define SMALL 48
+
+gsize
+nd_sort_unique_u32(guint32 *a, guint32 *scratch, gsize n)
+{
+  if (n == 0)
+    return 0;
+  if (n <= SMALL) {
+    for (gsize i = 1; i < n; i++) {
+      guint32 v = a[i];
+      gsize j = i;
+      for (; j > 0 && a[j - 1] > v; j--)
+        a[j] = a[j - 1];
+      a[j] = v;
+    }
+  } else {
+    guint32 *src = a, *dst = scratch;
+    for (int shift = 0; shift < 32; shift += 8) {
+      gsize count[256] = { 0 };
+      for (gsize i = 0; i < n; i++)
+        count[(src[i] >> shift) & 0xFF]++;
+      if (count[(src[0] >> shift) & 0xFF] == n)
+        continue;
+      gsize pos = 0;
+      for (int d = 0; d < 256; d++) {
+        gsize c = count[d];
+        count[d] = pos;
+        pos += c;
+      }
+      for (gsize i = 0; i < n; i++)
+        dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+      guint32 *t = src;
+      src = dst;
+      dst = t;
+    }
+    if (src != a)
+      memcpy(a, src, n * sizeof *a);
+  }
+  gsize out = 1;
+  for (gsize i = 1; i < n; i++)
+    if (a[i] != a[out - 1])
+      a[out++] = a[i];
+  return out;
+}
+
+void
+nd_sort_u64(guint64 *a, guint64 *scratch, gsize n)
+{
+  if (n <= SMALL) {
+    for (gsize i = 1; i < n; i++) {
+      guint64 v = a[i];
+      gsize j = i;
+      for (; j > 0 && a[j - 1] > v; j--)
+        a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return;
+  }
+  guint64 *src = a, *dst = scratch;
+  for (int shift = 0; shift < 64; shift += 8) {
+    gsize count[256] = { 0 };
+    for (gsize i = 0; i < n; i++)
+      count[(src[i] >> shift) & 0xFF]++;
+    if (count[(src[0] >> shift) & 0xFF] == n)
+      continue;
+    gsize pos = 0;
+    for (int d = 0; d < 256; d++) {
+      gsize c = count[d];
+      count[d] = pos;
+      pos += c;
+    }
+    for (gsize i = 0; i < n; i++)
+      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+    guint64 *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a)
+    memcpy(a, src, n * sizeof *a);
+}
+
+void
+nd_sort_keyed(NdKeyed *a, NdKeyed *scratch, gsize n)
+{
+  if (n <= SMALL) {
+    for (gsize i = 1; i < n; i++) {
+      NdKeyed v = a[i];
+      gsize j = i;
+      for (; j > 0 && a[j - 1].key > v.key; j--)
+        a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return;
+  }
+  NdKeyed *src = a, *dst = scratch;
+  for (int shift = 0; shift < 64; shift += 8) {
+    gsize count[256] = { 0 };
+    for (gsize i = 0; i < n; i++)
+      count[(src[i].key >> shift) & 0xFF]++;
+    if (count[(src[0].key >> shift) & 0xFF] == n)
+      continue;
+    gsize pos = 0;
+    for (int d = 0; d < 256; d++) {
+      gsize c = count[d];
+      count[d] = pos;
+      pos += c;
+    }
+    for (gsize i = 0; i < n; i++)
+      dst[count[(src[i].key >> shift) & 0xFF]++] = src[i];
+    NdKeyed *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a)
+    memcpy(a, src, n * sizeof *a);
+}

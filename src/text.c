@@ -1,0 +1,261 @@
+/* text.c — UTF-8 validation, normalisation and tokenisation (see include/neardup/text.h).
+ *
+ * Design: a single forward pass over the bytes. ASCII bytes are classified by a 256-entry table and
+ * lower-cased into the token buffer directly; the first non-ASCII code point of a token marks it
+ * "slow", and only slow tokens go through NFKC + case folding (GLib) when they end. News text is
+ * mostly ASCII even in languages with accents, so most tokens never allocate.
+ */
+#include <neardup/neardup.h>
+#include <string.h>
+#include "hash.h"
+
+/* ascii_class[c]: 0 separator, 1 letter/digit, 2 apostrophe (joins two word characters). */
+static const guint8 ascii_class[128] = {
+  ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+  ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+  ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+  ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+  ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+  ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+  ['\''] = 2,
+};
+
+enum { CP_SEPARATOR = 0, CP_WORD = 1, CP_JOINER = 2, CP_MARK = 3 };
+
+/* Class of a non-ASCII code point. Joiners (typographic apostrophes, zero-width (non-)joiners, soft
+ * hyphen) are dropped between two word characters, so "Putin’s"/"Putin's" and Urdu words written
+ * with or without ZWNJ come out the same. */
+static int
+classify_unichar(gunichar cp)
+{
+  switch (cp) {
+  case 0x2019: /* RIGHT SINGLE QUOTATION MARK, the typographic apostrophe */
+  case 0x02BC: /* MODIFIER LETTER APOSTROPHE */
+  case 0x200C: /* ZERO WIDTH NON-JOINER */
+  case 0x200D: /* ZERO WIDTH JOINER */
+  case 0x00AD: /* SOFT HYPHEN */
+    return CP_JOINER;
+  default:
+    break;
+  }
+  switch (g_unichar_type(cp)) {
+  case G_UNICODE_LOWERCASE_LETTER:
+  case G_UNICODE_MODIFIER_LETTER:
+  case G_UNICODE_OTHER_LETTER:
+  case G_UNICODE_TITLECASE_LETTER:
+  case G_UNICODE_UPPERCASE_LETTER:
+  case G_UNICODE_DECIMAL_NUMBER:
+  case G_UNICODE_LETTER_NUMBER:
+  case G_UNICODE_OTHER_NUMBER:
+    return CP_WORD;
+  case G_UNICODE_SPACING_MARK:
+  case G_UNICODE_ENCLOSING_MARK:
+  case G_UNICODE_NON_SPACING_MARK:
+    return CP_MARK;
+  default:
+    return CP_SEPARATOR;
+  }
+}
+
+gssize
+nd_utf8_find_invalid(const char *text, gsize len)
+{
+  const char *end = NULL;
+  if (len == 0 || g_utf8_validate_len(text, len, &end))
+    return -1;
+  return end - text;
+}
+
+/* Decodes the code point at text[i]; returns its byte length, or 0 if the bytes there are not valid
+ * UTF-8 (truncated, overlong, surrogate, out of range). */
+static inline gsize
+decode_at(const char *text, gsize len, gsize i, gunichar *cp)
+{
+  gunichar c = g_utf8_get_char_validated(text + i, (gssize)(len - i));
+  if (c == (gunichar)-1 || c == (gunichar)-2)
+    return 0;
+  gsize n = (gsize)(g_utf8_next_char(text + i) - (text + i));
+  if (n > len - i)
+    return 0;
+  /* g_utf8_get_char_validated accepts a few forms g_utf8_validate rejects (e.g. NUL inside); keep
+   * the stricter rule so that "valid" means the same everywhere. */
+  if (!g_utf8_validate_len(text + i, n, NULL))
+    return 0;
+  *cp = c;
+  return n;
+}
+
+/* The class of the code point at text[i] (ASCII or not); separator when invalid or at the end. */
+static inline int
+class_at(const char *text, gsize len, gsize i)
+{
+  if (i >= len)
+    return CP_SEPARATOR;
+  guint8 c = (guint8)text[i];
+  if (c < 0x80)
+    return ascii_class[c] == 1 ? CP_WORD : CP_SEPARATOR;
+  gunichar cp;
+  if (decode_at(text, len, i, &cp) == 0)
+    return CP_SEPARATOR;
+  return classify_unichar(cp);
+}
+
+/* NFKC(casefold(NFKC(s))): the normal form every token is compared in. Caller frees. */
+static char *
+normalize_slow(const char *bytes, gsize len)
+{
+  g_autofree char *nfkc = g_utf8_normalize(bytes, (gssize)len, G_NORMALIZE_NFKC);
+  if (nfkc == NULL)
+    return g_strndup(bytes, len);
+  g_autofree char *folded = g_utf8_casefold(nfkc, -1);
+  char *again = g_utf8_normalize(folded, -1, G_NORMALIZE_NFKC);
+  return again != NULL ? again : g_steal_pointer(&folded);
+}
+
+char *
+nd_normalize_token(const char *bytes, gsize len)
+{
+  GString *kept = g_string_sized_new(len);
+  gsize i = 0;
+  while (i < len) {
+    guint8 c = (guint8)bytes[i];
+    if (c < 0x80) {
+      if (ascii_class[c] == 1)
+        g_string_append_c(kept, g_ascii_tolower((char)c));
+      i++;
+      continue;
+    }
+    gunichar cp;
+    gsize n = decode_at(bytes, len, i, &cp);
+    if (n == 0) {
+      i++;
+      continue;
+    }
+    int cls = classify_unichar(cp);
+    if (cls == CP_WORD || cls == CP_MARK)
+      g_string_append_len(kept, bytes + i, (gssize)n);
+    i += n;
+  }
+  char *out = normalize_slow(kept->str, kept->len);
+  g_string_free(kept, TRUE);
+  return out;
+}
+
+typedef struct {
+  GArray *tokens;
+  GByteArray *buf; /* the token's bytes so far: ASCII lower-cased, other code points as written */
+  gboolean open;
+  gboolean slow;   /* holds a non-ASCII code point */
+  guint32 start, end;
+} TokenBuilder;
+
+static void
+builder_close(TokenBuilder *tb)
+{
+  if (!tb->open)
+    return;
+  NdToken tok = { .start = tb->start, .end = tb->end };
+  if (!tb->slow) {
+    tok.hash = XXH3_64bits(tb->buf->data, tb->buf->len);
+  } else {
+    g_autofree char *norm = normalize_slow((const char *)tb->buf->data, tb->buf->len);
+    tok.hash = XXH3_64bits(norm, strlen(norm));
+  }
+  g_array_append_val(tb->tokens, tok);
+  g_byte_array_set_size(tb->buf, 0);
+  tb->open = FALSE;
+  tb->slow = FALSE;
+}
+
+static inline void
+builder_add(TokenBuilder *tb, const char *bytes, gsize n, gsize at, gboolean ascii)
+{
+  if (!tb->open) {
+    tb->open = TRUE;
+    tb->start = (guint32)at;
+  }
+  if (ascii) {
+    guint8 lower = (guint8)g_ascii_tolower(bytes[0]);
+    g_byte_array_append(tb->buf, &lower, 1);
+  } else {
+    g_byte_array_append(tb->buf, (const guint8 *)bytes, (guint)n);
+    tb->slow = TRUE;
+  }
+  tb->end = (guint32)(at + n);
+}
+
+gboolean
+nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GArray *tokens,
+            GError **error)
+{
+  g_return_val_if_fail(tokens != NULL, FALSE);
+  g_return_val_if_fail(text != NULL || len == 0, FALSE);
+  if (len > ND_TEXT_MAX_BYTES) {
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "text of %" G_GSIZE_FORMAT " bytes exceeds the %"
+                G_GSIZE_FORMAT "-byte limit", len, ND_TEXT_MAX_BYTES);
+    return FALSE;
+  }
+  /* The token buffer is reused per thread: tokenising must not allocate per token. */
+  static GPrivate scratch_key = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
+  GByteArray *scratch = g_private_get(&scratch_key);
+  if (scratch == NULL) {
+    scratch = g_byte_array_sized_new(64);
+    g_private_set(&scratch_key, scratch);
+  }
+  g_byte_array_set_size(scratch, 0);
+  TokenBuilder tb = { .tokens = tokens, .buf = scratch };
+  const gboolean chars = mode == ND_TOKENS_CHARS;
+
+  gsize i = 0;
+  while (i < len) {
+    guint8 c = (guint8)text[i];
+    if (c < 0x80) {
+      guint8 cls = ascii_class[c];
+      if (cls == 1) {
+        if (chars)
+          builder_close(&tb);
+        builder_add(&tb, text + i, 1, i, TRUE);
+      } else if (cls == 2 && tb.open && class_at(text, len, i + 1) == CP_WORD) {
+        /* apostrophe inside a word: dropped */
+      } else {
+        builder_close(&tb);
+      }
+      i++;
+      continue;
+    }
+    gunichar cp;
+    gsize n = decode_at(text, len, i, &cp);
+    if (n == 0) {
+      if (!(flags & ND_TEXT_LOSSY)) {
+        builder_close(&tb);
+        g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "invalid UTF-8 at byte offset %" G_GSIZE_FORMAT, i);
+        return FALSE;
+      }
+      builder_close(&tb);
+      i++;
+      continue;
+    }
+    int cls = classify_unichar(cp);
+    switch (cls) {
+    case CP_WORD:
+      if (chars)
+        builder_close(&tb);
+      builder_add(&tb, text + i, n, i, FALSE);
+      break;
+    case CP_MARK: /* a combining mark belongs to the character before it */
+      builder_add(&tb, text + i, n, i, FALSE);
+      break;
+    case CP_JOINER:
+      if (!(tb.open && class_at(text, len, i + n) == CP_WORD))
+        builder_close(&tb);
+      break;
+    default:
+      builder_close(&tb);
+      break;
+    }
+    i += n;
+  }
+  builder_close(&tb);
+  return TRUE;
+}
