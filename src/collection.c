@@ -13,7 +13,7 @@ void
 nd_sign_params_init(NdSignParams *params)
 {
   *params = (NdSignParams){
-    .shingle = { ND_TOKENS_WORDS, 5 },
+    .shingle = { ND_TOKENS_WORDS, ND_DEFAULT_WORD_K },
     .num_perm = ND_DEFAULT_NUM_PERM,
     .seed = ND_DEFAULT_SEED,
     .text_flags = ND_TEXT_DEFAULT,

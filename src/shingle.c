@@ -12,23 +12,21 @@ gboolean
 nd_shingle_spec_parse(const char *text, NdShingleSpec *spec, GError **error)
 {
   g_return_val_if_fail(spec != NULL, FALSE);
-  NdShingleSpec out = { ND_TOKENS_WORDS, 5 };
+  NdShingleSpec out = { ND_TOKENS_WORDS, ND_DEFAULT_WORD_K };
   const char *rest = NULL;
   if (text != NULL && g_str_has_prefix(text, "words")) {
-    out.mode = ND_TOKENS_WORDS;
+    out = (NdShingleSpec){ ND_TOKENS_WORDS, ND_DEFAULT_WORD_K };
     rest = text + 5;
   } else if (text != NULL && g_str_has_prefix(text, "chars")) {
-    out.mode = ND_TOKENS_CHARS;
+    out = (NdShingleSpec){ ND_TOKENS_CHARS, ND_DEFAULT_CHAR_K };
     rest = text + 5;
   }
   if (rest != NULL && *rest == ':') {
-    char *end = NULL;
     guint64 k = 0;
     if (!g_ascii_string_to_unsigned(rest + 1, 10, 1, ND_SHINGLE_K_MAX, &k, NULL))
       rest = NULL;
     else
       out.k = (guint)k;
-    (void)end;
   } else if (rest != NULL && *rest != '\0') {
     rest = NULL;
   }

@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  NdShingleSpec shingle; /* default words:5 */
+  NdShingleSpec shingle; /* default words:3 (ND_DEFAULT_WORD_K) */
   guint num_perm;        /* signature length, default 128 */
   guint64 seed;          /* default 1 */
   NdTextFlags text_flags;

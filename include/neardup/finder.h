@@ -46,7 +46,7 @@ typedef struct {
 } NdFindOptions;
 
 #define ND_DEFAULT_THRESHOLD 0.5
-#define ND_DEFAULT_CONTAINMENT 0.3
+#define ND_DEFAULT_CONTAINMENT 0.2
 
 typedef struct {
   guint a, b;                 /* document indices in the collection, a < b */

@@ -19,8 +19,12 @@ typedef struct {
 } NdShingleSpec;
 
 #define ND_SHINGLE_K_MAX 64
+/* Defaults chosen on the labelled sets (README, "Choosing the defaults"). */
+#define ND_DEFAULT_WORD_K 3
+#define ND_DEFAULT_CHAR_K 5
 
-/* Parses "words:K" or "chars:K" (also "words" = words:5, "chars" = chars:5 — the defaults).
+/* Parses "words:K" or "chars:K"; a bare "words" or "chars" takes the default K
+ * (ND_DEFAULT_WORD_K, ND_DEFAULT_CHAR_K).
  * Returns FALSE with ND_ERROR_INVALID_ARG for anything else. */
 gboolean nd_shingle_spec_parse(const char *text, NdShingleSpec *spec, GError **error);
 
