@@ -390,6 +390,11 @@ static void
 add_entry(NdLoader *l, const char *path, GArray *stack, gboolean explicit_arg)
 {
   struct stat st;
+  /* Inside a tree, symbolic links to directories are not followed (as find and ripgrep do): they
+   * would read files twice or loop. Links to files are followed; explicit arguments always are. */
+  if (!explicit_arg && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && stat(path, &st) == 0 &&
+      S_ISDIR(st.st_mode))
+    return;
   if (stat(path, &st) != 0) {
     int e = errno;
     struct stat lst;

@@ -36,7 +36,8 @@ NdLoader *nd_loader_new(NdCollection *collection, guint threads, gboolean stop_o
 void nd_loader_set_error_func(NdLoader *loader, NdInputErrorFunc func, gpointer user_data);
 void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer user_data);
 
-/* Queues a file, a directory (recursively; entries whose names start with '.' are skipped) or
+/* Queues a file, a directory (recursively; entries whose names start with '.' and symbolic links
+ * to directories inside it are skipped) or
  * "-" (standard input as one article). Problems are reported through the error callback. */
 void nd_loader_add_path(NdLoader *loader, const char *path);
 
