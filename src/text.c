@@ -68,21 +68,39 @@ nd_utf8_find_invalid(const char *text, gsize len)
 }
 
 /* Decodes the code point at text[i]; returns its byte length, or 0 if the bytes there are not valid
- * UTF-8 (truncated, overlong, surrogate, out of range). */
+ * UTF-8: truncated, a stray continuation byte, an overlong form, a surrogate (U+D800..U+DFFF) or
+ * beyond U+10FFFF — the same rule as g_utf8_validate(), written out because it runs per character. */
 static inline gsize
 decode_at(const char *text, gsize len, gsize i, gunichar *cp)
 {
-  gunichar c = g_utf8_get_char_validated(text + i, (gssize)(len - i));
-  if (c == (gunichar)-1 || c == (gunichar)-2)
+  const guint8 *p = (const guint8 *)text + i;
+  gsize avail = len - i;
+  guint8 c = p[0];
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  gsize n;
+  gunichar v, min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, v = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, v = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, v = c & 0x07, min = 0x10000;
+  } else {
     return 0;
-  gsize n = (gsize)(g_utf8_next_char(text + i) - (text + i));
-  if (n > len - i)
+  }
+  if (n > avail)
     return 0;
-  /* g_utf8_get_char_validated accepts a few forms g_utf8_validate rejects (e.g. NUL inside); keep
-   * the stricter rule so that "valid" means the same everywhere. */
-  if (!g_utf8_validate_len(text + i, n, NULL))
+  for (gsize k = 1; k < n; k++) {
+    if ((p[k] & 0xC0) != 0x80)
+      return 0;
+    v = (v << 6) | (p[k] & 0x3F);
+  }
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
     return 0;
-  *cp = c;
+  *cp = v;
   return n;
 }
 
@@ -142,11 +160,41 @@ nd_normalize_token(const char *bytes, gsize len)
   return out;
 }
 
+/* Per-thread scratch for the token being built: tokenising must not allocate per token. */
+typedef struct {
+  char *buf;
+  gsize cap;
+} Scratch;
+
+static void
+scratch_free(gpointer data)
+{
+  Scratch *sc = data;
+  g_free(sc->buf);
+  g_free(sc);
+}
+
+static Scratch *
+scratch_get(void)
+{
+  static GPrivate key = G_PRIVATE_INIT(scratch_free);
+  Scratch *sc = g_private_get(&key);
+  if (sc == NULL) {
+    sc = g_new0(Scratch, 1);
+    sc->cap = 256;
+    sc->buf = g_malloc(sc->cap);
+    g_private_set(&key, sc);
+  }
+  return sc;
+}
+
 typedef struct {
   GArray *tokens;
-  GByteArray *buf; /* the token's bytes so far: ASCII lower-cased, other code points as written */
+  gsize n_tokens; /* tokens written; the array's length is only settled at the end */
+  Scratch *sc;
+  gsize len;      /* bytes of the token so far: ASCII lower-cased, other code points as written */
   gboolean open;
-  gboolean slow;   /* holds a non-ASCII code point */
+  gboolean slow;  /* holds a non-ASCII code point */
   guint32 start, end;
 } TokenBuilder;
 
@@ -157,13 +205,15 @@ builder_close(TokenBuilder *tb)
     return;
   NdToken tok = { .start = tb->start, .end = tb->end };
   if (!tb->slow) {
-    tok.hash = XXH3_64bits(tb->buf->data, tb->buf->len);
+    tok.hash = XXH3_64bits(tb->sc->buf, tb->len);
   } else {
-    g_autofree char *norm = normalize_slow((const char *)tb->buf->data, tb->buf->len);
+    g_autofree char *norm = normalize_slow(tb->sc->buf, tb->len);
     tok.hash = XXH3_64bits(norm, strlen(norm));
   }
-  g_array_append_val(tb->tokens, tok);
-  g_byte_array_set_size(tb->buf, 0);
+  if (tb->n_tokens == tb->tokens->len)
+    g_array_set_size(tb->tokens, tb->tokens->len * 2 + 64);
+  g_array_index(tb->tokens, NdToken, tb->n_tokens++) = tok;
+  tb->len = 0;
   tb->open = FALSE;
   tb->slow = FALSE;
 }
@@ -175,11 +225,15 @@ builder_add(TokenBuilder *tb, const char *bytes, gsize n, gsize at, gboolean asc
     tb->open = TRUE;
     tb->start = (guint32)at;
   }
+  if (G_UNLIKELY(tb->len + n > tb->sc->cap)) {
+    tb->sc->cap = (tb->len + n) * 2;
+    tb->sc->buf = g_realloc(tb->sc->buf, tb->sc->cap);
+  }
   if (ascii) {
-    guint8 lower = (guint8)g_ascii_tolower(bytes[0]);
-    g_byte_array_append(tb->buf, &lower, 1);
+    tb->sc->buf[tb->len++] = g_ascii_tolower(bytes[0]);
   } else {
-    g_byte_array_append(tb->buf, (const guint8 *)bytes, (guint)n);
+    memcpy(tb->sc->buf + tb->len, bytes, n);
+    tb->len += n;
     tb->slow = TRUE;
   }
   tb->end = (guint32)(at + n);
@@ -196,15 +250,9 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
                 G_GSIZE_FORMAT "-byte limit", len, ND_TEXT_MAX_BYTES);
     return FALSE;
   }
-  /* The token buffer is reused per thread: tokenising must not allocate per token. */
-  static GPrivate scratch_key = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
-  GByteArray *scratch = g_private_get(&scratch_key);
-  if (scratch == NULL) {
-    scratch = g_byte_array_sized_new(64);
-    g_private_set(&scratch_key, scratch);
-  }
-  g_byte_array_set_size(scratch, 0);
-  TokenBuilder tb = { .tokens = tokens, .buf = scratch };
+  gsize base = tokens->len;
+  TokenBuilder tb = { .tokens = tokens, .n_tokens = base, .sc = scratch_get() };
+  g_array_set_size(tokens, (guint)(base + 64 + len / 8));
   const gboolean chars = mode == ND_TOKENS_CHARS;
 
   gsize i = 0;
@@ -229,6 +277,7 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
     if (n == 0) {
       if (!(flags & ND_TEXT_LOSSY)) {
         builder_close(&tb);
+        g_array_set_size(tokens, (guint)tb.n_tokens);
         g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "invalid UTF-8 at byte offset %" G_GSIZE_FORMAT, i);
         return FALSE;
       }
@@ -257,5 +306,6 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
     i += n;
   }
   builder_close(&tb);
+  g_array_set_size(tokens, (guint)tb.n_tokens);
   return TRUE;
 }

@@ -40,9 +40,10 @@ typedef struct {
   double containment;         /* containment threshold in [0, 1]; 0 disables containment matching */
   guint min_shared;           /* containment matches need this many shared shingles; default 8 */
   NdVerifyMode verify;
-  guint fingerprint_sampling; /* P; default 8 */
+  guint fingerprint_sampling; /* P; default 8; 0 disables the containment index (LSH only) */
   guint max_posting;          /* default 500 */
   guint threads;              /* 0 = one per processor */
+  double lsh_threshold;       /* threshold the LSH banding is tuned for; 0 = `threshold` */
 } NdFindOptions;
 
 #define ND_DEFAULT_THRESHOLD 0.5
@@ -62,7 +63,8 @@ typedef struct {
   guint64 candidates_fingerprint;
   guint64 candidates;         /* distinct pairs verified */
   guint64 reported;
-  double seconds_candidates;
+  double seconds_lsh;          /* banding and bucket sorting */
+  double seconds_fingerprint;  /* the containment index */
   double seconds_verify;
 } NdFindStats;
 

@@ -225,11 +225,11 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     fprintf(stderr,
             "stats: %u articles, %.1f MB; read+sign %.3f s (%.0f docs/s, %.1f MB/s)\n"
             "stats: LSH b=%u r=%u; candidates: %" G_GUINT64_FORMAT " from LSH, %" G_GUINT64_FORMAT
-            " from fingerprints, %" G_GUINT64_FORMAT " distinct; %.3f s\n"
+            " from fingerprints, %" G_GUINT64_FORMAT " distinct; LSH %.3f s, index %.3f s\n"
             "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n",
             nd_collection_size(coll), bytes / 1e6, read_s, nd_collection_size(coll) / MAX(read_s, 1e-9),
             bytes / 1e6 / MAX(read_s, 1e-9), stats.lsh.bands, stats.lsh.rows, stats.candidates_lsh,
-            stats.candidates_fingerprint, stats.candidates, stats.seconds_candidates, stats.candidates,
+            stats.candidates_fingerprint, stats.candidates, stats.seconds_lsh, stats.seconds_fingerprint, stats.candidates,
             stats.reported, stats.seconds_verify);
   }
   *coll_out = g_steal_pointer(&coll);
