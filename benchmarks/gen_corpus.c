@@ -26,12 +26,14 @@
  *      then written either as one file per article or as JSON Lines.
  *   5. Truth: every planted pair is written to a TSV file.
  *
- * Determinism: only integer arithmetic and exactly-rounded IEEE operations
- * (+ - * / and int<->double conversions, no libm) influence the output, the
- * PRNG is xoshiro256** seeded via splitmix64, so the output is
- * byte-identical on every platform for a given set of options.
+ * Determinism: everything after option parsing is integer arithmetic (no
+ * floating point, no libm, no rand()), and the PRNG is xoshiro256** seeded
+ * via splitmix64, so the output is byte-identical on every platform for a
+ * given set of options.
  *
- * Build: gcc -O2 -std=c11 -Wall -Wextra $(pkg-config --cflags --libs glib-2.0) gen_corpus.c
+ * Build: gcc -O2 -std=c11 -Wall -Wextra gen_corpus.c $(pkg-config --cflags --libs glib-2.0)
+ * (libraries after the source file: with --as-needed linkers, the default
+ * on Debian/Ubuntu, the other order fails to link).
  */
 
 #include <glib.h>
@@ -39,6 +41,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -248,8 +251,7 @@ static void tv_free(TokVec *v)
 
 /* ======================================================================
  * Integer Walker alias table: O(1) sampling from a discrete distribution.
- * Built only with integer arithmetic plus one exactly rounded division per
- * entry, so it is identical everywhere.
+ * Built with integer arithmetic only, so it is identical everywhere.
  * ====================================================================== */
 
 typedef struct {
@@ -258,15 +260,18 @@ typedef struct {
     uint32_t *alias; /* otherwise take alias[j] */
 } Alias;
 
-/* Zipf-Mandelbrot weights 1/(rank+q); q == 0 means uniform. */
+/* Zipf-Mandelbrot weights 1/(rank+q); q == 0 means uniform.  Weights are
+ * scaled to 2^26/(rank+q) so that their total stays below 2^32 (for the
+ * class sizes used here) and sc * 2^32 / total fits in 64 bits. */
 static void alias_build_zipf(Alias *a, uint32_t n, uint32_t q)
 {
     uint64_t *w = g_new(uint64_t, n);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
-        w[i] = q ? (UINT64_C(1) << 40) / (i + q) : (UINT64_C(1) << 20);
+        w[i] = q ? (UINT64_C(1) << 26) / (i + q) : 1;
         total += w[i];
     }
+    g_assert(total < (UINT64_C(1) << 32));
     a->n = n;
     a->thr = g_new(uint64_t, n);
     a->alias = g_new(uint32_t, n);
@@ -282,7 +287,7 @@ static void alias_build_zipf(Alias *a, uint32_t n, uint32_t q)
     }
     while (ns && nl) {
         uint32_t s = small[--ns], l = large[--nl];
-        a->thr[s] = (uint64_t)((double)sc[s] / (double)total * 4294967296.0);
+        a->thr[s] = (sc[s] << 32) / total; /* sc[s] < total < 2^32 */
         a->alias[s] = l;
         sc[l] -= total - sc[s];
         if (sc[l] < total)
@@ -947,6 +952,10 @@ static void g_np(TextGen *g, bool deep)
     uint32_t d = rng_below(r, 100);
     if (plural && d < 12) {
         g_number(g);
+        if (rng_chance(r, 3000)) { /* "12 people", "40 percent" */
+            emit(g, draw_id(lx, C_UNIT, r));
+            return;
+        }
     } else if (plural ? d < 75 : d < 96) {
         det_pos = g->out->n;
         emit(g, lx->w.the); /* placeholder, fixed below */
@@ -1076,22 +1085,22 @@ static void g_extend(TextGen *g, size_t start, uint32_t target, uint32_t limit)
         size_t save_n = g->out->n;
         uint8_t save_post = last_tok(g)->post;
         uint32_t x = rng_below(r, 100);
-        if (x < 48) {
+        if (x < 55) {
             g_pp(g);
-        } else if (x < 58 && !time_used) {
+        } else if (x < 64 && !time_used) {
             g_time(g);
             time_used = true;
-        } else if (x < 68 && !rel_used && save_post == POST_NONE) {
+        } else if (x < 71 && !rel_used && save_post == POST_NONE) {
             last_tok(g)->post = POST_COMMA;
             emit(g, rng_chance(r, 6000) ? lx->w.which : lx->w.who);
             g_vp(g, false);
             last_tok(g)->post = POST_COMMA;
             rel_used = true;
-        } else if (x < 80 && save_post == POST_NONE) {
+        } else if (x < 83 && save_post == POST_NONE) {
             last_tok(g)->post = POST_COMMA;
             emit(g, draw_id(lx, C_CONJ, r));
             g_clause(g, false);
-        } else if (x < 92) {
+        } else if (x < 97) {
             emit(g, lx->w.and_);
             g_np(g, false);
         } else {
@@ -1777,8 +1786,17 @@ static void plan_build(Plan *pl, const Params *pp)
                 parent = orig[next_root++];
                 roots[nroots++] = parent;
                 csize[parent] = 1;
-            } else { /* no fresh originals left: join any cluster */
-                parent = roots[rng_below(&r, nroots)];
+            } else { /* no fresh originals left: join a cluster with room
+                      * (main() checked that the total capacity suffices) */
+                uint32_t k0 = rng_below(&r, nroots);
+                for (uint32_t t = 0; t < nroots; t++) {
+                    uint32_t cand = roots[(k0 + t) % nroots];
+                    if (csize[cand] < pp->max_cluster) {
+                        parent = cand;
+                        break;
+                    }
+                }
+                g_assert(parent != NONE);
             }
         }
         pl->parent[c] = parent;
@@ -1865,13 +1883,23 @@ static void gen_excerpt(Gen *G, uint32_t i, uint32_t depth)
     TokVec *eblk = &G->tmp2;
     eblk->t[eblk->n - 1].flags |= F_PARA_END;
 
-    /* Own text sized so that the block is `frac` of the final article. */
+    /* Own text sized so that the block is `frac` of the final article:
+     * generation overshoots its target (whole sentences, plus the
+     * headline), so the block is at most `frac` <= 1/2; then whole
+     * trailing sentences are dropped while the block is below 1/4. */
     uint64_t own = (uint64_t)eblk->n * (UNITS - frac) / frac;
-    own = own > 40 ? own - 10 : 30; /* allow for headline and overshoot */
     Rng tr;
     rng_init(&tr, G->pp->seed, i, P_TEXT);
     TokVec *mine = &G->tmp;
-    gen_original(lx, &tr, (uint32_t)own, mine);
+    gen_original(lx, &tr, (uint32_t)MAX(own, 1), mine);
+    if (mine->n > 3 * eblk->n) {
+        size_t cut = 0;
+        for (size_t k = 0; k < mine->n && k < 3 * eblk->n; k++)
+            if (mine->t[k].flags & F_SENT_END)
+                cut = k + 1;
+        mine->n = cut; /* >= headline, which always ends a sentence */
+        mine->t[cut - 1].flags |= F_PARA_END;
+    }
 
     /* Splice the block in after paragraph k (0 = right after the headline). */
     uint32_t np = count_paragraphs(mine);
@@ -2194,6 +2222,8 @@ int main(int argc, char **argv)
         {"truth", 't', 0, G_OPTION_ARG_FILENAME, &opt_truth, "Truth TSV path (default DIR/truth.tsv; required with --jsonl)", "FILE"},
         G_OPTION_ENTRY_NULL};
 
+    /* Character set only (for GLib's messages); numbers stay "C"-formatted. */
+    setlocale(LC_CTYPE, "");
     g_autoptr(GOptionContext) ctx = g_option_context_new("- generate a synthetic news corpus with planted near-duplicates");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx,
@@ -2241,10 +2271,14 @@ int main(int argc, char **argv)
     {
         uint64_t n = pp.count;
         uint64_t nd = (n * pp.dup_ppm + 500000) / 1000000, ne = (n * pp.exc_ppm + 500000) / 1000000;
-        /* Originals must cover the copies, the excerpt sources and >= 1 root. */
-        if (nd + 2 * ne + (nd > 0) > n) {
-            g_printerr("gen_corpus: --dup-fraction + 2 x --excerpt-fraction too large for --count %" PRIu64
-                       " (need originals for sources)\n", n);
+        /* Originals must provide the excerpt sources plus enough cluster
+         * roots for all copies with at most max_cluster-1 copies each. */
+        uint64_t roots_needed = (nd + pp.max_cluster - 2) / (pp.max_cluster - 1);
+        if (nd + ne > n || n - nd - ne < ne + roots_needed) {
+            g_printerr("gen_corpus: --dup-fraction/--excerpt-fraction too large for --count %" PRIu64
+                       ": need %" PRIu64 " originals as sources, have %" PRIu64
+                       " (raise --max-cluster or lower the fractions)\n",
+                n, ne + roots_needed, nd + ne > n ? 0 : n - nd - ne);
             return EXIT_USAGE;
         }
     }

@@ -7,6 +7,7 @@
  */
 #include <neardup/neardup.h>
 #include <math.h>
+#include <string.h>
 #include "sort.h"
 
 void
@@ -103,48 +104,159 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, GArray *out)
   return emitted;
 }
 
-static guint64
-fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, GArray *out)
+/* The containment index, as a CSR inverted file: postings (documents sharing a fingerprint) and,
+ * per document, the postings it belongs to. Only postings with 2..max_posting members are kept. */
+typedef struct {
+  guint n_docs;
+  guint32 *n_fp;          /* fingerprints per document (before the posting-length cut) */
+  guint32 *post_start;    /* posting p holds post_docs[post_start[p] .. post_start[p + 1]) */
+  guint32 *post_docs;
+  guint32 *doc_start;     /* document d is in postings doc_posts[doc_start[d] .. doc_start[d + 1]) */
+  guint32 *doc_posts;
+} FingerprintIndex;
+
+static void
+fingerprint_index_clear(FingerprintIndex *ix)
+{
+  g_free(ix->n_fp);
+  g_free(ix->post_start);
+  g_free(ix->post_docs);
+  g_free(ix->doc_start);
+  g_free(ix->doc_posts);
+}
+
+static void
+fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, FingerprintIndex *ix)
 {
   guint n = nd_collection_size(coll);
   const guint P = o->fingerprint_sampling;
-  g_autofree guint32 *n_fp = g_new0(guint32, n);
-  g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(NdKeyed));
+  memset(ix, 0, sizeof *ix);
+  ix->n_docs = n;
+  ix->n_fp = g_new0(guint32, n);
+  gsize total = 0;
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     for (guint32 j = 0; j < d->set_size; j++)
-      if (d->set[j] % P == 0) {
-        NdKeyed r = { d->set[j], i, 0 };
-        g_array_append_val(rec, r);
-        n_fp[i]++;
-      }
+      ix->n_fp[i] += d->set[j] % P == 0;
+    total += ix->n_fp[i];
   }
-  if (rec->len == 0)
-    return 0;
-  g_autofree NdKeyed *scratch = g_new(NdKeyed, rec->len);
-  nd_sort_keyed((NdKeyed *)rec->data, scratch, rec->len);
-  g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(guint64));
-  emit_runs((const NdKeyed *)rec->data, rec->len, o->max_posting, hits);
-  if (hits->len == 0)
-    return 0;
-  g_autofree guint64 *scratch64 = g_new(guint64, hits->len);
-  guint64 *h = (guint64 *)hits->data;
-  nd_sort_u64(h, scratch64, hits->len);
-  guint64 emitted = 0;
-  for (gsize i = 0; i < hits->len;) {
+  g_autofree NdKeyed *rec = g_new(NdKeyed, total + 1);
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, total + 1);
+  gsize r = 0;
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    for (guint32 j = 0; j < d->set_size; j++)
+      if (d->set[j] % P == 0)
+        rec[r++] = (NdKeyed){ d->set[j], i, 0 };
+  }
+  nd_sort_keyed(rec, scratch, total);
+  /* Postings: runs of equal keys with 2..max_posting members (records of one key are in document
+   * order because the radix sort is stable). */
+  GArray *starts = g_array_new(FALSE, FALSE, sizeof(guint32));
+  GArray *docs = g_array_new(FALSE, FALSE, sizeof(guint32));
+  ix->doc_start = g_new0(guint32, n + 1);
+  for (gsize i = 0; i < total;) {
     gsize j = i + 1;
-    while (j < hits->len && h[j] == h[i])
+    while (j < total && rec[j].key == rec[i].key)
       j++;
-    guint a = (guint)(h[i] >> 32), b = (guint)(h[i] & G_MAXUINT32);
-    guint32 shared = (guint32)(j - i), smaller = MIN(n_fp[a], n_fp[b]);
-    /* Keep pairs whose estimated containment reaches half the threshold: the estimate from a
-     * 1-in-P sample is noisy, and exact verification removes the rest. */
-    if (shared >= 2 && shared >= 0.5 * o->containment * smaller) {
-      g_array_append_val(out, h[i]);
-      emitted++;
+    if (j - i >= 2 && j - i <= o->max_posting) {
+      guint32 at = docs->len;
+      g_array_append_val(starts, at);
+      for (gsize k = i; k < j; k++) {
+        g_array_append_val(docs, rec[k].value);
+        ix->doc_start[rec[k].value + 1]++;
+      }
     }
     i = j;
   }
+  guint32 end = docs->len;
+  g_array_append_val(starts, end);
+  guint n_posts = starts->len - 1;
+  ix->post_start = (guint32 *)g_array_free(starts, FALSE);
+  ix->post_docs = (guint32 *)g_array_free(docs, FALSE);
+  for (guint i = 0; i < n; i++)
+    ix->doc_start[i + 1] += ix->doc_start[i];
+  ix->doc_posts = g_new(guint32, ix->doc_start[n] + 1);
+  g_autofree guint32 *fill = g_memdup2(ix->doc_start, (n + 1) * sizeof(guint32));
+  for (guint p = 0; p < n_posts; p++)
+    for (guint32 k = ix->post_start[p]; k < ix->post_start[p + 1]; k++)
+      ix->doc_posts[fill[ix->post_docs[k]]++] = p;
+}
+
+typedef struct {
+  const FingerprintIndex *ix;
+  const NdFindOptions *options;
+  guint begin, end;
+  GArray *codes; /* guint64 candidates found for documents [begin, end) */
+} IndexJob;
+
+/* For each document a of the job's range, counts the fingerprints it shares with every later
+ * document b through the postings, with a dense counter array and a list of the counters touched
+ * (so the cost is the postings' lengths, not the number of documents). */
+static gpointer
+index_range(gpointer data)
+{
+  IndexJob *job = data;
+  const FingerprintIndex *ix = job->ix;
+  g_autofree guint32 *count = g_new0(guint32, ix->n_docs);
+  g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (guint a = job->begin; a < job->end; a++) {
+    g_array_set_size(touched, 0);
+    for (guint32 k = ix->doc_start[a]; k < ix->doc_start[a + 1]; k++) {
+      guint32 p = ix->doc_posts[k];
+      for (guint32 m = ix->post_start[p]; m < ix->post_start[p + 1]; m++) {
+        guint32 b = ix->post_docs[m];
+        if (b <= a)
+          continue;
+        if (count[b]++ == 0)
+          g_array_append_val(touched, b);
+      }
+    }
+    for (guint t = 0; t < touched->len; t++) {
+      guint32 b = g_array_index(touched, guint32, t);
+      guint32 shared = count[b], smaller = MIN(ix->n_fp[a], ix->n_fp[b]);
+      count[b] = 0;
+      /* Keep pairs whose estimated containment reaches half the threshold: the estimate from a
+       * 1-in-P sample is noisy, and exact verification removes the rest. */
+      if (shared >= 2 && shared >= 0.5 * job->options->containment * smaller) {
+        guint64 code = pair_code(a, b);
+        g_array_append_val(job->codes, code);
+      }
+    }
+  }
+  return NULL;
+}
+
+static guint64
+fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, guint threads, GArray *out)
+{
+  FingerprintIndex ix;
+  fingerprint_index_build(coll, o, &ix);
+  guint n = ix.n_docs;
+  if (n < 1024)
+    threads = 1;
+  g_autofree IndexJob *jobs = g_new0(IndexJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    /* Early documents do more work (they pair with everything after them): interleave the ranges
+     * by splitting on the square root so the threads get similar loads. */
+    double lo = 1.0 - sqrt(1.0 - (double)t / threads), hi = 1.0 - sqrt(1.0 - (double)(t + 1) / threads);
+    jobs[t] = (IndexJob){ &ix, o, (guint)(lo * n), t + 1 == threads ? n : (guint)(hi * n),
+                          g_array_new(FALSE, FALSE, sizeof(guint64)) };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-index", index_range, &jobs[t]);
+    else
+      index_range(&jobs[t]);
+  }
+  guint64 emitted = 0;
+  for (guint t = 0; t < threads; t++) {
+    if (threads > 1)
+      g_thread_join(tids[t]);
+    g_array_append_vals(out, jobs[t].codes->data, jobs[t].codes->len);
+    emitted += jobs[t].codes->len;
+    g_array_unref(jobs[t].codes);
+  }
+  fingerprint_index_clear(&ix);
   return emitted;
 }
 
@@ -224,17 +336,17 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   if (!nd_lsh_params_for(lsh_threshold, sp->num_perm, ND_LSH_FN_WEIGHT, &stats.lsh, error))
     return NULL;
 
+  guint threads = o->threads ? o->threads : g_get_num_processors();
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
   stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, codes);
   gint64 t_lsh = g_get_monotonic_time();
   if (o->containment > 0.0 && o->fingerprint_sampling > 0 && sp->keep_sets)
-    stats.candidates_fingerprint = fingerprint_candidates(coll, o, codes);
+    stats.candidates_fingerprint = fingerprint_candidates(coll, o, threads, codes);
   sort_unique_codes(codes);
   stats.candidates = codes->len;
   gint64 t1 = g_get_monotonic_time();
 
-  guint threads = o->threads ? o->threads : g_get_num_processors();
   if (codes->len < 4096)
     threads = 1;
   g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);

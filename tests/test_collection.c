@@ -1,0 +1,346 @@
+/* test_collection.c — signing articles and the collection that holds them (collection.h). */
+#include <check.h>
+#include <neardup/neardup.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_util.h"
+
+static NdSignParams
+default_params(void)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  return p;
+}
+
+/* Signs `len` bytes (len < 0: strlen) and expects failure with `code`; returns the message. */
+static char *
+sign_fails(NdSigner *s, const char *text, gssize len, NdErrorCode code)
+{
+  gsize n = len < 0 ? strlen(text) : (gsize)len;
+  GError *error = NULL;
+  NdDocument *doc = nd_signer_sign(s, "doc-UNIQUE-7731", text, n, &error);
+  ck_assert_msg(doc == NULL, "signing succeeded, expected error %d", code);
+  ck_assert_ptr_nonnull(error);
+  ck_assert_msg(g_error_matches(error, ND_ERROR, (gint)code), "error %d (%s), expected %d", error->code,
+                error->message, code);
+  /* messages do not repeat the id: the caller prefixes the input's name */
+  ck_assert_ptr_null(strstr(error->message, "doc-UNIQUE-7731"));
+  char *msg = g_strdup(error->message);
+  g_error_free(error);
+  return msg;
+}
+
+static NdDocument *
+sign_ok(NdSigner *s, const char *id, const char *text)
+{
+  GError *error = NULL;
+  NdDocument *doc = nd_signer_sign(s, id, text, strlen(text), &error);
+  ck_assert_msg(doc != NULL, "signing \"%s\" failed: %s", id, error ? error->message : "?");
+  return doc;
+}
+
+/* Distinct 64-bit shingle hashes of `text`, counted independently of the signer. */
+static guint
+count_distinct_shingles(const char *text, const NdSignParams *p)
+{
+  g_autoptr(GArray) t = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  ck_assert(nd_tokenize(text, strlen(text), p->shingle.mode, p->text_flags, t, NULL));
+  g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(guint64));
+  nd_shingle_hashes((const NdToken *)t->data, t->len, p->shingle.k, p->seed, h);
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < h->len; i++)
+    g_hash_table_add(seen, &g_array_index(h, guint64, i));
+  return g_hash_table_size(seen);
+}
+
+START_TEST(test_params_defaults_and_validate)
+{
+  NdSignParams p = default_params();
+  ck_assert_int_eq(p.shingle.mode, ND_TOKENS_WORDS);
+  ck_assert_uint_eq(p.shingle.k, 3);
+  ck_assert_uint_eq(p.num_perm, 128);
+  ck_assert_uint_eq(p.seed, 1);
+  ck_assert_uint_eq(p.max_bytes, (gsize)64 << 20);
+  ck_assert(p.keep_sets);
+  ck_assert_int_eq(p.text_flags, ND_TEXT_DEFAULT);
+  ck_assert(nd_sign_params_validate(&p, NULL));
+
+  NdSignParams bad[6];
+  for (int i = 0; i < 6; i++)
+    bad[i] = p;
+  bad[0].shingle.k = 0;
+  bad[1].shingle.k = ND_SHINGLE_K_MAX + 1;
+  bad[2].num_perm = ND_MINHASH_MIN_PERM - 1;
+  bad[3].num_perm = ND_MINHASH_MAX_PERM + 1;
+  bad[4].max_bytes = 0;
+  bad[5].num_perm = 0;
+  const char *names[6] = { "shingle", "shingle", "permutations", "permutations", "size", "permutations" };
+  for (int i = 0; i < 6; i++) {
+    GError *error = NULL;
+    ck_assert_msg(!nd_sign_params_validate(&bad[i], &error), "bad params %d accepted", i);
+    ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_INVALID_ARG));
+    ck_assert_msg(strstr(error->message, names[i]) != NULL, "message \"%s\" does not name the parameter",
+                  error->message);
+    g_error_free(error);
+  }
+#if GLIB_SIZEOF_SIZE_T > 4
+  NdSignParams big = p;
+  big.max_bytes = ND_TEXT_MAX_BYTES + 1;
+  ck_assert(!nd_sign_params_validate(&big, NULL));
+#endif
+  NdSignParams edge = p;
+  edge.shingle.k = ND_SHINGLE_K_MAX;
+  edge.num_perm = ND_MINHASH_MAX_PERM;
+  edge.max_bytes = 1;
+  ck_assert(nd_sign_params_validate(&edge, NULL));
+  edge.shingle.k = 1;
+  edge.num_perm = ND_MINHASH_MIN_PERM;
+  ck_assert(nd_sign_params_validate(&edge, NULL));
+}
+END_TEST
+
+START_TEST(test_sign_errors)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_free(sign_fails(s, "", 0, ND_ERROR_EMPTY));
+  g_free(sign_fails(s, "   \n\t \r\n  ", -1, ND_ERROR_EMPTY));
+  g_free(sign_fails(s, "!!! ... --- ??? \xE2\x80\x94 \xE2\x80\x9C\xE2\x80\x9D", -1, ND_ERROR_NO_TOKENS));
+  g_free(sign_fails(s, "\xC2\xA9 $ % & * + = < >", -1, ND_ERROR_NO_TOKENS));
+  g_autofree char *nul = sign_fails(s, "some words\0more words", 21, ND_ERROR_BINARY);
+  ck_assert_msg(strstr(nul, "offset 10") != NULL, "\"%s\" lacks the NUL's offset", nul);
+  g_autofree char *utf = sign_fails(s, "valid words then \xFF bad", -1, ND_ERROR_UTF8);
+  ck_assert_msg(strstr(utf, "byte offset 17") != NULL, "\"%s\" lacks the offset", utf);
+  /* the signer is still usable after errors */
+  g_autoptr(NdDocument) ok = sign_ok(s, "fine", "a perfectly good sentence");
+  ck_assert_uint_eq(ok->tokens, 4);
+}
+END_TEST
+
+START_TEST(test_too_large_and_lossy)
+{
+  NdSignParams p = default_params();
+  p.max_bytes = 16;
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_free(sign_fails(s, "seventeen bytes!!", -1, ND_ERROR_TOO_LARGE));
+  g_autoptr(NdDocument) at_limit = sign_ok(s, "limit", "sixteen bytes ok");
+  ck_assert_uint_eq(at_limit->bytes, 16);
+
+  NdSignParams lp = default_params();
+  lp.text_flags = ND_TEXT_LOSSY;
+  g_autoptr(NdSigner) lossy = nd_signer_new(&lp);
+  const char text[] = "valid words then \xFF bad";
+  g_autoptr(NdDocument) d = nd_signer_sign(lossy, "l", text, sizeof text - 1, NULL);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(d->tokens, 4);
+  ck_assert_uint_eq(d->bytes, sizeof text - 1);
+  /* only invalid bytes: text, but nothing to compare */
+  g_free(sign_fails(lossy, "\xFF\xFE\xFD", -1, ND_ERROR_NO_TOKENS));
+}
+END_TEST
+
+/* "the cat sat on the mat the cat sat": 9 tokens, 7 windows, "the cat sat" twice -> 6 distinct. */
+START_TEST(test_set_size_by_hand)
+{
+  const char *text = "The cat sat on the mat; the cat sat.";
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(NdDocument) d = sign_ok(s, "cat", text);
+  ck_assert_str_eq(d->id, "cat");
+  ck_assert_uint_eq(d->bytes, strlen(text));
+  ck_assert_uint_eq(d->tokens, 9);
+  ck_assert_uint_eq(d->set_size, 6);
+  ck_assert_ptr_nonnull(d->set);
+  ck_assert_ptr_nonnull(d->signature);
+  for (guint i = 1; i < d->set_size; i++)
+    ck_assert_uint_lt(d->set[i - 1], d->set[i]);
+
+  /* last tokens: offsets into the original */
+  gsize nt = 0;
+  const NdToken *t = nd_signer_last_tokens(s, &nt);
+  ck_assert_uint_eq(nt, 9);
+  ck_assert_uint_eq(t[5].start, 19);
+  ck_assert_uint_eq(t[5].end, 22); /* "mat" */
+
+  /* words:2 on the same text: the cat / cat sat / sat on / on the / the mat / mat the -> 6 distinct */
+  NdSignParams p2 = default_params();
+  p2.shingle.k = 2;
+  g_autoptr(NdSigner) s2 = nd_signer_new(&p2);
+  g_autoptr(NdDocument) d2 = sign_ok(s2, "cat2", text);
+  ck_assert_uint_eq(d2->set_size, 6);
+  /* words:1: the cat sat on mat -> 5 */
+  NdSignParams p1 = default_params();
+  p1.shingle.k = 1;
+  g_autoptr(NdSigner) s1 = nd_signer_new(&p1);
+  g_autoptr(NdDocument) d1 = sign_ok(s1, "cat1", text);
+  ck_assert_uint_eq(d1->set_size, 5);
+
+  /* fewer tokens than k: one shingle */
+  g_autoptr(NdDocument) tiny = sign_ok(s, "tiny", "Hello world");
+  ck_assert_uint_eq(tiny->tokens, 2);
+  ck_assert_uint_eq(tiny->set_size, 1);
+
+  /* chars:2 on 中华人民共和国: 7 characters, 6 distinct bigrams */
+  NdSignParams pc = default_params();
+  pc.shingle = (NdShingleSpec){ ND_TOKENS_CHARS, 2 };
+  g_autoptr(NdSigner) sc = nd_signer_new(&pc);
+  g_autoptr(NdDocument) dc = sign_ok(sc, "zh", "\xE4\xB8\xAD\xE5\x8D\x8E\xE4\xBA\xBA\xE6\xB0\x91\xE5\x85\xB1"
+                                              "\xE5\x92\x8C\xE5\x9B\xBD");
+  ck_assert_uint_eq(dc->tokens, 7);
+  ck_assert_uint_eq(dc->set_size, 6);
+}
+END_TEST
+
+/* A realistic article: set_size equals the number of distinct shingles, the set is sorted and
+ * distinct, and the signature is the MinHash of the shingle hashes. */
+START_TEST(test_sign_article)
+{
+  NdSignParams p = default_params();
+  p.num_perm = 200;
+  p.seed = 17;
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autofree char *text = gen_article(7, 3000);
+  /* repeat a paragraph to create duplicate shingles */
+  g_autofree char *doubled = g_strconcat(text, "\n\n", text, NULL);
+  g_autoptr(NdDocument) d = sign_ok(s, "long", doubled);
+  ck_assert_uint_eq(d->tokens, 6000);
+  guint distinct = count_distinct_shingles(doubled, &p);
+  ck_assert_uint_gt(distinct, 2990);
+  /* 32-bit keys can in principle collide; among ~3000 shingles that is very unlikely */
+  ck_assert_uint_le(d->set_size, distinct);
+  ck_assert_uint_ge(d->set_size, distinct - 2);
+  for (guint i = 1; i < d->set_size; i++)
+    ck_assert_uint_lt(d->set[i - 1], d->set[i]);
+
+  g_autoptr(GArray) t = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  ck_assert(nd_tokenize(doubled, strlen(doubled), ND_TOKENS_WORDS, ND_TEXT_DEFAULT, t, NULL));
+  g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(guint64));
+  nd_shingle_hashes((const NdToken *)t->data, t->len, 3, 17, h);
+  guint32 sig[200];
+  nd_minhash_sign((const guint64 *)h->data, h->len, 200, 17, sig);
+  ck_assert_mem_eq(sig, d->signature, sizeof sig);
+
+  /* the doubled text has (almost exactly) the shingles of the single text, plus the seam */
+  g_autoptr(NdDocument) single = sign_ok(s, "single", text);
+  ck_assert_uint_eq(single->set_size + 2, d->set_size);
+  ck_assert_double_ge(nd_minhash_jaccard(single->signature, d->signature, 200), 0.95);
+}
+END_TEST
+
+START_TEST(test_keep_sets_false)
+{
+  const char *text = "The cat sat on the mat; the cat sat.";
+  NdSignParams p = default_params();
+  p.keep_sets = FALSE;
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(NdDocument) d = sign_ok(s, "cat", text);
+  ck_assert_ptr_null(d->set);
+  ck_assert_uint_eq(d->set_size, 6);
+  ck_assert_uint_eq(d->tokens, 9);
+  /* the signature does not depend on keep_sets */
+  NdSignParams pk = default_params();
+  g_autoptr(NdSigner) sk = nd_signer_new(&pk);
+  g_autoptr(NdDocument) dk = sign_ok(sk, "cat", text);
+  ck_assert_mem_eq(d->signature, dk->signature, 128 * sizeof(guint32));
+}
+END_TEST
+
+START_TEST(test_id_copied)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  char id[] = "original-id";
+  g_autoptr(NdDocument) d = sign_ok(s, id, "some words to sign");
+  id[0] = 'X';
+  ck_assert_str_eq(d->id, "original-id");
+}
+END_TEST
+
+START_TEST(test_collection_basic)
+{
+  NdSignParams p = default_params();
+  p.num_perm = 64;
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  p.num_perm = 999; /* the collection copied the params */
+  ck_assert_uint_eq(nd_collection_params(c)->num_perm, 64);
+  ck_assert_uint_eq(nd_collection_size(c), 0);
+
+  NdSignParams sp = *nd_collection_params(c);
+  g_autoptr(NdSigner) s = nd_signer_new(&sp);
+  const char *ids[] = { "zeta", "alpha", "mid" };
+  for (int i = 0; i < 3; i++) {
+    g_autofree char *text = gen_article(100 + i, 50 + i);
+    GError *error = NULL;
+    ck_assert(nd_collection_add(c, sign_ok(s, ids[i], text), &error));
+    ck_assert_ptr_null(error);
+  }
+  ck_assert_uint_eq(nd_collection_size(c), 3);
+  /* insertion order, not sorted */
+  for (guint i = 0; i < 3; i++) {
+    ck_assert_str_eq(nd_collection_get(c, i)->id, ids[i]);
+    ck_assert_uint_eq(nd_collection_get(c, i)->tokens, 50 + i);
+  }
+}
+END_TEST
+
+START_TEST(test_duplicate_id)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  ck_assert(nd_collection_add(c, sign_ok(s, "same", "the first article text"), NULL));
+  ck_assert(nd_collection_add(c, sign_ok(s, "other", "an unrelated second text"), NULL));
+
+  GError *error = NULL;
+  ck_assert(!nd_collection_add(c, sign_ok(s, "same", "a later article with the same id"), &error));
+  ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_DUPLICATE_ID));
+  ck_assert_ptr_nonnull(strstr(error->message, "same"));
+  g_clear_error(&error);
+  ck_assert_uint_eq(nd_collection_size(c), 2);
+  ck_assert_uint_eq(nd_collection_get(c, 0)->tokens, 4); /* the first one is kept */
+
+  /* a third article with the same id is still refused */
+  ck_assert(!nd_collection_add(c, sign_ok(s, "same", "yet another copy of that id"), &error));
+  ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_DUPLICATE_ID));
+  g_clear_error(&error);
+  ck_assert_uint_eq(nd_collection_size(c), 2);
+  ck_assert_str_eq(nd_collection_get(c, 0)->id, "same");
+
+  /* ids are compared as strings, not pointers */
+  g_autofree char *built = g_strdup_printf("%s%s", "oth", "er");
+  ck_assert(!nd_collection_add(c, sign_ok(s, built, "text"), &error));
+  ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_DUPLICATE_ID));
+  g_clear_error(&error);
+  ck_assert(nd_collection_add(c, sign_ok(s, "same2", "text"), NULL));
+  ck_assert_uint_eq(nd_collection_size(c), 3);
+}
+END_TEST
+
+static Suite *
+collection_suite(void)
+{
+  Suite *s = suite_create("collection");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_params_defaults_and_validate);
+  tcase_add_test(tc, test_sign_errors);
+  tcase_add_test(tc, test_too_large_and_lossy);
+  tcase_add_test(tc, test_set_size_by_hand);
+  tcase_add_test(tc, test_sign_article);
+  tcase_add_test(tc, test_keep_sets_false);
+  tcase_add_test(tc, test_id_copied);
+  tcase_add_test(tc, test_collection_basic);
+  tcase_add_test(tc, test_duplicate_id);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(collection_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,704 @@
+/* test_input.c — the loader: files, directories, lists of files and JSON Lines (input.h).
+ *
+ * Every test builds its inputs in a fresh directory under one temporary root (g_dir_make_tmp),
+ * which an unchecked fixture removes after the suite. */
+#include <check.h>
+#include <neardup/neardup.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "test_util.h"
+
+static char *tmp_root; /* created in the parent process before the tests run */
+
+static void
+suite_setup(void)
+{
+  GError *error = NULL;
+  tmp_root = g_dir_make_tmp("neardup-test-input-XXXXXX", &error);
+  if (tmp_root == NULL)
+    g_error("g_dir_make_tmp: %s", error->message);
+}
+
+static void
+suite_teardown(void)
+{
+  remove_tree(tmp_root);
+  g_free(tmp_root);
+  tmp_root = NULL;
+}
+
+/* A fresh directory for one test. */
+static char *
+test_dir(const char *name)
+{
+  char *dir = g_build_filename(tmp_root, name, NULL);
+  remove_tree(dir);
+  ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
+  return dir;
+}
+
+/* What the error callback saw, in order. */
+typedef struct {
+  GPtrArray *inputs;   /* char* */
+  GPtrArray *messages; /* char* */
+  GArray *codes;       /* gint */
+  GArray *sizes;       /* guint: collection size when the error was reported */
+  NdCollection *coll;
+} ErrLog;
+
+static void
+errlog_init(ErrLog *log, NdCollection *coll)
+{
+  log->inputs = g_ptr_array_new_with_free_func(g_free);
+  log->messages = g_ptr_array_new_with_free_func(g_free);
+  log->codes = g_array_new(FALSE, FALSE, sizeof(gint));
+  log->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+  log->coll = coll;
+}
+
+static void
+errlog_clear(ErrLog *log)
+{
+  g_ptr_array_unref(log->inputs);
+  g_ptr_array_unref(log->messages);
+  g_array_unref(log->codes);
+  g_array_unref(log->sizes);
+}
+
+static void
+on_error(const char *input, const GError *error, gpointer data)
+{
+  ErrLog *log = data;
+  ck_assert_ptr_nonnull(input);
+  ck_assert_ptr_nonnull(error);
+  ck_assert_uint_eq(error->domain, ND_ERROR);
+  g_ptr_array_add(log->inputs, g_strdup(input));
+  g_ptr_array_add(log->messages, g_strdup(error->message));
+  g_array_append_val(log->codes, error->code);
+  guint size = nd_collection_size(log->coll);
+  g_array_append_val(log->sizes, size);
+}
+
+typedef struct {
+  guint calls;
+  guint64 articles, bytes, skipped;
+} Progress;
+
+static void
+on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
+{
+  Progress *p = data;
+  ck_assert_uint_ge(articles, p->articles); /* running totals only grow */
+  ck_assert_uint_ge(skipped, p->skipped);
+  p->calls++;
+  p->articles = articles;
+  p->bytes = bytes;
+  p->skipped = skipped;
+}
+
+static NdCollection *
+new_collection(void)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  return nd_collection_new(&p);
+}
+
+static void
+assert_error(const ErrLog *log, guint i, const char *input, NdErrorCode code)
+{
+  ck_assert_msg(i < log->inputs->len, "only %u errors reported, expected one for %s", log->inputs->len, input);
+  const char *got = g_ptr_array_index(log->inputs, i);
+  gint got_code = g_array_index(log->codes, gint, i);
+  ck_assert_msg(strcmp(got, input) == 0, "error %u is for \"%s\", expected \"%s\"", i, got, input);
+  ck_assert_msg(got_code == (gint)code, "error %u for %s: code %d (%s), expected %d", i, input, got_code,
+                (const char *)g_ptr_array_index(log->messages, i), code);
+}
+
+static void
+assert_ids(const NdCollection *c, const char *const *ids, guint n)
+{
+  ck_assert_msg(nd_collection_size(c) == n, "%u documents, expected %u", nd_collection_size(c), n);
+  for (guint i = 0; i < n; i++)
+    ck_assert_str_eq(nd_collection_get(c, i)->id, ids[i]);
+}
+
+static void
+assert_same_collections(const NdCollection *a, const NdCollection *b)
+{
+  ck_assert_uint_eq(nd_collection_size(a), nd_collection_size(b));
+  guint np = nd_collection_params(a)->num_perm;
+  for (guint i = 0; i < nd_collection_size(a); i++) {
+    const NdDocument *x = nd_collection_get(a, i), *y = nd_collection_get(b, i);
+    ck_assert_str_eq(x->id, y->id);
+    ck_assert_uint_eq(x->bytes, y->bytes);
+    ck_assert_uint_eq(x->tokens, y->tokens);
+    ck_assert_uint_eq(x->set_size, y->set_size);
+    ck_assert_mem_eq(x->signature, y->signature, np * sizeof(guint32));
+    ck_assert_mem_eq(x->set, y->set, x->set_size * sizeof(guint32));
+  }
+}
+
+static void
+assert_same_errors(const ErrLog *a, const ErrLog *b)
+{
+  ck_assert_uint_eq(a->inputs->len, b->inputs->len);
+  for (guint i = 0; i < a->inputs->len; i++) {
+    ck_assert_str_eq(g_ptr_array_index(a->inputs, i), g_ptr_array_index(b->inputs, i));
+    ck_assert_int_eq(g_array_index(a->codes, gint, i), g_array_index(b->codes, gint, i));
+    ck_assert_str_eq(g_ptr_array_index(a->messages, i), g_ptr_array_index(b->messages, i));
+    ck_assert_uint_eq(g_array_index(a->sizes, guint, i), g_array_index(b->sizes, guint, i));
+  }
+}
+
+/* The tree used by several tests. Returns the root (caller frees). */
+static char *
+make_tree(const char *name)
+{
+  char *root = test_dir(name);
+  g_autofree char *a = gen_article(1, 120), *c = gen_article(2, 150), *d = gen_article(3, 80),
+                  *e = gen_article(4, 200), *z = gen_article(5, 90), *h = gen_article(6, 100);
+  g_free(write_test_file(root, "a.txt", a, -1));
+  g_free(write_test_file(root, "b/c.txt", c, -1));
+  g_free(write_test_file(root, "b/d.txt", d, -1));
+  g_free(write_test_file(root, "b/sub/e.txt", e, -1));
+  g_free(write_test_file(root, "z.txt", z, -1));
+  g_free(write_test_file(root, ".hidden.txt", h, -1));       /* skipped silently */
+  g_free(write_test_file(root, ".git/config", h, -1));       /* hidden directory: skipped */
+  g_free(write_test_file(root, "b/.swp", "\0\0\0", 3));      /* hidden binary: skipped */
+  g_free(write_test_file(root, "bad.txt", "abc \xFF def", -1));
+  g_free(write_test_file(root, "bin.dat", "text\0more", 9));
+  g_free(write_test_file(root, "empty.txt", "", 0));
+  g_free(write_test_file(root, "punct.txt", "--- !!! ... ---\n", -1));
+  g_free(write_test_file(root, "space.txt", "  \n\t \n", -1));
+  g_autofree char *loop = g_build_filename(root, "b", "loop", NULL);
+  ck_assert_int_eq(symlink("..", loop), 0); /* b/loop -> root: a directory loop, not followed */
+  g_autofree char *link = g_build_filename(root, "link.txt", NULL);
+  ck_assert_int_eq(symlink("a.txt", link), 0); /* a link to a file is followed */
+  g_autofree char *broken = g_build_filename(root, "broken", NULL);
+  ck_assert_int_eq(symlink("does-not-exist", broken), 0);
+  return root;
+}
+
+START_TEST(test_directory_tree)
+{
+  g_autofree char *root = make_tree("tree");
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  Progress prog = { 0 };
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_set_progress_func(l, on_progress, &prog);
+  nd_loader_add_path(l, root);
+  guint skipped = nd_loader_finish(l);
+
+  g_autofree char *id_a = g_build_filename(root, "a.txt", NULL);
+  g_autofree char *id_c = g_build_filename(root, "b", "c.txt", NULL);
+  g_autofree char *id_d = g_build_filename(root, "b", "d.txt", NULL);
+  g_autofree char *id_e = g_build_filename(root, "b", "sub", "e.txt", NULL);
+  g_autofree char *id_link = g_build_filename(root, "link.txt", NULL);
+  g_autofree char *id_z = g_build_filename(root, "z.txt", NULL);
+  const char *ids[] = { id_a, id_c, id_d, id_e, id_link, id_z };
+  assert_ids(c, ids, 6);
+  /* the documents were really signed from their files; the link reads its target */
+  ck_assert_uint_eq(nd_collection_get(c, 0)->tokens, 120);
+  ck_assert_uint_eq(nd_collection_get(c, 3)->tokens, 200);
+  ck_assert_mem_eq(nd_collection_get(c, 4)->signature, nd_collection_get(c, 0)->signature, 128 * sizeof(guint32));
+
+  /* errors: each bad input once, in input order, with the right code; the directory loop
+   * b/loop is a symbolic link to a directory inside the tree: skipped without a report */
+  g_autofree char *e_bad = g_build_filename(root, "bad.txt", NULL);
+  g_autofree char *e_bin = g_build_filename(root, "bin.dat", NULL);
+  g_autofree char *e_broken = g_build_filename(root, "broken", NULL);
+  g_autofree char *e_empty = g_build_filename(root, "empty.txt", NULL);
+  g_autofree char *e_punct = g_build_filename(root, "punct.txt", NULL);
+  g_autofree char *e_space = g_build_filename(root, "space.txt", NULL);
+  ck_assert_uint_eq(log.inputs->len, 6);
+  assert_error(&log, 0, e_bad, ND_ERROR_UTF8);
+  assert_error(&log, 1, e_bin, ND_ERROR_BINARY);
+  assert_error(&log, 2, e_broken, ND_ERROR_IO);
+  assert_error(&log, 3, e_empty, ND_ERROR_EMPTY);
+  assert_error(&log, 4, e_punct, ND_ERROR_NO_TOKENS);
+  assert_error(&log, 5, e_space, ND_ERROR_EMPTY);
+  ck_assert_ptr_nonnull(strstr(g_ptr_array_index(log.messages, 0), "byte offset 4"));
+  ck_assert_ptr_nonnull(strstr(g_ptr_array_index(log.messages, 1), "offset 4"));
+  /* errors and documents are merged in one input order: the first four come after b/sub/e.txt
+   * and before link.txt, the last two after link.txt and before z.txt */
+  const guint sizes[] = { 4, 4, 4, 4, 5, 5 };
+  for (guint i = 0; i < 6; i++)
+    ck_assert_uint_eq(g_array_index(log.sizes, guint, i), sizes[i]);
+
+  ck_assert_uint_eq(skipped, 6);
+  ck_assert(!nd_loader_stopped(l));
+  ck_assert_uint_ge(prog.calls, 1);
+  ck_assert_uint_eq(prog.articles, 6);
+  ck_assert_uint_eq(prog.skipped, 6);
+  guint64 bytes = 0;
+  for (guint i = 0; i < 6; i++)
+    bytes += nd_collection_get(c, i)->bytes;
+  ck_assert_uint_eq(prog.bytes, bytes);
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_explicit_paths)
+{
+  g_autofree char *root = make_tree("explicit");
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  /* ids are the paths exactly as given, in the order given (not sorted) */
+  g_autofree char *z = g_strdup_printf("%s/./z.txt", root);
+  g_autofree char *a = g_strdup_printf("%s/b/../a.txt", root);
+  g_autofree char *missing = g_strdup_printf("%s/no-such-file.txt", root);
+  g_autofree char *sub = g_strdup_printf("%s/b/sub", root);
+  g_autofree char *hidden = g_strdup_printf("%s/.hidden.txt", root);
+  nd_loader_add_path(l, z);
+  nd_loader_add_path(l, a);
+  nd_loader_add_path(l, missing);
+  nd_loader_add_path(l, sub);
+  nd_loader_add_path(l, hidden); /* named explicitly: read, although a walk would skip it */
+  guint skipped = nd_loader_finish(l);
+  g_autofree char *e = g_build_filename(sub, "e.txt", NULL);
+  const char *ids[] = { z, a, e, hidden };
+  assert_ids(c, ids, 4);
+  ck_assert_uint_eq(skipped, 1);
+  ck_assert_uint_eq(log.inputs->len, 1);
+  assert_error(&log, 0, missing, ND_ERROR_NOT_FOUND);
+  errlog_clear(&log);
+}
+END_TEST
+
+/* A symbolic link to a directory named as an argument is followed; the loop inside the tree it
+ * leads to is still not followed. */
+START_TEST(test_explicit_symlink_dir)
+{
+  g_autofree char *root = make_tree("symlinked");
+  g_autofree char *loop = g_build_filename(root, "b", "loop", NULL);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_path(l, loop);
+  ck_assert_uint_eq(nd_loader_finish(l), 6);
+  ck_assert_uint_eq(nd_collection_size(c), 6);
+  g_autofree char *first = g_build_filename(loop, "a.txt", NULL);
+  g_autofree char *last = g_build_filename(loop, "z.txt", NULL);
+  ck_assert_str_eq(nd_collection_get(c, 0)->id, first);
+  ck_assert_str_eq(nd_collection_get(c, 5)->id, last);
+  errlog_clear(&log);
+}
+END_TEST
+
+/* Loads the tree, a directory of many files and a JSON Lines file with `threads` workers. */
+static NdCollection *
+load_everything(const char *root, guint threads, ErrLog *log)
+{
+  NdCollection *c = new_collection();
+  errlog_init(log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, threads, FALSE);
+  nd_loader_set_error_func(l, on_error, log);
+  g_autofree char *tree = g_build_filename(root, "tree", NULL);
+  g_autofree char *many = g_build_filename(root, "many", NULL);
+  g_autofree char *jsonl = g_build_filename(root, "feed.jsonl", NULL);
+  nd_loader_add_path(l, tree);
+  nd_loader_add_path(l, many);
+  nd_loader_add_jsonl(l, jsonl, "id", "text");
+  nd_loader_finish(l);
+  return c;
+}
+
+START_TEST(test_threads_identical)
+{
+  g_autofree char *root = test_dir("threads");
+  g_autofree char *tree = make_tree("threads/tree");
+  /* 300 files: more than several batches; some bad ones spread through */
+  guint bad_files = 0, bad_lines = 0;
+  for (guint i = 0; i < 300; i++) {
+    g_autofree char *name = g_strdup_printf("many/f%03u.txt", i);
+    if (i % 37 == 5) {
+      g_free(write_test_file(root, name, "", 0));
+      bad_files++;
+    } else if (i % 41 == 7) {
+      g_free(write_test_file(root, name, "caf\xC3 au lait", -1));
+      bad_files++;
+    } else {
+      g_autofree char *text = gen_article(1000 + i, (guint)(40 + (i * 7919) % 400));
+      g_free(write_test_file(root, name, text, -1));
+    }
+  }
+  GString *feed = g_string_new(NULL);
+  for (guint i = 0; i < 250; i++) {
+    g_autofree char *text = gen_article(5000 + i, 30 + i % 50);
+    if (i % 29 == 3) {
+      g_string_append_printf(feed, "{\"id\": \"j%u\", \"text\": \n", i); /* malformed */
+      bad_lines++;
+    } else {
+      g_string_append_printf(feed, "{\"id\": \"j%u\", \"text\": \"%s\"}\n", i, text);
+    }
+  }
+  g_free(write_test_file(root, "feed.jsonl", feed->str, (gssize)feed->len));
+  g_string_free(feed, TRUE);
+  ck_assert_uint_eq(bad_files, 16);
+  ck_assert_uint_eq(bad_lines, 9);
+
+  ErrLog l1, l4;
+  g_autoptr(NdCollection) c1 = load_everything(root, 1, &l1);
+  g_autoptr(NdCollection) c4 = load_everything(root, 4, &l4);
+  ck_assert_uint_eq(nd_collection_size(c1), 6 + 300 - bad_files + 250 - bad_lines);
+  ck_assert_uint_eq(l1.inputs->len, 6 + bad_files + bad_lines);
+  assert_same_collections(c1, c4);
+  assert_same_errors(&l1, &l4);
+  /* the directory's files come in sorted order, then the JSON Lines records in line order */
+  guint first = 6, n_files = 300 - bad_files;
+  for (guint i = first + 1; i < first + n_files; i++)
+    ck_assert_int_lt(strcmp(nd_collection_get(c1, i - 1)->id, nd_collection_get(c1, i)->id), 0);
+  ck_assert_str_eq(nd_collection_get(c1, first + n_files)->id, "j0");
+  ck_assert_str_eq(nd_collection_get(c1, nd_collection_size(c1) - 1)->id, "j249");
+  errlog_clear(&l1);
+  errlog_clear(&l4);
+}
+END_TEST
+
+START_TEST(test_files_from)
+{
+  g_autofree char *root = make_tree("filesfrom");
+  g_autofree char *a = g_build_filename(root, "a.txt", NULL);
+  g_autofree char *cc = g_build_filename(root, "b", "c.txt", NULL);
+  g_autofree char *missing = g_build_filename(root, "missing.txt", NULL);
+  g_autofree char *sub = g_build_filename(root, "b", "sub", NULL);
+  g_autofree char *empty = g_build_filename(root, "empty.txt", NULL);
+  g_autofree char *list_text = g_strdup_printf("%s\n\n%s\r\n%s\n%s\n%s", cc, a, missing, sub, empty);
+  g_autofree char *list = write_test_file(tmp_root, "filesfrom.list", list_text, -1);
+
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 3, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_files_from(l, list);
+  g_autofree char *nolist = g_build_filename(tmp_root, "no-such-list", NULL);
+  nd_loader_add_files_from(l, nolist);
+  guint skipped = nd_loader_finish(l);
+  g_autofree char *e = g_build_filename(sub, "e.txt", NULL);
+  const char *ids[] = { cc, a, e };
+  assert_ids(c, ids, 3);
+  ck_assert_uint_eq(skipped, 3);
+  ck_assert_uint_eq(log.inputs->len, 3);
+  assert_error(&log, 0, missing, ND_ERROR_NOT_FOUND);
+  assert_error(&log, 1, empty, ND_ERROR_EMPTY);
+  assert_error(&log, 2, nolist, ND_ERROR_NOT_FOUND);
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_jsonl)
+{
+  g_autofree char *dir = test_dir("jsonl");
+  const char *lines =
+    "{\"id\": \"a1\", \"text\": \"The first record has enough words to sign.\"}\n" /* 1 */
+    "{\"id\": 42, \"text\": \"An integer id is fine too.\", \"extra\": [1, 2]}\n"  /* 2 */
+    "\n"                                                                       /* 3 blank */
+    "{\"id\": \"x\", \"text\": \"unterminated\n"                                /* 4 malformed */
+    "{\"id\": \"m\", \"body\": \"no text field here\"}\n"                        /* 5 */
+    "   \t \n"                                                                 /* 6 blank */
+    "{\"id\": \"a1\", \"text\": \"same id again\"}\n"                            /* 7 duplicate */
+    "{\"text\": \"no id at all\"}\n"                                            /* 8 */
+    "{\"id\": 1.5, \"text\": \"a float id\"}\n"                                 /* 9 */
+    "[\"not\", \"an\", \"object\"]\n"                                           /* 10 */
+    "{\"id\": \"e\", \"text\": \"   \"}\n"                                       /* 11 empty */
+    "{\"id\": \"p\", \"text\": \"!!! ???\"}\n"                                   /* 12 no tokens */
+    "{\"id\": \"n\", \"text\": 17}\n"                                           /* 13 text not a string */
+    "{\"id\": \"u\", \"text\": \"caf\\u00e9 \\u201cquoted\\u201d\"}\r\n"          /* 14 escapes, CRLF */
+    "{\"id\": \"last\", \"text\": \"final line without newline\"}";             /* 15 */
+  g_autofree char *path = write_test_file(dir, "feed.jsonl", lines, -1);
+
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  guint skipped = nd_loader_finish(l);
+
+  const char *ids[] = { "a1", "42", "u", "last" };
+  assert_ids(c, ids, 4);
+  ck_assert_uint_eq(nd_collection_get(c, 0)->tokens, 8);
+  ck_assert_uint_eq(nd_collection_get(c, 2)->tokens, 2);
+  ck_assert_uint_eq(nd_collection_get(c, 2)->bytes, strlen("caf\xC3\xA9 \xE2\x80\x9Cquoted\xE2\x80\x9D"));
+
+  const guint bad_lines[] = { 4, 5, 7, 8, 9, 10, 11, 12, 13 };
+  const NdErrorCode bad_codes[] = { ND_ERROR_JSON, ND_ERROR_JSON, ND_ERROR_DUPLICATE_ID, ND_ERROR_JSON,
+                                    ND_ERROR_JSON, ND_ERROR_JSON, ND_ERROR_EMPTY, ND_ERROR_NO_TOKENS,
+                                    ND_ERROR_JSON };
+  ck_assert_uint_eq(log.inputs->len, G_N_ELEMENTS(bad_lines));
+  for (guint i = 0; i < G_N_ELEMENTS(bad_lines); i++) {
+    g_autofree char *name = g_strdup_printf("%s:%u", path, bad_lines[i]);
+    assert_error(&log, i, name, bad_codes[i]);
+  }
+  /* the missing-field message names the field */
+  ck_assert_ptr_nonnull(strstr(g_ptr_array_index(log.messages, 1), "text"));
+  ck_assert_uint_eq(skipped, G_N_ELEMENTS(bad_lines));
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_jsonl_custom_fields)
+{
+  g_autofree char *dir = test_dir("jsonl-fields");
+  g_autofree char *p1 = write_test_file(dir, "one.jsonl",
+                                        "{\"url\": \"http://x/1\", \"body\": \"words in a body field\", \"id\": 5}\n"
+                                        "{\"url\": \"http://x/2\", \"text\": \"wrong field name\"}\n", -1);
+  g_autofree char *p2 = write_test_file(dir, "two.jsonl", "{\"id\": \"t\", \"text\": \"second file record\"}\n", -1);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, p1, "url", "body");
+  nd_loader_add_jsonl(l, p2, "id", "text"); /* field names per call */
+  g_autofree char *missing = g_build_filename(dir, "missing.jsonl", NULL);
+  nd_loader_add_jsonl(l, missing, "id", "text");
+  nd_loader_finish(l);
+  const char *ids[] = { "http://x/1", "t" };
+  assert_ids(c, ids, 2);
+  ck_assert_uint_eq(log.inputs->len, 2);
+  g_autofree char *line2 = g_strdup_printf("%s:2", p1);
+  assert_error(&log, 0, line2, ND_ERROR_JSON);
+  assert_error(&log, 1, missing, ND_ERROR_NOT_FOUND);
+  errlog_clear(&log);
+}
+END_TEST
+
+/* An id seen three times: the second and the third record are both refused. */
+START_TEST(test_jsonl_repeated_id)
+{
+  g_autofree char *dir = test_dir("jsonl-repeat");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+                                          "{\"id\": \"dup\", \"text\": \"first copy of the record\"}\n"
+                                          "{\"id\": \"dup\", \"text\": \"second copy of the record\"}\n"
+                                          "{\"id\": \"dup\", \"text\": \"third copy of the record\"}\n"
+                                          "{\"id\": \"dup\", \"text\": \"fourth copy of the record\"}\n", -1);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  nd_loader_finish(l);
+  ck_assert_uint_eq(nd_collection_size(c), 1);
+  ck_assert_uint_eq(log.inputs->len, 3);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf("%s:%u", path, i + 2);
+    assert_error(&log, i, name, ND_ERROR_DUPLICATE_ID);
+  }
+  errlog_clear(&log);
+}
+END_TEST
+
+/* A JSON string may carry U+0000 ("\u0000"); that is binary data like a NUL byte in a file and
+ * must be refused, not silently cut at the NUL. */
+START_TEST(test_jsonl_nul_escape)
+{
+  g_autofree char *dir = test_dir("jsonl-nul");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+                                          "{\"id\": \"n\", \"text\": \"visible words\\u0000hidden words after\"}\n",
+                                          -1);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  nd_loader_finish(l);
+  if (nd_collection_size(c) > 0)
+    ck_abort_msg("record with \\u0000 was accepted as %u tokens of %" G_GUINT64_FORMAT " bytes (text cut at "
+                 "the NUL), expected ND_ERROR_BINARY", nd_collection_get(c, 0)->tokens,
+                 nd_collection_get(c, 0)->bytes);
+  ck_assert_uint_eq(log.inputs->len, 1);
+  g_autofree char *name = g_strdup_printf("%s:1", path);
+  assert_error(&log, 0, name, ND_ERROR_BINARY);
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_stop_on_error)
+{
+  g_autofree char *dir = test_dir("stop");
+  for (guint i = 0; i < 200; i++) {
+    g_autofree char *name = g_strdup_printf("%03u.txt", i);
+    if (i == 130 || i == 150 || i == 190)
+      g_free(write_test_file(dir, name, "", 0));
+    else {
+      g_autofree char *text = gen_article(300 + i, 60);
+      g_free(write_test_file(dir, name, text, -1));
+    }
+  }
+  g_autofree char *later = write_test_file(tmp_root, "stop-later.txt", "a later argument", -1);
+  for (guint threads = 1; threads <= 4; threads += 3) {
+    g_autoptr(NdCollection) c = new_collection();
+    ErrLog log;
+    errlog_init(&log, c);
+    g_autoptr(NdLoader) l = nd_loader_new(c, threads, TRUE);
+    nd_loader_set_error_func(l, on_error, &log);
+    nd_loader_add_path(l, dir);
+    nd_loader_add_path(l, later);
+    guint skipped = nd_loader_finish(l);
+    ck_assert(nd_loader_stopped(l));
+    ck_assert_uint_eq(skipped, 1);
+    ck_assert_uint_eq(log.inputs->len, 1);
+    g_autofree char *bad = g_build_filename(dir, "130.txt", NULL);
+    assert_error(&log, 0, bad, ND_ERROR_EMPTY);
+    /* everything before the failure, nothing after it */
+    ck_assert_uint_eq(nd_collection_size(c), 130);
+    g_autofree char *last = g_build_filename(dir, "129.txt", NULL);
+    ck_assert_str_eq(nd_collection_get(c, 129)->id, last);
+    errlog_clear(&log);
+  }
+  /* without stop_on_error the same input is read to the end */
+  g_autoptr(NdCollection) c = new_collection();
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_add_path(l, dir);
+  nd_loader_add_path(l, later);
+  ck_assert_uint_eq(nd_loader_finish(l), 3);
+  ck_assert(!nd_loader_stopped(l));
+  ck_assert_uint_eq(nd_collection_size(c), 198);
+}
+END_TEST
+
+START_TEST(test_stop_on_error_jsonl)
+{
+  g_autofree char *dir = test_dir("stop-jsonl");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+                                          "{\"id\": \"1\", \"text\": \"first good record\"}\n"
+                                          "{\"id\": \"2\", \"text\": \"second good record\"}\n"
+                                          "not json at all\n"
+                                          "{\"id\": \"4\", \"text\": \"after the failure\"}\n", -1);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, TRUE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  ck_assert_uint_eq(nd_loader_finish(l), 1);
+  ck_assert(nd_loader_stopped(l));
+  const char *ids[] = { "1", "2" };
+  assert_ids(c, ids, 2);
+  g_autofree char *name = g_strdup_printf("%s:3", path);
+  assert_error(&log, 0, name, ND_ERROR_JSON);
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_empty_dir_and_missing)
+{
+  g_autofree char *dir = test_dir("emptydir");
+  g_autofree char *missing = g_build_filename(tmp_root, "does", "not", "exist", NULL);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 0, FALSE); /* 0: one worker per processor */
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_path(l, dir);
+  nd_loader_add_path(l, missing);
+  guint skipped = nd_loader_finish(l);
+  ck_assert_uint_eq(nd_collection_size(c), 0);
+  ck_assert_uint_eq(skipped, 2);
+  ck_assert_uint_eq(log.inputs->len, 2);
+  ck_assert_str_eq(g_ptr_array_index(log.inputs, 0), dir);
+  assert_error(&log, 1, missing, ND_ERROR_NOT_FOUND);
+  errlog_clear(&log);
+}
+END_TEST
+
+START_TEST(test_too_large)
+{
+  g_autofree char *dir = test_dir("large");
+  g_autofree char *big = gen_article(77, 200);
+  g_autofree char *small = gen_article(78, 10);
+  ck_assert_uint_gt(strlen(big), 1000);
+  ck_assert_uint_lt(strlen(small), 1000);
+  g_autofree char *pbig = write_test_file(dir, "big.txt", big, -1);
+  g_autofree char *psmall = write_test_file(dir, "small.txt", small, -1);
+  g_autofree char *feed = g_strdup_printf("{\"id\": \"big\", \"text\": \"%s\"}\n{\"id\": \"small\", \"text\": \"%s\"}\n",
+                                          big, small);
+  g_autofree char *pfeed = write_test_file(dir, "feed.jsonl", feed, -1);
+
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.max_bytes = 1000;
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_path(l, pbig);
+  nd_loader_add_path(l, psmall);
+  nd_loader_add_jsonl(l, pfeed, "id", "text");
+  ck_assert_uint_eq(nd_loader_finish(l), 2);
+  const char *ids[] = { psmall, "small" };
+  assert_ids(c, ids, 2);
+  assert_error(&log, 0, pbig, ND_ERROR_TOO_LARGE);
+  g_autofree char *line1 = g_strdup_printf("%s:1", pfeed);
+  assert_error(&log, 1, line1, ND_ERROR_TOO_LARGE);
+  errlog_clear(&log);
+}
+END_TEST
+
+/* Without an error callback, bad inputs are still counted; freeing an unfinished loader finishes it. */
+START_TEST(test_no_callback_and_free)
+{
+  g_autofree char *root = make_tree("nocb");
+  g_autoptr(NdCollection) c = new_collection();
+  NdLoader *l = nd_loader_new(c, 2, FALSE);
+  nd_loader_add_path(l, root);
+  ck_assert_uint_eq(nd_loader_finish(l), 6);
+  nd_loader_free(l);
+  ck_assert_uint_eq(nd_collection_size(c), 6);
+
+  g_autoptr(NdCollection) c2 = new_collection();
+  NdLoader *l2 = nd_loader_new(c2, 3, FALSE);
+  nd_loader_add_path(l2, root);
+  nd_loader_free(l2); /* not finished: free waits and merges */
+  ck_assert_uint_eq(nd_collection_size(c2), 6);
+}
+END_TEST
+
+static Suite *
+input_suite(void)
+{
+  Suite *s = suite_create("input");
+  TCase *tc = tcase_create("core");
+  tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+  tcase_add_test(tc, test_directory_tree);
+  tcase_add_test(tc, test_explicit_paths);
+  tcase_add_test(tc, test_explicit_symlink_dir);
+  tcase_add_test(tc, test_threads_identical);
+  tcase_add_test(tc, test_files_from);
+  tcase_add_test(tc, test_jsonl);
+  tcase_add_test(tc, test_jsonl_custom_fields);
+  tcase_add_test(tc, test_jsonl_repeated_id);
+  tcase_add_test(tc, test_jsonl_nul_escape);
+  tcase_add_test(tc, test_stop_on_error);
+  tcase_add_test(tc, test_stop_on_error_jsonl);
+  tcase_add_test(tc, test_empty_dir_and_missing);
+  tcase_add_test(tc, test_too_large);
+  tcase_add_test(tc, test_no_callback_and_free);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(input_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
