@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 void
@@ -255,6 +256,11 @@ output_open(Output *out, const char *path)
     g_clear_pointer(&out->tmp_path, g_free);
     return FALSE;
   }
+  /* mkstemp creates the file 0600; give the result the mode a plain create would have. */
+  mode_t mask = umask(0);
+  umask(mask);
+  if (fchmod(fd, 0666 & ~mask) != 0)
+    g_debug("fchmod %s: %s", out->tmp_path, g_strerror(errno)); /* harmless: the file stays private */
   out->fp = fdopen(fd, "w");
   return out->fp != NULL;
 }
