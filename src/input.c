@@ -592,3 +592,41 @@ nd_loader_free(NdLoader *l)
   g_free(l->filling);
   g_free(l);
 }
+
+char *
+nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len, GError **error)
+{
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  if (strcmp(path, "-") == 0) {
+    if (!read_stream(stdin, buf, max_bytes)) {
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno));
+      return NULL;
+    }
+    if (buf->len > max_bytes) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article is larger than the maximum of %" G_GSIZE_FORMAT
+                  " bytes (see --max-bytes)", max_bytes);
+      return NULL;
+    }
+  } else if (!read_file(path, max_bytes, buf, error)) {
+    return NULL;
+  }
+  if (buf->len == 0) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (0 bytes)");
+    return NULL;
+  }
+  const guint8 *nul = memchr(buf->data, 0, buf->len);
+  if (nul != NULL) {
+    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "binary data: NUL byte at offset %" G_GSIZE_FORMAT,
+                (gsize)(nul - buf->data));
+    return NULL;
+  }
+  gssize bad = nd_utf8_find_invalid((const char *)buf->data, buf->len);
+  if (bad >= 0 && !(flags & ND_TEXT_LOSSY)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "invalid UTF-8 at byte offset %" G_GSSIZE_FORMAT, bad);
+    return NULL;
+  }
+  *len = buf->len;
+  guint8 zero = 0;
+  g_byte_array_append(buf, &zero, 1);
+  return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}

@@ -58,6 +58,12 @@ gboolean nd_loader_stopped(const NdLoader *loader);
 
 void nd_loader_free(NdLoader *loader);
 
+/* Reads one whole article file ("-" = standard input) and checks that it is text the way the loader
+ * does: not larger than max_bytes (ND_ERROR_TOO_LARGE), not empty (ND_ERROR_EMPTY), no NUL byte
+ * (ND_ERROR_BINARY), valid UTF-8 unless ND_TEXT_LOSSY (ND_ERROR_UTF8 with the byte offset).
+ * Returns the bytes, NUL-terminated (caller frees), and their length in *len; NULL on error. */
+char *nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdLoader, nd_loader_free)
 
 G_END_DECLS

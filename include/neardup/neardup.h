@@ -11,6 +11,7 @@
  *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
+ *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
  * Memory: functions named _new/_dup return owned values freed with the matching _free;
@@ -28,6 +29,7 @@
 #include <neardup/input.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
+#include <neardup/diff.h>
 
 G_BEGIN_DECLS
 

@@ -95,5 +95,6 @@ void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 int cmd_scan(int argc, char **argv);
 int cmd_pairs(int argc, char **argv);
 int cmd_params(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

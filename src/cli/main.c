@@ -12,6 +12,7 @@ typedef struct {
 static const Command commands[] = {
   { "scan", cmd_scan, "cluster near-duplicate and text-reusing articles" },
   { "pairs", cmd_pairs, "list every near-duplicate or text-reusing pair with its scores" },
+  { "diff", cmd_diff, "show the passages an article shares with one or more others" },
   { "params", cmd_params, "show the LSH bands/rows chosen for a threshold and their error rates" },
 };
 

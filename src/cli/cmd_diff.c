@@ -1,0 +1,210 @@
+/* cmd_diff.c — `neardup diff A B [C...]`: the passages A shares with each of the other articles. */
+#include "render.h"
+#include <string.h>
+#include <unistd.h>
+
+static const char diff_description[] =
+  "Aligns article A with each SOURCE and reports the passages they share, verbatim or rewritten:\n"
+  "maximal stretches of matching words, tolerant of substituted, inserted or deleted words, changed\n"
+  "punctuation and quote marks, and moved paragraphs (each its own passage). A passage of A found in\n"
+  "several sources is reported for each of them.\n"
+  "\n"
+  "Rule: seeds are runs of --seed-tokens words found in both texts; seeds are chained when at most\n"
+  "--max-gap unaligned words separate them and the alignment shifts by at most --max-drift words;\n"
+  "a chain is a passage when both sides have at least --min-tokens words and at least --min-score of\n"
+  "their words are aligned exactly.\n"
+  "\n"
+  "Text output: each passage with both sides on one line, words only in A as [-word-], words only in\n"
+  "the source as {+word+} (coloured on a terminal), --context words around.\n"
+  "JSON Lines (--format json): one object per passage with the fields a, b, passage (1-based),\n"
+  "  a_start, a_end, b_start, b_end (byte offsets [start, end) into the original files), a_tokens,\n"
+  "  b_tokens (words in each span), a_matched, b_matched (words aligned exactly), score\n"
+  "  ((a_matched + b_matched) / (a_tokens + b_tokens)), a_text, b_text (with --text), passages\n"
+  "  (the pair's passage count), a_coverage, b_coverage (share of each article's words in passages).\n"
+  "HTML (--format html, best with -o FILE): one self-contained page, the articles side by side,\n"
+  "  shared passages highlighted in matching colours and linked, a summary table at the top.\n"
+  "\n" CLI_EXIT_CODES_HELP;
+
+typedef struct {
+  char *text;
+  gsize len;
+  GArray *tokens;
+} Loaded;
+
+static gboolean
+load_side(const char *path, gsize max_bytes, NdTextFlags flags, NdTokenMode mode, Loaded *out)
+{
+  g_autoptr(GError) error = NULL;
+  out->text = nd_read_article(path, max_bytes, flags, &out->len, &error);
+  if (out->text == NULL) {
+    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    return FALSE;
+  }
+  out->tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  if (!nd_tokenize(out->text, out->len, mode, flags, out->tokens, &error)) {
+    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    return FALSE;
+  }
+  if (out->tokens->len == 0) {
+    fprintf(stderr, "neardup: %s: no words to compare (only punctuation or symbols)\n", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+loaded_clear(Loaded *l)
+{
+  g_free(l->text);
+  if (l->tokens)
+    g_array_unref(l->tokens);
+}
+
+static Side
+side_of(const char *id, const Loaded *l)
+{
+  return (Side){ id, l->text, l->len, (const NdToken *)l->tokens->data, l->tokens->len };
+}
+
+int
+cmd_diff(int argc, char **argv)
+{
+  char **paths = NULL, *format_name = NULL, *output = NULL, *color_name = NULL, *shingle = NULL;
+  gint context = 5, seed_tokens = 0, min_tokens = 0, max_gap = -1, max_drift = -1;
+  double min_score = -1;
+  gint64 max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
+  gboolean with_text = FALSE, lossy = FALSE;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json (JSON Lines) or html (default: text)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the report to FILE (atomically) instead of stdout", "FILE" },
+    { "context", 'C', 0, G_OPTION_ARG_INT, &context, "Words of context around each passage in text output (default: 5)", "N" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color_name, "Colour text output: auto (when stdout is a terminal), always, never", "WHEN" },
+    { "text", 0, 0, G_OPTION_ARG_NONE, &with_text, "Include both sides' text of each passage in JSON output", NULL },
+    { "shingle", 'k', 0, G_OPTION_ARG_STRING, &shingle, "Tokens: words or chars (chars:K for Chinese, Japanese, Thai; K is ignored)", "SPEC" },
+    { "seed-tokens", 0, 0, G_OPTION_ARG_INT, &seed_tokens, "Words in a seed (default: 3)", "N" },
+    { "min-tokens", 0, 0, G_OPTION_ARG_INT, &min_tokens, "Shortest passage in words (default: 10)", "N" },
+    { "max-gap", 0, 0, G_OPTION_ARG_INT, &max_gap, "Most unaligned words between two seeds of a passage (default: 12)", "N" },
+    { "max-drift", 0, 0, G_OPTION_ARG_INT, &max_drift, "Most words inserted on one side between two seeds (default: 6)", "N" },
+    { "min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score, "Least share of aligned words in a passage (default: 0.5)", "S" },
+    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "Refuse articles larger than BYTES (default: 67108864)", "BYTES" },
+    { "lossy", 0, 0, G_OPTION_ARG_NONE, &lossy, "Treat invalid UTF-8 bytes as separators instead of refusing the file", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, "A SOURCE..." },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("A SOURCE... - show the passages A shares with each source");
+  g_option_context_set_description(ctx, diff_description);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  int code = EXIT_OK;
+  enum { OUT_TEXT, OUT_JSON, OUT_HTML } format = OUT_TEXT;
+  NdDiffOptions dopt;
+  nd_diff_options_init(&dopt);
+  NdShingleSpec spec = { ND_TOKENS_WORDS, ND_DEFAULT_WORD_K };
+  gboolean color = FALSE;
+
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    cli_error("diff", "%s (see --help)", error->message);
+    code = EXIT_USAGE;
+  } else if (paths == NULL || g_strv_length(paths) < 2) {
+    cli_error("diff", "give an article and at least one source to compare it with (see --help)");
+    code = EXIT_USAGE;
+  } else if (format_name && strcmp(format_name, "json") && strcmp(format_name, "jsonl") && strcmp(format_name, "html") &&
+             strcmp(format_name, "text")) {
+    cli_error("diff", "unknown format '%s' (expected text, json or html)", format_name);
+    code = EXIT_USAGE;
+  } else if (color_name && strcmp(color_name, "auto") && strcmp(color_name, "always") && strcmp(color_name, "never")) {
+    cli_error("diff", "--color takes auto, always or never");
+    code = EXIT_USAGE;
+  } else if (shingle && !nd_shingle_spec_parse(shingle, &spec, &error)) {
+    cli_error("diff", "%s", error->message);
+    code = EXIT_USAGE;
+  } else if (context < 0 || seed_tokens < 0 || seed_tokens > ND_SHINGLE_K_MAX || min_tokens < 0 ||
+             max_gap < -1 || max_drift < -1 || (min_score != -1 && (min_score < 0 || min_score > 1)) ||
+             max_bytes < 1 || (guint64)max_bytes > ND_TEXT_MAX_BYTES) {
+    cli_error("diff", "an option is out of range (see --help)");
+    code = EXIT_USAGE;
+  }
+  if (code != EXIT_OK)
+    goto out;
+  if (format_name && strcmp(format_name, "html") == 0)
+    format = OUT_HTML;
+  else if (format_name && strncmp(format_name, "json", 4) == 0)
+    format = OUT_JSON;
+  if (seed_tokens > 0)
+    dopt.seed_tokens = (guint)seed_tokens;
+  if (min_tokens > 0)
+    dopt.min_tokens = (guint)min_tokens;
+  if (max_gap >= 0)
+    dopt.max_gap = (guint)max_gap;
+  if (max_drift >= 0)
+    dopt.max_drift = (guint)max_drift;
+  if (min_score >= 0)
+    dopt.min_score = min_score;
+  color = color_name && strcmp(color_name, "always") == 0;
+  if ((color_name == NULL || strcmp(color_name, "auto") == 0) && output == NULL)
+    color = isatty(STDOUT_FILENO);
+  {
+    NdTextFlags flags = lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
+    guint n_sources = g_strv_length(paths) - 1;
+    Loaded a = { 0 };
+    if (!load_side(paths[0], (gsize)max_bytes, flags, spec.mode, &a)) {
+      loaded_clear(&a);
+      code = EXIT_FATAL;
+      goto out;
+    }
+    Side side_a = side_of(paths[0], &a);
+    g_autofree Loaded *loaded = g_new0(Loaded, n_sources);
+    g_autofree Side *sides = g_new0(Side, n_sources);
+    g_autofree NdDiff **diffs = g_new0(NdDiff *, n_sources);
+    guint n_ok = 0;
+    for (guint i = 0; i < n_sources; i++) {
+      if (!load_side(paths[i + 1], (gsize)max_bytes, flags, spec.mode, &loaded[n_ok])) {
+        loaded_clear(&loaded[n_ok]);
+        memset(&loaded[n_ok], 0, sizeof(Loaded));
+        code = EXIT_INPUT_ERRORS;
+        continue;
+      }
+      sides[n_ok] = side_of(paths[i + 1], &loaded[n_ok]);
+      diffs[n_ok] = nd_diff_tokens(side_a.tokens, side_a.n_tokens, sides[n_ok].tokens, sides[n_ok].n_tokens, &dopt);
+      n_ok++;
+    }
+    if (n_ok == 0) {
+      fprintf(stderr, "neardup: no source could be read\n");
+      code = EXIT_FATAL;
+    } else {
+      Output out;
+      if (!output_open(&out, output)) {
+        code = EXIT_FATAL;
+      } else {
+        RenderOptions ro = { (guint)context, color, with_text };
+        if (format == OUT_HTML) {
+          render_diff_html(out.fp, &side_a, sides, diffs, n_ok);
+        } else {
+          for (guint i = 0; i < n_ok; i++) {
+            if (format == OUT_JSON) {
+              render_diff_json(out.fp, &side_a, &sides[i], diffs[i], &ro);
+            } else {
+              if (i > 0)
+                fputs("\n\n", out.fp);
+              render_diff_text(out.fp, &side_a, &sides[i], diffs[i], &ro);
+            }
+          }
+        }
+        if (!output_commit(&out))
+          code = EXIT_FATAL;
+      }
+    }
+    for (guint i = 0; i < n_ok; i++) {
+      nd_diff_free(diffs[i]);
+      loaded_clear(&loaded[i]);
+    }
+    loaded_clear(&a);
+  }
+out:
+  g_strfreev(paths);
+  g_free(format_name);
+  g_free(output);
+  g_free(color_name);
+  g_free(shingle);
+  return code;
+}

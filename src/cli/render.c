@@ -1,0 +1,273 @@
+/* render.c — passage reports for people (text, HTML) and programs (JSON Lines). */
+#include "render.h"
+#include <string.h>
+
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define DIM "\033[2m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+/* Writes text[from, to) with every run of whitespace shown as one space (passages are shown on
+ * one line). */
+static void
+put_flat(FILE *fp, const char *text, gsize from, gsize to)
+{
+  gboolean space = FALSE;
+  for (gsize i = from; i < to; i++) {
+    char c = text[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      space = TRUE;
+      continue;
+    }
+    if (space) {
+      fputc(' ', fp);
+      space = FALSE;
+    }
+    fputc(c, fp);
+  }
+  if (space)
+    fputc(' ', fp);
+}
+
+/* One side of a passage on one line: context before, the passage with its unaligned words marked,
+ * context after. */
+static void
+render_side_text(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *aligned, guint context,
+                 gboolean color, gboolean is_a)
+{
+  guint32 from = first > context ? first - context : 0;
+  guint32 to = MIN((gsize)end + context, s->n_tokens);
+  const char *open = is_a ? (color ? RED "[-" : "[-") : (color ? GREEN "{+" : "{+");
+  const char *close = is_a ? (color ? "-]" RESET : "-]") : (color ? "+}" RESET : "+}");
+  /* Context is dim on a terminal; without colour the passage is bracketed by >> and <<. */
+  if (from > 0)
+    fputs("…", fp);
+  if (color && from < first)
+    fputs(DIM, fp);
+  gboolean in_diff = FALSE;
+  for (guint32 t = from; t <= to; t++) {
+    if (in_diff && (t == end || aligned[t])) {
+      fputs(close, fp);
+      in_diff = FALSE;
+    }
+    if (t == end)
+      fputs(color ? DIM : "<<", fp);
+    if (t == to)
+      break;
+    if (t > from)
+      put_flat(fp, s->text, s->tokens[t - 1].end, s->tokens[t].start);
+    if (t == first)
+      fputs(color ? RESET : ">>", fp);
+    if (t >= first && t < end && !aligned[t] && !in_diff) {
+      fputs(open, fp);
+      in_diff = TRUE;
+    }
+    fwrite(s->text + s->tokens[t].start, 1, s->tokens[t].end - s->tokens[t].start, fp);
+  }
+  if (color)
+    fputs(RESET, fp);
+  if (to < s->n_tokens)
+    fputs("…", fp);
+  fputc('\n', fp);
+}
+
+void
+render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o)
+{
+  guint n = d->passages->len;
+  fprintf(fp, "%sA: %s%s\n%sB: %s%s\n", o->color ? BOLD : "", a->id, o->color ? RESET : "", o->color ? BOLD : "",
+          b->id, o->color ? RESET : "");
+  fprintf(fp, "%u shared passage%s; %.0f%% of A and %.0f%% of B are in them.\n", n, n == 1 ? "" : "s",
+          100.0 * d->a_coverage, 100.0 * d->b_coverage);
+  for (guint p = 0; p < n; p++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    fprintf(fp, "\nPassage %u: score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
+            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1, q->score, q->a_start, q->a_stop,
+            q->a_end - q->a_first, q->b_start, q->b_stop, q->b_end - q->b_first);
+    fputs("  A: ", fp);
+    render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
+    fputs("  B: ", fp);
+    render_side_text(fp, b, q->b_first, q->b_end, d->b_aligned, o->context, o->color, FALSE);
+  }
+}
+
+static void
+json_write_slice(FILE *fp, const char *text, gsize from, gsize to)
+{
+  g_autofree char *s = g_strndup(text + from, to - from);
+  json_write_string(fp, s);
+}
+
+void
+render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff *d, guint index, gboolean with_text)
+{
+  const NdPassage *q = &g_array_index(d->passages, NdPassage, index);
+  fprintf(fp, "\"passage\":%u,\"a_start\":%" G_GUINT64_FORMAT ",\"a_end\":%" G_GUINT64_FORMAT ",\"b_start\":%"
+          G_GUINT64_FORMAT ",\"b_end\":%" G_GUINT64_FORMAT ",\"a_tokens\":%u,\"b_tokens\":%u,\"a_matched\":%u,"
+          "\"b_matched\":%u,\"score\":%.4f", index + 1, q->a_start, q->a_stop, q->b_start, q->b_stop,
+          q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score);
+  if (with_text) {
+    fputs(",\"a_text\":", fp);
+    json_write_slice(fp, a->text, q->a_start, q->a_stop);
+    fputs(",\"b_text\":", fp);
+    json_write_slice(fp, b->text, q->b_start, q->b_stop);
+  }
+}
+
+void
+render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o)
+{
+  for (guint p = 0; p < d->passages->len; p++) {
+    fputs("{\"a\":", fp);
+    json_write_string(fp, a->id);
+    fputs(",\"b\":", fp);
+    json_write_string(fp, b->id);
+    fputc(',', fp);
+    render_passage_json_fields(fp, a, b, d, p, o->with_text);
+    fprintf(fp, ",\"passages\":%u,\"a_coverage\":%.4f,\"b_coverage\":%.4f}\n", d->passages->len, d->a_coverage,
+            d->b_coverage);
+  }
+}
+
+/* ---- HTML ---------------------------------------------------------------------------------- */
+
+static void
+html_escape(FILE *fp, const char *text, gsize from, gsize to)
+{
+  for (gsize i = from; i < to; i++) {
+    switch (text[i]) {
+    case '<': fputs("&lt;", fp); break;
+    case '>': fputs("&gt;", fp); break;
+    case '&': fputs("&amp;", fp); break;
+    case '"': fputs("&quot;", fp); break;
+    default: fputc(text[i], fp);
+    }
+  }
+}
+
+static void
+html_escape_str(FILE *fp, const char *s)
+{
+  g_autofree char *valid = g_utf8_make_valid(s, -1);
+  html_escape(fp, valid, 0, strlen(valid));
+}
+
+/* The passage (1-based; 0 = none) each token of one side belongs to: the first passage covering it. */
+static guint *
+token_passages(const NdDiff *d, gsize n_tokens, gboolean is_a)
+{
+  guint *owner = g_new0(guint, n_tokens + 1);
+  for (guint p = 0; p < d->passages->len; p++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    guint32 first = is_a ? q->a_first : q->b_first, end = is_a ? q->a_end : q->b_end;
+    for (guint32 t = first; t < end; t++)
+      if (owner[t] == 0)
+        owner[t] = p + 1;
+  }
+  return owner;
+}
+
+/* The whole text of one side, passages highlighted and linked to their counterpart in the other
+ * column (ids "s<source>-a<passage>" / "s<source>-b<passage>"), unaligned words inside passages
+ * marked. Text between tokens is copied as it is (white-space: pre-wrap keeps the paragraphs). */
+static void
+html_side(FILE *fp, const Side *s, const NdDiff *d, guint source, gboolean is_a)
+{
+  g_autofree guint *owner = token_passages(d, s->n_tokens, is_a);
+  const guint8 *aligned = is_a ? d->a_aligned : d->b_aligned;
+  const char *me = is_a ? "a" : "b", *other = is_a ? "b" : "a";
+  guint open = 0;
+  gsize pos = 0;
+  for (gsize t = 0; t <= s->n_tokens; t++) {
+    guint want = t < s->n_tokens ? owner[t] : 0;
+    gsize tok_start = t < s->n_tokens ? s->tokens[t].start : s->len;
+    if (want != open) {
+      if (open) {
+        fputs("</a>", fp);
+        html_escape(fp, s->text, pos, tok_start);
+      } else {
+        html_escape(fp, s->text, pos, tok_start);
+      }
+      if (want)
+        fprintf(fp, "<a class=\"p c%u\" id=\"s%u-%s%u\" href=\"#s%u-%s%u\" title=\"passage %u\">", (want - 1) % 12,
+                source, me, want, source, other, want, want);
+      open = want;
+    } else {
+      html_escape(fp, s->text, pos, tok_start);
+    }
+    if (t == s->n_tokens)
+      break;
+    gboolean diff = open && !aligned[t];
+    if (diff)
+      fprintf(fp, "<span class=\"%s\">", is_a ? "only-a" : "only-b");
+    html_escape(fp, s->text, s->tokens[t].start, s->tokens[t].end);
+    if (diff)
+      fputs("</span>", fp);
+    pos = s->tokens[t].end;
+  }
+  if (open)
+    fputs("</a>", fp);
+  html_escape(fp, s->text, pos, s->len);
+}
+
+void
+render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *diffs, guint n)
+{
+  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>neardup: shared passages of ", fp);
+  html_escape_str(fp, a->id);
+  fputs("</title>\n<style>\n"
+        "body{font:15px/1.5 system-ui,sans-serif;margin:1.5em;color:#222}\n"
+        "h1{font-size:1.3em} h2{font-size:1.1em;margin-top:2em;border-top:1px solid #ccc;padding-top:1em}\n"
+        "table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}\n"
+        "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+        ".cols{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}\n"
+        ".doc{white-space:pre-wrap;border:1px solid #ddd;padding:1em;border-radius:4px;max-height:80vh;overflow:auto}\n"
+        ".doc h3{margin:0 0 .5em;font-size:1em;white-space:normal}\n"
+        "a.p{color:inherit;text-decoration:none;border-radius:2px} a.p:target{outline:3px solid #333}\n"
+        ".only-a{background:#f7b2b2;text-decoration:line-through} .only-b{background:#b2e3b2;text-decoration:underline}\n"
+        ".legend span{padding:0 .4em;margin-right:1em}\n", fp);
+  static const char *const hues[12] = { "#ffe08a", "#a8d8ff", "#ffc2e2", "#c8f0a8", "#d9c8ff", "#ffd2a8",
+                                        "#a8f0e8", "#f0f0a0", "#e0c8b8", "#b8d0ff", "#f8c8c8", "#c8e8c8" };
+  for (int c = 0; c < 12; c++)
+    fprintf(fp, ".c%d{background:%s}\n", c, hues[c]);
+  fputs("</style></head><body>\n<h1>Shared passages of ", fp);
+  html_escape_str(fp, a->id);
+  fputs("</h1>\n<p class=\"legend\">Each shared passage has one colour in both articles; click it to jump to its "
+        "counterpart. <span class=\"only-a\">words only in A</span><span class=\"only-b\">words only in the "
+        "source</span></p>\n<table id=\"summary\"><tr><th>source</th><th>passages</th><th>share of A</th>"
+        "<th>share of source</th></tr>\n", fp);
+  for (guint i = 0; i < n; i++) {
+    fprintf(fp, "<tr><td><a href=\"#source%u\">", i + 1);
+    html_escape_str(fp, sources[i].id);
+    fprintf(fp, "</a></td><td class=\"n\">%u</td><td class=\"n\">%.0f%%</td><td class=\"n\">%.0f%%</td></tr>\n",
+            diffs[i]->passages->len, 100.0 * diffs[i]->a_coverage, 100.0 * diffs[i]->b_coverage);
+  }
+  fputs("</table>\n", fp);
+  for (guint i = 0; i < n; i++) {
+    const NdDiff *d = diffs[i];
+    fprintf(fp, "<h2 id=\"source%u\">A: ", i + 1);
+    html_escape_str(fp, a->id);
+    fputs(" &nbsp;↔&nbsp; source: ", fp);
+    html_escape_str(fp, sources[i].id);
+    fprintf(fp, "</h2>\n<table><tr><th>passage</th><th>score</th><th>A bytes</th><th>source bytes</th>"
+            "<th>words (A / source)</th></tr>\n");
+    for (guint p = 0; p < d->passages->len; p++) {
+      const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+      fprintf(fp, "<tr><td><a class=\"p c%u\" href=\"#s%u-a%u\">%u</a></td><td class=\"n\">%.2f</td>"
+              "<td class=\"n\">%" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT "</td><td class=\"n\">%" G_GUINT64_FORMAT "–%"
+              G_GUINT64_FORMAT "</td><td class=\"n\">%u / %u</td></tr>\n", p % 12, i + 1, p + 1, p + 1, q->score,
+              q->a_start, q->a_stop, q->b_start, q->b_stop, q->a_end - q->a_first, q->b_end - q->b_first);
+    }
+    fputs("</table>\n<div class=\"cols\"><div class=\"doc\"><h3>A: ", fp);
+    html_escape_str(fp, a->id);
+    fputs("</h3>", fp);
+    html_side(fp, a, d, i + 1, TRUE);
+    fputs("</div><div class=\"doc\"><h3>source: ", fp);
+    html_escape_str(fp, sources[i].id);
+    fputs("</h3>", fp);
+    html_side(fp, &sources[i], d, i + 1, FALSE);
+    fputs("</div></div>\n", fp);
+  }
+  fputs("</body></html>\n", fp);
+}
