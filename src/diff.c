@@ -89,7 +89,8 @@ find_seeds(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const NdDif
 typedef struct {
   guint32 first_i, first_j, last_i, last_j;
   guint32 end_a, end_b; /* one past the last token covered by a seed */
-  guint32 cov_a, cov_b; /* tokens covered by seeds */
+  guint32 cov_a, cov_b; /* tokens aligned: covered by seeds or matched by the end extensions */
+  guint32 ext_left, ext_right; /* tokens added by the ungapped extensions */
   gboolean kept;
 } Chain;
 
@@ -99,6 +100,35 @@ static gint64
 diagonal(guint32 i, guint32 j)
 {
   return (gint64)j - (gint64)i;
+}
+
+#define EXTEND_DROP 2
+
+/* Length of the best ungapped extension from (i, j) in direction `dir` (-1 left, +1 right), not
+ * counting (i, j) itself; adds the matches in it to *matched. */
+static guint32
+extend(const NdToken *a, const NdToken *b, guint32 i, guint32 j, int dir, gsize n_a, gsize n_b, guint limit,
+       guint32 *matched)
+{
+  int score = 0, best = 0;
+  guint32 best_len = 0, best_matches = 0, matches = 0;
+  for (guint32 step = 1; step <= limit; step++) {
+    gint64 x = (gint64)i + dir * (gint64)step, y = (gint64)j + dir * (gint64)step;
+    if (x < 0 || y < 0 || x >= (gint64)n_a || y >= (gint64)n_b)
+      break;
+    gboolean same = a[x].hash == b[y].hash;
+    score += same ? 1 : -1;
+    matches += same;
+    if (same && score > best) {
+      best = score;
+      best_len = step;
+      best_matches = matches;
+    }
+    if (score < best - EXTEND_DROP)
+      break;
+  }
+  *matched += best_matches;
+  return best_len;
 }
 
 typedef struct {
@@ -191,7 +221,7 @@ nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const N
       c->last_j = j;
       seed_chain[s] = (guint32)best;
     } else {
-      Chain c = { i, j, i, j, i + k, j + k, k, k, FALSE };
+      Chain c = { i, j, i, j, i + k, j + k, k, k, 0, 0, FALSE };
       g_array_append_val(chains, c);
       guint32 ci = chains->len - 1;
       seed_chain[s] = ci;
@@ -199,6 +229,24 @@ nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const N
         g_array_remove_index(active, 0);
       g_array_append_val(active, ci);
     }
+  }
+
+  /* Ungapped extension of each chain's ends along its first and last diagonal: words before the
+   * first seed or after the last one that match (even with a word or two changed between them, as
+   * in "Officials in Kyiv said" / "Officials in Kiev said") belong to the passage too. A match scores
+   * +1 and a mismatch -1; the extension stops where the score falls EXTEND_DROP below its best and
+   * keeps the best point. */
+  for (guint c = 0; c < chains->len; c++) {
+    Chain *ch = &g_array_index(chains, Chain, c);
+    guint32 matched = 0;
+    ch->ext_left = extend(a, b, ch->first_i, ch->first_j, -1, n_a, n_b, k + o->max_gap, &matched);
+    ch->first_i -= ch->ext_left;
+    ch->first_j -= ch->ext_left;
+    ch->ext_right = extend(a, b, ch->end_a - 1, ch->end_b - 1, +1, n_a, n_b, k + o->max_gap, &matched);
+    ch->end_a += ch->ext_right;
+    ch->end_b += ch->ext_right;
+    ch->cov_a += matched;
+    ch->cov_b += matched;
   }
 
   /* Candidates that pass the length and score rules, best first. */
@@ -243,6 +291,17 @@ nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const N
     guint32 i = (guint32)(sd[s] >> 32), j = (guint32)sd[s];
     memset(d->a_aligned + i, 1, k);
     memset(d->b_aligned + j, 1, k);
+  }
+  for (guint c = 0; c < chains->len; c++) {
+    const Chain *ch = &g_array_index(chains, Chain, c);
+    if (!ch->kept)
+      continue;
+    for (guint32 t = 0; t < ch->ext_left; t++)
+      if (a[ch->first_i + t].hash == b[ch->first_j + t].hash)
+        d->a_aligned[ch->first_i + t] = d->b_aligned[ch->first_j + t] = 1;
+    for (guint32 t = 1; t <= ch->ext_right; t++)
+      if (a[ch->end_a - t].hash == b[ch->end_b - t].hash)
+        d->a_aligned[ch->end_a - t] = d->b_aligned[ch->end_b - t] = 1;
   }
   g_autofree guint8 *cover_a = g_new0(guint8, n_a + 1), *cover_b = g_new0(guint8, n_b + 1);
   for (guint p = 0; p < d->passages->len; p++) {

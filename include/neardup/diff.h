@@ -11,8 +11,11 @@
  *    `max_drift` tokens (words inserted or deleted on one side). Among such chains it picks the one
  *    with the closest diagonal. Otherwise the seed starts a new chain. A paragraph moved elsewhere
  *    lies on another diagonal and so becomes its own chain.
- * 3. Passages. A chain spans tokens [first i, last i + k) of A and [first j, last j + k) of B. Tokens
- *    covered by its seeds are aligned (matched exactly); the others inside the span are differences:
+ * 3. Extension. Each chain's ends are extended without gaps along its first and last diagonal while
+ *    words keep matching: +1 per match, -1 per mismatch, stopping 2 below the best score and keeping
+ *    the best point ("Officials in Kyiv said" joins "Officials in Kiev said" from the first word).
+ * 4. Passages. A chain spans tokens [first i, last i + k) of A and [first j, last j + k) of B. Tokens
+ *    covered by its seeds or matched by the extensions are aligned; the others inside the span are differences:
  *    substituted, inserted or deleted words, spelling variants ("Kyiv"/"Kiev"). Quote marks and
  *    punctuation are not tokens, so they never break a passage. A chain is reported as a passage when
  *    both spans have at least `min_tokens` tokens and its score — matched tokens of both sides over

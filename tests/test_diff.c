@@ -1,0 +1,249 @@
+/* test_diff.c — the passage aligner (diff.h) on hand-made pairs: a verbatim paragraph, the same
+ * paragraph with 20% of its words changed, a moved paragraph, a quote in different quote marks, a
+ * spelling variant, no shared text at all, and one article inside another. */
+#include <check.h>
+#include <neardup/neardup.h>
+#include <string.h>
+#include "test_util.h"
+
+/* A paragraph of `n` fresh random words (its own vocabulary draw, so unrelated paragraphs share
+ * nothing but chance). Caller frees. */
+static char *
+paragraph(guint64 seed, guint n)
+{
+  guint64 st = seed;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+  gen_words(&st, n, words);
+  GString *out = g_string_new(NULL);
+  join_words(words, 0, n, &st, out);
+  return g_string_free(out, FALSE);
+}
+
+static NdDiff *
+diff(const char *a, const char *b)
+{
+  g_autoptr(GError) error = NULL;
+  NdDiff *d = nd_diff_texts(a, strlen(a), b, strlen(b), ND_TOKENS_WORDS, ND_TEXT_DEFAULT, NULL, &error);
+  ck_assert_msg(d != NULL, "diff failed: %s", error ? error->message : "");
+  return d;
+}
+
+static const NdPassage *
+passage(const NdDiff *d, guint i)
+{
+  ck_assert_uint_lt(i, d->passages->len);
+  return &g_array_index(d->passages, NdPassage, i);
+}
+
+/* Asserts that text[start, stop) is exactly `expected`. */
+static void
+assert_span(const char *text, guint64 start, guint64 stop, const char *expected)
+{
+  g_autofree char *got = g_strndup(text + start, stop - start);
+  ck_assert_str_eq(got, expected);
+}
+
+START_TEST(test_verbatim_paragraph)
+{
+  g_autofree char *shared = paragraph(1, 60), *a1 = paragraph(2, 80), *a2 = paragraph(3, 50),
+                  *b1 = paragraph(4, 120), *b2 = paragraph(5, 30);
+  g_autofree char *a = g_strdup_printf("%s\n\n%s\n\n%s\n", a1, shared, a2);
+  g_autofree char *b = g_strdup_printf("%s\n\n%s\n\n%s\n", b1, shared, b2);
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  /* The offsets point at the paragraph itself (its words; the final full stop is punctuation). */
+  gsize plen = strlen(shared) - 1;
+  assert_span(a, p->a_start, p->a_stop, g_strndup(shared, plen));
+  assert_span(b, p->b_start, p->b_stop, g_strndup(shared, plen));
+  ck_assert_uint_eq(p->a_end - p->a_first, 60);
+  ck_assert_uint_eq(p->a_matched, 60);
+  ck_assert(p->score == 1.0);
+  ck_assert_double_eq_tol(d->a_coverage, 60.0 / 190.0, 1e-9);
+  ck_assert_double_eq_tol(d->b_coverage, 60.0 / 210.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_paragraph_with_changes)
+{
+  /* Every fifth word of the shared paragraph replaced in B: 20% of the words changed. */
+  guint64 st = 11;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+  gen_words(&st, 80, words);
+  GString *pa = g_string_new(NULL), *pb = g_string_new(NULL);
+  for (guint i = 0; i < words->len; i++) {
+    const char *w = g_ptr_array_index(words, i);
+    g_string_append_printf(pa, "%s%s", i ? " " : "", w);
+    g_string_append_printf(pb, "%s%s", i ? " " : "", i % 5 == 2 ? "zzchanged" : w);
+  }
+  g_autofree char *x = paragraph(12, 70), *y = paragraph(13, 70);
+  g_autofree char *a = g_strdup_printf("%s\n\n%s.\n", x, pa->str);
+  g_autofree char *b = g_strdup_printf("%s.\n\n%s\n", pb->str, y);
+  g_string_free(pa, TRUE);
+  g_string_free(pb, TRUE);
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  ck_assert_uint_ge(p->a_end - p->a_first, 75); /* nearly the whole paragraph */
+  ck_assert(p->score < 1.0 && p->score >= 0.5);
+  /* The changed words are exactly the unaligned ones inside the passage. */
+  guint unaligned = 0;
+  for (guint32 t = p->b_first; t < p->b_end; t++)
+    unaligned += !d->b_aligned[t];
+  ck_assert_uint_ge(unaligned, 14);
+  ck_assert_uint_le(unaligned, 16);
+}
+END_TEST
+
+START_TEST(test_moved_paragraph)
+{
+  g_autofree char *p1 = paragraph(21, 50), *p2 = paragraph(22, 50), *p3 = paragraph(23, 50);
+  g_autofree char *a = g_strdup_printf("%s\n\n%s\n\n%s\n", p1, p2, p3);
+  g_autofree char *b = g_strdup_printf("%s\n\n%s\n\n%s\n", p3, p1, p2);
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 2);
+  /* Sorted by A: p1+p2 (one block, still in order in B), then p3 (moved to the top of B). */
+  const NdPassage *q0 = passage(d, 0), *q1 = passage(d, 1);
+  ck_assert_uint_eq(q0->a_first, 0);
+  ck_assert_uint_eq(q0->a_end - q0->a_first, 100);
+  ck_assert_uint_eq(q0->b_first, 50);
+  ck_assert_uint_eq(q1->a_first, 100);
+  ck_assert_uint_eq(q1->b_first, 0);
+  ck_assert_uint_eq(q1->b_end, 50);
+  ck_assert_double_eq_tol(d->a_coverage, 1.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_quote_marks)
+{
+  const char *quote = "We will not reopen the line until every signal box has been inspected, because a late "
+                      "train is better than a lost one";
+  g_autofree char *x = paragraph(31, 60), *y = paragraph(32, 70), *z = paragraph(33, 40);
+  g_autofree char *a = g_strdup_printf("%s The commissioner said: “%s.” %s\n", x, quote, z);
+  g_autofree char *b = g_strdup_printf("%s\n\n\"%s,\" she told reporters.\n", y, quote);
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  assert_span(a, p->a_start, p->a_stop, quote);
+  assert_span(b, p->b_start, p->b_stop, quote);
+  ck_assert(p->score == 1.0);
+}
+END_TEST
+
+START_TEST(test_spelling_variant)
+{
+  const char *a = "Officials in Kyiv said on Monday that the talks about the grain corridor would resume next "
+                  "week after a pause of nearly two months, according to the foreign ministry.";
+  const char *b = "Officials in Kiev said on Monday that the talks about the grain corridor would resume next "
+                  "week after a pause of nearly two months, according to the foreign ministry.";
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  ck_assert_uint_eq(p->a_first, 0);
+  ck_assert_uint_eq(p->a_end, 29);
+  ck_assert(!d->a_aligned[2] && !d->b_aligned[2]); /* Kyiv / Kiev */
+  ck_assert(d->a_aligned[3] && d->a_aligned[0]);
+}
+END_TEST
+
+START_TEST(test_nothing_shared)
+{
+  for (guint64 s = 0; s < 20; s++) {
+    g_autofree char *a = paragraph(100 + s, 400), *b = paragraph(200 + s, 400);
+    g_autoptr(NdDiff) d = diff(a, b);
+    ck_assert_msg(d->passages->len == 0, "seed %" G_GUINT64_FORMAT ": %u passages between unrelated texts", s,
+                  d->passages->len);
+    ck_assert(d->a_coverage == 0.0 && d->b_coverage == 0.0);
+  }
+  /* Common words and names alone are not a passage either. */
+  g_autoptr(NdDiff) d = diff("The mayor of Port Halloran said on Tuesday that the council would meet again.",
+                             "On Tuesday the mayor of Port Halloran visited the flooded school and the harbour.");
+  ck_assert_uint_eq(d->passages->len, 0);
+}
+END_TEST
+
+START_TEST(test_article_inside_another)
+{
+  g_autofree char *inner = paragraph(41, 200), *before = paragraph(42, 300), *after = paragraph(43, 300);
+  g_autofree char *b = g_strdup_printf("%s\n\n%s\n\n%s\n", before, inner, after);
+  g_autoptr(NdDiff) d = diff(inner, b);
+  ck_assert_uint_eq(d->passages->len, 1);
+  ck_assert_double_eq_tol(d->a_coverage, 1.0, 1e-9);
+  ck_assert_double_eq_tol(d->b_coverage, 200.0 / 800.0, 1e-9);
+  const NdPassage *p = passage(d, 0);
+  ck_assert_uint_eq(p->b_first, 300);
+}
+END_TEST
+
+START_TEST(test_empty_and_options)
+{
+  NdToken t = { 1, 0, 1 };
+  g_autoptr(NdDiff) d = nd_diff_tokens(NULL, 0, &t, 1, NULL);
+  ck_assert_uint_eq(d->passages->len, 0);
+  ck_assert(d->a_coverage == 0.0);
+  /* min_tokens: a 12-word shared sentence is a passage at the default (10) but not at 13. */
+  const char *s = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima";
+  g_autofree char *a = g_strdup_printf("%s. %s", s, "unrelated words follow here in this one");
+  g_autofree char *b = g_strdup_printf("%s %s", "something else entirely before it", s);
+  g_autoptr(NdDiff) d1 = diff(a, b);
+  ck_assert_uint_eq(d1->passages->len, 1);
+  NdDiffOptions o;
+  nd_diff_options_init(&o);
+  o.min_tokens = 13;
+  g_autoptr(NdDiff) d2 = nd_diff_texts(a, strlen(a), b, strlen(b), ND_TOKENS_WORDS, 0, &o, NULL);
+  ck_assert_uint_eq(d2->passages->len, 0);
+  /* Invalid UTF-8 is an error naming the side. */
+  g_autoptr(GError) error = NULL;
+  ck_assert_ptr_null(nd_diff_texts("ok", 2, "bad \xff", 5, ND_TOKENS_WORDS, 0, NULL, &error));
+  ck_assert(g_str_has_prefix(error->message, "B: "));
+}
+END_TEST
+
+START_TEST(test_deterministic_and_symmetric)
+{
+  g_autofree char *a = gen_article(51, 900), *b = gen_article(52, 700);
+  g_autofree char *shared = paragraph(53, 120);
+  g_autofree char *a2 = g_strdup_printf("%s\n%s", a, shared), *b2 = g_strdup_printf("%s\n%s", shared, b);
+  g_autoptr(NdDiff) d1 = diff(a2, b2), d2 = diff(a2, b2), rev = diff(b2, a2);
+  ck_assert_uint_eq(d1->passages->len, d2->passages->len);
+  ck_assert_int_eq(memcmp(d1->passages->data, d2->passages->data, d1->passages->len * sizeof(NdPassage)), 0);
+  ck_assert_uint_eq(rev->passages->len, d1->passages->len);
+  for (guint i = 0; i < d1->passages->len; i++) {
+    const NdPassage *p = passage(d1, i);
+    gboolean found = FALSE;
+    for (guint j = 0; j < rev->passages->len; j++) {
+      const NdPassage *q = passage(rev, j);
+      found |= q->a_start == p->b_start && q->a_stop == p->b_stop && q->b_start == p->a_start && q->b_stop == p->a_stop;
+    }
+    ck_assert_msg(found, "passage %u not found with the arguments swapped", i);
+  }
+}
+END_TEST
+
+static Suite *
+diff_suite(void)
+{
+  Suite *s = suite_create("diff");
+  TCase *tc = tcase_create("passages");
+  tcase_add_test(tc, test_verbatim_paragraph);
+  tcase_add_test(tc, test_paragraph_with_changes);
+  tcase_add_test(tc, test_moved_paragraph);
+  tcase_add_test(tc, test_quote_marks);
+  tcase_add_test(tc, test_spelling_variant);
+  tcase_add_test(tc, test_nothing_shared);
+  tcase_add_test(tc, test_article_inside_another);
+  tcase_add_test(tc, test_empty_and_options);
+  tcase_add_test(tc, test_deterministic_and_symmetric);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(diff_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? 0 : 1;
+}
