@@ -51,6 +51,7 @@ nd_document_free(NdDocument *doc)
   g_free(doc->id);
   g_free(doc->signature);
   g_free(doc->set);
+  g_free(doc->text);
   g_free(doc);
 }
 
@@ -148,6 +149,8 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->set_size = (guint32)distinct;
   if (s->params.keep_sets)
     doc->set = g_memdup2(s->keys, distinct * sizeof(guint32));
+  if (s->params.keep_text)
+    doc->text = g_strndup(text, len);
   return doc;
 }
 

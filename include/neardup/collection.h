@@ -21,6 +21,7 @@ typedef struct {
   NdTextFlags text_flags;
   gsize max_bytes;       /* larger articles are rejected (ND_ERROR_TOO_LARGE); default 64 MiB */
   gboolean keep_sets;    /* keep shingle sets for exact verification; default TRUE */
+  gboolean keep_text;    /* keep each article's original bytes (for passage reports); default FALSE */
 } NdSignParams;
 
 #define ND_DEFAULT_NUM_PERM 128
@@ -40,6 +41,7 @@ typedef struct {
   guint32 set_size;     /* number of distinct shingles (exact, even when `set` is not kept) */
   guint32 *signature;   /* num_perm values; owned */
   guint32 *set;         /* set_size sorted distinct shingle keys; owned; NULL unless keep_sets */
+  char *text;           /* the original `bytes` bytes plus a NUL; owned; NULL unless keep_text */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

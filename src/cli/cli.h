@@ -43,7 +43,7 @@ typedef struct {
   gint64 max_bytes;
   gint min_shared;
   char *verify_name;
-  gboolean progress, strict, lossy, show_stats;
+  gboolean progress, strict, lossy, show_stats, passages;
 
   /* derived */
   OutputFormat format;

@@ -67,6 +67,7 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx)
     { "strict", 0, 0, G_OPTION_ARG_NONE, &cli->strict, "Stop at the first input that cannot be read", NULL },
     { "progress", 0, 0, G_OPTION_ARG_NONE, &cli->progress, "Show progress on stderr even when it is not a terminal", NULL },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &cli->show_stats, "Print timing and candidate counts on stderr", NULL },
+    { "passages", 'p', 0, G_OPTION_ARG_NONE, &cli->passages, "Show the passages each reported pair shares (keeps all texts in memory)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->paths, NULL, "PATH..." },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -120,6 +121,7 @@ find_cli_finish_options(FindCli *cli, const char *command)
   cli->sign.seed = (guint64)cli->seed;
   cli->sign.max_bytes = (gsize)cli->max_bytes;
   cli->sign.text_flags = cli->lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
+  cli->sign.keep_text = cli->passages;
 
   nd_find_options_init(&cli->find);
   cli->find.threshold = cli->threshold;

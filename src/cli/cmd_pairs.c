@@ -1,5 +1,5 @@
 /* cmd_pairs.c — `neardup pairs`: every pair of articles above the thresholds, with scores. */
-#include "cli.h"
+#include "render.h"
 
 static const char pairs_description[] =
   "Reads articles like `neardup scan` and prints every pair that is a near-duplicate\n"
@@ -9,8 +9,11 @@ static const char pairs_description[] =
   "share of A's text found in B; containment_b_in_a likewise.\n"
   "JSON Lines (--format json): one object per pair with the fields a, b, jaccard,\n"
   "  containment_a_in_b, containment_b_in_a, shared_shingles, kind (\"near-duplicate\" when\n"
-  "  jaccard >= threshold, otherwise \"reuse\").\n"
-  "CSV (--format csv): the same fields, with a header line.\n"
+  "  jaccard >= threshold, otherwise \"reuse\"), and with --passages an array \"passages\" of passage\n"
+  "  objects (fields as in `neardup diff --format json`: passage, a_start, a_end, b_start, b_end,\n"
+  "  a_tokens, b_tokens, a_matched, b_matched, score).\n"
+  "CSV (--format csv): the same fields, with a header line; passages as one field\n"
+  "  \"a_start-a_end:b_start-b_end:score;...\".\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 int
@@ -43,18 +46,25 @@ cmd_pairs(int argc, char **argv)
     code = EXIT_FATAL;
   } else {
     FILE *fp = out.fp;
+    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     if (cli.format == FORMAT_CSV)
-      fputs("a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind\n", fp);
+      fprintf(fp, "a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind%s\n",
+              cli.passages ? ",passages" : "");
     else if (cli.format == FORMAT_TEXT && pairs->len > 0)
       fputs("jaccard  a_in_b  b_in_a  kind            a  <->  b\n", fp);
     for (guint i = 0; i < pairs->len; i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
       const char *a = nd_collection_get(coll, p->a)->id, *b = nd_collection_get(coll, p->b)->id;
       const char *kind = p->jaccard >= cli.find.threshold ? "near-duplicate" : "reuse";
+      Side sa, sb;
+      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, ta, tb, &sa, &sb) : NULL;
       switch (cli.format) {
       case FORMAT_TEXT:
         fprintf(fp, "%7.3f  %6.3f  %6.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
                 p->containment_b_in_a, kind, a, b);
+        if (d != NULL)
+          render_passages_brief(fp, &sa, d);
         break;
       case FORMAT_JSON:
         fputs("{\"a\":", fp);
@@ -62,15 +72,25 @@ cmd_pairs(int argc, char **argv)
         fputs(",\"b\":", fp);
         json_write_string(fp, b);
         fprintf(fp, ",\"jaccard\":%.4f,\"containment_a_in_b\":%.4f,\"containment_b_in_a\":%.4f,"
-                "\"shared_shingles\":%u,\"kind\":\"%s\"}\n", p->jaccard, p->containment_a_in_b,
+                "\"shared_shingles\":%u,\"kind\":\"%s\"", p->jaccard, p->containment_a_in_b,
                 p->containment_b_in_a, p->shared, kind);
+        if (d != NULL) {
+          fputs(",\"passages\":", fp);
+          render_passages_json_array(fp, &sa, &sb, d);
+        }
+        fputs("}\n", fp);
         break;
       case FORMAT_CSV:
         csv_write_field(fp, a);
         fputc(',', fp);
         csv_write_field(fp, b);
-        fprintf(fp, ",%.4f,%.4f,%.4f,%u,%s\n", p->jaccard, p->containment_a_in_b, p->containment_b_in_a,
+        fprintf(fp, ",%.4f,%.4f,%.4f,%u,%s", p->jaccard, p->containment_a_in_b, p->containment_b_in_a,
                 p->shared, kind);
+        if (d != NULL) {
+          fputc(',', fp);
+          render_passages_csv(fp, d);
+        }
+        fputc('\n', fp);
         break;
       }
     }

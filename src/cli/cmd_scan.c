@@ -1,5 +1,5 @@
 /* cmd_scan.c — `neardup scan`: clusters of near-duplicate and text-reusing articles. */
-#include "cli.h"
+#include "render.h"
 #include <string.h>
 
 static const char scan_description[] =
@@ -11,6 +11,8 @@ static const char scan_description[] =
   "JSON Lines (--format json): one object per clustered article with the fields\n"
   "  cluster (number, 1-based, in order of first member), id, cluster_size, best_match (id of the\n"
   "  member it is most similar to), jaccard, containment (share of this article found in best_match).\n"
+  "With --passages, the passages each article shares with its best_match (text: one line each;\n"
+  "  JSON: an array \"passages\" as in `neardup pairs`; CSV: a field \"a_start-a_end:b_start-b_end:score;...\").\n"
   "CSV (--format csv): the same fields, with a header line.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
@@ -60,8 +62,10 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   if (!output_open(&out, cli->output))
     return EXIT_FATAL;
   FILE *fp = out.fp;
+  g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   if (cli->format == FORMAT_CSV)
-    fputs("cluster,id,cluster_size,best_match,jaccard,containment\n", fp);
+    fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment%s\n", cli->passages ? ",passages" : "");
   guint clustered = 0;
   for (guint c = 1; c <= n_clusters; c++) {
     guint size = first[c + 1] - first[c];
@@ -73,24 +77,38 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
       const BestMatch *b = &best[i];
       const char *match_id = nd_collection_get(coll, b->match)->id;
       clustered++;
+      Side sa, sb;
+      g_autoptr(NdDiff) d = cli->passages ? pair_diff(coll, i, b->match, ta, tb, &sa, &sb) : NULL;
       switch (cli->format) {
       case FORMAT_TEXT:
         fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,
                 b->jaccard, 100.0 * b->containment);
+        if (d != NULL)
+          render_passages_brief(fp, &sa, d);
         break;
       case FORMAT_JSON:
         fprintf(fp, "{\"cluster\":%u,\"id\":", c);
         json_write_string(fp, id);
         fprintf(fp, ",\"cluster_size\":%u,\"best_match\":", size);
         json_write_string(fp, match_id);
-        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f}\n", b->jaccard, b->containment);
+        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f", b->jaccard, b->containment);
+        if (d != NULL) {
+          fputs(",\"passages\":", fp);
+          render_passages_json_array(fp, &sa, &sb, d);
+        }
+        fputs("}\n", fp);
         break;
       case FORMAT_CSV:
         fprintf(fp, "%u,", c);
         csv_write_field(fp, id);
         fprintf(fp, ",%u,", size);
         csv_write_field(fp, match_id);
-        fprintf(fp, ",%.4f,%.4f\n", b->jaccard, b->containment);
+        fprintf(fp, ",%.4f,%.4f", b->jaccard, b->containment);
+        if (d != NULL) {
+          fputc(',', fp);
+          render_passages_csv(fp, d);
+        }
+        fputc('\n', fp);
         break;
       }
     }

@@ -271,3 +271,55 @@ render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *di
   }
   fputs("</body></html>\n", fp);
 }
+
+NdDiff *
+pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Side *sa, Side *sb)
+{
+  const NdSignParams *sp = nd_collection_params(coll);
+  const NdDocument *da = nd_collection_get(coll, a), *db = nd_collection_get(coll, b);
+  g_array_set_size(ta, 0);
+  g_array_set_size(tb, 0);
+  /* The texts were tokenised successfully when they were signed: this cannot fail. */
+  nd_tokenize(da->text, da->bytes, sp->shingle.mode, sp->text_flags, ta, NULL);
+  nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
+  *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len };
+  *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len };
+  return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
+}
+
+void
+render_passages_brief(FILE *fp, const Side *a, const NdDiff *d)
+{
+  for (guint p = 0; p < d->passages->len; p++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    fprintf(fp, "      passage %u: A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ", B bytes %" G_GUINT64_FORMAT "-%"
+            G_GUINT64_FORMAT ", %u words, score %.2f: \"", p + 1, q->a_start, q->a_stop, q->b_start, q->b_stop,
+            q->a_end - q->a_first, q->score);
+    /* The first dozen words of A's side. */
+    guint32 last = MIN(q->a_end, q->a_first + 12);
+    put_flat(fp, a->text, a->tokens[q->a_first].start, a->tokens[last - 1].end);
+    fputs(last < q->a_end ? " …\"\n" : "\"\n", fp);
+  }
+}
+
+void
+render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
+{
+  fputc('[', fp);
+  for (guint p = 0; p < d->passages->len; p++) {
+    fputs(p ? ",{" : "{", fp);
+    render_passage_json_fields(fp, a, b, d, p, FALSE);
+    fputc('}', fp);
+  }
+  fputc(']', fp);
+}
+
+void
+render_passages_csv(FILE *fp, const NdDiff *d)
+{
+  for (guint p = 0; p < d->passages->len; p++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    fprintf(fp, "%s%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%.4f",
+            p ? ";" : "", q->a_start, q->a_stop, q->b_start, q->b_stop, q->score);
+  }
+}

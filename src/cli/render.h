@@ -30,6 +30,16 @@ void render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, c
 void render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff *d, guint index,
                                 gboolean with_text);
 
+/* Tokenises the kept texts of documents a and b of `coll` (signed with keep_text) into ta/tb and
+ * fills both sides; returns their alignment (free with nd_diff_free). */
+NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Side *sa, Side *sb);
+
+/* `pairs`/`scan --passages` helpers: an indented summary line per passage (text), a JSON array of
+ * passage objects, and one CSV field "a_start-a_end:b_start-b_end:score;..." */
+void render_passages_brief(FILE *fp, const Side *a, const NdDiff *d);
+void render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
+void render_passages_csv(FILE *fp, const NdDiff *d);
+
 /* HTML: a self-contained report of A against every source (n sources, one NdDiff each). */
 void render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *diffs, guint n);
 

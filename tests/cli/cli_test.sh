@@ -222,6 +222,86 @@ no_input_readable)
   expect_code 3 "$NEARDUP" scan "$WORK/nothing-here"
   expect_err "no article could be read"
   ;;
+diff_text)
+  A=examples/articles/quote_story_a.txt B=examples/articles/quote_story_b.txt
+  expect_code 0 "$NEARDUP" diff "$A" "$B" --context 2
+  expect_out "1 shared passage; 8% of A and 8% of B are in them."
+  expect_out "Passage 1: score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
+  [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
+  [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
+  # One-to-many: a passage of A is reported for every source that has it; unrelated sources get none.
+  expect_code 0 "$NEARDUP" diff examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt \
+    examples/articles/reprint_bay_times_allcaps_headline.txt examples/articles/same_topic_independent_1.txt --color never
+  [[ $(grep -c "^Passage 1:" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
+  expect_out "0 shared passages; 0% of A and 0% of B are in them."
+  # A rewrite: differences inside the passage are marked on both sides.
+  expect_code 0 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt examples/articles/rewrite_northern_herald.txt
+  expect_out "[-build-]"
+  expect_out "{+construct+}"
+  expect_code 0 "$NEARDUP" diff --color always "$A" "$B"
+  grep -q $'\033\[' "$WORK/out" || fail "--color always gives no colour"
+  expect_code 0 "$NEARDUP" diff --help
+  expect_out "Exit status:"
+  ;;
+diff_json)
+  expect_code 0 "$NEARDUP" diff --format json --text examples/articles/wire_tidal_barrier.txt \
+    examples/articles/reprint_harbour_gazette.txt examples/articles/quote_story_a.txt
+  "$JSONL_CHECK" "$WORK/out" a b passage a_start a_end b_start b_end a_tokens b_tokens a_matched b_matched score \
+    a_text b_text passages a_coverage b_coverage >/dev/null || fail "diff JSON"
+  [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want the gazette's 2 passages and none for the quote story"
+  # a_text is exactly the bytes [a_start, a_end) of the file.
+  s=$(sed -n '2s/.*"a_start":\([0-9]*\).*/\1/p' "$WORK/out"); e=$(sed -n '2s/.*"a_end":\([0-9]*\).*/\1/p' "$WORK/out")
+  want=$(tail -c +$((s + 1)) examples/articles/wire_tidal_barrier.txt | head -c $((e - s)) | head -c 40)
+  grep -qF "\"a_text\":\"$want" "$WORK/out" || fail "a_text does not start with the bytes at a_start: $want"
+  ;;
+diff_bad_inputs)
+  : >"$WORK/empty.txt"
+  printf 'caf\xe9\n' >"$WORK/latin1.txt"
+  expect_code 1 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt "$WORK/empty.txt" "$WORK/latin1.txt" \
+    examples/articles/reprint_harbour_gazette.txt
+  expect_err "$WORK/empty.txt: empty article"
+  expect_err "$WORK/latin1.txt: invalid UTF-8 at byte offset 3"
+  expect_out "2 shared passages"
+  expect_code 3 "$NEARDUP" diff "$WORK/missing.txt" examples/articles/wire_tidal_barrier.txt
+  expect_err "$WORK/missing.txt: cannot open"
+  expect_code 2 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt
+  expect_code 2 "$NEARDUP" diff --format pdf examples/articles/wire_tidal_barrier.txt examples/articles/wire_glacier_study.txt
+  ;;
+passages)
+  expect_code 0 "$NEARDUP" pairs --passages --format json examples/articles
+  "$JSONL_CHECK" "$WORK/out" a b jaccard passages >/dev/null || fail "pairs --passages JSON"
+  [[ $(grep -c '"passages":\[{"passage":1,"a_start"' "$WORK/out") == 16 ]] || fail "every reported pair should carry passages"
+  expect_code 0 "$NEARDUP" pairs --passages examples/articles/quote_story_a.txt examples/articles/feature_embeds_wire.txt \
+    examples/articles/wire_tidal_barrier.txt
+  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
+  expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
+  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,passages"
+  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,2423-3305:982-1864:1.0000"
+  ;;
+html_report)
+  expect_code 0 "$NEARDUP" diff --format html -o "$WORK/report.html" examples/articles/wire_tidal_barrier.txt \
+    examples/articles/rewrite_northern_herald.txt examples/articles/reprint_harbour_gazette.txt
+  grep -q '<table id="summary">' "$WORK/report.html" || fail "no summary table"
+  grep -q 'id="s2-a2" href="#s2-b2"' "$WORK/report.html" || fail "passage 2 of source 2 is not linked to its counterpart"
+  grep -q 'id="s2-b2" href="#s2-a2"' "$WORK/report.html" || fail "the counterpart does not link back"
+  grep -q '<span class="only-a">build</span>' "$WORK/report.html" || fail "differences are not marked"
+  ! grep -qE '<(script|link|img)' "$WORK/report.html" || fail "the report must be self-contained"
+  CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+  if [[ -z $CHROMIUM ]]; then echo "SKIP: no chromium to render the report" >&2; exit 77; fi
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --user-data-dir="$WORK/profile")
+  timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$WORK/report.html" >"$WORK/dom.html" 2>/dev/null \
+    || fail "chromium could not load the report"
+  # The browser parsed the whole page: every passage anchor and the summary rows are in its DOM.
+  [[ $(grep -o 'class="p c' "$WORK/dom.html" | wc -l) -ge 7 ]] || fail "rendered DOM lacks the passage highlights"
+  grep -q 'rewrite_northern_herald.txt</a></td><td class="n">1</td><td class="n">97%</td>' "$WORK/dom.html" \
+    || fail "rendered summary table differs"
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1400,1000 --screenshot="$WORK/report.png" \
+    "file://$WORK/report.html" >/dev/null 2>&1 || fail "chromium could not take a screenshot"
+  [[ $(head -c 8 "$WORK/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "screenshot is not a PNG"
+  (( $(stat -c %s "$WORK/report.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
+  ;;
 *)
   fail "unknown case"
   ;;
