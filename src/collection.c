@@ -115,9 +115,11 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   if (!nd_tokenize(text, len, s->params.shingle.mode, s->params.text_flags, s->tokens, error))
     return NULL;
   if (s->tokens->len == 0) {
-    gboolean blank = TRUE;
-    for (gsize i = 0; i < len && blank; i++)
-      blank = g_ascii_isspace(text[i]);
+    gboolean blank = TRUE; /* only white space, in any script (U+00A0, U+3000 ...)? */
+    for (const char *p = text; p < text + len && blank; p = g_utf8_next_char(p)) {
+      gunichar c = g_utf8_get_char_validated(p, (gssize)(text + len - p));
+      blank = c != (gunichar)-1 && c != (gunichar)-2 && g_unichar_isspace(c);
+    }
     if (blank)
       g_set_error(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (only whitespace)");
     else
@@ -183,12 +185,15 @@ nd_collection_free(NdCollection *c)
 gboolean
 nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
 {
-  if (!g_hash_table_add(c->by_id, doc->id)) {
+  /* Look before adding: g_hash_table_add() would replace the stored key with this document's id,
+   * which is freed below when the id is a duplicate. */
+  if (g_hash_table_contains(c->by_id, doc->id)) {
     g_set_error(error, ND_ERROR, ND_ERROR_DUPLICATE_ID, "duplicate id '%s': an article with this id was "
                 "already read; the second one is skipped", doc->id);
     nd_document_free(doc);
     return FALSE;
   }
+  g_hash_table_add(c->by_id, doc->id);
   g_ptr_array_add(c->docs, doc);
   return TRUE;
 }

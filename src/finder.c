@@ -35,6 +35,11 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
     g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "containment %g is not between 0 and 1", o->containment);
     return FALSE;
   }
+  if (!(o->lsh_threshold == 0.0 || (o->lsh_threshold > 0.0 && o->lsh_threshold < 1.0))) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "LSH threshold %g is not between 0 and 1 (0 = the threshold)",
+                o->lsh_threshold);
+    return FALSE;
+  }
   if (o->max_posting < 2) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG, "max posting must be at least 2");
     return FALSE;

@@ -102,11 +102,15 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
     return FALSE;
   }
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s", S_ISDIR(st.st_mode) ? "is a directory" :
-                (e ? g_strerror(e) : "not a regular file"));
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "cannot stat: %s", g_strerror(e));
+    return FALSE;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_IO, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
     return FALSE;
   }
   if ((guint64)st.st_size > max_bytes) {
@@ -145,6 +149,21 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
   return TRUE;
 }
 
+/* TRUE when a JSON text contains the escape \u0000 (a NUL inside a string), which json-glib accepts
+ * but hands back as a C string cut at the NUL. An escaped backslash before "u0000" does not count. */
+static gboolean
+json_has_nul_escape(const char *s, gsize len)
+{
+  for (gsize i = 0; i + 1 < len; i++) {
+    if (s[i] != '\\')
+      continue;
+    if (s[i + 1] == 'u' && i + 5 < len && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+      return TRUE;
+    i++; /* skip the escaped character, so "\\u0000" is a backslash and the text "u0000" */
+  }
+  return FALSE;
+}
+
 /* Parses one JSON Lines record into (*id, *text); both point into `parser`'s tree, valid until its
  * next load. */
 static gboolean
@@ -180,6 +199,12 @@ parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char 
   }
   *text = json_node_get_string(tx);
   *text_len = strlen(*text);
+  if (json_has_nul_escape(it->payload, it->payload_len)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "record \"%s\": binary data: the text contains \\u0000 (NUL)",
+                *id_out);
+    g_clear_pointer(id_out, g_free);
+    return FALSE;
+  }
   return TRUE;
 }
 

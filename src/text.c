@@ -58,14 +58,6 @@ classify_unichar(gunichar cp)
   }
 }
 
-gssize
-nd_utf8_find_invalid(const char *text, gsize len)
-{
-  const char *end = NULL;
-  if (len == 0 || g_utf8_validate_len(text, len, &end))
-    return -1;
-  return end - text;
-}
 
 /* Decodes the code point at text[i]; returns its byte length, or 0 if the bytes there are not valid
  * UTF-8: truncated, a stray continuation byte, an overlong form, a surrogate (U+D800..U+DFFF) or
@@ -102,6 +94,19 @@ decode_at(const char *text, gsize len, gsize i, gunichar *cp)
     return 0;
   *cp = v;
   return n;
+}
+
+gssize
+nd_utf8_find_invalid(const char *text, gsize len)
+{
+  gunichar cp;
+  for (gsize i = 0; i < len;) {
+    gsize n = decode_at(text, len, i, &cp);
+    if (n == 0)
+      return (gssize)i;
+    i += n;
+  }
+  return -1;
 }
 
 /* The class of the code point at text[i] (ASCII or not); separator when invalid or at the end. */
@@ -252,7 +257,7 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
   }
   gsize base = tokens->len;
   TokenBuilder tb = { .tokens = tokens, .n_tokens = base, .sc = scratch_get() };
-  g_array_set_size(tokens, (guint)(base + 64 + len / 8));
+  g_array_set_size(tokens, (guint)(base + 64 + MIN(len / 8, (gsize)1 << 16))); /* grows as needed */
   const gboolean chars = mode == ND_TOKENS_CHARS;
 
   gsize i = 0;

@@ -669,6 +669,60 @@ START_TEST(test_no_callback_and_free)
 }
 END_TEST
 
+/* nd_read_article: one file, checked the way the loader checks it. */
+START_TEST(test_read_article)
+{
+  g_autofree char *dir = test_dir("read-article");
+  const char text[] = "Caf\xC3\xA9 society \xE2\x80\x94 a short article.\n";
+  g_autofree char *ok = write_test_file(dir, "ok.txt", text, -1);
+  g_autofree char *empty = write_test_file(dir, "empty.txt", "", 0);
+  g_autofree char *bin = write_test_file(dir, "bin.txt", "abc\0def", 7);
+  g_autofree char *bad = write_test_file(dir, "bad.txt", "good text \xC0\xAF more", -1);
+  g_autofree char *missing = g_build_filename(dir, "missing.txt", NULL);
+  gsize len = 0;
+  GError *error = NULL;
+
+  g_autofree char *got = nd_read_article(ok, 1000, ND_TEXT_DEFAULT, &len, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_nonnull(got);
+  ck_assert_uint_eq(len, sizeof text - 1);
+  ck_assert_mem_eq(got, text, sizeof text); /* NUL-terminated */
+
+  struct {
+    const char *path;
+    gsize max;
+    NdErrorCode code;
+    const char *in_message;
+  } cases[] = {
+    { ok, 10, ND_ERROR_TOO_LARGE, NULL },
+    { empty, 1000, ND_ERROR_EMPTY, NULL },
+    { bin, 1000, ND_ERROR_BINARY, "offset 3" },
+    { bad, 1000, ND_ERROR_UTF8, "byte offset 10" },
+    { missing, 1000, ND_ERROR_NOT_FOUND, NULL },
+    { dir, 1000, ND_ERROR_IO, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    len = 12345;
+    char *none = nd_read_article(cases[i].path, cases[i].max, ND_TEXT_DEFAULT, &len, &error);
+    ck_assert_msg(none == NULL, "case %zu: read succeeded", i);
+    ck_assert_msg(g_error_matches(error, ND_ERROR, (gint)cases[i].code), "case %zu: error %d (%s), expected %d", i,
+                  error ? error->code : -1, error ? error->message : "none", cases[i].code);
+    if (cases[i].in_message != NULL)
+      ck_assert_msg(strstr(error->message, cases[i].in_message) != NULL, "case %zu: \"%s\" lacks \"%s\"", i,
+                    error->message, cases[i].in_message);
+    g_clear_error(&error);
+  }
+  /* lossy: invalid UTF-8 is accepted as it is */
+  g_autofree char *lossy = nd_read_article(bad, 1000, ND_TEXT_LOSSY, &len, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_nonnull(lossy);
+  ck_assert_uint_eq(len, strlen("good text \xC0\xAF more"));
+  /* exactly max_bytes is allowed */
+  g_autofree char *exact = nd_read_article(ok, sizeof text - 1, ND_TEXT_DEFAULT, &len, &error);
+  ck_assert_ptr_nonnull(exact);
+}
+END_TEST
+
 static Suite *
 input_suite(void)
 {
@@ -689,6 +743,7 @@ input_suite(void)
   tcase_add_test(tc, test_empty_dir_and_missing);
   tcase_add_test(tc, test_too_large);
   tcase_add_test(tc, test_no_callback_and_free);
+  tcase_add_test(tc, test_read_article);
   suite_add_tcase(s, tc);
   return s;
 }

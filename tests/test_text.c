@@ -512,6 +512,46 @@ START_TEST(test_empty_and_append)
 }
 END_TEST
 
+/* Many more tokens than bytes / 8 (one- and three-byte tokens), appended after existing ones:
+ * every token present with the right offsets. */
+START_TEST(test_many_short_tokens)
+{
+  GString *words = g_string_new(NULL);
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf(words, "%c ", 'a' + i % 26);
+  GArray *t = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  NdToken marker = { .hash = 42, .start = 7, .end = 9 };
+  g_array_append_val(t, marker);
+  ck_assert(nd_tokenize(words->str, words->len, ND_TOKENS_WORDS, ND_TEXT_DEFAULT, t, NULL));
+  ck_assert_uint_eq(t->len, 20001);
+  ck_assert_uint_eq(tok(t, 0).hash, 42);
+  for (guint i = 0; i < 20000; i++) {
+    NdToken k = tok(t, i + 1);
+    ck_assert_uint_eq(k.start, 2 * i);
+    ck_assert_uint_eq(k.end, 2 * i + 1);
+    char w[2] = { (char)('a' + i % 26), 0 };
+    ck_assert_uint_eq(k.hash, xxh(w));
+  }
+  g_array_unref(t);
+  g_string_free(words, TRUE);
+
+  /* chars mode: 30000 CJK characters, no separators */
+  GString *zh = g_string_new(NULL);
+  for (guint i = 0; i < 30000; i++)
+    g_string_append(zh, i % 2 ? "\xE4\xB8\xAD" : "\xE6\x96\x87");
+  t = tokenize_ok(zh->str, (gssize)zh->len, ND_TOKENS_CHARS, ND_TEXT_DEFAULT);
+  ck_assert_uint_eq(t->len, 30000);
+  for (guint i = 0; i < 30000; i += 997) {
+    ck_assert_uint_eq(tok(t, i).start, 3 * i);
+    ck_assert_uint_eq(tok(t, i).end, 3 * i + 3);
+  }
+  ck_assert_uint_ne(tok(t, 0).hash, tok(t, 1).hash);
+  ck_assert_uint_eq(tok(t, 0).hash, tok(t, 29998).hash);
+  g_array_unref(t);
+  g_string_free(zh, TRUE);
+}
+END_TEST
+
 START_TEST(test_too_large)
 {
 #if GLIB_SIZEOF_SIZE_T > 4
@@ -548,6 +588,7 @@ text_suite(void)
   tcase_add_test(tc, test_normalize_token);
   tcase_add_test(tc, test_hash_matches_normalize_token);
   tcase_add_test(tc, test_empty_and_append);
+  tcase_add_test(tc, test_many_short_tokens);
   tcase_add_test(tc, test_too_large);
   suite_add_tcase(s, tc);
   return s;

@@ -54,7 +54,8 @@ gboolean nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags 
  * newly allocated NUL-terminated string; caller frees with g_free. For tests and for display. */
 char *nd_normalize_token(const char *bytes, gsize len);
 
-/* First byte offset of invalid UTF-8 in text[0..len), or -1 when it is all valid. */
+/* First byte offset of invalid UTF-8 in text[0..len), or -1 when it is all valid (the same rule as
+ * nd_tokenize: NUL bytes count as valid; overlong forms, surrogates and stray bytes do not). */
 gssize nd_utf8_find_invalid(const char *text, gsize len);
 
 G_END_DECLS
