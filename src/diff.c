@@ -262,7 +262,8 @@ nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const N
     Ranked r = { c, (double)(ch->cov_a + ch->cov_b) + score };
     g_array_append_val(ranked, r);
   }
-  qsort(ranked->data, ranked->len, sizeof(Ranked), compare_ranked);
+  if (ranked->len > 1)
+    qsort(ranked->data, ranked->len, sizeof(Ranked), compare_ranked);
   for (guint r = 0; r < ranked->len; r++) {
     Chain *ch = &g_array_index(chains, Chain, g_array_index(ranked, Ranked, r).chain);
     gboolean duplicate = FALSE;
@@ -283,7 +284,8 @@ nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const N
     };
     g_array_append_val(d->passages, p);
   }
-  qsort(d->passages->data, d->passages->len, sizeof(NdPassage), compare_passages);
+  if (d->passages->len > 1)
+    qsort(d->passages->data, d->passages->len, sizeof(NdPassage), compare_passages);
 
   for (guint s = 0; s < seeds->len; s++) {
     if (!g_array_index(chains, Chain, seed_chain[s]).kept)

@@ -53,9 +53,9 @@ START_TEST(test_verbatim_paragraph)
   ck_assert_uint_eq(d->passages->len, 1);
   const NdPassage *p = passage(d, 0);
   /* The offsets point at the paragraph itself (its words; the final full stop is punctuation). */
-  gsize plen = strlen(shared) - 1;
-  assert_span(a, p->a_start, p->a_stop, g_strndup(shared, plen));
-  assert_span(b, p->b_start, p->b_stop, g_strndup(shared, plen));
+  g_autofree char *words_only = g_strndup(shared, strlen(shared) - 1);
+  assert_span(a, p->a_start, p->a_stop, words_only);
+  assert_span(b, p->b_start, p->b_stop, words_only);
   ck_assert_uint_eq(p->a_end - p->a_first, 60);
   ck_assert_uint_eq(p->a_matched, 60);
   ck_assert(p->score == 1.0);
