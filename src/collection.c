@@ -52,6 +52,7 @@ nd_document_free(NdDocument *doc)
   g_free(doc->signature);
   g_free(doc->set);
   g_free(doc->text);
+  g_free(doc->meta);
   g_free(doc);
 }
 

@@ -17,6 +17,8 @@ nd_error_describe(NdErrorCode code)
   case ND_ERROR_DUPLICATE_ID: return "duplicate article id";
   case ND_ERROR_INVALID_ARG: return "invalid argument";
   case ND_ERROR_NOT_FOUND: return "no such file or directory";
+  case ND_ERROR_INDEX: return "index error";
+  case ND_ERROR_INDEX_BUSY: return "index is being written by another process";
   }
   return "unknown error";
 }

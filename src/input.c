@@ -50,6 +50,8 @@ struct NdLoader {
   gpointer error_data;
   NdProgressFunc progress_func;
   gpointer progress_data;
+  NdDocumentFunc document_func;
+  gpointer document_data;
 
   guint n_workers;
   Worker *workers;
@@ -166,6 +168,25 @@ json_has_nul_escape(const char *s, gsize len)
 
 /* Parses one JSON Lines record into (*id, *text); both point into `parser`'s tree, valid until its
  * next load. */
+/* The record's fields other than the id and text, as a compact JSON object; NULL when there are none. */
+static char *
+record_metadata(JsonObject *obj, const Item *it)
+{
+  g_autoptr(JsonObject) meta = json_object_new();
+  g_autoptr(GList) members = json_object_get_members(obj);
+  for (GList *m = members; m != NULL; m = m->next) {
+    const char *name = m->data;
+    if (strcmp(name, it->id_field) == 0 || strcmp(name, it->text_field) == 0)
+      continue;
+    json_object_set_member(meta, name, json_node_copy(json_object_get_member(obj, name)));
+  }
+  if (json_object_get_size(meta) == 0)
+    return NULL;
+  g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+  json_node_set_object(node, meta);
+  return json_to_string(node, FALSE);
+}
+
 static gboolean
 parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char **text, gsize *text_len,
                   GError **error)
@@ -228,10 +249,11 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, co
     gsize len = 0;
     if (!parse_json_record(parser, it, &id, &text, &len, &it->error))
       return;
-    /* JSON strings can carry "\u0000": that is the same binary-data case as a NUL in a file. */
     it->doc = nd_signer_sign(signer, id, text, len, &it->error);
     if (it->error != NULL)
       g_prefix_error(&it->error, "record \"%s\": ", id);
+    else
+      it->doc->meta = record_metadata(json_node_get_object(json_parser_get_root(parser)), it);
     return;
   }
   }
@@ -294,6 +316,13 @@ nd_loader_set_progress_func(NdLoader *l, NdProgressFunc func, gpointer user_data
   l->progress_data = user_data;
 }
 
+void
+nd_loader_set_document_func(NdLoader *l, NdDocumentFunc func, gpointer user_data)
+{
+  l->document_func = func;
+  l->document_data = user_data;
+}
+
 gboolean
 nd_loader_stopped(const NdLoader *l)
 {
@@ -325,7 +354,9 @@ merge_batch(NdLoader *l, Batch *b)
       continue;
     guint64 bytes = it->doc->bytes;
     g_autoptr(GError) error = NULL;
-    if (!nd_collection_add(l->collection, g_steal_pointer(&it->doc), &error)) {
+    gboolean added = l->document_func != NULL ? l->document_func(g_steal_pointer(&it->doc), l->document_data, &error)
+                                              : nd_collection_add(l->collection, g_steal_pointer(&it->doc), &error);
+    if (!added) {
       report(l, it->name, error);
       continue;
     }

@@ -42,6 +42,8 @@ typedef struct {
   guint32 *signature;   /* num_perm values; owned */
   guint32 *set;         /* set_size sorted distinct shingle keys; owned; NULL unless keep_sets */
   char *text;           /* the original `bytes` bytes plus a NUL; owned; NULL unless keep_text */
+  char *meta;           /* JSON object of a JSON Lines record's other fields (url, outlet, date ...);
+                           owned; NULL for files */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

@@ -24,7 +24,9 @@ typedef enum {
   ND_ERROR_JSON,         /* a JSON Lines record is malformed or lacks the id/text field */
   ND_ERROR_DUPLICATE_ID, /* two articles carry the same id */
   ND_ERROR_INVALID_ARG,  /* a parameter is out of range */
-  ND_ERROR_NOT_FOUND     /* a path does not exist */
+  ND_ERROR_NOT_FOUND,    /* a path, or an archived article, does not exist */
+  ND_ERROR_INDEX,        /* the index is not a neardup index, is corrupt, newer, or a write failed */
+  ND_ERROR_INDEX_BUSY    /* another process is writing the index */
 } NdErrorCode;
 
 /* Generic English text for `code`; a static string, never NULL (unknown codes give "unknown error"). */

@@ -28,6 +28,10 @@ typedef void (*NdInputErrorFunc)(const char *input, const GError *error, gpointe
 /* Called on the loader's thread after each merged batch with running totals. */
 typedef void (*NdProgressFunc)(guint64 articles, guint64 bytes, guint64 skipped, gpointer user_data);
 
+/* Receives each signed document, in input order, instead of the collection (ownership passes to the
+ * function). Returning FALSE with an error reports the input as skipped (e.g. already archived). */
+typedef gboolean (*NdDocumentFunc)(NdDocument *doc, gpointer user_data, GError **error);
+
 typedef struct NdLoader NdLoader;
 
 /* A loader that adds to `collection` (borrowed; must outlive the loader) with `threads` workers
@@ -35,6 +39,9 @@ typedef struct NdLoader NdLoader;
 NdLoader *nd_loader_new(NdCollection *collection, guint threads, gboolean stop_on_error);
 void nd_loader_set_error_func(NdLoader *loader, NdInputErrorFunc func, gpointer user_data);
 void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer user_data);
+/* Streams documents to `func` instead of adding them to the collection (which then only supplies
+ * the signing parameters): memory stays bounded however many articles are read. */
+void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer user_data);
 
 /* Queues a file, a directory (recursively; entries whose names start with '.' and symbolic links
  * to directories inside it are skipped) or

@@ -11,6 +11,7 @@
  *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
+ *   index.h       a persistent SQLite archive: add, remove, query, statistics.
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
@@ -30,6 +31,7 @@
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/diff.h>
+#include <neardup/index.h>
 
 G_BEGIN_DECLS
 

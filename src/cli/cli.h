@@ -53,14 +53,31 @@ typedef struct {
 
 void find_cli_init(FindCli *cli);
 void find_cli_clear(FindCli *cli);
-/* Adds the shared options to `ctx`. */
-void find_cli_add_options(FindCli *cli, GOptionContext *ctx);
+/* Option groups a command can take. */
+enum {
+  OPT_INPUTS = 1 << 0,    /* PATH..., --files-from, --jsonl, fields, threads, limits, --strict, --progress */
+  OPT_SIGNING = 1 << 1,   /* --num-perm, --shingle, --seed */
+  OPT_MATCHING = 1 << 2,  /* --threshold, --containment, --min-shared */
+  OPT_VERIFYING = 1 << 3, /* --verify, --stats */
+  OPT_OUTPUT = 1 << 4,    /* --format, --output */
+  OPT_PASSAGES = 1 << 5,  /* --passages */
+  OPT_FIND = OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_VERIFYING | OPT_OUTPUT | OPT_PASSAGES
+};
+
+/* Adds the option groups `groups` to `ctx`. */
+void find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups);
 /* Validates and derives sign/find parameters; on failure prints the error and returns FALSE. */
 gboolean find_cli_finish_options(FindCli *cli, const char *command);
+/* The same, with the signing parameters fixed by an index (its shingles, N and seed). */
+gboolean find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParams *fixed);
 
 /* Loads all inputs into a new collection; stores the number of skipped inputs. Errors go to stderr
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
 NdCollection *find_cli_load(FindCli *cli, guint *skipped);
+
+/* Loads all inputs with `coll`'s signing parameters, into `coll` or, when `func` is set, streaming
+ * each document to it. Returns the number of inputs skipped (each reported on stderr). */
+guint find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data);
 
 /* Runs the whole scan/pairs pipeline: load, find pairs. On success returns TRUE and fills *coll,
  * *pairs and *skipped; otherwise prints why and sets *exit_code. */
@@ -96,5 +113,8 @@ int cmd_scan(int argc, char **argv);
 int cmd_pairs(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 
 #endif

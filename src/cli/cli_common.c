@@ -45,33 +45,59 @@ find_cli_clear(FindCli *cli)
 }
 
 void
-find_cli_add_options(FindCli *cli, GOptionContext *ctx)
+find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
 {
-  GOptionEntry entries[] = {
+  GOptionEntry inputs[] = {
     { "files-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->files_from, "Read article paths from FILE, one per line ('-' = stdin)", "FILE" },
     { "jsonl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->jsonl, "Read articles from a JSON Lines file ('-' = stdin)", "FILE" },
     { "id-field", 0, 0, G_OPTION_ARG_STRING, &cli->id_field, "JSON field holding the article id (default: id)", "NAME" },
     { "text-field", 0, 0, G_OPTION_ARG_STRING, &cli->text_field, "JSON field holding the article text (default: text)", "NAME" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text)", "FORMAT" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli->output, "Write results to FILE (atomically) instead of stdout", "FILE" },
-    { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, "Jaccard threshold for near-duplicates (default: 0.5)", "T" },
-    { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, "Containment threshold for text reuse, 0 disables (default: 0.2)", "C" },
-    { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, "Shingles two articles must share for a containment match (default: 8)", "N" },
-    { "num-perm", 'n', 0, G_OPTION_ARG_INT, &cli->num_perm, "MinHash signature length (default: 128)", "N" },
-    { "shingle", 'k', 0, G_OPTION_ARG_STRING, &cli->shingle, "Shingles: words:K or chars:K (default: words:3; chars:K for Chinese, Japanese, Thai)", "SPEC" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &cli->seed, "Hash seed (default: 1)", "S" },
-    { "verify", 0, 0, G_OPTION_ARG_STRING, &cli->verify_name, "Verify candidates: exact (shingle sets) or signature (estimate, less memory) (default: exact)", "MODE" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &cli->threads, "Worker threads (default: all cores; output is identical for any count)", "N" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &cli->max_bytes, "Skip articles larger than BYTES (default: 67108864)", "BYTES" },
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &cli->lossy, "Treat invalid UTF-8 bytes as separators instead of skipping the article", NULL },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &cli->strict, "Stop at the first input that cannot be read", NULL },
     { "progress", 0, 0, G_OPTION_ARG_NONE, &cli->progress, "Show progress on stderr even when it is not a terminal", NULL },
-    { "stats", 0, 0, G_OPTION_ARG_NONE, &cli->show_stats, "Print timing and candidate counts on stderr", NULL },
-    { "passages", 'p', 0, G_OPTION_ARG_NONE, &cli->passages, "Show the passages each reported pair shares (keeps all texts in memory)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->paths, NULL, "PATH..." },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  GOptionEntry signing[] = {
+    { "num-perm", 'n', 0, G_OPTION_ARG_INT, &cli->num_perm, "MinHash signature length (default: 128)", "N" },
+    { "shingle", 'k', 0, G_OPTION_ARG_STRING, &cli->shingle, "Shingles: words:K or chars:K (default: words:3; chars:K for Chinese, Japanese, Thai)", "SPEC" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &cli->seed, "Hash seed (default: 1)", "S" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry matching[] = {
+    { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, "Jaccard threshold for near-duplicates (default: 0.5)", "T" },
+    { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, "Containment threshold for text reuse, 0 disables (default: 0.2)", "C" },
+    { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, "Shingles two articles must share for a containment match (default: 8)", "N" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry verifying[] = {
+    { "verify", 0, 0, G_OPTION_ARG_STRING, &cli->verify_name, "Verify candidates: exact (shingle sets) or signature (estimate, less memory) (default: exact)", "MODE" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &cli->show_stats, "Print timing and candidate counts on stderr", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry output[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli->output, "Write results to FILE (atomically) instead of stdout", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry passages[] = {
+    { "passages", 'p', 0, G_OPTION_ARG_NONE, &cli->passages, "Show the passages each reported pair shares (keeps all texts in memory)", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  if (groups & OPT_INPUTS)
+    g_option_context_add_main_entries(ctx, inputs, NULL);
+  if (groups & OPT_SIGNING)
+    g_option_context_add_main_entries(ctx, signing, NULL);
+  if (groups & OPT_MATCHING)
+    g_option_context_add_main_entries(ctx, matching, NULL);
+  if (groups & OPT_VERIFYING)
+    g_option_context_add_main_entries(ctx, verifying, NULL);
+  if (groups & OPT_OUTPUT)
+    g_option_context_add_main_entries(ctx, output, NULL);
+  if (groups & OPT_PASSAGES)
+    g_option_context_add_main_entries(ctx, passages, NULL);
 }
 
 gboolean
@@ -91,12 +117,24 @@ parse_format(const char *name, OutputFormat *format)
 gboolean
 find_cli_finish_options(FindCli *cli, const char *command)
 {
+  return find_cli_finish_options_for(cli, command, NULL);
+}
+
+gboolean
+find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParams *fixed)
+{
   g_autoptr(GError) error = NULL;
   if (!parse_format(cli->format_name, &cli->format)) {
     cli_error(command, "unknown format '%s' (expected text, json or csv)", cli->format_name);
     return FALSE;
   }
   nd_sign_params_init(&cli->sign);
+  if (fixed != NULL) {
+    cli->sign = *fixed;
+    cli->shingle = NULL;
+    cli->num_perm = (gint)fixed->num_perm;
+    cli->seed = (gint64)fixed->seed;
+  }
   if (cli->shingle != NULL && !nd_shingle_spec_parse(cli->shingle, &cli->sign.shingle, &error)) {
     cli_error(command, "%s", error->message);
     return FALSE;
@@ -121,7 +159,7 @@ find_cli_finish_options(FindCli *cli, const char *command)
   cli->sign.seed = (guint64)cli->seed;
   cli->sign.max_bytes = (gsize)cli->max_bytes;
   cli->sign.text_flags = cli->lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
-  cli->sign.keep_text = cli->passages;
+  cli->sign.keep_text = cli->passages || (fixed != NULL && fixed->keep_text);
 
   nd_find_options_init(&cli->find);
   cli->find.threshold = cli->threshold;
@@ -179,10 +217,19 @@ NdCollection *
 find_cli_load(FindCli *cli, guint *skipped)
 {
   NdCollection *coll = nd_collection_new(&cli->sign);
+  *skipped = find_cli_load_into(cli, coll, NULL, NULL);
+  return coll;
+}
+
+guint
+find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data)
+{
   Progress progress = { .show = cli->progress || isatty(STDERR_FILENO) };
   g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
   nd_loader_set_error_func(loader, on_input_error, &progress);
   nd_loader_set_progress_func(loader, on_progress, &progress);
+  if (func != NULL)
+    nd_loader_set_document_func(loader, func, data);
   const char *idf = cli->id_field ? cli->id_field : "id", *txf = cli->text_field ? cli->text_field : "text";
   for (char **p = cli->paths; p && *p; p++)
     nd_loader_add_path(loader, *p);
@@ -190,10 +237,10 @@ find_cli_load(FindCli *cli, guint *skipped)
     nd_loader_add_files_from(loader, *p);
   for (char **p = cli->jsonl; p && *p; p++)
     nd_loader_add_jsonl(loader, *p, idf, txf);
-  *skipped = nd_loader_finish(loader);
+  guint skipped = nd_loader_finish(loader);
   if (progress.dirty)
     fputs("\n", stderr);
-  return coll;
+  return skipped;
 }
 
 gboolean

@@ -23,7 +23,7 @@ cmd_pairs(int argc, char **argv)
   find_cli_init(&cli);
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - list near-duplicate and text-reusing pairs");
   g_option_context_set_description(ctx, pairs_description);
-  find_cli_add_options(&cli, ctx);
+  find_cli_add_options(&cli, ctx, OPT_FIND);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   NdCollection *coll = NULL;

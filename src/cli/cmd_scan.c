@@ -126,7 +126,7 @@ cmd_scan(int argc, char **argv)
   find_cli_init(&cli);
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - cluster near-duplicate articles");
   g_option_context_set_description(ctx, scan_description);
-  find_cli_add_options(&cli, ctx);
+  find_cli_add_options(&cli, ctx, OPT_FIND);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   NdCollection *coll = NULL;

@@ -12,6 +12,9 @@ typedef struct {
 static const Command commands[] = {
   { "scan", cmd_scan, "cluster near-duplicate and text-reusing articles" },
   { "pairs", cmd_pairs, "list every near-duplicate or text-reusing pair with its scores" },
+  { "index", cmd_index, "create an archive index, add or remove articles, show its statistics" },
+  { "query", cmd_query, "find the archived articles new articles match (their sources)" },
+  { "dedup", cmd_dedup, "keep one article per group of near-duplicates (batch and archive), write a manifest" },
   { "diff", cmd_diff, "show the passages an article shares with one or more others" },
   { "params", cmd_params, "show the LSH bands/rows chosen for a threshold and their error rates" },
 };
