@@ -203,21 +203,27 @@ typedef struct {
   guint32 start, end;
 } TokenBuilder;
 
+static inline void
+push_token(TokenBuilder *tb, guint64 hash, gsize start, gsize end)
+{
+  if (G_UNLIKELY(tb->n_tokens == tb->tokens->len))
+    g_array_set_size(tb->tokens, tb->tokens->len * 2 + 64);
+  g_array_index(tb->tokens, NdToken, tb->n_tokens++) = (NdToken){ hash, (guint32)start, (guint32)end };
+}
+
 static void
 builder_close(TokenBuilder *tb)
 {
   if (!tb->open)
     return;
-  NdToken tok = { .start = tb->start, .end = tb->end };
+  guint64 hash;
   if (!tb->slow) {
-    tok.hash = XXH3_64bits(tb->sc->buf, tb->len);
+    hash = XXH3_64bits(tb->sc->buf, tb->len);
   } else {
     g_autofree char *norm = normalize_slow(tb->sc->buf, tb->len);
-    tok.hash = XXH3_64bits(norm, strlen(norm));
+    hash = XXH3_64bits(norm, strlen(norm));
   }
-  if (tb->n_tokens == tb->tokens->len)
-    g_array_set_size(tb->tokens, tb->tokens->len * 2 + 64);
-  g_array_index(tb->tokens, NdToken, tb->n_tokens++) = tok;
+  push_token(tb, hash, tb->start, tb->end);
   tb->len = 0;
   tb->open = FALSE;
   tb->slow = FALSE;
@@ -265,6 +271,36 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
     guint8 c = (guint8)text[i];
     if (c < 0x80) {
       guint8 cls = ascii_class[c];
+      if (cls == 1 && !chars && !tb.open) {
+        /* Fast path: a run of ASCII letters and digits. When it ends at ASCII punctuation or space
+         * (not an apostrophe, not a non-ASCII letter) it is a whole token: hashed straight from
+         * the text when it has no capitals, else from a lower-cased copy. */
+        gsize j = i;
+        gboolean upper = FALSE;
+        while (j < len && (guint8)text[j] < 0x80 && ascii_class[(guint8)text[j]] == 1) {
+          upper |= (guint8)(text[j] - 'A') < 26;
+          j++;
+        }
+        if (j == len || ((guint8)text[j] < 0x80 && text[j] != '\'')) {
+          if (!upper) {
+            push_token(&tb, XXH3_64bits(text + i, j - i), i, j);
+          } else {
+            if (G_UNLIKELY(j - i > tb.sc->cap)) {
+              tb.sc->cap = (j - i) * 2;
+              tb.sc->buf = g_realloc(tb.sc->buf, tb.sc->cap);
+            }
+            for (gsize k = i; k < j; k++)
+              tb.sc->buf[k - i] = g_ascii_tolower(text[k]);
+            push_token(&tb, XXH3_64bits(tb.sc->buf, j - i), i, j);
+          }
+          i = j;
+          continue;
+        }
+        /* The word goes on past the run (an apostrophe or a non-ASCII letter): build it. */
+        for (; i < j; i++)
+          builder_add(&tb, text + i, 1, i, TRUE);
+        continue;
+      }
       if (cls == 1) {
         if (chars)
           builder_close(&tb);
