@@ -52,21 +52,17 @@ nd_shingle_hashes(const NdToken *tokens, gsize n, guint k, guint64 seed, GArray 
   g_return_if_fail(out != NULL && k >= 1 && k <= ND_SHINGLE_K_MAX);
   if (n == 0)
     return;
-  guint64 window[ND_SHINGLE_K_MAX];
   gsize width = n < k ? n : k;
   gsize count = n - width + 1;
   gsize base = out->len;
-  g_array_set_size(out, base + count);
+  /* The token hashes are first gathered into the output array itself (n >= count slots), so that
+   * every window is k consecutive 64-bit values: shingle s is XXH3 over hashes[s .. s + k), and
+   * overwriting slot s with it is safe because later windows start after s. */
+  g_array_set_size(out, base + n);
   guint64 *dst = &g_array_index(out, guint64, base);
-  for (gsize i = 0; i < width; i++)
-    window[i] = tokens[i].hash;
-  /* The window is kept as a ring; hashing needs it in order, so it is hashed from a linear copy
-   * only when it wraps. For k tokens this is k*8 bytes of XXH3 per shingle. */
-  for (gsize s = 0; s < count; s++) {
-    if (s > 0) {
-      memmove(window, window + 1, (width - 1) * sizeof window[0]);
-      window[width - 1] = tokens[s + width - 1].hash;
-    }
-    dst[s] = XXH3_64bits_withSeed(window, width * sizeof window[0], seed);
-  }
+  for (gsize i = 0; i < n; i++)
+    dst[i] = tokens[i].hash;
+  for (gsize s = 0; s < count; s++)
+    dst[s] = XXH3_64bits_withSeed(dst + s, width * sizeof(guint64), seed);
+  g_array_set_size(out, base + count);
 }

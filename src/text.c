@@ -21,6 +21,17 @@ static const guint8 ascii_class[128] = {
   ['\''] = 2,
 };
 
+/* run_class[b] for every byte value, for the fast path's inner loop: bit 0 = ASCII letter or digit,
+ * bit 1 = ASCII capital. Bytes >= 0x80 and apostrophes are not word bytes here. */
+static guint8 run_class[256];
+
+static void
+init_run_class(void)
+{
+  for (int c = 0; c < 128; c++)
+    run_class[c] = (guint8)((ascii_class[c] == 1) | ((c >= 'A' && c <= 'Z') << 1));
+}
+
 enum { CP_SEPARATOR = 0, CP_WORD = 1, CP_JOINER = 2, CP_MARK = 3 };
 
 /* Class of a non-ASCII code point. Joiners (typographic apostrophes, zero-width (non-)joiners, soft
@@ -261,6 +272,11 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
                 G_GSIZE_FORMAT "-byte limit", len, ND_TEXT_MAX_BYTES);
     return FALSE;
   }
+  static gsize table_ready = 0;
+  if (g_once_init_enter(&table_ready)) {
+    init_run_class();
+    g_once_init_leave(&table_ready, 1);
+  }
   gsize base = tokens->len;
   TokenBuilder tb = { .tokens = tokens, .n_tokens = base, .sc = scratch_get() };
   g_array_set_size(tokens, (guint)(base + 64 + MIN(len / 8, (gsize)1 << 16))); /* grows as needed */
@@ -276,11 +292,12 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
          * (not an apostrophe, not a non-ASCII letter) it is a whole token: hashed straight from
          * the text when it has no capitals, else from a lower-cased copy. */
         gsize j = i;
-        gboolean upper = FALSE;
-        while (j < len && (guint8)text[j] < 0x80 && ascii_class[(guint8)text[j]] == 1) {
-          upper |= (guint8)(text[j] - 'A') < 26;
+        guint8 seen = 0, t;
+        while (j < len && ((t = run_class[(guint8)text[j]]) & 1)) {
+          seen |= t;
           j++;
         }
+        gboolean upper = (seen & 2) != 0;
         if (j == len || ((guint8)text[j] < 0x80 && text[j] != '\'')) {
           if (!upper) {
             push_token(&tb, XXH3_64bits(text + i, j - i), i, j);
