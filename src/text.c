@@ -306,8 +306,8 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
               tb.sc->cap = (j - i) * 2;
               tb.sc->buf = g_realloc(tb.sc->buf, tb.sc->cap);
             }
-            for (gsize k = i; k < j; k++)
-              tb.sc->buf[k - i] = g_ascii_tolower(text[k]);
+            for (gsize k = i; k < j; k++) /* capitals have bit 1 in run_class: add 32 to them */
+              tb.sc->buf[k - i] = (char)(text[k] + ((run_class[(guint8)text[k]] & 2) << 4));
             push_token(&tb, XXH3_64bits(tb.sc->buf, j - i), i, j);
           }
           i = j;
