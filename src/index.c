@@ -121,7 +121,10 @@ open_db(const char *path, int flags, GError **error)
   sqlite3_busy_timeout(ix->db, 10000);
   /* Postings are inserted at random places in their B-trees: a page cache of up to 256 MiB keeps
    * a large add from re-reading the same pages (SQLite's default is 2 MiB). Memory stays bounded. */
-  sqlite3_exec(ix->db, "PRAGMA cache_size=-262144", NULL, NULL, NULL);
+  if (flags & SQLITE_OPEN_READWRITE)
+    sqlite3_exec(ix->db, "PRAGMA cache_size=-262144", NULL, NULL, NULL);
+  else /* readers touch few pages per query; the OS page cache does the rest */
+    sqlite3_exec(ix->db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
   return ix;
 }
 
