@@ -259,15 +259,19 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     nd_sign_params_init(&ix->params);
     ix->params.keep_sets = ix->params.keep_text = TRUE;
     ix->params.num_perm = (guint)num_perm;
-    ix->params.seed = g_ascii_strtoull(seed, NULL, 10);
-    ix->threshold = g_ascii_strtod(threshold, NULL);
+    guint64 seed_value = 0;
+    char *threshold_end = NULL;
+    ix->threshold = g_ascii_strtod(threshold, &threshold_end);
     ix->lsh = (NdLshParams){ (guint)bands, (guint)rows, 0, 0 };
     g_autoptr(GError) local = NULL;
-    if (!nd_shingle_spec_parse(spec, &ix->params.shingle, &local) || bands * rows > num_perm || bands == 0 ||
+    if (!g_ascii_string_to_unsigned(seed, 10, 0, G_MAXUINT64, &seed_value, NULL) ||
+        threshold_end == threshold || *threshold_end != '\0' || !(ix->threshold > 0 && ix->threshold < 1) ||
+        !nd_shingle_spec_parse(spec, &ix->params.shingle, &local) || bands * rows > num_perm || bands == 0 ||
         rows == 0 || fps != FINGERPRINT_SAMPLING || num_perm < ND_MINHASH_MIN_PERM) {
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt index header (parameters out of range)", path);
       ok = FALSE;
     }
+    ix->params.seed = seed_value;
   }
   ok = ok && prepare_all(ix, error);
   if (!ok) {
@@ -556,8 +560,42 @@ scalar(NdIndex *ix, const char *sql, guint64 *out, GError **error)
   return rc == SQLITE_ROW || db_error(ix, rc, sql, error);
 }
 
+/* Queries and statistics read several tables: outside a write transaction they run inside a read
+ * transaction, so they see one committed state even while another process commits. */
+static gboolean
+read_begin(NdIndex *ix, gboolean *started, GError **error)
+{
+  *started = FALSE;
+  if (ix->in_transaction)
+    return TRUE;
+  if (!exec(ix, "BEGIN", error))
+    return FALSE;
+  *started = TRUE;
+  return TRUE;
+}
+
+static void
+read_end(NdIndex *ix, gboolean started)
+{
+  if (started)
+    sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL);
+}
+
+static gboolean stats_in_snapshot(NdIndex *ix, NdIndexStats *s, GError **error);
+
 gboolean
 nd_index_stats(NdIndex *ix, NdIndexStats *s, GError **error)
+{
+  gboolean started;
+  if (!read_begin(ix, &started, error))
+    return FALSE;
+  gboolean ok = stats_in_snapshot(ix, s, error);
+  read_end(ix, started);
+  return ok;
+}
+
+static gboolean
+stats_in_snapshot(NdIndex *ix, NdIndexStats *s, GError **error)
 {
   memset(s, 0, sizeof *s);
   if (ix->in_transaction && !flush_pending(ix, error))
@@ -592,8 +630,21 @@ compare_matches(gconstpointer x, gconstpointer y)
   return strcmp(a->id, b->id);
 }
 
+static GArray *query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GError **error);
+
 GArray *
 nd_index_query(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GError **error)
+{
+  gboolean started;
+  if (!read_begin(ix, &started, error))
+    return NULL;
+  GArray *matches = query_in_snapshot(ix, doc, o, error);
+  read_end(ix, started);
+  return matches;
+}
+
+static GArray *
+query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GError **error)
 {
   if (!nd_find_options_validate(o, error))
     return NULL;
@@ -707,9 +758,11 @@ nd_index_get_text(NdIndex *ix, const char *id, gsize *len, GError **error)
   int rc = sqlite3_step(st);
   char *text = NULL;
   if (rc == SQLITE_ROW) {
-    gsize expected = (gsize)sqlite3_column_int64(st, 2);
+    gint64 stored = sqlite3_column_int64(st, 2);
     gint64 hash = sqlite3_column_int64(st, 1);
-    text = inflate_text(sqlite3_column_blob(st, 0), (gsize)sqlite3_column_bytes(st, 0), expected, len);
+    /* A corrupt length must not become a huge (or zero) allocation. */
+    if (stored >= 0 && (guint64)stored <= ND_TEXT_MAX_BYTES)
+      text = inflate_text(sqlite3_column_blob(st, 0), (gsize)sqlite3_column_bytes(st, 0), (gsize)stored, len);
     if (text == NULL || (gint64)XXH3_64bits(text, *len) != hash) {
       g_clear_pointer(&text, g_free);
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the stored text of '%s' is corrupt (hash mismatch)", ix->path, id);

@@ -57,7 +57,7 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &cli->lossy, "Treat invalid UTF-8 bytes as separators instead of skipping the article", NULL },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &cli->strict, "Stop at the first input that cannot be read", NULL },
     { "progress", 0, 0, G_OPTION_ARG_NONE, &cli->progress, "Show progress on stderr even when it is not a terminal", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->paths, NULL, "PATH..." },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->paths, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry signing[] = {
@@ -78,7 +78,7 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry output[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text; for dedup: json)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli->output, "Write results to FILE (atomically) instead of stdout", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };

@@ -1,6 +1,7 @@
 /* cmd_dedup.c — `neardup dedup PATH... [--index DB]`: group near-duplicates within a batch and
  * against the archive, keep one article per group by a stated policy, and write a manifest. */
 #include "cli.h"
+#include <json-glib/json-glib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -113,13 +114,16 @@ document_date(const NdDocument *doc, const char *field)
 {
   if (doc->meta == NULL)
     return NULL;
-  g_autofree char *quoted = g_strdup_printf("\"%s\":\"", field);
-  const char *at = strstr(doc->meta, quoted);
-  if (at == NULL)
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, doc->meta, -1, NULL))
     return NULL;
-  at += strlen(quoted);
-  const char *end = strchr(at, '"');
-  return end ? g_strndup(at, (gsize)(end - at)) : NULL;
+  JsonNode *root = json_parser_get_root(parser);
+  if (!JSON_NODE_HOLDS_OBJECT(root))
+    return NULL;
+  JsonNode *v = json_object_get_member(json_node_get_object(root), field); /* top level only */
+  if (v == NULL || !JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup(json_node_get_string(v));
 }
 
 int

@@ -88,7 +88,7 @@ cmd_diff(int argc, char **argv)
     { "min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score, "Least share of aligned words in a passage (default: 0.5)", "S" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "Refuse articles larger than BYTES (default: 67108864)", "BYTES" },
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &lossy, "Treat invalid UTF-8 bytes as separators instead of refusing the file", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, "A SOURCE..." },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("A SOURCE... - show the passages A shares with each source");

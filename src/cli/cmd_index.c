@@ -30,7 +30,7 @@ index_create(int argc, char **argv)
   find_cli_add_options(&cli, ctx, OPT_SIGNING);
   GOptionEntry extra[] = {
     { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli.threshold, "Jaccard threshold the LSH bands are tuned for (default: 0.5)", "T" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli.paths, NULL, "DB" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli.paths, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
@@ -169,7 +169,7 @@ index_remove(int argc, char **argv)
 {
   char **ids = NULL;
   GOptionEntry entries[] = {
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &ids, NULL, "DB ID..." },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &ids, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB ID... - remove articles from an index");
@@ -220,7 +220,7 @@ index_stats(int argc, char **argv)
   char **args = NULL, *format_name = NULL;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text or json (default: text)", "FORMAT" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "DB" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB - show what an index holds");

@@ -406,6 +406,16 @@ index_cli)
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want one match per record"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt"
   expect_out '      {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
+  # One id twice in one feed: the first is added, the second reported (exit 1).
+  make_article 33 200 >"$WORK/rec3.txt"
+  { printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec3.txt")"
+    printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec2.txt")"; } >"$WORK/dup.jsonl"
+  expect_code 1 "$NEARDUP" index add "$DB" --jsonl "$WORK/dup.jsonl"
+  expect_err "$WORK/dup.jsonl:2: id 'rec-3' is already in the index; skipped"
+  expect_err "added 1 article to $DB; 1 input skipped"
+  expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec3.txt" --format csv
+  grep -q "^$WORK/rec3.txt,rec-3,1,1.0000," "$WORK/out" || fail "rec-3 does not hold the first record's text"
+  expect_code 0 "$NEARDUP" index remove "$DB" rec-3
   # remove: exit 0; the postings go with the article.
   expect_code 0 "$NEARDUP" index remove "$DB" rec-2
   expect_err "removed 1 article from $DB"
@@ -608,7 +618,7 @@ dedup_cli)
   expect_code 3 "$NEARDUP" dedup batch --copy-to taken
   expect_err "taken/batch/solo.txt: already exists; not overwritten"
   [[ $(cat taken/batch/solo.txt) == precious ]] || fail "--copy-to overwrote an existing file"
-  ls taken/batch | grep -q 'tmp-' && fail "temporary file left in --copy-to DIR"
+  [[ -z $(find taken -name '*tmp-*') ]] || fail "temporary file left in --copy-to DIR"
   # --link: hard links to the inputs.
   expect_code 0 "$NEARDUP" dedup batch --copy-to links --link --keep earliest
   for f in r1 solo; do # no dates in files: earliest keeps the first (directories are read in name order)

@@ -1,0 +1,1453 @@
+/* test_index.c — the persistent SQLite archive (index.h): creating and opening, the header and its
+ * checks, adds, removals and transactions, stored texts and their hashes, queries, and two
+ * connections writing and reading at once.
+ *
+ * Every test works in a fresh directory under one temporary root (g_dir_make_tmp), removed by an
+ * unchecked fixture after the suite. Corruption is planted with the sqlite3 API directly, the way
+ * a user poking at the file with the sqlite3 shell would. */
+#include <check.h>
+#include <neardup/neardup.h>
+#include <sqlite3.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "test_util.h"
+
+static char *tmp_root; /* created in the parent process before the tests run */
+
+static void
+suite_setup(void)
+{
+  GError *error = NULL;
+  tmp_root = g_dir_make_tmp("neardup-test-index-XXXXXX", &error);
+  if (tmp_root == NULL)
+    g_error("g_dir_make_tmp: %s", error->message);
+}
+
+static void
+suite_teardown(void)
+{
+  remove_tree(tmp_root);
+  g_free(tmp_root);
+  tmp_root = NULL;
+}
+
+/* A fresh directory for one test. */
+static char *
+test_dir(const char *name)
+{
+  char *dir = g_build_filename(tmp_root, name, NULL);
+  remove_tree(dir);
+  ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
+  return dir;
+}
+
+/* A new index at dir/name with the default signing parameters, banded for 0.5. */
+static NdIndex *
+create_default(const char *dir, const char *name, char **path_out)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  char *path = g_build_filename(dir, name, NULL);
+  GError *error = NULL;
+  NdIndex *ix = nd_index_create(path, &p, 0.5, &error);
+  ck_assert_msg(ix != NULL, "create %s: %s", path, error ? error->message : "?");
+  if (path_out)
+    *path_out = path;
+  else
+    g_free(path);
+  return ix;
+}
+
+static NdIndex *
+open_ok(const char *path, gboolean writable)
+{
+  GError *error = NULL;
+  NdIndex *ix = nd_index_open(path, writable, &error);
+  ck_assert_msg(ix != NULL, "open %s: %s", path, error ? error->message : "?");
+  return ix;
+}
+
+/* Signs `text` with the index's parameters (which keep the set and the text). */
+static NdDocument *
+sign(NdIndex *ix, const char *id, const char *text, gssize len)
+{
+  g_autoptr(NdSigner) s = nd_signer_new(nd_index_sign_params(ix));
+  GError *error = NULL;
+  NdDocument *d = nd_signer_sign(s, id, text, len < 0 ? strlen(text) : (gsize)len, &error);
+  ck_assert_msg(d != NULL, "sign %s: %s", id, error ? error->message : "?");
+  ck_assert_ptr_nonnull(d->set);
+  ck_assert_ptr_nonnull(d->text);
+  return d;
+}
+
+static void
+add_ok(NdIndex *ix, const NdDocument *d)
+{
+  GError *error = NULL;
+  ck_assert_msg(nd_index_add(ix, d, &error), "add %s: %s", d->id, error ? error->message : "?");
+}
+
+static void
+begin_ok(NdIndex *ix)
+{
+  GError *error = NULL;
+  ck_assert_msg(nd_index_begin(ix, &error), "begin: %s", error ? error->message : "?");
+}
+
+static void
+commit_ok(NdIndex *ix)
+{
+  GError *error = NULL;
+  ck_assert_msg(nd_index_commit(ix, &error), "commit: %s", error ? error->message : "?");
+}
+
+/* Signs and adds (id, text) pairs in one committed transaction. */
+static void
+add_texts(NdIndex *ix, const char *const *ids, char *const *texts, guint n)
+{
+  begin_ok(ix);
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(NdDocument) d = sign(ix, ids[i], texts[i], -1);
+    add_ok(ix, d);
+  }
+  commit_ok(ix);
+}
+
+static NdIndexStats
+stats_of(NdIndex *ix)
+{
+  NdIndexStats s;
+  GError *error = NULL;
+  ck_assert_msg(nd_index_stats(ix, &s, &error), "stats: %s", error ? error->message : "?");
+  return s;
+}
+
+static GArray *
+query(NdIndex *ix, const NdDocument *d, const NdFindOptions *o)
+{
+  NdFindOptions def;
+  nd_find_options_init(&def);
+  GError *error = NULL;
+  GArray *m = nd_index_query(ix, d, o ? o : &def, &error);
+  ck_assert_msg(m != NULL, "query %s: %s", d->id, error ? error->message : "?");
+  return m;
+}
+
+static const NdIndexMatch *
+match_at(GArray *m, guint i)
+{
+  ck_assert_uint_lt(i, m->len);
+  return &g_array_index(m, NdIndexMatch, i);
+}
+
+static const NdIndexMatch *
+find_match(GArray *m, const char *id)
+{
+  for (guint i = 0; i < m->len; i++)
+    if (strcmp(match_at(m, i)->id, id) == 0)
+      return match_at(m, i);
+  return NULL;
+}
+
+/* Runs SQL on the file through the sqlite3 API, outside the library. */
+static void
+raw_exec(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+  char *msg = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+  ck_assert_int_gt(sqlite3_changes(db) + (strncmp(sql, "CREATE", 6) == 0), 0);
+  sqlite3_close(db);
+}
+
+/* The number of shingle keys that are containment fingerprints (key mod 8 == 0, finder.h). */
+static guint64
+fingerprints_of(const NdDocument *d)
+{
+  guint64 n = 0;
+  for (guint32 j = 0; j < d->set_size; j++)
+    n += d->set[j] % 8 == 0;
+  return n;
+}
+
+static void
+assert_error(const GError *error, gint code, const char *in_message)
+{
+  ck_assert_msg(error != NULL, "no error (wanted code %d)", code);
+  ck_assert_msg(g_error_matches(error, ND_ERROR, code), "error %d (%s), wanted %d", error->code, error->message,
+                code);
+  if (in_message != NULL)
+    ck_assert_msg(strstr(error->message, in_message) != NULL, "\"%s\" lacks \"%s\"", error->message, in_message);
+}
+
+/* Prose made of words[begin..end) of a word list generated from `seed`; with edit_every > 0, every
+ * edit_every-th word is replaced by a new one. */
+static char *
+words_text_edited(guint64 seed, guint n_words, guint begin, guint end, guint edit_every)
+{
+  guint64 st = seed;
+  g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
+  gen_words(&st, n_words, w);
+  for (guint i = 0; edit_every > 0 && i < w->len; i++)
+    if (i % edit_every == edit_every - 1) {
+      g_free(w->pdata[i]);
+      w->pdata[i] = g_strdup_printf("zqx%u", i);
+    }
+  GString *out = g_string_new(NULL);
+  guint64 punct = seed ^ 0x5555;
+  join_words(w, begin, end, &punct, out);
+  return g_string_free(out, FALSE);
+}
+
+static char *
+words_text(guint64 seed, guint n_words, guint begin, guint end)
+{
+  return words_text_edited(seed, n_words, begin, end, 0);
+}
+
+/* An integer from SQL run on the file through the sqlite3 API. */
+static gint64
+raw_int(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  gint64 v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+START_TEST(test_create_refuses_existing)
+{
+  g_autofree char *dir = test_dir("create_existing");
+  /* A plain file is never replaced. */
+  static const char precious[] = "precious notes, not an index\n";
+  g_autofree char *plain = write_test_file(dir, "notes.db", precious, -1);
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  GError *error = NULL;
+  ck_assert_ptr_null(nd_index_create(plain, &p, 0.5, &error));
+  assert_error(error, ND_ERROR_INDEX, "already exists");
+  g_clear_error(&error);
+  g_autofree char *after = NULL;
+  gsize len = 0;
+  ck_assert(g_file_get_contents(plain, &after, &len, NULL));
+  ck_assert_uint_eq(len, strlen(precious));
+  ck_assert_str_eq(after, precious);
+  /* Nor is an empty file, nor an index with articles (which keeps them). */
+  g_autofree char *empty = write_test_file(dir, "empty.db", "", 0);
+  ck_assert_ptr_null(nd_index_create(empty, &p, 0.5, &error));
+  assert_error(error, ND_ERROR_INDEX, "already exists");
+  g_clear_error(&error);
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "archive.db", &path);
+  g_autofree char *t = gen_article(1, 200);
+  const char *ids[] = { "kept" };
+  add_texts(ix, ids, &t, 1);
+  nd_index_close(ix);
+  ck_assert_ptr_null(nd_index_create(path, &p, 0.8, &error));
+  assert_error(error, ND_ERROR_INDEX, "already exists");
+  g_clear_error(&error);
+  ix = open_ok(path, FALSE);
+  ck_assert_uint_eq(stats_of(ix).articles, 1);
+  nd_index_close(ix);
+  /* Bad parameters: ND_ERROR_INVALID_ARG, and no file is left behind. */
+  g_autofree char *bad = g_build_filename(dir, "bad.db", NULL);
+  NdSignParams q = p;
+  q.num_perm = 0;
+  ck_assert_ptr_null(nd_index_create(bad, &q, 0.5, &error));
+  assert_error(error, ND_ERROR_INVALID_ARG, NULL);
+  g_clear_error(&error);
+  ck_assert_ptr_null(nd_index_create(bad, &p, 1.5, &error));
+  assert_error(error, ND_ERROR_INVALID_ARG, NULL);
+  g_clear_error(&error);
+  ck_assert(!g_file_test(bad, G_FILE_TEST_EXISTS));
+  /* A directory that does not exist: an error, not a crash. */
+  g_autofree char *nodir = g_build_filename(dir, "no", "such", "dir", "x.db", NULL);
+  ck_assert_ptr_null(nd_index_create(nodir, &p, 0.5, &error));
+  ck_assert_ptr_nonnull(error);
+  g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_open_missing)
+{
+  g_autofree char *dir = test_dir("open_missing");
+  g_autofree char *path = g_build_filename(dir, "nothing.db", NULL);
+  for (int writable = 0; writable <= 1; writable++) {
+    GError *error = NULL;
+    ck_assert_ptr_null(nd_index_open(path, writable, &error));
+    assert_error(error, ND_ERROR_NOT_FOUND, NULL);
+    ck_assert_msg(strstr(error->message, path) != NULL, "message does not name the path: %s", error->message);
+    g_clear_error(&error);
+    ck_assert_msg(!g_file_test(path, G_FILE_TEST_EXISTS), "open created the file");
+  }
+}
+END_TEST
+
+START_TEST(test_open_not_an_index)
+{
+  g_autofree char *dir = test_dir("open_garbage");
+  /* 8 KiB of text: not an SQLite file at all. */
+  GString *junk = g_string_new(NULL);
+  while (junk->len < 8192)
+    g_string_append(junk, "This is not a database; it is a plain text file with a .db name.\n");
+  g_autofree char *garbage = write_test_file(dir, "garbage.db", junk->str, (gssize)junk->len);
+  /* Random bytes. */
+  guint64 st = 42;
+  guint8 rnd[4096];
+  for (gsize i = 0; i < sizeof rnd; i++)
+    rnd[i] = (guint8)splitmix64(&st);
+  g_autofree char *random = write_test_file(dir, "random.db", (const char *)rnd, sizeof rnd);
+  /* An empty file (SQLite takes it for an empty database). */
+  g_autofree char *empty = write_test_file(dir, "empty.db", "", 0);
+  /* A real SQLite database of some other program. */
+  g_autofree char *other = g_build_filename(dir, "other.db", NULL);
+  raw_exec(other, "CREATE TABLE users(name TEXT, email TEXT); INSERT INTO users VALUES ('ann', 'a@example.org')");
+  /* A database with a meta table that is not ours. */
+  g_autofree char *meta_only = g_build_filename(dir, "meta.db", NULL);
+  raw_exec(meta_only, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('app', 'x')");
+  const char *paths[] = { garbage, random, empty, other, meta_only };
+  for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+    g_autofree char *before = NULL;
+    gsize before_len = 0;
+    ck_assert(g_file_get_contents(paths[i], &before, &before_len, NULL));
+    for (int writable = 0; writable <= 1; writable++) {
+      GError *error = NULL;
+      ck_assert_msg(nd_index_open(paths[i], writable, &error) == NULL, "%s opened as an index", paths[i]);
+      assert_error(error, ND_ERROR_INDEX, "not a neardup index");
+      ck_assert_msg(strstr(error->message, paths[i]) != NULL, "message does not name the file: %s", error->message);
+      g_clear_error(&error);
+    }
+    /* Opening does not change the file. */
+    g_autofree char *after = NULL;
+    gsize after_len = 0;
+    ck_assert(g_file_get_contents(paths[i], &after, &after_len, NULL));
+    ck_assert_msg(after_len == before_len && memcmp(before, after, before_len) == 0, "%s was modified", paths[i]);
+  }
+  g_string_free(junk, TRUE);
+}
+END_TEST
+
+START_TEST(test_open_newer_format)
+{
+  g_autofree char *dir = test_dir("newer");
+  g_autofree char *path = NULL;
+  nd_index_close(create_default(dir, "ix.db", &path));
+  raw_exec(path, "UPDATE meta SET value = '99' WHERE key = 'format_version'");
+  for (int writable = 0; writable <= 1; writable++) {
+    GError *error = NULL;
+    ck_assert_ptr_null(nd_index_open(path, writable, &error));
+    assert_error(error, ND_ERROR_INDEX, "newer");
+    ck_assert_msg(strstr(error->message, "99") != NULL, "message does not give the version: %s", error->message);
+    g_clear_error(&error);
+  }
+  /* The current version opens. */
+  raw_exec(path, "UPDATE meta SET value = '" G_STRINGIFY(ND_INDEX_FORMAT_VERSION) "' WHERE key = 'format_version'");
+  nd_index_close(open_ok(path, FALSE));
+}
+END_TEST
+
+/* Each bad header value (or a missing key) is an ND_ERROR_INDEX at open, never a crash. */
+static const struct {
+  const char *sql;
+} corrupt_header[] = {
+  { "UPDATE meta SET value = 'abc' WHERE key = 'format_version'" },
+  { "UPDATE meta SET value = '-1' WHERE key = 'format_version'" },
+  { "UPDATE meta SET value = '99999999999999999999999' WHERE key = 'format_version'" },
+  { "UPDATE meta SET value = '0' WHERE key = 'num_perm'" },
+  { "UPDATE meta SET value = '4' WHERE key = 'num_perm'" },
+  { "UPDATE meta SET value = '1000000' WHERE key = 'num_perm'" },
+  { "UPDATE meta SET value = '-128' WHERE key = 'num_perm'" },
+  { "UPDATE meta SET value = '' WHERE key = 'num_perm'" },
+  { "UPDATE meta SET value = '0' WHERE key = 'bands'" },
+  { "UPDATE meta SET value = '0' WHERE key = 'rows'" },
+  { "UPDATE meta SET value = '4096' WHERE key = 'bands'" },   /* bands x rows > num_perm */
+  { "UPDATE meta SET value = '5000' WHERE key = 'rows'" },
+  { "UPDATE meta SET value = 'x' WHERE key = 'rows'" },
+  { "UPDATE meta SET value = 'bogus:3' WHERE key = 'shingle'" },
+  { "UPDATE meta SET value = 'words:0' WHERE key = 'shingle'" },
+  { "UPDATE meta SET value = 'words:1000' WHERE key = 'shingle'" },
+  { "UPDATE meta SET value = '7' WHERE key = 'fingerprint_sampling'" },
+  { "DELETE FROM meta WHERE key = 'rows'" },
+  { "DELETE FROM meta WHERE key = 'shingle'" },
+  { "DELETE FROM meta WHERE key = 'seed'" },
+  { "DELETE FROM meta WHERE key = 'format_version'" },
+  { "DELETE FROM meta" },
+};
+
+START_TEST(test_corrupt_header)
+{
+  g_autofree char *dir = test_dir("corrupt_header");
+  g_autofree char *name = g_strdup_printf("ix%d.db", _i);
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, name, &path);
+  g_autofree char *t = gen_article(7, 150);
+  const char *ids[] = { "a" };
+  add_texts(ix, ids, &t, 1);
+  nd_index_close(ix);
+  raw_exec(path, corrupt_header[_i].sql);
+  for (int writable = 0; writable <= 1; writable++) {
+    GError *error = NULL;
+    NdIndex *bad = nd_index_open(path, writable, &error);
+    ck_assert_msg(bad == NULL, "opened after: %s", corrupt_header[_i].sql);
+    ck_assert_msg(error != NULL && g_error_matches(error, ND_ERROR, ND_ERROR_INDEX), "%s: error %d (%s)",
+                  corrupt_header[_i].sql, error ? error->code : -1, error ? error->message : "none");
+    ck_assert_msg(strstr(error->message, "corrupt") != NULL || strstr(error->message, "not a neardup index") != NULL,
+                  "%s: unclear message: %s", corrupt_header[_i].sql, error->message);
+    g_clear_error(&error);
+  }
+}
+END_TEST
+
+/* A seed that is not a number is a corrupt header too: opening it as seed 0 (or as the leading
+ * digits) would sign every query differently from the archived articles and silently find nothing. */
+START_TEST(test_corrupt_header_seed)
+{
+  static const char *const bad[] = { "not-a-number", "12abc", "", "-1", "99999999999999999999999" };
+  g_autofree char *dir = test_dir("corrupt_seed");
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *name = g_strdup_printf("ix%zu.db", i);
+    g_autofree char *path = NULL;
+    nd_index_close(create_default(dir, name, &path));
+    g_autofree char *sql = g_strdup_printf("UPDATE meta SET value = '%s' WHERE key = 'seed'", bad[i]);
+    raw_exec(path, sql);
+    GError *error = NULL;
+    NdIndex *ix = nd_index_open(path, FALSE, &error);
+    ck_assert_msg(ix == NULL, "an index with seed \"%s\" opened (as seed %" G_GUINT64_FORMAT ")", bad[i],
+                  ix ? nd_index_sign_params(ix)->seed : 0);
+    assert_error(error, ND_ERROR_INDEX, "corrupt");
+    g_clear_error(&error);
+  }
+}
+END_TEST
+
+START_TEST(test_params_roundtrip)
+{
+  g_autofree char *dir = test_dir("params");
+  g_autofree char *path = g_build_filename(dir, "ix.db", NULL);
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.shingle.mode = ND_TOKENS_CHARS;
+  p.shingle.k = 5;
+  p.num_perm = 64;
+  p.seed = G_MAXUINT64 - 6; /* the whole 64-bit range survives the text header */
+  p.keep_sets = FALSE;     /* the index keeps both regardless */
+  p.keep_text = FALSE;
+  NdLshParams want;
+  ck_assert(nd_lsh_params_for(0.8, 64, ND_LSH_FN_WEIGHT, &want, NULL));
+  GError *error = NULL;
+  NdIndex *ix = nd_index_create(path, &p, 0.8, &error);
+  ck_assert_msg(ix != NULL, "create: %s", error ? error->message : "?");
+  const NdLshParams *l = nd_index_lsh_params(ix);
+  ck_assert_uint_eq(l->bands, want.bands);
+  ck_assert_uint_eq(l->rows, want.rows);
+  ck_assert(nd_index_sign_params(ix)->keep_sets);
+  ck_assert(nd_index_sign_params(ix)->keep_text);
+  nd_index_close(ix);
+  for (int writable = 0; writable <= 1; writable++) {
+    ix = open_ok(path, writable);
+    const NdSignParams *q = nd_index_sign_params(ix);
+    ck_assert_int_eq(q->shingle.mode, ND_TOKENS_CHARS);
+    ck_assert_uint_eq(q->shingle.k, 5);
+    ck_assert_uint_eq(q->num_perm, 64);
+    ck_assert_msg(q->seed == G_MAXUINT64 - 6, "seed %" G_GUINT64_FORMAT, q->seed);
+    ck_assert(q->keep_sets);
+    ck_assert(q->keep_text);
+    ck_assert_uint_eq(nd_index_lsh_params(ix)->bands, want.bands);
+    ck_assert_uint_eq(nd_index_lsh_params(ix)->rows, want.rows);
+    ck_assert_int_eq(stats_of(ix).format_version, ND_INDEX_FORMAT_VERSION);
+    nd_index_close(ix);
+  }
+  /* Another index with other parameters reads back its own. */
+  g_autofree char *path2 = g_build_filename(dir, "ix2.db", NULL);
+  nd_sign_params_init(&p);
+  p.shingle.k = 4;
+  p.num_perm = 256;
+  p.seed = 7;
+  ck_assert(nd_lsh_params_for(0.3, 256, ND_LSH_FN_WEIGHT, &want, NULL));
+  nd_index_close(nd_index_create(path2, &p, 0.3, NULL));
+  ix = open_ok(path2, FALSE);
+  ck_assert_int_eq(nd_index_sign_params(ix)->shingle.mode, ND_TOKENS_WORDS);
+  ck_assert_uint_eq(nd_index_sign_params(ix)->shingle.k, 4);
+  ck_assert_uint_eq(nd_index_sign_params(ix)->num_perm, 256);
+  ck_assert_uint_eq(nd_index_sign_params(ix)->seed, 7);
+  ck_assert_uint_eq(nd_index_lsh_params(ix)->bands, want.bands);
+  ck_assert_uint_eq(nd_index_lsh_params(ix)->rows, want.rows);
+  nd_index_close(ix);
+}
+END_TEST
+
+START_TEST(test_add_commit_reopen_stats)
+{
+  g_autofree char *dir = test_dir("add_stats");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  NdIndexStats s0 = stats_of(ix);
+  ck_assert_uint_eq(s0.articles, 0);
+  ck_assert_uint_eq(s0.text_bytes, 0);
+  ck_assert_uint_eq(s0.band_keys, 0);
+  ck_assert_uint_eq(s0.fingerprints, 0);
+  ck_assert_int_eq(s0.format_version, ND_INDEX_FORMAT_VERSION);
+  guint bands = nd_index_lsh_params(ix)->bands;
+  char *texts[] = { gen_article(1, 300), gen_article(2, 500),
+                    g_strdup("Zürich – the café’s naïve “façade” was rebuilt, officials said. 北京 also. Ελληνικά κείμενα.\n") };
+  const char *ids[] = { "one", "two", "unicode/ü.txt" };
+  guint64 bytes = 0, fps = 0;
+  begin_ok(ix);
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr(NdDocument) d = sign(ix, ids[i], texts[i], -1);
+    bytes += d->bytes;
+    fps += fingerprints_of(d);
+    add_ok(ix, d);
+  }
+  commit_ok(ix);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  NdIndexStats s = stats_of(ix);
+  ck_assert_uint_eq(s.articles, 3);
+  ck_assert_uint_eq(s.text_bytes, bytes);
+  ck_assert_uint_eq(s.text_bytes, strlen(texts[0]) + strlen(texts[1]) + strlen(texts[2]));
+  ck_assert_uint_eq(s.band_keys, 3 * (guint64)bands);
+  ck_assert_uint_eq(s.fingerprints, fps);
+  ck_assert_uint_gt(s.fingerprints, 0);
+  ck_assert_uint_gt(s.file_bytes, 0);
+  ck_assert_int_eq(s.format_version, ND_INDEX_FORMAT_VERSION);
+  /* A second session adds to what is there. */
+  nd_index_close(ix);
+  ix = open_ok(path, TRUE);
+  g_autofree char *t4 = gen_article(4, 100);
+  const char *id4[] = { "four" };
+  add_texts(ix, id4, &t4, 1);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  ck_assert_uint_eq(stats_of(ix).articles, 4);
+  ck_assert_uint_eq(stats_of(ix).text_bytes, bytes + strlen(t4));
+  nd_index_close(ix);
+  for (guint i = 0; i < 3; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
+START_TEST(test_add_needs_set_and_text)
+{
+  g_autofree char *dir = test_dir("add_needs");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  g_autofree char *t = gen_article(3, 120);
+  NdSignParams p = *nd_index_sign_params(ix);
+  p.keep_text = FALSE;
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(NdDocument) no_text = nd_signer_sign(s, "x", t, strlen(t), NULL);
+  ck_assert_ptr_nonnull(no_text);
+  begin_ok(ix);
+  GError *error = NULL;
+  ck_assert(!nd_index_add(ix, no_text, &error));
+  assert_error(error, ND_ERROR_INVALID_ARG, NULL);
+  g_clear_error(&error);
+  commit_ok(ix);
+  ck_assert_uint_eq(stats_of(ix).articles, 0);
+  nd_index_close(ix);
+}
+END_TEST
+
+START_TEST(test_duplicate_id)
+{
+  g_autofree char *dir = test_dir("dup_id");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  g_autofree char *ta = gen_article(10, 200);
+  g_autofree char *ta2 = gen_article(11, 250);
+  g_autofree char *tb = gen_article(12, 220);
+  g_autoptr(NdDocument) a = sign(ix, "same", ta, -1);
+  g_autoptr(NdDocument) a2 = sign(ix, "same", ta2, -1);
+  g_autoptr(NdDocument) b = sign(ix, "other", tb, -1);
+  begin_ok(ix);
+  add_ok(ix, a);
+  GError *error = NULL;
+  ck_assert(!nd_index_add(ix, a2, &error));
+  assert_error(error, ND_ERROR_DUPLICATE_ID, "same");
+  g_clear_error(&error);
+  add_ok(ix, b); /* the transaction goes on */
+  commit_ok(ix);
+  nd_index_close(ix);
+  ix = open_ok(path, TRUE);
+  NdIndexStats s = stats_of(ix);
+  ck_assert_uint_eq(s.articles, 2);
+  ck_assert_uint_eq(s.text_bytes, strlen(ta) + strlen(tb));
+  ck_assert_uint_eq(s.band_keys, 2 * (guint64)nd_index_lsh_params(ix)->bands);
+  ck_assert_uint_eq(s.fingerprints, fingerprints_of(a) + fingerprints_of(b));
+  /* The first text is the one kept. */
+  gsize len = 0;
+  g_autofree char *got = nd_index_get_text(ix, "same", &len, &error);
+  ck_assert_ptr_nonnull(got);
+  ck_assert_str_eq(got, ta);
+  /* A duplicate of an article committed earlier is refused in a later transaction too. */
+  begin_ok(ix);
+  ck_assert(!nd_index_add(ix, a2, &error));
+  assert_error(error, ND_ERROR_DUPLICATE_ID, "same");
+  g_clear_error(&error);
+  commit_ok(ix);
+  ck_assert_uint_eq(stats_of(ix).articles, 2);
+  nd_index_close(ix);
+}
+END_TEST
+
+static gboolean
+stats_equal(const NdIndexStats *x, const NdIndexStats *y)
+{
+  return x->articles == y->articles && x->text_bytes == y->text_bytes && x->band_keys == y->band_keys &&
+         x->fingerprints == y->fingerprints;
+}
+
+START_TEST(test_rollback)
+{
+  g_autofree char *dir = test_dir("rollback");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  char *texts[] = { gen_article(20, 200), gen_article(21, 200) };
+  const char *ids[] = { "base1", "base2" };
+  add_texts(ix, ids, texts, 2);
+  NdIndexStats before = stats_of(ix);
+  g_autofree char *t3 = gen_article(22, 300);
+  g_autoptr(NdDocument) d3 = sign(ix, "new", t3, -1);
+  begin_ok(ix);
+  add_ok(ix, d3);
+  GError *error = NULL;
+  ck_assert(nd_index_remove(ix, "base1", &error));
+  NdIndexStats during = stats_of(ix); /* the transaction sees its own changes */
+  ck_assert_uint_eq(during.articles, 2);
+  ck_assert(!stats_equal(&during, &before));
+  nd_index_rollback(ix);
+  NdIndexStats after = stats_of(ix);
+  ck_assert(stats_equal(&before, &after));
+  gsize len;
+  g_autofree char *b1 = nd_index_get_text(ix, "base1", &len, &error);
+  ck_assert_ptr_nonnull(b1);
+  ck_assert_ptr_null(nd_index_get_text(ix, "new", &len, &error));
+  assert_error(error, ND_ERROR_NOT_FOUND, NULL);
+  g_clear_error(&error);
+  g_autoptr(GArray) m = query(ix, d3, NULL);
+  ck_assert_uint_eq(m->len, 0);
+  /* Closing with an open transaction rolls it back too. */
+  begin_ok(ix);
+  add_ok(ix, d3);
+  nd_index_close(ix);
+  ix = open_ok(path, TRUE);
+  after = stats_of(ix);
+  ck_assert(stats_equal(&before, &after));
+  /* And the handle is usable again after a rollback. */
+  begin_ok(ix);
+  add_ok(ix, d3);
+  nd_index_rollback(ix);
+  begin_ok(ix);
+  add_ok(ix, d3);
+  commit_ok(ix);
+  ck_assert_uint_eq(stats_of(ix).articles, 3);
+  nd_index_close(ix);
+  g_free(texts[0]);
+  g_free(texts[1]);
+}
+END_TEST
+
+START_TEST(test_remove)
+{
+  g_autofree char *dir = test_dir("remove");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  /* B is A with a paragraph appended, so the two share band keys and fingerprints: removing B must
+   * take only B's postings. */
+  g_autofree char *ta = gen_article(30, 400);
+  g_autofree char *extra = gen_article(31, 40);
+  g_autofree char *tb = g_strconcat(ta, "\n\n", extra, NULL);
+  g_autofree char *tc = gen_article(32, 300);
+  g_autoptr(NdDocument) a = sign(ix, "a", ta, -1);
+  g_autoptr(NdDocument) b = sign(ix, "b", tb, -1);
+  g_autoptr(NdDocument) c = sign(ix, "c", tc, -1);
+  begin_ok(ix);
+  add_ok(ix, a);
+  add_ok(ix, c);
+  commit_ok(ix);
+  NdIndexStats s1 = stats_of(ix);
+  begin_ok(ix);
+  add_ok(ix, b);
+  commit_ok(ix);
+  NdIndexStats s2 = stats_of(ix);
+  ck_assert_uint_eq(s2.articles, 3);
+  ck_assert_uint_eq(s2.band_keys, s1.band_keys + nd_index_lsh_params(ix)->bands);
+  ck_assert_uint_eq(s2.fingerprints, s1.fingerprints + fingerprints_of(b));
+  {
+    g_autoptr(GArray) m = query(ix, a, NULL);
+    ck_assert_ptr_nonnull(find_match(m, "b"));
+  }
+  begin_ok(ix);
+  GError *error = NULL;
+  ck_assert_msg(nd_index_remove(ix, "b", &error), "remove: %s", error ? error->message : "?");
+  ck_assert(!nd_index_remove(ix, "b", &error)); /* already gone inside this transaction */
+  assert_error(error, ND_ERROR_NOT_FOUND, "b");
+  g_clear_error(&error);
+  ck_assert(!nd_index_remove(ix, "never-added", &error));
+  assert_error(error, ND_ERROR_NOT_FOUND, "never-added");
+  g_clear_error(&error);
+  commit_ok(ix);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  NdIndexStats s3 = stats_of(ix);
+  ck_assert_uint_eq(s3.articles, s1.articles);
+  ck_assert_uint_eq(s3.text_bytes, s1.text_bytes);
+  ck_assert_uint_eq(s3.band_keys, s1.band_keys);
+  ck_assert_uint_eq(s3.fingerprints, s1.fingerprints);
+  gsize len;
+  ck_assert_ptr_null(nd_index_get_text(ix, "b", &len, &error));
+  assert_error(error, ND_ERROR_NOT_FOUND, NULL);
+  g_clear_error(&error);
+  /* A is still found, with all its postings: by itself and by B's text. */
+  g_autoptr(GArray) ma = query(ix, a, NULL);
+  ck_assert_uint_eq(ma->len, 1);
+  ck_assert_str_eq(match_at(ma, 0)->id, "a");
+  ck_assert_double_eq(match_at(ma, 0)->scores.jaccard, 1.0);
+  g_autoptr(GArray) mb = query(ix, b, NULL);
+  ck_assert_uint_eq(mb->len, 1);
+  ck_assert_str_eq(match_at(mb, 0)->id, "a");
+  nd_index_close(ix);
+  /* Removing everything leaves empty posting tables; the removed id can be added again. */
+  ix = open_ok(path, TRUE);
+  begin_ok(ix);
+  ck_assert(nd_index_remove(ix, "a", NULL));
+  ck_assert(nd_index_remove(ix, "c", NULL));
+  commit_ok(ix);
+  NdIndexStats s4 = stats_of(ix);
+  ck_assert_uint_eq(s4.articles, 0);
+  ck_assert_uint_eq(s4.text_bytes, 0);
+  ck_assert_uint_eq(s4.band_keys, 0);
+  ck_assert_uint_eq(s4.fingerprints, 0);
+  begin_ok(ix);
+  add_ok(ix, b);
+  commit_ok(ix);
+  g_autoptr(GArray) again = query(ix, b, NULL);
+  ck_assert_uint_eq(again->len, 1);
+  ck_assert_str_eq(match_at(again, 0)->id, "b");
+  nd_index_close(ix);
+}
+END_TEST
+
+START_TEST(test_get_text_roundtrip)
+{
+  g_autofree char *dir = test_dir("get_text");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  /* Non-ASCII, CRLF, tabs, trailing spaces, no final newline; and a large article. */
+  static const char unicode[] = "Zürich, 3 März — the café’s naïve “façade” 🌊 was rebuilt.\r\n\tΑθήνα: «κείμενο».   \r\n"
+                                "Москва и Київ. 東京と北京の記者が報じた。  ";
+  GString *big = g_string_new(NULL);
+  for (guint i = 0; big->len < 300000; i++) {
+    g_autofree char *part = gen_article(100 + i, 200);
+    g_string_append(big, part);
+    g_string_append(big, i % 2 ? "\n\n" : " — ¶ ");
+  }
+  const char *texts[] = { unicode, big->str, "x" };
+  const char *ids[] = { "unicode", "big", "tiny" };
+  begin_ok(ix);
+  for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+    g_autoptr(NdDocument) d = sign(ix, ids[i], texts[i], -1);
+    add_ok(ix, d);
+  }
+  commit_ok(ix);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+    GError *error = NULL;
+    gsize len = 12345;
+    g_autofree char *got = nd_index_get_text(ix, ids[i], &len, &error);
+    ck_assert_msg(got != NULL, "%s: %s", ids[i], error ? error->message : "?");
+    ck_assert_uint_eq(len, strlen(texts[i]));
+    ck_assert_msg(memcmp(got, texts[i], len) == 0, "%s: bytes differ", ids[i]);
+    ck_assert_int_eq(got[len], '\0');
+  }
+  /* The texts are stored compressed. */
+  ck_assert_int_lt(raw_int(path, "SELECT length(text) FROM articles WHERE id = 'big'"), (gint64)big->len * 3 / 4);
+  ck_assert_int_eq(raw_int(path, "SELECT bytes FROM articles WHERE id = 'big'"), (gint64)big->len);
+  GError *error = NULL;
+  gsize len;
+  ck_assert_ptr_null(nd_index_get_text(ix, "missing", &len, &error));
+  assert_error(error, ND_ERROR_NOT_FOUND, "missing");
+  g_clear_error(&error);
+  nd_index_close(ix);
+  g_string_free(big, TRUE);
+}
+END_TEST
+
+/* An index with articles "a" and "b" of the same length, and "c"; returns its path. */
+static char *
+corruptible_index(const char *dir)
+{
+  g_autofree char *ta = words_text(40, 300, 0, 300);
+  g_autofree char *tb = g_strdup(ta);
+  /* Same length, different bytes: swap the case of every word-initial letter in the first 50. */
+  for (gsize i = 0, flips = 0; tb[i] && flips < 50; i++)
+    if ((i == 0 || tb[i - 1] == ' ') && g_ascii_isalpha(tb[i])) {
+      tb[i] = g_ascii_isupper(tb[i]) ? g_ascii_tolower(tb[i]) : g_ascii_toupper(tb[i]);
+      flips++;
+    }
+  ck_assert_uint_eq(strlen(ta), strlen(tb));
+  ck_assert_str_ne(ta, tb);
+  char *texts[] = { ta, tb, gen_article(41, 100) };
+  const char *ids[] = { "a", "b", "c" };
+  char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  add_texts(ix, ids, texts, 3);
+  nd_index_close(ix);
+  g_free(texts[2]);
+  return path;
+}
+
+static void
+assert_text_corrupt(const char *path, const char *id)
+{
+  NdIndex *ix = open_ok(path, FALSE);
+  GError *error = NULL;
+  gsize len = 0;
+  char *got = nd_index_get_text(ix, id, &len, &error);
+  ck_assert_msg(got == NULL, "corrupt text of '%s' returned (%zu bytes)", id, len);
+  assert_error(error, ND_ERROR_INDEX, "corrupt");
+  ck_assert_msg(strstr(error->message, id) != NULL, "message does not name '%s': %s", id, error->message);
+  g_clear_error(&error);
+  /* The untouched article still reads back. */
+  g_autofree char *c = nd_index_get_text(ix, "c", &len, &error);
+  ck_assert_msg(c != NULL, "c: %s", error ? error->message : "?");
+  nd_index_close(ix);
+}
+
+START_TEST(test_get_text_corrupt_hash)
+{
+  g_autofree char *dir = test_dir("corrupt_hash");
+  g_autofree char *path = corruptible_index(dir);
+  raw_exec(path, "UPDATE articles SET text_hash = text_hash + 1 WHERE id = 'a'");
+  assert_text_corrupt(path, "a");
+}
+END_TEST
+
+START_TEST(test_get_text_corrupt_blob)
+{
+  g_autofree char *dir = test_dir("corrupt_blob");
+  g_autofree char *path = corruptible_index(dir);
+  /* Garbage instead of a deflate stream. */
+  raw_exec(path, "UPDATE articles SET text = randomblob(length(text)) WHERE id = 'a'");
+  assert_text_corrupt(path, "a");
+  /* A valid stream of the same length but other bytes (a's stream in b's row): only the hash can
+   * tell. */
+  g_autofree char *dir2 = test_dir("corrupt_blob_swap");
+  g_autofree char *path2 = corruptible_index(dir2);
+  raw_exec(path2, "UPDATE articles SET text = (SELECT text FROM articles WHERE id = 'a') WHERE id = 'b'");
+  assert_text_corrupt(path2, "b");
+  /* Truncated and empty streams. */
+  g_autofree char *dir3 = test_dir("corrupt_blob_trunc");
+  g_autofree char *path3 = corruptible_index(dir3);
+  raw_exec(path3, "UPDATE articles SET text = substr(text, 1, length(text) / 2) WHERE id = 'a'");
+  raw_exec(path3, "UPDATE articles SET text = X'' WHERE id = 'b'");
+  assert_text_corrupt(path3, "a");
+  assert_text_corrupt(path3, "b");
+}
+END_TEST
+
+/* The stored length is part of the row too: a damaged `bytes` column must be an error, not an
+ * attempt to allocate terabytes (or a GLib critical: they are fatal here). */
+static const char *const corrupt_length[] = { "bytes + 1", "bytes - 1", "0", "-1", "1000000000000000",
+                                              "9223372036854775807" };
+
+START_TEST(test_get_text_corrupt_length)
+{
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  g_autofree char *name = g_strdup_printf("corrupt_len%d", _i);
+  g_autofree char *dir = test_dir(name);
+  g_autofree char *path = corruptible_index(dir);
+  g_autofree char *sql = g_strdup_printf("UPDATE articles SET bytes = %s WHERE id = 'a'", corrupt_length[_i]);
+  raw_exec(path, sql);
+  assert_text_corrupt(path, "a");
+}
+END_TEST
+
+/* Damaged rows and postings make queries and removals fail with ND_ERROR_INDEX, never crash. */
+START_TEST(test_corrupt_rows)
+{
+  static const char *const damage[] = {
+    "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a'",
+    "UPDATE articles SET shingles = substr(shingles, 1, length(shingles) - 2) WHERE id = 'a'",
+    "UPDATE articles SET set_size = set_size + 1000000 WHERE id = 'a'",
+    "UPDATE articles SET shingles = NULL WHERE id = 'a'",
+    "DELETE FROM articles WHERE id = 'a'", /* postings left pointing at nothing */
+  };
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  for (gsize i = 0; i < G_N_ELEMENTS(damage); i++) {
+    g_autofree char *name = g_strdup_printf("corrupt_rows%zu", i);
+    g_autofree char *dir = test_dir(name);
+    g_autofree char *path = corruptible_index(dir);
+    NdIndex *ix = open_ok(path, FALSE);
+    gsize len;
+    g_autofree char *text = nd_index_get_text(ix, "a", &len, NULL);
+    ck_assert_ptr_nonnull(text);
+    g_autoptr(NdDocument) q = sign(ix, "q", text, (gssize)len);
+    nd_index_close(ix);
+    /* SQLite itself refuses NULL in a NOT NULL column: then there is nothing to test. */
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    int rc = sqlite3_exec(db, damage[i], NULL, NULL, NULL);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK)
+      continue;
+    ix = open_ok(path, TRUE);
+    GError *error = NULL;
+    GArray *m = nd_index_query(ix, q, &(NdFindOptions){ 0 }, &error); /* invalid options: refused first */
+    ck_assert_ptr_null(m);
+    g_clear_error(&error);
+    NdFindOptions o;
+    nd_find_options_init(&o);
+    m = nd_index_query(ix, q, &o, &error);
+    ck_assert_msg(m == NULL, "damage %zu: query succeeded with %u matches", i, m ? m->len : 0);
+    assert_error(error, ND_ERROR_INDEX, "corrupt");
+    g_clear_error(&error);
+    if (i < 2) { /* remove reads the blobs (set_size is not needed there) */
+      begin_ok(ix);
+      ck_assert_msg(!nd_index_remove(ix, "a", &error), "damage %zu: remove succeeded", i);
+      assert_error(error, ND_ERROR_INDEX, "corrupt");
+      g_clear_error(&error);
+      nd_index_rollback(ix);
+    }
+    nd_index_close(ix);
+  }
+}
+END_TEST
+
+START_TEST(test_query_identical)
+{
+  g_autofree char *dir = test_dir("q_identical");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  char *texts[] = { gen_article(50, 400), gen_article(51, 400), gen_article(52, 400) };
+  const char *ids[] = { "w1", "w2", "w3" };
+  add_texts(ix, ids, texts, 3);
+  /* The same text under a new id: found with Jaccard 1 and both containments 1. */
+  g_autoptr(NdDocument) q = sign(ix, "incoming", texts[1], -1);
+  g_autoptr(GArray) m = query(ix, q, NULL);
+  ck_assert_uint_eq(m->len, 1);
+  const NdIndexMatch *x = match_at(m, 0);
+  ck_assert_str_eq(x->id, "w2");
+  ck_assert_ptr_null(x->metadata);
+  ck_assert_uint_eq(x->bytes, strlen(texts[1]));
+  ck_assert_double_eq(x->scores.jaccard, 1.0);
+  ck_assert_double_eq(x->scores.containment_a_in_b, 1.0);
+  ck_assert_double_eq(x->scores.containment_b_in_a, 1.0);
+  ck_assert_uint_eq(x->scores.shared, q->set_size);
+  /* Also with containment matching disabled (LSH alone finds it). */
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  o.containment = 0.0;
+  g_autoptr(GArray) m2 = query(ix, q, &o);
+  ck_assert_uint_eq(m2->len, 1);
+  ck_assert_str_eq(match_at(m2, 0)->id, "w2");
+  /* Bad options are refused. */
+  o.threshold = 1.5;
+  GError *error = NULL;
+  ck_assert_ptr_null(nd_index_query(ix, q, &o, &error));
+  assert_error(error, ND_ERROR_INVALID_ARG, NULL);
+  g_clear_error(&error);
+  nd_index_close(ix);
+  for (guint i = 0; i < 3; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
+START_TEST(test_query_reused_third)
+{
+  g_autofree char *dir = test_dir("q_third");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  /* The archived wire story: 600 words. The new article: 400 words of its own with a contiguous
+   * block of 200 of the wire's words in the middle. */
+  g_autofree char *wire = words_text(60, 600, 0, 600);
+  g_autofree char *own_head = words_text(61, 400, 0, 200);
+  g_autofree char *block = words_text(60, 600, 200, 400);
+  g_autofree char *own_tail = words_text(61, 400, 200, 400);
+  g_autofree char *fresh = g_strconcat(own_head, "\n\n", block, "\n\n", own_tail, NULL);
+  char *texts[] = { wire, gen_article(62, 600), gen_article(63, 300) };
+  const char *ids[] = { "wire", "other1", "other2" };
+  add_texts(ix, ids, texts, 3);
+  g_autoptr(NdDocument) q = sign(ix, "fresh", fresh, -1);
+  g_autoptr(GArray) m = query(ix, q, NULL);
+  ck_assert_uint_eq(m->len, 1);
+  const NdIndexMatch *x = match_at(m, 0);
+  ck_assert_str_eq(x->id, "wire");
+  ck_assert_msg(x->scores.jaccard < 0.5, "jaccard %f", x->scores.jaccard);
+  ck_assert_msg(x->scores.containment_a_in_b > 0.25 && x->scores.containment_a_in_b < 0.45, "containment %f",
+                x->scores.containment_a_in_b);
+  ck_assert_msg(x->scores.containment_b_in_a > 0.25 && x->scores.containment_b_in_a < 0.45, "containment %f",
+                x->scores.containment_b_in_a);
+  ck_assert_uint_ge(x->scores.shared, 150);
+  /* It is the containment rule that reports it: without it nothing matches. */
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  o.containment = 0.0;
+  g_autoptr(GArray) none = query(ix, q, &o);
+  ck_assert_uint_eq(none->len, 0);
+  /* And a containment threshold above the reuse excludes it. */
+  o.containment = 0.6;
+  g_autoptr(GArray) none2 = query(ix, q, &o);
+  ck_assert_uint_eq(none2->len, 0);
+  nd_index_close(ix);
+  g_free(texts[1]);
+  g_free(texts[2]);
+}
+END_TEST
+
+START_TEST(test_query_unrelated)
+{
+  g_autofree char *dir = test_dir("q_unrelated");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  char *texts[8];
+  const char *ids[8] = { "u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7" };
+  for (guint i = 0; i < 8; i++)
+    texts[i] = gen_article(70 + i, 300);
+  add_texts(ix, ids, texts, 8);
+  g_autofree char *t = gen_article(99, 300);
+  g_autoptr(NdDocument) q = sign(ix, "new", t, -1);
+  g_autoptr(GArray) m = query(ix, q, NULL);
+  ck_assert_uint_eq(m->len, 0);
+  /* An empty index answers with no matches too. */
+  g_autofree char *dir2 = test_dir("q_empty");
+  NdIndex *empty = create_default(dir2, "ix.db", NULL);
+  g_autoptr(GArray) m2 = query(empty, q, NULL);
+  ck_assert_uint_eq(m2->len, 0);
+  nd_index_close(empty);
+  nd_index_close(ix);
+  for (guint i = 0; i < 8; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
+static double
+best_score(const NdIndexMatch *x)
+{
+  return MAX(x->scores.jaccard, MAX(x->scores.containment_a_in_b, x->scores.containment_b_in_a));
+}
+
+START_TEST(test_query_sorted)
+{
+  g_autofree char *dir = test_dir("q_sorted");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  /* The query is 600 words. The archive holds: two exact copies (under ids that sort against
+   * insertion order), two prefixes of it (wholly contained in it: score 1 too), a copy with every
+   * 25th word replaced, a text with a quarter of it, and unrelated articles. */
+  g_autofree char *qt = words_text(80, 600, 0, 600);
+  g_autofree char *two_thirds = words_text(80, 600, 0, 400);
+  g_autofree char *half = words_text(80, 600, 0, 300);
+  g_autofree char *edited = words_text_edited(80, 600, 0, 600, 25);
+  g_autofree char *quarter_src = words_text(80, 600, 450, 600);
+  g_autofree char *own = gen_article(81, 450);
+  g_autofree char *quarter = g_strconcat(own, "\n\n", quarter_src, NULL);
+  char *texts[] = { qt, gen_article(82, 300), two_thirds, quarter, edited, half, qt, gen_article(83, 300) };
+  const char *ids[] = { "zz-copy", "unrelated1", "two-thirds", "quarter", "edited", "half", "aa-copy", "unrelated2" };
+  add_texts(ix, ids, texts, G_N_ELEMENTS(texts));
+  g_autoptr(NdDocument) q = sign(ix, "q", qt, -1);
+  g_autoptr(GArray) m = query(ix, q, NULL);
+  /* Best first by max(jaccard, containments); ties by id. */
+  const char *want[] = { "aa-copy", "half", "two-thirds", "zz-copy", "edited", "quarter" };
+  ck_assert_uint_eq(m->len, G_N_ELEMENTS(want));
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+    ck_assert_msg(strcmp(match_at(m, i)->id, want[i]) == 0, "match %u is %s (%f), want %s", i, match_at(m, i)->id,
+                  best_score(match_at(m, i)), want[i]);
+  for (guint i = 0; i < 4; i++)
+    ck_assert_double_eq(best_score(match_at(m, i)), 1.0);
+  ck_assert_double_eq(match_at(m, 0)->scores.jaccard, 1.0);
+  ck_assert_double_lt(match_at(m, 1)->scores.jaccard, 0.6); /* half: found through containment */
+  ck_assert_double_lt(best_score(match_at(m, 4)), 1.0);
+  ck_assert_double_gt(best_score(match_at(m, 4)), best_score(match_at(m, 5)));
+  for (guint i = 1; i < m->len; i++) {
+    const NdIndexMatch *p = match_at(m, i - 1), *x = match_at(m, i);
+    ck_assert_msg(best_score(p) > best_score(x) || (best_score(p) == best_score(x) && strcmp(p->id, x->id) < 0),
+                  "match %u (%s, %f) before %u (%s, %f)", i - 1, p->id, best_score(p), i, x->id, best_score(x));
+  }
+  nd_index_close(ix);
+  g_free(texts[1]);
+  g_free(texts[7]);
+}
+END_TEST
+
+START_TEST(test_query_metadata)
+{
+  g_autofree char *dir = test_dir("q_meta");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  g_autofree char *t = gen_article(90, 300);
+  g_autoptr(NdDocument) d = sign(ix, "rec-1", t, -1);
+  static const char meta[] = "{\"url\":\"https://example.org/a?b=1&c=ü\",\"outlet\":\"Example Daily\",\"date\":\"2024-03-01\"}";
+  d->meta = g_strdup(meta);
+  begin_ok(ix);
+  add_ok(ix, d);
+  commit_ok(ix);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  g_autoptr(NdDocument) q = sign(ix, "q", t, -1);
+  g_autoptr(GArray) m = query(ix, q, NULL);
+  ck_assert_uint_eq(m->len, 1);
+  ck_assert_str_eq(match_at(m, 0)->id, "rec-1");
+  ck_assert_ptr_nonnull(match_at(m, 0)->metadata);
+  ck_assert_str_eq(match_at(m, 0)->metadata, meta);
+  ck_assert_uint_eq(match_at(m, 0)->bytes, strlen(t));
+  nd_index_close(ix);
+}
+END_TEST
+
+/* Two handles on one file: one writer holds a transaction, the second writer times out with
+ * ND_ERROR_INDEX_BUSY after its busy timeout, and a reader sees only committed data meanwhile. */
+START_TEST(test_busy_writer_and_reader)
+{
+  g_autofree char *dir = test_dir("busy");
+  g_autofree char *path = NULL;
+  NdIndex *w1 = create_default(dir, "ix.db", &path);
+  g_autofree char *t1 = gen_article(110, 300);
+  g_autofree char *t2 = gen_article(111, 300);
+  const char *ids[] = { "committed" };
+  add_texts(w1, ids, &t1, 1);
+  NdIndex *w2 = open_ok(path, TRUE);
+  g_autoptr(NdDocument) pending = sign(w1, "pending", t2, -1);
+  g_autoptr(NdDocument) old = sign(w1, "old", t1, -1);
+  begin_ok(w1);
+  add_ok(w1, pending);
+  nd_index_set_busy_timeout(w2, 100);
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time();
+  ck_assert(!nd_index_begin(w2, &error));
+  gint64 waited = g_get_monotonic_time() - t0;
+  assert_error(error, ND_ERROR_INDEX_BUSY, "another process");
+  g_clear_error(&error);
+  ck_assert_msg(waited >= 80000 && waited < 5000000, "waited %" G_GINT64_FORMAT " us for a 100 ms timeout", waited);
+  /* A reader opens, reads stats and queries while the writer's transaction is open. */
+  NdIndex *r = open_ok(path, FALSE);
+  NdIndexStats s = stats_of(r);
+  ck_assert_uint_eq(s.articles, 1);
+  ck_assert_uint_eq(s.text_bytes, strlen(t1));
+  {
+    g_autoptr(GArray) m = query(r, pending, NULL);
+    ck_assert_uint_eq(m->len, 0);
+    g_autoptr(GArray) m2 = query(r, old, NULL);
+    ck_assert_uint_eq(m2->len, 1);
+    ck_assert_str_eq(match_at(m2, 0)->id, "committed");
+    gsize len;
+    ck_assert_ptr_null(nd_index_get_text(r, "pending", &len, &error));
+    assert_error(error, ND_ERROR_NOT_FOUND, NULL);
+    g_clear_error(&error);
+  }
+  /* The writer's own connection sees its add. */
+  ck_assert_uint_eq(stats_of(w1).articles, 2);
+  commit_ok(w1);
+  /* Now the reader sees it, and the second writer can write. */
+  ck_assert_uint_eq(stats_of(r).articles, 2);
+  {
+    g_autoptr(GArray) m = query(r, pending, NULL);
+    ck_assert_uint_eq(m->len, 1);
+    ck_assert_str_eq(match_at(m, 0)->id, "pending");
+  }
+  begin_ok(w2);
+  ck_assert(nd_index_remove(w2, "committed", NULL));
+  /* ... while the first one waits and fails. */
+  nd_index_set_busy_timeout(w1, 50);
+  ck_assert(!nd_index_begin(w1, &error));
+  assert_error(error, ND_ERROR_INDEX_BUSY, NULL);
+  g_clear_error(&error);
+  commit_ok(w2);
+  ck_assert_uint_eq(stats_of(r).articles, 1);
+  nd_index_close(r);
+  nd_index_close(w2);
+  nd_index_close(w1);
+}
+END_TEST
+
+/* A handle opened read-only cannot change the index. */
+START_TEST(test_read_only_handle)
+{
+  g_autofree char *dir = test_dir("readonly");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  g_autofree char *t = gen_article(120, 200);
+  const char *ids[] = { "x" };
+  add_texts(ix, ids, &t, 1);
+  nd_index_close(ix);
+  NdIndex *r = open_ok(path, FALSE);
+  g_autoptr(NdDocument) d = sign(r, "y", t, -1);
+  GError *error = NULL;
+  if (nd_index_begin(r, &error)) {
+    ck_assert(!nd_index_add(r, d, &error));
+    ck_assert_ptr_nonnull(error);
+    g_clear_error(&error);
+    ck_assert(!nd_index_remove(r, "x", &error) || !nd_index_commit(r, &error));
+    g_clear_error(&error);
+    nd_index_rollback(r);
+  } else {
+    ck_assert_ptr_nonnull(error);
+    g_clear_error(&error);
+  }
+  nd_index_close(r);
+  r = open_ok(path, FALSE);
+  ck_assert_uint_eq(stats_of(r).articles, 1);
+  nd_index_close(r);
+}
+END_TEST
+
+/* A process killed in the middle of an add leaves the index as it was. */
+START_TEST(test_killed_writer)
+{
+  g_autofree char *dir = test_dir("killed");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  char *texts[3] = { gen_article(130, 300), gen_article(131, 300), gen_article(132, 300) };
+  const char *ids[] = { "k0", "k1", "k2" };
+  add_texts(ix, ids, texts, 3);
+  NdIndexStats before = stats_of(ix);
+  nd_index_close(ix);
+  int ready[2];
+  ck_assert_int_eq(pipe(ready), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    close(ready[0]);
+    NdIndex *c = nd_index_open(path, TRUE, NULL);
+    if (c == NULL || !nd_index_begin(c, NULL))
+      _exit(2);
+    for (guint i = 0; i < 40; i++) {
+      g_autofree char *id = g_strdup_printf("child%u", i);
+      g_autofree char *text = gen_article(200 + i, 300);
+      g_autoptr(NdSigner) s = nd_signer_new(nd_index_sign_params(c));
+      NdDocument *d = nd_signer_sign(s, id, text, strlen(text), NULL);
+      if (d == NULL || !nd_index_add(c, d, NULL))
+        _exit(3);
+      nd_document_free(d);
+    }
+    if (!nd_index_remove(c, "k1", NULL))
+      _exit(4);
+    if (write(ready[1], "x", 1) != 1)
+      _exit(5);
+    pause();
+    _exit(6);
+  }
+  close(ready[1]);
+  char c;
+  ck_assert_int_eq(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  ck_assert_int_eq(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  for (int writable = 0; writable <= 1; writable++) {
+    ix = open_ok(path, writable);
+    NdIndexStats after = stats_of(ix);
+    ck_assert(stats_equal(&before, &after));
+    gsize len;
+    g_autofree char *k1 = nd_index_get_text(ix, "k1", &len, NULL);
+    ck_assert_ptr_nonnull(k1);
+    ck_assert_str_eq(k1, texts[1]);
+    nd_index_close(ix);
+  }
+  /* And it takes writes again at once (no stale lock). */
+  ix = open_ok(path, TRUE);
+  nd_index_set_busy_timeout(ix, 100);
+  begin_ok(ix);
+  ck_assert(nd_index_remove(ix, "k0", NULL));
+  commit_ok(ix);
+  ck_assert_uint_eq(stats_of(ix).articles, 2);
+  nd_index_close(ix);
+  for (guint i = 0; i < 3; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
+/* A writer thread that keeps adding and removing one article on its own handle. */
+typedef struct {
+  const char *path;
+  const NdDocument *doc;
+  gint stop;
+  guint cycles;
+  gboolean failed;
+} Toggler;
+
+static gpointer
+toggler_run(gpointer data)
+{
+  Toggler *t = data;
+  NdIndex *w = nd_index_open(t->path, TRUE, NULL);
+  if (w == NULL) {
+    t->failed = TRUE;
+    return NULL;
+  }
+  while (!g_atomic_int_get(&t->stop)) {
+    gboolean ok = nd_index_begin(w, NULL) && nd_index_add(w, t->doc, NULL) && nd_index_commit(w, NULL) &&
+                  nd_index_begin(w, NULL) && nd_index_remove(w, t->doc->id, NULL) && nd_index_commit(w, NULL);
+    if (!ok) {
+      t->failed = TRUE;
+      break;
+    }
+    t->cycles++;
+  }
+  nd_index_close(w);
+  return NULL;
+}
+
+/* An index with `n` background articles, and the article that a toggler adds and removes. */
+static char *
+toggle_index(const char *dir, guint n, char **toggled_text)
+{
+  char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  begin_ok(ix);
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *id = g_strdup_printf("bg%u", i);
+    g_autofree char *t = gen_article(300 + i, 300);
+    g_autoptr(NdDocument) d = sign(ix, id, t, -1);
+    add_ok(ix, d);
+  }
+  commit_ok(ix);
+  nd_index_close(ix);
+  *toggled_text = gen_article(999, 400);
+  return path;
+}
+
+/* Stats are one snapshot: a commit by another connection between its counts must not mix two
+ * states of the index (articles from one, postings from the other). */
+START_TEST(test_stats_snapshot_under_writes)
+{
+  g_autofree char *dir = test_dir("stats_snapshot");
+  g_autofree char *text = NULL;
+  g_autofree char *path = toggle_index(dir, 300, &text);
+  NdIndex *r = open_ok(path, FALSE);
+  g_autoptr(NdDocument) d = sign(r, "toggled", text, -1);
+  NdIndexStats base = stats_of(r);
+  guint bands = nd_index_lsh_params(r)->bands;
+  Toggler t = { path, d, 0, 0, FALSE };
+  GThread *th = g_thread_new("toggler", toggler_run, &t);
+  guint inconsistent = 0, checks = 0;
+  gint64 end = g_get_monotonic_time() + 1500000;
+  char first_bad[256] = "";
+  while (g_get_monotonic_time() < end) {
+    NdIndexStats s = stats_of(r);
+    checks++;
+    gboolean without = s.articles == base.articles && s.text_bytes == base.text_bytes &&
+                       s.band_keys == base.band_keys && s.fingerprints == base.fingerprints;
+    gboolean with = s.articles == base.articles + 1 && s.text_bytes == base.text_bytes + d->bytes &&
+                    s.band_keys == base.band_keys + bands && s.fingerprints == base.fingerprints + fingerprints_of(d);
+    if (!without && !with && inconsistent++ == 0)
+      g_snprintf(first_bad, sizeof first_bad, "articles %" G_GUINT64_FORMAT ", text_bytes %" G_GUINT64_FORMAT
+                 ", band_keys %" G_GUINT64_FORMAT ", fingerprints %" G_GUINT64_FORMAT, s.articles, s.text_bytes,
+                 s.band_keys, s.fingerprints);
+  }
+  g_atomic_int_set(&t.stop, 1);
+  g_thread_join(th);
+  nd_index_close(r);
+  ck_assert_msg(!t.failed, "the writer failed");
+  ck_assert_msg(t.cycles > 5, "the writer made only %u cycles", t.cycles);
+  ck_assert_msg(inconsistent == 0, "%u of %u stats mixed two states of the index (first: %s; base %" G_GUINT64_FORMAT
+                " articles)", inconsistent, checks, first_bad, base.articles);
+}
+END_TEST
+
+/* A query is one snapshot too: an article removed by another connection while the query runs must
+ * not turn into a "corrupt" error (its postings read before the removal, its row gone after). */
+START_TEST(test_query_snapshot_under_writes)
+{
+  g_autofree char *dir = test_dir("query_snapshot");
+  g_autofree char *text = NULL;
+  g_autofree char *path = toggle_index(dir, 300, &text);
+  NdIndex *r = open_ok(path, FALSE);
+  g_autoptr(NdDocument) d = sign(r, "toggled", text, -1);
+  g_autoptr(NdDocument) q = sign(r, "query", text, -1);
+  Toggler t = { path, d, 0, 0, FALSE };
+  GThread *th = g_thread_new("toggler", toggler_run, &t);
+  guint failures = 0, queries = 0, found = 0;
+  char first_error[512] = "";
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  gint64 end = g_get_monotonic_time() + 1500000;
+  while (g_get_monotonic_time() < end) {
+    GError *error = NULL;
+    GArray *m = nd_index_query(r, q, &o, &error);
+    queries++;
+    if (m == NULL) {
+      if (failures++ == 0)
+        g_snprintf(first_error, sizeof first_error, "%s", error ? error->message : "?");
+      g_clear_error(&error);
+      continue;
+    }
+    ck_assert_uint_le(m->len, 1);
+    found += m->len;
+    g_array_unref(m);
+  }
+  g_atomic_int_set(&t.stop, 1);
+  g_thread_join(th);
+  nd_index_close(r);
+  ck_assert_msg(!t.failed, "the writer failed");
+  ck_assert_msg(t.cycles > 5, "the writer made only %u cycles", t.cycles);
+  ck_assert_msg(failures == 0, "%u of %u queries failed while another connection removed an article (first: %s)",
+                failures, queries, first_error);
+  ck_assert_msg(found > 0 && found < queries, "found the toggled article in %u of %u queries", found, queries);
+}
+END_TEST
+
+START_TEST(test_null_close)
+{
+  nd_index_close(NULL); /* ignored */
+  NdIndexMatch m = { g_strdup("id"), NULL, 0, { 0 } };
+  nd_index_match_clear(&m);
+}
+END_TEST
+
+static Suite *
+index_suite(void)
+{
+  Suite *s = suite_create("index");
+  TCase *tc = tcase_create("core");
+  tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+  tcase_add_test(tc, test_create_refuses_existing);
+  tcase_add_test(tc, test_open_missing);
+  tcase_add_test(tc, test_open_not_an_index);
+  tcase_add_test(tc, test_open_newer_format);
+  tcase_add_loop_test(tc, test_corrupt_header, 0, G_N_ELEMENTS(corrupt_header));
+  tcase_add_test(tc, test_corrupt_header_seed);
+  tcase_add_test(tc, test_params_roundtrip);
+  tcase_add_test(tc, test_add_commit_reopen_stats);
+  tcase_add_test(tc, test_add_needs_set_and_text);
+  tcase_add_test(tc, test_duplicate_id);
+  tcase_add_test(tc, test_rollback);
+  tcase_add_test(tc, test_remove);
+  tcase_add_test(tc, test_get_text_roundtrip);
+  tcase_add_test(tc, test_get_text_corrupt_hash);
+  tcase_add_test(tc, test_get_text_corrupt_blob);
+  tcase_add_loop_test(tc, test_get_text_corrupt_length, 0, G_N_ELEMENTS(corrupt_length));
+  tcase_add_test(tc, test_corrupt_rows);
+  tcase_add_test(tc, test_query_identical);
+  tcase_add_test(tc, test_query_reused_third);
+  tcase_add_test(tc, test_query_unrelated);
+  tcase_add_test(tc, test_query_sorted);
+  tcase_add_test(tc, test_query_metadata);
+  tcase_add_test(tc, test_busy_writer_and_reader);
+  tcase_add_test(tc, test_read_only_handle);
+  tcase_add_test(tc, test_killed_writer);
+  tcase_add_test(tc, test_stats_snapshot_under_writes);
+  tcase_add_test(tc, test_query_snapshot_under_writes);
+  tcase_add_test(tc, test_null_close);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(index_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
