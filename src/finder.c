@@ -53,26 +53,25 @@ pair_code(guint a, guint b)
   return a < b ? ((guint64)a << 32) | b : ((guint64)b << 32) | a;
 }
 
-/* Appends every pair of documents within each run of equal keys of the sorted records. Runs longer
- * than `max_run` (0 = no limit) are skipped. Returns the number of pairs appended. */
+/* Appends every pair of documents within each run of equal keys of the sorted records (packed as
+ * key << 32 | document). Returns the number of pairs appended. */
 static guint64
-emit_runs(const NdKeyed *rec, gsize n, guint max_run, GArray *out)
+emit_runs(const guint64 *rec, gsize n, GArray *out)
 {
   guint64 emitted = 0;
   for (gsize i = 0; i < n;) {
     gsize j = i + 1;
-    while (j < n && rec[j].key == rec[i].key)
+    while (j < n && (rec[j] >> 32) == (rec[i] >> 32))
       j++;
-    if (j - i >= 2 && (max_run == 0 || j - i <= max_run)) {
-      for (gsize x = i; x < j; x++)
-        for (gsize y = x + 1; y < j; y++) {
-          if (rec[x].value == rec[y].value)
-            continue;
-          guint64 code = pair_code(rec[x].value, rec[y].value);
-          g_array_append_val(out, code);
-          emitted++;
-        }
-    }
+    for (gsize x = i; x < j; x++)
+      for (gsize y = x + 1; y < j; y++) {
+        guint32 dx = (guint32)rec[x], dy = (guint32)rec[y];
+        if (dx == dy)
+          continue;
+        guint64 code = pair_code(dx, dy);
+        g_array_append_val(out, code);
+        emitted++;
+      }
     i = j;
   }
   return emitted;
@@ -97,14 +96,17 @@ static guint64
 lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, GArray *out)
 {
   guint n = nd_collection_size(coll);
-  g_autofree NdKeyed *rec = g_new(NdKeyed, n);
-  g_autofree NdKeyed *scratch = g_new(NdKeyed, n);
+  g_autofree guint64 *rec = g_new(guint64, n + 1);
+  g_autofree guint64 *scratch = g_new(guint64, n + 1);
   guint64 emitted = 0;
   for (guint band = 0; band < lsh->bands; band++) {
+    /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
+     * candidate, which verification removes. */
     for (guint i = 0; i < n; i++)
-      rec[i] = (NdKeyed){ nd_lsh_band_key(nd_collection_get(coll, i)->signature, band, lsh->rows), i, 0 };
-    nd_sort_keyed(rec, scratch, n);
-    emitted += emit_runs(rec, n, 0, out);
+      rec[i] = (nd_lsh_band_key(nd_collection_get(coll, i)->signature, band, lsh->rows) &
+                G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+    nd_sort_u64_high32(rec, scratch, n);
+    emitted += emit_runs(rec, n, out);
   }
   return emitted;
 }
@@ -145,16 +147,16 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
       ix->n_fp[i] += d->set[j] % P == 0;
     total += ix->n_fp[i];
   }
-  g_autofree NdKeyed *rec = g_new(NdKeyed, total + 1);
-  g_autofree NdKeyed *scratch = g_new(NdKeyed, total + 1);
+  g_autofree guint64 *rec = g_new(guint64, total + 1);
+  g_autofree guint64 *scratch = g_new(guint64, total + 1);
   gsize r = 0;
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     for (guint32 j = 0; j < d->set_size; j++)
       if (d->set[j] % P == 0)
-        rec[r++] = (NdKeyed){ d->set[j], i, 0 };
+        rec[r++] = ((guint64)d->set[j] << 32) | i;
   }
-  nd_sort_keyed(rec, scratch, total);
+  nd_sort_u64_high32(rec, scratch, total);
   /* Postings: runs of equal keys with 2..max_posting members (records of one key are in document
    * order because the radix sort is stable). */
   GArray *starts = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -162,14 +164,15 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   ix->doc_start = g_new0(guint32, n + 1);
   for (gsize i = 0; i < total;) {
     gsize j = i + 1;
-    while (j < total && rec[j].key == rec[i].key)
+    while (j < total && (rec[j] >> 32) == (rec[i] >> 32))
       j++;
     if (j - i >= 2 && j - i <= o->max_posting) {
       guint32 at = docs->len;
       g_array_append_val(starts, at);
       for (gsize k = i; k < j; k++) {
-        g_array_append_val(docs, rec[k].value);
-        ix->doc_start[rec[k].value + 1]++;
+        guint32 doc = (guint32)rec[k];
+        g_array_append_val(docs, doc);
+        ix->doc_start[doc + 1]++;
       }
     }
     i = j;

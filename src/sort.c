@@ -142,3 +142,39 @@ nd_sort_keyed(NdKeyed *a, NdKeyed *scratch, gsize n)
   if (src != a)
     memcpy(a, src, n * sizeof *a);
 }
+
+void
+nd_sort_u64_high32(guint64 *a, guint64 *scratch, gsize n)
+{
+  if (n <= SMALL) {
+    for (gsize i = 1; i < n; i++) {
+      guint64 v = a[i];
+      gsize j = i;
+      for (; j > 0 && (a[j - 1] >> 32) > (v >> 32); j--)
+        a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return;
+  }
+  guint64 *src = a, *dst = scratch;
+  for (int shift = 32; shift < 64; shift += 8) {
+    gsize count[256] = { 0 };
+    for (gsize i = 0; i < n; i++)
+      count[(src[i] >> shift) & 0xFF]++;
+    if (count[(src[0] >> shift) & 0xFF] == n)
+      continue;
+    gsize pos = 0;
+    for (int d = 0; d < 256; d++) {
+      gsize c = count[d];
+      count[d] = pos;
+      pos += c;
+    }
+    for (gsize i = 0; i < n; i++)
+      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+    guint64 *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a)
+    memcpy(a, src, n * sizeof *a);
+}

@@ -11,6 +11,10 @@ gsize nd_sort_unique_u32(guint32 *a, guint32 *scratch, gsize n);
 /* Sorts a[0..n) of 64-bit values ascending (LSD radix, 16 bits a pass), using scratch[0..n). */
 void nd_sort_u64(guint64 *a, guint64 *scratch, gsize n);
 
+/* Sorts a[0..n) by their high 32 bits only, stably (records packed as key << 32 | value keep the
+ * order of their values when they were generated in that order); 4 byte passes at most. */
+void nd_sort_u64_high32(guint64 *a, guint64 *scratch, gsize n);
+
 /* Sorts (key, value) records by key (stable for equal keys), using scratch of n records. */
 typedef struct {
   guint64 key;
