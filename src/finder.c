@@ -137,6 +137,9 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
 {
   guint n = nd_collection_size(coll);
   const guint P = o->fingerprint_sampling;
+  /* key % P, without a division per shingle when P is a power of two (the default 8). */
+  const gboolean pow2 = (P & (P - 1)) == 0;
+#define IS_FINGERPRINT(key) (pow2 ? ((key) & (P - 1)) == 0 : (key) % P == 0)
   memset(ix, 0, sizeof *ix);
   ix->n_docs = n;
   ix->n_fp = g_new0(guint32, n);
@@ -144,7 +147,7 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     for (guint32 j = 0; j < d->set_size; j++)
-      ix->n_fp[i] += d->set[j] % P == 0;
+      ix->n_fp[i] += IS_FINGERPRINT(d->set[j]);
     total += ix->n_fp[i];
   }
   g_autofree guint64 *rec = g_new(guint64, total + 1);
@@ -153,7 +156,7 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     for (guint32 j = 0; j < d->set_size; j++)
-      if (d->set[j] % P == 0)
+      if (IS_FINGERPRINT(d->set[j]))
         rec[r++] = ((guint64)d->set[j] << 32) | i;
   }
   nd_sort_u64_high32(rec, scratch, total);
@@ -190,6 +193,7 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
     for (guint32 k = ix->post_start[p]; k < ix->post_start[p + 1]; k++)
       ix->doc_posts[fill[ix->post_docs[k]]++] = p;
 }
+#undef IS_FINGERPRINT
 
 typedef struct {
   const FingerprintIndex *ix;
