@@ -92,21 +92,57 @@ sort_unique_codes(GArray *codes)
   g_array_set_size(codes, (guint)out);
 }
 
-static guint64
-lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, GArray *out)
+typedef struct {
+  const NdCollection *coll;
+  const NdLshParams *lsh;
+  guint first_band, band_step;
+  GArray *codes;     /* guint64 pair codes found in this job's bands */
+  guint64 emitted;
+} LshJob;
+
+/* Buckets the job's bands (first_band, first_band + band_step, ...) one at a time. */
+static gpointer
+lsh_bands(gpointer data)
 {
-  guint n = nd_collection_size(coll);
+  LshJob *job = data;
+  guint n = nd_collection_size(job->coll);
   g_autofree guint64 *rec = g_new(guint64, n + 1);
   g_autofree guint64 *scratch = g_new(guint64, n + 1);
-  guint64 emitted = 0;
-  for (guint band = 0; band < lsh->bands; band++) {
+  for (guint band = job->first_band; band < job->lsh->bands; band += job->band_step) {
     /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
      * candidate, which verification removes. */
     for (guint i = 0; i < n; i++)
-      rec[i] = (nd_lsh_band_key(nd_collection_get(coll, i)->signature, band, lsh->rows) &
+      rec[i] = (nd_lsh_band_key(nd_collection_get(job->coll, i)->signature, band, job->lsh->rows) &
                 G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
     nd_sort_u64_high32(rec, scratch, n);
-    emitted += emit_runs(rec, n, out);
+    job->emitted += emit_runs(rec, n, job->codes);
+  }
+  return NULL;
+}
+
+static guint64
+lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, guint threads, GArray *out)
+{
+  if (nd_collection_size(coll) < 4096)
+    threads = 1;
+  threads = MIN(threads, lsh->bands);
+  g_autofree LshJob *jobs = g_new0(LshJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    jobs[t] = (LshJob){ coll, lsh, t, threads, g_array_new(FALSE, FALSE, sizeof(guint64)), 0 };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-lsh", lsh_bands, &jobs[t]);
+    else
+      lsh_bands(&jobs[t]);
+  }
+  guint64 emitted = 0;
+  for (guint t = 0; t < threads; t++) {
+    if (threads > 1)
+      g_thread_join(tids[t]);
+    /* The order of the codes does not matter: they are sorted and de-duplicated next. */
+    g_array_append_vals(out, jobs[t].codes->data, jobs[t].codes->len);
+    emitted += jobs[t].emitted;
+    g_array_unref(jobs[t].codes);
   }
   return emitted;
 }
@@ -143,48 +179,49 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   memset(ix, 0, sizeof *ix);
   ix->n_docs = n;
   ix->n_fp = g_new0(guint32, n);
-  gsize total = 0;
+  /* One pass gathers (key << 32 | document) records; the expected count sizes the buffer. */
+  gsize cap = 64, total = 0;
+  for (guint i = 0; i < n; i++)
+    cap += nd_collection_get(coll, i)->set_size / P + 8;
+  guint64 *rec = g_new(guint64, cap);
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
-    for (guint32 j = 0; j < d->set_size; j++)
-      ix->n_fp[i] += IS_FINGERPRINT(d->set[j]);
-    total += ix->n_fp[i];
+    for (guint32 j = 0; j < d->set_size; j++) {
+      if (!IS_FINGERPRINT(d->set[j]))
+        continue;
+      if (G_UNLIKELY(total == cap)) {
+        cap *= 2;
+        rec = g_renew(guint64, rec, cap);
+      }
+      rec[total++] = ((guint64)d->set[j] << 32) | i;
+      ix->n_fp[i]++;
+    }
   }
-  g_autofree guint64 *rec = g_new(guint64, total + 1);
   g_autofree guint64 *scratch = g_new(guint64, total + 1);
-  gsize r = 0;
-  for (guint i = 0; i < n; i++) {
-    const NdDocument *d = nd_collection_get(coll, i);
-    for (guint32 j = 0; j < d->set_size; j++)
-      if (IS_FINGERPRINT(d->set[j]))
-        rec[r++] = ((guint64)d->set[j] << 32) | i;
-  }
   nd_sort_u64_high32(rec, scratch, total);
   /* Postings: runs of equal keys with 2..max_posting members (records of one key are in document
-   * order because the radix sort is stable). */
-  GArray *starts = g_array_new(FALSE, FALSE, sizeof(guint32));
-  GArray *docs = g_array_new(FALSE, FALSE, sizeof(guint32));
+   * order because the radix sort is stable). At most `total` members and total/2 postings. */
+  ix->post_start = g_new(guint32, total / 2 + 2);
+  ix->post_docs = g_new(guint32, total + 1);
   ix->doc_start = g_new0(guint32, n + 1);
+  guint n_posts = 0;
+  guint32 members = 0;
   for (gsize i = 0; i < total;) {
     gsize j = i + 1;
     while (j < total && (rec[j] >> 32) == (rec[i] >> 32))
       j++;
     if (j - i >= 2 && j - i <= o->max_posting) {
-      guint32 at = docs->len;
-      g_array_append_val(starts, at);
+      ix->post_start[n_posts++] = members;
       for (gsize k = i; k < j; k++) {
         guint32 doc = (guint32)rec[k];
-        g_array_append_val(docs, doc);
+        ix->post_docs[members++] = doc;
         ix->doc_start[doc + 1]++;
       }
     }
     i = j;
   }
-  guint32 end = docs->len;
-  g_array_append_val(starts, end);
-  guint n_posts = starts->len - 1;
-  ix->post_start = (guint32 *)g_array_free(starts, FALSE);
-  ix->post_docs = (guint32 *)g_array_free(docs, FALSE);
+  ix->post_start[n_posts] = members;
+  g_free(rec);
   for (guint i = 0; i < n; i++)
     ix->doc_start[i + 1] += ix->doc_start[i];
   ix->doc_posts = g_new(guint32, ix->doc_start[n] + 1);
@@ -351,7 +388,7 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   guint threads = o->threads ? o->threads : g_get_num_processors();
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
-  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, codes);
+  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, threads, codes);
   gint64 t_lsh = g_get_monotonic_time();
   if (o->containment > 0.0 && o->fingerprint_sampling > 0 && sp->keep_sets)
     stats.candidates_fingerprint = fingerprint_candidates(coll, o, threads, codes);
