@@ -19,6 +19,8 @@ nd_sign_params_init(NdSignParams *params)
     .text_flags = ND_TEXT_DEFAULT,
     .max_bytes = ND_DEFAULT_MAX_BYTES,
     .keep_sets = TRUE,
+    .keep_signature = TRUE,
+    .fingerprint_sampling = ND_DEFAULT_FINGERPRINT_SAMPLING,
   };
 }
 
@@ -53,6 +55,8 @@ nd_document_free(NdDocument *doc)
   g_free(doc->set);
   g_free(doc->text);
   g_free(doc->meta);
+  g_free(doc->fingerprints);
+  g_free(doc->band_keys);
   g_free(doc);
 }
 
@@ -152,6 +156,24 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->set_size = (guint32)distinct;
   if (s->params.keep_sets)
     doc->set = g_memdup2(s->keys, distinct * sizeof(guint32));
+  if (s->params.fingerprint_sampling > 0) {
+    /* The keys are sorted and distinct, so the fingerprints come out sorted and distinct too. */
+    const guint32 P = s->params.fingerprint_sampling, mask = P - 1;
+    const gboolean pow2 = (P & mask) == 0;
+    guint32 n_fp = 0;
+    for (gsize i = 0; i < distinct; i++)
+      if (pow2 ? (s->keys[i] & mask) == 0 : s->keys[i] % P == 0)
+        s->scratch[n_fp++] = s->keys[i];
+    doc->n_fingerprints = n_fp;
+    doc->fingerprints = g_memdup2(s->scratch, (n_fp ? n_fp : 1) * sizeof(guint32));
+  }
+  if (s->params.lsh_bands > 0) {
+    doc->band_keys = g_new(guint32, s->params.lsh_bands);
+    for (guint b = 0; b < s->params.lsh_bands; b++)
+      doc->band_keys[b] = (guint32)(nd_lsh_band_key(doc->signature, b, s->params.lsh_rows) >> 32);
+  }
+  if (!s->params.keep_signature)
+    g_clear_pointer(&doc->signature, g_free);
   if (s->params.keep_text)
     doc->text = g_strndup(text, len);
   return doc;
@@ -159,6 +181,8 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
 
 struct NdCollection {
   NdSignParams params;
+  guint lean_after;
+  gboolean lean;
   GPtrArray *docs;    /* NdDocument*, owned */
   GHashTable *by_id;  /* id (borrowed from doc) -> present */
 };
@@ -183,6 +207,26 @@ nd_collection_free(NdCollection *c)
   g_free(c);
 }
 
+static void
+make_lean(NdDocument *doc)
+{
+  g_clear_pointer(&doc->set, g_free);
+  if (doc->band_keys != NULL)
+    g_clear_pointer(&doc->signature, g_free);
+}
+
+void
+nd_collection_set_lean_after(NdCollection *c, guint limit)
+{
+  c->lean_after = limit;
+}
+
+gboolean
+nd_collection_is_lean(const NdCollection *c)
+{
+  return c->lean;
+}
+
 gboolean
 nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
 {
@@ -196,6 +240,13 @@ nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
   }
   g_hash_table_add(c->by_id, doc->id);
   g_ptr_array_add(c->docs, doc);
+  if (!c->lean && c->lean_after > 0 && c->docs->len >= c->lean_after) {
+    c->lean = TRUE;
+    for (guint i = 0; i < c->docs->len; i++)
+      make_lean(g_ptr_array_index(c->docs, i));
+  } else if (c->lean) {
+    make_lean(doc);
+  }
   return TRUE;
 }
 

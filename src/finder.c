@@ -98,6 +98,7 @@ typedef struct {
   guint first_band, band_step;
   GArray *codes;     /* guint64 pair codes found in this job's bands */
   guint64 emitted;
+  gboolean use_band_keys; /* the documents carry their band keys (signed with these bands and rows) */
 } LshJob;
 
 /* Buckets the job's bands (first_band, first_band + band_step, ...) one at a time. */
@@ -111,9 +112,12 @@ lsh_bands(gpointer data)
   for (guint band = job->first_band; band < job->lsh->bands; band += job->band_step) {
     /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
      * candidate, which verification removes. */
-    for (guint i = 0; i < n; i++)
-      rec[i] = (nd_lsh_band_key(nd_collection_get(job->coll, i)->signature, band, job->lsh->rows) &
-                G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(job->coll, i);
+      guint64 key = job->use_band_keys ? (guint64)d->band_keys[band] << 32
+                                       : nd_lsh_band_key(d->signature, band, job->lsh->rows);
+      rec[i] = (key & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+    }
     nd_sort_u64_high32(rec, scratch, n);
     job->emitted += emit_runs(rec, n, job->codes);
   }
@@ -129,7 +133,9 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, guint threads, 
   g_autofree LshJob *jobs = g_new0(LshJob, threads);
   g_autofree GThread **tids = g_new0(GThread *, threads);
   for (guint t = 0; t < threads; t++) {
-    jobs[t] = (LshJob){ coll, lsh, t, threads, g_array_new(FALSE, FALSE, sizeof(guint64)), 0 };
+    const NdSignParams *sp = nd_collection_params(coll);
+    jobs[t] = (LshJob){ coll, lsh, t, threads, g_array_new(FALSE, FALSE, sizeof(guint64)), 0,
+                        sp->lsh_bands == lsh->bands && sp->lsh_rows == lsh->rows };
     if (threads > 1)
       tids[t] = g_thread_new("neardup-lsh", lsh_bands, &jobs[t]);
     else
@@ -184,8 +190,21 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   for (guint i = 0; i < n; i++)
     cap += nd_collection_get(coll, i)->set_size / P + 8;
   guint64 *rec = g_new(guint64, cap);
+  /* Documents signed with this sampling rate carry their fingerprints; others have their sets. */
+  const gboolean stored = nd_collection_params(coll)->fingerprint_sampling == P;
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
+    if (stored) {
+      for (guint32 j = 0; j < d->n_fingerprints; j++) {
+        if (G_UNLIKELY(total == cap)) {
+          cap *= 2;
+          rec = g_renew(guint64, rec, cap);
+        }
+        rec[total++] = ((guint64)d->fingerprints[j] << 32) | i;
+      }
+      ix->n_fp[i] = d->n_fingerprints;
+      continue;
+    }
     for (guint32 j = 0; j < d->set_size; j++) {
       if (!IS_FINGERPRINT(d->set[j]))
         continue;
@@ -309,10 +328,38 @@ fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, guint t
   return emitted;
 }
 
+/* |X n Y| of two sorted distinct arrays. */
+static guint32
+intersect_sorted(const guint32 *x, guint32 nx, const guint32 *y, guint32 ny)
+{
+  guint32 i = 0, j = 0, common = 0;
+  while (i < nx && j < ny) {
+    guint32 u = x[i], v = y[j];
+    common += u == v;
+    i += u <= v;
+    j += v <= u;
+  }
+  return common;
+}
+
 void
 nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerifyMode verify, NdPair *out)
 {
   double inter;
+  gboolean sample = verify == ND_VERIFY_SAMPLE || (verify == ND_VERIFY_EXACT && (a->set == NULL || b->set == NULL));
+  if (sample && a->fingerprints != NULL && b->fingerprints != NULL && (a->n_fingerprints || b->n_fingerprints)) {
+    /* Statistics of the samples stand for those of the sets: containment of A in B is the share of
+     * A's sampled shingles found among B's; the shared count is scaled back to the full sets. */
+    guint32 common = intersect_sorted(a->fingerprints, a->n_fingerprints, b->fingerprints, b->n_fingerprints);
+    double ca = a->n_fingerprints ? (double)common / a->n_fingerprints : 0.0;
+    double cb = b->n_fingerprints ? (double)common / b->n_fingerprints : 0.0;
+    double su = (double)a->n_fingerprints + b->n_fingerprints - common;
+    out->jaccard = su > 0 ? common / su : 0.0;
+    out->containment_a_in_b = ca;
+    out->containment_b_in_a = cb;
+    out->shared = (guint32)floor(MIN(ca * a->set_size, cb * b->set_size) + 0.5);
+    return;
+  }
   if (verify == ND_VERIFY_EXACT && a->set != NULL && b->set != NULL) {
     guint32 i = 0, j = 0, common = 0;
     while (i < a->set_size && j < b->set_size) {
@@ -375,9 +422,19 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   if (!nd_find_options_validate(o, error))
     return NULL;
   const NdSignParams *sp = nd_collection_params(coll);
-  if (o->verify == ND_VERIFY_EXACT && !sp->keep_sets) {
+  if (o->verify == ND_VERIFY_EXACT && (!sp->keep_sets || nd_collection_is_lean(coll))) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
-                        "exact verification needs shingle sets, but the collection was signed without them");
+                        "exact verification needs shingle sets, but the collection does not keep them");
+    return NULL;
+  }
+  if (o->verify == ND_VERIFY_SAMPLE && sp->fingerprint_sampling == 0) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
+                        "sampled verification needs fingerprints, but the collection was signed without them");
+    return NULL;
+  }
+  if (o->verify == ND_VERIFY_SIGNATURE && !sp->keep_signature) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
+                        "signature verification needs signatures, but the collection does not keep them");
     return NULL;
   }
   NdFindStats stats = { 0 };
@@ -390,7 +447,9 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
   stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, threads, codes);
   gint64 t_lsh = g_get_monotonic_time();
-  if (o->containment > 0.0 && o->fingerprint_sampling > 0 && sp->keep_sets)
+  gboolean have_fingerprints = (sp->keep_sets && !nd_collection_is_lean(coll)) ||
+                               (sp->fingerprint_sampling > 0 && sp->fingerprint_sampling == o->fingerprint_sampling);
+  if (o->containment > 0.0 && o->fingerprint_sampling > 0 && have_fingerprints)
     stats.candidates_fingerprint = fingerprint_candidates(coll, o, threads, codes);
   sort_unique_codes(codes);
   stats.candidates = codes->len;

@@ -22,7 +22,12 @@ typedef struct {
   gsize max_bytes;       /* larger articles are rejected (ND_ERROR_TOO_LARGE); default 64 MiB */
   gboolean keep_sets;    /* keep shingle sets for exact verification; default TRUE */
   gboolean keep_text;    /* keep each article's original bytes (for passage reports); default FALSE */
+  gboolean keep_signature; /* keep the MinHash signature; default TRUE */
+  guint fingerprint_sampling; /* keep the shingle keys k with k mod P == 0 (finder.h); default 8, 0 = none */
+  guint lsh_bands, lsh_rows;  /* when set, keep the high 32 bits of every LSH band key; default 0 */
 } NdSignParams;
+
+#define ND_DEFAULT_FINGERPRINT_SAMPLING 8
 
 #define ND_DEFAULT_NUM_PERM 128
 #define ND_DEFAULT_SEED 1
@@ -44,6 +49,9 @@ typedef struct {
   char *text;           /* the original `bytes` bytes plus a NUL; owned; NULL unless keep_text */
   char *meta;           /* JSON object of a JSON Lines record's other fields (url, outlet, date ...);
                            owned; NULL for files */
+  guint32 *fingerprints; /* sorted shingle keys k with k mod fingerprint_sampling == 0; owned */
+  guint32 n_fingerprints;
+  guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */
@@ -74,6 +82,16 @@ void nd_collection_free(NdCollection *collection);
 /* Adds `doc`, taking ownership. Fails with ND_ERROR_DUPLICATE_ID if its id is already present
  * (the document is then freed). */
 gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **error);
+
+/* Memory for very large inputs: once the collection holds `limit` documents (0 = never), it frees
+ * the shingle sets and signatures of every document it holds and will hold, keeping only what
+ * candidate generation and sampled verification need: the band keys and the fingerprints
+ * (documents must be signed with lsh_bands and fingerprint_sampling set). About 700 bytes per
+ * article instead of about 4 KB. The switch happens at a fixed position in input order, so results
+ * do not depend on thread scheduling. */
+void nd_collection_set_lean_after(NdCollection *collection, guint limit);
+/* TRUE once the collection has dropped its sets (see above). */
+gboolean nd_collection_is_lean(const NdCollection *collection);
 
 guint nd_collection_size(const NdCollection *collection);
 /* Document number `index` (0-based, insertion order); owned by the collection. */

@@ -16,8 +16,9 @@
  *    containment threshold become candidates.
  *
  * Verification computes, for every candidate, the Jaccard similarity and both containments —
- * exactly from the shingle sets (ND_VERIFY_EXACT, needs keep_sets), or estimated from signatures
- * and set sizes (ND_VERIFY_SIGNATURE, less memory). A pair is reported when
+ * exactly from the shingle sets (ND_VERIFY_EXACT, needs keep_sets), on the fingerprint samples
+ * (ND_VERIFY_SAMPLE: for collections too large to keep sets, see nd_collection_set_lean_after), or
+ * from signatures and set sizes (ND_VERIFY_SIGNATURE). A pair is reported when
  *     jaccard >= threshold,  or
  *     max(containment_a_in_b, containment_b_in_a) >= containment and shared >= min_shared.
  * Results are sorted by (a, b) and do not depend on the number of threads.
@@ -32,7 +33,10 @@ G_BEGIN_DECLS
 
 typedef enum {
   ND_VERIFY_EXACT = 0,     /* exact Jaccard/containment from shingle sets */
-  ND_VERIFY_SIGNATURE = 1  /* estimates from MinHash signatures and set sizes */
+  ND_VERIFY_SIGNATURE = 1, /* estimates from MinHash signatures and set sizes */
+  ND_VERIFY_SAMPLE = 2     /* Jaccard and containment of the 1-in-P fingerprint samples: the same
+                              statistics computed on the shingles whose key is 0 mod P, an unbiased
+                              estimate (Broder's mod-m sampling) that needs ~1/8 of the memory */
 } NdVerifyMode;
 
 typedef struct {

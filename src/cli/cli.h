@@ -44,6 +44,8 @@ typedef struct {
   gint min_shared;
   char *verify_name;
   gboolean progress, strict, lossy, show_stats, passages;
+  gint exact_limit;
+  gboolean auto_verify; /* derived: --verify auto */
 
   /* derived */
   OutputFormat format;

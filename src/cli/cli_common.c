@@ -28,6 +28,7 @@ find_cli_init(FindCli *cli)
   cli->threads = 0;
   cli->max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
   cli->min_shared = 8;
+  cli->exact_limit = 100000;
 }
 
 void
@@ -73,7 +74,8 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry verifying[] = {
-    { "verify", 0, 0, G_OPTION_ARG_STRING, &cli->verify_name, "Verify candidates: exact (shingle sets) or signature (estimate, less memory) (default: exact)", "MODE" },
+    { "verify", 0, 0, G_OPTION_ARG_STRING, &cli->verify_name, "Verify candidates: auto (exact up to --exact-limit articles, then sample), exact, sample (1-in-8 shingle samples, ~700 bytes per article) or signature (default: auto)", "MODE" },
+    { "exact-limit", 0, 0, G_OPTION_ARG_INT, &cli->exact_limit, "With --verify auto: beyond N articles, keep samples instead of full shingle sets (default: 100000)", "N" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &cli->show_stats, "Print timing and candidate counts on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -166,13 +168,28 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
   cli->find.containment = cli->containment;
   cli->find.min_shared = (guint)cli->min_shared;
   cli->find.threads = (guint)cli->threads;
-  if (cli->verify_name == NULL || strcmp(cli->verify_name, "exact") == 0) {
+  /* Band keys are computed by the signing workers, in parallel, rather than by the finder. */
+  NdLshParams lsh;
+  if (nd_lsh_params_for(cli->find.threshold, cli->sign.num_perm, ND_LSH_FN_WEIGHT, &lsh, NULL)) {
+    cli->sign.lsh_bands = lsh.bands;
+    cli->sign.lsh_rows = lsh.rows;
+  }
+  cli->auto_verify = cli->verify_name == NULL || strcmp(cli->verify_name, "auto") == 0;
+  if (cli->auto_verify || strcmp(cli->verify_name, "exact") == 0) {
     cli->find.verify = ND_VERIFY_EXACT;
+  } else if (strcmp(cli->verify_name, "sample") == 0) {
+    cli->find.verify = ND_VERIFY_SAMPLE;
+    cli->sign.keep_sets = FALSE;
+    cli->sign.keep_signature = FALSE;
   } else if (strcmp(cli->verify_name, "signature") == 0) {
     cli->find.verify = ND_VERIFY_SIGNATURE;
-    cli->sign.keep_sets = FALSE; /* the containment index needs sets: signature mode trades it for memory */
+    cli->sign.keep_sets = FALSE;
   } else {
-    cli_error(command, "unknown --verify mode '%s' (expected exact or signature)", cli->verify_name);
+    cli_error(command, "unknown --verify mode '%s' (expected auto, exact, sample or signature)", cli->verify_name);
+    return FALSE;
+  }
+  if (cli->exact_limit < 0) {
+    cli_error(command, "--exact-limit must be at least 0 (0: never switch)");
     return FALSE;
   }
   if (!nd_find_options_validate(&cli->find, &error) || !nd_sign_params_validate(&cli->sign, &error)) {
@@ -217,6 +234,8 @@ NdCollection *
 find_cli_load(FindCli *cli, guint *skipped)
 {
   NdCollection *coll = nd_collection_new(&cli->sign);
+  if (cli->auto_verify && cli->sign.keep_sets)
+    nd_collection_set_lean_after(coll, (guint)cli->exact_limit);
   *skipped = find_cli_load_into(cli, coll, NULL, NULL);
   return coll;
 }
@@ -260,6 +279,11 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     return FALSE;
   }
   g_autoptr(GError) error = NULL;
+  if (nd_collection_is_lean(coll)) {
+    cli->find.verify = ND_VERIFY_SAMPLE;
+    fprintf(stderr, "neardup: more than %d articles: scores are computed on 1-in-%u shingle samples to bound "
+            "memory (--exact-limit, --verify exact)\n", cli->exact_limit, cli->sign.fingerprint_sampling);
+  }
   NdFindStats stats;
   GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
   if (pairs == NULL) {
