@@ -326,6 +326,65 @@ START_TEST(test_containment_block)
 }
 END_TEST
 
+/* Bounded memory: a collection that turns lean after 2 documents keeps only band keys and
+ * fingerprints, and sampled verification still reports the borrowed block with scores close to the
+ * exact ones. */
+START_TEST(test_lean_collection_sampled)
+{
+  g_autoptr(GPtrArray) wa = words_new(61, 900);
+  g_autoptr(GPtrArray) wb = words_new(62, 600);
+  g_autofree char *a = prose(wa, 1);
+  GString *b = g_string_new(NULL);
+  append_words(b, wb, 0, 300, 2);
+  append_words(b, wa, 300, 600, 3); /* a third of B comes from A */
+  append_words(b, wb, 300, 600, 4);
+  g_autofree char *bt = g_string_free(b, FALSE);
+  g_autofree char *u = gen_article(63, 900);
+  char *texts[] = { u, a, bt };
+  g_autoptr(NdCollection) exact = build(texts, 3, TRUE);
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  g_autoptr(GArray) want = find(exact, &o, NULL);
+  const NdPair *x = lookup(want, 1, 2);
+  ck_assert_ptr_nonnull(x);
+
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  NdLshParams lsh;
+  ck_assert(nd_lsh_params_for(o.threshold, p.num_perm, ND_LSH_FN_WEIGHT, &lsh, NULL));
+  p.lsh_bands = lsh.bands;
+  p.lsh_rows = lsh.rows;
+  g_autoptr(NdCollection) lean = nd_collection_new(&p);
+  nd_collection_set_lean_after(lean, 2);
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *id = g_strdup_printf("d%u", i);
+    ck_assert(nd_collection_add(lean, nd_signer_sign(s, id, texts[i], strlen(texts[i]), NULL), NULL));
+    ck_assert(nd_collection_is_lean(lean) == (i >= 1));
+  }
+  for (guint i = 0; i < 3; i++) {
+    const NdDocument *d = nd_collection_get(lean, i);
+    ck_assert_ptr_null(d->set);
+    ck_assert_ptr_null(d->signature);
+    ck_assert_ptr_nonnull(d->band_keys);
+    ck_assert_uint_gt(d->n_fingerprints, d->set_size / 16); /* about 1 in 8 */
+    ck_assert_uint_lt(d->n_fingerprints, d->set_size / 4);
+  }
+  /* Exact verification is refused once the sets are gone; sampled verification finds the pair. */
+  g_autoptr(GError) error = NULL;
+  ck_assert_ptr_null(nd_find_pairs(lean, &o, NULL, &error));
+  NdFindOptions so = o;
+  so.verify = ND_VERIFY_SAMPLE;
+  g_autoptr(GArray) got = find(lean, &so, NULL);
+  ck_assert_uint_eq(got->len, 1);
+  const NdPair *e = lookup(got, 1, 2);
+  ck_assert_ptr_nonnull(e);
+  ck_assert_double_lt(fabs(e->jaccard - x->jaccard), 0.06);
+  ck_assert_double_lt(fabs(e->containment_b_in_a - x->containment_b_in_a), 0.1);
+  ck_assert_double_lt(fabs(e->containment_a_in_b - x->containment_a_in_b), 0.1);
+}
+END_TEST
+
 /* A 150-word passage inside a 1,500-word feature: containment of the short one is 1. */
 START_TEST(test_small_inside_large)
 {
@@ -741,6 +800,7 @@ finder_suite(void)
   tcase_add_test(tc, test_reprint_with_chrome);
   tcase_add_test(tc, test_containment_block);
   tcase_add_test(tc, test_small_inside_large);
+  tcase_add_test(tc, test_lean_collection_sampled);
   tcase_add_test(tc, test_unrelated);
   tcase_add_test(tc, test_families_sorted);
   tcase_add_test(tc, test_threads_identical);

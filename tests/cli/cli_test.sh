@@ -230,6 +230,18 @@ third_of_text)
   awk -v j="$jac" -v c="$ca" 'BEGIN { exit !(j < 0.5 && c > 0.25 && c < 0.45) }' || fail "scores: $line"
   [[ $kind == reuse ]] || fail "kind $kind"
   ;;
+sampled)
+  # Past --exact-limit the run keeps 1-in-8 samples instead of shingle sets and says so; on the
+  # examples it reports the same pairs as the exact run (scores are estimates).
+  expect_code 0 "$NEARDUP" pairs examples/articles --exact-limit 5 --format csv
+  expect_err "scores are computed on 1-in-8 shingle samples"
+  cut -d, -f1,2,7 examples/expected-pairs.csv >"$WORK/want"
+  cut -d, -f1,2,7 "$WORK/out" >"$WORK/got"
+  diff -u "$WORK/want" "$WORK/got" >&2 || fail "sampled verification reports other pairs than the exact run"
+  expect_code 0 "$NEARDUP" pairs examples/articles --verify sample --format csv
+  cut -d, -f1,2,7 "$WORK/out" | diff -u "$WORK/want" - >&2 || fail "--verify sample reports other pairs"
+  expect_code 2 "$NEARDUP" pairs examples/articles --verify fuzzy
+  ;;
 no_input_readable)
   expect_code 3 "$NEARDUP" scan "$WORK/nothing-here"
   expect_err "no article could be read"
