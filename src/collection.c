@@ -208,11 +208,25 @@ nd_collection_free(NdCollection *c)
 }
 
 static void
-make_lean(NdDocument *doc)
+make_lean(NdDocument *doc, guint sampling)
 {
   g_clear_pointer(&doc->set, g_free);
   if (doc->band_keys != NULL)
     g_clear_pointer(&doc->signature, g_free);
+  if (doc->fingerprints != NULL && sampling > 0) {
+    guint32 kept = 0;
+    for (guint32 i = 0; i < doc->n_fingerprints; i++)
+      if (doc->fingerprints[i] % sampling == 0)
+        doc->fingerprints[kept++] = doc->fingerprints[i];
+    doc->n_fingerprints = kept;
+    doc->fingerprints = g_renew(guint32, doc->fingerprints, kept ? kept : 1);
+  }
+}
+
+guint
+nd_collection_fingerprint_sampling(const NdCollection *c)
+{
+  return c->lean ? 2 * c->params.fingerprint_sampling : c->params.fingerprint_sampling;
 }
 
 void
@@ -243,9 +257,9 @@ nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
   if (!c->lean && c->lean_after > 0 && c->docs->len >= c->lean_after) {
     c->lean = TRUE;
     for (guint i = 0; i < c->docs->len; i++)
-      make_lean(g_ptr_array_index(c->docs, i));
+      make_lean(g_ptr_array_index(c->docs, i), nd_collection_fingerprint_sampling(c));
   } else if (c->lean) {
-    make_lean(doc);
+    make_lean(doc, nd_collection_fingerprint_sampling(c));
   }
   return TRUE;
 }

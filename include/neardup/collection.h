@@ -90,8 +90,13 @@ gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **e
  * article instead of about 4 KB. The switch happens at a fixed position in input order, so results
  * do not depend on thread scheduling. */
 void nd_collection_set_lean_after(NdCollection *collection, guint limit);
-/* TRUE once the collection has dropped its sets (see above). */
+/* TRUE once the collection has dropped its sets (see above). A lean collection also halves its
+ * fingerprints (keeping the keys that are 0 mod 2P, a subset of those 0 mod P), so that the
+ * fingerprints and the index built from them stay under about 500 bytes per article. */
 gboolean nd_collection_is_lean(const NdCollection *collection);
+
+/* The sampling rate of the documents' fingerprints: fingerprint_sampling, doubled once lean. */
+guint nd_collection_fingerprint_sampling(const NdCollection *collection);
 
 guint nd_collection_size(const NdCollection *collection);
 /* Document number `index` (0-based, insertion order); owned by the collection. */

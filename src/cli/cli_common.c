@@ -282,7 +282,7 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   if (nd_collection_is_lean(coll)) {
     cli->find.verify = ND_VERIFY_SAMPLE;
     fprintf(stderr, "neardup: more than %d articles: scores are computed on 1-in-%u shingle samples to bound "
-            "memory (--exact-limit, --verify exact)\n", cli->exact_limit, cli->sign.fingerprint_sampling);
+            "memory (--exact-limit, --verify exact)\n", cli->exact_limit, nd_collection_fingerprint_sampling(coll));
   }
   NdFindStats stats;
   GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);

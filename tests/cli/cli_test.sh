@@ -231,13 +231,16 @@ third_of_text)
   [[ $kind == reuse ]] || fail "kind $kind"
   ;;
 sampled)
-  # Past --exact-limit the run keeps 1-in-8 samples instead of shingle sets and says so; on the
-  # examples it reports the same pairs as the exact run (scores are estimates).
+  # Past --exact-limit the run keeps 1-in-16 samples instead of shingle sets and says so. On these
+  # short articles (~25 samples each) it finds most of the exact run's pairs and nothing else.
   expect_code 0 "$NEARDUP" pairs examples/articles --exact-limit 5 --format csv
-  expect_err "scores are computed on 1-in-8 shingle samples"
+  expect_err "scores are computed on 1-in-16 shingle samples"
+  cut -d, -f1,2 examples/expected-pairs.csv | sort >"$WORK/want"
+  cut -d, -f1,2 "$WORK/out" | sort >"$WORK/got"
+  [[ -z $(comm -13 "$WORK/want" "$WORK/got") ]] || fail "sampled verification reports a pair the exact run does not"
+  (( $(comm -12 "$WORK/want" "$WORK/got" | wc -l) >= 12 )) || fail "sampled verification lost too many pairs"
+  # --verify sample alone keeps 1-in-8 samples: the same pairs and kinds as the exact run here.
   cut -d, -f1,2,7 examples/expected-pairs.csv >"$WORK/want"
-  cut -d, -f1,2,7 "$WORK/out" >"$WORK/got"
-  diff -u "$WORK/want" "$WORK/got" >&2 || fail "sampled verification reports other pairs than the exact run"
   expect_code 0 "$NEARDUP" pairs examples/articles --verify sample --format csv
   cut -d, -f1,2,7 "$WORK/out" | diff -u "$WORK/want" - >&2 || fail "--verify sample reports other pairs"
   expect_code 2 "$NEARDUP" pairs examples/articles --verify fuzzy
