@@ -254,7 +254,7 @@ nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
   }
   g_hash_table_add(c->by_id, doc->id);
   g_ptr_array_add(c->docs, doc);
-  if (!c->lean && c->lean_after > 0 && c->docs->len >= c->lean_after) {
+  if (!c->lean && c->lean_after > 0 && c->docs->len > c->lean_after) {
     c->lean = TRUE;
     for (guint i = 0; i < c->docs->len; i++)
       make_lean(g_ptr_array_index(c->docs, i), nd_collection_fingerprint_sampling(c));

@@ -83,7 +83,7 @@ void nd_collection_free(NdCollection *collection);
  * (the document is then freed). */
 gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **error);
 
-/* Memory for very large inputs: once the collection holds `limit` documents (0 = never), it frees
+/* Memory for very large inputs: once the collection holds more than `limit` documents (0 = never), it frees
  * the shingle sets and signatures of every document it holds and will hold, keeping only what
  * candidate generation and sampled verification need: the band keys and the fingerprints
  * (documents must be signed with lsh_bands and fingerprint_sampling set). About 700 bytes per
