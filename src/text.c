@@ -8,6 +8,9 @@
 #include <neardup/neardup.h>
 #include <string.h>
 #include "hash.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ascii_class[c]: 0 separator, 1 letter/digit, 2 apostrophe (joins two word characters). */
 static const guint8 ascii_class[128] = {
@@ -284,6 +287,50 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
 
   gsize i = 0;
   while (i < len) {
+#ifdef __SSE2__
+    /* Block path: 16 bytes of pure ASCII without apostrophes are classified at once; every word
+     * that starts and ends inside the block is emitted from bit masks. A word touching the end of
+     * the block, or a block with other bytes, goes to the byte-wise paths below. */
+    if (!chars && !tb.open && i + 16 <= len) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(text + i));
+      __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                    _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+      __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                    _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+      __m128i caps = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+      unsigned other = (unsigned)_mm_movemask_epi8(v) | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+      if (other == 0) {
+        unsigned word = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
+        unsigned upper = (unsigned)_mm_movemask_epi8(caps);
+        unsigned done = 16;
+        while (word) {
+          unsigned start = (unsigned)__builtin_ctz(word);
+          unsigned rest = ~(word >> start) & 0xFFFFu;
+          unsigned end = rest ? start + (unsigned)__builtin_ctz(rest) : 16;
+          if (end >= 16) { /* the word may go on past the block */
+            done = start;
+            break;
+          }
+          unsigned span = ((1u << end) - 1) & ~((1u << start) - 1);
+          if ((upper & span) == 0) {
+            push_token(&tb, XXH3_64bits(text + i + start, end - start), i + start, i + end);
+          } else {
+            char low[16];
+            for (unsigned k = start; k < end; k++)
+              low[k - start] = (char)(text[i + k] + ((run_class[(guint8)text[i + k]] & 2) << 4));
+            push_token(&tb, XXH3_64bits(low, end - start), i + start, i + end);
+          }
+          word &= ~span;
+        }
+        if (done > 0) {
+          i += done;
+          continue;
+        }
+      }
+    }
+#endif
     guint8 c = (guint8)text[i];
     if (c < 0x80) {
       guint8 cls = ascii_class[c];
