@@ -15,6 +15,8 @@ guint
 nd_cluster_assign(const NdPair *pairs, gsize n_pairs, guint n_docs, guint *cluster_of)
 {
   g_return_val_if_fail(cluster_of != NULL || n_docs == 0, 0);
+  if (n_docs == 0)
+    return 0;
   g_autofree guint *parent = g_new(guint, n_docs);
   g_autofree guint *size = g_new(guint, n_docs);
   for (guint i = 0; i < n_docs; i++) {

@@ -17,6 +17,14 @@
 
 #define BATCH_ITEMS 64
 #define BATCH_BYTES ((gsize)4 << 20)
+/* Payload bytes (JSON lines, standard input) queued for the workers, per worker: the producer waits
+ * while more are in flight, so a run of huge JSON lines cannot pile up in memory. */
+#define IN_FLIGHT_BYTES_PER_WORKER (4 * BATCH_BYTES)
+/* Read size of the line reader, and the chunk the token pre-count tokenises at a time. */
+#define READ_CHUNK ((gsize)64 << 10)
+#define COUNT_CHUNK ((gsize)256 << 10)
+/* Longest line of a --files-from list (a path). */
+#define MAX_LIST_LINE ((gsize)64 << 10)
 
 typedef enum { ITEM_FILE, ITEM_TEXT, ITEM_JSON, ITEM_ERROR } ItemKind;
 
@@ -46,6 +54,9 @@ struct NdLoader {
   NdSignParams params;
   gboolean stop_on_error;
   gint stopped; /* atomic: a failure was merged in strict mode */
+  gint cancelled; /* atomic: nd_loader_cancel() */
+  const gint *cancel_flag; /* nd_loader_set_cancel_flag(); read atomically */
+  guint64 max_tokens; /* 0 = no limit */
   NdInputErrorFunc error_func;
   gpointer error_data;
   NdProgressFunc progress_func;
@@ -59,12 +70,21 @@ struct NdLoader {
   GAsyncQueue *done; /* Batch* */
   Batch *filling;
   guint64 next_seq, next_merge, in_flight;
+  gsize in_flight_bytes; /* payload bytes of the batches in flight */
   GHashTable *pending; /* seq -> Batch*, done but not yet mergeable */
   GPtrArray *field_names; /* interned field-name strings */
 
   guint64 articles, bytes, skipped;
   gboolean finished;
 };
+
+/* TRUE when the loader should do no more work: stopped in strict mode, or cancelled. */
+static gboolean
+loader_halted(const NdLoader *l)
+{
+  return g_atomic_int_get(&l->stopped) != 0 || g_atomic_int_get(&l->cancelled) != 0 ||
+         (l->cancel_flag != NULL && g_atomic_int_get(l->cancel_flag) != 0);
+}
 
 static void
 item_clear(Item *it)
@@ -187,11 +207,43 @@ record_metadata(JsonObject *obj, const Item *it)
   return json_to_string(node, FALSE);
 }
 
+/* Offset of the first bracket that opens nesting level ND_JSON_MAX_DEPTH + 1, or -1. json-glib's
+ * parser is recursive: a line of a few hundred thousand '[' would overflow the worker's stack. */
+static gssize
+json_too_deep(const char *s, gsize len)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len; i++) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > ND_JSON_MAX_DEPTH)
+        return (gssize)i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 static gboolean
 parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char **text, gsize *text_len,
                   GError **error)
 {
   g_autoptr(GError) local = NULL;
+  gssize deep = json_too_deep(it->payload, it->payload_len);
+  if (deep >= 0) {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at byte "
+                "%" G_GSSIZE_FORMAT ")", ND_JSON_MAX_DEPTH, deep);
+    return FALSE;
+  }
   if (!json_parser_load_from_data(parser, it->payload, (gssize)it->payload_len, &local)) {
     g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON: %s", local->message);
     return FALSE;
@@ -229,19 +281,97 @@ parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char 
   return TRUE;
 }
 
+static gboolean
+is_ascii_space(char c)
+{
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The token pre-count of nd_check_token_limit(), with a caller's scratch array. */
+static gboolean
+check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, guint64 max_tokens,
+                  GArray *scratch, GError **error)
+{
+  /* A token is at least one byte, and in word mode two tokens are at least one byte apart. */
+  guint64 most = mode == ND_TOKENS_CHARS ? len : (len + 1) / 2;
+  if (max_tokens == 0 || most <= max_tokens)
+    return TRUE;
+  guint64 count = 0, forced = 0;
+  for (gsize pos = 0; pos < len;) {
+    gsize end = pos + MIN(COUNT_CHUNK, len - pos);
+    if (end < len) {
+      /* Cut after ASCII white space, which separates tokens in every mode, so the chunks' counts
+       * add up exactly; failing that (no white space nearby), at a character boundary, which may
+       * split one token in two: each such cut is allowed one extra token. */
+      gsize cut = end, floor = end - MIN(end - pos, (gsize)4096);
+      while (cut > floor && !is_ascii_space(text[cut - 1]))
+        cut--;
+      if (cut > floor) {
+        end = cut;
+      } else {
+        for (int k = 0; k < 3 && end > pos + 1 && ((guint8)text[end] & 0xC0) == 0x80; k++)
+          end--;
+        forced++;
+      }
+    }
+    g_array_set_size(scratch, 0);
+    gboolean valid = nd_tokenize(text + pos, end - pos, mode, flags, scratch, NULL);
+    count += scratch->len;
+    if (count > max_tokens + forced) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article has more than %" G_GUINT64_FORMAT " tokens "
+                  "(words, or characters with chars:K; the limit is %" G_GUINT64_FORMAT ", see --max-tokens); "
+                  "not signed", max_tokens, max_tokens);
+      g_array_set_size(scratch, 0);
+      return FALSE;
+    }
+    if (!valid) /* invalid UTF-8: signing stops at the same byte, after at most `count` tokens */
+      break;
+    pos = end;
+  }
+  g_array_set_size(scratch, 0);
+  return TRUE;
+}
+
+gboolean
+nd_check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, guint64 max_tokens,
+                     GError **error)
+{
+  g_autoptr(GArray) scratch = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  return check_token_limit(text, len, mode, flags, max_tokens, scratch, error);
+}
+
+/* Signs one article under the loader's limits. The token limit is checked before signing (a
+ * chunked count, so that signing never holds the token arrays of an over-long article) and
+ * after it (exactly). */
+static NdDocument *
+sign_limited(NdSigner *signer, const NdLoader *l, GArray *scratch, const char *id, const char *text, gsize len,
+             GError **error)
+{
+  if (l->max_tokens > 0 && len > 0 && len <= l->params.max_bytes && memchr(text, 0, len) == NULL &&
+      !check_token_limit(text, len, l->params.shingle.mode, l->params.text_flags, l->max_tokens, scratch, error))
+    return NULL;
+  NdDocument *doc = nd_signer_sign(signer, id, text, len, error);
+  if (doc != NULL && l->max_tokens > 0 && doc->tokens > l->max_tokens) {
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article of %u tokens is larger than the maximum of %"
+                G_GUINT64_FORMAT " tokens (see --max-tokens)", doc->tokens, l->max_tokens);
+    g_clear_pointer(&doc, nd_document_free);
+  }
+  return doc;
+}
+
 static void
-process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, const NdSignParams *params)
+process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, GArray *scratch, const NdLoader *l)
 {
   switch (it->kind) {
   case ITEM_ERROR:
     return;
   case ITEM_FILE:
-    if (!read_file(it->name, params->max_bytes, buf, &it->error))
+    if (!read_file(it->name, l->params.max_bytes, buf, &it->error))
       return;
-    it->doc = nd_signer_sign(signer, it->name, (const char *)buf->data, buf->len, &it->error);
+    it->doc = sign_limited(signer, l, scratch, it->name, (const char *)buf->data, buf->len, &it->error);
     return;
   case ITEM_TEXT:
-    it->doc = nd_signer_sign(signer, it->name, it->payload, it->payload_len, &it->error);
+    it->doc = sign_limited(signer, l, scratch, it->name, it->payload, it->payload_len, &it->error);
     return;
   case ITEM_JSON: {
     g_autofree char *id = NULL;
@@ -249,7 +379,7 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, co
     gsize len = 0;
     if (!parse_json_record(parser, it, &id, &text, &len, &it->error))
       return;
-    it->doc = nd_signer_sign(signer, id, text, len, &it->error);
+    it->doc = sign_limited(signer, l, scratch, id, text, len, &it->error);
     if (it->error != NULL)
       g_prefix_error(&it->error, "record \"%s\": ", id);
     else
@@ -267,16 +397,24 @@ worker_main(gpointer data)
   g_autoptr(NdSigner) signer = nd_signer_new(&loader->params);
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GByteArray) buf = g_byte_array_new();
+  g_autoptr(GArray) scratch = g_array_new(FALSE, FALSE, sizeof(NdToken));
   for (;;) {
     gpointer job = g_async_queue_pop(loader->todo);
     if (job == loader)
       break;
     Batch *b = job;
-    gboolean skip = g_atomic_int_get(&loader->stopped);
-    for (guint i = 0; i < b->items->len && !skip; i++)
-      process_item(&g_array_index(b->items, Item, i), signer, parser, buf, &loader->params);
-    if (buf->len > BATCH_BYTES) /* do not keep one huge article's buffer for the rest of the run */
-      g_byte_array_set_size(buf, 0);
+    for (guint i = 0; i < b->items->len && !loader_halted(loader); i++) {
+      process_item(&g_array_index(b->items, Item, i), signer, parser, buf, scratch, loader);
+      /* Do not keep one huge article's buffers for the rest of the run. */
+      if (buf->len > BATCH_BYTES) {
+        g_byte_array_unref(buf);
+        buf = g_byte_array_new();
+      }
+    }
+    if (b->bytes > BATCH_BYTES) { /* drop the parse tree of a huge record */
+      g_object_unref(parser);
+      parser = json_parser_new_immutable();
+    }
     g_async_queue_push(loader->done, b);
   }
   return NULL;
@@ -329,6 +467,30 @@ nd_loader_stopped(const NdLoader *l)
   return g_atomic_int_get(&l->stopped) != 0;
 }
 
+void
+nd_loader_cancel(NdLoader *l)
+{
+  g_atomic_int_set(&l->cancelled, 1);
+}
+
+void
+nd_loader_set_cancel_flag(NdLoader *l, const gint *flag)
+{
+  l->cancel_flag = flag;
+}
+
+gboolean
+nd_loader_cancelled(const NdLoader *l)
+{
+  return g_atomic_int_get(&l->cancelled) != 0 || (l->cancel_flag != NULL && g_atomic_int_get(l->cancel_flag) != 0);
+}
+
+void
+nd_loader_set_max_tokens(NdLoader *l, guint64 max_tokens)
+{
+  l->max_tokens = max_tokens;
+}
+
 static void
 report(NdLoader *l, const char *input, const GError *error)
 {
@@ -344,8 +506,8 @@ merge_batch(NdLoader *l, Batch *b)
 {
   for (guint i = 0; i < b->items->len; i++) {
     Item *it = &g_array_index(b->items, Item, i);
-    if (nd_loader_stopped(l))
-      break; /* strict mode: nothing after the first failure counts */
+    if (loader_halted(l))
+      break; /* strict mode: nothing after the first failure counts; cancelled: nothing more is merged */
     if (it->error != NULL) {
       report(l, it->name, it->error);
       continue;
@@ -378,6 +540,7 @@ collect(NdLoader *l, gboolean wait)
     if (b == NULL)
       break;
     l->in_flight--;
+    l->in_flight_bytes -= b->bytes;
     g_hash_table_insert(l->pending, &b->seq, b);
     Batch *next;
     while ((next = g_hash_table_lookup(l->pending, &l->next_merge)) != NULL) {
@@ -398,9 +561,12 @@ flush(NdLoader *l)
     return;
   Batch *b = g_steal_pointer(&l->filling);
   l->in_flight++;
+  l->in_flight_bytes += b->bytes;
   g_async_queue_push(l->todo, b);
-  /* Bound the memory in flight: wait while more than a few batches per worker are queued. */
-  while (l->in_flight > 4u * l->n_workers)
+  /* Bound the memory in flight: wait while more than a few batches per worker are queued, or while
+   * their payloads (JSON lines) exceed a few batches' worth, unless this batch is the only one. */
+  while (l->in_flight > 4u * l->n_workers ||
+         (l->in_flight > 1 && l->in_flight_bytes > IN_FLIGHT_BYTES_PER_WORKER * l->n_workers))
     collect(l, TRUE);
   collect(l, FALSE);
 }
@@ -422,17 +588,100 @@ push_error(NdLoader *l, const char *name, GError *error)
   push_item(l, (Item){ .kind = ITEM_ERROR, .name = g_strdup(name), .error = error });
 }
 
+/* Reads all of `fd` into `out`, but never more than max_bytes + 1 bytes: a longer stream leaves
+ * out->len == max_bytes + 1 (the caller reports it) without reading the rest. Stops early (returning
+ * TRUE) when the loader `l` (may be NULL) is cancelled. FALSE with errno on a read error. */
 static gboolean
-read_stream(FILE *fp, GByteArray *out, gsize max_bytes)
+read_fd_bounded(int fd, GByteArray *out, gsize max_bytes, const NdLoader *l)
 {
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-    if (out->len + n > max_bytes + 1)
-      return TRUE; /* caller sees len > max_bytes */
-    g_byte_array_append(out, (const guint8 *)chunk, (guint)n);
+  for (;;) {
+    gsize room = max_bytes + 1 - out->len;
+    if (room == 0)
+      return TRUE;
+    gsize old = out->len, want = MIN(room, READ_CHUNK);
+    g_byte_array_set_size(out, (guint)(old + want));
+    ssize_t n = read(fd, out->data + old, want);
+    int e = errno;
+    g_byte_array_set_size(out, (guint)(old + (n > 0 ? (gsize)n : 0)));
+    if (n == 0)
+      return TRUE;
+    if (n < 0 && e == EINTR) {
+      if (l != NULL && loader_halted(l))
+        return TRUE;
+      continue;
+    }
+    if (n < 0) {
+      errno = e;
+      return FALSE;
+    }
   }
-  return !ferror(fp);
+}
+
+/* A line reader over a file descriptor that never holds more than `limit` bytes of one line: the
+ * rest of an over-long line is read and dropped, and its length counted. */
+typedef struct {
+  int fd;
+  char *buf;
+  gsize pos, len;
+  gboolean eof;
+  int error; /* errno of a read error */
+} LineReader;
+
+static void
+line_reader_init(LineReader *r, int fd)
+{
+  *r = (LineReader){ .fd = fd, .buf = g_malloc(READ_CHUNK) };
+}
+
+static void
+line_reader_clear(LineReader *r)
+{
+  g_free(r->buf);
+}
+
+/* Reads the next line (without its '\n') into `line`. Returns FALSE at the end of the input, on a
+ * read error (r->error) or when `l` is cancelled. *length is the line's full length; when it is
+ * over `limit`, *too_long is set and `line` is left empty. */
+static gboolean
+line_reader_next(LineReader *r, GByteArray *line, gsize limit, guint64 *length, gboolean *too_long, const NdLoader *l)
+{
+  g_byte_array_set_size(line, 0);
+  *length = 0;
+  *too_long = FALSE;
+  gboolean any = FALSE;
+  for (;;) {
+    if (r->pos == r->len) {
+      if (r->eof || r->error || loader_halted(l))
+        return any && !r->error && !loader_halted(l);
+      ssize_t n = read(r->fd, r->buf, READ_CHUNK);
+      if (n < 0 && errno == EINTR)
+        continue; /* loader_halted() is checked above */
+      if (n < 0) {
+        r->error = errno;
+        return FALSE;
+      }
+      r->pos = 0;
+      r->len = (gsize)n;
+      r->eof = n == 0;
+      continue;
+    }
+    any = TRUE;
+    const char *start = r->buf + r->pos;
+    const char *nl = memchr(start, '\n', r->len - r->pos);
+    gsize seg = nl ? (gsize)(nl - start) : r->len - r->pos;
+    *length += seg;
+    if (!*too_long && *length > limit) {
+      *too_long = TRUE;
+      g_byte_array_set_size(line, 0);
+    }
+    if (!*too_long)
+      g_byte_array_append(line, (const guint8 *)start, (guint)seg);
+    r->pos += seg;
+    if (nl != NULL) {
+      r->pos++;
+      return TRUE;
+    }
+  }
 }
 
 typedef struct {
@@ -508,7 +757,7 @@ walk_dir(NdLoader *l, const char *path, GArray *stack)
     push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_EMPTY, "directory contains no files"));
     return;
   }
-  for (guint i = 0; i < names->len && !nd_loader_stopped(l); i++) {
+  for (guint i = 0; i < names->len && !loader_halted(l); i++) {
     g_autofree char *child = g_build_filename(path, g_ptr_array_index(names, i), NULL);
     add_entry(l, child, stack, FALSE);
   }

@@ -212,7 +212,6 @@ cmd_dedup(int argc, char **argv)
     g_autoptr(GHashTable) archived_node = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(NdPair));
     g_array_append_vals(all, pairs->data, pairs->len);
-    g_autoptr(GArray) archived_sim = g_array_new(FALSE, FALSE, sizeof(double)); /* per all-pair index */
     for (guint i = 0; ix != NULL && i < n; i++) {
       g_autoptr(GArray) matches = nd_index_query(ix, nd_collection_get(coll, i), &cli.find, &error);
       if (matches == NULL) {

@@ -108,11 +108,10 @@ cmd_diff(int argc, char **argv)
   } else if (paths == NULL || g_strv_length(paths) < 2) {
     cli_error("diff", "give an article and at least one source to compare it with (see --help)");
     code = EXIT_USAGE;
-  } else if (format_name && strcmp(format_name, "json") && strcmp(format_name, "jsonl") && strcmp(format_name, "html") &&
-             strcmp(format_name, "text")) {
+  } else if (format_name && !g_strv_contains((const char *const[]){ "text", "json", "jsonl", "html", NULL }, format_name)) {
     cli_error("diff", "unknown format '%s' (expected text, json or html)", format_name);
     code = EXIT_USAGE;
-  } else if (color_name && strcmp(color_name, "auto") && strcmp(color_name, "always") && strcmp(color_name, "never")) {
+  } else if (color_name && !g_strv_contains((const char *const[]){ "auto", "always", "never", NULL }, color_name)) {
     cli_error("diff", "--color takes auto, always or never");
     code = EXIT_USAGE;
   } else if (shingle && !nd_shingle_spec_parse(shingle, &spec, &error)) {
