@@ -198,8 +198,77 @@ add_postings(FingerprintIndex *ix, const guint64 *rec, gsize total, guint max_po
 
 #define KEY_PARTITIONS 16
 
+/* One key range (top 4 bits of the key) of the containment index, built by one thread. */
+typedef struct {
+  const NdCollection *coll;
+  guint max_posting;
+  guint first, step;           /* the partitions this job builds: first, first + step, ... */
+  GArray *post_len[KEY_PARTITIONS];  /* guint32 posting sizes, per partition */
+  GArray *post_docs[KEY_PARTITIONS]; /* guint32 members, per partition */
+} PartitionJob;
+
+static guint32
+lower_bound_u32(const guint32 *a, guint32 n, guint32 key)
+{
+  guint32 lo = 0, hi = n;
+  while (lo < hi) {
+    guint32 mid = lo + (hi - lo) / 2;
+    if (a[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static gpointer
+build_partitions(gpointer data)
+{
+  PartitionJob *job = data;
+  guint n = nd_collection_size(job->coll);
+  g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
+  g_autofree guint64 *scratch = NULL;
+  gsize scratch_cap = 0;
+  for (guint q = job->first; q < KEY_PARTITIONS; q += job->step) {
+    g_array_set_size(rec, 0);
+    guint32 lo = q << 28, hi_excl_top = q + 1;
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(job->coll, i);
+      for (guint32 c = lower_bound_u32(d->fingerprints, d->n_fingerprints, lo);
+           c < d->n_fingerprints && (d->fingerprints[c] >> 28) < hi_excl_top; c++) {
+        guint64 r = ((guint64)d->fingerprints[c] << 32) | i;
+        g_array_append_val(rec, r);
+      }
+    }
+    if (rec->len > scratch_cap) {
+      scratch_cap = rec->len;
+      g_free(scratch);
+      scratch = g_new(guint64, scratch_cap);
+    }
+    nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
+    GArray *lens = job->post_len[q] = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GArray *docs = job->post_docs[q] = g_array_new(FALSE, FALSE, sizeof(guint32));
+    const guint64 *r = (const guint64 *)rec->data;
+    for (gsize i = 0; i < rec->len;) {
+      gsize j = i + 1;
+      while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
+        j++;
+      if (j - i >= 2 && j - i <= job->max_posting) {
+        guint32 len = (guint32)(j - i);
+        g_array_append_val(lens, len);
+        for (gsize k = i; k < j; k++) {
+          guint32 doc = (guint32)r[k];
+          g_array_append_val(docs, doc);
+        }
+      }
+      i = j;
+    }
+  }
+  return NULL;
+}
+
 static void
-fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, FingerprintIndex *ix)
+fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint threads, FingerprintIndex *ix)
 {
   guint n = nd_collection_size(coll);
   memset(ix, 0, sizeof *ix);
@@ -211,39 +280,46 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, Finger
   /* Documents signed with this sampling rate carry their fingerprints; others have their sets. */
   const gboolean stored = nd_collection_params(coll)->fingerprint_sampling == o->fingerprint_sampling;
   if (stored) {
-    /* Sorted fingerprint lists: the records of one key range (top 4 bits) are gathered, sorted
-     * and turned into postings at a time, so the sort needs 1/16 of the memory of one big sort,
-     * and the postings still come out in key order. */
+    /* Sorted fingerprint lists: the index is built one key range (top 4 bits) at a time, ranges
+     * spread over the threads; each range's sort needs 1/16 of the memory of one big sort, and
+     * concatenating the ranges in order gives the postings in key order whatever the threads. */
     gsize total = 0;
     for (guint i = 0; i < n; i++) {
       ix->n_fp[i] = nd_collection_get(coll, i)->n_fingerprints;
       total += ix->n_fp[i];
     }
+    if (n < 1024)
+      threads = 1;
+    threads = MIN(threads, KEY_PARTITIONS);
+    g_autofree PartitionJob *jobs = g_new0(PartitionJob, threads);
+    g_autofree GThread **tids = g_new0(GThread *, threads);
+    for (guint t = 0; t < threads; t++) {
+      jobs[t] = (PartitionJob){ .coll = coll, .max_posting = o->max_posting, .first = t, .step = threads };
+      if (threads > 1)
+        tids[t] = g_thread_new("neardup-index", build_partitions, &jobs[t]);
+      else
+        build_partitions(&jobs[t]);
+    }
+    for (guint t = 0; t < threads && threads > 1; t++)
+      g_thread_join(tids[t]);
     ix->post_start = g_new(guint32, total / 2 + 2);
     ix->post_docs = g_new(guint32, total + 1);
-    g_autofree guint32 *cursor = g_new0(guint32, n + 1);
-    g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
-    g_autofree guint64 *scratch = NULL;
-    gsize scratch_cap = 0;
     for (guint q = 0; q < KEY_PARTITIONS; q++) {
-      g_array_set_size(rec, 0);
-      for (guint i = 0; i < n; i++) {
-        const NdDocument *d = nd_collection_get(coll, i);
-        guint32 c = cursor[i];
-        while (c < d->n_fingerprints && (d->fingerprints[c] >> 28) == q) {
-          guint64 r = ((guint64)d->fingerprints[c] << 32) | i;
-          g_array_append_val(rec, r);
-          c++;
+      PartitionJob *job = &jobs[q % threads];
+      GArray *lens = job->post_len[q], *docs = job->post_docs[q];
+      guint32 at = 0;
+      for (guint p = 0; p < lens->len; p++) {
+        guint32 len = g_array_index(lens, guint32, p);
+        ix->post_start[n_posts++] = members;
+        for (guint32 k = 0; k < len; k++) {
+          guint32 doc = g_array_index(docs, guint32, at + k);
+          ix->post_docs[members++] = doc;
+          ix->doc_start[doc + 1]++;
         }
-        cursor[i] = c;
+        at += len;
       }
-      if (rec->len > scratch_cap) {
-        scratch_cap = rec->len;
-        g_free(scratch);
-        scratch = g_new(guint64, scratch_cap);
-      }
-      nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
-      add_postings(ix, (const guint64 *)rec->data, rec->len, o->max_posting, &n_posts, &members);
+      g_array_unref(lens);
+      g_array_unref(docs);
     }
   } else {
     const guint P = o->fingerprint_sampling;
@@ -331,7 +407,7 @@ static guint64
 fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, guint threads, GArray *out)
 {
   FingerprintIndex ix;
-  fingerprint_index_build(coll, o, &ix);
+  fingerprint_index_build(coll, o, threads, &ix);
   guint n = ix.n_docs;
   if (n < 1024)
     threads = 1;
