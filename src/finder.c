@@ -468,6 +468,20 @@ nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerify
     out->shared = (guint32)floor(MIN(ca * a->set_size, cb * b->set_size) + 0.5);
     return;
   }
+  if (verify != ND_VERIFY_EXACT || a->set == NULL || b->set == NULL) {
+    if (a->signature == NULL || b->signature == NULL) {
+      /* Nothing left to compare (a lean article without fingerprints): no evidence of overlap.
+       * The finder estimates such pairs from their band keys instead (score_from_bands). */
+      inter = 0;
+      inter = floor(MIN(inter, (double)MIN(a->set_size, b->set_size)) + 0.5);
+      double uni0 = (double)a->set_size + b->set_size - inter;
+      out->shared = (guint32)inter;
+      out->jaccard = uni0 > 0 ? inter / uni0 : 0.0;
+      out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
+      out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
+      return;
+    }
+  }
   if (verify == ND_VERIFY_EXACT && a->set != NULL && b->set != NULL) {
     guint32 i = 0, j = 0, common = 0;
     while (i < a->set_size && j < b->set_size) {
@@ -501,6 +515,24 @@ nd_pair_matches(const NdPair *p, const NdFindOptions *o)
   return MAX(p->containment_a_in_b, p->containment_b_in_a) >= o->containment;
 }
 
+/* For two lean articles without fingerprints or signatures (very short texts): a band agrees with
+ * probability J^r, so the share of agreeing bands estimates J as (share)^(1/r). */
+static void
+score_from_bands(const NdDocument *a, const NdDocument *b, guint bands, guint rows, NdPair *out)
+{
+  guint same = 0;
+  for (guint i = 0; i < bands; i++)
+    same += a->band_keys[i] == b->band_keys[i];
+  double jac = same ? pow((double)same / bands, 1.0 / rows) : 0.0;
+  double inter = jac * ((double)a->set_size + b->set_size) / (1.0 + jac);
+  inter = floor(MIN(inter, (double)MIN(a->set_size, b->set_size)) + 0.5);
+  double uni = (double)a->set_size + b->set_size - inter;
+  out->shared = (guint32)inter;
+  out->jaccard = uni > 0 ? inter / uni : 0.0;
+  out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
+  out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
+}
+
 typedef struct {
   const NdCollection *coll;
   const NdFindOptions *options;
@@ -513,11 +545,17 @@ static gpointer
 verify_range(gpointer data)
 {
   VerifyJob *job = data;
-  guint num_perm = nd_collection_params(job->coll)->num_perm;
+  const NdSignParams *sp = nd_collection_params(job->coll);
+  guint num_perm = sp->num_perm;
   for (gsize i = job->begin; i < job->end; i++) {
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
-    nd_score_pair(nd_collection_get(job->coll, p.a), nd_collection_get(job->coll, p.b), num_perm,
-                  job->options->verify, &p);
+    const NdDocument *da = nd_collection_get(job->coll, p.a), *db = nd_collection_get(job->coll, p.b);
+    gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
+                           !(da->n_fingerprints || db->n_fingerprints);
+    if (no_evidence && da->band_keys && db->band_keys && sp->lsh_bands > 0)
+      score_from_bands(da, db, sp->lsh_bands, sp->lsh_rows, &p);
+    else
+      nd_score_pair(da, db, num_perm, job->options->verify, &p);
     if (nd_pair_matches(&p, job->options))
       g_array_append_val(job->found, p);
   }

@@ -719,6 +719,12 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
       return db_error(ix, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "reading a candidate", error), NULL;
     }
     NdDocument archived = { 0 };
+    if (sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0) {
+      sqlite3_reset(st);
+      g_array_unref(matches);
+      g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row (no id)", ix->path);
+      return NULL;
+    }
     archived.set_size = (guint32)sqlite3_column_int64(st, 3);
     archived.signature = from_le_blob(st, 4, ix->params.num_perm);
     archived.set = from_le_blob(st, 5, archived.set_size);
@@ -764,7 +770,9 @@ nd_index_get_text(NdIndex *ix, const char *id, gsize *len, GError **error)
     gint64 stored = sqlite3_column_int64(st, 2);
     gint64 hash = sqlite3_column_int64(st, 1);
     /* A corrupt length must not become a huge (or zero) allocation. */
-    if (stored >= 0 && (guint64)stored <= ND_TEXT_MAX_BYTES)
+    /* deflate never expands data by more than ~1032:1: a larger claimed length is corruption */
+    gint64 packed = sqlite3_column_bytes(st, 0);
+    if (stored >= 0 && (guint64)stored <= ND_TEXT_MAX_BYTES && stored <= packed * 1032 + 64)
       text = inflate_text(sqlite3_column_blob(st, 0), (gsize)sqlite3_column_bytes(st, 0), (gsize)stored, len);
     if (text == NULL || (gint64)XXH3_64bits(text, *len) != hash) {
       g_clear_pointer(&text, g_free);

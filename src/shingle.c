@@ -23,7 +23,10 @@ nd_shingle_spec_parse(const char *text, NdShingleSpec *spec, GError **error)
   }
   if (rest != NULL && *rest == ':') {
     guint64 k = 0;
-    if (!g_ascii_string_to_unsigned(rest + 1, 10, 1, ND_SHINGLE_K_MAX, &k, NULL))
+    gboolean digits = rest[1] != '\0';
+    for (const char *d = rest + 1; *d && digits; d++)
+      digits = g_ascii_isdigit(*d); /* no signs or white space, which strtoull would accept */
+    if (!digits || !g_ascii_string_to_unsigned(rest + 1, 10, 1, ND_SHINGLE_K_MAX, &k, NULL))
       rest = NULL;
     else
       out.k = (guint)k;

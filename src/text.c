@@ -243,9 +243,17 @@ builder_close(TokenBuilder *tb)
   tb->slow = FALSE;
 }
 
+/* Longest token, in bytes: a longer run of letters is no word (a base64 blob, a string of
+ * combining marks) and is cut into pieces, which keeps Unicode normalisation linear in the input. */
+#define MAX_TOKEN_BYTES 256
+
+static void builder_close(TokenBuilder *tb);
+
 static inline void
 builder_add(TokenBuilder *tb, const char *bytes, gsize n, gsize at, gboolean ascii)
 {
+  if (tb->open && tb->len + n > MAX_TOKEN_BYTES)
+    builder_close(tb);
   if (!tb->open) {
     tb->open = TRUE;
     tb->start = (guint32)at;
@@ -345,7 +353,7 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
           j++;
         }
         gboolean upper = (seen & 2) != 0;
-        if (j == len || ((guint8)text[j] < 0x80 && text[j] != '\'')) {
+        if ((j == len || ((guint8)text[j] < 0x80 && text[j] != '\'')) && j - i <= MAX_TOKEN_BYTES) {
           if (!upper) {
             push_token(&tb, XXH3_64bits(text + i, j - i), i, j);
           } else {

@@ -13,6 +13,9 @@
  * XXH3-64 hash of its normalised form. The normalised bytes themselves are not kept: shingling and
  * alignment work on hashes, and passage reports quote the original text through the offsets.
  *
+ * A run of letters longer than 256 bytes is no word (a base64 blob, a string of combining marks) and
+ * is cut into tokens of at most 256 bytes, which keeps normalisation linear in the input.
+ *
  * Character mode (ND_TOKENS_CHARS) is for scripts written without spaces (Chinese, Japanese,
  * Thai): every letter or digit, with the combining marks that follow it, is its own token.
  */
