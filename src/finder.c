@@ -288,7 +288,7 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
       ix->n_fp[i] = nd_collection_get(coll, i)->n_fingerprints;
       total += ix->n_fp[i];
     }
-    if (n < 1024)
+    if (n < 1024 || threads == 0)
       threads = 1;
     threads = MIN(threads, KEY_PARTITIONS);
     g_autofree PartitionJob *jobs = g_new0(PartitionJob, threads);
@@ -304,8 +304,9 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
       g_thread_join(tids[t]);
     ix->post_start = g_new(guint32, total / 2 + 2);
     ix->post_docs = g_new(guint32, total + 1);
+    const guint n_jobs = MAX(threads, 1u);
     for (guint q = 0; q < KEY_PARTITIONS; q++) {
-      PartitionJob *job = &jobs[q % threads];
+      PartitionJob *job = &jobs[q % n_jobs]; /* partition q was built by job q mod threads */
       GArray *lens = job->post_len[q], *docs = job->post_docs[q];
       guint32 at = 0;
       for (guint p = 0; p < lens->len; p++) {

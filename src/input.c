@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,12 +113,89 @@ batch_free(Batch *b)
   g_free(b);
 }
 
+/* read() for the loader. Retries on EINTR until the loader `l` (may be NULL) is halted. For a
+ * stream (`stream`: a pipe, FIFO, terminal), it waits in poll() with a 200 ms timeout and checks `l`
+ * between waits, whichever thread a signal interrupted; a non-blocking descriptor (a FIFO we opened)
+ * waits the same way on EAGAIN. -1 with errno on error, -1 with EINTR when halted. */
+static ssize_t
+read_retry(int fd, void *buf, gsize n, gboolean stream, const NdLoader *l)
+{
+  gboolean blocking = stream && (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0;
+  for (;;) {
+    if (l != NULL && loader_halted(l)) {
+      errno = EINTR;
+      return -1;
+    }
+    if (blocking) {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int ready = poll(&p, 1, 200);
+      if (ready == 0 || (ready < 0 && errno == EINTR))
+        continue; /* nothing yet, or a signal: check `l` again before a read that could block */
+    }
+    ssize_t got = read(fd, buf, n);
+    if (got >= 0)
+      return got;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      poll(&p, 1, 200);
+      continue;
+    }
+    if (errno != EINTR)
+      return -1;
+  }
+}
+
+/* TRUE when `fd` is not a regular file (a pipe, FIFO, terminal, character device). */
+static gboolean
+is_stream(int fd)
+{
+  struct stat st;
+  return fstat(fd, &st) != 0 || !S_ISREG(st.st_mode);
+}
+
+/* The most a stream may hold: max_bytes, but a GByteArray holds less than 4 GiB. */
+static gsize
+stream_max(gsize max_bytes)
+{
+  return MIN(max_bytes, (gsize)G_MAXUINT32 - 2);
+}
+
+/* Reads all of `fd` into `out`, but never more than stream_max(max_bytes) + 1 bytes: a longer stream
+ * leaves out->len > stream_max(max_bytes) (the caller reports it) without reading the rest. Stops
+ * early (returning TRUE) when the loader `l` (may be NULL) is halted. FALSE with errno on a read
+ * error. */
+static gboolean
+read_fd_bounded(int fd, GByteArray *out, gsize max_bytes, const NdLoader *l)
+{
+  gboolean stream = is_stream(fd);
+  max_bytes = stream_max(max_bytes);
+  for (;;) {
+    gsize room = max_bytes + 1 - out->len;
+    if (room == 0)
+      return TRUE;
+    gsize old = out->len, want = MIN(room, READ_CHUNK);
+    g_byte_array_set_size(out, (guint)(old + want));
+    ssize_t n = read_retry(fd, out->data + old, want, stream, l);
+    int e = errno;
+    g_byte_array_set_size(out, (guint)(old + (n > 0 ? (gsize)n : 0)));
+    if (n == 0)
+      return TRUE;
+    if (n < 0 && l != NULL && loader_halted(l))
+      return TRUE;
+    if (n < 0) {
+      errno = e;
+      return FALSE;
+    }
+  }
+}
+
 /* Reads a whole regular file into *buf (grown as needed), refusing files over max_bytes before
  * reading them. */
 static gboolean
-read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
+read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l, GError **error)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (it has no effect on regular files). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int e = errno;
     g_set_error(error, ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "cannot open: %s", g_strerror(e));
@@ -130,12 +208,30 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "cannot stat: %s", g_strerror(e));
     return FALSE;
   }
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+    /* A pipe or device named explicitly (process substitution, /dev/stdin): read as a stream,
+     * never more than max_bytes + 1 bytes. A FIFO without a writer reads as empty. */
+    g_byte_array_set_size(buf, 0);
+    gboolean ok = read_fd_bounded(fd, buf, max_bytes, l);
+    int e = errno;
+    close(fd);
+    if (!ok) {
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "read error: %s", g_strerror(e));
+      return FALSE;
+    }
+    if (buf->len > stream_max(max_bytes)) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "stream holds more than the maximum of %" G_GSIZE_FORMAT
+                  " bytes (see --max-bytes); not read further", max_bytes);
+      return FALSE;
+    }
+    return TRUE;
+  }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_IO, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
     return FALSE;
   }
-  if ((guint64)st.st_size > max_bytes) {
+  if ((guint64)st.st_size > max_bytes || (guint64)st.st_size >= G_MAXUINT32) { /* a GByteArray holds < 4 GiB */
     close(fd);
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
                 "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)st.st_size, max_bytes);
@@ -145,13 +241,13 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, GError **error)
   gsize got = 0;
   for (;;) {
     if (got == buf->len) {
-      if (buf->len > max_bytes) { /* the file grew while we read it */
+      if (buf->len > stream_max(max_bytes)) { /* the file grew while we read it */
         close(fd);
         g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file is larger than the maximum of %" G_GSIZE_FORMAT
                     " bytes (see --max-bytes)", max_bytes);
         return FALSE;
       }
-      g_byte_array_set_size(buf, buf->len * 2 + 4096);
+      g_byte_array_set_size(buf, (guint)MIN((gsize)buf->len * 2 + 4096, stream_max(max_bytes) + 1));
     }
     ssize_t n = read(fd, buf->data + got, buf->len - got);
     if (n < 0 && errno == EINTR)
@@ -207,43 +303,54 @@ record_metadata(JsonObject *obj, const Item *it)
   return json_to_string(node, FALSE);
 }
 
-/* Offset of the first bracket that opens nesting level ND_JSON_MAX_DEPTH + 1, or -1. json-glib's
- * parser is recursive: a line of a few hundred thousand '[' would overflow the worker's stack. */
-static gssize
-json_too_deep(const char *s, gsize len)
+/* One pass over a JSON line before json-glib sees it. Its parser is recursive, so a line of a few
+ * hundred thousand '[' would overflow the worker's stack: nesting deeper than ND_JSON_MAX_DEPTH is
+ * refused. And a string value whose decoded length is certainly over max_bytes (counting every
+ * escape as one byte) is refused before the parser copies it twice. */
+static gboolean
+json_precheck(const char *s, gsize len, gsize max_bytes, GError **error)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
+  gsize string_len = 0;
   for (gsize i = 0; i < len; i++) {
     char c = s[i];
     if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
+      if (c == '"') {
         in_string = FALSE;
+        continue;
+      }
+      if (c == '\\')
+        i += i + 1 < len && s[i + 1] == 'u' ? 5 : 1;
+      if (++string_len > max_bytes) {
+        g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a string in the record is larger than the maximum of "
+                    "%" G_GSIZE_FORMAT " bytes (see --max-bytes); the line of %" G_GSIZE_FORMAT " bytes is "
+                    "not parsed", max_bytes, len);
+        return FALSE;
+      }
     } else if (c == '"') {
       in_string = TRUE;
+      string_len = 0;
     } else if (c == '[' || c == '{') {
-      if (++depth > ND_JSON_MAX_DEPTH)
-        return (gssize)i;
+      if (++depth > ND_JSON_MAX_DEPTH) {
+        g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at "
+                    "byte %" G_GSIZE_FORMAT ")", ND_JSON_MAX_DEPTH, i);
+        return FALSE;
+      }
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
     }
   }
-  return -1;
+  return TRUE;
 }
 
 static gboolean
-parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char **text, gsize *text_len,
-                  GError **error)
+parse_json_record(JsonParser *parser, const Item *it, gsize max_bytes, char **id_out, const char **text,
+                  gsize *text_len, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  gssize deep = json_too_deep(it->payload, it->payload_len);
-  if (deep >= 0) {
-    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at byte "
-                "%" G_GSSIZE_FORMAT ")", ND_JSON_MAX_DEPTH, deep);
+  if (!json_precheck(it->payload, it->payload_len, max_bytes, error))
     return FALSE;
-  }
   if (!json_parser_load_from_data(parser, it->payload, (gssize)it->payload_len, &local)) {
     g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON: %s", local->message);
     return FALSE;
@@ -261,6 +368,17 @@ parse_json_record(JsonParser *parser, const Item *it, char **id_out, const char 
     *id_out = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(id));
   } else {
     g_set_error(error, ND_ERROR, ND_ERROR_JSON, "no string or integer field \"%s\" (see --id-field)", it->id_field);
+    return FALSE;
+  }
+  if ((*id_out)[0] == '\0') {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the field \"%s\" is an empty string (see --id-field)", it->id_field);
+    g_clear_pointer(id_out, g_free);
+    return FALSE;
+  }
+  if (!g_utf8_validate(*id_out, -1, NULL)) { /* json-glib decodes a lone surrogate escape to invalid UTF-8 */
+    g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "the field \"%s\" is not valid UTF-8 (a lone surrogate escape "
+                "such as \\ud800?)", it->id_field);
+    g_clear_pointer(id_out, g_free);
     return FALSE;
   }
   JsonNode *tx = json_object_get_member(obj, it->text_field);
@@ -318,9 +436,8 @@ check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags fla
     gboolean valid = nd_tokenize(text + pos, end - pos, mode, flags, scratch, NULL);
     count += scratch->len;
     if (count > max_tokens + forced) {
-      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article has more than %" G_GUINT64_FORMAT " tokens "
-                  "(words, or characters with chars:K; the limit is %" G_GUINT64_FORMAT ", see --max-tokens); "
-                  "not signed", max_tokens, max_tokens);
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article has more than the maximum of %" G_GUINT64_FORMAT
+                  " tokens (words; letters with chars:K) (see --max-tokens); not signed", max_tokens);
       g_array_set_size(scratch, 0);
       return FALSE;
     }
@@ -366,7 +483,7 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, GA
   case ITEM_ERROR:
     return;
   case ITEM_FILE:
-    if (!read_file(it->name, l->params.max_bytes, buf, &it->error))
+    if (!read_file(it->name, l->params.max_bytes, buf, l, &it->error))
       return;
     it->doc = sign_limited(signer, l, scratch, it->name, (const char *)buf->data, buf->len, &it->error);
     return;
@@ -377,13 +494,19 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, GA
     g_autofree char *id = NULL;
     const char *text = NULL;
     gsize len = 0;
-    if (!parse_json_record(parser, it, &id, &text, &len, &it->error))
+    if (!parse_json_record(parser, it, l->params.max_bytes, &id, &text, &len, &it->error))
       return;
+    g_autofree char *meta = record_metadata(json_node_get_object(json_parser_get_root(parser)), it);
+    if (meta != NULL && !g_utf8_validate(meta, -1, NULL)) {
+      g_set_error(&it->error, ND_ERROR, ND_ERROR_UTF8, "record \"%s\": a metadata field is not valid UTF-8 (a lone "
+                  "surrogate escape such as \\ud800?)", id);
+      return;
+    }
     it->doc = sign_limited(signer, l, scratch, id, text, len, &it->error);
     if (it->error != NULL)
       g_prefix_error(&it->error, "record \"%s\": ", id);
     else
-      it->doc->meta = record_metadata(json_node_get_object(json_parser_get_root(parser)), it);
+      it->doc->meta = g_steal_pointer(&meta);
     return;
   }
   }
@@ -588,64 +711,53 @@ push_error(NdLoader *l, const char *name, GError *error)
   push_item(l, (Item){ .kind = ITEM_ERROR, .name = g_strdup(name), .error = error });
 }
 
-/* Reads all of `fd` into `out`, but never more than max_bytes + 1 bytes: a longer stream leaves
- * out->len == max_bytes + 1 (the caller reports it) without reading the rest. Stops early (returning
- * TRUE) when the loader `l` (may be NULL) is cancelled. FALSE with errno on a read error. */
-static gboolean
-read_fd_bounded(int fd, GByteArray *out, gsize max_bytes, const NdLoader *l)
-{
-  for (;;) {
-    gsize room = max_bytes + 1 - out->len;
-    if (room == 0)
-      return TRUE;
-    gsize old = out->len, want = MIN(room, READ_CHUNK);
-    g_byte_array_set_size(out, (guint)(old + want));
-    ssize_t n = read(fd, out->data + old, want);
-    int e = errno;
-    g_byte_array_set_size(out, (guint)(old + (n > 0 ? (gsize)n : 0)));
-    if (n == 0)
-      return TRUE;
-    if (n < 0 && e == EINTR) {
-      if (l != NULL && loader_halted(l))
-        return TRUE;
-      continue;
-    }
-    if (n < 0) {
-      errno = e;
-      return FALSE;
-    }
-  }
-}
-
 /* A line reader over a file descriptor that never holds more than `limit` bytes of one line: the
  * rest of an over-long line is read and dropped, and its length counted. */
 typedef struct {
   int fd;
-  char *buf;
+  gboolean stream;   /* not a regular file: reads wait with poll() */
+  char *buf;         /* read buffer, READ_CHUNK bytes */
   gsize pos, len;
   gboolean eof;
-  int error; /* errno of a read error */
+  int error;         /* errno of a read error */
+  char *line;        /* the current line, NUL-terminated; the caller may steal it (then set NULL) */
+  gsize line_len, line_cap;
 } LineReader;
 
 static void
 line_reader_init(LineReader *r, int fd)
 {
-  *r = (LineReader){ .fd = fd, .buf = g_malloc(READ_CHUNK) };
+  *r = (LineReader){ .fd = fd, .stream = is_stream(fd), .buf = g_malloc(READ_CHUNK) };
 }
 
 static void
 line_reader_clear(LineReader *r)
 {
   g_free(r->buf);
+  g_free(r->line);
 }
 
-/* Reads the next line (without its '\n') into `line`. Returns FALSE at the end of the input, on a
- * read error (r->error) or when `l` is cancelled. *length is the line's full length; when it is
- * over `limit`, *too_long is set and `line` is left empty. */
-static gboolean
-line_reader_next(LineReader *r, GByteArray *line, gsize limit, guint64 *length, gboolean *too_long, const NdLoader *l)
+static void
+line_append(LineReader *r, const char *data, gsize n)
 {
-  g_byte_array_set_size(line, 0);
+  if (r->line_len + n + 1 > r->line_cap) {
+    r->line_cap = MAX(r->line_len + n + 1, MAX(r->line_cap * 2, (gsize)256));
+    r->line = g_realloc(r->line, r->line_cap);
+  }
+  memcpy(r->line + r->line_len, data, n);
+  r->line_len += n;
+  r->line[r->line_len] = '\0';
+}
+
+/* Reads the next line (without its '\n') into r->line / r->line_len. Returns FALSE at the end of
+ * the input, on a read error (r->error) or when `l` is halted. *length is the line's full length;
+ * when it is over `limit`, *too_long is set and r->line is freed, not filled. */
+static gboolean
+line_reader_next(LineReader *r, gsize limit, guint64 *length, gboolean *too_long, const NdLoader *l)
+{
+  r->line_len = 0;
+  if (r->line != NULL)
+    r->line[0] = '\0';
   *length = 0;
   *too_long = FALSE;
   gboolean any = FALSE;
@@ -653,9 +765,9 @@ line_reader_next(LineReader *r, GByteArray *line, gsize limit, guint64 *length, 
     if (r->pos == r->len) {
       if (r->eof || r->error || loader_halted(l))
         return any && !r->error && !loader_halted(l);
-      ssize_t n = read(r->fd, r->buf, READ_CHUNK);
-      if (n < 0 && errno == EINTR)
-        continue; /* loader_halted() is checked above */
+      ssize_t n = read_retry(r->fd, r->buf, READ_CHUNK, r->stream, l);
+      if (n < 0 && loader_halted(l))
+        continue; /* returns FALSE above */
       if (n < 0) {
         r->error = errno;
         return FALSE;
@@ -672,10 +784,11 @@ line_reader_next(LineReader *r, GByteArray *line, gsize limit, guint64 *length, 
     *length += seg;
     if (!*too_long && *length > limit) {
       *too_long = TRUE;
-      g_byte_array_set_size(line, 0);
+      g_clear_pointer(&r->line, g_free);
+      r->line_len = r->line_cap = 0;
     }
     if (!*too_long)
-      g_byte_array_append(line, (const guint8 *)start, (guint)seg);
+      line_append(r, start, seg);
     r->pos += seg;
     if (nl != NULL) {
       r->pos++;
@@ -767,12 +880,20 @@ void
 nd_loader_add_path(NdLoader *l, const char *path)
 {
   g_return_if_fail(!l->finished && path != NULL);
-  if (nd_loader_stopped(l))
+  if (loader_halted(l))
     return;
   if (strcmp(path, "-") == 0) {
     g_autoptr(GByteArray) buf = g_byte_array_new();
-    if (!read_stream(stdin, buf, l->params.max_bytes)) {
+    if (!read_fd_bounded(STDIN_FILENO, buf, l->params.max_bytes, l)) {
       push_error(l, "-", g_error_new(ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno)));
+      return;
+    }
+    if (loader_halted(l))
+      return;
+    if (buf->len > stream_max(l->params.max_bytes)) { /* refused without reading the rest */
+      push_error(l, "-", g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "standard input holds more than the maximum "
+                                     "of %" G_GSIZE_FORMAT " bytes (see --max-bytes); not read further",
+                                     l->params.max_bytes));
       return;
     }
     gsize len = buf->len;
@@ -784,40 +905,63 @@ nd_loader_add_path(NdLoader *l, const char *path)
   add_entry(l, path, stack, TRUE);
 }
 
-static FILE *
-open_stream(NdLoader *l, const char *path)
+/* Opens a list or JSON Lines file ("-" = standard input) for reading; -1 after reporting an error. */
+static int
+open_input(NdLoader *l, const char *path)
 {
   if (strcmp(path, "-") == 0)
-    return stdin;
-  FILE *fp = fopen(path, "rb");
-  if (fp == NULL) {
+    return STDIN_FILENO;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     int e = errno;
     push_error(l, path, g_error_new(ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "%s",
                                     g_strerror(e)));
+    return -1;
   }
-  return fp;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "is a directory"));
+    return -1;
+  }
+  return fd;
 }
 
 void
 nd_loader_add_files_from(NdLoader *l, const char *list_path)
 {
   g_return_if_fail(!l->finished && list_path != NULL);
-  FILE *fp = open_stream(l, list_path);
-  if (fp == NULL)
+  if (loader_halted(l))
     return;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, fp)) >= 0 && !nd_loader_stopped(l)) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
+  int fd = open_input(l, list_path);
+  if (fd < 0)
+    return;
+  const char *display = strcmp(list_path, "-") == 0 ? "<stdin>" : list_path;
+  LineReader r;
+  line_reader_init(&r, fd);
+  guint64 lineno = 0, length;
+  gboolean too_long;
+  while (line_reader_next(&r, MAX_LIST_LINE, &length, &too_long, l)) {
+    lineno++;
+    if (too_long) {
+      g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
+      push_error(l, name, g_error_new(ND_ERROR, ND_ERROR_IO, "line of %" G_GUINT64_FORMAT " bytes is too long "
+                                      "for a path (the maximum is %" G_GSIZE_FORMAT "); skipped", length,
+                                      MAX_LIST_LINE));
       continue;
-    nd_loader_add_path(l, line);
+    }
+    while (r.line_len > 0 && (r.line[r.line_len - 1] == '\r'))
+      r.line[--r.line_len] = '\0';
+    if (r.line_len == 0)
+      continue;
+    nd_loader_add_path(l, r.line);
   }
-  free(line);
-  if (fp != stdin)
-    fclose(fp);
+  if (r.error)
+    push_error(l, display, g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s",
+                                       lineno, g_strerror(r.error)));
+  line_reader_clear(&r);
+  if (fd != STDIN_FILENO)
+    close(fd);
 }
 
 static const char *
@@ -831,40 +975,63 @@ intern_field(NdLoader *l, const char *name)
   return copy;
 }
 
+gsize
+nd_jsonl_max_line(gsize max_bytes)
+{
+  /* Escapes make the JSON text of an article longer than the article: twice the limit, plus room
+   * for the id and metadata. Bounded by what one buffer can hold. */
+  guint64 limit = (guint64)max_bytes * 2 + 1024;
+  return (gsize)MIN(limit, (guint64)G_MAXUINT32 - 1);
+}
+
 void
 nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const char *text_field)
 {
   g_return_if_fail(!l->finished && path != NULL && id_field != NULL && text_field != NULL);
-  FILE *fp = open_stream(l, path);
-  if (fp == NULL)
+  if (loader_halted(l))
+    return;
+  int fd = open_input(l, path);
+  if (fd < 0)
     return;
   const char *idf = intern_field(l, id_field), *txf = intern_field(l, text_field);
   const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  guint64 lineno = 0;
-  while ((n = getline(&line, &cap, fp)) >= 0 && !nd_loader_stopped(l)) {
+  const gsize limit = nd_jsonl_max_line(l->params.max_bytes);
+  LineReader r;
+  line_reader_init(&r, fd);
+  guint64 lineno = 0, length;
+  gboolean too_long;
+  while (line_reader_next(&r, limit, &length, &too_long, l)) {
     lineno++;
-    gsize len = (gsize)n;
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+    g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
+    if (too_long) { /* read and dropped while streaming: at most `limit` bytes of it were held */
+      push_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT " bytes is "
+                                      "longer than the maximum of %" G_GSIZE_FORMAT " bytes for a record (twice "
+                                      "--max-bytes, plus 1 KiB); skipped (the rest of it was read and dropped)",
+                                      length, limit));
+      continue;
+    }
+    gsize len = r.line_len;
+    while (len > 0 && (r.line[len - 1] == '\r' || r.line[len - 1] == ' ' || r.line[len - 1] == '\t'))
       len--;
     if (len == 0)
       continue;
-    g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
-    if (len > l->params.max_bytes * 2 + 1024) { /* escaped text can be up to 6x; this is a cheap early bound */
-      push_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GSIZE_FORMAT " bytes is "
-                                      "too large (see --max-bytes)", len));
-      continue;
+    char *payload;
+    if (len >= READ_CHUNK) { /* a large line: hand over the buffer rather than copy it */
+      payload = g_realloc(g_steal_pointer(&r.line), len + 1);
+      payload[len] = '\0';
+      r.line_len = r.line_cap = 0;
+    } else {
+      payload = g_strndup(r.line, len);
     }
-    push_item(l, (Item){ .kind = ITEM_JSON, .name = g_steal_pointer(&name), .payload = g_strndup(line, len),
+    push_item(l, (Item){ .kind = ITEM_JSON, .name = g_steal_pointer(&name), .payload = payload,
                          .payload_len = len, .id_field = idf, .text_field = txf });
   }
-  if (ferror(fp))
-    push_error(l, display, g_error_new(ND_ERROR, ND_ERROR_IO, "read error: %s", g_strerror(errno)));
-  free(line);
-  if (fp != stdin)
-    fclose(fp);
+  if (r.error)
+    push_error(l, display, g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s",
+                                       lineno, g_strerror(r.error)));
+  line_reader_clear(&r);
+  if (fd != STDIN_FILENO)
+    close(fd);
 }
 
 guint
@@ -903,16 +1070,16 @@ nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len
 {
   g_autoptr(GByteArray) buf = g_byte_array_new();
   if (strcmp(path, "-") == 0) {
-    if (!read_stream(stdin, buf, max_bytes)) {
+    if (!read_fd_bounded(STDIN_FILENO, buf, max_bytes, NULL)) {
       g_set_error(error, ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno));
       return NULL;
     }
-    if (buf->len > max_bytes) {
+    if (buf->len > stream_max(max_bytes)) {
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article is larger than the maximum of %" G_GSIZE_FORMAT
                   " bytes (see --max-bytes)", max_bytes);
       return NULL;
     }
-  } else if (!read_file(path, max_bytes, buf, error)) {
+  } else if (!read_file(path, max_bytes, buf, NULL, error)) {
     return NULL;
   }
   if (buf->len == 0) {

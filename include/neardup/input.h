@@ -14,6 +14,28 @@
  * Bad inputs never stop the run by themselves: each is reported once through the error callback
  * with the input's name and the reason, counted, and skipped. With stop_on_error the loader stops
  * reading after the first failure (in input order).
+ *
+ * Limits, and what the loader holds in memory at most (besides the collection, or nothing when a
+ * document function takes the documents):
+ *   - a file is refused (ND_ERROR_TOO_LARGE) by its size before it is read when it is larger than
+ *     the signing parameters' max_bytes; standard input is read up to max_bytes + 1 bytes and then
+ *     refused without reading the rest;
+ *   - a JSON Lines line longer than nd_jsonl_max_line(max_bytes) is read and dropped while
+ *     streaming, never held, and reported with its line number and length; JSON nested deeper than
+ *     ND_JSON_MAX_DEPTH levels is refused before parsing (the parser is recursive);
+ *   - with nd_loader_set_max_tokens(), an article with more tokens is refused; articles that could
+ *     exceed the limit are counted chunk by chunk before signing, so signing never holds the token
+ *     arrays (about 32 bytes per token) of an article over the limit;
+ *   - queued work: at most 4 batches of at most 64 items per worker, and while more than one batch
+ *     is queued, at most 16 MiB per worker of JSON line payloads plus one batch.
+ * So the loader's own peak is about threads x (max_bytes for a file buffer, or ~3 x the line for a
+ * JSON record being parsed, + 32 bytes x max_tokens while signing) + threads x 16 MiB + one line.
+ *
+ * Cancellation: nd_loader_cancel() (from any thread, or a signal handler) or a flag registered with
+ * nd_loader_set_cancel_flag() stops the loader: no new input is enumerated or read, blocking reads
+ * of pipes return when a signal interrupts them, the workers skip the work queued, and nothing more
+ * is merged or passed to the document function. nd_loader_finish() then returns promptly (after the
+ * articles being signed at that moment) and nd_loader_cancelled() is TRUE.
  */
 #ifndef NEARDUP_INPUT_H
 #define NEARDUP_INPUT_H
@@ -44,8 +66,10 @@ void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer
 void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer user_data);
 
 /* Queues a file, a directory (recursively; entries whose names start with '.' and symbolic links
- * to directories inside it are skipped) or
- * "-" (standard input as one article). Problems are reported through the error callback. */
+ * to directories inside it are skipped; other non-regular files inside it are reported and skipped) or
+ * "-" (standard input as one article). A pipe, FIFO or character device named explicitly (such as
+ * <(command)) is read as a stream of at most max_bytes bytes; a FIFO without a writer at that moment
+ * reads as empty (it is never waited for). Problems are reported through the error callback. */
 void nd_loader_add_path(NdLoader *loader, const char *path);
 
 /* Queues every path listed in `list_path` (one per line; "-" reads the list from standard input;
@@ -53,7 +77,10 @@ void nd_loader_add_path(NdLoader *loader, const char *path);
 void nd_loader_add_files_from(NdLoader *loader, const char *list_path);
 
 /* Queues every record of the JSON Lines file `path` ("-" = standard input). Each non-blank line
- * must be a JSON object with a string or integer `id_field` and a string `text_field`. */
+ * must be a JSON object with a non-empty, valid UTF-8 string or integer `id_field` and a string
+ * `text_field`; its other fields (the metadata) must be valid UTF-8 too (json-glib turns a lone
+ * surrogate escape such as \ud800 into invalid UTF-8). See "Limits" above for long lines, deep
+ * nesting and huge strings. */
 void nd_loader_add_jsonl(NdLoader *loader, const char *path, const char *id_field, const char *text_field);
 
 /* Waits for all queued work and merges it into the collection. Returns the number of inputs that
@@ -62,6 +89,33 @@ guint nd_loader_finish(NdLoader *loader);
 
 /* TRUE when stop_on_error was set and an input failed. */
 gboolean nd_loader_stopped(const NdLoader *loader);
+
+/* Refuses articles with more than `max_tokens` tokens (words, or letters and digits with chars:K)
+ * with ND_ERROR_TOO_LARGE; 0 (the default) = no limit. See "Limits" above. */
+void nd_loader_set_max_tokens(NdLoader *loader, guint64 max_tokens);
+#define ND_DEFAULT_MAX_TOKENS ((guint64)4 << 20) /* the CLI's default for --max-tokens */
+
+/* Cancels the loader (see above). Async-signal-safe: one lock-free atomic store. */
+void nd_loader_cancel(NdLoader *loader);
+/* The loader also stops as soon as *flag is nonzero (read atomically; NULL = none). The flag must
+ * outlive the loader. For a signal handler: g_atomic_int_set(&flag, 1) is async-signal-safe, and
+ * unlike a loader pointer, a flag is never freed under the handler. */
+void nd_loader_set_cancel_flag(NdLoader *loader, const gint *flag);
+/* TRUE once the loader was cancelled (by either way). */
+gboolean nd_loader_cancelled(const NdLoader *loader);
+
+/* The longest JSON Lines line accepted for articles of at most max_bytes bytes: 2 x max_bytes +
+ * 1024 (escapes lengthen the text), capped below 4 GiB. */
+gsize nd_jsonl_max_line(gsize max_bytes);
+#define ND_JSON_MAX_DEPTH 512
+
+/* Checks, before tokenising it whole, that `text` has at most `max_tokens` tokens in `mode`: a text
+ * that cannot have more (by its length) is accepted at once; otherwise it is tokenised 256 KiB at a
+ * time, holding at most one chunk's tokens. FALSE with ND_ERROR_TOO_LARGE when it certainly has more.
+ * Invalid UTF-8 (without ND_TEXT_LOSSY) ends the count early: tokenising stops there too.
+ * max_tokens 0 = no limit. */
+gboolean nd_check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, guint64 max_tokens,
+                              GError **error);
 
 void nd_loader_free(NdLoader *loader);
 

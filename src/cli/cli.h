@@ -23,7 +23,20 @@ enum {
   "  0  success\n"                                                                                         \
   "  1  some inputs were skipped (each is reported on stderr); the results cover the rest\n"              \
   "  2  usage error\n"                                                                                     \
-  "  3  fatal: no article could be read, the output could not be written, or --strict stopped the run\n"
+  "  3  fatal: no article could be read, the output could not be written, or --strict stopped the run\n"  \
+  "  130  interrupted (SIGINT; 143 for SIGTERM): no output file was written, an index add was rolled back\n"
+
+/* Interruption. main() installs handlers for SIGINT and SIGTERM that only set a flag; the loader
+ * polls it (nd_loader_set_cancel_flag), commands check cli_interrupted() between steps and in their
+ * output loops, abandon their outputs and roll back index transactions. A second signal ends the
+ * process at once (default action). */
+void cli_signals_install(void);
+/* The signal received (SIGINT, SIGTERM), or 0. */
+int cli_interrupted(void);
+/* Prints "neardup: interrupted" (once) and returns the exit code 128 + signal. */
+int cli_interrupt_exit(void);
+/* The exit code of a failed step: cli_interrupt_exit() when interrupted, otherwise EXIT_FATAL. */
+int cli_failure_exit(void);
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } OutputFormat;
 
@@ -41,6 +54,7 @@ typedef struct {
   gint64 seed;
   gint threads;
   gint64 max_bytes;
+  gint64 max_tokens;     /* --max-tokens; 0 = no limit */
   gint min_shared;
   char *verify_name;
   gboolean progress, strict, lossy, show_stats, passages;
@@ -85,20 +99,38 @@ guint find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, 
  * *pairs and *skipped; otherwise prints why and sets *exit_code. */
 gboolean find_cli_run(FindCli *cli, NdCollection **coll, GArray **pairs, guint *skipped, int *exit_code);
 
-/* An output file written atomically: data goes to a temporary file beside the target, renamed over
- * it by output_commit(). Path NULL or "-" means standard output. */
+/* An output file written atomically: data goes to a temporary file in the target's directory,
+ * renamed over the target by output_commit(). Path NULL or "-" means standard output.
+ *
+ * The temporary file is unnamed (O_TMPFILE) where the file system allows it: a run killed even with
+ * SIGKILL leaves nothing behind. It gets a name (DIR/.BASE.tmp-XXXXXX, hidden) only for the instant
+ * between linking it and renaming it over the target. Elsewhere (or with NEARDUP_OUTPUT_TMPFILE=0 in
+ * the environment) it is a named DIR/.BASE.tmp-XXXXXX file from the start, which a SIGKILL leaves
+ * behind. A target that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written
+ * in place, as a shell redirection would; a symbolic link keeps pointing at the file it names, which
+ * is replaced. */
 typedef struct {
   FILE *fp;
   char *path;
-  char *tmp_path;
+  char *tmp_path; /* the named temporary file, or NULL while it is unnamed */
+  gboolean unnamed;
+  gboolean direct; /* the target is not a regular file (/dev/null, a FIFO): written in place */
 } Output;
 
+/* Opens the temporary file (so an unwritable output fails before any work). Prints the error and
+ * returns FALSE on failure. */
 gboolean output_open(Output *out, const char *path);
 /* Flushes, fsyncs and renames; prints the error and returns FALSE on failure (the target is left
- * untouched and the temporary file removed). */
+ * untouched and the temporary file removed). When the run was interrupted it abandons the output
+ * instead and returns FALSE. */
 gboolean output_commit(Output *out);
-/* Abandons the output (removes the temporary file). */
+/* Abandons the output (removes the temporary file). Safe on an output already committed or
+ * aborted. */
 void output_abort(Output *out);
+/* A new file at `dest` holding `len` bytes of `data`, written through an unnamed (or named) temporary
+ * file and linked into place: never replaces an existing file (ND_ERROR_IO "already exists"), and
+ * a killed run never leaves a truncated `dest`. */
+gboolean write_new_file(const char *dest, const void *data, gsize len, GError **error);
 
 /* Writes `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD). */
 void json_write_string(FILE *fp, const char *s);

@@ -1,11 +1,76 @@
-/* cli_common.c — options, loading, atomic output and quoting shared by the subcommands. */
+/* cli_common.c — options, loading, interruption, atomic output and quoting shared by the
+ * subcommands. */
+#define _GNU_SOURCE /* O_TMPFILE, linkat(AT_EMPTY_PATH) */
 #include "cli.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+
+/* ---- interruption ---- */
+
+static gint signal_received; /* written by the handler with a lock-free atomic store */
+/* The named temporary output file, for a second signal to remove before the process dies. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending_tmp_set;
+
+static void
+on_signal(int sig)
+{
+  if (g_atomic_int_get(&signal_received) != 0) {
+    /* A second signal: stop now. Only async-signal-safe calls here. */
+    static const char msg[] = "\nneardup: interrupted again: stopping at once\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+      /* nothing to do */
+    }
+    if (pending_tmp_set)
+      unlink(pending_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  g_atomic_int_set(&signal_received, sig);
+}
+
+void
+cli_signals_install(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: a read blocked on a pipe returns EINTR and the loader stops */
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+cli_interrupted(void)
+{
+  return g_atomic_int_get(&signal_received);
+}
+
+int
+cli_interrupt_exit(void)
+{
+  static gboolean told;
+  int sig = cli_interrupted();
+  if (!told) {
+    fprintf(stderr, "neardup: %s\n", sig == SIGTERM ? "terminated" : "interrupted");
+    told = TRUE;
+  }
+  return 128 + (sig ? sig : SIGINT);
+}
+
+int
+cli_failure_exit(void)
+{
+  return cli_interrupted() ? cli_interrupt_exit() : EXIT_FATAL;
+}
 
 void
 cli_error(const char *command, const char *fmt, ...)
@@ -27,6 +92,7 @@ find_cli_init(FindCli *cli)
   cli->seed = ND_DEFAULT_SEED;
   cli->threads = 0;
   cli->max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
+  cli->max_tokens = (gint64)ND_DEFAULT_MAX_TOKENS;
   cli->min_shared = 8;
   cli->exact_limit = 100000;
 }
@@ -54,7 +120,8 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { "id-field", 0, 0, G_OPTION_ARG_STRING, &cli->id_field, "JSON field holding the article id (default: id)", "NAME" },
     { "text-field", 0, 0, G_OPTION_ARG_STRING, &cli->text_field, "JSON field holding the article text (default: text)", "NAME" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &cli->threads, "Worker threads (default: all cores; output is identical for any count)", "N" },
-    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &cli->max_bytes, "Skip articles larger than BYTES (default: 67108864)", "BYTES" },
+    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &cli->max_bytes, "Skip articles larger than BYTES (default: 67108864; a JSON line may be twice as long, plus 1 KiB)", "BYTES" },
+    { "max-tokens", 0, 0, G_OPTION_ARG_INT64, &cli->max_tokens, "Skip articles of more than N words (characters with chars:K) (default: 4194304; 0: no limit)", "N" },
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &cli->lossy, "Treat invalid UTF-8 bytes as separators instead of skipping the article", NULL },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &cli->strict, "Stop at the first input that cannot be read", NULL },
     { "progress", 0, 0, G_OPTION_ARG_NONE, &cli->progress, "Show progress on stderr even when it is not a terminal", NULL },
@@ -153,6 +220,10 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
     cli_error(command, "--max-bytes must be between 1 and %" G_GSIZE_FORMAT, ND_TEXT_MAX_BYTES);
     return FALSE;
   }
+  if (cli->max_tokens < 0) {
+    cli_error(command, "--max-tokens must be at least 0 (0: no limit)");
+    return FALSE;
+  }
   if (cli->min_shared < 1) {
     cli_error(command, "--min-shared must be at least 1");
     return FALSE;
@@ -247,6 +318,8 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
   nd_loader_set_error_func(loader, on_input_error, &progress);
   nd_loader_set_progress_func(loader, on_progress, &progress);
+  nd_loader_set_cancel_flag(loader, &signal_received);
+  nd_loader_set_max_tokens(loader, (guint64)cli->max_tokens);
   if (func != NULL)
     nd_loader_set_document_func(loader, func, data);
   const char *idf = cli->id_field ? cli->id_field : "id", *txf = cli->text_field ? cli->text_field : "text";
@@ -268,6 +341,10 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdCollection) coll = find_cli_load(cli, skipped);
   gint64 t1 = g_get_monotonic_time();
+  if (cli_interrupted()) {
+    *exit_code = cli_interrupt_exit();
+    return FALSE;
+  }
   if (cli->strict && *skipped > 0) {
     fprintf(stderr, "neardup: stopped at the first unreadable input (--strict)\n");
     *exit_code = EXIT_FATAL;
@@ -291,6 +368,11 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     *exit_code = EXIT_FATAL;
     return FALSE;
   }
+  if (cli_interrupted()) { /* the finder has no cancellation hook: noticed when it returns */
+    g_array_unref(pairs);
+    *exit_code = cli_interrupt_exit();
+    return FALSE;
+  }
   if (cli->show_stats) {
     double read_s = (t1 - t0) / 1e6;
     guint64 bytes = 0;
@@ -312,6 +394,110 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   return TRUE;
 }
 
+/* ---- atomic output ---- */
+
+/* Unnamed temporary files need O_TMPFILE in the file system and /proc to name them. */
+static gboolean
+want_unnamed(void)
+{
+  const char *env = g_getenv("NEARDUP_OUTPUT_TMPFILE");
+  if (env != NULL && strcmp(env, "0") == 0)
+    return FALSE;
+  return access("/proc/self/fd", X_OK) == 0;
+}
+
+/* The name of a temporary file for `target`: DIR/.BASE.tmp-<suffix> — hidden, so that a directory
+ * walk (ours skips names starting with '.') never reads a half-written output as an article. */
+static char *
+temp_name(const char *target, const char *suffix)
+{
+  g_autofree char *dir = g_path_get_dirname(target);
+  g_autofree char *base = g_path_get_basename(target);
+  g_autofree char *name = g_strdup_printf(".%s.tmp-%s", base, suffix);
+  return g_build_filename(dir, name, NULL);
+}
+
+/* A temporary file in the directory of `target`: unnamed when possible (*tmp_path = NULL),
+ * otherwise DIR/.BASE.tmp-XXXXXX (*tmp_path set). Mode 0666 minus the umask, as a plain create. */
+static int
+temp_create(const char *target, char **tmp_path)
+{
+  *tmp_path = NULL;
+  if (want_unnamed()) {
+    g_autofree char *dir = g_path_get_dirname(target);
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0)
+      return fd;
+    /* EOPNOTSUPP, EISDIR (no O_TMPFILE support) ...: a named file; real errors repeat below */
+  }
+  *tmp_path = temp_name(target, "XXXXXX");
+  int fd = g_mkstemp_full(*tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    g_clear_pointer(tmp_path, g_free);
+  return fd;
+}
+
+/* Gives the unnamed file `fd` the name `dest`; 0 or an errno (EEXIST when `dest` exists). */
+static int
+link_unnamed(int fd, const char *dest)
+{
+  char proc[64];
+  g_snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) == 0)
+    return 0;
+  int e = errno;
+  if (e != EEXIST && linkat(fd, "", AT_FDCWD, dest, AT_EMPTY_PATH) == 0) /* needs CAP_DAC_READ_SEARCH */
+    return 0;
+  return e;
+}
+
+/* Names the unnamed file `fd` DIR/.BASE.tmp-XXXXXX (a fresh name); returns the name or NULL with errno. */
+static char *
+name_unnamed(int fd, const char *target)
+{
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int attempt = 0; attempt < 100; attempt++) {
+    char suffix[7];
+    for (int i = 0; i < 6; i++)
+      suffix[i] = chars[g_random_int_range(0, (gint32)sizeof chars - 1)];
+    suffix[6] = '\0';
+    char *name = temp_name(target, suffix);
+    int e = link_unnamed(fd, name);
+    if (e == 0)
+      return name;
+    g_free(name);
+    if (e != EEXIST) {
+      errno = e;
+      return NULL;
+    }
+  }
+  errno = EEXIST;
+  return NULL;
+}
+
+static void
+remember_tmp(const char *tmp_path)
+{
+  pending_tmp_set = 0;
+  if (tmp_path != NULL && strlen(tmp_path) < sizeof pending_tmp) {
+    memcpy(pending_tmp, tmp_path, strlen(tmp_path) + 1);
+    pending_tmp_set = 1;
+  }
+}
+
+/* fsync of the directory holding `path`, so that a rename survives a crash of the machine. */
+static void
+sync_dir_of(const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (fsync(fd) != 0)
+      g_debug("fsync %s: %s", dir, g_strerror(errno)); /* not supported everywhere: harmless */
+    close(fd);
+  }
+}
+
 gboolean
 output_open(Output *out, const char *path)
 {
@@ -320,37 +506,88 @@ output_open(Output *out, const char *path)
     out->fp = stdout;
     return TRUE;
   }
-  out->path = g_strdup(path);
-  out->tmp_path = g_strdup_printf("%s.tmp-XXXXXX", path);
-  int fd = g_mkstemp(out->tmp_path);
-  if (fd < 0) {
-    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
-    g_clear_pointer(&out->path, g_free);
-    g_clear_pointer(&out->tmp_path, g_free);
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "neardup: %s: cannot create output: is a directory\n", path);
     return FALSE;
   }
-  /* mkstemp creates the file 0600; give the result the mode a plain create would have. */
-  mode_t mask = umask(0);
-  umask(mask);
-  if (fchmod(fd, 0666 & ~mask) != 0)
-    g_debug("fchmod %s: %s", out->tmp_path, g_strerror(errno)); /* harmless: the file stays private */
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    /* /dev/null, a FIFO, a terminal: written in place, as a shell redirection would. Renaming a
+     * temporary file over it would replace the device node itself. */
+    int dfd = open(path, O_WRONLY | O_CLOEXEC);
+    out->fp = dfd >= 0 ? fdopen(dfd, "w") : NULL;
+    if (out->fp == NULL) {
+      fprintf(stderr, "neardup: %s: cannot open output: %s\n", path, g_strerror(errno));
+      if (dfd >= 0)
+        close(dfd);
+      return FALSE;
+    }
+    out->path = g_strdup(path);
+    out->direct = TRUE;
+    return TRUE;
+  }
+  /* A symbolic link to a file: the file it points to is replaced, the link stays. */
+  g_autofree char *resolved = NULL;
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    resolved = realpath(path, NULL);
+  const char *target = resolved ? resolved : path;
+  int fd = temp_create(target, &out->tmp_path);
+  if (fd < 0) {
+    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
+    return FALSE;
+  }
+  out->path = g_strdup(target);
+  out->unnamed = out->tmp_path == NULL;
+  remember_tmp(out->tmp_path);
   out->fp = fdopen(fd, "w");
-  return out->fp != NULL;
+  if (out->fp == NULL) {
+    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
+    close(fd);
+    output_abort(out);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
 output_commit(Output *out)
 {
+  if (out->fp == NULL)
+    return FALSE; /* already committed or aborted */
+  if (cli_interrupted()) {
+    output_abort(out);
+    return FALSE;
+  }
   gboolean ok = fflush(out->fp) == 0 && !ferror(out->fp);
   int err = errno;
-  if (out->tmp_path == NULL) {
+  if (out->path == NULL) {
     if (!ok)
       fprintf(stderr, "neardup: error writing standard output: %s\n", g_strerror(err));
+    out->fp = NULL;
+    return ok;
+  }
+  if (out->direct) {
+    if (fclose(out->fp) != 0 && ok) {
+      ok = FALSE;
+      err = errno;
+    }
+    out->fp = NULL;
+    if (!ok)
+      fprintf(stderr, "neardup: %s: cannot write output: %s\n", out->path, g_strerror(err));
+    g_clear_pointer(&out->path, g_free);
     return ok;
   }
   if (ok && fsync(fileno(out->fp)) != 0) {
     ok = FALSE;
     err = errno;
+  }
+  if (ok && out->unnamed) {
+    out->tmp_path = name_unnamed(fileno(out->fp), out->path);
+    if (out->tmp_path == NULL) {
+      ok = FALSE;
+      err = errno;
+    }
+    remember_tmp(out->tmp_path);
   }
   if (fclose(out->fp) != 0 && ok) {
     ok = FALSE;
@@ -361,10 +598,14 @@ output_commit(Output *out)
     ok = FALSE;
     err = errno;
   }
+  if (ok)
+    sync_dir_of(out->path);
   if (!ok) {
-    fprintf(stderr, "neardup: %s: cannot write output: %s\n", out->path, g_strerror(err));
-    g_unlink(out->tmp_path);
+    fprintf(stderr, "neardup: %s: cannot write output: %s; the file is unchanged\n", out->path, g_strerror(err));
+    if (out->tmp_path != NULL)
+      g_unlink(out->tmp_path);
   }
+  pending_tmp_set = 0;
   g_clear_pointer(&out->path, g_free);
   g_clear_pointer(&out->tmp_path, g_free);
   return ok;
@@ -373,12 +614,69 @@ output_commit(Output *out)
 void
 output_abort(Output *out)
 {
-  if (out->tmp_path != NULL) {
-    fclose(out->fp);
+  pending_tmp_set = 0;
+  if (out->fp != NULL && out->fp != stdout)
+    fclose(out->fp); /* an unnamed temporary file disappears with its descriptor */
+  else if (out->fp == stdout)
+    fflush(stdout);
+  out->fp = NULL;
+  if (out->tmp_path != NULL)
     g_unlink(out->tmp_path);
-  }
   g_clear_pointer(&out->path, g_free);
   g_clear_pointer(&out->tmp_path, g_free);
+}
+
+gboolean
+write_new_file(const char *dest, const void *data, gsize len, GError **error)
+{
+  g_autofree char *tmp = NULL;
+  int fd = temp_create(dest, &tmp);
+  if (fd < 0) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create: %s", dest, g_strerror(errno));
+    return FALSE;
+  }
+  remember_tmp(tmp);
+  const char *p = data;
+  gboolean ok = TRUE;
+  int err = 0;
+  for (gsize done = 0; ok && done < len;) {
+    ssize_t n = write(fd, p + done, len - done);
+    if (n < 0 && errno == EINTR && !cli_interrupted())
+      continue;
+    if (n <= 0) {
+      ok = FALSE;
+      err = n < 0 ? errno : EIO;
+    } else {
+      done += (gsize)n;
+    }
+  }
+  if (ok && fsync(fd) != 0) {
+    ok = FALSE;
+    err = errno;
+  }
+  if (ok && cli_interrupted()) {
+    ok = FALSE;
+    err = EINTR;
+  }
+  /* link() never replaces an existing file, unlike rename(): a file that appeared meanwhile is kept. */
+  if (ok) {
+    int e = tmp == NULL ? link_unnamed(fd, dest) : (link(tmp, dest) == 0 ? 0 : errno);
+    if (e != 0) {
+      ok = FALSE;
+      err = e;
+    }
+  }
+  close(fd);
+  if (tmp != NULL)
+    g_unlink(tmp);
+  pending_tmp_set = 0;
+  if (!ok) {
+    if (err == EEXIST)
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: already exists; not overwritten", dest);
+    else
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot write: %s", dest, g_strerror(err));
+  }
+  return ok;
 }
 
 void

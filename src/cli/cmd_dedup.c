@@ -57,8 +57,8 @@ destination_name(const char *id, gboolean from_file)
   return g_string_free(out, FALSE);
 }
 
-/* Writes `len` bytes to DIR/name through a temporary file and a rename; refuses to replace an
- * existing file. */
+/* Writes `len` bytes to DIR/name (through a temporary file linked into place, see write_new_file);
+ * refuses to replace an existing file. */
 static gboolean
 copy_out(const char *dir, const char *name, const char *src_path, const char *text, gsize len, gboolean link_it,
          GError **error)
@@ -76,36 +76,7 @@ copy_out(const char *dir, const char *name, const char *src_path, const char *te
   }
   if (link_it && src_path != NULL && link(src_path, dest) == 0)
     return TRUE;
-  g_autofree char *tmp = g_strdup_printf("%s.tmp-XXXXXX", dest);
-  int fd = g_mkstemp(tmp);
-  if (fd < 0) {
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: %s", dest, g_strerror(errno));
-    return FALSE;
-  }
-  mode_t mask = umask(0);
-  umask(mask);
-  if (fchmod(fd, 0666 & ~mask) != 0)
-    g_debug("fchmod %s: %s", tmp, g_strerror(errno)); /* harmless: the copy stays private */
-  gboolean ok = TRUE;
-  for (gsize done = 0; ok && done < len;) {
-    ssize_t n = write(fd, text + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    ok = n > 0;
-    done += n > 0 ? (gsize)n : 0;
-  }
-  ok = ok && fsync(fd) == 0;
-  int err = errno;
-  ok = close(fd) == 0 && ok;
-  /* link() refuses to replace an existing file, unlike rename(): a file that appeared meanwhile is kept. */
-  if (ok && link(tmp, dest) != 0) {
-    err = errno;
-    ok = FALSE;
-  }
-  g_unlink(tmp);
-  if (!ok)
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot write: %s", dest, g_strerror(err));
-  return ok;
+  return write_new_file(dest, text, len, error);
 }
 
 /* The date of a document for --keep earliest: the string value of `field` in its metadata. */
@@ -203,8 +174,15 @@ cmd_dedup(int argc, char **argv)
     }
     cli.sign.keep_text = add || copy_to != NULL;
   }
-  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code))
+  Output out; /* opened first: an output that cannot be written fails before the work */
+  if (!output_open(&out, cli.output)) {
+    code = EXIT_FATAL;
     goto out;
+  }
+  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+    output_abort(&out);
+    goto out;
+  }
   {
     guint n = nd_collection_size(coll);
     /* Archived matches of every batch article: nodes n, n+1, ... in the union-find. */
@@ -213,6 +191,10 @@ cmd_dedup(int argc, char **argv)
     g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(NdPair));
     g_array_append_vals(all, pairs->data, pairs->len);
     for (guint i = 0; ix != NULL && i < n; i++) {
+      if (cli_interrupted()) {
+        code = cli_interrupt_exit();
+        goto done;
+      }
       g_autoptr(GArray) matches = nd_index_query(ix, nd_collection_get(coll, i), &cli.find, &error);
       if (matches == NULL) {
         fprintf(stderr, "neardup: %s\n", error->message);
@@ -269,11 +251,6 @@ cmd_dedup(int argc, char **argv)
     g_autofree guint *group_no = g_new0(guint, n_clusters + 1);
     guint next_group = 0;
     g_autoptr(GArray) kept = g_array_new(FALSE, FALSE, sizeof(guint));
-    Output out;
-    if (!output_open(&out, cli.output)) {
-      code = EXIT_FATAL;
-      goto done;
-    }
     FILE *fp = out.fp;
     if (cli.format == FORMAT_CSV)
       fputs("id,group,status,duplicate_of,duplicate_in_index,similarity\n", fp);
@@ -332,26 +309,39 @@ cmd_dedup(int argc, char **argv)
       }
     }
     if (!output_commit(&out)) {
-      code = EXIT_FATAL;
+      code = cli_failure_exit();
       goto done;
     }
     fprintf(stderr, "neardup: %u articles, %u kept, %u dropped as duplicates\n", n, kept->len, n - kept->len);
+    guint copied = 0;
     if (copy_to != NULL) {
-      for (guint k = 0; k < kept->len; k++) {
+      for (guint k = 0; k < kept->len && !cli_interrupted(); k++) {
         const NdDocument *d = nd_collection_get(coll, g_array_index(kept, guint, k));
         gboolean from_file = d->meta == NULL && strcmp(d->id, "-") != 0 && g_file_test(d->id, G_FILE_TEST_IS_REGULAR);
         g_autofree char *name = destination_name(d->id, from_file);
         g_autoptr(GError) local = NULL;
         if (!copy_out(copy_to, name, from_file ? d->id : NULL, d->text, d->bytes, link_it, &local)) {
+          if (cli_interrupted())
+            break;
           fprintf(stderr, "neardup: %s\n", local->message);
           code = EXIT_FATAL;
+        } else {
+          copied++;
         }
       }
+    }
+    if (cli_interrupted()) {
+      code = cli_interrupt_exit();
+      g_autofree char *copies = copy_to != NULL ? g_strdup_printf("; %u of %u kept articles were copied (each "
+                                                                  "completely)", copied, kept->len) : NULL;
+      fprintf(stderr, "neardup: the manifest was written%s%s\n", copies ? copies : "",
+              add ? "; nothing was added to the index" : "");
+      goto done;
     }
     if (add && code != EXIT_FATAL) {
       gboolean ok = nd_index_begin(ix, &error);
       guint added = 0;
-      for (guint k = 0; ok && k < kept->len; k++) {
+      for (guint k = 0; ok && k < kept->len && !cli_interrupted(); k++) {
         g_autoptr(GError) local = NULL;
         if (nd_index_add(ix, nd_collection_get(coll, g_array_index(kept, guint, k)), &local)) {
           added++;
@@ -361,6 +351,12 @@ cmd_dedup(int argc, char **argv)
           g_propagate_error(&error, g_steal_pointer(&local));
           ok = FALSE;
         }
+      }
+      if (ok && cli_interrupted()) {
+        nd_index_rollback(ix);
+        code = cli_interrupt_exit();
+        fprintf(stderr, "neardup: the manifest was written; the add was rolled back: %s is unchanged\n", index_path);
+        goto done;
       }
       if (ok)
         ok = nd_index_commit(ix, &error);
@@ -375,6 +371,7 @@ cmd_dedup(int argc, char **argv)
     }
   }
 done:
+  output_abort(&out); /* nothing when it was committed */
   g_array_unref(pairs);
   nd_collection_free(coll);
 out:

@@ -32,7 +32,7 @@ typedef struct {
 } Loaded;
 
 static gboolean
-load_side(const char *path, gsize max_bytes, NdTextFlags flags, NdTokenMode mode, Loaded *out)
+load_side(const char *path, gsize max_bytes, guint64 max_tokens, NdTextFlags flags, NdTokenMode mode, Loaded *out)
 {
   g_autoptr(GError) error = NULL;
   out->text = nd_read_article(path, max_bytes, flags, &out->len, &error);
@@ -40,9 +40,18 @@ load_side(const char *path, gsize max_bytes, NdTextFlags flags, NdTokenMode mode
     fprintf(stderr, "neardup: %s: %s\n", path, error->message);
     return FALSE;
   }
+  if (!nd_check_token_limit(out->text, out->len, mode, flags, max_tokens, &error)) {
+    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    return FALSE;
+  }
   out->tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
   if (!nd_tokenize(out->text, out->len, mode, flags, out->tokens, &error)) {
     fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    return FALSE;
+  }
+  if (max_tokens > 0 && out->tokens->len > max_tokens) {
+    fprintf(stderr, "neardup: %s: article of %u tokens is larger than the maximum of %" G_GUINT64_FORMAT
+            " tokens (see --max-tokens)\n", path, out->tokens->len, max_tokens);
     return FALSE;
   }
   if (out->tokens->len == 0) {
@@ -72,7 +81,7 @@ cmd_diff(int argc, char **argv)
   char **paths = NULL, *format_name = NULL, *output = NULL, *color_name = NULL, *shingle = NULL;
   gint context = 5, seed_tokens = 0, min_tokens = 0, max_gap = -1, max_drift = -1;
   double min_score = -1;
-  gint64 max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
+  gint64 max_bytes = (gint64)ND_DEFAULT_MAX_BYTES, max_tokens = (gint64)ND_DEFAULT_MAX_TOKENS;
   gboolean with_text = FALSE, lossy = FALSE;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json (JSON Lines) or html (default: text)", "FORMAT" },
@@ -87,6 +96,7 @@ cmd_diff(int argc, char **argv)
     { "max-drift", 0, 0, G_OPTION_ARG_INT, &max_drift, "Most words inserted on one side between two seeds (default: 6)", "N" },
     { "min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score, "Least share of aligned words in a passage (default: 0.5)", "S" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "Refuse articles larger than BYTES (default: 67108864)", "BYTES" },
+    { "max-tokens", 0, 0, G_OPTION_ARG_INT64, &max_tokens, "Refuse articles of more than N words (default: 4194304; 0: no limit)", "N" },
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &lossy, "Treat invalid UTF-8 bytes as separators instead of refusing the file", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -119,7 +129,7 @@ cmd_diff(int argc, char **argv)
     code = EXIT_USAGE;
   } else if (context < 0 || seed_tokens < 0 || seed_tokens > ND_SHINGLE_K_MAX || min_tokens < 0 ||
              max_gap < -1 || max_drift < -1 || (min_score != -1 && (min_score < 0 || min_score > 1)) ||
-             max_bytes < 1 || (guint64)max_bytes > ND_TEXT_MAX_BYTES) {
+             max_bytes < 1 || (guint64)max_bytes > ND_TEXT_MAX_BYTES || max_tokens < 0) {
     cli_error("diff", "an option is out of range (see --help)");
     code = EXIT_USAGE;
   }
@@ -146,7 +156,7 @@ cmd_diff(int argc, char **argv)
     NdTextFlags flags = lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
     guint n_sources = g_strv_length(paths) - 1;
     Loaded a = { 0 };
-    if (!load_side(paths[0], (gsize)max_bytes, flags, spec.mode, &a)) {
+    if (!load_side(paths[0], (gsize)max_bytes, (guint64)max_tokens, flags, spec.mode, &a)) {
       loaded_clear(&a);
       code = EXIT_FATAL;
       goto out;
@@ -156,8 +166,8 @@ cmd_diff(int argc, char **argv)
     g_autofree Side *sides = g_new0(Side, n_sources);
     g_autofree NdDiff **diffs = g_new0(NdDiff *, n_sources);
     guint n_ok = 0;
-    for (guint i = 0; i < n_sources; i++) {
-      if (!load_side(paths[i + 1], (gsize)max_bytes, flags, spec.mode, &loaded[n_ok])) {
+    for (guint i = 0; i < n_sources && !cli_interrupted(); i++) {
+      if (!load_side(paths[i + 1], (gsize)max_bytes, (guint64)max_tokens, flags, spec.mode, &loaded[n_ok])) {
         loaded_clear(&loaded[n_ok]);
         memset(&loaded[n_ok], 0, sizeof(Loaded));
         code = EXIT_INPUT_ERRORS;
@@ -167,7 +177,9 @@ cmd_diff(int argc, char **argv)
       diffs[n_ok] = nd_diff_tokens(side_a.tokens, side_a.n_tokens, sides[n_ok].tokens, sides[n_ok].n_tokens, &dopt);
       n_ok++;
     }
-    if (n_ok == 0) {
+    if (cli_interrupted()) {
+      code = cli_interrupt_exit();
+    } else if (n_ok == 0) {
       fprintf(stderr, "neardup: no source could be read\n");
       code = EXIT_FATAL;
     } else {
@@ -190,7 +202,7 @@ cmd_diff(int argc, char **argv)
           }
         }
         if (!output_commit(&out))
-          code = EXIT_FATAL;
+          code = cli_failure_exit();
       }
     }
     for (guint i = 0; i < n_ok; i++) {

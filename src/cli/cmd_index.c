@@ -141,7 +141,13 @@ index_add(int argc, char **argv)
   g_autoptr(NdCollection) params_only = nd_collection_new(&cli.sign);
   AddContext add = { ix, 0, NULL };
   guint skipped = find_cli_load_into(&cli, params_only, add_document, &add);
-  if (add.fatal != NULL) {
+  if (cli_interrupted()) {
+    /* Checked before the commit: once the loader stops, nothing more reaches add_document. */
+    nd_index_rollback(ix);
+    g_clear_error(&add.fatal);
+    code = cli_interrupt_exit();
+    fprintf(stderr, "neardup: the add was rolled back: %s is unchanged\n", db);
+  } else if (add.fatal != NULL) {
     nd_index_rollback(ix);
     fprintf(stderr, "neardup: %s: nothing was added\n", add.fatal->message);
     g_error_free(add.fatal);
@@ -189,7 +195,7 @@ index_remove(int argc, char **argv)
     return EXIT_FATAL;
   }
   guint removed = 0, missing = 0;
-  for (guint i = 1; ids[i] && code == EXIT_OK; i++) {
+  for (guint i = 1; ids[i] && code == EXIT_OK && !cli_interrupted(); i++) {
     g_autoptr(GError) local = NULL;
     if (nd_index_remove(ix, ids[i], &local)) {
       removed++;
@@ -201,7 +207,11 @@ index_remove(int argc, char **argv)
       code = EXIT_FATAL;
     }
   }
-  if (code == EXIT_OK && !nd_index_commit(ix, &error)) {
+  if (code == EXIT_OK && cli_interrupted()) {
+    nd_index_rollback(ix);
+    code = cli_interrupt_exit();
+    fprintf(stderr, "neardup: nothing was removed: %s is unchanged\n", ids[0]);
+  } else if (code == EXIT_OK && !nd_index_commit(ix, &error)) {
     fprintf(stderr, "neardup: %s: nothing was removed\n", error->message);
     code = EXIT_FATAL;
   } else if (code != EXIT_OK) {

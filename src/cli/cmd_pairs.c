@@ -38,13 +38,16 @@ cmd_pairs(int argc, char **argv)
     code = EXIT_USAGE;
     goto out;
   }
-  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code))
-    goto out;
-
-  Output out;
+  Output out; /* opened first: an output that cannot be written fails before the work */
   if (!output_open(&out, cli.output)) {
     code = EXIT_FATAL;
-  } else {
+    goto out;
+  }
+  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+    output_abort(&out);
+    goto out;
+  }
+  {
     FILE *fp = out.fp;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
@@ -53,7 +56,7 @@ cmd_pairs(int argc, char **argv)
               cli.passages ? ",passages" : "");
     else if (cli.format == FORMAT_TEXT && pairs->len > 0)
       fputs("jaccard  a_in_b  b_in_a  kind            a  <->  b\n", fp);
-    for (guint i = 0; i < pairs->len; i++) {
+    for (guint i = 0; i < pairs->len && !cli_interrupted() && !ferror(fp); i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
       const char *a = nd_collection_get(coll, p->a)->id, *b = nd_collection_get(coll, p->b)->id;
       const char *kind = p->jaccard >= cli.find.threshold ? "near-duplicate" : "reuse";
@@ -98,7 +101,7 @@ cmd_pairs(int argc, char **argv)
       fprintf(fp, "%s%u pair%s among %u articles.\n", pairs->len ? "\n" : "", pairs->len,
               pairs->len == 1 ? "" : "s", nd_collection_size(coll));
     if (!output_commit(&out))
-      code = EXIT_FATAL;
+      code = cli_failure_exit();
   }
   g_array_unref(pairs);
   nd_collection_free(coll);

@@ -54,17 +54,20 @@ cmd_query(int argc, char **argv)
     find_cli_clear(&cli);
     return EXIT_USAGE;
   }
-  guint skipped = 0;
-  g_autoptr(NdCollection) coll = find_cli_load(&cli, &skipped);
-  int code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
-  if (nd_collection_size(coll) == 0) {
-    fprintf(stderr, "neardup: no article could be read\n");
+  Output out; /* opened first: an output that cannot be written fails before the work */
+  if (!output_open(&out, cli.output)) {
     find_cli_clear(&cli);
     return EXIT_FATAL;
   }
-  Output out;
-  if (!output_open(&out, cli.output)) {
+  guint skipped = 0;
+  g_autoptr(NdCollection) coll = find_cli_load(&cli, &skipped);
+  int code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
+  if (cli_interrupted() || nd_collection_size(coll) == 0) {
+    output_abort(&out);
     find_cli_clear(&cli);
+    if (cli_interrupted())
+      return cli_interrupt_exit();
+    fprintf(stderr, "neardup: no article could be read\n");
     return EXIT_FATAL;
   }
   FILE *fp = out.fp;
@@ -73,7 +76,7 @@ cmd_query(int argc, char **argv)
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   gboolean failed = FALSE;
-  for (guint i = 0; i < nd_collection_size(coll) && !failed; i++) {
+  for (guint i = 0; i < nd_collection_size(coll) && !failed && !cli_interrupted() && !ferror(fp); i++) {
     const NdDocument *doc = nd_collection_get(coll, i);
     g_autoptr(GArray) matches = nd_index_query(ix, doc, &cli.find, &error);
     if (matches == NULL) {
@@ -146,7 +149,7 @@ cmd_query(int argc, char **argv)
     output_abort(&out);
     code = EXIT_FATAL;
   } else if (!output_commit(&out)) {
-    code = EXIT_FATAL;
+    code = cli_failure_exit();
   }
   find_cli_clear(&cli);
   return code;

@@ -40,7 +40,7 @@ best_matches(const GArray *pairs, guint n_docs)
 
 /* Writes the clusters in the chosen format; returns the exit code of the writing. */
 static int
-write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs)
+write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs, Output *out)
 {
   guint n = nd_collection_size(coll);
   g_autofree guint *cluster_of = g_new0(guint, n);
@@ -58,16 +58,13 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   for (guint i = 0; i < n; i++)
     order[fill[cluster_of[i]]++] = i;
 
-  Output out;
-  if (!output_open(&out, cli->output))
-    return EXIT_FATAL;
-  FILE *fp = out.fp;
+  FILE *fp = out->fp;
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   if (cli->format == FORMAT_CSV)
     fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment%s\n", cli->passages ? ",passages" : "");
   guint clustered = 0;
-  for (guint c = 1; c <= n_clusters; c++) {
+  for (guint c = 1; c <= n_clusters && !cli_interrupted() && !ferror(fp); c++) {
     guint size = first[c + 1] - first[c];
     if (cli->format == FORMAT_TEXT)
       fprintf(fp, "%sCluster %u: %u articles\n", c > 1 ? "\n" : "", c, size);
@@ -116,7 +113,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   if (cli->format == FORMAT_TEXT)
     fprintf(fp, "%s%u cluster%s; %u of %u articles are in a cluster.\n", n_clusters ? "\n" : "", n_clusters,
             n_clusters == 1 ? "" : "s", clustered, n);
-  return output_commit(&out) ? EXIT_OK : EXIT_FATAL;
+  return output_commit(out) ? EXIT_OK : cli_failure_exit();
 }
 
 int
@@ -137,12 +134,19 @@ cmd_scan(int argc, char **argv)
     code = EXIT_USAGE;
   } else if (!find_cli_finish_options(&cli, "scan")) {
     code = EXIT_USAGE;
-  } else if (find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
-    int written = write_clusters(&cli, coll, pairs);
-    if (written != EXIT_OK)
-      code = written;
-    g_array_unref(pairs);
-    nd_collection_free(coll);
+  } else {
+    Output out; /* opened first: an output that cannot be written fails before the work */
+    if (!output_open(&out, cli.output)) {
+      code = EXIT_FATAL;
+    } else if (find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+      int written = write_clusters(&cli, coll, pairs, &out);
+      if (written != EXIT_OK)
+        code = written;
+      g_array_unref(pairs);
+      nd_collection_free(coll);
+    } else {
+      output_abort(&out);
+    }
   }
   find_cli_clear(&cli);
   return code;

@@ -207,7 +207,7 @@ output_file)
   expect_code 0 "$NEARDUP" pairs examples/articles --format csv -o "$WORK/pairs.csv"
   [[ ! -s $WORK/out ]] || fail "-o must keep stdout empty"
   diff -u examples/expected-pairs.csv "$WORK/pairs.csv" >&2 || fail "-o output differs"
-  ls "$WORK" | grep -q 'tmp-' && fail "temporary file left behind"
+  ls -A "$WORK" | grep -q 'tmp-' && fail "temporary file left behind"
   echo "precious" >"$WORK/keep.csv"
   expect_code 3 "$NEARDUP" pairs examples/articles -o "$WORK/no/such/dir/x.csv"
   expect_err "cannot create output"

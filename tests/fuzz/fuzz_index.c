@@ -1,0 +1,193 @@
+/* fuzz_index.c — the index reader (index.h) on a corrupted index file.
+ *
+ * The input is written as a database file (the seed corpus holds real small indexes made by
+ * nd_index_create + nd_index_add, and hand-damaged ones; see make_index_seeds.c) and opened read-only.
+ * Then: nd_index_stats, nd_index_query with a fixed article signed with the index's own parameters,
+ * and nd_index_get_text for the ids the seeds use, the ids the query returned and the first ids the
+ * file holds.
+ *
+ * Invariants: no crash, no leak (LeakSanitizer), no allocation over 256 MiB (a corrupt length must not
+ * become a huge allocation; checked where the build has a sanitizer allocator); every failure is
+ * ND_ERROR_INDEX, ND_ERROR_NOT_FOUND, ND_ERROR_INDEX_BUSY or ND_ERROR_IO with a message; an opened
+ * index has parameters within the documented ranges; stats report format 1; query matches have ids,
+ * scores in [0, 1] that pass the report rule, sorted best first (then by id); a text read back is
+ * NUL-terminated at its length.
+ */
+#include "fuzz_common.h"
+#include <sqlite3.h>
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+/* From <sanitizer/allocator_interface.h>, which GCC does not install; both runtimes provide it. */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+#define FUZZ_MAX_ALLOC ((size_t)256 << 20)
+static gboolean huge_alloc_known; /* NEARDUP_FUZZ_KNOWN has "index-huge-alloc" (read before hooking) */
+static void
+malloc_hook(const volatile void *ptr, size_t size)
+{
+  (void)ptr;
+  if (size > FUZZ_MAX_ALLOC && !huge_alloc_known) {
+    fprintf(stderr, "fuzz_index: allocation of %zu bytes from a corrupt index\n", size);
+    abort();
+  }
+}
+static void
+free_hook(const volatile void *ptr)
+{
+  (void)ptr;
+}
+#endif
+
+/* The article every query uses: the text of "a1" in the seed indexes (make_index_seeds.c). */
+#include "index_seed_texts.h"
+
+static const int index_codes[] = { ND_ERROR_INDEX, ND_ERROR_NOT_FOUND, ND_ERROR_INDEX_BUSY, ND_ERROR_IO };
+
+static double
+best_score(const NdPair *p)
+{
+  return MAX(p->jaccard, MAX(p->containment_a_in_b, p->containment_b_in_a));
+}
+
+static void
+get_text(NdIndex *ix, const char *id)
+{
+  gsize len = 12345;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = nd_index_get_text(ix, id, &len, &error);
+  if (text == NULL) {
+    fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_get_text");
+    return;
+  }
+  FUZZ_CHECK(error == NULL, "text and an error");
+  FUZZ_CHECK(len <= ND_TEXT_MAX_BYTES && text[len] == '\0', "text of '%s' not NUL-terminated at its length %zu", id, len);
+}
+
+/* The first ids the file holds, read with SQLite directly (whatever their type). */
+static GPtrArray *
+first_ids(const char *path)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM articles ORDER BY num LIMIT 4", -1, &st, NULL) == SQLITE_OK)
+      while (sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_column_text(st, 0) != NULL)
+          g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return ids;
+}
+
+/* TRUE when some row's id is NULL. A full scan that asks typeof(): "id IS NULL" is answered from the
+ * schema (the column is NOT NULL) or from the id index, and a damaged file disagrees with both. */
+static gboolean
+has_null_id(const char *path)
+{
+  gboolean found = FALSE;
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+    sqlite3_stmt *st = NULL;
+    found = sqlite3_prepare_v2(db, "SELECT 1 FROM articles NOT INDEXED WHERE typeof(id) = 'null'", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_DONE; /* a row, or a file too damaged to tell */
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return found;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+#if defined(FUZZ_MAX_ALLOC)
+  static gboolean hooked = FALSE;
+  if (!hooked) {
+    huge_alloc_known = fuzz_known("index-huge-alloc");
+    __sanitizer_install_malloc_and_free_hooks(malloc_hook, free_hook);
+    hooked = TRUE;
+  }
+#endif
+  static char *path = NULL, *wal = NULL, *shm = NULL, *journal = NULL;
+  if (path == NULL) {
+    path = g_build_filename(fuzz_tmp_dir(), "index.db", NULL);
+    wal = g_strconcat(path, "-wal", NULL);
+    shm = g_strconcat(path, "-shm", NULL);
+    journal = g_strconcat(path, "-journal", NULL);
+  }
+  g_unlink(wal);
+  g_unlink(shm);
+  g_unlink(journal);
+  g_autofree char *written = fuzz_write_temp(data, size, NULL);
+  FUZZ_CHECK(g_rename(written, path) == 0, "rename to %s failed", path);
+
+  g_autoptr(GError) error = NULL;
+  NdIndex *ix = nd_index_open(path, FALSE, &error);
+  if (ix == NULL) {
+    fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_open");
+  } else {
+    FUZZ_CHECK(error == NULL, "index and an error");
+    const NdSignParams *sp = nd_index_sign_params(ix);
+    const NdLshParams *lsh = nd_index_lsh_params(ix);
+    FUZZ_CHECK(nd_sign_params_validate(sp, NULL) && sp->keep_sets && sp->keep_text, "opened index has bad parameters");
+    FUZZ_CHECK(lsh->bands >= 1 && lsh->rows >= 1 && lsh->bands * lsh->rows <= sp->num_perm,
+               "opened index has bands %u x rows %u for %u permutations", lsh->bands, lsh->rows, sp->num_perm);
+
+    NdIndexStats stats;
+    if (nd_index_stats(ix, &stats, &error))
+      FUZZ_CHECK(stats.format_version == ND_INDEX_FORMAT_VERSION, "stats format %d", stats.format_version);
+    else
+      fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_stats");
+    g_clear_error(&error);
+
+    g_autoptr(NdSigner) signer = nd_signer_new(sp);
+    g_autoptr(NdDocument) doc = nd_signer_sign(signer, "query", index_seed_text_a1, strlen(index_seed_text_a1), NULL);
+    FUZZ_CHECK(doc != NULL && doc->set != NULL, "the query article does not sign");
+    NdFindOptions fo;
+    nd_find_options_init(&fo);
+    fo.threshold = 0.3;
+    g_autoptr(GPtrArray) ids = first_ids(path);
+    g_ptr_array_add(ids, g_strdup("a1"));
+    g_ptr_array_add(ids, g_strdup("a2"));
+    g_ptr_array_add(ids, g_strdup("not archived"));
+    /* Known bug "index-null-id": a row whose id is NULL crashes the query's sort (strcmp(NULL)). */
+    gboolean skip_query = fuzz_known("index-null-id") && has_null_id(path);
+    GArray *matches = skip_query ? g_array_new(FALSE, TRUE, sizeof(NdIndexMatch)) : nd_index_query(ix, doc, &fo, &error);
+    if (matches == NULL) {
+      fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_query");
+    } else {
+      FUZZ_CHECK(error == NULL, "matches and an error");
+      for (guint m = 0; m < matches->len; m++) {
+        const NdIndexMatch *x = &g_array_index(matches, NdIndexMatch, m);
+        FUZZ_CHECK(x->id != NULL, "match %u without an id", m);
+        const NdPair *p = &x->scores;
+        FUZZ_CHECK(p->jaccard >= 0 && p->jaccard <= 1 && p->containment_a_in_b >= 0 && p->containment_a_in_b <= 1 &&
+                   p->containment_b_in_a >= 0 && p->containment_b_in_a <= 1,
+                   "match '%s' scores %g %g %g out of [0, 1]", x->id, p->jaccard, p->containment_a_in_b,
+                   p->containment_b_in_a);
+        FUZZ_CHECK(nd_pair_matches(p, &fo), "match '%s' does not pass the report rule", x->id);
+        if (m > 0) {
+          const NdIndexMatch *prev = &g_array_index(matches, NdIndexMatch, m - 1);
+          FUZZ_CHECK(best_score(&prev->scores) > best_score(p) ||
+                     (best_score(&prev->scores) == best_score(p) && strcmp(prev->id, x->id) <= 0),
+                     "matches not sorted at %u", m);
+        }
+        g_ptr_array_add(ids, g_strdup(x->id));
+      }
+      g_array_unref(matches);
+    }
+    g_clear_error(&error);
+    for (guint i = 0; i < ids->len && i < 12; i++)
+      get_text(ix, g_ptr_array_index(ids, i));
+    nd_index_close(ix);
+  }
+  g_unlink(path);
+  g_unlink(wal);
+  g_unlink(shm);
+  g_unlink(journal);
+  return 0;
+}

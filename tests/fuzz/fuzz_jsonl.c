@@ -1,0 +1,250 @@
+/* fuzz_jsonl.c — the JSON Lines reader (input.h: nd_loader_add_jsonl) on an arbitrary file.
+ *
+ * The input is written to a mkstemp file and loaded into a collection by an NdLoader with one
+ * worker thread and an error callback, then loaded again with two workers.
+ *
+ * Invariants:
+ *   - every reported error is in ND_ERROR with a documented code for a record (JSON, BINARY, UTF8,
+ *     EMPTY, NO_TOKENS, TOO_LARGE, DUPLICATE_ID) and a non-empty message, and names "PATH:LINE" of a
+ *     non-blank line; errors come in line order; nd_loader_finish returns their number;
+ *   - documents + skipped = non-blank lines (a line is blank when, without its newline, it is empty
+ *     or only spaces, tabs and carriage returns — the loader's trimming);
+ *   - so each document belongs to one non-blank line (those without an error, in order); that line,
+ *     parsed here with json-glib, is an object whose id field (string or integer) is the document's
+ *     id, whose text field is a string, and signing that text with a fresh signer gives the same
+ *     document (tokens, set, signature); ids are non-empty and valid UTF-8;
+ *   - the document's metadata is NULL when the record has no other fields, otherwise JSON that
+ *     parses as an object holding exactly the other fields (this is the one JSON the library itself
+ *     writes; the CLI's JSON output is written by the CLI and is not fuzzed in-process);
+ *   - a DUPLICATE_ID error is for a line whose id an earlier document has;
+ *   - the run with two workers gives the same documents and the same errors (input.h: results do not
+ *     depend on the number of threads).
+ */
+#include "fuzz_common.h"
+#include <json-glib/json-glib.h>
+
+typedef struct {
+  char *name;
+  int code;
+  char *message;
+} Reported;
+
+static void
+reported_clear(gpointer p)
+{
+  Reported *r = p;
+  g_free(r->name);
+  g_free(r->message);
+}
+
+static void
+on_error(const char *input, const GError *error, gpointer user_data)
+{
+  GArray *errs = user_data;
+  FUZZ_CHECK(input != NULL && input[0] != '\0', "error callback without an input name");
+  FUZZ_CHECK(error != NULL, "error callback without an error");
+  const int codes[] = { ND_ERROR_JSON, ND_ERROR_BINARY, ND_ERROR_UTF8, ND_ERROR_EMPTY, ND_ERROR_NO_TOKENS,
+                        ND_ERROR_TOO_LARGE, ND_ERROR_DUPLICATE_ID };
+  fuzz_check_error(error, codes, G_N_ELEMENTS(codes), input);
+  Reported r = { g_strdup(input), error->code, g_strdup(error->message) };
+  g_array_append_val(errs, r);
+}
+
+static NdCollection *
+load(const char *path, guint threads, const NdSignParams *params, GArray *errs, guint *skipped)
+{
+  NdCollection *c = nd_collection_new(params);
+  NdLoader *l = nd_loader_new(c, threads, FALSE);
+  nd_loader_set_error_func(l, on_error, errs);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  *skipped = nd_loader_finish(l);
+  FUZZ_CHECK(!nd_loader_stopped(l), "loader stopped without stop_on_error");
+  nd_loader_free(l);
+  return c;
+}
+
+typedef struct {
+  const char *start;
+  gsize len; /* without the newline and trailing white space, as the loader trims */
+  guint64 lineno;
+} Line;
+
+static GArray *
+split_lines(const char *data, gsize size)
+{
+  GArray *lines = g_array_new(FALSE, FALSE, sizeof(Line));
+  gsize pos = 0;
+  guint64 lineno = 0;
+  while (pos < size) {
+    const char *nl = memchr(data + pos, '\n', size - pos);
+    gsize end = nl ? (gsize)(nl - data) : size;
+    lineno++;
+    gsize len = end - pos;
+    while (len > 0 && (data[pos + len - 1] == '\r' || data[pos + len - 1] == ' ' || data[pos + len - 1] == '\t'))
+      len--;
+    if (len > 0) {
+      Line l = { data + pos, len, lineno };
+      g_array_append_val(lines, l);
+    }
+    pos = nl ? end + 1 : size;
+  }
+  return lines;
+}
+
+static gboolean
+same_doc(const NdDocument *a, const NdDocument *b, guint num_perm)
+{
+  return strcmp(a->id, b->id) == 0 && a->bytes == b->bytes && a->tokens == b->tokens && a->set_size == b->set_size &&
+         memcmp(a->signature, b->signature, num_perm * sizeof(guint32)) == 0 &&
+         memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0 && a->n_fingerprints == b->n_fingerprints &&
+         memcmp(a->fingerprints, b->fingerprints, a->n_fingerprints * sizeof(guint32)) == 0;
+}
+
+/* The metadata must be exactly the record's other members. */
+static void
+check_meta(const NdDocument *doc, JsonObject *record)
+{
+  guint others = 0;
+  g_autoptr(GList) members = json_object_get_members(record);
+  for (GList *m = members; m != NULL; m = m->next)
+    if (strcmp(m->data, "id") != 0 && strcmp(m->data, "text") != 0)
+      others++;
+  if (others == 0) {
+    FUZZ_CHECK(doc->meta == NULL, "metadata '%s' for a record without other fields", doc->meta);
+    return;
+  }
+  FUZZ_CHECK(doc->meta != NULL, "no metadata for a record with %u other fields", others);
+  FUZZ_CHECK(g_utf8_validate(doc->meta, -1, NULL) || fuzz_known("jsonl-lone-surrogate"), "metadata is not valid UTF-8");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  FUZZ_CHECK(json_parser_load_from_data(parser, doc->meta, -1, &error), "metadata does not parse: %s (%s)",
+             error ? error->message : "", doc->meta);
+  JsonNode *root = json_parser_get_root(parser);
+  FUZZ_CHECK(root != NULL && JSON_NODE_HOLDS_OBJECT(root), "metadata is not an object: %s", doc->meta);
+  JsonObject *meta = json_node_get_object(root);
+  FUZZ_CHECK(!json_object_has_member(meta, "id") && !json_object_has_member(meta, "text"),
+             "metadata repeats the id or text: %s", doc->meta);
+  FUZZ_CHECK(json_object_get_size(meta) == others, "metadata has %u members, the record %u others: %s",
+             json_object_get_size(meta), others, doc->meta);
+  for (GList *m = members; m != NULL; m = m->next) {
+    if (strcmp(m->data, "id") == 0 || strcmp(m->data, "text") == 0)
+      continue;
+    JsonNode *want = json_object_get_member(record, m->data), *got = json_object_get_member(meta, m->data);
+    FUZZ_CHECK(got != NULL, "metadata lacks member '%s'", (const char *)m->data);
+    FUZZ_CHECK(json_node_get_node_type(want) == json_node_get_node_type(got), "member '%s' changed type",
+               (const char *)m->data);
+  }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  char *path = fuzz_write_temp(data, size, ".jsonl");
+  NdSignParams params;
+  nd_sign_params_init(&params);
+  params.text_flags = (size & 1) ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
+
+  g_autoptr(GArray) errs1 = g_array_new(FALSE, FALSE, sizeof(Reported));
+  g_array_set_clear_func(errs1, reported_clear);
+  guint skipped1 = 0;
+  g_autoptr(NdCollection) c1 = load(path, 1, &params, errs1, &skipped1);
+
+  g_autoptr(GArray) lines = split_lines((const char *)data, size);
+  FUZZ_CHECK(skipped1 == errs1->len, "nd_loader_finish says %u skipped, %u were reported", skipped1, errs1->len);
+  FUZZ_CHECK(nd_collection_size(c1) + skipped1 == lines->len, "%u documents + %u skipped != %u non-blank lines",
+             nd_collection_size(c1), skipped1, lines->len);
+
+  /* Which lines failed: names are PATH:LINE, in line order. */
+  g_autoptr(GHashTable) failed = g_hash_table_new(g_int64_hash, g_int64_equal);
+  g_autofree guint64 *failed_lines = g_new0(guint64, errs1->len + 1);
+  g_autofree char *prefix = g_strconcat(path, ":", NULL);
+  for (guint e = 0; e < errs1->len; e++) {
+    const Reported *r = &g_array_index(errs1, Reported, e);
+    FUZZ_CHECK(g_str_has_prefix(r->name, prefix), "error names '%s', not %sLINE", r->name, prefix);
+    guint64 lineno = 0;
+    FUZZ_CHECK(g_ascii_string_to_unsigned(r->name + strlen(prefix), 10, 1, G_MAXUINT64, &lineno, NULL),
+               "error names '%s'", r->name);
+    FUZZ_CHECK(e == 0 || lineno > failed_lines[e - 1], "errors out of line order at %s", r->name);
+    failed_lines[e] = lineno;
+    g_hash_table_add(failed, &failed_lines[e]);
+  }
+
+  /* Each document is the next non-blank line without an error; check it against that line. */
+  g_autoptr(NdSigner) signer = nd_signer_new(&params);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
+  guint d = 0;
+  for (guint i = 0; i < lines->len; i++) {
+    const Line *ln = &g_array_index(lines, Line, i);
+    gboolean is_failed = g_hash_table_contains(failed, &ln->lineno);
+    const Reported *rep = NULL;
+    if (is_failed)
+      for (guint e = 0; e < errs1->len; e++)
+        if (failed_lines[e] == ln->lineno)
+          rep = &g_array_index(errs1, Reported, e);
+    if (is_failed && rep->code != ND_ERROR_DUPLICATE_ID)
+      continue;
+    /* A document, or a duplicate of one: the line must be a record with an id and a text. */
+    FUZZ_CHECK(json_parser_load_from_data(parser, ln->start, (gssize)ln->len, NULL), "line %" G_GUINT64_FORMAT
+               " was accepted but does not parse", ln->lineno);
+    JsonNode *root = json_parser_get_root(parser);
+    FUZZ_CHECK(root != NULL && JSON_NODE_HOLDS_OBJECT(root), "line %" G_GUINT64_FORMAT " accepted, not an object",
+               ln->lineno);
+    JsonObject *obj = json_node_get_object(root);
+    JsonNode *idn = json_object_get_member(obj, "id"), *txn = json_object_get_member(obj, "text");
+    FUZZ_CHECK(idn != NULL && JSON_NODE_HOLDS_VALUE(idn), "line %" G_GUINT64_FORMAT " accepted without an id", ln->lineno);
+    g_autofree char *id = NULL;
+    if (json_node_get_value_type(idn) == G_TYPE_STRING)
+      id = g_strdup(json_node_get_string(idn));
+    else if (json_node_get_value_type(idn) == G_TYPE_INT64)
+      id = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(idn));
+    FUZZ_CHECK(id != NULL, "line %" G_GUINT64_FORMAT " accepted with an id that is not a string or integer", ln->lineno);
+    FUZZ_CHECK(txn != NULL && JSON_NODE_HOLDS_VALUE(txn) && json_node_get_value_type(txn) == G_TYPE_STRING,
+               "line %" G_GUINT64_FORMAT " accepted without a string text", ln->lineno);
+    if (is_failed) {
+      FUZZ_CHECK(g_hash_table_contains(ids, id), "line %" G_GUINT64_FORMAT ": duplicate id '%s' not seen before",
+                 ln->lineno, id);
+      continue;
+    }
+    FUZZ_CHECK(d < nd_collection_size(c1), "more accepted lines than documents");
+    const NdDocument *doc = nd_collection_get(c1, d++);
+    FUZZ_CHECK(strcmp(doc->id, id) == 0, "document %u has id '%s', its line %" G_GUINT64_FORMAT " says '%s'", d - 1,
+               doc->id, ln->lineno, id);
+    FUZZ_CHECK(doc->id[0] != '\0' || fuzz_known("jsonl-empty-id"), "line %" G_GUINT64_FORMAT ": document with an "
+               "empty id", ln->lineno);
+    FUZZ_CHECK(g_utf8_validate(doc->id, -1, NULL) || fuzz_known("jsonl-lone-surrogate"), "line %" G_GUINT64_FORMAT
+               ": id is not valid UTF-8", ln->lineno);
+    FUZZ_CHECK(!g_hash_table_contains(ids, doc->id), "id '%s' twice in the collection", doc->id);
+    g_hash_table_add(ids, doc->id);
+    const char *text = json_node_get_string(txn);
+    g_autoptr(NdDocument) ref = nd_signer_sign(signer, doc->id, text, strlen(text), NULL);
+    FUZZ_CHECK(ref != NULL, "line %" G_GUINT64_FORMAT ": its text does not sign on its own", ln->lineno);
+    FUZZ_CHECK(same_doc(doc, ref, params.num_perm), "line %" G_GUINT64_FORMAT ": document differs from signing its "
+               "text", ln->lineno);
+    check_meta(doc, obj);
+  }
+  FUZZ_CHECK(d == nd_collection_size(c1), "%u documents, %u accepted lines", nd_collection_size(c1), d);
+
+  /* Same again with two workers: same documents, same errors. */
+  g_autoptr(GArray) errs2 = g_array_new(FALSE, FALSE, sizeof(Reported));
+  g_array_set_clear_func(errs2, reported_clear);
+  guint skipped2 = 0;
+  g_autoptr(NdCollection) c2 = load(path, 2, &params, errs2, &skipped2);
+  FUZZ_CHECK(skipped2 == skipped1 && errs2->len == errs1->len && nd_collection_size(c2) == nd_collection_size(c1),
+             "two workers: %u documents/%u errors, one worker: %u/%u", nd_collection_size(c2), errs2->len,
+             nd_collection_size(c1), errs1->len);
+  for (guint e = 0; e < errs1->len; e++) {
+    const Reported *x = &g_array_index(errs1, Reported, e), *y = &g_array_index(errs2, Reported, e);
+    FUZZ_CHECK(strcmp(x->name, y->name) == 0 && x->code == y->code && strcmp(x->message, y->message) == 0,
+               "error %u differs between runs: %s / %s", e, x->message, y->message);
+  }
+  for (guint i = 0; i < nd_collection_size(c1); i++) {
+    const NdDocument *x = nd_collection_get(c1, i), *y = nd_collection_get(c2, i);
+    FUZZ_CHECK(same_doc(x, y, params.num_perm) && g_strcmp0(x->meta, y->meta) == 0, "document %u differs between runs",
+               i);
+  }
+
+  g_unlink(path);
+  g_free(path);
+  return 0;
+}
