@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "hash.h"
 
 #define FINGERPRINT_SAMPLING 8
@@ -153,16 +154,29 @@ nd_index_create(const char *path, const NdSignParams *params, double threshold, 
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: already exists; an index is never overwritten", path);
     return NULL;
   }
-  NdIndex *ix = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
-  if (ix == NULL)
+  /* The index is built under a hidden temporary name and linked into place when complete, so a
+   * create killed half-way never leaves a half-made index under the user's name. */
+  g_autofree char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
+  g_autofree char *tmp_name = g_strdup_printf(".%s.creating-XXXXXX", base);
+  g_autofree char *tmp_path = g_build_filename(dir, tmp_name, NULL);
+  int fd = g_mkstemp(tmp_path);
+  if (fd < 0) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create: %s", path, g_strerror(errno));
     return NULL;
+  }
+  close(fd);
+  NdIndex *ix = open_db(tmp_path, SQLITE_OPEN_READWRITE, error);
+  if (ix == NULL) {
+    g_unlink(tmp_path);
+    return NULL;
+  }
   ix->params = *params;
   ix->params.keep_sets = ix->params.keep_text = TRUE;
   ix->lsh = lsh;
   ix->threshold = threshold;
   g_autofree char *spec = nd_shingle_spec_to_string(&params->shingle);
   char num[64];
-  gboolean ok = exec(ix, "PRAGMA journal_mode=WAL", error) && exec(ix, "BEGIN IMMEDIATE", error) &&
+  gboolean ok = exec(ix, "BEGIN IMMEDIATE", error) &&
     exec(ix, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
              "CREATE TABLE articles(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, bytes INTEGER NOT NULL,"
              " tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_fingerprints INTEGER NOT NULL, added TEXT NOT NULL,"
@@ -187,12 +201,24 @@ nd_index_create(const char *path, const NdSignParams *params, double threshold, 
   ok = ok && set_meta(ix, "fingerprint_sampling", num, error);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
   g_autofree char *created = g_date_time_format_iso8601(now);
-  ok = ok && set_meta(ix, "created", created, error) && exec(ix, "COMMIT", error) && prepare_all(ix, error);
+  ok = ok && set_meta(ix, "created", created, error) && exec(ix, "COMMIT", error);
+  nd_index_close(ix);
   if (!ok) {
-    nd_index_close(ix);
-    g_unlink(path);
+    g_unlink(tmp_path);
     return NULL;
   }
+  /* link() refuses to replace a file that appeared meanwhile: an index is never overwritten. */
+  if (link(tmp_path, path) != 0) {
+    int e = errno;
+    g_unlink(tmp_path);
+    g_set_error(error, ND_ERROR, e == EEXIST ? ND_ERROR_INDEX : ND_ERROR_IO, "%s: %s", path,
+                e == EEXIST ? "already exists; an index is never overwritten" : g_strerror(e));
+    return NULL;
+  }
+  g_unlink(tmp_path);
+  ix = nd_index_open(path, TRUE, error);
+  if (ix != NULL && !exec(ix, "PRAGMA journal_mode=WAL", error))
+    g_clear_pointer(&ix, nd_index_close);
   return ix;
 }
 
