@@ -71,21 +71,23 @@ nd_sort_unique_u32(guint32 *a, guint32 *scratch, gsize n)
   return out;
 }
 
-void
-nd_sort_u64(guint64 *a, guint64 *scratch, gsize n)
+/* Stable LSD radix sort of a[0..n) on bits [first_shift, 64), a byte a pass; passes whose byte is
+ * the same for every value are skipped. Small inputs use insertion sort on the same bits. */
+static void
+radix_u64_from(guint64 *a, guint64 *scratch, gsize n, int first_shift)
 {
   if (n <= SMALL) {
     for (gsize i = 1; i < n; i++) {
       guint64 v = a[i];
       gsize j = i;
-      for (; j > 0 && a[j - 1] > v; j--)
+      for (; j > 0 && (a[j - 1] >> first_shift) > (v >> first_shift); j--)
         a[j] = a[j - 1];
       a[j] = v;
     }
     return;
   }
   guint64 *src = a, *dst = scratch;
-  for (int shift = 0; shift < 64; shift += 8) {
+  for (int shift = first_shift; shift < 64; shift += 8) {
     gsize count[256] = { 0 };
     for (gsize i = 0; i < n; i++)
       count[(src[i] >> shift) & 0xFF]++;
@@ -105,6 +107,12 @@ nd_sort_u64(guint64 *a, guint64 *scratch, gsize n)
   }
   if (src != a)
     memcpy(a, src, n * sizeof *a);
+}
+
+void
+nd_sort_u64(guint64 *a, guint64 *scratch, gsize n)
+{
+  radix_u64_from(a, scratch, n, 0);
 }
 
 void
@@ -146,35 +154,5 @@ nd_sort_keyed(NdKeyed *a, NdKeyed *scratch, gsize n)
 void
 nd_sort_u64_high32(guint64 *a, guint64 *scratch, gsize n)
 {
-  if (n <= SMALL) {
-    for (gsize i = 1; i < n; i++) {
-      guint64 v = a[i];
-      gsize j = i;
-      for (; j > 0 && (a[j - 1] >> 32) > (v >> 32); j--)
-        a[j] = a[j - 1];
-      a[j] = v;
-    }
-    return;
-  }
-  guint64 *src = a, *dst = scratch;
-  for (int shift = 32; shift < 64; shift += 8) {
-    gsize count[256] = { 0 };
-    for (gsize i = 0; i < n; i++)
-      count[(src[i] >> shift) & 0xFF]++;
-    if (count[(src[0] >> shift) & 0xFF] == n)
-      continue;
-    gsize pos = 0;
-    for (int d = 0; d < 256; d++) {
-      gsize c = count[d];
-      count[d] = pos;
-      pos += c;
-    }
-    for (gsize i = 0; i < n; i++)
-      dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
-    guint64 *t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != a)
-    memcpy(a, src, n * sizeof *a);
+  radix_u64_from(a, scratch, n, 32);
 }

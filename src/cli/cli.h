@@ -91,6 +91,10 @@ gboolean find_cli_finish_options_for(FindCli *cli, const char *command, const Nd
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
 NdCollection *find_cli_load(FindCli *cli, guint *skipped);
 
+/* Takes the first positional argument (the index file of `index add`, `query`) out of cli->paths
+ * and returns it (caller frees); NULL when there is none. */
+char *find_cli_take_first_path(FindCli *cli);
+
 /* Loads all inputs with `coll`'s signing parameters, into `coll` or, when `func` is set, streaming
  * each document to it. Returns the number of inputs skipped (each reported on stderr). */
 guint find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data);

@@ -716,3 +716,15 @@ csv_write_field(FILE *fp, const char *s)
   }
   fputc('"', fp);
 }
+
+char *
+find_cli_take_first_path(FindCli *cli)
+{
+  if (cli->paths == NULL || cli->paths[0] == NULL)
+    return NULL;
+  char *first = g_strdup(cli->paths[0]);
+  char **rest = g_strdupv(cli->paths + 1);
+  g_strfreev(cli->paths);
+  cli->paths = rest[0] ? rest : (g_strfreev(rest), NULL);
+  return first;
+}

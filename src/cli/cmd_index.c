@@ -118,10 +118,7 @@ index_add(int argc, char **argv)
     return EXIT_USAGE;
   }
   /* The first positional argument is the index; the rest are inputs. */
-  g_autofree char *db = g_strdup(cli.paths[0]);
-  char **rest = g_strdupv(cli.paths + 1);
-  g_strfreev(cli.paths);
-  cli.paths = rest[0] ? rest : (g_strfreev(rest), NULL);
+  g_autofree char *db = find_cli_take_first_path(&cli);
   g_autoptr(NdIndex) ix = nd_index_open(db, TRUE, &error);
   if (ix == NULL) {
     fprintf(stderr, "neardup: %s\n", error->message);

@@ -38,10 +38,7 @@ cmd_query(int argc, char **argv)
     find_cli_clear(&cli);
     return EXIT_USAGE;
   }
-  g_autofree char *db = g_strdup(cli.paths[0]);
-  char **rest = g_strdupv(cli.paths + 1);
-  g_strfreev(cli.paths);
-  cli.paths = rest[0] ? rest : (g_strfreev(rest), NULL);
+  g_autofree char *db = find_cli_take_first_path(&cli);
   g_autoptr(NdIndex) ix = nd_index_open(db, FALSE, &error);
   if (ix == NULL) {
     fprintf(stderr, "neardup: %s\n", error->message);
