@@ -16,6 +16,12 @@
 # comma-separated list of the names the targets pass to fuzz_known() (tests/fuzz/fuzz_common.h);
 # empty by default (every bug found so far is fixed), so any failure stops the target.
 # Extra libFuzzer flags for every target: NEARDUP_FUZZ_FLAGS (e.g. "-max_len=2048").
+#
+# Volume runs: NEARDUP_FUZZ_SANITIZERS=undefined (or none) fuzzes a build without AddressSanitizer,
+# several times more executions per second; the targets' invariant checks still run on every input.
+# Afterwards every new corpus entry and every failing input is replayed once through the ASan + UBSan
+# build, so memory errors on the paths the run reached are still caught; the table says how that
+# replay went.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +30,10 @@ shift || true
 all=(tokenize tokenlimit sign diff jsonl article spec index)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
+sanitizers=${NEARDUP_FUZZ_SANITIZERS:-address,undefined}
+asan_build=$root/build-fuzz
 build=${NEARDUP_FUZZ_BUILD:-$root/build-fuzz}
+[[ $sanitizers == address,undefined ]] || build=${NEARDUP_FUZZ_BUILD:-$root/build-fuzz-${sanitizers//,/-}}
 export NEARDUP_FUZZ_KNOWN=${NEARDUP_FUZZ_KNOWN-}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -32,12 +41,18 @@ if ! command -v clang >/dev/null; then
   echo "run_fuzz.sh: clang is needed (Debian: apt-get install clang libclang-rt-14-dev)" >&2
   exit 2
 fi
-CC=clang cmake -S "$root" -B "$build" -DNEARDUP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+configure() { # BUILD_DIR SANITIZERS
+  CC=clang cmake -S "$root" -B "$1" -DNEARDUP_FUZZ=ON -DNEARDUP_FUZZ_SANITIZERS="$2" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$1" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+}
+configure "$build" "$sanitizers"
+[[ $build == "$asan_build" ]] || configure "$asan_build" address,undefined
 
 work=${NEARDUP_FUZZ_WORK:-$(mktemp -d /tmp/neardup-fuzz-run.XXXXXX)}
 mkdir -p "$work"
 results=()
+failed=0
 for t in "${targets[@]}"; do
   bin=$build/tests/fuzz/fuzz_$t
   seeds=$root/tests/fuzz/corpus/$t
@@ -64,6 +79,7 @@ for t in "${targets[@]}"; do
     cp "$f" "$root/tests/fuzz/crashes/$t/"
     found+=("tests/fuzz/crashes/$t/$(basename "$f")")
   done
+  [[ $rc -eq 0 ]] || failed=1
   if [[ $rc -eq 0 ]]; then
     outcome="no failure"
   else
@@ -71,10 +87,25 @@ for t in "${targets[@]}"; do
     outcome="FAILED (exit $rc): ${why:-see log}"
   fi
   [[ ${#found[@]} -gt 0 ]] && outcome+="; kept ${found[*]}"
+  if [[ $build != "$asan_build" ]]; then
+    # Replay what the fast run found under ASan + UBSan: new corpus entries and failing inputs.
+    replay=("$out"/corpus/*)
+    for f in "$out"/artifacts/*; do [[ -e $f ]] && replay+=("$f"); done
+    [[ -e ${replay[0]} ]] || replay=()
+    if [[ ${#replay[@]} -eq 0 ]]; then
+      outcome+="; nothing new to replay under ASan"
+    elif "$asan_build/tests/fuzz/fuzz_$t" -runs=1 -timeout=60 "${replay[@]}" >"$out/asan.log" 2>&1; then
+      outcome+="; ${#replay[@]} new inputs clean under ASan"
+    else
+      outcome+="; ASan replay FAILED (see $out/asan.log)"
+      failed=1
+    fi
+  fi
   results+=("$(printf '%-9s %12s execs  %7s exec/s  corpus %5s  %s' "$t" "${execs:-?}" "${rate:-?}" \
     "$(find "$out/corpus" -type f | wc -l)" "$outcome")")
 done
 
 echo
-echo "neardup fuzzing, ${seconds}s per target (new corpus entries in $work/*/corpus):"
+echo "neardup fuzzing, ${seconds}s per target, sanitizers $sanitizers (new corpus entries in $work/*/corpus):"
 printf '%s\n' "${results[@]}"
+exit $failed
