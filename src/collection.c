@@ -161,9 +161,16 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
     const guint32 P = s->params.fingerprint_sampling, mask = P - 1;
     const gboolean pow2 = (P & mask) == 0;
     guint32 n_fp = 0;
-    for (gsize i = 0; i < distinct; i++)
-      if (pow2 ? (s->keys[i] & mask) == 0 : s->keys[i] % P == 0)
-        s->scratch[n_fp++] = s->keys[i];
+    if (pow2) {
+      for (gsize i = 0; i < distinct; i++) { /* branch-free: one in P keys is kept */
+        s->scratch[n_fp] = s->keys[i];
+        n_fp += (s->keys[i] & mask) == 0;
+      }
+    } else {
+      for (gsize i = 0; i < distinct; i++)
+        if (s->keys[i] % P == 0)
+          s->scratch[n_fp++] = s->keys[i];
+    }
     doc->n_fingerprints = n_fp;
     doc->fingerprints = g_memdup2(s->scratch, (n_fp ? n_fp : 1) * sizeof(guint32));
   }

@@ -279,6 +279,11 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " is newer than this neardup "
                 "supports (%d); upgrade neardup", path, version, ND_INDEX_FORMAT_VERSION);
     ok = FALSE;
+  } else if (ok && version < ND_INDEX_FORMAT_VERSION) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " was written by an older "
+                "neardup whose signatures do not compare with this one's (format %d); create a new index and add "
+                "the articles again", path, version, ND_INDEX_FORMAT_VERSION);
+    ok = FALSE;
   }
   ok = ok && (spec = get_meta(ix, "shingle", error)) != NULL && (seed = get_meta(ix, "seed", error)) != NULL &&
        (threshold = get_meta(ix, "threshold", error)) != NULL &&

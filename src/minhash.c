@@ -2,6 +2,9 @@
 #include <neardup/neardup.h>
 #include "hash.h"
 
+#define FILLED(sig, empty_value, i) \
+  ((sig)[i] != ND_MINHASH_EMPTY || ((empty_value)[(i) >> 6] >> ((i) & 63)) & 1)
+
 /* Maps a 32-bit value uniformly onto [0, n) without division (Lemire's multiply-shift). */
 static inline guint32
 fast_range32(guint32 x, guint32 n)
@@ -14,18 +17,19 @@ nd_minhash_sign(const guint64 *hashes, gsize n, guint num_perm, guint64 seed, gu
 {
   g_return_if_fail(num_perm >= ND_MINHASH_MIN_PERM && num_perm <= ND_MINHASH_MAX_PERM);
   g_return_if_fail(sig != NULL && (hashes != NULL || n == 0));
-  /* Bit i of `filled` says bin i received a shingle: needed because a genuine minimum may equal
-   * ND_MINHASH_EMPTY. */
-  guint64 filled[ND_MINHASH_MAX_PERM / 64] = { 0 };
+  /* A bin is filled when it received a shingle: its value is then below ND_MINHASH_EMPTY, except
+   * when a genuine minimum equals ND_MINHASH_EMPTY, which bit i of `empty_value` records (rare, and
+   * kept off the hot loop, which is a branch-free min per shingle). */
+  guint64 empty_value[ND_MINHASH_MAX_PERM / 64] = { 0 };
   for (guint i = 0; i < num_perm; i++)
     sig[i] = ND_MINHASH_EMPTY;
   for (gsize j = 0; j < n; j++) {
     guint64 h = hashes[j];
     guint32 bin = fast_range32((guint32)(h >> 32), num_perm);
     guint32 value = (guint32)h;
-    if (value < sig[bin])
-      sig[bin] = value;
-    filled[bin >> 6] |= G_GUINT64_CONSTANT(1) << (bin & 63);
+    sig[bin] = value < sig[bin] ? value : sig[bin];
+    if (G_UNLIKELY(value == ND_MINHASH_EMPTY))
+      empty_value[bin >> 6] |= G_GUINT64_CONSTANT(1) << (bin & 63);
   }
   if (n == 0)
     return;
@@ -37,12 +41,12 @@ nd_minhash_sign(const guint64 *hashes, gsize n, guint num_perm, guint64 seed, gu
   for (guint i = 0; i < num_perm; i++)
     dense[i] = sig[i];
   for (guint i = 0; i < num_perm; i++) {
-    if (filled[i >> 6] & (G_GUINT64_CONSTANT(1) << (i & 63)))
+    if (FILLED(sig, empty_value, i))
       continue;
     for (guint64 attempt = 1;; attempt++) {
       guint64 key[2] = { i, attempt };
       guint32 j = fast_range32((guint32)XXH3_64bits_withSeed(key, sizeof key, seed), num_perm);
-      if (filled[j >> 6] & (G_GUINT64_CONSTANT(1) << (j & 63))) {
+      if (FILLED(sig, empty_value, j)) {
         dense[i] = sig[j];
         break;
       }

@@ -4,6 +4,12 @@
  * lower-cased into the token buffer directly; the first non-ASCII code point of a token marks it
  * "slow", and only slow tokens go through NFKC + case folding (GLib) when they end. News text is
  * mostly ASCII even in languages with accents, so most tokens never allocate.
+ *
+ * Word mode runs a block path first (SSE2): 32 bytes at a time are classified and lower-cased with
+ * vector compares, word starts and ends come out of the bit masks, and a word may run on from one
+ * block into the next. Only a block holding a non-ASCII byte or an apostrophe drops to the
+ * byte-wise paths, and only from that byte on. Short tokens are hashed zero-padded to 16 bytes, so
+ * XXH3 runs one fixed-length, branch-free path for almost every word (nd_token_hash).
  */
 #include <neardup/neardup.h>
 #include <string.h>
@@ -179,6 +185,18 @@ nd_normalize_token(const char *bytes, gsize len)
   return out;
 }
 
+guint64
+nd_token_hash(const char *bytes, gsize len)
+{
+  if (len <= ND_TOKEN_HASH_PAD) {
+    char padded[ND_TOKEN_HASH_PAD] = { 0 };
+    if (len > 0)
+      memcpy(padded, bytes, len);
+    return XXH3_64bits_withSeed(padded, sizeof padded, len);
+  }
+  return XXH3_64bits(bytes, len);
+}
+
 /* Per-thread scratch for the token being built: tokenising must not allocate per token. */
 typedef struct {
   char *buf;
@@ -209,6 +227,8 @@ scratch_get(void)
 
 typedef struct {
   GArray *tokens;
+  NdToken *out;   /* tokens->data, of tokens->len slots */
+  gsize cap;
   gsize n_tokens; /* tokens written; the array's length is only settled at the end */
   Scratch *sc;
   gsize len;      /* bytes of the token so far: ASCII lower-cased, other code points as written */
@@ -220,9 +240,12 @@ typedef struct {
 static inline void
 push_token(TokenBuilder *tb, guint64 hash, gsize start, gsize end)
 {
-  if (G_UNLIKELY(tb->n_tokens == tb->tokens->len))
+  if (G_UNLIKELY(tb->n_tokens == tb->cap)) {
     g_array_set_size(tb->tokens, tb->tokens->len * 2 + 64);
-  g_array_index(tb->tokens, NdToken, tb->n_tokens++) = (NdToken){ hash, (guint32)start, (guint32)end };
+    tb->out = (NdToken *)tb->tokens->data;
+    tb->cap = tb->tokens->len;
+  }
+  tb->out[tb->n_tokens++] = (NdToken){ hash, (guint32)start, (guint32)end };
 }
 
 static void
@@ -232,10 +255,10 @@ builder_close(TokenBuilder *tb)
     return;
   guint64 hash;
   if (!tb->slow) {
-    hash = XXH3_64bits(tb->sc->buf, tb->len);
+    hash = nd_token_hash(tb->sc->buf, tb->len);
   } else {
     g_autofree char *norm = normalize_slow(tb->sc->buf, tb->len);
-    hash = XXH3_64bits(norm, strlen(norm));
+    hash = nd_token_hash(norm, strlen(norm));
   }
   push_token(tb, hash, tb->start, tb->end);
   tb->len = 0;
@@ -272,6 +295,122 @@ builder_add(TokenBuilder *tb, const char *bytes, gsize n, gsize at, gboolean asc
   tb->end = (guint32)(at + n);
 }
 
+#ifdef __SSE2__
+/* The block path (word mode). Blocks are lower-cased into a window `low` that maps text offset p to
+ * low[p - base]; a word open at the end of a block ("carry", its start offset) is finished by a
+ * later block. A carried word longer than MAX_CARRY goes to the byte-wise path, which cuts long runs
+ * at MAX_TOKEN_BYTES. */
+#define BLOCK 32
+#define LOW_WINDOW 4096
+#define MAX_CARRY 128
+#define NO_CARRY G_MAXSIZE
+
+typedef struct {
+  char low[LOW_WINDOW + 64]; /* slack: a 16-byte load at any word start stays inside */
+  gsize base;
+  gsize carry;               /* start of the word open across blocks, or NO_CARRY */
+  gsize stop;                /* when block_step returns its argument: offset of the byte it stopped at */
+} LowerBlocks;
+
+/* Hashes the word [s, e) from the lower-cased window: nd_token_hash, with the zero padding done by
+ * a vector mask. */
+static inline void
+emit_lowered(TokenBuilder *tb, const LowerBlocks *lb, gsize s, gsize e)
+{
+  const char *p = lb->low + (s - lb->base);
+  gsize n = e - s;
+  guint64 h;
+  if (n <= ND_TOKEN_HASH_PAD) {
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), _mm_cmpgt_epi8(_mm_set1_epi8((char)n), iota));
+    char padded[ND_TOKEN_HASH_PAD];
+    _mm_storeu_si128((__m128i *)padded, x);
+    h = XXH3_64bits_withSeed(padded, sizeof padded, n);
+  } else {
+    h = XXH3_64bits(p, n);
+  }
+  push_token(tb, h, s, e);
+}
+
+/* 16 bytes at p: lower-cased copy into *low, and masks of word bytes (ASCII letters and digits) and
+ * of bytes the block path does not handle (non-ASCII, apostrophe). */
+static inline void
+classify16(const char *p, char *low, guint32 *word, guint32 *special)
+{
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+  __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  /* Letters get bit 5 set (lower case); digits and everything else stay as they are. */
+  _mm_storeu_si128((__m128i *)low, _mm_or_si128(v, _mm_and_si128(alpha, _mm_set1_epi8(0x20))));
+  *word = (guint32)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
+  *special = (guint32)_mm_movemask_epi8(v) | (guint32)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+}
+
+/* Runs the block at text[i .. i + BLOCK): emits every word that ends inside it, and keeps the one
+ * that reaches its end open in lb->carry. Returns the next offset (i + BLOCK), or i itself when the
+ * block holds a byte the block path does not handle (its offset in lb->stop; the words before it are
+ * emitted) or the carried word grew past MAX_CARRY (lb->stop = i). */
+static gsize
+block_step(TokenBuilder *tb, LowerBlocks *lb, const char *text, gsize i)
+{
+  if (i + BLOCK - lb->base > LOW_WINDOW) { /* slide the window, keeping the open word */
+    gsize keep = lb->carry != NO_CARRY ? lb->carry : i;
+    if (keep < i)
+      memmove(lb->low, lb->low + (keep - lb->base), i - keep);
+    lb->base = keep;
+  }
+  char *low = lb->low + (i - lb->base);
+  guint32 w0, w1, s0, s1;
+  classify16(text + i, low, &w0, &s0);
+  classify16(text + i + 16, low + 16, &w1, &s1);
+  guint32 special = s0 | (s1 << 16);
+  guint32 limit = special ? (guint32)__builtin_ctz(special) : BLOCK; /* bytes known to be handled */
+  guint32 valid = limit == BLOCK ? G_MAXUINT32 : (1u << limit) - 1;
+  guint32 word = (w0 | (w1 << 16)) & valid;
+  gboolean open = lb->carry != NO_CARRY;
+  guint32 starts = word & ~((word << 1) | (guint32)open);
+  guint32 ends = word & ~(word >> 1) & (valid >> 1); /* a word byte before a known non-word byte */
+  if (open) {
+    if (limit == 0) { /* the open word may go on through the byte at i */
+      lb->stop = i;
+      return i;
+    }
+    if (!(word & 1)) { /* it ended with the previous block */
+      emit_lowered(tb, lb, lb->carry, i);
+      lb->carry = NO_CARRY;
+    } else if (ends != 0) {
+      guint32 e = (guint32)__builtin_ctz(ends);
+      ends &= ends - 1;
+      emit_lowered(tb, lb, lb->carry, i + e + 1);
+      lb->carry = NO_CARRY;
+    } else if (limit < BLOCK || i + BLOCK - lb->carry > MAX_CARRY) {
+      lb->stop = limit < BLOCK ? i + limit : i;
+      return i;
+    } else {
+      return i + BLOCK; /* the whole block continues the open word */
+    }
+  }
+  while (starts) {
+    guint32 s = (guint32)__builtin_ctz(starts);
+    starts &= starts - 1;
+    if (!ends) {
+      lb->carry = i + s;
+      break;
+    }
+    guint32 e = (guint32)__builtin_ctz(ends);
+    ends &= ends - 1;
+    emit_lowered(tb, lb, i + s, i + e + 1);
+  }
+  if (limit < BLOCK) {
+    lb->stop = i + limit;
+    return i;
+  }
+  return i + BLOCK;
+}
+#endif
+
 gboolean
 nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GArray *tokens,
             GError **error)
@@ -291,51 +430,39 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
   gsize base = tokens->len;
   TokenBuilder tb = { .tokens = tokens, .n_tokens = base, .sc = scratch_get() };
   g_array_set_size(tokens, (guint)(base + 64 + MIN(len / 8, (gsize)1 << 16))); /* grows as needed */
+  tb.out = (NdToken *)tokens->data;
+  tb.cap = tokens->len;
   const gboolean chars = mode == ND_TOKENS_CHARS;
+#ifdef __SSE2__
+  LowerBlocks lb = { .carry = NO_CARRY };
+  gsize block_from = 0; /* the block path is not tried before this offset */
+#endif
 
   gsize i = 0;
   while (i < len) {
 #ifdef __SSE2__
-    /* Block path: 16 bytes of pure ASCII without apostrophes are classified at once; every word
-     * that starts and ends inside the block is emitted from bit masks. A word touching the end of
-     * the block, or a block with other bytes, goes to the byte-wise paths below. */
-    if (!chars && !tb.open && i + 16 <= len) {
-      __m128i v = _mm_loadu_si128((const __m128i *)(text + i));
-      __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                    _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-      __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                    _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-      __m128i caps = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                   _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-      unsigned other = (unsigned)_mm_movemask_epi8(v) | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-      if (other == 0) {
-        unsigned word = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
-        unsigned upper = (unsigned)_mm_movemask_epi8(caps);
-        unsigned done = 16;
-        while (word) {
-          unsigned start = (unsigned)__builtin_ctz(word);
-          unsigned rest = ~(word >> start) & 0xFFFFu;
-          unsigned end = rest ? start + (unsigned)__builtin_ctz(rest) : 16;
-          if (end >= 16) { /* the word may go on past the block */
-            done = start;
-            break;
-          }
-          unsigned span = ((1u << end) - 1) & ~((1u << start) - 1);
-          if ((upper & span) == 0) {
-            push_token(&tb, XXH3_64bits(text + i + start, end - start), i + start, i + end);
-          } else {
-            char low[16];
-            for (unsigned k = start; k < end; k++)
-              low[k - start] = (char)(text[i + k] + ((run_class[(guint8)text[i + k]] & 2) << 4));
-            push_token(&tb, XXH3_64bits(low, end - start), i + start, i + end);
-          }
-          word &= ~span;
-        }
-        if (done > 0) {
-          i += done;
+    if (!chars && !tb.open && i >= block_from) {
+      if (i + BLOCK <= len) {
+        gsize next = block_step(&tb, &lb, text, i);
+        if (next > i) {
+          i = next;
           continue;
         }
+        /* A non-ASCII byte or an apostrophe at offset lb.stop: the byte-wise paths take over from
+         * there, or from the start of a word that reaches it (it may go on past it); the block path
+         * resumes after that byte. */
+        block_from = lb.stop + 1;
+        if (lb.carry != NO_CARRY) {
+          i = lb.carry;
+          lb.carry = NO_CARRY;
+        } else {
+          i = lb.stop;
+        }
+      } else if (lb.carry != NO_CARRY) {
+        /* Too few bytes left for a block: the open word is finished byte-wise. */
+        block_from = len;
+        i = lb.carry;
+        lb.carry = NO_CARRY;
       }
     }
 #endif
@@ -355,7 +482,7 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
         gboolean upper = (seen & 2) != 0;
         if ((j == len || ((guint8)text[j] < 0x80 && text[j] != '\'')) && j - i <= MAX_TOKEN_BYTES) {
           if (!upper) {
-            push_token(&tb, XXH3_64bits(text + i, j - i), i, j);
+            push_token(&tb, nd_token_hash(text + i, j - i), i, j);
           } else {
             if (G_UNLIKELY(j - i > tb.sc->cap)) {
               tb.sc->cap = (j - i) * 2;
@@ -363,7 +490,7 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
             }
             for (gsize k = i; k < j; k++) /* capitals have bit 1 in run_class: add 32 to them */
               tb.sc->buf[k - i] = (char)(text[k] + ((run_class[(guint8)text[k]] & 2) << 4));
-            push_token(&tb, XXH3_64bits(tb.sc->buf, j - i), i, j);
+            push_token(&tb, nd_token_hash(tb.sc->buf, j - i), i, j);
           }
           i = j;
           continue;
@@ -418,6 +545,10 @@ nd_tokenize(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, GA
     }
     i += n;
   }
+#ifdef __SSE2__
+  if (lb.carry != NO_CARRY) /* the last block ended the text inside a word */
+    emit_lowered(&tb, &lb, lb.carry, len);
+#endif
   builder_close(&tb);
   g_array_set_size(tokens, (guint)tb.n_tokens);
   return TRUE;

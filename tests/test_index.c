@@ -351,6 +351,12 @@ START_TEST(test_open_newer_format)
     ck_assert_msg(strstr(error->message, "99") != NULL, "message does not give the version: %s", error->message);
     g_clear_error(&error);
   }
+  /* An older format is refused too: its signatures used another token hash. */
+  raw_exec(path, "UPDATE meta SET value = '1' WHERE key = 'format_version'");
+  GError *error = NULL;
+  ck_assert_ptr_null(nd_index_open(path, TRUE, &error));
+  assert_error(error, ND_ERROR_INDEX, "older neardup");
+  g_clear_error(&error);
   /* The current version opens. */
   raw_exec(path, "UPDATE meta SET value = '" G_STRINGIFY(ND_INDEX_FORMAT_VERSION) "' WHERE key = 'format_version'");
   nd_index_close(open_ok(path, FALSE));

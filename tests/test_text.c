@@ -37,10 +37,17 @@ hash1(const char *word)
   return h;
 }
 
+/* The token hash as text.h defines it, written out independently of nd_token_hash(): XXH3-64 of
+ * the bytes zero-padded to 16 with the length as seed, or plain XXH3-64 beyond 16 bytes. */
 static guint64
 xxh(const char *s)
 {
-  return XXH3_64bits(s, strlen(s));
+  size_t n = strlen(s);
+  if (n > 16)
+    return XXH3_64bits(s, n);
+  char padded[16] = { 0 };
+  memcpy(padded, s, n);
+  return XXH3_64bits_withSeed(padded, 16, n);
 }
 
 static void
@@ -490,6 +497,123 @@ START_TEST(test_hash_matches_normalize_token)
 }
 END_TEST
 
+/* Random ASCII text of words (some capitalised, some past 16, 128 and 256 bytes), digits and
+ * punctuation; with `extra`, apostrophes and non-ASCII letters too. */
+static char *
+random_text(GRand *r, gsize len, gboolean extra)
+{
+  static const char sep[] = " ,.;:!?()-\n\t\"/";
+  GString *t = g_string_new(NULL);
+  while (t->len < len) {
+    guint32 kind = (guint32)g_rand_int_range(r, 0, 100);
+    gint32 wl = kind < 90 ? g_rand_int_range(r, 1, 14) : kind < 96 ? g_rand_int_range(r, 14, 40) : g_rand_int_range(r, 100, 300);
+    for (gint32 k = 0; k < wl; k++) {
+      gint32 c = g_rand_int_range(r, 0, 40);
+      if (extra && c == 0)
+        g_string_append(t, "'");
+      else if (extra && c == 1)
+        g_string_append(t, "\xC3\xA9"); /* é */
+      else if (c < 4)
+        g_string_append_c(t, (char)('0' + c));
+      else if (c < 8)
+        g_string_append_c(t, (char)('A' + c));
+      else
+        g_string_append_c(t, (char)('a' + c % 26));
+    }
+    gint32 ns = g_rand_int_range(r, 1, 3);
+    for (gint32 k = 0; k < ns; k++)
+      g_string_append_c(t, sep[g_rand_int_range(r, 0, (gint32)strlen(sep))]);
+  }
+  return g_string_free(t, FALSE);
+}
+
+/* The reference for plain ASCII: maximal runs of letters and digits, cut every 256 bytes, hashed
+ * lower-cased. */
+static GArray *
+reference_ascii(const char *text, gsize len)
+{
+  GArray *out = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  for (gsize i = 0; i < len;) {
+    if (!g_ascii_isalnum(text[i])) {
+      i++;
+      continue;
+    }
+    gsize j = i;
+    while (j < len && g_ascii_isalnum(text[j]) && j - i < 256)
+      j++;
+    g_autofree char *low = g_ascii_strdown(text + i, (gssize)(j - i));
+    NdToken t = { xxh(low), (guint32)i, (guint32)j };
+    g_array_append_val(out, t);
+    i = j;
+  }
+  return out;
+}
+
+START_TEST(test_block_path_matches_reference)
+{
+  /* Words crossing 32-byte blocks, words longer than the carried limit and than 256 bytes, text
+   * tails shorter than a block: the block path and the byte paths must agree with the rule. */
+  GRand *r = g_rand_new_with_seed(7);
+  for (int round = 0; round < 400; round++) {
+    gsize len = (gsize)g_rand_int_range(r, 0, round < 200 ? 200 : 2000);
+    if (round % 3 == 0)
+      len &= ~(gsize)31; /* the text ends with a block, often inside a word */
+    g_autofree char *text = random_text(r, len, FALSE);
+    gsize n = MIN(strlen(text), len);
+    GArray *got = tokenize_ok(text, (gssize)n, ND_TOKENS_WORDS, ND_TEXT_DEFAULT);
+    GArray *want = reference_ascii(text, n);
+    ck_assert_msg(got->len == want->len, "round %d: %u tokens, reference %u", round, got->len, want->len);
+    for (guint i = 0; i < got->len; i++) {
+      NdToken a = tok(got, i), b = g_array_index(want, NdToken, i);
+      ck_assert_msg(a.start == b.start && a.end == b.end && a.hash == b.hash,
+                    "round %d token %u: [%u,%u) %016" G_GINT64_MODIFIER "x, reference [%u,%u) %016" G_GINT64_MODIFIER "x",
+                    round, i, a.start, a.end, a.hash, b.start, b.end, b.hash);
+    }
+    g_array_unref(got);
+    g_array_unref(want);
+  }
+  g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_tokens_independent_of_alignment)
+{
+  /* With apostrophes and accents the block path hands over to the byte paths at many places; the
+   * tokens must not depend on where the 32-byte blocks fall: shifting the text by 1..40 bytes only
+   * shifts the offsets. */
+  GRand *r = g_rand_new_with_seed(11);
+  for (int round = 0; round < 60; round++) {
+    g_autofree char *text = random_text(r, (gsize)g_rand_int_range(r, 40, 1500), TRUE);
+    gsize n = strlen(text);
+    GArray *base = tokenize_ok(text, (gssize)n, ND_TOKENS_WORDS, ND_TEXT_DEFAULT);
+    for (gsize shift = 1; shift <= 40; shift++) {
+      g_autofree char *moved = g_strdup_printf("%*s%s", (int)shift, "", text);
+      GArray *got = tokenize_ok(moved, (gssize)(n + shift), ND_TOKENS_WORDS, ND_TEXT_DEFAULT);
+      ck_assert_uint_eq(got->len, base->len);
+      for (guint i = 0; i < got->len; i++) {
+        NdToken a = tok(got, i), b = tok(base, i);
+        ck_assert_msg(a.hash == b.hash && a.start == b.start + shift && a.end == b.end + shift,
+                      "round %d shift %zu token %u differs", round, shift, i);
+      }
+      g_array_unref(got);
+    }
+    g_array_unref(base);
+  }
+  g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_token_hash_definition)
+{
+  ck_assert_uint_eq(nd_token_hash("hello", 5), xxh("hello"));
+  ck_assert_uint_eq(nd_token_hash("abcdefghijklmnop", 16), xxh("abcdefghijklmnop"));
+  ck_assert_uint_eq(nd_token_hash("abcdefghijklmnopq", 17), XXH3_64bits("abcdefghijklmnopq", 17));
+  /* Padding and length seed keep prefixes apart. */
+  ck_assert_uint_ne(nd_token_hash("ab", 2), nd_token_hash("ab\0", 3));
+  ck_assert_uint_eq(hash1("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), xxh("abcdefghijklmnopqrstuvwxyz0123456789"));
+}
+END_TEST
+
 START_TEST(test_empty_and_append)
 {
   GArray *t = tokenize_ok(NULL, 0, ND_TOKENS_WORDS, ND_TEXT_DEFAULT);
@@ -590,6 +714,9 @@ text_suite(void)
   tcase_add_test(tc, test_empty_and_append);
   tcase_add_test(tc, test_many_short_tokens);
   tcase_add_test(tc, test_too_large);
+  tcase_add_test(tc, test_block_path_matches_reference);
+  tcase_add_test(tc, test_tokens_independent_of_alignment);
+  tcase_add_test(tc, test_token_hash_definition);
   suite_add_tcase(s, tc);
   return s;
 }

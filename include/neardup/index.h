@@ -1,7 +1,7 @@
 /* index.h — a persistent archive of signed articles in SQLite, for batch dedup and "where did this
  * story come from" queries against everything archived.
  *
- * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 1:
+ * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 2:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)   format_version, shingle, num_perm, seed, threshold,
  *                                             bands, rows, fingerprint_sampling, created
@@ -35,7 +35,9 @@
 
 G_BEGIN_DECLS
 
-#define ND_INDEX_FORMAT_VERSION 1
+/* Format 2 (neardup 0.2): token hashes are nd_token_hash() (zero-padded XXH3). Format 1 indexes hold
+ * signatures of the older token hash, which do not compare with new ones: they are refused. */
+#define ND_INDEX_FORMAT_VERSION 2
 
 typedef struct NdIndex NdIndex;
 

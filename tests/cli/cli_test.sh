@@ -244,17 +244,31 @@ third_of_text)
   ;;
 sampled)
   # Past --exact-limit the run keeps 1-in-16 samples instead of shingle sets and says so. On these
-  # short articles (~25 samples each) it finds most of the exact run's pairs and nothing else.
+  # short articles (~25 samples each) it finds most of the exact run's pairs and no unrelated ones.
   expect_code 0 "$NEARDUP" pairs examples/articles --exact-limit 5 --format csv
   expect_err "scores are computed on 1-in-16 shingle samples"
   cut -d, -f1,2 examples/expected-pairs.csv | sort >"$WORK/want"
   cut -d, -f1,2 "$WORK/out" | sort >"$WORK/got"
-  [[ -z $(comm -13 "$WORK/want" "$WORK/got") ]] || fail "sampled verification reports a pair the exact run does not"
+  # A pair the exact run does not report is a near miss, scored over the threshold by sampling
+  # error: the exact run finds it at half the containment threshold.
+  "$NEARDUP" pairs examples/articles --containment 0.1 --format csv | cut -d, -f1,2 | sort >"$WORK/near"
+  [[ -z $(comm -13 "$WORK/want" "$WORK/got" | comm -23 - "$WORK/near") ]] ||
+    fail "sampled verification reports a pair the exact run does not score even at containment 0.1"
   (( $(comm -12 "$WORK/want" "$WORK/got" | wc -l) >= 12 )) || fail "sampled verification lost too many pairs"
-  # --verify sample alone keeps 1-in-8 samples: the same pairs and kinds as the exact run here.
-  cut -d, -f1,2,7 examples/expected-pairs.csv >"$WORK/want"
+  # --verify sample alone keeps 1-in-8 samples: every pair of the exact run, with Jaccard and
+  # containment estimates within 0.2 of the exact values (about three standard errors at ~40
+  # samples), and no pair that is not at least a near miss.
   expect_code 0 "$NEARDUP" pairs examples/articles --verify sample --format csv
-  cut -d, -f1,2,7 "$WORK/out" | diff -u "$WORK/want" - >&2 || fail "--verify sample reports other pairs"
+  awk -F, -v near="$WORK/near" '
+    FNR == 1 { next }
+    FILENAME != ARGV[2] { j[$1 "," $2] = $3; ca[$1 "," $2] = $4; cb[$1 "," $2] = $5; next }
+    function off(x) { return x > 0.2 || x < -0.2 }
+    { k = $1 "," $2
+      if (k in j) { found++
+        if (off($3 - j[k]) || off($4 - ca[k]) || off($5 - cb[k])) { print "estimate off: " $0; bad = 1 } }
+      else { cmd = "grep -qxF \"" k "\" " near; if (system(cmd) != 0) { print "unrelated pair: " $0; bad = 1 } } }
+    END { if (found != length(j)) { print "found " found " of " length(j) " exact pairs"; bad = 1 }; exit bad }
+  ' examples/expected-pairs.csv "$WORK/out" >&2 || fail "--verify sample differs from the exact run beyond sampling error"
   expect_code 2 "$NEARDUP" pairs examples/articles --verify fuzzy
   ;;
 no_input_readable)
@@ -385,13 +399,13 @@ index_cli)
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
   "$JSONL_CHECK" "$WORK/out" index format_version articles text_bytes file_bytes band_keys fingerprints shingle \
     num_perm seed bands rows >/dev/null || fail "stats JSON"
-  expect_out "{\"index\":\"$DB\",\"format_version\":1,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
+  expect_out "{\"index\":\"$DB\",\"format_version\":2,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
   fp2=$(json_num fingerprints)
   (( fp2 > 0 )) || fail "no fingerprints"
   expect_code 0 "$NEARDUP" index stats "$DB"
-  expect_out "index $DB (format 1)"
+  expect_out "index $DB (format 2)"
   expect_out "  articles       2 ("
   expect_out "  postings       64 band keys, $fp2 fingerprints"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"
