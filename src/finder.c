@@ -159,10 +159,13 @@ typedef struct {
   guint n_docs;
   guint32 *n_fp;          /* fingerprints per document (before the posting-length cut) */
   guint32 *post_start;    /* posting p holds post_docs[post_start[p] .. post_start[p + 1]) */
-  guint32 *post_docs;
-  guint32 *doc_start;     /* document d is in postings doc_posts[doc_start[d] .. doc_start[d + 1]) */
-  guint32 *doc_posts;
+  guint32 *post_docs;     /* members, ascending within a posting; LAST_MEMBER marks a posting's last */
+  guint32 *doc_start;     /* document d's memberships are doc_posts[doc_start[d] .. doc_start[d + 1]) */
+  guint32 *doc_posts;     /* each the position k of d in post_docs: the later members follow it */
 } FingerprintIndex;
+
+/* Document numbers are below 2^31 (the collection holds at most G_MAXUINT32 / 2 of them). */
+#define LAST_MEMBER 0x80000000u
 
 static void
 fingerprint_index_clear(FingerprintIndex *ix)
@@ -207,20 +210,6 @@ typedef struct {
   GArray *post_docs[KEY_PARTITIONS]; /* guint32 members, per partition */
 } PartitionJob;
 
-static guint32
-lower_bound_u32(const guint32 *a, guint32 n, guint32 key)
-{
-  guint32 lo = 0, hi = n;
-  while (lo < hi) {
-    guint32 mid = lo + (hi - lo) / 2;
-    if (a[mid] < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 static gpointer
 build_partitions(gpointer data)
 {
@@ -229,16 +218,31 @@ build_partitions(gpointer data)
   g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
   g_autofree guint64 *scratch = NULL;
   gsize scratch_cap = 0;
+  /* cursor[i]: where document i's fingerprints of the next partition of this job begin. The
+   * partitions go up in key order, so each list is walked once (a short skip over the partitions
+   * of other jobs), not binary-searched once per partition. */
+  g_autofree guint32 *cursor = g_new0(guint32, n);
   for (guint q = job->first; q < KEY_PARTITIONS; q += job->step) {
     g_array_set_size(rec, 0);
-    guint32 lo = q << 28, hi_excl_top = q + 1;
+    const guint32 top = q; /* the partition's keys have these top 4 bits */
     for (guint i = 0; i < n; i++) {
+      /* Each pass touches every document's list once: fetch the lists ahead (two levels, the
+       * document and then its fingerprints), or the pass waits on a cache miss per document. */
+      if (i + 16 < n)
+        __builtin_prefetch(nd_collection_get(job->coll, i + 16));
+      if (i + 8 < n) {
+        const NdDocument *ahead = nd_collection_get(job->coll, i + 8);
+        __builtin_prefetch(ahead->fingerprints + cursor[i + 8]);
+      }
       const NdDocument *d = nd_collection_get(job->coll, i);
-      for (guint32 c = lower_bound_u32(d->fingerprints, d->n_fingerprints, lo);
-           c < d->n_fingerprints && (d->fingerprints[c] >> 28) < hi_excl_top; c++) {
+      guint32 c = cursor[i];
+      while (c < d->n_fingerprints && (d->fingerprints[c] >> 28) < top)
+        c++;
+      for (; c < d->n_fingerprints && (d->fingerprints[c] >> 28) == top; c++) {
         guint64 r = ((guint64)d->fingerprints[c] << 32) | i;
         g_array_append_val(rec, r);
       }
+      cursor[i] = c;
     }
     if (rec->len > scratch_cap) {
       scratch_cap = rec->len;
@@ -355,9 +359,11 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
     ix->doc_start[i + 1] += ix->doc_start[i];
   ix->doc_posts = g_new(guint32, ix->doc_start[n] + 1);
   g_autofree guint32 *fill = g_memdup2(ix->doc_start, (n + 1) * sizeof(guint32));
-  for (guint p = 0; p < n_posts; p++)
+  for (guint p = 0; p < n_posts; p++) {
     for (guint32 k = ix->post_start[p]; k < ix->post_start[p + 1]; k++)
-      ix->doc_posts[fill[ix->post_docs[k]]++] = p;
+      ix->doc_posts[fill[ix->post_docs[k]]++] = k;
+    ix->post_docs[ix->post_start[p + 1] - 1] |= LAST_MEMBER;
+  }
 }
 
 typedef struct {
@@ -379,12 +385,15 @@ index_range(gpointer data)
   g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint32));
   for (guint a = job->begin; a < job->end; a++) {
     g_array_set_size(touched, 0);
-    for (guint32 k = ix->doc_start[a]; k < ix->doc_start[a + 1]; k++) {
-      guint32 p = ix->doc_posts[k];
-      for (guint32 m = ix->post_start[p]; m < ix->post_start[p + 1]; m++) {
-        guint32 b = ix->post_docs[m];
-        if (b <= a)
-          continue;
+    const guint32 k_end = ix->doc_start[a + 1];
+    for (guint32 k = ix->doc_start[a]; k < k_end; k++) {
+      /* The members after a in its posting, up to the one marked last: the later documents. The
+       * next posting is fetched ahead: postings are scattered, so each would start on a miss. */
+      if (k + 2 < k_end)
+        __builtin_prefetch(ix->post_docs + ix->doc_posts[k + 2]);
+      guint32 m = ix->doc_posts[k];
+      while (!(ix->post_docs[m] & LAST_MEMBER)) {
+        guint32 b = ix->post_docs[++m] & ~LAST_MEMBER;
         if (count[b]++ == 0)
           g_array_append_val(touched, b);
       }
@@ -582,6 +591,11 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   if (o->verify == ND_VERIFY_SIGNATURE && !sp->keep_signature) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
                         "signature verification needs signatures, but the collection does not keep them");
+    return NULL;
+  }
+  if (nd_collection_size(coll) > LAST_MEMBER) { /* document numbers must leave the index its flag bit */
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "%u articles: at most %u can be compared in one run",
+                nd_collection_size(coll), LAST_MEMBER);
     return NULL;
   }
   NdFindStats stats = { 0 };
