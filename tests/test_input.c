@@ -524,6 +524,26 @@ START_TEST(test_jsonl_nul_escape)
   g_autofree char *name = g_strdup_printf("%s:1", path);
   assert_error(&log, 0, name, ND_ERROR_BINARY);
   errlog_clear(&log);
+
+  /* The escape found wherever it falls in the vector scan of the string, after other escapes; an
+   * escaped backslash followed by "u0000" is text, not a NUL. */
+  g_autofree char *path2 = write_test_file(dir, "feed2.jsonl",
+    "{\"id\": \"literal\", \"text\": \"a backslash then u0000: \\\\u0000 is only text\"}\n"
+    "{\"id\": \"late\", \"text\": \"forty bytes of ordinary words come first \\\"quoted\\\" \\u0000 then more\"}\n"
+    "{\"id\": \"ok\", \"text\": \"plain words with \\\"quotes\\\" and \\n newlines \\u00e9t\\u00e9\"}\n", -1);
+  g_autoptr(NdCollection) c2 = new_collection();
+  errlog_init(&log, c2);
+  g_autoptr(NdLoader) l2 = nd_loader_new(c2, 1, FALSE);
+  nd_loader_set_error_func(l2, on_error, &log);
+  nd_loader_add_jsonl(l2, path2, "id", "text");
+  nd_loader_finish(l2);
+  ck_assert_uint_eq(nd_collection_size(c2), 2);
+  ck_assert_str_eq(nd_collection_get(c2, 0)->id, "literal");
+  ck_assert_str_eq(nd_collection_get(c2, 1)->id, "ok");
+  ck_assert_uint_eq(log.inputs->len, 1);
+  g_autofree char *name2 = g_strdup_printf("%s:2", path2);
+  assert_error(&log, 0, name2, ND_ERROR_BINARY);
+  errlog_clear(&log);
 }
 END_TEST
 
