@@ -19,6 +19,7 @@ nd_error_describe(NdErrorCode code)
   case ND_ERROR_NOT_FOUND: return "no such file or directory";
   case ND_ERROR_INDEX: return "index error";
   case ND_ERROR_INDEX_BUSY: return "index is being written by another process";
+  case ND_ERROR_CANCELLED: return "cancelled";
   }
   return "unknown error";
 }

@@ -8,6 +8,7 @@
 #include <neardup/neardup.h>
 #include <math.h>
 #include <string.h>
+#include "hash.h"
 #include "sort.h"
 
 void
@@ -45,6 +46,14 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* TRUE once the caller's cancel flag is raised. Workers look at it between units of a few
+ * milliseconds (a band, a key range, 4,096 documents or candidate pairs). */
+static inline gboolean
+cancelled(const NdFindOptions *o)
+{
+  return o->cancel_flag != NULL && g_atomic_int_get(o->cancel_flag) != 0;
 }
 
 static inline guint64
@@ -92,13 +101,131 @@ sort_unique_codes(GArray *codes)
   g_array_set_size(codes, (guint)out);
 }
 
+/* LSH over groups of identical band keys. Copies of one article (a wire story printed by hundreds
+ * of sites, a boilerplate page crawled thousands of times) agree in every band, so banding them one
+ * by one would emit each of their pairs once per band: 3,000 copies made 144 million candidate
+ * records (1.1 GB) for 4.5 million distinct pairs. Documents whose band keys (or signatures) are
+ * identical form one group; the bands see one representative per group, and the representatives'
+ * candidate pairs are expanded to their members' pairs at the end, with every pair inside a group.
+ * A job's records are also de-duplicated whenever they double, so near-copies, which share most but
+ * not all bands, cost memory in proportion to their distinct pairs, not to bands x pairs. */
+typedef struct {
+  guint n_groups;
+  guint32 *rep;         /* the first (lowest) document of each group */
+  guint32 *group_of;    /* document -> group */
+  guint32 *start;       /* group g's members are member[start[g] .. start[g + 1]), ascending */
+  guint32 *member;
+} BandGroups;
+
+static void
+band_groups_clear(BandGroups *g)
+{
+  g_free(g->rep);
+  g_free(g->group_of);
+  g_free(g->start);
+  g_free(g->member);
+}
+
+/* The bytes that decide every band key of d: its band keys when the documents carry them, else its
+ * signature. */
+static const void *
+band_bytes(const NdDocument *d, gboolean use_band_keys, guint bands, guint num_perm, gsize *len)
+{
+  *len = use_band_keys ? bands * sizeof(guint32) : num_perm * sizeof(guint32);
+  return use_band_keys ? (const void *)d->band_keys : (const void *)d->signature;
+}
+
+static void
+band_groups_build(const NdCollection *coll, gboolean use_band_keys, guint bands, BandGroups *g)
+{
+  guint n = nd_collection_size(coll);
+  guint num_perm = nd_collection_params(coll)->num_perm;
+  /* Records hash << 32 | document, sorted stably by the 32-bit hash: documents ascending within a
+   * run. Equal hashes are only a hint; the bytes decide. */
+  g_autofree guint64 *rec = g_new(guint64, n + 1);
+  g_autofree guint64 *scratch = g_new(guint64, n + 1);
+  for (guint i = 0; i < n; i++) {
+    gsize len;
+    const void *bytes = band_bytes(nd_collection_get(coll, i), use_band_keys, bands, num_perm, &len);
+    rec[i] = (XXH3_64bits(bytes, len) & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+  }
+  nd_sort_u64_high32(rec, scratch, n);
+  g->group_of = g_new(guint32, n + 1);
+  g->rep = g_new(guint32, n + 1);
+  g->start = g_new(guint32, n + 2);
+  g->member = g_new(guint32, n + 1);
+  guint n_groups = 0;
+  guint32 at = 0;
+  for (guint i = 0; i < n;) {
+    guint j = i + 1;
+    while (j < n && (rec[j] >> 32) == (rec[i] >> 32))
+      j++;
+    /* Each document of the run joins the first group of the run whose bytes equal its own, or
+     * opens a new one (runs are short: copies, and the rare hash collision). */
+    guint run_first = n_groups;
+    for (guint k = i; k < j; k++) {
+      guint32 doc = (guint32)rec[k];
+      gsize len;
+      const void *b = band_bytes(nd_collection_get(coll, doc), use_band_keys, bands, num_perm, &len);
+      guint found = n_groups;
+      for (guint gi = run_first; gi < n_groups && found == n_groups; gi++) {
+        gsize len0;
+        const void *b0 = band_bytes(nd_collection_get(coll, g->rep[gi]), use_band_keys, bands, num_perm, &len0);
+        if (memcmp(b, b0, len) == 0)
+          found = gi;
+      }
+      if (found == n_groups) {
+        g->rep[n_groups] = doc;
+        n_groups++;
+      }
+      g->group_of[doc] = found;
+    }
+    /* Members listed group by group, ascending within each group. */
+    for (guint gi = run_first; gi < n_groups; gi++) {
+      g->start[gi] = at;
+      for (guint k = i; k < j; k++)
+        if (g->group_of[(guint32)rec[k]] == gi)
+          g->member[at++] = (guint32)rec[k];
+    }
+    i = j;
+  }
+  g->start[n_groups] = at;
+  g->n_groups = n_groups;
+  /* Renumber the groups in the order of their representatives (each group's lowest document), so
+   * the bands read the documents in memory order rather than in hash order. */
+  g_autofree guint32 *renum = g_new(guint32, n_groups + 1);
+  guint next = 0;
+  for (guint i = 0; i < n; i++)
+    if (g->rep[g->group_of[i]] == i)
+      renum[g->group_of[i]] = next++;
+  g_autofree guint32 *start = g_new(guint32, n_groups + 2);
+  g_autofree guint32 *member = g_new(guint32, n + 1);
+  guint32 pos = 0;
+  for (guint i = 0; i < n; i++) { /* groups in new order: walk the representatives ascending */
+    guint old = g->group_of[i];
+    if (g->rep[old] != i)
+      continue;
+    start[renum[old]] = pos;
+    for (guint32 k = g->start[old]; k < g->start[old + 1]; k++)
+      member[pos++] = g->member[k];
+  }
+  start[n_groups] = pos;
+  for (guint i = 0; i < n; i++)
+    g->group_of[i] = renum[g->group_of[i]];
+  for (guint gi = 0; gi < n_groups; gi++)
+    g->rep[gi] = member[start[gi]];
+  memcpy(g->start, start, (n_groups + 1) * sizeof *start);
+  memcpy(g->member, member, n * sizeof *member);
+}
+
 typedef struct {
   const NdCollection *coll;
   const NdLshParams *lsh;
+  const BandGroups *groups;
   guint first_band, band_step;
-  GArray *codes;     /* guint64 pair codes found in this job's bands */
-  guint64 emitted;
+  GArray *codes;     /* guint64 pair codes of representatives found in this job's bands */
   gboolean use_band_keys; /* the documents carry their band keys (signed with these bands and rows) */
+  const NdFindOptions *options;
 } LshJob;
 
 /* Buckets the job's bands (first_band, first_band + band_step, ...) one at a time. */
@@ -106,51 +233,78 @@ static gpointer
 lsh_bands(gpointer data)
 {
   LshJob *job = data;
-  guint n = nd_collection_size(job->coll);
+  guint n = job->groups->n_groups;
   g_autofree guint64 *rec = g_new(guint64, n + 1);
   g_autofree guint64 *scratch = g_new(guint64, n + 1);
-  for (guint band = job->first_band; band < job->lsh->bands; band += job->band_step) {
+  gsize compact_at = 1 << 20;
+  for (guint band = job->first_band; band < job->lsh->bands && !cancelled(job->options); band += job->band_step) {
     /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
      * candidate, which verification removes. */
-    for (guint i = 0; i < n; i++) {
+    for (guint g = 0; g < n; g++) {
+      guint32 i = job->groups->rep[g];
       const NdDocument *d = nd_collection_get(job->coll, i);
       guint64 key = job->use_band_keys ? (guint64)d->band_keys[band] << 32
                                        : nd_lsh_band_key(d->signature, band, job->lsh->rows);
-      rec[i] = (key & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+      rec[g] = (key & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
     }
     nd_sort_u64_high32(rec, scratch, n);
-    job->emitted += emit_runs(rec, n, job->codes);
+    emit_runs(rec, n, job->codes);
+    if (job->codes->len >= compact_at) { /* pairs found again in this band: keep one of each */
+      sort_unique_codes(job->codes);
+      compact_at = MAX((gsize)job->codes->len * 2, (gsize)1 << 20);
+    }
   }
   return NULL;
 }
 
+/* Appends the candidate pairs of LSH to `out`, distinct; returns how many. */
 static guint64
-lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, guint threads, GArray *out)
+lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOptions *o, guint threads, GArray *out)
 {
-  if (nd_collection_size(coll) < 4096)
+  const NdSignParams *sp = nd_collection_params(coll);
+  const gboolean use_band_keys = sp->lsh_bands == lsh->bands && sp->lsh_rows == lsh->rows;
+  BandGroups groups;
+  band_groups_build(coll, use_band_keys, lsh->bands, &groups);
+  if (groups.n_groups < 4096)
     threads = 1;
   threads = MIN(threads, lsh->bands);
   g_autofree LshJob *jobs = g_new0(LshJob, threads);
   g_autofree GThread **tids = g_new0(GThread *, threads);
   for (guint t = 0; t < threads; t++) {
-    const NdSignParams *sp = nd_collection_params(coll);
-    jobs[t] = (LshJob){ coll, lsh, t, threads, g_array_new(FALSE, FALSE, sizeof(guint64)), 0,
-                        sp->lsh_bands == lsh->bands && sp->lsh_rows == lsh->rows };
+    jobs[t] = (LshJob){ coll, lsh, &groups, t, threads, g_array_new(FALSE, FALSE, sizeof(guint64)), use_band_keys,
+                        o };
     if (threads > 1)
       tids[t] = g_thread_new("neardup-lsh", lsh_bands, &jobs[t]);
     else
       lsh_bands(&jobs[t]);
   }
-  guint64 emitted = 0;
+  g_autoptr(GArray) reps = g_array_new(FALSE, FALSE, sizeof(guint64));
   for (guint t = 0; t < threads; t++) {
     if (threads > 1)
       g_thread_join(tids[t]);
-    /* The order of the codes does not matter: they are sorted and de-duplicated next. */
-    g_array_append_vals(out, jobs[t].codes->data, jobs[t].codes->len);
-    emitted += jobs[t].emitted;
+    g_array_append_vals(reps, jobs[t].codes->data, jobs[t].codes->len);
     g_array_unref(jobs[t].codes);
   }
-  return emitted;
+  sort_unique_codes(reps);
+  /* Expand: every pair inside a group, and every member pair of two candidate representatives. */
+  guint64 before = out->len;
+  for (guint g = 0; g < groups.n_groups && !cancelled(o); g++)
+    for (guint32 x = groups.start[g]; x < groups.start[g + 1]; x++)
+      for (guint32 y = x + 1; y < groups.start[g + 1]; y++) {
+        guint64 code = pair_code(groups.member[x], groups.member[y]);
+        g_array_append_val(out, code);
+      }
+  const guint64 *rc = (const guint64 *)reps->data;
+  for (guint k = 0; k < reps->len && !cancelled(o); k++) {
+    guint ga = groups.group_of[rc[k] >> 32], gb = groups.group_of[rc[k] & G_MAXUINT32];
+    for (guint32 x = groups.start[ga]; x < groups.start[ga + 1]; x++)
+      for (guint32 y = groups.start[gb]; y < groups.start[gb + 1]; y++) {
+        guint64 code = pair_code(groups.member[x], groups.member[y]);
+        g_array_append_val(out, code);
+      }
+  }
+  band_groups_clear(&groups);
+  return out->len - before;
 }
 
 /* The containment index, as a CSR inverted file: postings (documents sharing a fingerprint) and,
@@ -204,6 +358,7 @@ add_postings(FingerprintIndex *ix, const guint64 *rec, gsize total, guint max_po
 /* One key range (top 4 bits of the key) of the containment index, built by one thread. */
 typedef struct {
   const NdCollection *coll;
+  const NdFindOptions *options;
   guint max_posting;
   guint first, step;           /* the partitions this job builds: first, first + step, ... */
   GArray *post_len[KEY_PARTITIONS];  /* guint32 posting sizes, per partition */
@@ -222,7 +377,7 @@ build_partitions(gpointer data)
    * partitions go up in key order, so each list is walked once (a short skip over the partitions
    * of other jobs), not binary-searched once per partition. */
   g_autofree guint32 *cursor = g_new0(guint32, n);
-  for (guint q = job->first; q < KEY_PARTITIONS; q += job->step) {
+  for (guint q = job->first; q < KEY_PARTITIONS && !cancelled(job->options); q += job->step) {
     g_array_set_size(rec, 0);
     const guint32 top = q; /* the partition's keys have these top 4 bits */
     for (guint i = 0; i < n; i++) {
@@ -271,7 +426,8 @@ build_partitions(gpointer data)
   return NULL;
 }
 
-static void
+/* Builds the index; FALSE (nothing to free but what fingerprint_index_clear frees) when cancelled. */
+static gboolean
 fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint threads, FingerprintIndex *ix)
 {
   guint n = nd_collection_size(coll);
@@ -298,7 +454,8 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
     g_autofree PartitionJob *jobs = g_new0(PartitionJob, threads);
     g_autofree GThread **tids = g_new0(GThread *, threads);
     for (guint t = 0; t < threads; t++) {
-      jobs[t] = (PartitionJob){ .coll = coll, .max_posting = o->max_posting, .first = t, .step = threads };
+      jobs[t] = (PartitionJob){ .coll = coll, .options = o, .max_posting = o->max_posting, .first = t,
+                                .step = threads };
       if (threads > 1)
         tids[t] = g_thread_new("neardup-index", build_partitions, &jobs[t]);
       else
@@ -306,6 +463,16 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
     }
     for (guint t = 0; t < threads && threads > 1; t++)
       g_thread_join(tids[t]);
+    if (cancelled(o)) { /* some ranges were not built */
+      for (guint q = 0; q < KEY_PARTITIONS; q++) {
+        PartitionJob *job = &jobs[q % MAX(threads, 1u)];
+        if (job->post_len[q] != NULL)
+          g_array_unref(job->post_len[q]);
+        if (job->post_docs[q] != NULL)
+          g_array_unref(job->post_docs[q]);
+      }
+      return FALSE;
+    }
     ix->post_start = g_new(guint32, total / 2 + 2);
     ix->post_docs = g_new(guint32, total + 1);
     const guint n_jobs = MAX(threads, 1u);
@@ -364,6 +531,7 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
       ix->doc_posts[fill[ix->post_docs[k]]++] = k;
     ix->post_docs[ix->post_start[p + 1] - 1] |= LAST_MEMBER;
   }
+  return TRUE;
 }
 
 typedef struct {
@@ -384,6 +552,8 @@ index_range(gpointer data)
   g_autofree guint32 *count = g_new0(guint32, ix->n_docs);
   g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint32));
   for (guint a = job->begin; a < job->end; a++) {
+    if ((a & 4095) == 0 && cancelled(job->options))
+      break;
     g_array_set_size(touched, 0);
     const guint32 k_end = ix->doc_start[a + 1];
     for (guint32 k = ix->doc_start[a]; k < k_end; k++) {
@@ -417,7 +587,10 @@ static guint64
 fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, guint threads, GArray *out)
 {
   FingerprintIndex ix;
-  fingerprint_index_build(coll, o, threads, &ix);
+  if (!fingerprint_index_build(coll, o, threads, &ix)) {
+    fingerprint_index_clear(&ix);
+    return 0;
+  }
   guint n = ix.n_docs;
   if (n < 1024)
     threads = 1;
@@ -558,6 +731,8 @@ verify_range(gpointer data)
   const NdSignParams *sp = nd_collection_params(job->coll);
   guint num_perm = sp->num_perm;
   for (gsize i = job->begin; i < job->end; i++) {
+    if (((i - job->begin) & 4095) == 0 && cancelled(job->options))
+      break;
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
     const NdDocument *da = nd_collection_get(job->coll, p.a), *db = nd_collection_get(job->coll, p.b);
     gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
@@ -606,12 +781,16 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   guint threads = o->threads ? o->threads : g_get_num_processors();
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
-  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, threads, codes);
+  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, o, threads, codes);
   gint64 t_lsh = g_get_monotonic_time();
   gboolean have_fingerprints = (sp->keep_sets && !nd_collection_is_lean(coll)) ||
                                (sp->fingerprint_sampling > 0 && sp->fingerprint_sampling == o->fingerprint_sampling);
   if (o->containment > 0.0 && o->fingerprint_sampling > 0 && have_fingerprints)
     stats.candidates_fingerprint = fingerprint_candidates(coll, o, threads, codes);
+  if (cancelled(o)) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
+    return NULL;
+  }
   sort_unique_codes(codes);
   stats.candidates = codes->len;
   gint64 t1 = g_get_monotonic_time();
@@ -634,6 +813,11 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
       g_thread_join(tids[t]);
     g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
     g_array_unref(jobs[t].found);
+  }
+  if (cancelled(o)) { /* checked after every phase too: the phases stop early but return normally */
+    g_array_unref(pairs);
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
+    return NULL;
   }
   gint64 t2 = g_get_monotonic_time();
   stats.reported = pairs->len;

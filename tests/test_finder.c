@@ -775,6 +775,69 @@ START_TEST(test_lsh_threshold_option)
 }
 END_TEST
 
+/* Copies: 400 identical articles, 60 with one edit each and 30 unrelated ones, in shuffled order.
+ * LSH bands one representative per group of identical band keys and expands the groups at the end:
+ * every pair among the 460 similar articles is found (and no other), the same with 1 and 2 threads,
+ * and LSH reports each candidate once (before, once per band: 32 times). The cancel flag, raised
+ * before the search, stops it with ND_ERROR_CANCELLED. */
+START_TEST(test_copies_grouped)
+{
+  enum { COPIES = 400, EDITED = 60, OTHERS = 30, N = COPIES + EDITED + OTHERS };
+  char *texts[N];
+  gboolean similar[N];
+  g_autoptr(GPtrArray) w = words_new(777, 300);
+  g_autofree char *original = prose(w, 1);
+  for (guint i = 0; i < N; i++) {
+    /* Interleave the kinds: 13 of every 15 slots (mostly) copies, the rest edited or unrelated. */
+    guint k = (i * 7919u) % N;
+    if (k < COPIES) {
+      texts[i] = g_strdup(original);
+      similar[i] = TRUE;
+    } else if (k < COPIES + EDITED) {
+      g_autoptr(GPtrArray) e = words_edited(w, 0.004, k);
+      texts[i] = prose(e, 1);
+      similar[i] = TRUE;
+    } else {
+      texts[i] = gen_article(5000 + k, 300);
+      similar[i] = FALSE;
+    }
+  }
+  g_autoptr(NdCollection) c = build(texts, N, TRUE);
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  o.containment = 0.0; /* LSH alone */
+  o.threads = 1;
+  NdFindStats s1, s2;
+  g_autoptr(GArray) p1 = find(c, &o, &s1);
+  o.threads = 2;
+  g_autoptr(GArray) p2 = find(c, &o, &s2);
+  assert_same_pairs(p1, p2);
+  guint n_similar = 0;
+  for (guint i = 0; i < N; i++)
+    n_similar += similar[i];
+  guint64 want = (guint64)n_similar * (n_similar - 1) / 2;
+  ck_assert_uint_eq(p1->len, want);
+  for (guint i = 0; i < p1->len; i++) {
+    const NdPair *q = pair_at(p1, i);
+    ck_assert_msg(similar[q->a] && similar[q->b], "unrelated pair %u-%u reported", q->a, q->b);
+  }
+  ck_assert_uint_eq(s1.candidates_lsh, s1.candidates); /* distinct from LSH: nothing to de-duplicate */
+  ck_assert_uint_ge(s1.candidates_lsh, want);
+  ck_assert_uint_lt(s1.candidates_lsh, want + 1000);
+
+  gint flag = 1;
+  o.cancel_flag = &flag;
+  GError *error = NULL;
+  ck_assert_ptr_null(nd_find_pairs(c, &o, NULL, &error));
+  ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_CANCELLED));
+  g_clear_error(&error);
+  flag = 0; /* lowered again: a normal search */
+  g_autoptr(GArray) p3 = find(c, &o, NULL);
+  assert_same_pairs(p1, p3);
+  free_texts(texts, N);
+}
+END_TEST
+
 START_TEST(test_small_collections)
 {
   NdSignParams p;
@@ -815,6 +878,7 @@ finder_suite(void)
   tcase_add_test(tc, test_pair_matches);
   tcase_add_test(tc, test_lsh_threshold_option);
   tcase_add_test(tc, test_small_collections);
+  tcase_add_test(tc, test_copies_grouped);
   suite_add_tcase(s, tc);
   return s;
 }

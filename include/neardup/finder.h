@@ -48,6 +48,9 @@ typedef struct {
   guint max_posting;          /* default 500 */
   guint threads;              /* 0 = one per processor */
   double lsh_threshold;       /* threshold the LSH banding is tuned for; 0 = `threshold` */
+  const gint *cancel_flag;    /* NULL, or a flag read atomically (a signal handler may set it): once
+                                 non-zero, nd_find_pairs stops within milliseconds with
+                                 ND_ERROR_CANCELLED */
 } NdFindOptions;
 
 #define ND_DEFAULT_THRESHOLD 0.5
@@ -63,8 +66,8 @@ typedef struct {
 
 typedef struct {
   NdLshParams lsh;
-  guint64 candidates_lsh;
-  guint64 candidates_fingerprint;
+  guint64 candidates_lsh;     /* distinct pairs from LSH */
+  guint64 candidates_fingerprint; /* pairs from the containment index (may repeat LSH's) */
   guint64 candidates;         /* distinct pairs verified */
   guint64 reported;
   double seconds_lsh;          /* banding and bucket sorting */
@@ -77,7 +80,8 @@ gboolean nd_find_options_validate(const NdFindOptions *options, GError **error);
 
 /* Finds the reported pairs of `collection`. Returns a GArray of NdPair sorted by (a, b) (free with
  * g_array_unref), or NULL with ND_ERROR_INVALID_ARG for bad options or exact verification of a
- * collection signed without sets. `stats` may be NULL. */
+ * collection signed without sets, or ND_ERROR_CANCELLED when options->cancel_flag was raised (every
+ * worker thread has stopped by then). `stats` may be NULL. */
 GArray *nd_find_pairs(const NdCollection *collection, const NdFindOptions *options, NdFindStats *stats,
                       GError **error);
 

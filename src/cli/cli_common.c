@@ -362,13 +362,18 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
             "memory (--exact-limit, --verify exact)\n", cli->exact_limit, nd_collection_fingerprint_sampling(coll));
   }
   NdFindStats stats;
+  cli->find.cancel_flag = &signal_received; /* SIGINT/SIGTERM stop the candidate search too */
   GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
+  if (pairs == NULL && g_error_matches(error, ND_ERROR, ND_ERROR_CANCELLED)) {
+    *exit_code = cli_interrupt_exit();
+    return FALSE;
+  }
   if (pairs == NULL) {
     fprintf(stderr, "neardup: %s\n", error->message);
     *exit_code = EXIT_FATAL;
     return FALSE;
   }
-  if (cli_interrupted()) { /* the finder has no cancellation hook: noticed when it returns */
+  if (cli_interrupted()) { /* a signal after the search: the output is abandoned all the same */
     g_array_unref(pairs);
     *exit_code = cli_interrupt_exit();
     return FALSE;
