@@ -667,6 +667,10 @@ nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerify
   }
   if (verify == ND_VERIFY_EXACT && a->set != NULL && b->set != NULL) {
     guint32 i = 0, j = 0, common = 0;
+    /* Copies have equal sets: a memcmp (which stops at the first difference of other pairs) is
+     * several times cheaper than the merge. */
+    if (a->set_size == b->set_size && memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0)
+      i = j = common = a->set_size;
     while (i < a->set_size && j < b->set_size) {
       guint32 x = a->set[i], y = b->set[j];
       common += x == y;
