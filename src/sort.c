@@ -5,19 +5,26 @@
 
 #define SMALL 48
 
+/* Insertion sort: for small arrays, and to finish nearly sorted ones (few, short inversions). */
+static void
+insertion_sort_u32(guint32 *a, gsize n)
+{
+  for (gsize i = 1; i < n; i++) {
+    guint32 v = a[i];
+    gsize j = i;
+    for (; j > 0 && a[j - 1] > v; j--)
+      a[j] = a[j - 1];
+    a[j] = v;
+  }
+}
+
 gsize
 nd_sort_unique_u32(guint32 *a, guint32 *scratch, gsize n)
 {
   if (n == 0)
     return 0;
   if (n <= SMALL) {
-    for (gsize i = 1; i < n; i++) {
-      guint32 v = a[i];
-      gsize j = i;
-      for (; j > 0 && a[j - 1] > v; j--)
-        a[j] = a[j - 1];
-      a[j] = v;
-    }
+    insertion_sort_u32(a, n);
   } else if (n <= 4096) {
     /* An article's shingle keys (hundreds to a few thousand, uniformly random): one scatter by the
      * top `bits` bits, about one bucket per key, leaves the array sorted but for the few keys that
@@ -34,14 +41,8 @@ nd_sort_unique_u32(guint32 *a, guint32 *scratch, gsize n)
       count[d + 1] += count[d];
     for (gsize i = 0; i < n; i++)
       scratch[count[a[i] >> shift]++] = a[i];
-    a[0] = scratch[0];
-    for (gsize i = 1; i < n; i++) {
-      guint32 v = scratch[i];
-      gsize j = i;
-      for (; j > 0 && a[j - 1] > v; j--)
-        a[j] = a[j - 1];
-      a[j] = v;
-    }
+    memcpy(a, scratch, n * sizeof *a);
+    insertion_sort_u32(a, n);
   } else {
     guint32 *src = a, *dst = scratch;
     for (int shift = 0; shift < 32; shift += 8) {
