@@ -7,6 +7,7 @@
  */
 #include <neardup/neardup.h>
 #include <string.h>
+#include "article_check.h"
 #include "sort.h"
 
 void
@@ -101,21 +102,13 @@ NdDocument *
 nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError **error)
 {
   g_return_val_if_fail(s != NULL && id != NULL, NULL);
-  if (len == 0) {
-    g_set_error_literal(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (0 bytes)");
-    return NULL;
-  }
   if (len > s->params.max_bytes) {
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article of %" G_GSIZE_FORMAT " bytes is larger than the "
                 "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", len, s->params.max_bytes);
     return NULL;
   }
-  const char *nul = memchr(text, '\0', len);
-  if (nul != NULL) {
-    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "binary data: NUL byte at offset %" G_GSIZE_FORMAT,
-                (gsize)(nul - text));
+  if (!nd_article_bytes_ok(text, len, error))
     return NULL;
-  }
   g_array_set_size(s->tokens, 0);
   if (!nd_tokenize(text, len, s->params.shingle.mode, s->params.text_flags, s->tokens, error))
     return NULL;

@@ -7,6 +7,7 @@
  * which is what makes the output independent of thread scheduling.
  */
 #include <neardup/neardup.h>
+#include "article_check.h"
 #include <json-glib/json-glib.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1097,16 +1098,8 @@ nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len
   } else if (!read_file(path, max_bytes, buf, NULL, error)) {
     return NULL;
   }
-  if (buf->len == 0) {
-    g_set_error_literal(error, ND_ERROR, ND_ERROR_EMPTY, "empty article (0 bytes)");
+  if (!nd_article_bytes_ok((const char *)buf->data, buf->len, error))
     return NULL;
-  }
-  const guint8 *nul = memchr(buf->data, 0, buf->len);
-  if (nul != NULL) {
-    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "binary data: NUL byte at offset %" G_GSIZE_FORMAT,
-                (gsize)(nul - buf->data));
-    return NULL;
-  }
   gssize bad = nd_utf8_find_invalid((const char *)buf->data, buf->len);
   if (bad >= 0 && !(flags & ND_TEXT_LOSSY)) {
     g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "invalid UTF-8 at byte offset %" G_GSSIZE_FORMAT, bad);
