@@ -48,12 +48,27 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
   return TRUE;
 }
 
-/* TRUE once the caller's cancel flag is raised. Workers look at it between units of a few
- * milliseconds (a band, a key range, 4,096 documents or candidate pairs). */
+/* The options of one nd_find_pairs run, with its cancellation latch. Every static function below
+ * that takes `const NdFindOptions *` is handed &run->options of a RunOptions. */
+typedef struct {
+  NdFindOptions options; /* first: a pointer to it is a pointer to the RunOptions */
+  gint stopped;          /* set once a worker saw the caller's flag raised; never cleared */
+} RunOptions;
+
+/* TRUE once the caller's cancel flag was seen raised in this run. Workers look between units of a
+ * few milliseconds (a band, a key range, 4,096 documents or candidate pairs). The latch makes the
+ * outcome final: a flag lowered again later cannot make a run that skipped work look complete. */
 static inline gboolean
 cancelled(const NdFindOptions *o)
 {
-  return o->cancel_flag != NULL && g_atomic_int_get(o->cancel_flag) != 0;
+  RunOptions *run = (RunOptions *)(gpointer)o;
+  if (g_atomic_int_get(&run->stopped))
+    return TRUE;
+  if (o->cancel_flag != NULL && g_atomic_int_get(o->cancel_flag) != 0) {
+    g_atomic_int_set(&run->stopped, 1);
+    return TRUE;
+  }
+  return FALSE;
 }
 
 static inline guint64
@@ -198,13 +213,15 @@ band_groups_build(const NdCollection *coll, gboolean use_band_keys, guint bands,
   for (guint i = 0; i < n; i++)
     if (g->rep[g->group_of[i]] == i)
       renum[g->group_of[i]] = next++;
-  g_autofree guint32 *start = g_new(guint32, n_groups + 2);
+  g_autofree guint32 *start = g_new0(guint32, n_groups + 2);
   g_autofree guint32 *member = g_new(guint32, n + 1);
+  g_autofree guint32 *rep = g_new(guint32, n_groups + 1);
   guint32 pos = 0;
   for (guint i = 0; i < n; i++) { /* groups in new order: walk the representatives ascending */
     guint old = g->group_of[i];
     if (g->rep[old] != i)
       continue;
+    rep[renum[old]] = i;
     start[renum[old]] = pos;
     for (guint32 k = g->start[old]; k < g->start[old + 1]; k++)
       member[pos++] = g->member[k];
@@ -212,8 +229,7 @@ band_groups_build(const NdCollection *coll, gboolean use_band_keys, guint bands,
   start[n_groups] = pos;
   for (guint i = 0; i < n; i++)
     g->group_of[i] = renum[g->group_of[i]];
-  for (guint gi = 0; gi < n_groups; gi++)
-    g->rep[gi] = member[start[gi]];
+  memcpy(g->rep, rep, n_groups * sizeof *rep);
   memcpy(g->start, start, (n_groups + 1) * sizeof *start);
   memcpy(g->member, member, n * sizeof *member);
 }
@@ -463,7 +479,10 @@ fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint 
     }
     for (guint t = 0; t < threads && threads > 1; t++)
       g_thread_join(tids[t]);
-    if (cancelled(o)) { /* some ranges were not built */
+    gboolean complete = TRUE;
+    for (guint q = 0; q < KEY_PARTITIONS; q++)
+      complete = complete && jobs[q % MAX(threads, 1u)].post_len[q] != NULL;
+    if (!complete) { /* cancelled: some ranges were not built */
       for (guint q = 0; q < KEY_PARTITIONS; q++) {
         PartitionJob *job = &jobs[q % MAX(threads, 1u)];
         if (job->post_len[q] != NULL)
@@ -756,6 +775,8 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
 {
   if (!nd_find_options_validate(o, error))
     return NULL;
+  RunOptions run = { *o, 0 };
+  o = &run.options; /* the phases below find the cancellation latch through it */
   const NdSignParams *sp = nd_collection_params(coll);
   if (o->verify == ND_VERIFY_EXACT && (!sp->keep_sets || nd_collection_is_lean(coll))) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG,
@@ -818,7 +839,7 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
     g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
     g_array_unref(jobs[t].found);
   }
-  if (cancelled(o)) { /* checked after every phase too: the phases stop early but return normally */
+  if (cancelled(o)) { /* latched if any phase stopped early (the phases return normally) */
     g_array_unref(pairs);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
     return NULL;
