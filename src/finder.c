@@ -165,73 +165,53 @@ band_groups_build(const NdCollection *coll, gboolean use_band_keys, guint bands,
     rec[i] = (XXH3_64bits(bytes, len) & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
   }
   nd_sort_u64_high32(rec, scratch, n);
-  g->group_of = g_new(guint32, n + 1);
-  g->rep = g_new(guint32, n + 1);
-  g->start = g_new(guint32, n + 2);
-  g->member = g_new(guint32, n + 1);
-  guint n_groups = 0;
-  guint32 at = 0;
+  /* first_of[i]: the lowest document with bytes equal to i's. Within a run of equal hashes each
+   * document is compared with the run's distinct firsts so far (runs are short: copies, and the rare
+   * hash collision). */
+  g_autofree guint32 *first_of = g_new(guint32, n + 1);
+  g_autofree guint32 *firsts = g_new(guint32, n + 1); /* the current run's distinct firsts */
   for (guint i = 0; i < n;) {
     guint j = i + 1;
     while (j < n && (rec[j] >> 32) == (rec[i] >> 32))
       j++;
-    /* Each document of the run joins the first group of the run whose bytes equal its own, or
-     * opens a new one (runs are short: copies, and the rare hash collision). */
-    guint run_first = n_groups;
+    guint n_firsts = 0;
     for (guint k = i; k < j; k++) {
       guint32 doc = (guint32)rec[k];
       gsize len;
       const void *b = band_bytes(nd_collection_get(coll, doc), use_band_keys, bands, num_perm, &len);
-      guint found = n_groups;
-      for (guint gi = run_first; gi < n_groups && found == n_groups; gi++) {
+      first_of[doc] = doc;
+      for (guint f = 0; f < n_firsts; f++) {
         gsize len0;
-        const void *b0 = band_bytes(nd_collection_get(coll, g->rep[gi]), use_band_keys, bands, num_perm, &len0);
-        if (memcmp(b, b0, len) == 0)
-          found = gi;
+        const void *b0 = band_bytes(nd_collection_get(coll, firsts[f]), use_band_keys, bands, num_perm, &len0);
+        if (memcmp(b, b0, len) == 0) {
+          first_of[doc] = firsts[f];
+          break;
+        }
       }
-      if (found == n_groups) {
-        g->rep[n_groups] = doc;
-        n_groups++;
-      }
-      g->group_of[doc] = found;
-    }
-    /* Members listed group by group, ascending within each group. */
-    for (guint gi = run_first; gi < n_groups; gi++) {
-      g->start[gi] = at;
-      for (guint k = i; k < j; k++)
-        if (g->group_of[(guint32)rec[k]] == gi)
-          g->member[at++] = (guint32)rec[k];
+      if (first_of[doc] == doc)
+        firsts[n_firsts++] = doc;
     }
     i = j;
   }
-  g->start[n_groups] = at;
-  g->n_groups = n_groups;
-  /* Renumber the groups in the order of their representatives (each group's lowest document), so
-   * the bands read the documents in memory order rather than in hash order. */
-  g_autofree guint32 *renum = g_new(guint32, n_groups + 1);
-  guint next = 0;
-  for (guint i = 0; i < n; i++)
-    if (g->rep[g->group_of[i]] == i)
-      renum[g->group_of[i]] = next++;
-  g_autofree guint32 *start = g_new0(guint32, n_groups + 2);
-  g_autofree guint32 *member = g_new(guint32, n + 1);
-  g_autofree guint32 *rep = g_new(guint32, n_groups + 1);
-  guint32 pos = 0;
-  for (guint i = 0; i < n; i++) { /* groups in new order: walk the representatives ascending */
-    guint old = g->group_of[i];
-    if (g->rep[old] != i)
-      continue;
-    rep[renum[old]] = i;
-    start[renum[old]] = pos;
-    for (guint32 k = g->start[old]; k < g->start[old + 1]; k++)
-      member[pos++] = g->member[k];
+  /* Groups numbered in the order of their first documents, so the bands read the documents in
+   * memory order; members listed by a counting pass, ascending. */
+  g->group_of = g_new(guint32, n + 1);
+  g->rep = g_new(guint32, n + 1);
+  g->start = g_new0(guint32, n + 2);
+  g->member = g_new(guint32, n + 1);
+  guint n_groups = 0;
+  for (guint i = 0; i < n; i++) {
+    if (first_of[i] == i)
+      g->rep[n_groups++] = i;
+    g->group_of[i] = first_of[i] == i ? n_groups - 1 : g->group_of[first_of[i]];
+    g->start[g->group_of[i] + 1]++;
   }
-  start[n_groups] = pos;
+  for (guint gi = 0; gi < n_groups; gi++)
+    g->start[gi + 1] += g->start[gi];
+  g_autofree guint32 *fill = g_memdup2(g->start, (n_groups + 1) * sizeof(guint32));
   for (guint i = 0; i < n; i++)
-    g->group_of[i] = renum[g->group_of[i]];
-  memcpy(g->rep, rep, n_groups * sizeof *rep);
-  memcpy(g->start, start, (n_groups + 1) * sizeof *start);
-  memcpy(g->member, member, n * sizeof *member);
+    g->member[fill[g->group_of[i]]++] = i;
+  g->n_groups = n_groups;
 }
 
 typedef struct {
