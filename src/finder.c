@@ -78,11 +78,10 @@ pair_code(guint a, guint b)
 }
 
 /* Appends every pair of documents within each run of equal keys of the sorted records (packed as
- * key << 32 | document). Returns the number of pairs appended. */
-static guint64
+ * key << 32 | document). */
+static void
 emit_runs(const guint64 *rec, gsize n, GArray *out)
 {
-  guint64 emitted = 0;
   for (gsize i = 0; i < n;) {
     gsize j = i + 1;
     while (j < n && (rec[j] >> 32) == (rec[i] >> 32))
@@ -94,11 +93,9 @@ emit_runs(const guint64 *rec, gsize n, GArray *out)
           continue;
         guint64 code = pair_code(dx, dy);
         g_array_append_val(out, code);
-        emitted++;
       }
     i = j;
   }
-  return emitted;
 }
 
 static void
