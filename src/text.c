@@ -270,8 +270,6 @@ builder_close(TokenBuilder *tb)
  * combining marks) and is cut into pieces, which keeps Unicode normalisation linear in the input. */
 #define MAX_TOKEN_BYTES 256
 
-static void builder_close(TokenBuilder *tb);
-
 static inline void
 builder_add(TokenBuilder *tb, const char *bytes, gsize n, gsize at, gboolean ascii)
 {
