@@ -271,8 +271,39 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l,
   return TRUE;
 }
 
-/* Parses one JSON Lines record into (*id, *text); both point into `parser`'s tree, valid until its
- * next load. */
+/* json-glib writes a double that overflowed while parsing (1e400 is a valid JSON number, read as
+ * infinity) as "inf.0" or "-inf.0", which is not JSON, and the metadata is copied verbatim into JSON
+ * output and the index. Outside strings no JSON value contains an 'i' (true, false and null do
+ * not), so each such token is rewritten as 1e999: a number again, read back as the same infinity.
+ * Takes ownership of `json`; returns it, or a new string when something was rewritten. */
+static char *
+json_finite_numbers(char *json)
+{
+  if (strstr(json, "inf") == NULL)
+    return json;
+  GString *out = g_string_sized_new(strlen(json) + 8);
+  gboolean in_string = FALSE;
+  for (gsize i = 0; json[i] != '\0'; i++) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\' && json[i + 1] != '\0')
+        g_string_append_c(out, json[i++]); /* the escaped character is copied below */
+      else if (c == '"')
+        in_string = FALSE;
+      c = json[i];
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (strncmp(json + i, "inf", 3) == 0) {
+      g_string_append(out, "1e999");
+      i += strncmp(json + i + 3, ".0", 2) == 0 ? 4 : 2;
+      continue;
+    }
+    g_string_append_c(out, c);
+  }
+  g_free(json);
+  return g_string_free(out, FALSE);
+}
+
 /* The record's fields other than the id and text, as a compact JSON object; NULL when there are none. */
 static char *
 record_metadata(JsonObject *obj, const Item *it)
@@ -289,7 +320,7 @@ record_metadata(JsonObject *obj, const Item *it)
     return NULL;
   g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
   json_node_set_object(node, meta);
-  return json_to_string(node, FALSE);
+  return json_finite_numbers(json_to_string(node, FALSE));
 }
 
 /* Offset of the first '"' or '\\' in s[i..len), or len. */

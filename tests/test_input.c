@@ -3,6 +3,8 @@
  * Every test builds its inputs in a fresh directory under one temporary root (g_dir_make_tmp),
  * which an unchecked fixture removes after the suite. */
 #include <check.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <neardup/neardup.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +549,37 @@ START_TEST(test_jsonl_nul_escape)
 }
 END_TEST
 
+/* Metadata is copied verbatim into JSON output and the index, so it must be JSON. A number too large
+ * for a double (1e400 is valid JSON) was written back as "inf.0" (found by fuzz_jsonl): it is
+ * written as 1e999, which reads back as the same infinity; text that spells "inf" is left alone. */
+START_TEST(test_jsonl_huge_number_metadata)
+{
+  g_autofree char *dir = test_dir("jsonl-inf");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+    "{\"id\": \"big\", \"text\": \"words to sign here\", \"score\": 1.5e3005, \"neg\": -1e400, "
+    "\"list\": [2.5, 1e999], \"note\": \"inf.0 \\\"inf\\\" info\", \"deep\": {\"x\": -2e500, \"ok\": true}}\n"
+    "{\"id\": \"plain\", \"text\": \"more words to sign\", \"score\": 2.5, \"tag\": \"infinity\"}\n", -1);
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  ck_assert_uint_eq(nd_loader_finish(l), 0);
+  ck_assert_uint_eq(nd_collection_size(c), 2);
+  const char *meta = nd_collection_get(c, 0)->meta;
+  ck_assert_str_eq(meta, "{\"score\":1e999,\"neg\":-1e999,\"list\":[2.5,1e999],\"note\":\"inf.0 \\\"inf\\\" info\","
+                         "\"deep\":{\"x\":-1e999,\"ok\":true}}");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  ck_assert(json_parser_load_from_data(parser, meta, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  ck_assert(isinf(json_object_get_double_member(o, "score")) && json_object_get_double_member(o, "score") > 0);
+  ck_assert(isinf(json_object_get_double_member(o, "neg")) && json_object_get_double_member(o, "neg") < 0);
+  ck_assert_str_eq(nd_collection_get(c, 1)->meta, "{\"score\":2.5,\"tag\":\"infinity\"}");
+  errlog_clear(&log);
+}
+END_TEST
+
 START_TEST(test_stop_on_error)
 {
   g_autofree char *dir = test_dir("stop");
@@ -758,6 +791,7 @@ input_suite(void)
   tcase_add_test(tc, test_jsonl_custom_fields);
   tcase_add_test(tc, test_jsonl_repeated_id);
   tcase_add_test(tc, test_jsonl_nul_escape);
+  tcase_add_test(tc, test_jsonl_huge_number_metadata);
   tcase_add_test(tc, test_stop_on_error);
   tcase_add_test(tc, test_stop_on_error_jsonl);
   tcase_add_test(tc, test_empty_dir_and_missing);
