@@ -341,12 +341,67 @@ find_quote_or_backslash(const char *s, gsize i, gsize len)
   return i;
 }
 
+/* json-glib's number reader is laxer than JSON and changes what it does not hold: 010 is read as
+ * octal 8, 0x10 as 16, .5 as 0.5, and an integer outside the gint64 range wraps silently
+ * (9223372036854775808 becomes -9223372036854775808, 99999999999999999999 becomes -1), so an id
+ * would change or collide with another and metadata would change. Each number token is therefore
+ * checked against the JSON grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, and an integer
+ * (no fraction, no exponent: a double may round but never wraps) against the gint64 range. The
+ * token starting at s[i] runs over letters, digits, '.', '+', '-' and '_'; sets *end past it. */
+typedef enum { JSON_NUMBER_OK, JSON_NUMBER_MALFORMED, JSON_NUMBER_TOO_BIG } JsonNumberCheck;
+
+static JsonNumberCheck
+json_number_check(const char *s, gsize i, gsize len, gsize *end)
+{
+  gsize e = i;
+  while (e < len && (g_ascii_isalnum(s[e]) || s[e] == '.' || s[e] == '+' || s[e] == '-' || s[e] == '_'))
+    e++;
+  *end = e;
+  gsize p = i;
+  gboolean negative = s[p] == '-';
+  if (negative)
+    p++;
+  gsize first = p;
+  if (p < e && s[p] == '0')
+    p++;
+  else if (p < e && s[p] >= '1' && s[p] <= '9')
+    while (p < e && g_ascii_isdigit(s[p]))
+      p++;
+  else
+    return JSON_NUMBER_MALFORMED;
+  gsize digits = p - first;
+  gboolean is_double = FALSE;
+  if (p < e && s[p] == '.') {
+    if (++p >= e || !g_ascii_isdigit(s[p]))
+      return JSON_NUMBER_MALFORMED;
+    while (p < e && g_ascii_isdigit(s[p]))
+      p++;
+    is_double = TRUE;
+  }
+  if (p < e && (s[p] == 'e' || s[p] == 'E')) {
+    if (++p < e && (s[p] == '+' || s[p] == '-'))
+      p++;
+    if (p >= e || !g_ascii_isdigit(s[p]))
+      return JSON_NUMBER_MALFORMED;
+    while (p < e && g_ascii_isdigit(s[p]))
+      p++;
+    is_double = TRUE;
+  }
+  if (p != e)
+    return JSON_NUMBER_MALFORMED;
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+  if (!is_double && (digits > 19 || (digits == 19 && memcmp(s + first, limit, 19) > 0)))
+    return JSON_NUMBER_TOO_BIG;
+  return JSON_NUMBER_OK;
+}
+
 /* One pass over a JSON line before json-glib sees it. Its parser is recursive, so a line of a few
  * hundred thousand '[' would overflow the worker's stack: nesting deeper than ND_JSON_MAX_DEPTH is
  * refused. And a string value whose decoded length is certainly over max_bytes (counting every
  * escape as one byte) is refused before the parser copies it twice. Sets *nul_escape when a string
  * holds the escape \u0000 (a NUL), which json-glib accepts but hands back as a C string cut at the
- * NUL. The insides of strings, nearly all of a record, are skipped 16 bytes at a time. */
+ * NUL. A number that is not JSON, or an integer outside 64 bits, is refused (json_number_check).
+ * The insides of strings, nearly all of a record, are skipped 16 bytes at a time. */
 static gboolean
 json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, GError **error)
 {
@@ -385,6 +440,22 @@ json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, G
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
+    } else if (c == '-' || c == '.' || g_ascii_isdigit(c)) {
+      gsize end;
+      JsonNumberCheck check = json_number_check(s, i, len, &end);
+      if (check != JSON_NUMBER_OK) {
+        int shown = (int)MIN(end - i, 40);
+        const char *more = end - i > (gsize)shown ? "..." : "";
+        if (check == JSON_NUMBER_MALFORMED)
+          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: %.*s%s (at byte %" G_GSIZE_FORMAT
+                      ") is not a JSON number", shown, s + i, more, i);
+        else
+          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the integer %.*s%s (at byte %" G_GSIZE_FORMAT ") does not "
+                      "fit in 64 bits; the JSON reader would change its value (write it as a string)", shown, s + i,
+                      more, i);
+        return FALSE;
+      }
+      i = end - 1;
     }
   }
   return TRUE;

@@ -580,6 +580,52 @@ START_TEST(test_jsonl_huge_number_metadata)
 }
 END_TEST
 
+/* json-glib reads numbers laxly and changes what it cannot hold: an integer outside 64 bits wraps
+ * (9223372036854775808 becomes -9223372036854775808, 99999999999999999999 becomes -1), 010 is octal
+ * 8, 0x10 is 16. Such a record is refused with a message naming the number, never loaded under a
+ * changed id or with changed metadata. */
+START_TEST(test_jsonl_numbers)
+{
+  g_autofree char *dir = test_dir("jsonl-numbers");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+    "{\"id\": 9223372036854775807, \"text\": \"the largest integer id\"}\n"                          /* 1 */
+    "{\"id\": 9223372036854775808, \"text\": \"one more wraps\"}\n"                                   /* 2 */
+    "{\"id\": 12345678901234567890, \"text\": \"an unsigned 64-bit id\"}\n"                           /* 3 */
+    "{\"id\": \"m\", \"text\": \"metadata numbers\", \"n\": [-9223372036854775808, -0, 0, 0.5, 2.5E+3]}\n" /* 4 */
+    "{\"id\": \"w\", \"text\": \"metadata too big\", \"n\": {\"deep\": [99999999999999999999]}}\n"       /* 5 */
+    "{\"id\": \"low\", \"text\": \"below the minimum\", \"n\": -9223372036854775809}\n"               /* 6 */
+    "{\"id\": \"q\", \"text\": \"quoted 99999999999999999999 is text\", \"n\": \"0x10\"}\n"           /* 7 */
+    "{\"id\": \"f\", \"text\": \"a long double\", \"n\": 123456789012345678901234.5}\n"              /* 8 */
+    "{\"id\": 010, \"text\": \"an octal id\"}\n"                                                      /* 9 */
+    "{\"id\": \"hex\", \"text\": \"a hexadecimal value\", \"n\": 0x10}\n"                             /* 10 */
+    "{\"id\": \"dot\", \"text\": \"no leading digit\", \"n\": .5}\n"                                 /* 11 */
+    "{\"id\": \"exp\", \"text\": \"an empty exponent\", \"n\": 1e}\n", -1);                           /* 12 */
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  ck_assert_uint_eq(nd_loader_finish(l), 8);
+  const char *ids[] = { "9223372036854775807", "m", "q", "f" };
+  assert_ids(c, ids, 4);
+  ck_assert_str_eq(nd_collection_get(c, 1)->meta, "{\"n\":[-9223372036854775808,0,0,0.5,2500.0]}");
+  ck_assert_str_eq(nd_collection_get(c, 2)->meta, "{\"n\":\"0x10\"}");
+  const guint bad_lines[] = { 2, 3, 5, 6, 9, 10, 11, 12 };
+  const char *wants[] = { "integer 9223372036854775808 ", "integer 12345678901234567890 ",
+                          "integer 99999999999999999999 ", "integer -9223372036854775809 ", "010 (at byte 7) is not a JSON number",
+                          "0x10 (at byte", ".5 (at byte", "1e (at byte" };
+  ck_assert_uint_eq(log.inputs->len, G_N_ELEMENTS(bad_lines));
+  for (guint i = 0; i < G_N_ELEMENTS(bad_lines); i++) {
+    g_autofree char *name = g_strdup_printf("%s:%u", path, bad_lines[i]);
+    assert_error(&log, i, name, ND_ERROR_JSON);
+    ck_assert_msg(strstr(g_ptr_array_index(log.messages, i), wants[i]) != NULL, "message '%s' lacks '%s'",
+                  (const char *)g_ptr_array_index(log.messages, i), wants[i]);
+  }
+  errlog_clear(&log);
+}
+END_TEST
+
 START_TEST(test_stop_on_error)
 {
   g_autofree char *dir = test_dir("stop");
@@ -792,6 +838,7 @@ input_suite(void)
   tcase_add_test(tc, test_jsonl_repeated_id);
   tcase_add_test(tc, test_jsonl_nul_escape);
   tcase_add_test(tc, test_jsonl_huge_number_metadata);
+  tcase_add_test(tc, test_jsonl_numbers);
   tcase_add_test(tc, test_stop_on_error);
   tcase_add_test(tc, test_stop_on_error_jsonl);
   tcase_add_test(tc, test_empty_dir_and_missing);

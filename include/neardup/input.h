@@ -79,8 +79,11 @@ void nd_loader_add_files_from(NdLoader *loader, const char *list_path);
 /* Queues every record of the JSON Lines file `path` ("-" = standard input). Each non-blank line
  * must be a JSON object with a non-empty, valid UTF-8 string or integer `id_field` and a string
  * `text_field`; its other fields (the metadata) must be valid UTF-8 too (json-glib turns a lone
- * surrogate escape such as \ud800 into invalid UTF-8). See "Limits" above for long lines, deep
- * nesting and huge strings. */
+ * surrogate escape such as \ud800 into invalid UTF-8). Numbers must be JSON numbers and integers
+ * must fit in 64 bits: json-glib would read 010 as octal and wrap 9223372036854775808, so such a
+ * record is refused (ND_ERROR_JSON) rather than loaded with a changed id or metadata. A number too
+ * large for a double (1e400) is kept in the metadata as 1e999. See "Limits" above for long lines,
+ * deep nesting and huge strings. */
 void nd_loader_add_jsonl(NdLoader *loader, const char *path, const char *id_field, const char *text_field);
 
 /* Waits for all queued work and merges it into the collection. Returns the number of inputs that

@@ -12,7 +12,8 @@
  *   - so each document belongs to one non-blank line (those without an error, in order); that line,
  *     parsed here with json-glib, is an object whose id field (string or integer) is the document's
  *     id, whose text field is a string, and signing that text with a fresh signer gives the same
- *     document (tokens, set, signature); ids are non-empty and valid UTF-8;
+ *     document (tokens, set, signature); ids are non-empty and valid UTF-8; an integer id is a number
+ *     the line holds, as written (not wrapped to 64 bits, nor read as octal or hexadecimal);
  *   - the document's metadata is NULL when the record has no other fields, otherwise JSON that
  *     parses as an object holding exactly the other fields (this is the one JSON the library itself
  *     writes; the CLI's JSON output is written by the CLI and is not fuzzed in-process);
@@ -98,6 +99,22 @@ same_doc(const NdDocument *a, const NdDocument *b, guint num_perm)
          memcmp(a->signature, b->signature, num_perm * sizeof(guint32)) == 0 &&
          memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0 && a->n_fingerprints == b->n_fingerprints &&
          memcmp(a->fingerprints, b->fingerprints, a->n_fingerprints * sizeof(guint32)) == 0;
+}
+
+/* Whether `number` occurs in the line as a whole number token (json-glib reads integers laxly: one
+ * that wraps, or an octal or hexadecimal one, would be an id the line does not hold). */
+static gboolean
+has_number_token(const char *line, gsize len, const char *number)
+{
+  gsize n = strlen(number);
+  for (const char *p = line; (p = g_strstr_len(p, (gssize)(len - (gsize)(p - line)), number)) != NULL; p++) {
+    char before = p > line ? p[-1] : ' ', after = p + n < line + len ? p[n] : ' ';
+    gboolean minus_zero = before == '-' && strcmp(number, "0") == 0; /* -0 is the integer 0 */
+    if (!g_ascii_isalnum(before) && (before != '-' || minus_zero) && before != '.' && !g_ascii_isalnum(after) &&
+        after != '.')
+      return TRUE;
+  }
+  return FALSE;
 }
 
 /* The metadata must be exactly the record's other members. */
@@ -199,6 +216,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (json_node_get_value_type(idn) == G_TYPE_INT64)
       id = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(idn));
     FUZZ_CHECK(id != NULL, "line %" G_GUINT64_FORMAT " accepted with an id that is not a string or integer", ln->lineno);
+    FUZZ_CHECK(json_node_get_value_type(idn) != G_TYPE_INT64 || has_number_token(ln->start, ln->len, id),
+               "line %" G_GUINT64_FORMAT ": integer id read as %s, which the line does not hold (wrapped, octal or "
+               "hexadecimal?)", ln->lineno, id);
     FUZZ_CHECK(txn != NULL && JSON_NODE_HOLDS_VALUE(txn) && json_node_get_value_type(txn) == G_TYPE_STRING,
                "line %" G_GUINT64_FORMAT " accepted without a string text", ln->lineno);
     if (is_failed) {
