@@ -271,34 +271,52 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l,
   return TRUE;
 }
 
-/* json-glib writes a double that overflowed while parsing (1e400 is a valid JSON number, read as
- * infinity) as "inf.0" or "-inf.0", which is not JSON, and the metadata is copied verbatim into JSON
- * output and the index. Outside strings no JSON value contains an 'i' (true, false and null do
- * not), so each such token is rewritten as 1e999: a number again, read back as the same infinity.
- * Takes ownership of `json`; returns it, or a new string when something was rewritten. */
+/* json-glib's writer is not always JSON for doubles: one that overflowed while parsing (1e400 is a
+ * valid JSON number, read as infinity) comes out as "inf.0", and one whose %.17g form has an exponent
+ * but no point (1e21, 1e17) gets ".0" appended, "1e+21.0". The metadata is copied verbatim into JSON
+ * output and the index, so such tokens are mended. Outside strings, a token starting with '-', a
+ * digit or 'i' is a number (true, false and null start otherwise): one with an exponent loses a
+ * trailing ".0" (an exponent has no point), and [-]inf[.0] becomes [-]1e999, a number read back as
+ * the same infinity. Takes ownership of `json`; returns it, or a new string. */
 static char *
-json_finite_numbers(char *json)
+json_mend_numbers(char *json)
 {
-  if (strstr(json, "inf") == NULL)
+  if (strstr(json, "inf") == NULL && strstr(json, "e+") == NULL && strstr(json, "e-") == NULL)
     return json;
   GString *out = g_string_sized_new(strlen(json) + 8);
   gboolean in_string = FALSE;
-  for (gsize i = 0; json[i] != '\0'; i++) {
+  for (gsize i = 0; json[i] != '\0';) {
     char c = json[i];
     if (in_string) {
-      if (c == '\\' && json[i + 1] != '\0')
-        g_string_append_c(out, json[i++]); /* the escaped character is copied below */
-      else if (c == '"')
+      gsize n = c == '\\' && json[i + 1] != '\0' ? 2 : 1; /* an escape and the character it escapes */
+      if (c == '"')
         in_string = FALSE;
-      c = json[i];
+      g_string_append_len(out, json + i, (gssize)n);
+      i += n;
     } else if (c == '"') {
       in_string = TRUE;
-    } else if (strncmp(json + i, "inf", 3) == 0) {
-      g_string_append(out, "1e999");
-      i += strncmp(json + i + 3, ".0", 2) == 0 ? 4 : 2;
-      continue;
+      g_string_append_c(out, c);
+      i++;
+    } else if (c == '-' || c == 'i' || g_ascii_isdigit(c)) {
+      gsize end = i + 1;
+      while (json[end] != '\0' && (g_ascii_isalnum(json[end]) || json[end] == '.' || json[end] == '+' ||
+                                    json[end] == '-'))
+        end++;
+      const char *body = json + i + (c == '-' ? 1 : 0);
+      gsize len = end - i;
+      if (strncmp(body, "inf", 3) == 0) {
+        g_string_append(out, c == '-' ? "-1e999" : "1e999");
+      } else {
+        gboolean exponent = memchr(json + i, 'e', len) != NULL;
+        if (exponent && len > 2 && strncmp(json + end - 2, ".0", 2) == 0)
+          len -= 2;
+        g_string_append_len(out, json + i, (gssize)len);
+      }
+      i = end;
+    } else {
+      g_string_append_c(out, c);
+      i++;
     }
-    g_string_append_c(out, c);
   }
   g_free(json);
   return g_string_free(out, FALSE);
@@ -320,7 +338,7 @@ record_metadata(JsonObject *obj, const Item *it)
     return NULL;
   g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
   json_node_set_object(node, meta);
-  return json_finite_numbers(json_to_string(node, FALSE));
+  return json_mend_numbers(json_to_string(node, FALSE));
 }
 
 /* Offset of the first '"' or '\\' in s[i..len), or len. */

@@ -549,16 +549,19 @@ START_TEST(test_jsonl_nul_escape)
 }
 END_TEST
 
-/* Metadata is copied verbatim into JSON output and the index, so it must be JSON. A number too large
- * for a double (1e400 is valid JSON) was written back as "inf.0" (found by fuzz_jsonl): it is
- * written as 1e999, which reads back as the same infinity; text that spells "inf" is left alone. */
+/* Metadata is copied verbatim into JSON output and the index, so it must be JSON. json-glib wrote a
+ * number too large for a double (1e400 is valid JSON) as "inf.0", and 1e21 as "1e+21.0" (both found
+ * by fuzz_jsonl): they are written as 1e999 (read back as the same infinity) and 1e+21; text that
+ * spells them is left alone. */
 START_TEST(test_jsonl_huge_number_metadata)
 {
   g_autofree char *dir = test_dir("jsonl-inf");
   g_autofree char *path = write_test_file(dir, "feed.jsonl",
     "{\"id\": \"big\", \"text\": \"words to sign here\", \"score\": 1.5e3005, \"neg\": -1e400, "
     "\"list\": [2.5, 1e999], \"note\": \"inf.0 \\\"inf\\\" info\", \"deep\": {\"x\": -2e500, \"ok\": true}}\n"
-    "{\"id\": \"plain\", \"text\": \"more words to sign\", \"score\": 2.5, \"tag\": \"infinity\"}\n", -1);
+    "{\"id\": \"plain\", \"text\": \"more words to sign\", \"score\": 2.5, \"tag\": \"infinity\"}\n"
+    "{\"id\": \"exp\", \"text\": \"exponents without a point\", \"n\": [1e21, -1E17, 1e-7, 1.5e300, 2500.0], "
+    "\"s\": \"1e+21.0\"}\n", -1);
   g_autoptr(NdCollection) c = new_collection();
   ErrLog log;
   errlog_init(&log, c);
@@ -566,7 +569,7 @@ START_TEST(test_jsonl_huge_number_metadata)
   nd_loader_set_error_func(l, on_error, &log);
   nd_loader_add_jsonl(l, path, "id", "text");
   ck_assert_uint_eq(nd_loader_finish(l), 0);
-  ck_assert_uint_eq(nd_collection_size(c), 2);
+  ck_assert_uint_eq(nd_collection_size(c), 3);
   const char *meta = nd_collection_get(c, 0)->meta;
   ck_assert_str_eq(meta, "{\"score\":1e999,\"neg\":-1e999,\"list\":[2.5,1e999],\"note\":\"inf.0 \\\"inf\\\" info\","
                          "\"deep\":{\"x\":-1e999,\"ok\":true}}");
@@ -576,6 +579,9 @@ START_TEST(test_jsonl_huge_number_metadata)
   ck_assert(isinf(json_object_get_double_member(o, "score")) && json_object_get_double_member(o, "score") > 0);
   ck_assert(isinf(json_object_get_double_member(o, "neg")) && json_object_get_double_member(o, "neg") < 0);
   ck_assert_str_eq(nd_collection_get(c, 1)->meta, "{\"score\":2.5,\"tag\":\"infinity\"}");
+  /* json-glib writes 1e21 as "1e+21.0" (a point appended to a form without one): mended, strings kept */
+  ck_assert_str_eq(nd_collection_get(c, 2)->meta, "{\"n\":[1e+21,-1e+17,9.9999999999999995e-08,"
+                                                  "1.5000000000000001e+300,2500.0],\"s\":\"1e+21.0\"}");
   errlog_clear(&log);
 }
 END_TEST
