@@ -413,70 +413,272 @@ json_number_check(const char *s, gsize i, gsize len, gsize *end)
   return JSON_NUMBER_OK;
 }
 
-/* One pass over a JSON line before json-glib sees it. Its parser is recursive, so a line of a few
- * hundred thousand '[' would overflow the worker's stack: nesting deeper than ND_JSON_MAX_DEPTH is
- * refused. And a string value whose decoded length is certainly over max_bytes (counting every
- * escape as one byte) is refused before the parser copies it twice. Sets *nul_escape when a string
- * holds the escape \u0000 (a NUL), which json-glib accepts but hands back as a C string cut at the
- * NUL. A number that is not JSON, or an integer outside 64 bits, is refused (json_number_check).
- * The insides of strings, nearly all of a record, are skipped 16 bytes at a time. */
-static gboolean
-json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, GError **error)
+/* json-glib's reader is a lenient GScanner, not a JSON parser, and several of its extensions change
+ * or drop data without a word: two objects on one line give the second (the first is lost), `var x
+ * = {...};` is read, `$ff` and `0x10` are hexadecimal numbers and `010` octal, an unknown escape
+ * loses its backslash (`\x41` reads as `x41`), and comments and single-quoted strings are accepted.
+ * So every line is first checked against the JSON grammar (RFC 8259) here, and json-glib only ever
+ * parses what is JSON. Two things JSON forbids but that read back unchanged are allowed: a UTF-8
+ * byte order mark before the value (json-glib skips it), and raw control characters (tabs) inside
+ * strings (the metadata is written back with them escaped). UTF-8 inside strings is json-glib's
+ * check. */
+
+/* Describes what is at s[i] for an error message: a word (a bare word such as `var` or `$ff`), one
+ * printable character, or a byte in hexadecimal. Returns a new string. */
+static char *
+json_describe_at(const char *s, gsize len, gsize i)
 {
-  guint depth = 0;
-  *nul_escape = FALSE;
-  for (gsize i = 0; i < len; i++) {
-    char c = s[i];
-    if (c == '"') {
-      gsize string_len = 0;
-      for (i++;;) {
-        gsize j = find_quote_or_backslash(s, i, len);
-        string_len += j - i;
-        if (j < len && s[j] == '\\') {
-          if (j + 5 < len && memcmp(s + j + 1, "u0000", 5) == 0)
-            *nul_escape = TRUE;
-          j += j + 1 < len && s[j + 1] == 'u' ? 6 : 2; /* an escape counts as one byte */
-          string_len++;
-        }
-        if (string_len > max_bytes) {
-          g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a string in the record is larger than the maximum of "
-                      "%" G_GSIZE_FORMAT " bytes (see --max-bytes); the line of %" G_GSIZE_FORMAT " bytes is "
-                      "not parsed", max_bytes, len);
+  gsize e = i;
+  while (e < len && e - i < 40 && (g_ascii_isalnum(s[e]) || s[e] == '_' || s[e] == '$'))
+    e++;
+  if (e - i > 1)
+    return g_strdup_printf("'%.*s'", (int)(e - i), s + i);
+  unsigned char c = (unsigned char)s[i];
+  if (c == '\'')
+    return g_strdup("\"'\" (strings take double quotes)");
+  if (c == '/')
+    return g_strdup("'/' (JSON has no comments)");
+  if (g_ascii_isgraph((char)c))
+    return g_strdup_printf("'%c'", c);
+  return g_strdup_printf("byte 0x%02X", c);
+}
+
+static gboolean
+json_unexpected(const char *s, gsize len, gsize i, const char *expected, GError **error)
+{
+  if (i >= len) {
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: the line ends where %s was expected",
+                expected);
+  } else {
+    g_autofree char *found = json_describe_at(s, len, i);
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: expected %s at byte %" G_GSIZE_FORMAT
+                ", found %s", expected, i, found);
+  }
+  return FALSE;
+}
+
+/* The value of the four hexadecimal digits at s[i], or -1. */
+static gint
+json_hex4(const char *s, gsize len, gsize i)
+{
+  gint v = 0;
+  for (gsize k = i; k < i + 4; k++) {
+    if (k >= len || !g_ascii_isxdigit(s[k]))
+      return -1;
+    v = v * 16 + g_ascii_xdigit_value(s[k]);
+  }
+  return v;
+}
+
+/* Checks the string whose opening quote is at s[*i] and moves *i past its closing quote. Escapes
+ * must be JSON's (\" \\ \/ \b \f \n \r \t \uXXXX), and a \u escape of a UTF-16 surrogate must be
+ * the high half followed by the low half: json-glib turns a lone one into invalid UTF-8 and swallows
+ * the two characters after it (even the closing quote). A string whose decoded length is certainly over
+ * max_bytes (counting every escape as one byte) is refused before the parser copies it twice; sets
+ * *nul_escape for \u0000 (json-glib hands such a string back cut at the NUL). The insides of
+ * strings, nearly all of a record, are skipped 16 bytes at a time. */
+static gboolean
+json_string_check(const char *s, gsize len, gsize *i, gsize max_bytes, gsize line_len, gboolean *nul_escape,
+                  GError **error)
+{
+  gsize start = *i, p = *i + 1, string_len = 0;
+  for (;;) {
+    gsize j = find_quote_or_backslash(s, p, len);
+    string_len += j - p + (j < len && s[j] == '\\'); /* an escape counts as one byte */
+    if (string_len > max_bytes) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a string in the record is larger than the maximum of "
+                  "%" G_GSIZE_FORMAT " bytes (see --max-bytes); the line of %" G_GSIZE_FORMAT " bytes is not "
+                  "parsed", max_bytes, line_len);
+      return FALSE;
+    }
+    if (j >= len) {
+      g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: the string at byte %" G_GSIZE_FORMAT
+                  " is not closed", start);
+      return FALSE;
+    }
+    if (s[j] == '"') {
+      *i = j + 1;
+      return TRUE;
+    }
+    char e = j + 1 < len ? s[j + 1] : '\0';
+    if (e == 'u') {
+      gint unit = json_hex4(s, len, j + 2);
+      if (unit < 0) {
+        g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: \\u at byte %" G_GSIZE_FORMAT " is not "
+                    "followed by four hexadecimal digits", j);
+        return FALSE;
+      }
+      if (unit == 0)
+        *nul_escape = TRUE;
+      p = j + 6;
+      if (unit >= 0xD800 && unit <= 0xDFFF) { /* must be a high then a low surrogate */
+        gint low = unit <= 0xDBFF && p + 1 < len && s[p] == '\\' && s[p + 1] == 'u' ? json_hex4(s, len, p + 2) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) {
+          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: the escape \\u%.4s at byte %"
+                      G_GSIZE_FORMAT " is half of a UTF-16 surrogate pair, without its other half (not a character)",
+                      s + j + 2, j);
           return FALSE;
         }
-        if (j >= len || s[j] == '"') {
-          i = j; /* the closing quote (or the end of a line that lacks it) */
-          break;
-        }
-        i = j;
+        p += 6;
       }
-    } else if (c == '[' || c == '{') {
-      if (++depth > ND_JSON_MAX_DEPTH) {
-        g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at "
-                    "byte %" G_GSIZE_FORMAT ")", ND_JSON_MAX_DEPTH, i);
-        return FALSE;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
-    } else if (c == '-' || c == '.' || g_ascii_isdigit(c)) {
-      gsize end;
-      JsonNumberCheck check = json_number_check(s, i, len, &end);
-      if (check != JSON_NUMBER_OK) {
-        int shown = (int)MIN(end - i, 40);
-        const char *more = end - i > (gsize)shown ? "..." : "";
-        if (check == JSON_NUMBER_MALFORMED)
-          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: %.*s%s (at byte %" G_GSIZE_FORMAT
-                      ") is not a JSON number", shown, s + i, more, i);
-        else
-          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the integer %.*s%s (at byte %" G_GSIZE_FORMAT ") does not "
-                      "fit in 64 bits; the JSON reader would change its value (write it as a string)", shown, s + i,
-                      more, i);
-        return FALSE;
-      }
-      i = end - 1;
+    } else if (e != '\0' && strchr("\"\\/bfnrt", e) != NULL) {
+      p = j + 2;
+    } else {
+      g_autofree char *found = j + 1 < len ? json_describe_at(s, len, j + 1) : g_strdup("the end of the line");
+      g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: invalid escape at byte %" G_GSIZE_FORMAT
+                  ": a backslash followed by %s (JSON escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", j,
+                  found);
+      return FALSE;
     }
   }
+}
+
+/* What the checker expects next, outside strings. */
+typedef enum {
+  JSON_EXPECT_VALUE,
+  JSON_EXPECT_VALUE_OR_CLOSE, /* just after '[' */
+  JSON_EXPECT_NAME,
+  JSON_EXPECT_NAME_OR_CLOSE, /* just after '{' */
+  JSON_EXPECT_COLON,
+  JSON_EXPECT_COMMA_OR_CLOSE,
+  JSON_EXPECT_END,
+} JsonExpect;
+
+/* One pass over a JSON line before json-glib sees it: the grammar check explained above, in a loop
+ * with an explicit stack, since json-glib's parser is recursive and a line of a few hundred thousand
+ * '[' would overflow the worker's stack: nesting deeper than ND_JSON_MAX_DEPTH is refused. Numbers
+ * go through json_number_check, strings through json_string_check. Counts the members of all
+ * objects into *members, so that the caller can tell from json-glib's tree whether an object
+ * repeated a name (json-glib keeps only the last). */
+static gboolean
+json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, guint64 *members, GError **error)
+{
+  char open[ND_JSON_MAX_DEPTH]; /* '[' or '{' for each level */
+  guint depth = 0;
+  JsonExpect expect = JSON_EXPECT_VALUE;
+  *nul_escape = FALSE;
+  *members = 0;
+  const char *nul = memchr(s, '\0', len);
+  if (nul != NULL) {
+    g_set_error(error, ND_ERROR, ND_ERROR_BINARY, "binary data: a NUL byte at byte %" G_GSIZE_FORMAT " of the line",
+                (gsize)(nul - s));
+    return FALSE;
+  }
+  gsize i = len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  for (;;) {
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+      i++;
+    if (i >= len)
+      break;
+    char c = s[i];
+    switch (expect) {
+    case JSON_EXPECT_END:
+      return json_unexpected(s, len, i, "the end of the line after the record (one JSON value per line)", error);
+    case JSON_EXPECT_COLON:
+      if (c != ':')
+        return json_unexpected(s, len, i, "':'", error);
+      i++;
+      expect = JSON_EXPECT_VALUE;
+      continue;
+    case JSON_EXPECT_COMMA_OR_CLOSE:
+      if (c == ',') {
+        i++;
+        expect = open[depth - 1] == '[' ? JSON_EXPECT_VALUE : JSON_EXPECT_NAME;
+        continue;
+      }
+      if (c != (open[depth - 1] == '[' ? ']' : '}'))
+        return json_unexpected(s, len, i, open[depth - 1] == '[' ? "',' or ']'" : "',' or '}'", error);
+      break; /* closes the container, below */
+    case JSON_EXPECT_NAME_OR_CLOSE:
+      if (c == '}')
+        break;
+      /* fall through */
+    case JSON_EXPECT_NAME:
+      if (c != '"')
+        return json_unexpected(s, len, i, "a member name in double quotes", error);
+      if (!json_string_check(s, len, &i, max_bytes, len, nul_escape, error))
+        return FALSE;
+      ++*members;
+      expect = JSON_EXPECT_COLON;
+      continue;
+    case JSON_EXPECT_VALUE_OR_CLOSE:
+      if (c == ']')
+        break;
+      /* fall through */
+    case JSON_EXPECT_VALUE:
+      if (c == '[' || c == '{') {
+        if (depth == ND_JSON_MAX_DEPTH) {
+          g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at "
+                      "byte %" G_GSIZE_FORMAT ")", ND_JSON_MAX_DEPTH, i);
+          return FALSE;
+        }
+        open[depth++] = c;
+        i++;
+        expect = c == '[' ? JSON_EXPECT_VALUE_OR_CLOSE : JSON_EXPECT_NAME_OR_CLOSE;
+        continue;
+      }
+      if (c == '"') {
+        if (!json_string_check(s, len, &i, max_bytes, len, nul_escape, error))
+          return FALSE;
+      } else if (c == '-' || c == '+' || c == '.' || g_ascii_isdigit(c)) { /* +1 and .5 are refused as numbers */
+        gsize end;
+        JsonNumberCheck check = json_number_check(s, i, len, &end);
+        if (check != JSON_NUMBER_OK) {
+          int shown = (int)MIN(end - i, 40);
+          const char *more = end - i > (gsize)shown ? "..." : "";
+          if (check == JSON_NUMBER_MALFORMED)
+            g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: %.*s%s (at byte %" G_GSIZE_FORMAT
+                        ") is not a JSON number", shown, s + i, more, i);
+          else
+            g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the integer %.*s%s (at byte %" G_GSIZE_FORMAT ") does "
+                        "not fit in 64 bits; the JSON reader would change its value (write it as a string)", shown,
+                        s + i, more, i);
+          return FALSE;
+        }
+        i = end;
+      } else if (len - i >= 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0)) {
+        i += 4;
+      } else if (len - i >= 5 && memcmp(s + i, "false", 5) == 0) {
+        i += 5;
+      } else {
+        return json_unexpected(s, len, i, "a JSON value", error);
+      }
+      expect = depth == 0 ? JSON_EXPECT_END : JSON_EXPECT_COMMA_OR_CLOSE;
+      continue;
+    }
+    /* s[i] closes the innermost container. */
+    depth--;
+    i++;
+    expect = depth == 0 ? JSON_EXPECT_END : JSON_EXPECT_COMMA_OR_CLOSE;
+  }
+  if (expect != JSON_EXPECT_END) {
+    const char *what[] = { [JSON_EXPECT_VALUE] = "a JSON value", [JSON_EXPECT_VALUE_OR_CLOSE] = "a value or ']'",
+                           [JSON_EXPECT_NAME] = "a member name", [JSON_EXPECT_NAME_OR_CLOSE] = "a member name or '}'",
+                           [JSON_EXPECT_COLON] = "':'",
+                           [JSON_EXPECT_COMMA_OR_CLOSE] = depth > 0 && open[depth - 1] == '[' ? "',' or ']'"
+                                                                                              : "',' or '}'" };
+    return json_unexpected(s, len, len, what[expect], error);
+  }
   return TRUE;
+}
+
+/* The members of all objects in the tree under `node`. */
+static guint64
+json_count_members(JsonNode *node)
+{
+  guint64 n = 0;
+  if (JSON_NODE_HOLDS_OBJECT(node)) {
+    JsonObject *obj = json_node_get_object(node);
+    g_autoptr(GList) values = json_object_get_values(obj);
+    n = json_object_get_size(obj);
+    for (GList *v = values; v != NULL; v = v->next)
+      n += json_count_members(v->data);
+  } else if (JSON_NODE_HOLDS_ARRAY(node)) {
+    JsonArray *arr = json_node_get_array(node);
+    for (guint k = 0; k < json_array_get_length(arr); k++)
+      n += json_count_members(json_array_get_element(arr, k));
+  }
+  return n;
 }
 
 static gboolean
@@ -485,7 +687,8 @@ parse_json_record(JsonParser *parser, const Item *it, gsize max_bytes, char **id
 {
   g_autoptr(GError) local = NULL;
   gboolean nul_escape;
-  if (!json_precheck(it->payload, it->payload_len, max_bytes, &nul_escape, error))
+  guint64 members;
+  if (!json_precheck(it->payload, it->payload_len, max_bytes, &nul_escape, &members, error))
     return FALSE;
   if (!json_parser_load_from_data(parser, it->payload, (gssize)it->payload_len, &local)) {
     g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON: %s", local->message);
@@ -493,7 +696,12 @@ parse_json_record(JsonParser *parser, const Item *it, gsize max_bytes, char **id
   }
   JsonNode *root = json_parser_get_root(parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-    g_set_error_literal(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: not an object");
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_JSON, "the JSON line is not an object");
+    return FALSE;
+  }
+  if (json_count_members(root) != members) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_JSON, "an object in the record has the same member name twice; "
+                        "the JSON reader would keep only the last value");
     return FALSE;
   }
   JsonObject *obj = json_node_get_object(root);
@@ -511,7 +719,7 @@ parse_json_record(JsonParser *parser, const Item *it, gsize max_bytes, char **id
     g_clear_pointer(id_out, g_free);
     return FALSE;
   }
-  if (!g_utf8_validate(*id_out, -1, NULL)) { /* json-glib decodes a lone surrogate escape to invalid UTF-8 */
+  if (!g_utf8_validate(*id_out, -1, NULL)) { /* a lone surrogate escape would be (json_precheck refuses them) */
     g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "the field \"%s\" is not valid UTF-8 (a lone surrogate escape "
                 "such as \\ud800?)", it->id_field);
     g_clear_pointer(id_out, g_free);
@@ -1157,7 +1365,9 @@ nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const c
       payload[len] = '\0';
       r.line_len = r.line_cap = 0;
     } else {
-      payload = g_strndup(r.line, len);
+      payload = g_malloc(len + 1); /* not g_strndup: it would stop at a NUL byte and pad with zeros */
+      memcpy(payload, r.line, len);
+      payload[len] = '\0';
     }
     push_item(l, (Item){ .kind = ITEM_JSON, .name = g_steal_pointer(&name), .payload = payload,
                          .payload_len = len, .id_field = idf, .text_field = txf });

@@ -632,6 +632,70 @@ START_TEST(test_jsonl_numbers)
 }
 END_TEST
 
+/* json-glib reads much that is not JSON, and some of it changes or drops data: a second object on
+ * the line replaced the first, `$ff` was the integer 255 (found by fuzz_jsonl), an unknown escape
+ * lost its backslash, a repeated member name kept only its last value. Every line is checked
+ * against the JSON grammar first; a byte order mark and a raw tab inside a string, which read back
+ * unchanged, are accepted. */
+START_TEST(test_jsonl_strict_grammar)
+{
+  g_autofree char *dir = test_dir("jsonl-grammar");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl",
+    "\xEF\xBB\xBF{\"id\": \"bom\", \"text\": \"after a byte order mark\"}\n"                         /* 1 */
+    "{\"id\": \"esc\", \"text\": \"tab\\there \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r \\u00e9\", \"m\": [true, false, null, {}, []]}\n" /* 2 */
+    "{\"id\": \"raw\", \"text\": \"a raw\ttab\", \"a\": {\"k\": 1}, \"b\": {\"k\": 2}}\n"             /* 3 */
+    "{\"id\": \"one\", \"text\": \"first\"} {\"id\": \"two\", \"text\": \"second\"}\n"               /* 4 */
+    "{\"id\": $ff, \"text\": \"dollar hexadecimal\"}\n"                                             /* 5 */
+    "{\"id\": \"x\", \"text\": \"bad \\x41 escape\"}\n"                                             /* 6 */
+    "{\"id\": 'sq', \"text\": \"single quotes\"}\n"                                                 /* 7 */
+    "{\"id\": \"c\", \"text\": \"comment\"} // note\n"                                              /* 8 */
+    "var x = {\"id\": \"v\", \"text\": \"assignment\"};\n"                                          /* 9 */
+    "{\"id\": \"t\", \"text\": \"trailing comma\",}\n"                                              /* 10 */
+    "{\"id\": \"first\", \"text\": \"a repeated name\", \"id\": \"second\"}\n"                      /* 11 */
+    "{\"id\": \"n\", \"text\": \"nested repeat\", \"m\": {\"a\": 1, \"\\u0061\": 2}}\n"             /* 12 */
+    "{\"id\": \"open\", \"text\": \"unclosed\n"                                                     /* 13 */
+    "{\"id\": \"u\", \"text\": \"short \\u12 escape\"}\n"                                           /* 14 */
+    "{\"id\": \"tru\", \"text\": \"bare word\", \"m\": tru}\n"                                      /* 15 */
+    "[\"an array\"]\n"                                                                              /* 16 */
+    "{\"id\": \"last\", \"text\": \"still read\"}\n", -1);                                          /* 17 */
+  g_autoptr(NdCollection) c = new_collection();
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 1, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  ck_assert_uint_eq(nd_loader_finish(l), 13);
+  const char *ids[] = { "bom", "esc", "raw", "last" };
+  assert_ids(c, ids, 4);
+  ck_assert_str_eq(nd_collection_get(c, 1)->meta, "{\"m\":[true,false,null,{},[]]}");
+  ck_assert_str_eq(nd_collection_get(c, 2)->meta, "{\"a\":{\"k\":1},\"b\":{\"k\":2}}");
+  const guint bad_lines[] = { 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+  const char *wants[] = {
+    "expected the end of the line after the record (one JSON value per line) at byte 31, found '{'",
+    "expected a JSON value at byte 7, found '$ff'",
+    "invalid escape at byte 25: a backslash followed by 'x41'",
+    "expected a JSON value at byte 7, found \"'\" (strings take double quotes)",
+    "expected the end of the line after the record (one JSON value per line) at byte 31, found '/' (JSON has no comments)",
+    "expected a JSON value at byte 0, found 'var'",
+    "expected a member name in double quotes at byte 37, found '}'",
+    "the same member name twice",
+    "the same member name twice",
+    "the string at byte 23 is not closed",
+    "\\u at byte 27 is not followed by four hexadecimal digits",
+    "expected a JSON value at byte 40, found 'tru'",
+    "the JSON line is not an object",
+  };
+  ck_assert_uint_eq(log.inputs->len, G_N_ELEMENTS(bad_lines));
+  for (guint i = 0; i < G_N_ELEMENTS(bad_lines); i++) {
+    g_autofree char *name = g_strdup_printf("%s:%u", path, bad_lines[i]);
+    assert_error(&log, i, name, ND_ERROR_JSON);
+    ck_assert_msg(strstr(g_ptr_array_index(log.messages, i), wants[i]) != NULL, "message '%s' lacks '%s'",
+                  (const char *)g_ptr_array_index(log.messages, i), wants[i]);
+  }
+  errlog_clear(&log);
+}
+END_TEST
+
 START_TEST(test_stop_on_error)
 {
   g_autofree char *dir = test_dir("stop");
@@ -845,6 +909,7 @@ input_suite(void)
   tcase_add_test(tc, test_jsonl_nul_escape);
   tcase_add_test(tc, test_jsonl_huge_number_metadata);
   tcase_add_test(tc, test_jsonl_numbers);
+  tcase_add_test(tc, test_jsonl_strict_grammar);
   tcase_add_test(tc, test_stop_on_error);
   tcase_add_test(tc, test_stop_on_error_jsonl);
   tcase_add_test(tc, test_empty_dir_and_missing);

@@ -77,13 +77,19 @@ void nd_loader_add_path(NdLoader *loader, const char *path);
 void nd_loader_add_files_from(NdLoader *loader, const char *list_path);
 
 /* Queues every record of the JSON Lines file `path` ("-" = standard input). Each non-blank line
- * must be a JSON object with a non-empty, valid UTF-8 string or integer `id_field` and a string
- * `text_field`; its other fields (the metadata) must be valid UTF-8 too (json-glib turns a lone
- * surrogate escape such as \ud800 into invalid UTF-8). Numbers must be JSON numbers and integers
- * must fit in 64 bits: json-glib would read 010 as octal and wrap 9223372036854775808, so such a
- * record is refused (ND_ERROR_JSON) rather than loaded with a changed id or metadata. A number too
- * large for a double (1e400) is kept in the metadata as 1e999. See "Limits" above for long lines,
- * deep nesting and huge strings. */
+ * must be one JSON object (RFC 8259) with a non-empty, valid UTF-8 string or integer `id_field` and
+ * a string `text_field`; its other fields are the metadata. The line is checked against the JSON
+ * grammar before json-glib reads it, because json-glib's reader accepts much that is not JSON and
+ * would change or drop data: a second object on the line, `$ff` or 0x10 (hexadecimal), 010
+ * (octal), an integer outside 64 bits (it wraps), an unknown escape (\x41 would lose its
+ * backslash), a lone UTF-16 surrogate escape such as \ud800 (it swallows the next two characters),
+ * a member name repeated in an object (only the last value would be kept), comments, single-quoted
+ * strings and bare words. Such a record is refused (ND_ERROR_JSON) with a message naming what is
+ * wrong and its byte offset in the line (from 0), never loaded changed. Allowed although not JSON,
+ * because they read back unchanged: a UTF-8 byte order mark before the object, and raw control
+ * characters such as tabs inside strings (written back escaped). A NUL byte in a line is refused
+ * (ND_ERROR_BINARY). A number too large for a double (1e400) is kept in the metadata as 1e999. See
+ * "Limits" above for long lines, deep nesting and huge strings. */
 void nd_loader_add_jsonl(NdLoader *loader, const char *path, const char *id_field, const char *text_field);
 
 /* Waits for all queued work and merges it into the collection. Returns the number of inputs that

@@ -17,6 +17,10 @@
  *   - the document's metadata is NULL when the record has no other fields, otherwise JSON that
  *     parses as an object holding exactly the other fields (this is the one JSON the library itself
  *     writes; the CLI's JSON output is written by the CLI and is not fuzzed in-process);
+ *   - a line accepted (or refused only as a duplicate id) is JSON by a reference checker written here
+ *     from RFC 8259 (one value, no repeated member names; a byte order mark and raw tabs in strings
+ *     allowed, as input.h documents), and a line refused as "malformed JSON" is not (or is nested
+ *     deeper than ND_JSON_MAX_DEPTH); the metadata is strict JSON by the same checker;
  *   - a DUPLICATE_ID error is for a line whose id an earlier document has;
  *   - the run with two workers gives the same documents and the same errors (input.h: results do not
  *     depend on the number of threads).
@@ -117,6 +121,194 @@ has_number_token(const char *line, gsize len, const char *number)
   return FALSE;
 }
 
+/* A reference JSON checker written from RFC 8259, independent of the loader's iterative one:
+ * recursive descent over one value and nothing after it; a \u escape of a surrogate must be a
+ * high-low pair; member names, decoded, must be unique within their object (json-glib keeps only the
+ * last). Bytes must be valid UTF-8 without NUL. With `lenient`, the loader's two documented
+ * exceptions are allowed: a byte order mark before the value and raw control characters (other than
+ * NUL) inside strings. Records the deepest nesting in max_depth. */
+typedef struct {
+  const char *s;
+  gsize len, i;
+  gboolean lenient;
+  guint depth, max_depth;
+} RefJson;
+
+static void
+ref_ws(RefJson *r)
+{
+  while (r->i < r->len && strchr(" \t\r\n", r->s[r->i]) != NULL && r->s[r->i] != '\0')
+    r->i++;
+}
+
+static gint
+ref_hex4(RefJson *r)
+{
+  gint v = 0;
+  for (int k = 0; k < 4; k++, r->i++) {
+    if (r->i >= r->len || !g_ascii_isxdigit(r->s[r->i]))
+      return -1;
+    v = v * 16 + g_ascii_xdigit_value(r->s[r->i]);
+  }
+  return v;
+}
+
+/* A string at r->i; its decoded bytes appended to `out` when not NULL. */
+static gboolean
+ref_string(RefJson *r, GString *out)
+{
+  if (r->i >= r->len || r->s[r->i] != '"')
+    return FALSE;
+  for (r->i++; r->i < r->len;) {
+    unsigned char c = (unsigned char)r->s[r->i++];
+    if (c == '"')
+      return TRUE;
+    if (c < 0x20 && !r->lenient)
+      return FALSE;
+    if (c != '\\') {
+      if (out)
+        g_string_append_c(out, (char)c);
+      continue;
+    }
+    if (r->i >= r->len)
+      return FALSE;
+    char e = r->s[r->i++];
+    const char *simple = strchr("\"\\/bfnrt", e);
+    if (simple != NULL && e != '\0') {
+      if (out)
+        g_string_append_c(out, "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"]);
+      continue;
+    }
+    if (e != 'u')
+      return FALSE;
+    gint cp = ref_hex4(r);
+    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+      return FALSE;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      if (r->i + 2 > r->len || r->s[r->i] != '\\' || r->s[r->i + 1] != 'u')
+        return FALSE;
+      r->i += 2;
+      gint low = ref_hex4(r);
+      if (low < 0xDC00 || low > 0xDFFF)
+        return FALSE;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (out)
+      g_string_append_unichar(out, (gunichar)cp);
+  }
+  return FALSE;
+}
+
+static gboolean
+ref_digits(RefJson *r)
+{
+  gsize start = r->i;
+  while (r->i < r->len && g_ascii_isdigit(r->s[r->i]))
+    r->i++;
+  return r->i > start;
+}
+
+static gboolean
+ref_number(RefJson *r)
+{
+  if (r->i < r->len && r->s[r->i] == '-')
+    r->i++;
+  if (r->i < r->len && r->s[r->i] == '0')
+    r->i++;
+  else if (!ref_digits(r))
+    return FALSE;
+  if (r->i < r->len && r->s[r->i] == '.') {
+    r->i++;
+    if (!ref_digits(r))
+      return FALSE;
+  }
+  if (r->i < r->len && (r->s[r->i] == 'e' || r->s[r->i] == 'E')) {
+    r->i++;
+    if (r->i < r->len && (r->s[r->i] == '+' || r->s[r->i] == '-'))
+      r->i++;
+    if (!ref_digits(r))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+ref_value(RefJson *r)
+{
+  ref_ws(r);
+  if (r->i >= r->len)
+    return FALSE;
+  char c = r->s[r->i];
+  if (c == '{' || c == '[') {
+    r->max_depth = MAX(r->max_depth, ++r->depth);
+    r->i++;
+    g_autoptr(GHashTable) names = c == '{' ? g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) : NULL;
+    char close = c == '{' ? '}' : ']';
+    ref_ws(r);
+    if (r->i < r->len && r->s[r->i] == close) {
+      r->i++;
+      r->depth--;
+      return TRUE;
+    }
+    for (;;) {
+      if (names != NULL) {
+        ref_ws(r);
+        GString *name = g_string_new(NULL);
+        if (!ref_string(r, name)) {
+          g_string_free(name, TRUE);
+          return FALSE;
+        }
+        char *key = g_string_free(name, FALSE); /* compared as a C string, as json-glib keeps names */
+        if (!g_hash_table_add(names, key))
+          return FALSE; /* a repeated name */
+        ref_ws(r);
+        if (r->i >= r->len || r->s[r->i] != ':')
+          return FALSE;
+        r->i++;
+      }
+      if (!ref_value(r))
+        return FALSE;
+      ref_ws(r);
+      if (r->i >= r->len)
+        return FALSE;
+      if (r->s[r->i] == ',') {
+        r->i++;
+        continue;
+      }
+      if (r->s[r->i] != close)
+        return FALSE;
+      r->i++;
+      r->depth--;
+      return TRUE;
+    }
+  }
+  if (c == '"')
+    return ref_string(r, NULL);
+  if (c == '-' || g_ascii_isdigit(c))
+    return ref_number(r);
+  for (const char *const *w = (const char *const[]){ "true", "false", "null", NULL }; *w != NULL; w++)
+    if (r->len - r->i >= strlen(*w) && memcmp(r->s + r->i, *w, strlen(*w)) == 0) {
+      r->i += strlen(*w);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether s[0..len) is one JSON value (see above); *max_depth gets its deepest nesting so far. */
+static gboolean
+ref_json_valid(const char *s, gsize len, gboolean lenient, guint *max_depth)
+{
+  RefJson r = { s, len, 0, lenient, 0, 0 };
+  if (memchr(s, '\0', len) != NULL || !g_utf8_validate(s, (gssize)len, NULL))
+    return FALSE;
+  if (lenient && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+    r.i = 3;
+  gboolean ok = ref_value(&r);
+  ref_ws(&r);
+  *max_depth = r.max_depth;
+  return ok && r.i == len;
+}
+
 /* The metadata must be exactly the record's other members. */
 static void
 check_meta(const NdDocument *doc, JsonObject *record)
@@ -132,6 +324,9 @@ check_meta(const NdDocument *doc, JsonObject *record)
   }
   FUZZ_CHECK(doc->meta != NULL, "no metadata for a record with %u other fields", others);
   FUZZ_CHECK(g_utf8_validate(doc->meta, -1, NULL) || fuzz_known("jsonl-lone-surrogate"), "metadata is not valid UTF-8");
+  guint meta_depth;
+  FUZZ_CHECK(ref_json_valid(doc->meta, strlen(doc->meta), FALSE, &meta_depth), "metadata is not strict JSON: %s",
+             doc->meta);
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   FUZZ_CHECK(json_parser_load_from_data(parser, doc->meta, -1, &error), "metadata does not parse: %s (%s)",
@@ -199,8 +394,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       for (guint e = 0; e < errs1->len; e++)
         if (failed_lines[e] == ln->lineno)
           rep = &g_array_index(errs1, Reported, e);
+    guint depth = 0;
+    gboolean valid = ref_json_valid(ln->start, ln->len, TRUE, &depth);
+    if (is_failed && g_str_has_prefix(rep->message, "malformed JSON"))
+      FUZZ_CHECK(!valid || depth > ND_JSON_MAX_DEPTH, "line %" G_GUINT64_FORMAT " is JSON, refused as '%s'",
+                 ln->lineno, rep->message);
+    if (is_failed && strstr(rep->message, "same member name twice") != NULL)
+      FUZZ_CHECK(!valid, "line %" G_GUINT64_FORMAT " repeats no member name, refused as '%s'", ln->lineno,
+                 rep->message);
     if (is_failed && rep->code != ND_ERROR_DUPLICATE_ID)
       continue;
+    FUZZ_CHECK(valid, "line %" G_GUINT64_FORMAT " was accepted but is not JSON (or repeats a member name)",
+               ln->lineno);
     /* A document, or a duplicate of one: the line must be a record with an id and a text. */
     FUZZ_CHECK(json_parser_load_from_data(parser, ln->start, (gssize)ln->len, NULL), "line %" G_GUINT64_FORMAT
                " was accepted but does not parse", ln->lineno);
