@@ -271,17 +271,20 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l,
   return TRUE;
 }
 
-/* json-glib's writer is not always JSON for doubles: one that overflowed while parsing (1e400 is a
+/* json-glib's writer is not always JSON. Doubles: one that overflowed while parsing (1e400 is a
  * valid JSON number, read as infinity) comes out as "inf.0", and one whose %.17g form has an exponent
- * but no point (1e21, 1e17) gets ".0" appended, "1e+21.0". The metadata is copied verbatim into JSON
- * output and the index, so such tokens are mended. Outside strings, a token starting with '-', a
- * digit or 'i' is a number (true, false and null start otherwise): one with an exponent loses a
- * trailing ".0" (an exponent has no point), and [-]inf[.0] becomes [-]1e999, a number read back as
- * the same infinity. Takes ownership of `json`; returns it, or a new string. */
+ * but no point (1e21, 1e17) gets ".0" appended, "1e+21.0". Strings: it escapes every control
+ * character but U+001F, which it writes raw (JSON forbids raw control characters). The metadata is
+ * copied verbatim into JSON output and the index, so these are mended. Outside strings, a token
+ * starting with '-', a digit or 'i' is a number (true, false and null start otherwise): one with an
+ * exponent loses a trailing ".0" (an exponent has no point), and [-]inf[.0] becomes [-]1e999, a
+ * number read back as the same infinity; inside strings, a raw 0x1F becomes \u001f. Takes ownership
+ * of `json`; returns it, or a new string. */
 static char *
-json_mend_numbers(char *json)
+json_mend_written(char *json)
 {
-  if (strstr(json, "inf") == NULL && strstr(json, "e+") == NULL && strstr(json, "e-") == NULL)
+  if (strstr(json, "inf") == NULL && strstr(json, "e+") == NULL && strstr(json, "e-") == NULL &&
+      strchr(json, '\x1f') == NULL)
     return json;
   GString *out = g_string_sized_new(strlen(json) + 8);
   gboolean in_string = FALSE;
@@ -291,7 +294,10 @@ json_mend_numbers(char *json)
       gsize n = c == '\\' && json[i + 1] != '\0' ? 2 : 1; /* an escape and the character it escapes */
       if (c == '"')
         in_string = FALSE;
-      g_string_append_len(out, json + i, (gssize)n);
+      if (c == '\x1f')
+        g_string_append(out, "\\u001f");
+      else
+        g_string_append_len(out, json + i, (gssize)n);
       i += n;
     } else if (c == '"') {
       in_string = TRUE;
@@ -338,7 +344,7 @@ record_metadata(JsonObject *obj, const Item *it)
     return NULL;
   g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
   json_node_set_object(node, meta);
-  return json_mend_numbers(json_to_string(node, FALSE));
+  return json_mend_written(json_to_string(node, FALSE));
 }
 
 /* Offset of the first '"' or '\\' in s[i..len), or len. */
