@@ -484,8 +484,7 @@ json_hex4(const char *s, gsize len, gsize i)
  * *nul_escape for \u0000 (json-glib hands such a string back cut at the NUL). The insides of
  * strings, nearly all of a record, are skipped 16 bytes at a time. */
 static gboolean
-json_string_check(const char *s, gsize len, gsize *i, gsize max_bytes, gsize line_len, gboolean *nul_escape,
-                  GError **error)
+json_string_check(const char *s, gsize len, gsize *i, gsize max_bytes, gboolean *nul_escape, GError **error)
 {
   gsize start = *i, p = *i + 1, string_len = 0;
   for (;;) {
@@ -494,7 +493,7 @@ json_string_check(const char *s, gsize len, gsize *i, gsize max_bytes, gsize lin
     if (string_len > max_bytes) {
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a string in the record is larger than the maximum of "
                   "%" G_GSIZE_FORMAT " bytes (see --max-bytes); the line of %" G_GSIZE_FORMAT " bytes is not "
-                  "parsed", max_bytes, line_len);
+                  "parsed", max_bytes, len);
       return FALSE;
     }
     if (j >= len) {
@@ -602,7 +601,7 @@ json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, g
     case JSON_EXPECT_NAME:
       if (c != '"')
         return json_unexpected(s, len, i, "a member name in double quotes", error);
-      if (!json_string_check(s, len, &i, max_bytes, len, nul_escape, error))
+      if (!json_string_check(s, len, &i, max_bytes, nul_escape, error))
         return FALSE;
       ++*members;
       expect = JSON_EXPECT_COLON;
@@ -624,7 +623,7 @@ json_precheck(const char *s, gsize len, gsize max_bytes, gboolean *nul_escape, g
         continue;
       }
       if (c == '"') {
-        if (!json_string_check(s, len, &i, max_bytes, len, nul_escape, error))
+        if (!json_string_check(s, len, &i, max_bytes, nul_escape, error))
           return FALSE;
       } else if (c == '-' || c == '+' || c == '.' || g_ascii_isdigit(c)) { /* +1 and .5 are refused as numbers */
         gsize end;
@@ -722,12 +721,6 @@ parse_json_record(JsonParser *parser, const Item *it, gsize max_bytes, char **id
   }
   if ((*id_out)[0] == '\0') {
     g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the field \"%s\" is an empty string (see --id-field)", it->id_field);
-    g_clear_pointer(id_out, g_free);
-    return FALSE;
-  }
-  if (!g_utf8_validate(*id_out, -1, NULL)) { /* a lone surrogate escape would be (json_precheck refuses them) */
-    g_set_error(error, ND_ERROR, ND_ERROR_UTF8, "the field \"%s\" is not valid UTF-8 (a lone surrogate escape "
-                "such as \\ud800?)", it->id_field);
     g_clear_pointer(id_out, g_free);
     return FALSE;
   }
@@ -847,11 +840,6 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, GA
     if (!parse_json_record(parser, it, l->params.max_bytes, &id, &text, &len, &it->error))
       return;
     g_autofree char *meta = record_metadata(json_node_get_object(json_parser_get_root(parser)), it);
-    if (meta != NULL && !g_utf8_validate(meta, -1, NULL)) {
-      g_set_error(&it->error, ND_ERROR, ND_ERROR_UTF8, "record \"%s\": a metadata field is not valid UTF-8 (a lone "
-                  "surrogate escape such as \\ud800?)", id);
-      return;
-    }
     it->doc = sign_limited(signer, l, scratch, id, text, len, &it->error);
     if (it->error != NULL)
       g_prefix_error(&it->error, "record \"%s\": ", id);
