@@ -164,6 +164,7 @@ hostile_encoding)
     printf '{"id":"raw-invalid","text":"ab \xc0\xaf cd"}\n'
     printf '{"id":"raw-nul","text":"ab \0 cd"}\n'
     printf '{"id":"nul-escape","text":"ab \\u0000 cd"}\n'
+    printf '{"id":"nul\\u0000id","text":"ab cd ef"}\n'
     printf '{"id":"lone-surrogate","text":"ab \\ud800 cd ef"}\n'
     printf '{"id":"bad-id-\xff","text":"ab cd ef"}\n'
     printf '{"id":"\\udc00x","text":"ab cd ef"}\n'
@@ -173,14 +174,15 @@ hostile_encoding)
   run 1 "$NEARDUP" pairs --jsonl "$WORK/feed.jsonl" --format csv
   expect_err "$WORK/feed.jsonl:2: malformed JSON: JSON data must be UTF-8 encoded"
   expect_err "$WORK/feed.jsonl:3: binary data: a NUL byte at byte 27 of the line"
-  expect_err "$WORK/feed.jsonl:4: record \"nul-escape\": binary data: the text contains \\u0000 (NUL)"
-  expect_err "$WORK/feed.jsonl:5: malformed JSON line: the escape \\ud800 at byte 34 is half of a UTF-16 surrogate pair"
-  expect_err "$WORK/feed.jsonl:6: malformed JSON: JSON data must be UTF-8 encoded"
-  expect_err "$WORK/feed.jsonl:7: malformed JSON line: the escape \\udc00 at byte 7 is half of a UTF-16 surrogate pair"
-  expect_err "$WORK/feed.jsonl:8: malformed JSON line: the escape \\udc00 at byte 35 is half of a UTF-16 surrogate pair"
-  err_lines 7
+  expect_err "$WORK/feed.jsonl:4: binary data: the text (field \"text\") contains \\u0000 (NUL) at byte 30 of the line"
+  expect_err "$WORK/feed.jsonl:5: binary data: the id (field \"id\") contains \\u0000 (NUL) at byte 10 of the line"
+  expect_err "$WORK/feed.jsonl:6: malformed JSON line: the escape \\ud800 at byte 34 is half of a UTF-16 surrogate pair"
+  expect_err "$WORK/feed.jsonl:7: malformed JSON: JSON data must be UTF-8 encoded"
+  expect_err "$WORK/feed.jsonl:8: malformed JSON line: the escape \\udc00 at byte 7 is half of a UTF-16 surrogate pair"
+  expect_err "$WORK/feed.jsonl:9: malformed JSON line: the escape \\udc00 at byte 35 is half of a UTF-16 surrogate pair"
+  err_lines 8
   expect_out "good1,good2,"
-  measure "encoding: 8 hostile files and 7 hostile JSON records each reported with input and offset, exit 1"
+  measure "encoding: 8 hostile files and 8 hostile JSON records each reported with input and offset, exit 1"
   ;;
 
 # ---- JSON Lines: nesting, huge strings, ids ------------------------------------------------------
