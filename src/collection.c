@@ -56,6 +56,7 @@ nd_document_free(NdDocument *doc)
   g_free(doc->set);
   g_free(doc->text);
   g_free(doc->meta);
+  g_free(doc->path);
   g_free(doc->fingerprints);
   g_free(doc->band_keys);
   g_free(doc);

@@ -66,6 +66,8 @@ struct NdLoader {
   gpointer progress_data;
   NdDocumentFunc document_func;
   gpointer document_data;
+  NdFileCheckFunc file_check;
+  gpointer file_check_data;
 
   guint n_workers;
   Worker *workers;
@@ -191,11 +193,26 @@ read_fd_bounded(int fd, GByteArray *out, gsize max_bytes, const NdLoader *l)
   }
 }
 
+/* Runs the caller's check (nd_loader_set_file_check) on an input just opened; TRUE without one. */
+static gboolean
+file_check_ok(const NdLoader *l, const char *path, int fd, GError **error)
+{
+  struct stat st;
+  if (l == NULL || l->file_check == NULL)
+    return TRUE;
+  if (fstat(fd, &st) != 0) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "cannot stat: %s", g_strerror(errno));
+    return FALSE;
+  }
+  return l->file_check(path, (guint64)st.st_dev, (guint64)st.st_ino, l->file_check_data, error);
+}
+
 /* Reads a whole regular file into *buf (grown as needed), refusing files over max_bytes before
  * reading them. */
 static gboolean
-read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l, GError **error)
+read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l, gboolean *regular, GError **error)
 {
+  *regular = FALSE;
   /* O_NONBLOCK: opening a FIFO must not wait for a writer (it has no effect on regular files). */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
@@ -208,6 +225,10 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l,
     int e = errno;
     close(fd);
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "cannot stat: %s", g_strerror(e));
+    return FALSE;
+  }
+  if (!file_check_ok(l, path, fd, error)) {
+    close(fd);
     return FALSE;
   }
   if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
@@ -266,6 +287,7 @@ read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l,
   }
   close(fd);
   g_byte_array_set_size(buf, (guint)got);
+  *regular = TRUE;
   return TRUE;
 }
 
@@ -419,11 +441,15 @@ process_item(Item *it, NdSigner *signer, JsonParser *parser, GByteArray *buf, GA
   switch (it->kind) {
   case ITEM_ERROR:
     return;
-  case ITEM_FILE:
-    if (!read_file(it->name, l->params.max_bytes, buf, l, &it->error))
+  case ITEM_FILE: {
+    gboolean regular;
+    if (!read_file(it->name, l->params.max_bytes, buf, l, &regular, &it->error))
       return;
     it->doc = sign_limited(signer, l, scratch, it->name, (const char *)buf->data, buf->len, &it->error);
+    if (it->doc != NULL && regular)
+      it->doc->path = g_strdup(it->name);
     return;
+  }
   case ITEM_TEXT:
     it->doc = sign_limited(signer, l, scratch, it->name, it->payload, it->payload_len, &it->error);
     return;
@@ -507,6 +533,13 @@ nd_loader_set_progress_func(NdLoader *l, NdProgressFunc func, gpointer user_data
 {
   l->progress_func = func;
   l->progress_data = user_data;
+}
+
+void
+nd_loader_set_file_check(NdLoader *l, NdFileCheckFunc func, gpointer user_data)
+{
+  l->file_check = func;
+  l->file_check_data = user_data;
 }
 
 void
@@ -816,6 +849,11 @@ nd_loader_add_path(NdLoader *l, const char *path)
     return;
   if (strcmp(path, "-") == 0) {
     g_autoptr(GByteArray) buf = g_byte_array_new();
+    GError *refused = NULL;
+    if (!file_check_ok(l, "-", STDIN_FILENO, &refused)) {
+      push_error(l, "-", refused);
+      return;
+    }
     if (!read_fd_bounded(STDIN_FILENO, buf, l->params.max_bytes, l)) {
       push_error(l, "-", g_error_new(ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno)));
       return;
@@ -841,8 +879,14 @@ nd_loader_add_path(NdLoader *l, const char *path)
 static int
 open_input(NdLoader *l, const char *path)
 {
-  if (strcmp(path, "-") == 0)
+  GError *refused = NULL;
+  if (strcmp(path, "-") == 0) {
+    if (!file_check_ok(l, "-", STDIN_FILENO, &refused)) {
+      push_error(l, "-", refused);
+      return -1;
+    }
     return STDIN_FILENO;
+  }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
@@ -854,6 +898,11 @@ open_input(NdLoader *l, const char *path)
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     close(fd);
     push_error(l, path, g_error_new(ND_ERROR, ND_ERROR_IO, "is a directory"));
+    return -1;
+  }
+  if (!file_check_ok(l, path, fd, &refused)) {
+    close(fd);
+    push_error(l, path, refused);
     return -1;
   }
   return fd;
@@ -1003,6 +1052,7 @@ char *
 nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len, GError **error)
 {
   g_autoptr(GByteArray) buf = g_byte_array_new();
+  gboolean regular;
   if (strcmp(path, "-") == 0) {
     if (!read_fd_bounded(STDIN_FILENO, buf, max_bytes, NULL)) {
       g_set_error(error, ND_ERROR, ND_ERROR_IO, "error reading standard input: %s", g_strerror(errno));
@@ -1013,7 +1063,7 @@ nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len
                   " bytes (see --max-bytes)", max_bytes);
       return NULL;
     }
-  } else if (!read_file(path, max_bytes, buf, NULL, error)) {
+  } else if (!read_file(path, max_bytes, buf, NULL, &regular, error)) {
     return NULL;
   }
   if (!nd_article_bytes_ok((const char *)buf->data, buf->len, error))

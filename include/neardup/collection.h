@@ -49,6 +49,8 @@ typedef struct {
   char *text;           /* the original `bytes` bytes plus a NUL; owned; NULL unless keep_text */
   char *meta;           /* JSON object of a JSON Lines record's other fields (url, outlet, date ...);
                            owned; NULL for files */
+  char *path;           /* the regular file the text was read from, as named; owned; NULL for JSON
+                           Lines records, standard input, pipes and documents signed directly */
   guint32 *fingerprints; /* sorted shingle keys k with k mod fingerprint_sampling == 0; owned */
   guint32 n_fingerprints;
   guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */

@@ -54,6 +54,13 @@ typedef void (*NdProgressFunc)(guint64 articles, guint64 bytes, guint64 skipped,
  * function). Returning FALSE with an error reports the input as skipped (e.g. already archived). */
 typedef gboolean (*NdDocumentFunc)(NdDocument *doc, gpointer user_data, GError **error);
 
+/* Judges an input file the loader has just opened, before reading it: its path as named and its
+ * device and inode numbers (through symbolic links: the file itself). Returning FALSE with an error
+ * skips it, reported like any unreadable input. Called for article files, lists, JSON Lines files and
+ * standard input ("-"), from the loader's thread or a worker thread: it must be thread-safe. The
+ * tool uses it to refuse reading a file it is about to replace (an output named as an input). */
+typedef gboolean (*NdFileCheckFunc)(const char *path, guint64 dev, guint64 ino, gpointer user_data, GError **error);
+
 typedef struct NdLoader NdLoader;
 
 /* A loader that adds to `collection` (borrowed; must outlive the loader) with `threads` workers
@@ -64,6 +71,9 @@ void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer
 /* Streams documents to `func` instead of adding them to the collection (which then only supplies
  * the signing parameters): memory stays bounded however many articles are read. */
 void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer user_data);
+
+/* Installs a check every input file must pass before it is read (see NdFileCheckFunc); NULL = none. */
+void nd_loader_set_file_check(NdLoader *loader, NdFileCheckFunc func, gpointer user_data);
 
 /* Queues a file, a directory (recursively; entries whose names start with '.' and symbolic links
  * to directories inside it are skipped; other non-regular files inside it are reported and skipped) or
