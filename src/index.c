@@ -14,30 +14,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "hash.h"
+#include "json.h"
+#include "pagecheck.h"
 
 #define FINGERPRINT_SAMPLING 8
 #define MAX_POSTING 500
 
 enum {
-  ST_INSERT_ARTICLE, ST_INSERT_BAND, ST_INSERT_FP, ST_FIND_BAND, ST_FIND_FP, ST_GET_ARTICLE, ST_GET_BY_ID,
-  ST_DELETE_ARTICLE, ST_DELETE_BAND, ST_DELETE_FP, ST_GET_TEXT, N_STATEMENTS
+  ST_INSERT_ARTICLE, ST_INSERT_BAND, ST_INSERT_FP, ST_FIND_BAND, ST_FIND_FP, ST_ROW_BY_NUM, ST_ROW_BY_ID,
+  ST_DELETE_ARTICLE, ST_DELETE_BAND, ST_DELETE_FP, ST_TEXT_BY_ID, N_STATEMENTS
 };
+
+/* The columns of an article row that scoring reads, in the order read_row() expects. Blobs are
+ * loaded only when their sizes are the ones the row's own numbers imply (?2 is the signature's size
+ * in bytes): a corrupt or forged row never makes a large allocation. length() of a blob reads only
+ * its size. */
+#define ROW_COLUMNS "num, id, metadata, bytes, tokens, set_size, n_fingerprints, text_hash, row_hash, " \
+  "CASE WHEN length(signature) = ?2 THEN signature END, " \
+  "CASE WHEN set_size BETWEEN 0 AND bytes AND length(shingles) = 4 * set_size THEN shingles END"
+enum { COL_NUM, COL_ID, COL_METADATA, COL_BYTES, COL_TOKENS, COL_SET_SIZE, COL_N_FP, COL_TEXT_HASH, COL_ROW_HASH,
+       COL_SIGNATURE, COL_SHINGLES, COL_TEXT };
 
 /* Long statements are split over lines; clang-tidy's missing-comma check misreads that. */
 // NOLINTBEGIN(bugprone-suspicious-missing-comma)
 static const char *const statement_sql[N_STATEMENTS] = {
   [ST_INSERT_ARTICLE] = "INSERT INTO articles(id, bytes, tokens, set_size, n_fingerprints, added, metadata, signature, "
-                        "shingles, text, text_hash) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?, ?, ?, ?, ?)",
+                        "shingles, text, text_hash, row_hash) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
+                        "?, ?, ?, ?, ?, ?)",
   [ST_INSERT_BAND] = "INSERT OR IGNORE INTO band_keys(key, num) VALUES (?, ?)",
   [ST_INSERT_FP] = "INSERT OR IGNORE INTO fingerprints(fp, num) VALUES (?, ?)",
   [ST_FIND_BAND] = "SELECT num FROM band_keys WHERE key = ?",
   [ST_FIND_FP] = "SELECT num FROM fingerprints WHERE fp = ? LIMIT " G_STRINGIFY(MAX_POSTING) " + 1",
-  [ST_GET_ARTICLE] = "SELECT id, metadata, bytes, set_size, signature, shingles FROM articles WHERE num = ?",
-  [ST_GET_BY_ID] = "SELECT num, signature, shingles FROM articles WHERE id = ?",
+  [ST_ROW_BY_NUM] = "SELECT " ROW_COLUMNS " FROM articles WHERE num = ?1",
+  [ST_ROW_BY_ID] = "SELECT " ROW_COLUMNS " FROM articles WHERE id = ?1",
   [ST_DELETE_ARTICLE] = "DELETE FROM articles WHERE num = ?",
   [ST_DELETE_BAND] = "DELETE FROM band_keys WHERE key = ? AND num = ?",
   [ST_DELETE_FP] = "DELETE FROM fingerprints WHERE fp = ? AND num = ?",
-  [ST_GET_TEXT] = "SELECT text, text_hash, bytes FROM articles WHERE id = ?",
+  /* deflate never expands data by more than 5 bytes per 16 KiB block, nor shrinks it below 1/1032 */
+  [ST_TEXT_BY_ID] = "SELECT " ROW_COLUMNS ", CASE WHEN bytes BETWEEN 0 AND 4294967295 AND length(text) <= bytes + "
+                    "bytes / 1024 + 64 AND length(text) * 1032 + 64 >= bytes THEN text END FROM articles WHERE id = ?1",
 };
 // NOLINTEND(bugprone-suspicious-missing-comma)
 
@@ -57,6 +72,8 @@ struct NdIndex {
   double threshold;
   gboolean in_transaction;
   sqlite3_stmt *st[N_STATEMENTS];
+  NdIndexWarningFunc warning_func;
+  gpointer warning_data;
 };
 
 static gboolean
@@ -68,6 +85,9 @@ db_error(NdIndex *ix, int rc, const char *what, GError **error)
   else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: not a neardup index, or corrupt (%s)", ix->path,
                 sqlite3_errstr(rc));
+  else if (ix->db != NULL && sqlite3_extended_errcode(ix->db) == SQLITE_IOERR_DATA)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: %s: the index is corrupt (a page failed its checksum)",
+                ix->path, what);
   else
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: %s: %s", ix->path, what,
                 ix->db ? sqlite3_errmsg(ix->db) : sqlite3_errstr(rc));
@@ -115,13 +135,23 @@ open_db(const char *path, int flags, GError **error)
   ix->path = g_strdup(path);
   ix->pending_bands = g_array_new(FALSE, FALSE, sizeof(Posting));
   ix->pending_fps = g_array_new(FALSE, FALSE, sizeof(Posting));
-  int rc = sqlite3_open_v2(path, &ix->db, flags, NULL);
+  int rc = pagecheck_register();
+  if (rc == SQLITE_OK)
+    rc = sqlite3_open_v2(path, &ix->db, flags, PAGECHECK_VFS_NAME);
   if (rc != SQLITE_OK) {
     db_error(ix, rc, "cannot open", error);
     nd_index_close(ix);
     return NULL;
   }
   sqlite3_extended_result_codes(ix->db, 0);
+  /* An index file may come from anyone: nothing stored in it runs. Triggers and views are off (and
+   * refused by check_schema), functions in the schema limited to innocuous ones, and the schema
+   * cannot be written through SQL. */
+  sqlite3_db_config(ix->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  sqlite3_db_config(ix->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+  sqlite3_db_config(ix->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+  sqlite3_db_config(ix->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_exec(ix->db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
   sqlite3_busy_timeout(ix->db, 10000);
   /* Postings are inserted at random places in their B-trees: a page cache of up to 256 MiB keeps
    * a large add from re-reading the same pages (SQLite's default is 2 MiB). Memory stays bounded. */
@@ -130,6 +160,70 @@ open_db(const char *path, int flags, GError **error)
   else /* readers touch few pages per query; the OS page cache does the rest */
     sqlite3_exec(ix->db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
   return ix;
+}
+
+/* The tables of an index, exactly as created: check_schema compares every file against them. */
+static const struct {
+  const char *name, *sql;
+} schema_tables[] = {
+  { "meta", "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)" },
+  { "articles", "CREATE TABLE articles(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, bytes INTEGER NOT NULL,"
+                " tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_fingerprints INTEGER NOT NULL,"
+                " added TEXT NOT NULL, metadata TEXT, signature BLOB NOT NULL, shingles BLOB NOT NULL,"
+                " text BLOB NOT NULL, text_hash INTEGER NOT NULL, row_hash INTEGER NOT NULL)" },
+  { "band_keys", "CREATE TABLE band_keys(key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(key, num)) "
+                 "WITHOUT ROWID" },
+  { "fingerprints", "CREATE TABLE fingerprints(fp INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(fp, num)) "
+                    "WITHOUT ROWID" },
+};
+
+/* The file must hold our tables exactly as created, and no trigger or view (which could change
+ * what an add stores or a query reads). Indexes others created for browsing are tolerated. */
+static gboolean
+check_schema(NdIndex *ix, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(ix->db, "SELECT type, name, sql FROM sqlite_schema ORDER BY name", -1, &st, NULL);
+  guint found = 0;
+  gboolean ok = rc == SQLITE_OK;
+  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *type = (const char *)sqlite3_column_text(st, 0), *name = (const char *)sqlite3_column_text(st, 1);
+    const char *sql = (const char *)sqlite3_column_text(st, 2);
+    if (type == NULL || name == NULL) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt schema", ix->path);
+      ok = FALSE;
+    } else if (strcmp(type, "trigger") == 0 || strcmp(type, "view") == 0) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: holds a %s '%s', which neardup never creates (it could "
+                  "change what is stored or read); refusing to use it", ix->path, type, name);
+      ok = FALSE;
+    } else if (strcmp(type, "table") == 0) {
+      for (gsize t = 0; t < G_N_ELEMENTS(schema_tables); t++) {
+        if (strcmp(name, schema_tables[t].name) != 0)
+          continue;
+        if (sql == NULL || strcmp(sql, schema_tables[t].sql) != 0) {
+          g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the table '%s' is not defined as neardup defines it; "
+                      "refusing to use it", ix->path, name);
+          ok = FALSE;
+        }
+        found++;
+      }
+    }
+  }
+  if (ok && rc != SQLITE_DONE)
+    ok = db_error(ix, rc, "reading the schema", error);
+  sqlite3_finalize(st);
+  if (ok && found != G_N_ELEMENTS(schema_tables)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: not a neardup index, or corrupt (tables missing)", ix->path);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+const char *
+nd_index_vfs_name(void)
+{
+  pagecheck_register();
+  return PAGECHECK_VFS_NAME;
 }
 
 static gboolean
@@ -176,15 +270,16 @@ nd_index_create(const char *path, const NdSignParams *params, double threshold, 
   ix->threshold = threshold;
   g_autofree char *spec = nd_shingle_spec_to_string(&params->shingle);
   char num[64];
-  gboolean ok = exec(ix, "BEGIN IMMEDIATE", error) &&
-    exec(ix, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-             "CREATE TABLE articles(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, bytes INTEGER NOT NULL,"
-             " tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_fingerprints INTEGER NOT NULL, added TEXT NOT NULL,"
-             " metadata TEXT, signature BLOB NOT NULL, shingles BLOB NOT NULL, text BLOB NOT NULL,"
-             " text_hash INTEGER NOT NULL);"
-             "CREATE TABLE band_keys(key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(key, num)) WITHOUT ROWID;"
-             "CREATE TABLE fingerprints(fp INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(fp, num)) WITHOUT ROWID;",
-         error);
+  /* Every page keeps its checksum in 8 reserved bytes (pagecheck.c): set before the first page. */
+  int reserve = pagecheck_reserved_bytes();
+  gboolean ok = sqlite3_file_control(ix->db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) == SQLITE_OK;
+  if (!ok)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: cannot reserve page bytes for checksums", path);
+  GString *schema = g_string_new(NULL);
+  for (gsize t = 0; t < G_N_ELEMENTS(schema_tables); t++)
+    g_string_append_printf(schema, "%s;", schema_tables[t].sql);
+  ok = ok && exec(ix, "BEGIN IMMEDIATE", error) && exec(ix, schema->str, error);
+  g_string_free(schema, TRUE);
   g_snprintf(num, sizeof num, "%d", ND_INDEX_FORMAT_VERSION);
   ok = ok && set_meta(ix, "format_version", num, error) && set_meta(ix, "shingle", spec, error);
   g_snprintf(num, sizeof num, "%u", params->num_perm);
@@ -281,8 +376,15 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     ok = FALSE;
   } else if (ok && version < ND_INDEX_FORMAT_VERSION) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " was written by an older "
-                "neardup whose signatures do not compare with this one's (format %d); create a new index and add "
-                "the articles again", path, version, ND_INDEX_FORMAT_VERSION);
+                "neardup (this one reads and writes format %d: %s); create a new index and add the articles again",
+                path, version, ND_INDEX_FORMAT_VERSION, version < 2 ? "its signatures do not compare"
+                : "every page and row now carries a checksum");
+    ok = FALSE;
+  }
+  ok = ok && check_schema(ix, error);
+  if (ok && !pagecheck_active(ix->db)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt index: its pages carry no checksums (the file header "
+                "was changed)", path);
     ok = FALSE;
   }
   ok = ok && (spec = get_meta(ix, "shingle", error)) != NULL && (seed = get_meta(ix, "seed", error)) != NULL &&
@@ -369,12 +471,35 @@ flush_pending(NdIndex *ix, GError **error)
          flush_table(ix, ix->pending_fps, ix->st[ST_INSERT_FP], "adding fingerprints", error);
 }
 
+/* PRAGMA quick_check inside the write transaction: every page is read (so every page checksum is
+ * checked) and the B-trees are checked; a corrupt index is never written to. */
+static gboolean
+quick_check(NdIndex *ix, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(ix->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(st);
+  gboolean ok = rc == SQLITE_ROW && g_strcmp0((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+  if (!ok && rc == SQLITE_ROW)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the index is corrupt (%s); it is left untouched",
+                ix->path, (const char *)sqlite3_column_text(st, 0));
+  else if (!ok)
+    db_error(ix, rc, "checking the index", error);
+  sqlite3_finalize(st);
+  return ok;
+}
+
 gboolean
 nd_index_begin(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(!ix->in_transaction, FALSE);
   if (!exec(ix, "BEGIN IMMEDIATE", error))
     return FALSE;
+  if (!quick_check(ix, error)) {
+    sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+    return FALSE;
+  }
   ix->in_transaction = TRUE;
   return TRUE;
 }
@@ -407,22 +532,6 @@ to_le(const guint32 *v, gsize n)
   guint32 *out = g_new(guint32, n + 1);
   for (gsize i = 0; i < n; i++)
     out[i] = GUINT32_TO_LE(v[i]);
-  return out;
-}
-
-/* Copies a BLOB of little-endian uint32 values; NULL when its size is not n values. */
-static guint32 *
-from_le_blob(sqlite3_stmt *st, int col, gsize n)
-{
-  const guint32 *blob = sqlite3_column_blob(st, col);
-  if ((gsize)sqlite3_column_bytes(st, col) != n * sizeof(guint32) || (blob == NULL && n > 0))
-    return NULL;
-  guint32 *out = g_new(guint32, n + 1);
-  for (gsize i = 0; i < n; i++) {
-    guint32 v;
-    memcpy(&v, blob + i, sizeof v);
-    out[i] = GUINT32_FROM_LE(v);
-  }
   return out;
 }
 
@@ -470,6 +579,133 @@ step_done(NdIndex *ix, sqlite3_stmt *st, const char *what, GError **error)
   return rc == SQLITE_DONE || db_error(ix, rc, what, error);
 }
 
+/* The hash over everything a row holds that scoring and reports use, so that a changed row is never
+ * scored: XXH3-64 of the id, metadata, sizes, text hash and the signature and shingle blobs as stored
+ * (little-endian). */
+static gint64
+row_hash(const char *id, const char *metadata, gint64 bytes, gint64 tokens, gint64 set_size, gint64 n_fp,
+         gint64 text_hash, const void *sig, gsize sig_len, const void *set, gsize set_len)
+{
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, id, strlen(id) + 1);
+  if (metadata != NULL)
+    XXH3_64bits_update(&state, metadata, strlen(metadata) + 1);
+  else
+    XXH3_64bits_update(&state, "\xff", 1); /* not a metadata text (never valid UTF-8) */
+  gint64 numbers[] = { GINT64_TO_LE(bytes), GINT64_TO_LE(tokens), GINT64_TO_LE(set_size), GINT64_TO_LE(n_fp),
+                       GINT64_TO_LE(text_hash) };
+  XXH3_64bits_update(&state, numbers, sizeof numbers);
+  XXH3_64bits_update(&state, sig, sig_len);
+  XXH3_64bits_update(&state, set, set_len);
+  return (gint64)XXH3_64bits_digest(&state);
+}
+
+/* An article row read back and checked (read_row). */
+typedef struct {
+  gint64 num, bytes, tokens, set_size, text_hash;
+  const char *id, *metadata; /* valid until the statement is reset */
+  guint32 *signature, *set;  /* owned */
+} Row;
+
+static void
+row_clear(Row *row)
+{
+  g_clear_pointer(&row->signature, g_free);
+  g_clear_pointer(&row->set, g_free);
+}
+
+/* Reads the row `st` stands on (selected with ROW_COLUMNS) and checks it: every column of the right
+ * type, blobs of the sizes the row's numbers give, shingle keys strictly increasing, and its
+ * row_hash. FALSE with ND_ERROR_INDEX naming the row on any mismatch. */
+static gboolean
+read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
+{
+  memset(row, 0, sizeof *row);
+  row->num = sqlite3_column_int64(st, COL_NUM);
+  row->id = (const char *)sqlite3_column_text(st, COL_ID);
+  const char *what = NULL;
+  if (sqlite3_column_type(st, COL_ID) != SQLITE_TEXT || row->id == NULL || row->id[0] == '\0')
+    what = "no id";
+  for (int c = COL_BYTES; what == NULL && c <= COL_ROW_HASH; c++)
+    if (sqlite3_column_type(st, c) != SQLITE_INTEGER)
+      what = "a size or hash that is not a number";
+  int mt = sqlite3_column_type(st, COL_METADATA);
+  if (what == NULL && mt != SQLITE_NULL && mt != SQLITE_TEXT)
+    what = "metadata that is not text";
+  row->metadata = mt == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, COL_METADATA) : NULL;
+  row->bytes = sqlite3_column_int64(st, COL_BYTES);
+  row->tokens = sqlite3_column_int64(st, COL_TOKENS);
+  row->set_size = sqlite3_column_int64(st, COL_SET_SIZE);
+  row->text_hash = sqlite3_column_int64(st, COL_TEXT_HASH);
+  const void *sig = sqlite3_column_blob(st, COL_SIGNATURE), *set = sqlite3_column_blob(st, COL_SHINGLES);
+  gsize sig_len = (gsize)sqlite3_column_bytes(st, COL_SIGNATURE), set_len = (gsize)sqlite3_column_bytes(st, COL_SHINGLES);
+  if (what == NULL && (sqlite3_column_type(st, COL_SIGNATURE) != SQLITE_BLOB || sig_len != ix->params.num_perm * 4))
+    what = "a signature of the wrong size";
+  if (what == NULL && (row->set_size < 0 || row->set_size > row->tokens || row->tokens > row->bytes ||
+                       (sqlite3_column_type(st, COL_SHINGLES) != SQLITE_BLOB && row->set_size > 0) ||
+                       set_len != (gsize)row->set_size * 4))
+    what = "shingle keys that do not match its sizes";
+  if (what == NULL && row_hash(row->id, row->metadata, row->bytes, row->tokens, row->set_size,
+                               sqlite3_column_int64(st, COL_N_FP), row->text_hash, sig ? sig : "", sig_len,
+                               set ? set : "", set_len) != sqlite3_column_int64(st, COL_ROW_HASH))
+    what = "contents that do not match its row hash";
+  if (what == NULL) {
+    row->signature = g_new(guint32, ix->params.num_perm);
+    for (guint i = 0; i < ix->params.num_perm; i++) {
+      guint32 v;
+      memcpy(&v, (const char *)sig + 4 * i, sizeof v);
+      row->signature[i] = GUINT32_FROM_LE(v);
+    }
+    row->set = g_new(guint32, (gsize)row->set_size + 1);
+    for (gint64 i = 0; i < row->set_size; i++) {
+      guint32 v;
+      memcpy(&v, (const char *)set + 4 * i, sizeof v);
+      row->set[i] = GUINT32_FROM_LE(v);
+      if (i > 0 && row->set[i] <= row->set[i - 1]) {
+        what = "shingle keys out of order";
+        break;
+      }
+    }
+  }
+  if (what != NULL) {
+    row_clear(row);
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row %" G_GINT64_FORMAT "%s%s%s: %s", ix->path,
+                row->num, row->id && row->id[0] ? " ('" : "", row->id && row->id[0] ? row->id : "",
+                row->id && row->id[0] ? "')" : "", what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef enum { ROW_OK, ROW_MISSING, ROW_CORRUPT, ROW_FAILED } RowStatus;
+
+/* Steps a ROW_COLUMNS statement whose first parameter is bound (the signature size is bound here)
+ * and reads its row: ROW_OK, or ROW_MISSING (ND_ERROR_NOT_FOUND: `missing` is not in the index),
+ * ROW_CORRUPT (the row failed read_row's checks) or ROW_FAILED (the database failed) with an error. */
+static RowStatus
+step_row(NdIndex *ix, sqlite3_stmt *st, const char *missing, Row *row, GError **error)
+{
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)ix->params.num_perm * 4);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    return read_row(ix, st, row, error) ? ROW_OK : ROW_CORRUPT;
+  memset(row, 0, sizeof *row);
+  if (rc == SQLITE_DONE) {
+    g_set_error(error, ND_ERROR, ND_ERROR_NOT_FOUND, "%s is not in the index", missing);
+    return ROW_MISSING;
+  }
+  db_error(ix, rc, "reading an article", error);
+  return ROW_FAILED;
+}
+
+static void
+finish_statement(sqlite3_stmt *st)
+{
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
 static guint32
 count_fingerprints(const NdDocument *doc)
 {
@@ -509,7 +745,11 @@ nd_index_add(NdIndex *ix, const NdDocument *doc, GError **error)
   sqlite3_bind_blob(st, 7, sig, (int)(ix->params.num_perm * sizeof(guint32)), SQLITE_STATIC);
   sqlite3_bind_blob(st, 8, set, (int)(doc->set_size * sizeof(guint32)), SQLITE_STATIC);
   sqlite3_bind_blob(st, 9, packed_data ? packed_data : "", (int)packed_len, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 10, (sqlite3_int64)XXH3_64bits(doc->text, doc->bytes));
+  gint64 text_hash = (gint64)XXH3_64bits(doc->text, doc->bytes);
+  sqlite3_bind_int64(st, 10, text_hash);
+  sqlite3_bind_int64(st, 11, row_hash(doc->id, doc->meta, (gint64)doc->bytes, doc->tokens, doc->set_size,
+                                      count_fingerprints(doc), text_hash, sig, ix->params.num_perm * sizeof(guint32),
+                                      set, doc->set_size * sizeof(guint32)));
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -541,28 +781,18 @@ nd_index_remove(NdIndex *ix, const char *id, GError **error)
   g_return_val_if_fail(ix->in_transaction, FALSE);
   if (!flush_pending(ix, error))
     return FALSE;
-  sqlite3_stmt *st = ix->st[ST_GET_BY_ID];
+  sqlite3_stmt *st = ix->st[ST_ROW_BY_ID];
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc == SQLITE_DONE)
-      g_set_error(error, ND_ERROR, ND_ERROR_NOT_FOUND, "id '%s' is not in the index", id);
-    else
-      db_error(ix, rc, "looking up an article", error);
+  g_autofree char *missing = g_strdup_printf("id '%s'", id);
+  Row row;
+  RowStatus status = step_row(ix, st, missing, &row, error);
+  finish_statement(st);
+  if (status != ROW_OK)
     return FALSE;
-  }
-  sqlite3_int64 num = sqlite3_column_int64(st, 0);
-  gsize set_size = (gsize)sqlite3_column_bytes(st, 2) / sizeof(guint32);
-  g_autofree guint32 *sig = from_le_blob(st, 1, ix->params.num_perm);
-  g_autofree guint32 *set = from_le_blob(st, 2, set_size);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  if (sig == NULL || set == NULL) {
-    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row for '%s'", ix->path, id);
-    return FALSE;
-  }
+  sqlite3_int64 num = row.num;
+  gsize set_size = (gsize)row.set_size;
+  g_autofree guint32 *sig = g_steal_pointer(&row.signature);
+  g_autofree guint32 *set = g_steal_pointer(&row.set);
   for (guint band = 0; band < ix->lsh.bands; band++) {
     sqlite3_bind_int64(ix->st[ST_DELETE_BAND], 1, (sqlite3_int64)nd_lsh_band_key(sig, band, ix->lsh.rows));
     sqlite3_bind_int64(ix->st[ST_DELETE_BAND], 2, num);
@@ -664,6 +894,39 @@ compare_matches(gconstpointer x, gconstpointer y)
   return strcmp(a->id, b->id);
 }
 
+static void
+warn(NdIndex *ix, const GError *problem)
+{
+  if (ix->warning_func != NULL)
+    ix->warning_func(problem, ix->warning_data);
+  else
+    g_warning("%s", problem->message);
+}
+
+void
+nd_index_set_warning_func(NdIndex *ix, NdIndexWarningFunc func, gpointer user_data)
+{
+  ix->warning_func = func;
+  ix->warning_data = user_data;
+}
+
+/* The row's metadata as a JSON object the writer built (never the stored text verbatim), or NULL
+ * (with a warning when the stored text is not a JSON object). */
+static char *
+canonical_metadata(NdIndex *ix, const Row *row)
+{
+  if (row->metadata == NULL)
+    return NULL;
+  g_autoptr(GError) local = NULL;
+  char *json = nd_json_object_canonical(row->metadata, strlen(row->metadata), &local);
+  if (json == NULL) {
+    g_autoptr(GError) problem = g_error_new(ND_ERROR, ND_ERROR_INDEX, "%s: the metadata of '%s' is not a JSON "
+                                            "object (%s); shown as null", ix->path, row->id, local->message);
+    warn(ix, problem);
+  }
+  return json;
+}
+
 static GArray *query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GError **error);
 
 GArray *
@@ -741,32 +1004,24 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
   g_array_set_clear_func(matches, (GDestroyNotify)nd_index_match_clear);
   for (guint c = 0; c < nums->len; c++) {
     guint32 shared_fp = g_array_index(counts, guint32, c);
-    sqlite3_stmt *st = ix->st[ST_GET_ARTICLE];
+    sqlite3_stmt *st = ix->st[ST_ROW_BY_NUM];
     sqlite3_bind_int64(st, 1, g_array_index(nums, gint64, c));
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-      sqlite3_reset(st);
-      g_array_unref(matches);
-      return db_error(ix, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "reading a candidate", error), NULL;
+    g_autofree char *missing = g_strdup_printf("article %" G_GINT64_FORMAT ", named by a posting,",
+                                               g_array_index(nums, gint64, c));
+    g_autoptr(GError) local = NULL;
+    Row row;
+    RowStatus status = step_row(ix, st, missing, &row, &local);
+    if (status != ROW_OK) {
+      finish_statement(st);
+      if (status == ROW_FAILED) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        g_array_unref(matches);
+        return NULL;
+      }
+      warn(ix, local); /* a corrupt row, or a posting naming no article: named, skipped, never scored */
+      continue;
     }
-    NdDocument archived = { 0 };
-    if (sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0) {
-      sqlite3_reset(st);
-      g_array_unref(matches);
-      g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row (no id)", ix->path);
-      return NULL;
-    }
-    archived.set_size = (guint32)sqlite3_column_int64(st, 3);
-    archived.signature = from_le_blob(st, 4, ix->params.num_perm);
-    archived.set = from_le_blob(st, 5, archived.set_size);
-    if (archived.signature == NULL || archived.set == NULL) {
-      g_free(archived.signature);
-      g_free(archived.set);
-      sqlite3_reset(st);
-      g_array_unref(matches);
-      g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row", ix->path);
-      return NULL;
-    }
+    NdDocument archived = { .set_size = (guint32)row.set_size, .signature = row.signature, .set = row.set };
     gboolean candidate = shared_fp == G_MAXUINT32;
     if (!candidate) {
       guint32 theirs = count_fingerprints(&archived);
@@ -776,15 +1031,12 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
     if (candidate) {
       nd_score_pair(doc, &archived, ix->params.num_perm, ND_VERIFY_EXACT, &p);
       if (nd_pair_matches(&p, o)) {
-        NdIndexMatch m = { g_strdup((const char *)sqlite3_column_text(st, 0)),
-                           g_strdup((const char *)sqlite3_column_text(st, 1)),
-                           (guint64)sqlite3_column_int64(st, 2), p };
+        NdIndexMatch m = { g_strdup(row.id), canonical_metadata(ix, &row), (guint64)row.bytes, p };
         g_array_append_val(matches, m);
       }
     }
-    g_free(archived.signature);
-    g_free(archived.set);
-    sqlite3_reset(st);
+    row_clear(&row);
+    finish_statement(st);
   }
   g_array_sort(matches, compare_matches);
   return matches;
@@ -793,28 +1045,22 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
 char *
 nd_index_get_text(NdIndex *ix, const char *id, gsize *len, GError **error)
 {
-  sqlite3_stmt *st = ix->st[ST_GET_TEXT];
+  sqlite3_stmt *st = ix->st[ST_TEXT_BY_ID];
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
+  g_autofree char *missing = g_strdup_printf("id '%s'", id);
+  Row row;
   char *text = NULL;
-  if (rc == SQLITE_ROW) {
-    gint64 stored = sqlite3_column_int64(st, 2);
-    gint64 hash = sqlite3_column_int64(st, 1);
-    /* A corrupt length must not become a huge (or zero) allocation. */
-    /* deflate never expands data by more than ~1032:1: a larger claimed length is corruption */
-    gint64 packed = sqlite3_column_bytes(st, 0);
-    if (stored >= 0 && (guint64)stored <= ND_TEXT_MAX_BYTES && stored <= packed * 1032 + 64)
-      text = inflate_text(sqlite3_column_blob(st, 0), (gsize)sqlite3_column_bytes(st, 0), (gsize)stored, len);
-    if (text == NULL || (gint64)XXH3_64bits(text, *len) != hash) {
+  if (step_row(ix, st, missing, &row, error) == ROW_OK) {
+    /* The text's size was checked against its stored length before it was loaded (ST_TEXT_BY_ID). */
+    if (sqlite3_column_type(st, COL_TEXT) == SQLITE_BLOB)
+      text = inflate_text(sqlite3_column_blob(st, COL_TEXT), (gsize)sqlite3_column_bytes(st, COL_TEXT),
+                          (gsize)row.bytes, len);
+    if (text == NULL || (gint64)XXH3_64bits(text, *len) != row.text_hash) {
       g_clear_pointer(&text, g_free);
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the stored text of '%s' is corrupt (hash mismatch)", ix->path, id);
     }
-  } else if (rc == SQLITE_DONE) {
-    g_set_error(error, ND_ERROR, ND_ERROR_NOT_FOUND, "id '%s' is not in the index", id);
-  } else {
-    db_error(ix, rc, "reading a text", error);
+    row_clear(&row);
   }
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  finish_statement(st);
   return text;
 }

@@ -153,16 +153,19 @@ find_match(GArray *m, const char *id)
   return NULL;
 }
 
-/* Runs SQL on the file through the sqlite3 API, outside the library. */
+/* Runs SQL on the file through the sqlite3 API, outside the library, but through its checksumming
+ * VFS (nd_index_vfs_name): the pages stay valid, so the checks of rows and schema are what is tested. */
 static void
 raw_exec(const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
-  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nd_index_vfs_name()),
+                   SQLITE_OK);
   char *msg = NULL;
   int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
   ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-  ck_assert_int_gt(sqlite3_changes(db) + (strncmp(sql, "CREATE", 6) == 0), 0);
+  if (strncmp(sql, "UPDATE", 6) == 0 || strncmp(sql, "DELETE", 6) == 0)
+    ck_assert_int_gt(sqlite3_changes(db), 0);
   sqlite3_close(db);
 }
 
@@ -881,17 +884,29 @@ START_TEST(test_get_text_corrupt_length)
 }
 END_TEST
 
-/* Damaged rows and postings make queries and removals fail with ND_ERROR_INDEX, never crash. */
+/* Collects the problems a query skipped. */
+static void
+on_warning(const GError *problem, gpointer data)
+{
+  g_ptr_array_add(data, g_strdup(problem->message));
+}
+
+/* Damaged rows (written through the checksumming VFS, so that only the row checks can see them) are
+ * named and skipped by queries, never scored; removing them fails with ND_ERROR_INDEX. */
 START_TEST(test_corrupt_rows)
 {
-  static const char *const damage[] = {
-    "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a'",
-    "UPDATE articles SET shingles = substr(shingles, 1, length(shingles) - 2) WHERE id = 'a'",
-    "UPDATE articles SET set_size = set_size + 1000000 WHERE id = 'a'",
-    "UPDATE articles SET shingles = NULL WHERE id = 'a'",
-    "DELETE FROM articles WHERE id = 'a'", /* postings left pointing at nothing */
+  static const struct {
+    const char *sql, *warning; /* the warning names the row and what is wrong with it */
+  } damage[] = {
+    { "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a'", "('a'): a signature of the wrong size" },
+    { "UPDATE articles SET shingles = substr(shingles, 1, length(shingles) - 2) WHERE id = 'a'", "('a'): shingle keys that do not match its sizes" },
+    { "UPDATE articles SET set_size = set_size + 1000000 WHERE id = 'a'", "('a'): shingle keys that do not match its sizes" },
+    { "UPDATE articles SET set_size = set_size - 1, shingles = substr(shingles, 5) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
+    { "UPDATE articles SET signature = randomblob(length(signature)) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
+    { "UPDATE articles SET bytes = 1 WHERE id = 'a'", "('a'): shingle keys that do not match its sizes" },
+    { "UPDATE articles SET id = x'00' WHERE id = 'a'", "no id" },
+    { "DELETE FROM articles WHERE id = 'a'", "named by a posting, is not in the index" },
   };
-  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   for (gsize i = 0; i < G_N_ELEMENTS(damage); i++) {
     g_autofree char *name = g_strdup_printf("corrupt_rows%zu", i);
     g_autofree char *dir = test_dir(name);
@@ -901,31 +916,186 @@ START_TEST(test_corrupt_rows)
     g_autofree char *text = nd_index_get_text(ix, "a", &len, NULL);
     ck_assert_ptr_nonnull(text);
     g_autoptr(NdDocument) q = sign(ix, "q", text, (gssize)len);
+    g_autoptr(GArray) before = query(ix, q, NULL);
+    ck_assert_ptr_nonnull(find_match(before, "a"));
+    ck_assert_ptr_nonnull(find_match(before, "b"));
     nd_index_close(ix);
-    /* SQLite itself refuses NULL in a NOT NULL column: then there is nothing to test. */
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    int rc = sqlite3_exec(db, damage[i], NULL, NULL, NULL);
-    sqlite3_close(db);
-    if (rc != SQLITE_OK)
-      continue;
+    raw_exec(path, damage[i].sql);
     ix = open_ok(path, TRUE);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    nd_index_set_warning_func(ix, on_warning, warnings);
     GError *error = NULL;
-    GArray *m = nd_index_query(ix, q, &(NdFindOptions){ 0 }, &error); /* invalid options: refused first */
-    ck_assert_ptr_null(m);
-    g_clear_error(&error);
     NdFindOptions o;
     nd_find_options_init(&o);
-    m = nd_index_query(ix, q, &o, &error);
-    ck_assert_msg(m == NULL, "damage %zu: query succeeded with %u matches", i, m ? m->len : 0);
-    assert_error(error, ND_ERROR_INDEX, "corrupt");
-    g_clear_error(&error);
-    if (i < 2) { /* remove reads the blobs (set_size is not needed there) */
+    g_autoptr(GArray) m = nd_index_query(ix, q, &o, &error);
+    ck_assert_msg(m != NULL, "damage %zu: the query failed: %s", i, error ? error->message : "");
+    ck_assert_msg(find_match(m, "a") == NULL, "damage %zu: the damaged row was scored", i);
+    ck_assert_msg(find_match(m, "b") != NULL, "damage %zu: the intact row was lost", i);
+    ck_assert_uint_eq(m->len, before->len - 1);
+    ck_assert_uint_eq(warnings->len, 1);
+    ck_assert_msg(strstr(g_ptr_array_index(warnings, 0), damage[i].warning) != NULL, "damage %zu: warning \"%s\" "
+                  "lacks \"%s\"", i, (char *)g_ptr_array_index(warnings, 0), damage[i].warning);
+    if (i < 6) {
       begin_ok(ix);
       ck_assert_msg(!nd_index_remove(ix, "a", &error), "damage %zu: remove succeeded", i);
-      assert_error(error, ND_ERROR_INDEX, "corrupt");
+      assert_error(error, ND_ERROR_INDEX, "corrupt article row");
       g_clear_error(&error);
       nd_index_rollback(ix);
+      g_autofree char *t = nd_index_get_text(ix, "a", &len, &error);
+      ck_assert_ptr_null(t);
+      assert_error(error, ND_ERROR_INDEX, "corrupt article row");
+      g_clear_error(&error);
+    }
+    nd_index_close(ix);
+  }
+}
+END_TEST
+
+/* A row whose hash matches but whose shingle keys are not strictly increasing (a forged row) is
+ * skipped, not merged as if sorted. */
+START_TEST(test_unsorted_keys)
+{
+  g_autofree char *dir = test_dir("unsorted_keys");
+  NdIndex *ix = create_default(dir, "ix.db", NULL);
+  g_autofree char *text = words_text(61, 200, 0, 200);
+  g_autoptr(NdDocument) good = sign(ix, "good", text, -1);
+  g_autoptr(NdDocument) forged = sign(ix, "forged", text, -1);
+  guint32 t = forged->set[0];
+  forged->set[0] = forged->set[1];
+  forged->set[1] = t;
+  begin_ok(ix);
+  ck_assert(nd_index_add(ix, good, NULL));
+  ck_assert(nd_index_add(ix, forged, NULL));
+  commit_ok(ix);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+  nd_index_set_warning_func(ix, on_warning, warnings);
+  g_autoptr(GArray) m = query(ix, good, NULL);
+  ck_assert_uint_eq(m->len, 1);
+  ck_assert_str_eq(match_at(m, 0)->id, "good");
+  ck_assert_uint_eq(warnings->len, 1);
+  ck_assert(strstr(g_ptr_array_index(warnings, 0), "('forged'): shingle keys out of order") != NULL);
+  nd_index_close(ix);
+}
+END_TEST
+
+/* Bytes changed outside neardup (a flipped bit, a program writing without the VFS) fail the page
+ * checksums: queries fail with "corrupt", an add refuses to start, and nothing is scored. */
+START_TEST(test_page_checksums)
+{
+  g_autofree char *dir = test_dir("page_checksums");
+  g_autofree char *path = corruptible_index(dir);
+  NdIndex *ix = open_ok(path, FALSE);
+  gsize len;
+  g_autofree char *text = nd_index_get_text(ix, "a", &len, NULL);
+  g_autoptr(NdDocument) q = sign(ix, "q", text, (gssize)len);
+  nd_index_close(ix);
+  /* A plain sqlite3 connection writes the page without updating its checksum. */
+  sqlite3 *db = NULL;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "UPDATE articles SET tokens = tokens WHERE id = 'a'", NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "UPDATE articles SET n_fingerprints = n_fingerprints + 1 WHERE id = 'b'", NULL,
+                                NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  ix = open_ok(path, TRUE);
+  GError *error = NULL;
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  GArray *m = nd_index_query(ix, q, &o, &error);
+  ck_assert_ptr_null(m);
+  assert_error(error, ND_ERROR_INDEX, "a page failed its checksum");
+  g_clear_error(&error);
+  ck_assert(!nd_index_begin(ix, &error));
+  assert_error(error, ND_ERROR_INDEX, "corrupt");
+  g_clear_error(&error);
+  nd_index_close(ix);
+  /* A file whose header no longer reserves the checksum bytes is refused. */
+  g_autofree char *dir2 = test_dir("page_checksums_header");
+  g_autofree char *path2 = corruptible_index(dir2);
+  FILE *fp = fopen(path2, "r+b");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_int_eq(fseek(fp, 20, SEEK_SET), 0);
+  ck_assert_int_eq(fputc(0, fp), 0);
+  fclose(fp);
+  ck_assert_ptr_null(nd_index_open(path2, FALSE, &error));
+  assert_error(error, ND_ERROR_INDEX, NULL);
+  g_clear_error(&error);
+}
+END_TEST
+
+/* Objects neardup never creates, or its tables defined otherwise, make the file refused: a trigger
+ * could make an add store nothing, a view could stand in for a table. */
+START_TEST(test_schema_refused)
+{
+  static const struct {
+    const char *sql, *message;
+  } plant[] = {
+    { "CREATE TRIGGER t AFTER INSERT ON articles BEGIN DELETE FROM articles; END", "holds a trigger 't'" },
+    { "CREATE TEMP TRIGGER t2 AFTER INSERT ON articles BEGIN DELETE FROM articles; END", NULL }, /* gone on close */
+    { "CREATE VIEW v AS SELECT * FROM articles", "holds a view 'v'" },
+    { "ALTER TABLE articles ADD COLUMN extra TEXT", "the table 'articles' is not defined as neardup defines it" },
+    { "DROP TABLE fingerprints", "tables missing" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(plant); i++) {
+    g_autofree char *name = g_strdup_printf("schema%zu", i);
+    g_autofree char *dir = test_dir(name);
+    g_autofree char *path = corruptible_index(dir);
+    raw_exec(path, plant[i].sql);
+    GError *error = NULL;
+    NdIndex *ix = nd_index_open(path, TRUE, &error);
+    if (plant[i].message == NULL) {
+      ck_assert_ptr_nonnull(ix);
+      nd_index_close(ix);
+      continue;
+    }
+    ck_assert_msg(ix == NULL, "plant %zu: opened", i);
+    assert_error(error, ND_ERROR_INDEX, plant[i].message);
+    g_clear_error(&error);
+  }
+  /* An extra index (created for browsing) is harmless and tolerated. */
+  g_autofree char *dir = test_dir("schema_extra_index");
+  g_autofree char *path = corruptible_index(dir);
+  raw_exec(path, "CREATE INDEX by_bytes ON articles(bytes)");
+  nd_index_close(open_ok(path, TRUE));
+}
+END_TEST
+
+/* Metadata is written back by the JSON writer: stored text that is not one JSON object becomes NULL
+ * with a warning, and stored JSON is re-emitted (no record can be injected through it). */
+START_TEST(test_forged_metadata)
+{
+  static const struct {
+    const char *stored, *shown;
+  } cases[] = {
+    { "{\"url\": \"https://example.org/a\",  \"n\": 1}", "{\"url\":\"https://example.org/a\",\"n\":1}" },
+    { "{\"url\":\"x\"}\n{\"a\":\"forged\",\"b\":\"record\"}", NULL },
+    { "{\"url\":\"x\"", NULL },
+    { "[1,2]", NULL },
+    { "{'single': 1}", NULL },
+    { "{\"a\":1,\"a\":2}", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *name = g_strdup_printf("forged_metadata%zu", i);
+    g_autofree char *dir = test_dir(name);
+    g_autofree char *path = NULL;
+    NdIndex *ix = create_default(dir, "ix.db", &path);
+    g_autofree char *text = words_text(60, 200, 0, 200);
+    g_autoptr(NdDocument) d = sign(ix, "m", text, -1);
+    d->meta = g_strdup(cases[i].stored); /* as a forger would store it, with a matching row hash */
+    begin_ok(ix);
+    ck_assert(nd_index_add(ix, d, NULL));
+    commit_ok(ix);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    nd_index_set_warning_func(ix, on_warning, warnings);
+    g_autoptr(GArray) m = query(ix, d, NULL);
+    ck_assert_uint_eq(m->len, 1);
+    if (cases[i].shown != NULL) {
+      ck_assert_str_eq(match_at(m, 0)->metadata, cases[i].shown);
+      ck_assert_uint_eq(warnings->len, 0);
+    } else {
+      ck_assert_ptr_null(match_at(m, 0)->metadata);
+      ck_assert_uint_eq(warnings->len, 1);
+      ck_assert_msg(strstr(g_ptr_array_index(warnings, 0), "not a JSON object") != NULL, "%s",
+                    (char *)g_ptr_array_index(warnings, 0));
     }
     nd_index_close(ix);
   }
@@ -1433,6 +1603,10 @@ index_suite(void)
   tcase_add_test(tc, test_get_text_corrupt_blob);
   tcase_add_loop_test(tc, test_get_text_corrupt_length, 0, G_N_ELEMENTS(corrupt_length));
   tcase_add_test(tc, test_corrupt_rows);
+  tcase_add_test(tc, test_unsorted_keys);
+  tcase_add_test(tc, test_page_checksums);
+  tcase_add_test(tc, test_schema_refused);
+  tcase_add_test(tc, test_forged_metadata);
   tcase_add_test(tc, test_query_identical);
   tcase_add_test(tc, test_query_reused_third);
   tcase_add_test(tc, test_query_unrelated);

@@ -1,7 +1,7 @@
 /* index.h — a persistent archive of signed articles in SQLite, for batch dedup and "where did this
  * story come from" queries against everything archived.
  *
- * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 2:
+ * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 3:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)   format_version, shingle, num_perm, seed, threshold,
  *                                             bands, rows, fingerprint_sampling, created
@@ -13,13 +13,23 @@
  *            signature BLOB,                  num_perm little-endian uint32 MinHash values
  *            shingles BLOB,                   set_size sorted little-endian uint32 shingle keys
  *            text BLOB,                       the original text, raw deflate (zlib)
- *            text_hash INTEGER)               XXH3-64 of the original text, checked on every read
+ *            text_hash INTEGER,               XXH3-64 of the original text, checked on every read
+ *            row_hash INTEGER)                XXH3-64 over id, metadata, sizes, text_hash, signature and
+ *                                             shingles, checked before a row is scored
  *   band_keys(key INTEGER, num INTEGER)       LSH band keys (lsh.h), WITHOUT ROWID, key first
  *   fingerprints(fp INTEGER, num INTEGER)     containment fingerprints (finder.h), WITHOUT ROWID
  *
  * Signing parameters and the LSH banding are fixed when the index is created and read back on open;
  * queries may use any report thresholds. A query reads only the postings of its own band keys and
  * fingerprints and the rows of its candidates, never the whole index.
+ *
+ * What it checks (an index may come from anywhere, and disks flip bits): every page carries a
+ * checksum (nd_index_vfs_name), every row its row_hash, blob sizes are checked against the row's
+ * numbers before anything is loaded, shingle keys must be strictly increasing, the schema must be
+ * exactly neardup's (no trigger or view; triggers and views are also disabled on the connection,
+ * and the schema is untrusted), and an add starts with PRAGMA quick_check (a corrupt index is never
+ * written to). A corrupt row is named and skipped by queries (nd_index_set_warning_func), never
+ * scored; a page that fails its checksum fails the call with ND_ERROR_INDEX ("corrupt").
  *
  * Transactions: every add (nd_index_begin .. nd_index_commit) is one SQLite transaction, so a process
  * killed at any moment leaves the index as it was before the add or after it. Readers never block
@@ -35,11 +45,19 @@
 
 G_BEGIN_DECLS
 
-/* Format 2 (neardup 0.2): token hashes are nd_token_hash() (zero-padded XXH3). Format 1 indexes hold
- * signatures of the older token hash, which do not compare with new ones: they are refused. */
-#define ND_INDEX_FORMAT_VERSION 2
+/* Format 3: every page carries a checksum and every article row a row_hash. Format 2 (neardup 0.2)
+ * had neither; format 1 held signatures of an older token hash. Older formats are refused with a
+ * message saying so. */
+#define ND_INDEX_FORMAT_VERSION 3
 
 typedef struct NdIndex NdIndex;
+
+/* The SQLite VFS through which every index is read and written: it keeps a checksum of each page in
+ * the page's 8 reserved bytes and fails a read whose page does not match (the index reports it as
+ * corrupt). Registered by this call (and by every nd_index_* call that opens a file); a program
+ * that must write an index with the sqlite3 API passes this name to sqlite3_open_v2, or the pages it
+ * writes fail the check. Reading with plain sqlite3 works. A static string. */
+const char *nd_index_vfs_name(void);
 
 /* Creates a new index file at `path` for articles signed with `params`, banded for `threshold`.
  * Fails with ND_ERROR_INDEX if the file exists (an index is never overwritten). */
@@ -55,6 +73,11 @@ void nd_index_close(NdIndex *index);
 /* The signing parameters stored in the index (keep_sets and keep_text are TRUE: adds need both). */
 const NdSignParams *nd_index_sign_params(const NdIndex *index);
 const NdLshParams *nd_index_lsh_params(const NdIndex *index);
+
+/* Receives each problem a query meets and skips: a corrupt article row (named by its number and id)
+ * or metadata that is not a JSON object (shown as NULL). Without one, problems go to g_warning. */
+typedef void (*NdIndexWarningFunc)(const GError *problem, gpointer user_data);
+void nd_index_set_warning_func(NdIndex *index, NdIndexWarningFunc func, gpointer user_data);
 
 /* How long a writer waits for another writer before ND_ERROR_INDEX_BUSY (default 10 000 ms). */
 void nd_index_set_busy_timeout(NdIndex *index, guint milliseconds);

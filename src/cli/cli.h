@@ -9,6 +9,7 @@
 
 #include <neardup/neardup.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes, documented in every --help and the README. */
 enum {
@@ -91,6 +92,11 @@ gboolean find_cli_finish_options_for(FindCli *cli, const char *command, const Nd
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
 NdCollection *find_cli_load(FindCli *cli, guint *skipped);
 
+/* Problems an index query skips (a corrupt row, metadata that is not JSON) are printed on stderr as
+ * "neardup: MESSAGE" and counted in *problems (which must outlive the index): the command then exits
+ * 1, its results covering the rest. */
+void cli_index_watch(NdIndex *ix, guint *problems);
+
 /* Takes the first positional argument (the index file of `index add`, `query`) out of cli->paths
  * and returns it (caller frees); NULL when there is none. */
 char *find_cli_take_first_path(FindCli *cli);
@@ -112,17 +118,23 @@ gboolean find_cli_run(FindCli *cli, NdCollection **coll, GArray **pairs, guint *
  * the environment) it is a named DIR/.BASE.tmp-XXXXXX file from the start, which a SIGKILL leaves
  * behind. A target that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written
  * in place, as a shell redirection would; a symbolic link keeps pointing at the file it names, which
- * is replaced. */
+ * is replaced. A replaced file keeps its permissions (and, as root, its owner), and is never one the
+ * run reads: see output_file_check. */
 typedef struct {
   FILE *fp;
-  char *path;
-  char *tmp_path; /* the named temporary file, or NULL while it is unnamed */
-  gboolean unnamed;
+  char *path;      /* the file replaced (a link resolved), or NULL for standard output */
+  char *base;      /* its name in its directory */
+  int dirfd;       /* its directory, or -1 */
+  char *tmp_name;  /* the named temporary file in dirfd, or NULL while it is unnamed */
   gboolean direct; /* the target is not a regular file (/dev/null, a FIFO): written in place */
+  gboolean keep_mode; /* the target exists: its mode (and owner) go to the new file */
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
 } Output;
 
 /* Opens the temporary file (so an unwritable output fails before any work). Prints the error and
- * returns FALSE on failure. */
+ * returns FALSE on failure. An existing target is remembered as a file this run replaces. */
 gboolean output_open(Output *out, const char *path);
 /* Flushes, fsyncs and renames; prints the error and returns FALSE on failure (the target is left
  * untouched and the temporary file removed). When the run was interrupted it abandons the output
@@ -131,18 +143,72 @@ gboolean output_commit(Output *out);
 /* Abandons the output (removes the temporary file). Safe on an output already committed or
  * aborted. */
 void output_abort(Output *out);
-/* A new file at `dest` holding `len` bytes of `data`, written through an unnamed (or named) temporary
- * file and linked into place: never replaces an existing file (ND_ERROR_IO "already exists"), and
- * a killed run never leaves a truncated `dest`. */
-gboolean write_new_file(const char *dest, const void *data, gsize len, GError **error);
 
-/* Writes `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD). */
+/* The loader's file check (NdFileCheckFunc; user_data: the NdLoader, or NULL): refuses to read a
+ * file that an output of this run replaces, and cancels the loader. Thread-safe. */
+gboolean output_file_check(const char *path, guint64 dev, guint64 ino, gpointer user_data, GError **error);
+/* TRUE once output_file_check refused an input (the first time, it prints which): the command must
+ * stop with EXIT_USAGE, its outputs abandoned. */
+gboolean output_alias_found(void);
+/* FALSE (after printing why) when `out` is the file `input` read by the command (`what`: "input",
+ * or "index", which also covers the index's -wal, -shm and -journal files). */
+gboolean output_refuse_input(const Output *out, const char *command, const char *input, const char *what);
+
+/* Temporary files in a directory (the atomic outputs and the copies of dedup --copy-to). Creates one
+ * for a file to be named `base` in `dirfd`, with `mode` (minus the umask): unnamed (O_TMPFILE) when
+ * possible (*tmp_name = NULL), else a hidden .BASE.tmp-XXXXXX created there without following
+ * links (*tmp_name set; caller frees). The descriptor, or -1 with errno. */
+int temp_create_at(int dirfd, const char *base, mode_t mode, char **tmp_name);
+/* Gives the temporary file `fd` (named `tmp_name` in dirfd, or unnamed) the name `name` in dirfd,
+ * never replacing a file there: 0, or an errno (EEXIST when `name` exists). */
+int temp_link_at(int fd, const char *tmp_name, int dirfd, const char *name);
+/* The temporary file a second signal removes before the process dies (dirfd -1: none). */
+void cli_remember_tmp(int dirfd, const char *name);
+
+/* dedup --copy-to (copy.c): copies of kept articles in a directory, made only from the article's own
+ * bytes or its own input file, named by copy_name, never through a symbolic link below DIR, never
+ * replacing a file. */
+typedef struct CopyDir CopyDir;
+typedef enum { COPY_WRITTEN, COPY_LINKED, COPY_PRESENT } CopyResult;
+
+/* Creates (if needed) and opens DIR; NULL with an error. With `link_files`, copies of articles read
+ * from files are hard links to them where possible. */
+CopyDir *copy_dir_open(const char *path, gboolean link_files, GError **error);
+void copy_dir_close(CopyDir *cd); /* NULL is ignored */
+/* The relative name of the copy of the article `id`: the id percent-encoded (controls, '%', '~',
+ * bytes that are not UTF-8, \ : * ? " < > | and a leading '.' of each part become %XX), so that
+ * decoding gives the id back and two ids never share a name. With `keep_tree` a '/' between two
+ * non-empty parts stays a directory separator (files keep their relative paths), otherwise every '/'
+ * is %2F. A part longer than 240 bytes is cut at 200 and ends in '~' and 16 hex digits of its hash.
+ * `suffix` (or NULL) is appended. Caller frees. */
+char *copy_name(const char *id, gboolean keep_tree, const char *suffix);
+/* Puts the article (which must hold its text) at DIR/name: written through a temporary file and
+ * linked into place, or (--link) linked to its own input file if that still holds the bytes read;
+ * a file already there holding exactly those bytes counts as done (COPY_PRESENT). FALSE with an
+ * error naming DIR/name when the name is taken (by other content, a link, or another article of
+ * this run), a directory below DIR is a symbolic link, or writing fails. Copies of files keep their
+ * source's permission bits (without set-id bits). */
+gboolean copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error);
+
+/* Writes `s` as a JSON string literal: quoted, escaped (controls, C1 controls, U+2028/9); a byte that
+ * is not UTF-8 becomes the lone surrogate U+DC80 + byte (Python's surrogateescape), so that distinct
+ * file names stay distinct. */
 void json_write_string(FILE *fp, const char *s);
-/* Writes `s` as one CSV field (quoted when it holds a comma, quote, CR or LF). */
+/* Writes `s` as one CSV field (quoted when it holds a comma, quote, CR or LF); a field starting with
+ * = + - @ tab or CR and longer than that character (so "-", standard input's id, stays as it is) is
+ * written as text for spreadsheets: quoted and prefixed with ' (OWASP). */
 void csv_write_field(FILE *fp, const char *s);
 
 /* Parses --format's value; prints an error naming `allowed` otherwise. */
 gboolean parse_format(const char *name, OutputFormat *format);
+
+/* Terminals (term.c): when standard output or error is a terminal, term_install replaces it with a
+ * stream that escapes control characters, C1 controls and bytes that are not UTF-8 (\x1b, \u009b,
+ * \xff), so that text from the inputs is shown, never obeyed (NEARDUP_RAW_TERMINAL=1 turns this
+ * off). Call once, first thing in main. term_control writes one of the tool's own control sequences
+ * (a colour, "\r") to `fp` unescaped. */
+void term_install(void);
+void term_control(FILE *fp, const char *sequence);
 
 /* Prints "neardup COMMAND: message" to stderr. */
 void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

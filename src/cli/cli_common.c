@@ -16,7 +16,7 @@
 static gint signal_received; /* written by the handler with a lock-free atomic store */
 /* The named temporary output file, for a second signal to remove before the process dies. */
 static char pending_tmp[4096];
-static volatile sig_atomic_t pending_tmp_set;
+static volatile sig_atomic_t pending_tmp_dirfd = -1; /* -1: none */
 
 static void
 on_signal(int sig)
@@ -27,8 +27,8 @@ on_signal(int sig)
     if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
       /* nothing to do */
     }
-    if (pending_tmp_set)
-      unlink(pending_tmp);
+    if (pending_tmp_dirfd >= 0)
+      unlinkat(pending_tmp_dirfd, pending_tmp, 0);
     signal(sig, SIG_DFL);
     raise(sig);
     return;
@@ -46,6 +46,16 @@ cli_signals_install(void)
   sa.sa_flags = 0; /* no SA_RESTART: a read blocked on a pipe returns EINTR and the loader stops */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+cli_remember_tmp(int dirfd, const char *name)
+{
+  pending_tmp_dirfd = -1;
+  if (dirfd >= 0 && name != NULL && strlen(name) < sizeof pending_tmp) {
+    memcpy(pending_tmp, name, strlen(name) + 1);
+    pending_tmp_dirfd = dirfd;
+  }
 }
 
 int
@@ -274,20 +284,41 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
   return TRUE;
 }
 
+/* Reports of one kind (one error code) printed before the rest are only counted: a list naming a
+ * million duplicates must not print a million lines. */
+#define REPORTS_PER_KIND 100
+#define N_KINDS 64
+
 typedef struct {
   gboolean show;
   gboolean dirty;
+  guint64 reported[N_KINDS]; /* per error code */
 } Progress;
 
 static void
 on_input_error(const char *input, const GError *error, gpointer data)
 {
   Progress *p = data;
+  guint kind = error->domain == ND_ERROR && error->code > 0 && error->code < N_KINDS ? (guint)error->code : 0;
+  if (++p->reported[kind] > REPORTS_PER_KIND)
+    return;
   if (p->dirty) {
-    fputs("\r\033[K", stderr);
+    term_control(stderr, "\r\033[K");
     p->dirty = FALSE;
   }
   fprintf(stderr, "neardup: %s: %s\n", input, error->message);
+  if (p->reported[kind] == REPORTS_PER_KIND)
+    fprintf(stderr, "neardup: (further inputs skipped for this reason are counted, not listed)\n");
+}
+
+/* One line for each kind of report that went over the limit. */
+static void
+summarise_reports(const Progress *p)
+{
+  for (guint kind = 0; kind < N_KINDS; kind++)
+    if (p->reported[kind] > REPORTS_PER_KIND)
+      fprintf(stderr, "neardup: %" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)\n",
+              p->reported[kind] - REPORTS_PER_KIND, kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
 }
 
 static void
@@ -296,7 +327,8 @@ on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
   Progress *p = data;
   if (!p->show)
     return;
-  fprintf(stderr, "\r%" G_GUINT64_FORMAT " articles, %.1f MB read, %" G_GUINT64_FORMAT " skipped", articles,
+  term_control(stderr, "\r");
+  fprintf(stderr, "%" G_GUINT64_FORMAT " articles, %.1f MB read, %" G_GUINT64_FORMAT " skipped", articles,
           bytes / 1e6, skipped);
   p->dirty = TRUE;
 }
@@ -319,6 +351,7 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   nd_loader_set_error_func(loader, on_input_error, &progress);
   nd_loader_set_progress_func(loader, on_progress, &progress);
   nd_loader_set_cancel_flag(loader, &signal_received);
+  nd_loader_set_file_check(loader, output_file_check, loader);
   nd_loader_set_max_tokens(loader, (guint64)cli->max_tokens);
   if (func != NULL)
     nd_loader_set_document_func(loader, func, data);
@@ -332,6 +365,7 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   guint skipped = nd_loader_finish(loader);
   if (progress.dirty)
     fputs("\n", stderr);
+  summarise_reports(&progress);
   return skipped;
 }
 
@@ -343,6 +377,10 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   gint64 t1 = g_get_monotonic_time();
   if (cli_interrupted()) {
     *exit_code = cli_interrupt_exit();
+    return FALSE;
+  }
+  if (output_alias_found()) {
+    *exit_code = EXIT_USAGE;
     return FALSE;
   }
   if (cli->strict && *skipped > 0) {
@@ -399,327 +437,18 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   return TRUE;
 }
 
-/* ---- atomic output ---- */
-
-/* Unnamed temporary files need O_TMPFILE in the file system and /proc to name them. */
-static gboolean
-want_unnamed(void)
-{
-  const char *env = g_getenv("NEARDUP_OUTPUT_TMPFILE");
-  if (env != NULL && strcmp(env, "0") == 0)
-    return FALSE;
-  return access("/proc/self/fd", X_OK) == 0;
-}
-
-/* The name of a temporary file for `target`: DIR/.BASE.tmp-<suffix> — hidden, so that a directory
- * walk (ours skips names starting with '.') never reads a half-written output as an article. */
-static char *
-temp_name(const char *target, const char *suffix)
-{
-  g_autofree char *dir = g_path_get_dirname(target);
-  g_autofree char *base = g_path_get_basename(target);
-  g_autofree char *name = g_strdup_printf(".%s.tmp-%s", base, suffix);
-  return g_build_filename(dir, name, NULL);
-}
-
-/* A temporary file in the directory of `target`: unnamed when possible (*tmp_path = NULL),
- * otherwise DIR/.BASE.tmp-XXXXXX (*tmp_path set). Mode 0666 minus the umask, as a plain create. */
-static int
-temp_create(const char *target, char **tmp_path)
-{
-  *tmp_path = NULL;
-  if (want_unnamed()) {
-    g_autofree char *dir = g_path_get_dirname(target);
-    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-    if (fd >= 0)
-      return fd;
-    /* EOPNOTSUPP, EISDIR (no O_TMPFILE support) ...: a named file; real errors repeat below */
-  }
-  *tmp_path = temp_name(target, "XXXXXX");
-  int fd = g_mkstemp_full(*tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (fd < 0)
-    g_clear_pointer(tmp_path, g_free);
-  return fd;
-}
-
-/* Gives the unnamed file `fd` the name `dest`; 0 or an errno (EEXIST when `dest` exists). */
-static int
-link_unnamed(int fd, const char *dest)
-{
-  char proc[64];
-  g_snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (linkat(AT_FDCWD, proc, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) == 0)
-    return 0;
-  int e = errno;
-  if (e != EEXIST && linkat(fd, "", AT_FDCWD, dest, AT_EMPTY_PATH) == 0) /* needs CAP_DAC_READ_SEARCH */
-    return 0;
-  return e;
-}
-
-/* Names the unnamed file `fd` DIR/.BASE.tmp-XXXXXX (a fresh name); returns the name or NULL with errno. */
-static char *
-name_unnamed(int fd, const char *target)
-{
-  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  for (int attempt = 0; attempt < 100; attempt++) {
-    char suffix[7];
-    for (int i = 0; i < 6; i++)
-      suffix[i] = chars[g_random_int_range(0, (gint32)sizeof chars - 1)];
-    suffix[6] = '\0';
-    char *name = temp_name(target, suffix);
-    int e = link_unnamed(fd, name);
-    if (e == 0)
-      return name;
-    g_free(name);
-    if (e != EEXIST) {
-      errno = e;
-      return NULL;
-    }
-  }
-  errno = EEXIST;
-  return NULL;
-}
-
 static void
-remember_tmp(const char *tmp_path)
+on_index_warning(const GError *problem, gpointer data)
 {
-  pending_tmp_set = 0;
-  if (tmp_path != NULL && strlen(tmp_path) < sizeof pending_tmp) {
-    memcpy(pending_tmp, tmp_path, strlen(tmp_path) + 1);
-    pending_tmp_set = 1;
-  }
-}
-
-/* fsync of the directory holding `path`, so that a rename survives a crash of the machine. */
-static void
-sync_dir_of(const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname(path);
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    if (fsync(fd) != 0)
-      g_debug("fsync %s: %s", dir, g_strerror(errno)); /* not supported everywhere: harmless */
-    close(fd);
-  }
-}
-
-gboolean
-output_open(Output *out, const char *path)
-{
-  memset(out, 0, sizeof *out);
-  if (path == NULL || strcmp(path, "-") == 0) {
-    out->fp = stdout;
-    return TRUE;
-  }
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "neardup: %s: cannot create output: is a directory\n", path);
-    return FALSE;
-  }
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-    /* /dev/null, a FIFO, a terminal: written in place, as a shell redirection would. Renaming a
-     * temporary file over it would replace the device node itself. */
-    int dfd = open(path, O_WRONLY | O_CLOEXEC);
-    out->fp = dfd >= 0 ? fdopen(dfd, "w") : NULL;
-    if (out->fp == NULL) {
-      fprintf(stderr, "neardup: %s: cannot open output: %s\n", path, g_strerror(errno));
-      if (dfd >= 0)
-        close(dfd);
-      return FALSE;
-    }
-    out->path = g_strdup(path);
-    out->direct = TRUE;
-    return TRUE;
-  }
-  /* A symbolic link to a file: the file it points to is replaced, the link stays. */
-  g_autofree char *resolved = NULL;
-  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-    resolved = realpath(path, NULL);
-  const char *target = resolved ? resolved : path;
-  int fd = temp_create(target, &out->tmp_path);
-  if (fd < 0) {
-    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
-    return FALSE;
-  }
-  out->path = g_strdup(target);
-  out->unnamed = out->tmp_path == NULL;
-  remember_tmp(out->tmp_path);
-  out->fp = fdopen(fd, "w");
-  if (out->fp == NULL) {
-    fprintf(stderr, "neardup: %s: cannot create output: %s\n", path, g_strerror(errno));
-    close(fd);
-    output_abort(out);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean
-output_commit(Output *out)
-{
-  if (out->fp == NULL)
-    return FALSE; /* already committed or aborted */
-  if (cli_interrupted()) {
-    output_abort(out);
-    return FALSE;
-  }
-  gboolean ok = fflush(out->fp) == 0 && !ferror(out->fp);
-  int err = errno;
-  if (out->path == NULL) {
-    if (!ok)
-      fprintf(stderr, "neardup: error writing standard output: %s\n", g_strerror(err));
-    out->fp = NULL;
-    return ok;
-  }
-  if (out->direct) {
-    if (fclose(out->fp) != 0 && ok) {
-      ok = FALSE;
-      err = errno;
-    }
-    out->fp = NULL;
-    if (!ok)
-      fprintf(stderr, "neardup: %s: cannot write output: %s\n", out->path, g_strerror(err));
-    g_clear_pointer(&out->path, g_free);
-    return ok;
-  }
-  if (ok && fsync(fileno(out->fp)) != 0) {
-    ok = FALSE;
-    err = errno;
-  }
-  if (ok && out->unnamed) {
-    out->tmp_path = name_unnamed(fileno(out->fp), out->path);
-    if (out->tmp_path == NULL) {
-      ok = FALSE;
-      err = errno;
-    }
-    remember_tmp(out->tmp_path);
-  }
-  if (fclose(out->fp) != 0 && ok) {
-    ok = FALSE;
-    err = errno;
-  }
-  out->fp = NULL;
-  if (ok && g_rename(out->tmp_path, out->path) != 0) {
-    ok = FALSE;
-    err = errno;
-  }
-  if (ok)
-    sync_dir_of(out->path);
-  if (!ok) {
-    fprintf(stderr, "neardup: %s: cannot write output: %s; the file is unchanged\n", out->path, g_strerror(err));
-    if (out->tmp_path != NULL)
-      g_unlink(out->tmp_path);
-  }
-  pending_tmp_set = 0;
-  g_clear_pointer(&out->path, g_free);
-  g_clear_pointer(&out->tmp_path, g_free);
-  return ok;
+  guint *count = data;
+  ++*count;
+  fprintf(stderr, "neardup: %s\n", problem->message);
 }
 
 void
-output_abort(Output *out)
+cli_index_watch(NdIndex *ix, guint *problems)
 {
-  pending_tmp_set = 0;
-  if (out->fp != NULL && out->fp != stdout)
-    fclose(out->fp); /* an unnamed temporary file disappears with its descriptor */
-  else if (out->fp == stdout)
-    fflush(stdout);
-  out->fp = NULL;
-  if (out->tmp_path != NULL)
-    g_unlink(out->tmp_path);
-  g_clear_pointer(&out->path, g_free);
-  g_clear_pointer(&out->tmp_path, g_free);
-}
-
-gboolean
-write_new_file(const char *dest, const void *data, gsize len, GError **error)
-{
-  g_autofree char *tmp = NULL;
-  int fd = temp_create(dest, &tmp);
-  if (fd < 0) {
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create: %s", dest, g_strerror(errno));
-    return FALSE;
-  }
-  remember_tmp(tmp);
-  const char *p = data;
-  gboolean ok = TRUE;
-  int err = 0;
-  for (gsize done = 0; ok && done < len;) {
-    ssize_t n = write(fd, p + done, len - done);
-    if (n < 0 && errno == EINTR && !cli_interrupted())
-      continue;
-    if (n <= 0) {
-      ok = FALSE;
-      err = n < 0 ? errno : EIO;
-    } else {
-      done += (gsize)n;
-    }
-  }
-  if (ok && fsync(fd) != 0) {
-    ok = FALSE;
-    err = errno;
-  }
-  if (ok && cli_interrupted()) {
-    ok = FALSE;
-    err = EINTR;
-  }
-  /* link() never replaces an existing file, unlike rename(): a file that appeared meanwhile is kept. */
-  if (ok) {
-    int e = tmp == NULL ? link_unnamed(fd, dest) : (link(tmp, dest) == 0 ? 0 : errno);
-    if (e != 0) {
-      ok = FALSE;
-      err = e;
-    }
-  }
-  close(fd);
-  if (tmp != NULL)
-    g_unlink(tmp);
-  pending_tmp_set = 0;
-  if (!ok) {
-    if (err == EEXIST)
-      g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: already exists; not overwritten", dest);
-    else
-      g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot write: %s", dest, g_strerror(err));
-  }
-  return ok;
-}
-
-void
-json_write_string(FILE *fp, const char *s)
-{
-  g_autofree char *valid = g_utf8_make_valid(s, -1);
-  fputc('"', fp);
-  for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
-    switch (*p) {
-    case '"': fputs("\\\"", fp); break;
-    case '\\': fputs("\\\\", fp); break;
-    case '\n': fputs("\\n", fp); break;
-    case '\r': fputs("\\r", fp); break;
-    case '\t': fputs("\\t", fp); break;
-    default:
-      if (*p < 0x20)
-        fprintf(fp, "\\u%04x", *p);
-      else
-        fputc(*p, fp);
-    }
-  }
-  fputc('"', fp);
-}
-
-void
-csv_write_field(FILE *fp, const char *s)
-{
-  if (strpbrk(s, ",\"\r\n") == NULL) {
-    fputs(s, fp);
-    return;
-  }
-  fputc('"', fp);
-  for (const char *p = s; *p; p++) {
-    if (*p == '"')
-      fputc('"', fp);
-    fputc(*p, fp);
-  }
-  fputc('"', fp);
+  nd_index_set_warning_func(ix, on_index_warning, problems);
 }
 
 char *

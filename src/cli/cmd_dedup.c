@@ -24,10 +24,20 @@ static const char dedup_description[] =
   "Manifest (JSON Lines, or CSV with --format csv): one row per batch article with id, group,\n"
   "status (kept or dropped), duplicate_of (the kept article's id, or null), duplicate_in_index\n"
   "(true when that is an archived article), similarity (Jaccard with it, or null).\n"
-  "  --copy-to DIR  copy the kept articles into DIR (files keep their relative paths; JSON Lines\n"
-  "                 records become DIR/ID.txt); existing files are never overwritten; --link makes\n"
-  "                 hard links instead of copies where possible\n"
-  "  --add          add the kept articles to the --index in one transaction\n"
+  "  --copy-to DIR  copy the kept articles into DIR, each made from the article's own text (with\n"
+  "                 --link: a hard link to its own input file, if that still holds what was read).\n"
+  "                 Names come from ids, percent-encoded so that each id has its own name (files keep\n"
+  "                 their relative paths, JSON Lines records become DIR/ID.txt; a long name is cut\n"
+  "                 and ends in ~HASH). Existing files are never overwritten (one that already holds\n"
+  "                 the article counts as copied, so a rerun completes an interrupted run), and\n"
+  "                 symbolic links inside DIR are never followed. The manifest's \"copy\" field gives\n"
+  "                 each kept article's copy, relative to DIR.\n"
+  "  --add          add the kept articles to the --index in one transaction, after the copies: an\n"
+  "                 article whose copy failed is reported and not added (the next run retries it);\n"
+  "                 articles already archived (same id) are not added again\n"
+  "\n"
+  "Outputs never replace an input: -o naming the index (or its -wal/-shm file) or an input file is\n"
+  "refused with exit status 2 before anything is written.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 typedef struct {
@@ -35,49 +45,6 @@ typedef struct {
   gint keeper;         /* batch index of the kept member, or -1 when an archived article is kept */
   char *archived_id;   /* the archived article kept for this group */
 } Group;
-
-/* A relative destination for a kept article: a path made safe to join under DIR (no leading '/',
- * no "..") for files; "ID.txt" with '/' replaced for JSON Lines ids. */
-static char *
-destination_name(const char *id, gboolean from_file)
-{
-  if (!from_file) {
-    g_autofree char *safe = g_strdelimit(g_strdup(id), "/\\", '_');
-    return g_strconcat(safe[0] == '.' ? "_" : "", safe, ".txt", NULL);
-  }
-  g_auto(GStrv) parts = g_strsplit(id, "/", -1);
-  GString *out = g_string_new(NULL);
-  for (guint i = 0; parts[i]; i++) {
-    if (parts[i][0] == '\0' || strcmp(parts[i], ".") == 0 || strcmp(parts[i], "..") == 0)
-      continue;
-    if (out->len)
-      g_string_append_c(out, '/');
-    g_string_append(out, parts[i]);
-  }
-  return g_string_free(out, FALSE);
-}
-
-/* Writes `len` bytes to DIR/name (through a temporary file linked into place, see write_new_file);
- * refuses to replace an existing file. */
-static gboolean
-copy_out(const char *dir, const char *name, const char *src_path, const char *text, gsize len, gboolean link_it,
-         GError **error)
-{
-  g_autofree char *dest = g_build_filename(dir, name, NULL);
-  g_autofree char *parent = g_path_get_dirname(dest);
-  if (g_mkdir_with_parents(parent, 0777) != 0) {
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create directory: %s", parent, g_strerror(errno));
-    return FALSE;
-  }
-  struct stat st;
-  if (lstat(dest, &st) == 0) {
-    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: already exists; not overwritten", dest);
-    return FALSE;
-  }
-  if (link_it && src_path != NULL && link(src_path, dest) == 0)
-    return TRUE;
-  return write_new_file(dest, text, len, error);
-}
 
 /* The date of a document for --keep earliest: the string value of `field` in its metadata. */
 static char *
@@ -124,7 +91,7 @@ cmd_dedup(int argc, char **argv)
   g_autoptr(NdIndex) ix = NULL;
   NdCollection *coll = NULL;
   GArray *pairs = NULL;
-  guint skipped = 0;
+  guint skipped = 0, index_problems = 0;
 
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     cli_error("dedup", "%s (see --help)", error->message);
@@ -156,6 +123,7 @@ cmd_dedup(int argc, char **argv)
       code = EXIT_FATAL;
       goto out;
     }
+    cli_index_watch(ix, &index_problems);
   }
   {
     NdSignParams fixed;
@@ -179,23 +147,32 @@ cmd_dedup(int argc, char **argv)
     code = EXIT_FATAL;
     goto out;
   }
+  if (index_path != NULL && !output_refuse_input(&out, "dedup", index_path, "index")) {
+    output_abort(&out);
+    code = EXIT_USAGE;
+    goto out;
+  }
   if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
     output_abort(&out);
     goto out;
   }
   {
     guint n = nd_collection_size(coll);
-    /* Archived matches of every batch article: nodes n, n+1, ... in the union-find. */
+    /* Archived matches of every batch article: nodes n, n+1, ... in the union-find. A batch article
+     * whose id is archived is that archived article (a batch run again): it shares its node. */
     g_autoptr(GPtrArray) archived_ids = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) archived_node = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(NdPair));
+    g_autofree gboolean *already = g_new0(gboolean, n); /* the batch article is archived already */
+    g_autoptr(GArray) self_of = g_array_new(FALSE, FALSE, sizeof(gint)); /* archived node -> batch article, or -1 */
     g_array_append_vals(all, pairs->data, pairs->len);
     for (guint i = 0; ix != NULL && i < n; i++) {
       if (cli_interrupted()) {
         code = cli_interrupt_exit();
         goto done;
       }
-      g_autoptr(GArray) matches = nd_index_query(ix, nd_collection_get(coll, i), &cli.find, &error);
+      const NdDocument *d = nd_collection_get(coll, i);
+      g_autoptr(GArray) matches = nd_index_query(ix, d, &cli.find, &error);
       if (matches == NULL) {
         fprintf(stderr, "neardup: %s\n", error->message);
         code = EXIT_FATAL;
@@ -206,8 +183,14 @@ cmd_dedup(int argc, char **argv)
         gpointer node = g_hash_table_lookup(archived_node, x->id);
         if (node == NULL) {
           g_ptr_array_add(archived_ids, g_strdup(x->id));
+          gint none = -1;
+          g_array_append_val(self_of, none);
           node = GUINT_TO_POINTER(n + archived_ids->len); /* stored +1 so that 0 means absent */
           g_hash_table_insert(archived_node, g_ptr_array_index(archived_ids, archived_ids->len - 1), node);
+        }
+        if (strcmp(x->id, d->id) == 0) {
+          already[i] = TRUE;
+          g_array_index(self_of, gint, GPOINTER_TO_UINT(node) - 1 - n) = (gint)i;
         }
         NdPair p = x->scores;
         p.a = i;
@@ -215,19 +198,24 @@ cmd_dedup(int argc, char **argv)
         g_array_append_val(all, p);
       }
     }
+    if (index_problems > 0 && code == EXIT_OK)
+      code = EXIT_INPUT_ERRORS; /* archived rows named above were skipped */
     guint total = n + archived_ids->len;
     g_autofree guint *cluster_of = g_new0(guint, total);
     guint n_clusters = nd_cluster_assign((const NdPair *)all->data, all->len, total, cluster_of);
-    /* Keeper of each cluster: an archived member if any, else by policy. */
+    /* Keeper of each cluster: an archived member if any (the batch's own copy of it when the batch
+     * holds one), else by policy. */
     g_autofree gint *keeper = g_new(gint, n_clusters + 1);
     for (guint c = 0; c <= n_clusters; c++)
       keeper[c] = -1;
     g_autofree gint *archived_keeper = g_new(gint, n_clusters + 1);
     for (guint c = 0; c <= n_clusters; c++)
       archived_keeper[c] = -1;
-    for (guint v = n; v < total; v++)
-      if (archived_keeper[cluster_of[v]] < 0)
-        archived_keeper[cluster_of[v]] = (gint)(v - n);
+    for (guint v = n; v < total; v++) {
+      gint *k = &archived_keeper[cluster_of[v]];
+      if (*k < 0 || (g_array_index(self_of, gint, *k) < 0 && g_array_index(self_of, gint, v - n) >= 0))
+        *k = (gint)(v - n);
+    }
     g_autoptr(GPtrArray) dates = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n; i++)
       g_ptr_array_add(dates, keep == KEEP_EARLIEST ? document_date(nd_collection_get(coll, i), date_field ? date_field : "date") : NULL);
@@ -246,14 +234,125 @@ cmd_dedup(int argc, char **argv)
       if (better)
         keeper[c] = (gint)i;
     }
-    /* Group numbers for the manifest: clusters in order of first batch member, then singletons get
+    /* Each batch article: kept, or dropped as the duplicate of dup_of[i] (an archived id when
+     * dup_archived[i]) with Jaccard sim[i]. */
+    g_autofree const char **dup_of = g_new0(const char *, n);
+    g_autofree gboolean *dup_archived = g_new0(gboolean, n);
+    g_autofree double *sim = g_new(double, n);
+    g_autoptr(GArray) kept = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(coll, i);
+      guint c = cluster_of[i];
+      sim[i] = -1;
+      if (c != 0 && archived_keeper[c] >= 0 && g_array_index(self_of, gint, archived_keeper[c]) != (gint)i) {
+        dup_of[i] = g_ptr_array_index(archived_ids, (guint)archived_keeper[c]);
+        dup_archived[i] = TRUE;
+        for (guint p = pairs->len; p < all->len; p++) {
+          const NdPair *q = &g_array_index(all, NdPair, p);
+          if (q->a == i && q->b == n + (guint)archived_keeper[c])
+            sim[i] = q->jaccard;
+        }
+      } else if (c != 0 && archived_keeper[c] < 0 && keeper[c] != (gint)i) {
+        const NdDocument *kd = nd_collection_get(coll, (guint)keeper[c]);
+        dup_of[i] = kd->id;
+        NdPair q;
+        nd_score_pair(d, kd, cli.sign.num_perm, cli.find.verify, &q);
+        sim[i] = q.jaccard;
+      }
+      if (dup_of[i] == NULL)
+        g_array_append_val(kept, i);
+    }
+
+    /* Copies first: only an article whose copy is in DIR is archived, so that the archive and the
+     * copy directory agree after any interruption, and a rerun completes the work. */
+    g_autoptr(GPtrArray) copy_names = g_ptr_array_new_with_free_func(g_free); /* per batch article, or NULL */
+    g_ptr_array_set_size(copy_names, (gint)n);
+    g_autofree gboolean *copy_failed = g_new0(gboolean, n);
+    guint copied = 0, copy_failures = 0;
+    if (copy_to != NULL) {
+      CopyDir *cd = copy_dir_open(copy_to, link_it, &error);
+      if (cd == NULL) {
+        fprintf(stderr, "neardup: %s\n", error->message);
+        code = EXIT_FATAL;
+        goto done;
+      }
+      for (guint k = 0; k < kept->len && !cli_interrupted(); k++) {
+        guint i = g_array_index(kept, guint, k);
+        const NdDocument *d = nd_collection_get(coll, i);
+        char *name = copy_name(d->id, d->path != NULL, d->path != NULL ? NULL : ".txt");
+        g_autoptr(GError) local = NULL;
+        CopyResult result;
+        if (copy_dir_put(cd, d, name, &result, &local)) {
+          g_ptr_array_index(copy_names, i) = name;
+          copied++;
+        } else {
+          g_free(name);
+          if (cli_interrupted())
+            break;
+          fprintf(stderr, "neardup: %s: not copied: %s\n", d->id, local->message);
+          copy_failed[i] = TRUE;
+          copy_failures++;
+        }
+      }
+      copy_dir_close(cd);
+      if (copy_failures > 0)
+        code = EXIT_FATAL; /* an output could not be written (the rest was done) */
+    }
+    if (cli_interrupted()) {
+      code = cli_interrupt_exit();
+      g_autofree char *copies = copy_to != NULL ? g_strdup_printf("; %u of %u kept articles are in %s (each "
+                                                                  "complete)", copied, kept->len, copy_to) : NULL;
+      fprintf(stderr, "neardup: no manifest was written%s%s\n", copies ? copies : "",
+              add ? "; nothing was added to the index" : "");
+      goto done;
+    }
+    guint added = 0, already_there = 0;
+    gboolean add_failed = FALSE;
+    if (add) {
+      gboolean ok = nd_index_begin(ix, &error);
+      for (guint k = 0; ok && k < kept->len && !cli_interrupted(); k++) {
+        guint i = g_array_index(kept, guint, k);
+        if (copy_failed[i])
+          continue;
+        if (already[i]) {
+          already_there++;
+          continue;
+        }
+        g_autoptr(GError) local = NULL;
+        if (nd_index_add(ix, nd_collection_get(coll, i), &local)) {
+          added++;
+        } else if (local->code == ND_ERROR_DUPLICATE_ID) {
+          already_there++; /* archived under this id, though it did not match itself (edited since) */
+          fprintf(stderr, "neardup: %s\n", local->message);
+        } else {
+          g_propagate_error(&error, g_steal_pointer(&local));
+          ok = FALSE;
+        }
+      }
+      if (ok && cli_interrupted()) {
+        nd_index_rollback(ix);
+        code = cli_interrupt_exit();
+        fprintf(stderr, "neardup: no manifest was written; the add was rolled back: %s is unchanged\n", index_path);
+        goto done;
+      }
+      if (ok)
+        ok = nd_index_commit(ix, &error);
+      else
+        nd_index_rollback(ix);
+      if (!ok) {
+        fprintf(stderr, "neardup: %s: nothing was added\n", error->message);
+        add_failed = TRUE;
+        code = EXIT_FATAL;
+      }
+    }
+
+    /* The manifest. Group numbers: clusters in order of first batch member, then singletons get
      * their own numbers, all in input order. */
     g_autofree guint *group_no = g_new0(guint, n_clusters + 1);
     guint next_group = 0;
-    g_autoptr(GArray) kept = g_array_new(FALSE, FALSE, sizeof(guint));
     FILE *fp = out.fp;
     if (cli.format == FORMAT_CSV)
-      fputs("id,group,status,duplicate_of,duplicate_in_index,similarity\n", fp);
+      fputs("id,group,status,duplicate_of,duplicate_in_index,similarity,already_archived,copy\n", fp);
     for (guint i = 0; i < n; i++) {
       const NdDocument *d = nd_collection_get(coll, i);
       guint c = cluster_of[i], g;
@@ -264,47 +363,36 @@ cmd_dedup(int argc, char **argv)
           group_no[c] = ++next_group;
         g = group_no[c];
       }
-      const char *dup_of = NULL;
-      gboolean in_index = FALSE;
-      double sim = -1;
-      if (c != 0 && archived_keeper[c] >= 0) {
-        dup_of = g_ptr_array_index(archived_ids, (guint)archived_keeper[c]);
-        in_index = TRUE;
-        for (guint p = pairs->len; p < all->len; p++) {
-          const NdPair *q = &g_array_index(all, NdPair, p);
-          if (q->a == i && q->b == n + (guint)archived_keeper[c])
-            sim = q->jaccard;
-        }
-      } else if (c != 0 && keeper[c] != (gint)i) {
-        const NdDocument *kd = nd_collection_get(coll, (guint)keeper[c]);
-        dup_of = kd->id;
-        NdPair q;
-        nd_score_pair(d, kd, cli.sign.num_perm, cli.find.verify, &q);
-        sim = q.jaccard;
-      }
-      gboolean is_kept = dup_of == NULL;
-      if (is_kept)
-        g_array_append_val(kept, i);
+      const char *status = dup_of[i] ? "dropped" : "kept";
+      const char *copy = g_ptr_array_index(copy_names, i);
       if (cli.format == FORMAT_JSON) {
         fputs("{\"id\":", fp);
         json_write_string(fp, d->id);
-        fprintf(fp, ",\"group\":%u,\"status\":\"%s\",\"duplicate_of\":", g, is_kept ? "kept" : "dropped");
-        if (dup_of)
-          json_write_string(fp, dup_of);
+        fprintf(fp, ",\"group\":%u,\"status\":\"%s\",\"duplicate_of\":", g, status);
+        if (dup_of[i])
+          json_write_string(fp, dup_of[i]);
         else
           fputs("null", fp);
-        fprintf(fp, ",\"duplicate_in_index\":%s,\"similarity\":", in_index ? "true" : "false");
-        if (sim >= 0)
-          fprintf(fp, "%.4f}\n", sim);
+        fprintf(fp, ",\"duplicate_in_index\":%s,\"similarity\":", dup_archived[i] ? "true" : "false");
+        if (sim[i] >= 0)
+          fprintf(fp, "%.4f", sim[i]);
         else
-          fputs("null}\n", fp);
+          fputs("null", fp);
+        fprintf(fp, ",\"already_archived\":%s,\"copy\":", already[i] ? "true" : "false");
+        if (copy)
+          json_write_string(fp, copy);
+        else
+          fputs("null", fp);
+        fputs("}\n", fp);
       } else {
         csv_write_field(fp, d->id);
-        fprintf(fp, ",%u,%s,", g, is_kept ? "kept" : "dropped");
-        csv_write_field(fp, dup_of ? dup_of : "");
-        fprintf(fp, ",%s,", in_index ? "true" : "false");
-        if (sim >= 0)
-          fprintf(fp, "%.4f", sim);
+        fprintf(fp, ",%u,%s,", g, status);
+        csv_write_field(fp, dup_of[i] ? dup_of[i] : "");
+        fprintf(fp, ",%s,", dup_archived[i] ? "true" : "false");
+        if (sim[i] >= 0)
+          fprintf(fp, "%.4f", sim[i]);
+        fprintf(fp, ",%s,", already[i] ? "true" : "false");
+        csv_write_field(fp, copy ? copy : "");
         fputc('\n', fp);
       }
     }
@@ -313,61 +401,14 @@ cmd_dedup(int argc, char **argv)
       goto done;
     }
     fprintf(stderr, "neardup: %u articles, %u kept, %u dropped as duplicates\n", n, kept->len, n - kept->len);
-    guint copied = 0;
-    if (copy_to != NULL) {
-      for (guint k = 0; k < kept->len && !cli_interrupted(); k++) {
-        const NdDocument *d = nd_collection_get(coll, g_array_index(kept, guint, k));
-        gboolean from_file = d->meta == NULL && strcmp(d->id, "-") != 0 && g_file_test(d->id, G_FILE_TEST_IS_REGULAR);
-        g_autofree char *name = destination_name(d->id, from_file);
-        g_autoptr(GError) local = NULL;
-        if (!copy_out(copy_to, name, from_file ? d->id : NULL, d->text, d->bytes, link_it, &local)) {
-          if (cli_interrupted())
-            break;
-          fprintf(stderr, "neardup: %s\n", local->message);
-          code = EXIT_FATAL;
-        } else {
-          copied++;
-        }
-      }
-    }
-    if (cli_interrupted()) {
-      code = cli_interrupt_exit();
-      g_autofree char *copies = copy_to != NULL ? g_strdup_printf("; %u of %u kept articles were copied (each "
-                                                                  "completely)", copied, kept->len) : NULL;
-      fprintf(stderr, "neardup: the manifest was written%s%s\n", copies ? copies : "",
-              add ? "; nothing was added to the index" : "");
-      goto done;
-    }
-    if (add && code != EXIT_FATAL) {
-      gboolean ok = nd_index_begin(ix, &error);
-      guint added = 0;
-      for (guint k = 0; ok && k < kept->len && !cli_interrupted(); k++) {
-        g_autoptr(GError) local = NULL;
-        if (nd_index_add(ix, nd_collection_get(coll, g_array_index(kept, guint, k)), &local)) {
-          added++;
-        } else if (local->code == ND_ERROR_DUPLICATE_ID) {
-          fprintf(stderr, "neardup: %s\n", local->message);
-        } else {
-          g_propagate_error(&error, g_steal_pointer(&local));
-          ok = FALSE;
-        }
-      }
-      if (ok && cli_interrupted()) {
-        nd_index_rollback(ix);
-        code = cli_interrupt_exit();
-        fprintf(stderr, "neardup: the manifest was written; the add was rolled back: %s is unchanged\n", index_path);
-        goto done;
-      }
-      if (ok)
-        ok = nd_index_commit(ix, &error);
-      else
-        nd_index_rollback(ix);
-      if (!ok) {
-        fprintf(stderr, "neardup: %s: nothing was added\n", error->message);
-        code = EXIT_FATAL;
-      } else {
-        fprintf(stderr, "neardup: added %u kept article%s to %s\n", added, added == 1 ? "" : "s", index_path);
-      }
+    if (copy_to != NULL)
+      fprintf(stderr, "neardup: %u kept article%s in %s%s\n", copied, copied == 1 ? "" : "s", copy_to,
+              !copy_failures ? "" : add ? "; the others could not be copied (see above) and were not added"
+                                        : "; the others could not be copied (see above)");
+    if (add && !add_failed) {
+      g_autofree char *there = already_there ? g_strdup_printf(" (%u already archived)", already_there) : NULL;
+      fprintf(stderr, "neardup: added %u kept article%s to %s%s\n", added, added == 1 ? "" : "s", index_path,
+              there ? there : "");
     }
   }
 done:

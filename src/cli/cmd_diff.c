@@ -184,8 +184,15 @@ cmd_diff(int argc, char **argv)
       code = EXIT_FATAL;
     } else {
       Output out;
-      if (!output_open(&out, output)) {
+      gboolean aliased = FALSE;
+      if (output_open(&out, output))
+        for (char **p = paths; *p != NULL && !aliased; p++)
+          aliased = !output_refuse_input(&out, "diff", *p, NULL);
+      if (out.fp == NULL) {
         code = EXIT_FATAL;
+      } else if (aliased) {
+        output_abort(&out);
+        code = EXIT_USAGE;
       } else {
         RenderOptions ro = { (guint)context, color, with_text };
         if (format == OUT_HTML) {

@@ -39,12 +39,14 @@ cmd_query(int argc, char **argv)
     return EXIT_USAGE;
   }
   g_autofree char *db = find_cli_take_first_path(&cli);
+  guint index_problems = 0;
   g_autoptr(NdIndex) ix = nd_index_open(db, FALSE, &error);
   if (ix == NULL) {
     fprintf(stderr, "neardup: %s\n", error->message);
     find_cli_clear(&cli);
     return EXIT_FATAL;
   }
+  cli_index_watch(ix, &index_problems);
   NdSignParams sp = *nd_index_sign_params(ix);
   sp.keep_text = cli.passages;
   if (!find_cli_finish_options_for(&cli, "query", &sp)) {
@@ -56,14 +58,21 @@ cmd_query(int argc, char **argv)
     find_cli_clear(&cli);
     return EXIT_FATAL;
   }
+  if (!output_refuse_input(&out, "query", db, "index")) {
+    output_abort(&out);
+    find_cli_clear(&cli);
+    return EXIT_USAGE;
+  }
   guint skipped = 0;
   g_autoptr(NdCollection) coll = find_cli_load(&cli, &skipped);
   int code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
-  if (cli_interrupted() || nd_collection_size(coll) == 0) {
+  if (cli_interrupted() || output_alias_found() || nd_collection_size(coll) == 0) {
     output_abort(&out);
     find_cli_clear(&cli);
     if (cli_interrupted())
       return cli_interrupt_exit();
+    if (output_alias_found())
+      return EXIT_USAGE;
     fprintf(stderr, "neardup: no article could be read\n");
     return EXIT_FATAL;
   }
@@ -142,6 +151,8 @@ cmd_query(int argc, char **argv)
       }
     }
   }
+  if (index_problems > 0 && code == EXIT_OK)
+    code = EXIT_INPUT_ERRORS; /* the archived rows named above were skipped */
   if (failed) {
     output_abort(&out);
     code = EXIT_FATAL;

@@ -34,6 +34,7 @@ int
 main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+  term_install();
   cli_signals_install();
   if (argc < 2) {
     usage(stderr);

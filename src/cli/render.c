@@ -38,35 +38,47 @@ render_side_text(FILE *fp, const Side *s, guint32 first, guint32 end, const guin
 {
   guint32 from = first > context ? first - context : 0;
   guint32 to = MIN((gsize)end + context, s->n_tokens);
-  const char *open = is_a ? (color ? RED "[-" : "[-") : (color ? GREEN "{+" : "{+");
-  const char *close = is_a ? (color ? "-]" RESET : "-]") : (color ? "+}" RESET : "+}");
+  /* Colours go through term_control: the article text around them is escaped on a terminal. */
+  const char *open = is_a ? "[-" : "{+", *close = is_a ? "-]" : "+}";
   /* Context is dim on a terminal; without colour the passage is bracketed by >> and <<. */
   if (from > 0)
     fputs("…", fp);
   if (color && from < first)
-    fputs(DIM, fp);
+    term_control(fp, DIM);
   gboolean in_diff = FALSE;
   for (guint32 t = from; t <= to; t++) {
     if (in_diff && (t == end || aligned[t])) {
       fputs(close, fp);
+      if (color)
+        term_control(fp, RESET);
       in_diff = FALSE;
     }
-    if (t == end)
-      fputs(color ? DIM : "<<", fp);
+    if (t == end) {
+      if (color)
+        term_control(fp, DIM);
+      else
+        fputs("<<", fp);
+    }
     if (t == to)
       break;
     if (t > from)
       put_flat(fp, s->text, s->tokens[t - 1].end, s->tokens[t].start);
-    if (t == first)
-      fputs(color ? RESET : ">>", fp);
+    if (t == first) {
+      if (color)
+        term_control(fp, RESET);
+      else
+        fputs(">>", fp);
+    }
     if (t >= first && t < end && !aligned[t] && !in_diff) {
+      if (color)
+        term_control(fp, is_a ? RED : GREEN);
       fputs(open, fp);
       in_diff = TRUE;
     }
     fwrite(s->text + s->tokens[t].start, 1, s->tokens[t].end - s->tokens[t].start, fp);
   }
   if (color)
-    fputs(RESET, fp);
+    term_control(fp, RESET);
   if (to < s->n_tokens)
     fputs("…", fp);
   fputc('\n', fp);
@@ -76,8 +88,14 @@ void
 render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o)
 {
   guint n = d->passages->len;
-  fprintf(fp, "%sA: %s%s\n%sB: %s%s\n", o->color ? BOLD : "", a->id, o->color ? RESET : "", o->color ? BOLD : "",
-          b->id, o->color ? RESET : "");
+  for (int side = 0; side < 2; side++) {
+    if (o->color)
+      term_control(fp, BOLD);
+    fprintf(fp, "%s: %s", side == 0 ? "A" : "B", side == 0 ? a->id : b->id);
+    if (o->color)
+      term_control(fp, RESET);
+    fputc('\n', fp);
+  }
   fprintf(fp, "%u shared passage%s; %.0f%% of A and %.0f%% of B are in them.\n", n, n == 1 ? "" : "s",
           100.0 * d->a_coverage, 100.0 * d->b_coverage);
   for (guint p = 0; p < n; p++) {

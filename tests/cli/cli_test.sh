@@ -399,13 +399,13 @@ index_cli)
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
   "$JSONL_CHECK" "$WORK/out" index format_version articles text_bytes file_bytes band_keys fingerprints shingle \
     num_perm seed bands rows >/dev/null || fail "stats JSON"
-  expect_out "{\"index\":\"$DB\",\"format_version\":2,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
+  expect_out "{\"index\":\"$DB\",\"format_version\":3,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
   fp2=$(json_num fingerprints)
   (( fp2 > 0 )) || fail "no fingerprints"
   expect_code 0 "$NEARDUP" index stats "$DB"
-  expect_out "index $DB (format 2)"
+  expect_out "index $DB (format 3)"
   expect_out "  articles       2 ("
   expect_out "  postings       64 band keys, $fp2 fingerprints"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"
@@ -615,13 +615,13 @@ dedup_cli)
   check_group() { # KEPT: the manifest in $WORK/out keeps KEPT and drops the other r*
     "$JSONL_CHECK" "$WORK/out" id group status duplicate_of duplicate_in_index similarity >/dev/null || fail "manifest JSON"
     [[ $(wc -l <"$WORK/out") == 5 ]] || fail "want 5 manifest rows"
-    expect_out "{\"id\":\"$1\",\"group\":1,\"status\":\"kept\",\"duplicate_of\":null,\"duplicate_in_index\":false,\"similarity\":null}"
+    expect_out "{\"id\":\"$1\",\"group\":1,\"status\":\"kept\",\"duplicate_of\":null,\"duplicate_in_index\":false,\"similarity\":null,\"already_archived\":false,\"copy\":null}"
     for r in r1 r2 r3 r4; do
       [[ $r == "$1" ]] && continue
-      grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"$1\",\"duplicate_in_index\":false,\"similarity\":0\.[5-9][0-9]{3}\}$" \
+      grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"$1\",\"duplicate_in_index\":false,\"similarity\":0\.[5-9][0-9]{3},\"already_archived\":false,\"copy\":null\}$" \
         "$WORK/out" || { cat "$WORK/out" >&2; fail "$r should be dropped as a duplicate of $1"; }
     done
-    expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null}'
+    expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":false,"copy":null}'
   }
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl"
   check_group r4
@@ -636,10 +636,10 @@ dedup_cli)
   check_group r1
   # The CSV manifest.
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep longest --format csv
-  [[ $(sed -n 1p "$WORK/out") == "id,group,status,duplicate_of,duplicate_in_index,similarity" ]] || fail "CSV header"
-  expect_out $'\nr2,1,kept,,false,\n'
-  grep -qxE 'r4,1,dropped,r2,false,0\.[5-9][0-9]{3}' "$WORK/out" || fail "CSV row of r4"
-  grep -qx 'solo,2,kept,,false,' "$WORK/out" || fail "CSV row of solo"
+  [[ $(sed -n 1p "$WORK/out") == "id,group,status,duplicate_of,duplicate_in_index,similarity,already_archived,copy" ]] || fail "CSV header"
+  expect_out $'\nr2,1,kept,,false,,false,\n'
+  grep -qxE 'r4,1,dropped,r2,false,0\.[5-9][0-9]{3},false,' "$WORK/out" || fail "CSV row of r4"
+  grep -qx 'solo,2,kept,,false,,false,' "$WORK/out" || fail "CSV row of solo"
   [[ $(wc -l <"$WORK/out") == 6 ]] || fail "want a header and 5 CSV rows"
   # Usage errors.
   expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep newest
@@ -655,21 +655,21 @@ dedup_cli)
     || fail "copied: $(cd copies && find . -type f | tr '\n' ' ')"
   cmp -s batch/r2.txt copies/batch/r2.txt && cmp -s batch/solo.txt copies/batch/solo.txt || fail "copies differ"
   [[ $(stat -c %i batch/r2.txt) != $(stat -c %i copies/batch/r2.txt) ]] || fail "a copy is a hard link without --link"
-  # JSON Lines records become DIR/ID.txt, and an id cannot escape DIR.
+  # JSON Lines records become DIR/ID.txt (the id percent-encoded), and an id cannot escape DIR.
   make_article 24 200 >esc.txt
   make_article 25 200 >ab.txt
   { rec "../escape" esc.txt; rec "a/b" ab.txt; } >ids.jsonl
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --jsonl ids.jsonl --copy-to jcopies
-  [[ $(cd jcopies && find . -type f | sort | tr '\n' ' ') == "./_.._escape.txt ./a_b.txt ./r4.txt ./solo.txt " ]] \
+  [[ $(cd jcopies && find . -type f | sort | tr '\n' ' ') == "./%2E.%2Fescape.txt ./a%2Fb.txt ./r4.txt ./solo.txt " ]] \
     || fail "JSON Lines copies: $(cd jcopies && find . -type f | tr '\n' ' ')"
-  cmp -s jcopies/r4.txt batch/r4.txt && cmp -s jcopies/_.._escape.txt esc.txt && cmp -s jcopies/a_b.txt ab.txt \
+  cmp -s jcopies/r4.txt batch/r4.txt && cmp -s jcopies/%2E.%2Fescape.txt esc.txt && cmp -s jcopies/a%2Fb.txt ab.txt \
     || fail "a copy of a record differs from its text"
   [[ ! -e $WORK/escape.txt ]] || fail "an id escaped the --copy-to directory"
   # --copy-to never overwrites: a file already there is reported and left alone.
   mkdir -p taken/batch
   echo "precious" >taken/batch/solo.txt
   expect_code 3 "$NEARDUP" dedup batch --copy-to taken
-  expect_err "taken/batch/solo.txt: already exists; not overwritten"
+  expect_err "taken/batch/solo.txt: exists with other content; not overwritten"
   [[ $(cat taken/batch/solo.txt) == precious ]] || fail "--copy-to overwrote an existing file"
   [[ -z $(find taken -name '*tmp-*') ]] || fail "temporary file left in --copy-to DIR"
   # --link: hard links to the inputs.
@@ -689,18 +689,19 @@ dedup_cli)
     grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"archived-r3\",\"duplicate_in_index\":true," \
       "$WORK/out" || { cat "$WORK/out" >&2; fail "$r should be dropped as a duplicate of the archived article"; }
   done
-  expect_out '{"id":"r3","group":1,"status":"dropped","duplicate_of":"archived-r3","duplicate_in_index":true,"similarity":1.0000}'
-  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null}'
+  expect_out '{"id":"r3","group":1,"status":"dropped","duplicate_of":"archived-r3","duplicate_in_index":true,"similarity":1.0000,"already_archived":false,"copy":null}'
+  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":false,"copy":null}'
   [[ $(index_stat ix.db articles) == 1 ]] || fail "dedup without --add changed the index"
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --index ix.db --add --format csv
   expect_err "added 1 kept article to ix.db"
   [[ $(index_stat ix.db articles) == 2 ]] || fail "--add should add exactly the one kept article"
   expect_code 0 "$NEARDUP" query ix.db batch/solo.txt --format csv
   grep -q "^batch/solo.txt,solo,1,1.0000," "$WORK/out" || fail "the kept article is not in the index"
-  # A second run finds everything archived: all dropped, nothing added.
+  # A second run finds everything archived: solo is the archived article itself (kept, already
+  # archived), the rest dropped, nothing added.
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --index ix.db --add
-  expect_out '{"id":"solo","group":2,"status":"dropped","duplicate_of":"solo","duplicate_in_index":true,"similarity":1.0000}'
-  expect_err "added 0 kept articles to ix.db"
+  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":true,"copy":null}'
+  expect_err "added 0 kept articles to ix.db (1 already archived)"
   [[ $(index_stat ix.db articles) == 2 ]] || fail "want still 2 articles"
   # Batch files (not records): kept ones are added under their paths.
   expect_code 0 "$NEARDUP" dedup batch --index ix.before --add --keep longest

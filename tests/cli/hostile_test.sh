@@ -357,8 +357,11 @@ hostile_vanish)
     read_n=$(articles_read)
     read_n=${read_n:-0}
     left=$(find "$WORK/race" -type f | wc -l)
-    reported=$(grep -c 'No such file or directory' "$WORK/err")
-    others=$(grep -v 'No such file or directory' "$WORK/err" | grep -vc 'no article could be read')
+    # After 100 reports of one kind the rest are counted in one summary line.
+    summarised=$(sed -nE 's/^neardup: ([0-9]+) more inputs skipped as: no such file or directory \(not listed\)$/\1/p' "$WORK/err")
+    reported=$(($(grep -c 'No such file or directory' "$WORK/err") + ${summarised:-0}))
+    others=$(grep -v 'No such file or directory' "$WORK/err" | grep -v 'no article could be read' |
+      grep -v 'further inputs skipped for this reason are counted' | grep -vc 'more inputs skipped as: no such file')
     ((others == 0)) || { head "$WORK/err" >&2; fail "race round $round: unexpected messages"; }
     ((read_n >= left && read_n + reported <= total)) \
       || fail "race round $round: read $read_n, reported $reported, $left files left of $total"
