@@ -857,6 +857,258 @@ hostile_million_files)
   measure "scan of 1,000,000 files: exit 0, $(($(wc -l <"$WORK/clusters.csv") - 1)) articles in clusters, peak RSS $((RSS / 1024)) MB, $MS ms"
   ;;
 
+# ---- outputs never replace inputs (issue 18) ----------------------------------------------------
+hostile_aliasing)
+  mkdir -p "$WORK/in"
+  make_article 70 200 >"$WORK/in/a.txt"
+  { cat "$WORK/in/a.txt"; echo "Updated."; } >"$WORK/in/b.txt"
+  { rec j1 "$(make_article 71 200)"; rec j2 "$(make_article 71 200) again"; } >"$WORK/feed.jsonl"
+  run 0 "$NEARDUP" index create "$WORK/arch.db"
+  run 0 "$NEARDUP" index add "$WORK/arch.db" --jsonl "$WORK/feed.jsonl"
+  ln "$WORK/feed.jsonl" "$WORK/hard.jsonl"
+  printf '%s\n' "$WORK/in/a.txt" "$WORK/in/b.txt" >"$WORK/list"
+  sums() { sha256sum "$WORK/arch.db" "$WORK/feed.jsonl" "$WORK/in/a.txt" "$WORK/in/b.txt" "$WORK/list"; }
+  before=$(sums)
+  # Each: exit 2, a message naming the file, nothing touched, no temporary file left.
+  refused() { # WHAT CMD...
+    local what=$1; shift
+    run 2 "$@"
+    expect_err "$what"
+    [[ $(sums) == "$before" ]] || fail "an input changed: $*"
+    no_temp "$WORK"
+  }
+  refused "the output $WORK/arch.db is the index $WORK/arch.db" "$NEARDUP" query "$WORK/arch.db" --jsonl "$WORK/feed.jsonl" -o "$WORK/arch.db"
+  refused "is the index" "$NEARDUP" dedup --jsonl "$WORK/feed.jsonl" --index "$WORK/arch.db" --add -o "$WORK/arch.db"
+  refused "a file of the index" "$NEARDUP" query "$WORK/arch.db" "$WORK/in/a.txt" -o "$WORK/arch.db-wal"
+  [[ ! -e $WORK/arch.db-wal || ! -s $WORK/arch.db-wal ]] || fail "a WAL file was written"
+  refused "$WORK/feed.jsonl: is the output file $WORK/feed.jsonl of this run" "$NEARDUP" dedup --jsonl "$WORK/feed.jsonl" -o "$WORK/feed.jsonl"
+  refused "through a link" "$NEARDUP" pairs --jsonl "$WORK/feed.jsonl" -o "$WORK/hard.jsonl"
+  refused "$WORK/in/b.txt: is the output file" "$NEARDUP" scan "$WORK/in" -o "$WORK/in/b.txt"
+  refused "$WORK/list: is the output file" "$NEARDUP" pairs --files-from "$WORK/list" -o "$WORK/list"
+  refused "as standard input" "$NEARDUP" pairs - -o "$WORK/in/a.txt" <"$WORK/in/a.txt"
+  refused "the output $WORK/in/b.txt is the input $WORK/in/b.txt" "$NEARDUP" diff "$WORK/in/a.txt" "$WORK/in/b.txt" -o "$WORK/in/b.txt"
+  # A file in a directory being read, named through a symbolic link.
+  ln -s "$WORK/in/a.txt" "$WORK/alias.txt"
+  refused "is the output file" "$NEARDUP" pairs "$WORK/in" -o "$WORK/alias.txt"
+  # An output that is not an input is still written, and keeps the mode of the file it replaces.
+  echo old >"$WORK/private.csv"
+  chmod 600 "$WORK/private.csv"
+  run 0 "$NEARDUP" pairs "$WORK/in" --format csv -o "$WORK/private.csv"
+  [[ $(stat -c %a "$WORK/private.csv") == 600 ]] || fail "-o widened 0600 to $(stat -c %a "$WORK/private.csv")"
+  grep -q "^$WORK/in/a.txt,$WORK/in/b.txt," "$WORK/private.csv" || fail "the output was not written"
+  measure "aliasing: 10 outputs naming an input, the index or its WAL refused with exit 2, inputs unchanged; 0600 kept"
+  ;;
+
+# ---- dedup --copy-to: names, links, symlinks, failures (issue 18) -------------------------------
+hostile_copy_safety)
+  mkdir -p "$WORK/secret" "$WORK/batch/sub"
+  echo "not for publication" >"$WORK/secret/hostname"
+  body=$(make_article 72 120)
+  # A record whose id names an existing file: the copy is made from the record's own text.
+  rec "$WORK/secret/hostname" "an ordinary wire story with enough words to be signed $body" >"$WORK/x.jsonl"
+  run 0 "$NEARDUP" dedup --jsonl "$WORK/x.jsonl" --copy-to "$WORK/pub" --link -o "$WORK/m.jsonl"
+  copy=$(find "$WORK/pub" -type f)
+  [[ $(find "$WORK/pub" -type f | wc -l) == 1 ]] || fail "want one copy, got: $copy"
+  [[ $(stat -c %i "$copy") != $(stat -c %i "$WORK/secret/hostname") ]] || fail "a record's id hard-linked a file into DIR"
+  grep -q "an ordinary wire story" "$copy" || fail "the copy is not the record's text"
+  grep -q '"copy":"%2F' "$WORK/m.jsonl" || fail "manifest lacks the copy's name: $(cat "$WORK/m.jsonl")"
+  # Ids that used to share a name, and one longer than a file name may be: all copied, all distinct.
+  long=$(printf 'https://example.org/%0300d' 7)
+  { rec "news/2026/a" "$(make_article 73 100)"; rec "news_2026_a" "$(make_article 74 100)";
+    rec "$long" "$(make_article 75 100)"; rec "=cmd|' /C calc'!A0" "$(make_article 76 100)"; } >"$WORK/ids.jsonl"
+  run 0 "$NEARDUP" dedup --jsonl "$WORK/ids.jsonl" --copy-to "$WORK/ids" -o "$WORK/m2.jsonl"
+  [[ $(find "$WORK/ids" -type f | wc -l) == 4 ]] || fail "want 4 copies: $(ls "$WORK/ids")"
+  for f in "$WORK"/ids/*; do (($(basename "$f" | wc -c) <= 255)) || fail "name too long: $f"; done
+  # A symbolic link planted inside DIR is never followed out of it.
+  cd "$WORK" || fail "cd"
+  make_article 77 150 >batch/sub/a.txt
+  make_article 78 150 >batch/b.txt
+  chmod 600 batch/b.txt
+  mkdir -p keep elsewhere
+  ln -s "$WORK/elsewhere" keep/batch
+  run 3 "$NEARDUP" dedup batch --copy-to keep -o m3.jsonl
+  expect_err "keep/batch: is a symbolic link; copies are never written through links"
+  [[ -z $(ls -A elsewhere) ]] || fail "a copy went through the planted link: $(ls elsewhere)"
+  # Copies keep their source's mode; --link on a symbolic link to an input links the file itself.
+  rm keep/batch
+  run 0 "$NEARDUP" dedup batch --copy-to keep -o m3.jsonl
+  [[ $(stat -c %a keep/batch/b.txt) == 600 ]] || fail "a copy of a 0600 file is $(stat -c %a keep/batch/b.txt)"
+  [[ $(stat -c %a keep/batch/sub/a.txt) == $(stat -c %a batch/sub/a.txt) ]] || fail "a copy changed its mode"
+  ln -s batch/b.txt linked.txt
+  run 0 "$NEARDUP" dedup linked.txt --copy-to links --link -o m4.jsonl
+  [[ -f links/linked.txt && ! -L links/linked.txt ]] || fail "--link put a symbolic link into DIR"
+  [[ $(stat -c %i links/linked.txt) == $(stat -c %i batch/b.txt) ]] || fail "--link did not link the file itself"
+  cd "$SRC" || fail "cd"
+  # A failed copy is named and keeps only its own article out of --add; a rerun completes the work.
+  run 0 "$NEARDUP" index create "$WORK/ix.db"
+  { rec c1 "$(make_article 80 150)"; rec c2 "$(make_article 81 150)"; rec c3 "$(make_article 82 150)"; } >"$WORK/c.jsonl"
+  mkdir -p "$WORK/cp"
+  echo "someone else's file" >"$WORK/cp/c2.txt"
+  run 3 "$NEARDUP" dedup --jsonl "$WORK/c.jsonl" --index "$WORK/ix.db" --add --copy-to "$WORK/cp" -o "$WORK/m5.jsonl"
+  expect_err "c2: not copied: $WORK/cp/c2.txt: exists with other content; not overwritten"
+  expect_err "added 2 kept articles"
+  [[ $(index_stat "$WORK/ix.db" articles) == 2 ]] || fail "want c1 and c3 archived"
+  grep -q '"id":"c2".*"copy":null' "$WORK/m5.jsonl" || fail "manifest: c2 has a copy"
+  rm "$WORK/cp/c2.txt"
+  run 0 "$NEARDUP" dedup --jsonl "$WORK/c.jsonl" --index "$WORK/ix.db" --add --copy-to "$WORK/cp" -o "$WORK/m6.jsonl"
+  expect_err "added 1 kept article to $WORK/ix.db (2 already archived)"
+  [[ $(index_stat "$WORK/ix.db" articles) == 3 ]] || fail "want c1, c2, c3 archived after the rerun"
+  [[ $(find "$WORK/cp" -type f | wc -l) == 3 ]] || fail "want 3 copies after the rerun"
+  no_temp "$WORK/cp"
+  measure "copy safety: forged id copied from its text, 4 colliding/long/formula ids, planted link refused, modes kept, failed copy named and not added, rerun completes"
+  ;;
+
+# ---- a forged or damaged archive (issue 18) ------------------------------------------------------
+hostile_forged_index)
+  run 0 "$NEARDUP" index create "$WORK/arch.db"
+  { printf '{"id":"w1","text":"%s","url":"https://example.org/w1"}\n' "$(make_article 90 300)"
+    rec w2 "$(make_article 91 300)"; } >"$WORK/feed.jsonl"
+  run 0 "$NEARDUP" index add "$WORK/arch.db" --jsonl "$WORK/feed.jsonl"
+  cp "$WORK/arch.db" "$WORK/clean.db"
+  # Metadata forged to inject a record: query output stays one JSON object per line.
+  "$SQL" --write "$WORK/arch.db" "UPDATE articles SET metadata = '{\"url\":\"x\"}'||char(10)||'{\"a\":\"forged\",\"b\":\"injected\"}' WHERE id = 'w1'" \
+    || fail "forging"
+  run 1 "$NEARDUP" query "$WORK/arch.db" --jsonl "$WORK/feed.jsonl" -f json
+  expect_err "corrupt article row"
+  grep -q forged "$WORK/out" && fail "forged metadata reached the output"
+  [[ $(wc -l <"$WORK/out") == 1 ]] || fail "want only w2's self-match: $(cat "$WORK/out")"
+  # A trigger planted in the archive: refused, nothing stored or lost.
+  cp "$WORK/clean.db" "$WORK/trig.db"
+  "$SQL" --write "$WORK/trig.db" "CREATE TRIGGER t AFTER INSERT ON articles BEGIN DELETE FROM articles; END" || fail "planting"
+  run 3 "$NEARDUP" index add "$WORK/trig.db" --jsonl "$WORK/feed.jsonl"
+  expect_err "holds a trigger 't', which neardup never creates"
+  # A huge blob in place of a row's shingle keys is never loaded.
+  cp "$WORK/clean.db" "$WORK/blob.db"
+  "$SQL" --write "$WORK/blob.db" "UPDATE articles SET shingles = zeroblob(100000000) WHERE id = 'w1'" || fail "blob"
+  run 1 "$NEARDUP" query "$WORK/blob.db" --jsonl "$WORK/feed.jsonl" -f csv
+  expect_err "('w1'): shingle keys that do not match its sizes"
+  rss_below 60 "a query over a 100 MB forged blob"
+  # Bytes changed outside neardup: a page checksum fails, nothing is scored, an add refuses.
+  cp "$WORK/clean.db" "$WORK/raw.db"
+  "$SQL" "$WORK/raw.db" "SELECT 1" >/dev/null
+  printf 'x' | dd of="$WORK/raw.db" bs=1 seek=$(($(stat -c %s "$WORK/raw.db") - 3000)) conv=notrunc 2>/dev/null
+  run 3 "$NEARDUP" query "$WORK/raw.db" --jsonl "$WORK/feed.jsonl"
+  expect_err "the index is corrupt (a page failed its checksum)"
+  run 3 "$NEARDUP" index add "$WORK/raw.db" "$WORK/feed.jsonl" --jsonl "$WORK/feed.jsonl"
+  expect_err "corrupt"
+  measure "forged archive: injected metadata skipped and named, trigger refused, 100 MB blob skipped at $((RSS / 1024)) MB RSS, a changed page fails its checksum"
+  ;;
+
+# ---- terminals: what the inputs hold is shown, never obeyed (issue 18) ---------------------------
+hostile_terminal)
+  command -v script >/dev/null || skip "no script(1) to give the tool a terminal"
+  vg_skip "a pseudo-terminal under valgrind"
+  mkdir -p "$WORK/in"
+  esc=$'\033'
+  text="the harbour authority said ${esc}[2J on tuesday that the new tidal barrier would be finished $(printf '\302\233')31m by spring after years of delay ${esc}]52;c;ZXZpbA==$(printf '\a') and rising costs"
+  printf '%s\n' "$text" >"$WORK/in/a${esc}[2Jb.txt"
+  printf '%s\n' "$text" >"$WORK/in/copy.txt"
+  # The names go through the environment: script(1) writes its command line raw into its header.
+  export T_NEARDUP=$NEARDUP T_IN=$WORK/in T_A=$WORK/in/copy.txt T_B="$WORK/in/a${esc}[2Jb.txt" T_MISSING="$WORK/missing${esc}[31m"
+  script -qec '"$T_NEARDUP" pairs "$T_IN"; "$T_NEARDUP" diff "$T_A" "$T_B" --color always; "$T_NEARDUP" pairs "$T_MISSING"' \
+    "$WORK/typescript" >/dev/null 2>&1
+  [[ -s $WORK/typescript ]] || fail "script(1) recorded nothing"
+  grep -q $'\033\[2J' "$WORK/typescript" && fail "ESC[2J reached the terminal"
+  grep -q $'\033\]52' "$WORK/typescript" && fail "OSC 52 reached the terminal"
+  grep -q $'\302\233' "$WORK/typescript" && fail "U+009B reached the terminal"
+  grep -qF 'a\x1b[2Jb.txt' "$WORK/typescript" || fail "the file name is not shown escaped"
+  grep -qF '\x1b]52;c;ZXZpbA==\x07' "$WORK/typescript" || fail "the text is not shown escaped"
+  grep -qF '\u009b31m' "$WORK/typescript" || fail "U+009B is not shown escaped"
+  grep -qF 'missing\x1b[31m: No such file' "$WORK/typescript" || fail "the message is not escaped"
+  grep -q $'\033\[1mA: ' "$WORK/typescript" || fail "the tool's own colours were lost"
+  # Not a terminal: the bytes as they are.
+  run 0 "$NEARDUP" pairs "$WORK/in" --format csv
+  grep -q $'a\033\[2Jb.txt' "$WORK/out" || fail "file output changed the id"
+  measure "terminal: ESC[2J, OSC 52 and U+009B in names, text and messages shown escaped on a terminal, unchanged in files"
+  ;;
+
+# ---- quoting of what is written: CSV formulas, names that are not UTF-8, repeated reports ---------
+hostile_quoting)
+  mkdir -p "$WORK/in"
+  body=$(make_article 92 120)
+  printf '%s\n' "$body" >"$WORK/in/=HYPERLINK(1).txt"
+  printf '%s\n' "$body" >"$WORK/in/x$(printf '\377').txt"
+  printf '%s\n' "$body" >"$WORK/in/x$(printf '\376').txt"
+  cd "$WORK/in" || fail "cd"
+  run 0 "$NEARDUP" pairs . --format csv
+  grep -q "\"'./=HYPERLINK(1).txt\"" "$WORK/out" && fail "a path starting with ./ was neutralised"
+  run 0 "$NEARDUP" pairs "=HYPERLINK(1).txt" "x$(printf '\377').txt" --format csv
+  grep -qF "\"'=HYPERLINK(1).txt\"" "$WORK/out" || fail "a formula cell was not neutralised: $(cat "$WORK/out")"
+  run 0 "$NEARDUP" dedup "x$(printf '\377').txt" "x$(printf '\376').txt" -f json
+  grep -qF '"id":"x\udcff.txt"' "$WORK/out" && grep -qF '"id":"x\udcfe.txt"' "$WORK/out" \
+    || fail "names that are not UTF-8 are not distinct in JSON: $(cat "$WORK/out")"
+  cd "$SRC" || fail "cd"
+  # A list naming one file 100,000 times: 100 reports, then one count.
+  yes "$WORK/in/=HYPERLINK(1).txt" | head -n 100000 >"$WORK/list"
+  run 1 "$NEARDUP" pairs --files-from "$WORK/list"
+  expect_err "99899 more inputs skipped as: duplicate article id (not listed)"
+  (($(wc -l <"$WORK/err") < 110)) || fail "$(wc -l <"$WORK/err") lines of warnings"
+  measure "quoting: formula cells neutralised, non-UTF-8 names distinct, 100,000 duplicates reported in $(wc -l <"$WORK/err") lines"
+  ;;
+
+# ---- 100 random byte flips in an archive: never a wrong answer with exit 0 (issue 18) ------------
+hostile_byte_flips)
+  vg_skip "100 rounds of queries"
+  "$GEN" -n 1500 --jsonl "$WORK/c.jsonl" --truth "$WORK/c.truth" -s 21 2>/dev/null || fail "gen_corpus"
+  head -n 40 "$WORK/c.jsonl" >"$WORK/q.jsonl"
+  run 0 "$NEARDUP" index create "$WORK/base.db"
+  run 0 "$NEARDUP" index add "$WORK/base.db" --jsonl "$WORK/c.jsonl"
+  run 0 "$NEARDUP" query "$WORK/base.db" --jsonl "$WORK/q.jsonl" --format csv
+  cp "$WORK/out" "$WORK/want.csv"
+  size=$(stat -c %s "$WORK/base.db")
+  RANDOM=${NEARDUP_FLIP_SEED:-4242}
+  same=0 refused=0 named=0
+  for ((round = 0; round < ${NEARDUP_FLIP_ROUNDS:-100}; round++)); do
+    cp "$WORK/base.db" "$WORK/f.db"
+    pos=$(((RANDOM * 32768 + RANDOM) % size))
+    byte=$(od -An -tu1 -j "$pos" -N1 "$WORK/f.db" | tr -d ' ')
+    new=$((byte ^ (1 << (RANDOM % 8))))
+    printf "\\$(printf '%03o' "$new")" | dd of="$WORK/f.db" bs=1 seek="$pos" conv=notrunc 2>/dev/null
+    "$NEARDUP" query "$WORK/f.db" --jsonl "$WORK/q.jsonl" --format csv >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    case $rc in
+    0) cmp -s "$WORK/out" "$WORK/want.csv" || fail "round $round (byte $pos): a wrong answer with exit 0"; same=$((same + 1)) ;;
+    1) named=$((named + 1)) ;; # a corrupt row named and skipped
+    3) grep -q "corrupt\|not a neardup index" "$WORK/err" || { cat "$WORK/err" >&2; fail "round $round: exit 3 without saying corrupt"; }
+       refused=$((refused + 1)) ;;
+    *) cat "$WORK/err" >&2; fail "round $round (byte $pos): exit $rc" ;;
+    esac
+  done
+  measure "byte flips: $round rounds in a $((size / 1024)) KB index: $same same answer (exit 0), $refused refused as corrupt, $named with a corrupt row named; 0 wrong answers"
+  ;;
+
+# ---- kill -9 during dedup --copy-to --add, then a rerun (issue 18) -------------------------------
+hostile_dedup_kill9)
+  vg_skip "kill -9 timing"
+  "$GEN" -n 1200 --jsonl "$WORK/c.jsonl" --truth "$WORK/c.truth" -s 31 2>/dev/null || fail "gen_corpus"
+  run 0 "$NEARDUP" index create "$WORK/ix.db"
+  t0=$(now_ms)
+  run 0 "$NEARDUP" dedup --jsonl "$WORK/c.jsonl" --index "$WORK/ix.db" --add --copy-to "$WORK/calib" -o "$WORK/m.jsonl"
+  T=$(($(now_ms) - t0))
+  rm -rf "$WORK/ix.db" "$WORK/calib" && run 0 "$NEARDUP" index create "$WORK/ix.db"
+  cp "$WORK/ix.db" "$WORK/empty.db"
+  RANDOM=${NEARDUP_KILL_SEED:-777}
+  rounds=${NEARDUP_KILL_ROUNDS:-20}
+  for ((round = 0; round < rounds; round++)); do
+    rm -rf "$WORK/ix.db" "$WORK/ix.db-wal" "$WORK/ix.db-shm" "$WORK/keep"
+    cp "$WORK/empty.db" "$WORK/ix.db"
+    "$NEARDUP" dedup --jsonl "$WORK/c.jsonl" --index "$WORK/ix.db" --add --copy-to "$WORK/keep" -o "$WORK/m.jsonl" 2>/dev/null &
+    pid=$!
+    delay=$((T * (RANDOM % 110) / 100))
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    # The rerun succeeds, and the archive holds exactly the articles whose copies are in DIR.
+    "$NEARDUP" dedup --jsonl "$WORK/c.jsonl" --index "$WORK/ix.db" --add --copy-to "$WORK/keep" -o "$WORK/m.jsonl" \
+      >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "round $round (kill after $delay ms): the rerun failed"; }
+    archived=$("$SQL" "$WORK/ix.db" "SELECT id FROM articles ORDER BY id" | sed 's/$/.txt/')
+    copies=$(cd "$WORK/keep" && find . -type f ! -name '.*' | sed 's|^\./||' | sort)
+    [[ $archived == "$copies" ]] || fail "round $round: the archive ($(wc -w <<<"$archived")) and the copies ($(wc -w <<<"$copies")) disagree"
+    no_temp "$WORK/keep"
+  done
+  measure "dedup kill -9: $rounds rounds over a $T ms run, each rerun succeeded with the archive and DIR in agreement"
+  ;;
+
 *)
   fail "unknown case $CASE"
   ;;
