@@ -586,19 +586,17 @@ static gint64
 row_hash(const char *id, const char *metadata, gint64 bytes, gint64 tokens, gint64 set_size, gint64 n_fp,
          gint64 text_hash, const void *sig, gsize sig_len, const void *set, gsize set_len)
 {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, id, strlen(id) + 1);
+  /* Each part hashed with the hash of the parts before it as the seed: one chain over all of them. */
+  guint64 h = XXH3_64bits(id, strlen(id) + 1);
   if (metadata != NULL)
-    XXH3_64bits_update(&state, metadata, strlen(metadata) + 1);
+    h = XXH3_64bits_withSeed(metadata, strlen(metadata) + 1, h);
   else
-    XXH3_64bits_update(&state, "\xff", 1); /* not a metadata text (never valid UTF-8) */
+    h = XXH3_64bits_withSeed("\xff", 1, h); /* not a metadata text (never valid UTF-8) */
   gint64 numbers[] = { GINT64_TO_LE(bytes), GINT64_TO_LE(tokens), GINT64_TO_LE(set_size), GINT64_TO_LE(n_fp),
                        GINT64_TO_LE(text_hash) };
-  XXH3_64bits_update(&state, numbers, sizeof numbers);
-  XXH3_64bits_update(&state, sig, sig_len);
-  XXH3_64bits_update(&state, set, set_len);
-  return (gint64)XXH3_64bits_digest(&state);
+  h = XXH3_64bits_withSeed(numbers, sizeof numbers, h);
+  h = XXH3_64bits_withSeed(sig, sig_len, h);
+  return (gint64)XXH3_64bits_withSeed(set, set_len, h);
 }
 
 /* An article row read back and checked (read_row). */

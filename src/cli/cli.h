@@ -22,9 +22,11 @@ enum {
 #define CLI_EXIT_CODES_HELP                                                                               \
   "Exit status:\n"                                                                                         \
   "  0  success\n"                                                                                         \
-  "  1  some inputs were skipped (each is reported on stderr); the results cover the rest\n"              \
-  "  2  usage error\n"                                                                                     \
-  "  3  fatal: no article could be read, the output could not be written, or --strict stopped the run\n"  \
+  "  1  some inputs (or corrupt archived rows) were skipped, each reported on stderr; the results\n"     \
+  "     cover the rest\n"                                                                                  \
+  "  2  usage error, or an output that is one of the run's inputs or the index (nothing written)\n"       \
+  "  3  fatal: no article could be read, an output (or a copy) could not be written, the index is\n"     \
+  "     corrupt, or --strict stopped the run\n"                                                          \
   "  130  interrupted (SIGINT; 143 for SIGTERM): no output file was written, an index add was rolled back\n"
 
 /* Interruption. main() installs handlers for SIGINT and SIGTERM that only set a flag; the loader
