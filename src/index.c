@@ -1004,8 +1004,7 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
     guint32 shared_fp = g_array_index(counts, guint32, c);
     sqlite3_stmt *st = ix->st[ST_ROW_BY_NUM];
     sqlite3_bind_int64(st, 1, g_array_index(nums, gint64, c));
-    g_autofree char *missing = g_strdup_printf("article %" G_GINT64_FORMAT ", named by a posting,",
-                                               g_array_index(nums, gint64, c));
+    const char *missing = "the article of a posting";
     g_autoptr(GError) local = NULL;
     Row row;
     RowStatus status = step_row(ix, st, missing, &row, &local);
@@ -1015,6 +1014,11 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
         g_propagate_error(error, g_steal_pointer(&local));
         g_array_unref(matches);
         return NULL;
+      }
+      if (status == ROW_MISSING) { /* a posting naming no article: the index is inconsistent */
+        g_clear_error(&local);
+        local = g_error_new(ND_ERROR, ND_ERROR_INDEX, "%s: corrupt index: a posting names article %" G_GINT64_FORMAT
+                            ", which is not in it", ix->path, g_array_index(nums, gint64, c));
       }
       warn(ix, local); /* a corrupt row, or a posting naming no article: named, skipped, never scored */
       continue;

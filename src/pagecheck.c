@@ -110,6 +110,14 @@ static int
 checked_file_control(sqlite3_file *file, int op, void *arg)
 {
   CheckedFile *f = (CheckedFile *)file;
+  if (op == SQLITE_FCNTL_PRAGMA && f->checked) {
+    /* A new page size would be applied by VACUUM through a temporary file that carries no
+     * checksums, and by copying its pages into pages of the old size: refused (ignored, as SQLite
+     * ignores a page size it cannot apply). */
+    char **pragma = arg;
+    if (pragma[1] != NULL && pragma[2] != NULL && sqlite3_stricmp(pragma[1], "page_size") == 0)
+      return SQLITE_OK;
+  }
   if (op == SQLITE_FCNTL_VFSNAME) {
     char **name = arg;
     char *below = NULL;

@@ -905,7 +905,7 @@ START_TEST(test_corrupt_rows)
     { "UPDATE articles SET signature = randomblob(length(signature)) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
     { "UPDATE articles SET bytes = 1 WHERE id = 'a'", "('a'): shingle keys that do not match its sizes" },
     { "UPDATE articles SET id = x'00' WHERE id = 'a'", "no id" },
-    { "DELETE FROM articles WHERE id = 'a'", "named by a posting, is not in the index" },
+    { "DELETE FROM articles WHERE id = 'a'", "corrupt index: a posting names article 1, which is not in it" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(damage); i++) {
     g_autofree char *name = g_strdup_printf("corrupt_rows%zu", i);

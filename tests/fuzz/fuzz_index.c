@@ -101,6 +101,15 @@ has_null_id(const char *path)
   return found;
 }
 
+/* A problem a query skipped (a corrupt row): named in the index's error domain. */
+static void
+on_problem(const GError *problem, gpointer data)
+{
+  (void)data;
+  FUZZ_CHECK(problem->domain == ND_ERROR && problem->code == ND_ERROR_INDEX && problem->message[0] != '\0',
+             "a skipped problem outside ND_ERROR_INDEX");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -131,6 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_open");
   } else {
     FUZZ_CHECK(error == NULL, "index and an error");
+    nd_index_set_warning_func(ix, on_problem, NULL);
     const NdSignParams *sp = nd_index_sign_params(ix);
     const NdLshParams *lsh = nd_index_lsh_params(ix);
     FUZZ_CHECK(nd_sign_params_validate(sp, NULL) && sp->keep_sets && sp->keep_text, "opened index has bad parameters");

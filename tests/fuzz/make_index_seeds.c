@@ -3,11 +3,12 @@
  *
  *   make_index_seeds DIR     (DIR must exist; existing seed files are replaced)
  *
- * The real ones are compacted (page size 512, rollback journal) so the fuzzer mutates a few KB, plus
- * one left as the CLI writes it (WAL, 4 KB pages). The damaged ones hold what a corrupt or hostile
- * file can: rows with NULL or integer ids, blobs of the wrong length, unsorted shingle sets, texts
- * that are not deflate data or do not match their hash, postings to missing rows, and headers with
- * missing or out-of-range parameters.
+ * The real ones are compacted (rollback journal, no free pages), plus one left as the CLI writes it
+ * (WAL). The damaged ones hold what a hostile file written
+ * with valid page checksums can (every page carries one: most random mutations fail it, and these
+ * seeds lead the fuzzer past it): integer ids, blobs of the wrong length, unsorted shingle sets,
+ * texts that are not deflate data or do not match their hash, rows whose hash does not match,
+ * postings to missing rows, headers with missing or out-of-range parameters, and a planted trigger.
  */
 #include <neardup/neardup.h>
 #include <glib/gstdio.h>
@@ -62,48 +63,57 @@ build(const char *path, const char *spec, guint num_perm, guint64 seed, double t
   nd_index_close(ix);
 }
 
+/* Runs `statements` on the file through the index's checksumming VFS, so that its pages stay valid
+ * and the fuzzer reaches the checks behind the page checksums. With `lenient`, statements a
+ * constraint refuses are skipped (one at a time). */
 static void
-sql(const char *path, const char *statements)
+sql_on(const char *path, const char *statements, gboolean lenient)
 {
   sqlite3 *db = NULL;
-  if (sqlite3_open(path, &db) != SQLITE_OK)
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nd_index_vfs_name()) != SQLITE_OK)
     die(path, sqlite3_errmsg(db));
-  char *msg = NULL;
-  if (sqlite3_exec(db, statements, NULL, NULL, &msg) != SQLITE_OK)
-    die(path, msg ? msg : statements);
+  /* Leniently: all at once if that works (a trigger's body holds ';'), else one statement at a time. */
+  gboolean whole = lenient && sqlite3_exec(db, "SAVEPOINT s", NULL, NULL, NULL) == SQLITE_OK &&
+                   sqlite3_exec(db, statements, NULL, NULL, NULL) == SQLITE_OK;
+  if (lenient)
+    sqlite3_exec(db, whole ? "RELEASE s" : "ROLLBACK TO s; RELEASE s", NULL, NULL, NULL);
+  g_auto(GStrv) parts = whole ? g_new0(char *, 1) : lenient ? g_strsplit(statements, ";", -1)
+                                                           : g_strsplit(statements, "\x01", -1);
+  for (char **st = parts; *st; st++) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, *st, NULL, NULL, &msg) != SQLITE_OK && !lenient)
+      die(path, msg ? msg : *st);
+    sqlite3_free(msg);
+  }
   sqlite3_close(db);
 }
 
-/* Small pages and a rollback journal: the same index in a few KB. */
+static void
+sql(const char *path, const char *statements)
+{
+  sql_on(path, statements, FALSE);
+}
+
+/* A rollback journal and no free pages: one file, as small as the index's 4 KB pages allow (an
+ * index keeps its page size: pages carry checksums at their ends). */
 static void
 compact(const char *path)
 {
-  sql(path, "PRAGMA journal_mode=DELETE; PRAGMA page_size=512; VACUUM;");
+  sql(path, "PRAGMA journal_mode=DELETE; VACUUM;");
 }
 
-/* A copy of `base` whose tables have no constraints (so that rows can hold anything), then `damage`. */
+/* A copy of `base` with `damage` applied through the checksumming VFS: the schema stays neardup's
+ * (anything else is refused before a row is read), so damage that a constraint refuses (a NULL id)
+ * is skipped, and the rest reaches the row checks. */
 static void
 damaged(const char *dir, const char *base, const char *name, const char *damage)
 {
   g_autofree char *path = g_build_filename(dir, name, NULL);
-  g_unlink(path);
-  sqlite3 *db = NULL;
-  if (sqlite3_open(path, &db) != SQLITE_OK)
-    die(path, sqlite3_errmsg(db));
-  sqlite3_close(db);
-  char *attach = sqlite3_mprintf(
-    "PRAGMA page_size=512; ATTACH %Q AS good;"
-    "CREATE TABLE meta(key, value);"
-    "CREATE TABLE articles(num INTEGER PRIMARY KEY, id, bytes, tokens, set_size, n_fingerprints, added, metadata,"
-    " signature, shingles, text, text_hash);"
-    "CREATE TABLE band_keys(key, num, PRIMARY KEY(key, num)) WITHOUT ROWID;"
-    "CREATE TABLE fingerprints(fp, num, PRIMARY KEY(fp, num)) WITHOUT ROWID;"
-    "INSERT INTO meta SELECT * FROM good.meta; INSERT INTO articles SELECT * FROM good.articles;"
-    "INSERT INTO band_keys SELECT * FROM good.band_keys; INSERT INTO fingerprints SELECT * FROM good.fingerprints;"
-    "DETACH good;", base);
-  sql(path, attach);
-  sqlite3_free(attach);
-  sql(path, damage);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(base, &bytes, &len, NULL) || !g_file_set_contents(path, bytes, (gssize)len, NULL))
+    die(path, "copy failed");
+  sql_on(path, damage, TRUE);
   sql(path, "VACUUM;");
 }
 
@@ -160,6 +170,9 @@ main(int argc, char **argv)
           "UPDATE meta SET value = '-1' WHERE key = 'seed';");
   damaged(dir, base, "bad-no-postings.db", "DROP TABLE band_keys; DROP TABLE fingerprints;");
   damaged(dir, base, "bad-no-meta.db", "DROP TABLE meta;");
+  damaged(dir, base, "bad-trigger.db", "CREATE TRIGGER t AFTER INSERT ON articles BEGIN DELETE FROM articles; END;");
+  damaged(dir, base, "bad-row-hash.db", "UPDATE articles SET row_hash = row_hash + 1 WHERE id = 'a1';"
+          "UPDATE articles SET metadata = '{\"x\":1}' WHERE id = 'a2';");
 
   g_autofree char *notdb = g_build_filename(dir, "not-sqlite.db", NULL);
   static const char junk[] = "SQLite format 3\0this is not really a database file, only its magic string";
@@ -170,6 +183,11 @@ main(int argc, char **argv)
     die(zero, "write failed");
   g_autofree char *other = g_build_filename(dir, "other-sqlite.db", NULL);
   g_unlink(other);
-  sql(other, "PRAGMA page_size=512; CREATE TABLE t(x); INSERT INTO t VALUES (1), ('two');");
+  sqlite3 *db = NULL; /* a plain SQLite file, through the default VFS */
+  if (sqlite3_open(other, &db) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA page_size=512; CREATE TABLE t(x); INSERT INTO t VALUES (1), ('two');", NULL, NULL,
+                   NULL) != SQLITE_OK)
+    die(other, "cannot write");
+  sqlite3_close(db);
   return 0;
 }
