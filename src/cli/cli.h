@@ -63,6 +63,8 @@ typedef struct {
   gboolean progress, strict, lossy, show_stats, passages;
   gint exact_limit;
   gboolean auto_verify; /* derived: --verify auto */
+  const char *default_format; /* the command's default --format (NULL: text), shown in --help */
+  GPtrArray *help_texts;      /* option help texts showing this command's defaults */
 
   /* derived */
   OutputFormat format;
@@ -211,6 +213,14 @@ gboolean parse_format(const char *name, OutputFormat *format);
  * (a colour, "\r") to `fp` unescaped. */
 void term_install(void);
 void term_control(FILE *fp, const char *sequence);
+
+/* Parses a command line like g_option_context_parse, and also: a short option glued to its value
+ * (-t0.3) is read as -t 0.3, and an unknown option's error suggests the nearest one ("did you mean
+ * --threshold?"). argv may be replaced by a new array (kept for the life of the process). */
+gboolean cli_parse(GOptionContext *ctx, int *argc, char ***argv, GError **error);
+/* The candidate closest to `word` when it looks like a typo of it (edit distance, a swap counting as
+ * one edit, at most a third of its length, 1 to 3), or NULL. */
+const char *cli_suggest(const char *word, const char *const *candidates);
 
 /* Prints "neardup COMMAND: message" to stderr. */
 void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

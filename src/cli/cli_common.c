@@ -119,11 +119,36 @@ find_cli_clear(FindCli *cli)
   g_free(cli->output);
   g_free(cli->shingle);
   g_free(cli->verify_name);
+  if (cli->help_texts != NULL)
+    g_ptr_array_unref(cli->help_texts);
+}
+
+/* A help text built for this command (defaults differ: dedup's containment is 0.8), kept until
+ * find_cli_clear. */
+static const char *
+help_text(FindCli *cli, char *text)
+{
+  if (cli->help_texts == NULL)
+    cli->help_texts = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(cli->help_texts, text);
+  return text;
 }
 
 void
 find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
 {
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  const char *threshold_help = help_text(cli, g_strdup_printf("Jaccard threshold for near-duplicates (default: %s)",
+                                                              g_ascii_formatd(num, sizeof num, "%g", cli->threshold)));
+  const char *containment_help = help_text(cli, g_strdup_printf("Containment threshold for text reuse, 0 disables "
+                                                                "(default: %s)",
+                                                                g_ascii_formatd(num, sizeof num, "%g", cli->containment)));
+  const char *min_shared_help = help_text(cli, g_strdup_printf("Shingles two articles must share for a containment "
+                                                               "match (default: %d)", cli->min_shared));
+  const char *format_help = help_text(cli, g_strdup_printf("Output format: %s (default: %s)",
+                                                           cli->default_format != NULL && strcmp(cli->default_format, "text") != 0
+                                                             ? "json (JSON Lines) or csv" : "text, json (JSON Lines) or csv",
+                                                           cli->default_format ? cli->default_format : "text"));
   GOptionEntry inputs[] = {
     { "files-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->files_from, "Read article paths from FILE, one per line ('-' = stdin)", "FILE" },
     { "jsonl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->jsonl, "Read articles from a JSON Lines file ('-' = stdin)", "FILE" },
@@ -145,9 +170,9 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry matching[] = {
-    { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, "Jaccard threshold for near-duplicates (default: 0.5)", "T" },
-    { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, "Containment threshold for text reuse, 0 disables (default: 0.2)", "C" },
-    { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, "Shingles two articles must share for a containment match (default: 8)", "N" },
+    { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, threshold_help, "T" },
+    { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, containment_help, "C" },
+    { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, min_shared_help, "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry verifying[] = {
@@ -157,7 +182,7 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry output[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, "Output format: text, json (JSON Lines) or csv (default: text; for dedup: json)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &cli->format_name, format_help, "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli->output, "Write results to FILE (atomically) instead of stdout", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };

@@ -70,6 +70,7 @@ cmd_dedup(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   cli.containment = 0.8;
+  cli.default_format = "json";
   char *index_path = NULL, *keep_name = NULL, *date_field = NULL, *copy_to = NULL;
   gboolean add = FALSE, link_it = FALSE;
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
@@ -93,7 +94,7 @@ cmd_dedup(int argc, char **argv)
   GArray *pairs = NULL;
   guint skipped = 0, index_problems = 0;
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("dedup", "%s (see --help)", error->message);
     code = EXIT_USAGE;
     goto out;

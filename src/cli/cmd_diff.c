@@ -87,7 +87,7 @@ cmd_diff(int argc, char **argv)
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json (JSON Lines) or html (default: text)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the report to FILE (atomically) instead of stdout", "FILE" },
     { "context", 'C', 0, G_OPTION_ARG_INT, &context, "Words of context around each passage in text output (default: 5)", "N" },
-    { "color", 0, 0, G_OPTION_ARG_STRING, &color_name, "Colour text output: auto (when stdout is a terminal), always, never", "WHEN" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color_name, "Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always, never", "WHEN" },
     { "text", 0, 0, G_OPTION_ARG_NONE, &with_text, "Include both sides' text of each passage in JSON output", NULL },
     { "shingle", 'k', 0, G_OPTION_ARG_STRING, &shingle, "Tokens: words or chars (chars:K for Chinese, Japanese, Thai; K is ignored)", "SPEC" },
     { "seed-tokens", 0, 0, G_OPTION_ARG_INT, &seed_tokens, "Words in a seed (default: 3)", "N" },
@@ -112,7 +112,7 @@ cmd_diff(int argc, char **argv)
   NdShingleSpec spec = { ND_TOKENS_WORDS, ND_DEFAULT_WORD_K };
   gboolean color = FALSE;
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("diff", "%s (see --help)", error->message);
     code = EXIT_USAGE;
   } else if (paths == NULL || g_strv_length(paths) < 2) {
@@ -151,7 +151,10 @@ cmd_diff(int argc, char **argv)
     dopt.min_score = min_score;
   color = color_name && strcmp(color_name, "always") == 0;
   if ((color_name == NULL || strcmp(color_name, "auto") == 0) && output == NULL)
-    color = isatty(STDOUT_FILENO);
+  {
+    const char *no_color = g_getenv("NO_COLOR"); /* no-color.org: set and not empty */
+    color = isatty(STDOUT_FILENO) && (no_color == NULL || no_color[0] == '\0');
+  }
   {
     NdTextFlags flags = lossy ? ND_TEXT_LOSSY : ND_TEXT_DEFAULT;
     guint n_sources = g_strv_length(paths) - 1;

@@ -38,7 +38,7 @@ index_create(int argc, char **argv)
   int code = EXIT_OK;
   NdSignParams sp;
   nd_sign_params_init(&sp);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("index create", "%s (see --help)", error->message);
     code = EXIT_USAGE;
   } else if (cli.paths == NULL || g_strv_length(cli.paths) != 1) {
@@ -107,7 +107,7 @@ index_add(int argc, char **argv)
   g_option_context_add_main_entries(ctx, extra, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("index add", "%s (see --help)", error->message);
     find_cli_clear(&cli);
     return EXIT_USAGE;
@@ -180,7 +180,7 @@ index_remove(int argc, char **argv)
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || ids == NULL || g_strv_length(ids) < 2) {
+  if (!cli_parse(ctx, &argc, &argv, &error) || ids == NULL || g_strv_length(ids) < 2) {
     cli_error("index remove", "%s", error ? error->message : "give the index file and at least one id");
     g_strfreev(ids);
     return EXIT_USAGE;
@@ -236,7 +236,7 @@ index_stats(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   OutputFormat format;
   int code = EXIT_OK;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 ||
+  if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 ||
       !parse_format(format_name, &format) || format == FORMAT_CSV) {
     cli_error("index stats", "%s", error ? error->message : "give one index file (format text or json)");
     code = EXIT_USAGE;
@@ -285,7 +285,7 @@ cmd_index(int argc, char **argv)
   if (argc >= 2) {
     for (gsize i = 0; i < G_N_ELEMENTS(subs); i++)
       if (strcmp(argv[1], subs[i].name) == 0) {
-        g_autofree char *prg = g_strdup_printf("index %s", subs[i].name);
+        g_autofree char *prg = g_strdup_printf("neardup index %s", subs[i].name);
         g_set_prgname(prg);
         return subs[i].run(argc - 1, argv + 1);
       }

@@ -29,7 +29,7 @@ cmd_pairs(int argc, char **argv)
   NdCollection *coll = NULL;
   GArray *pairs = NULL;
   guint skipped = 0;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("pairs", "%s (see --help)", error->message);
     code = EXIT_USAGE;
     goto out;

@@ -26,7 +26,7 @@ cmd_params(int argc, char **argv)
   int code = EXIT_OK;
   OutputFormat format;
   NdLshParams p;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("params", "%s (see --help)", error->message);
     code = EXIT_USAGE;
   } else if (argc > 1) {

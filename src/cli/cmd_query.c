@@ -33,7 +33,7 @@ cmd_query(int argc, char **argv)
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || cli.paths == NULL || limit < 0) {
+  if (!cli_parse(ctx, &argc, &argv, &error) || cli.paths == NULL || limit < 0) {
     cli_error("query", "%s (see --help)", error ? error->message : "give the index file, then the articles");
     find_cli_clear(&cli);
     return EXIT_USAGE;

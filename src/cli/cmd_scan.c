@@ -129,7 +129,7 @@ cmd_scan(int argc, char **argv)
   NdCollection *coll = NULL;
   GArray *pairs = NULL;
   guint skipped = 0;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("scan", "%s (see --help)", error->message);
     code = EXIT_USAGE;
   } else if (!find_cli_finish_options(&cli, "scan")) {

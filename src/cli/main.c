@@ -26,8 +26,32 @@ usage(FILE *fp)
               "Find near-duplicate and text-reusing news articles.\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
     fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf(fp, "\nRun 'neardup COMMAND --help' for a command's options.\n"
+  fprintf(fp, "\nRun 'neardup help COMMAND' (or 'neardup COMMAND --help') for a command's options.\n"
               "  --help     show this help\n  --version  show the version\n\n" CLI_EXIT_CODES_HELP);
+}
+
+/* Runs the command argv[0] with its arguments argv[1..]. */
+static int
+run_command(int argc, char **argv)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[0], commands[i].name) == 0) {
+      g_autofree char *prg = g_strdup_printf("neardup %s", commands[i].name);
+      g_set_prgname(prg); /* "Usage: neardup scan ..." in --help */
+      return commands[i].run(argc, argv);
+    }
+  }
+  const char *names[G_N_ELEMENTS(commands) + 1];
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    names[i] = commands[i].name;
+  names[G_N_ELEMENTS(commands)] = NULL;
+  const char *near = cli_suggest(argv[0], names);
+  if (near != NULL)
+    fprintf(stderr, "neardup: unknown command '%s' (did you mean '%s'?)\n\n", argv[0], near);
+  else
+    fprintf(stderr, "neardup: unknown command '%s'\n\n", argv[0]);
+  usage(stderr);
+  return EXIT_USAGE;
 }
 
 int
@@ -40,21 +64,22 @@ main(int argc, char **argv)
     usage(stderr);
     return EXIT_USAGE;
   }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      (strcmp(argv[1], "help") == 0 && argc == 2)) {
     usage(stdout);
     return EXIT_OK;
+  }
+  if (strcmp(argv[1], "help") == 0) { /* `neardup help scan` is `neardup scan --help` */
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    for (int i = 2; i < argc; i++)
+      g_ptr_array_add(args, argv[i]);
+    g_ptr_array_add(args, (char *)"--help");
+    g_ptr_array_add(args, NULL);
+    return run_command((int)args->len - 1, (char **)args->pdata);
   }
   if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
     printf("neardup %s\n", nd_version());
     return EXIT_OK;
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-    if (strcmp(argv[1], commands[i].name) == 0) {
-      g_set_prgname(commands[i].name); /* "Usage: neardup scan ..." in --help */
-      return commands[i].run(argc - 1, argv + 1);
-    }
-  }
-  fprintf(stderr, "neardup: unknown command '%s'\n\n", argv[1]);
-  usage(stderr);
-  return EXIT_USAGE;
+  return run_command(argc - 1, argv + 1);
 }

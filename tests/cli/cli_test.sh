@@ -104,11 +104,36 @@ help_version)
   expect_out "scan"
   expect_code 0 "$NEARDUP" --version
   grep -qE '^neardup [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/out" || fail "--version output: $(cat "$WORK/out")"
+  # `neardup help CMD` is `neardup CMD --help`; usage lines name the tool; defaults are the command's.
+  for cmd in scan pairs diff dedup query params "index add"; do
+    expect_code 0 "$NEARDUP" help $cmd
+    cp "$WORK/out" "$WORK/help1"
+    expect_code 0 "$NEARDUP" $cmd --help
+    cmp -s "$WORK/out" "$WORK/help1" || fail "neardup help $cmd differs from neardup $cmd --help"
+    expect_out "neardup $cmd [OPTION"
+  done
+  expect_code 0 "$NEARDUP" dedup --help
+  expect_out "--containment=C     Containment threshold for text reuse, 0 disables (default: 0.8)"
+  expect_out "(default: json)"
+  expect_code 0 "$NEARDUP" scan --help
+  expect_out "(default: 0.2)"
+  grep -q "dedup" <(grep -- "--format" "$WORK/out") && fail "scan's --format help mentions dedup"
   ;;
 usage_errors)
   expect_code 2 "$NEARDUP"
   expect_code 2 "$NEARDUP" frobnicate
   expect_err "unknown command 'frobnicate'"
+  grep -q "did you mean" "$WORK/err" && fail "a suggestion for a word unlike any command"
+  expect_code 2 "$NEARDUP" scna examples/articles
+  expect_err "unknown command 'scna' (did you mean 'scan'?)"
+  expect_code 2 "$NEARDUP" scan --thresold 0.3 examples/articles
+  expect_err "Unknown option --thresold (did you mean --threshold?)"
+  # A short option glued to its value.
+  expect_code 0 "$NEARDUP" pairs -t0.9 -c0 --format csv examples/articles
+  cp "$WORK/out" "$WORK/glued"
+  expect_code 0 "$NEARDUP" pairs -t 0.9 -c 0 --format csv examples/articles
+  cmp -s "$WORK/out" "$WORK/glued" || fail "-t0.9 -c0 differs from -t 0.9 -c 0"
+  expect_code 0 "$NEARDUP" pairs --seed -5 -t 0.9 --format csv examples/articles
   expect_code 2 "$NEARDUP" scan --no-such-option examples/articles
   expect_code 2 "$NEARDUP" scan --threshold 1.5 examples/articles
   expect_err "threshold"

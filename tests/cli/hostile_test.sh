@@ -1016,6 +1016,11 @@ hostile_terminal)
   grep -qF '\u009b31m' "$WORK/typescript" || fail "U+009B is not shown escaped"
   grep -qF 'missing\x1b[31m: No such file' "$WORK/typescript" || fail "the message is not escaped"
   grep -q $'\033\[1mA: ' "$WORK/typescript" || fail "the tool's own colours were lost"
+  # Colour on a terminal by default, none with NO_COLOR set (no-color.org).
+  script -qec '"$T_NEARDUP" diff "$T_A" "$T_B"' "$WORK/ts-colour" >/dev/null 2>&1
+  grep -q $'\033\[1mA: ' "$WORK/ts-colour" || fail "no colour on a terminal"
+  NO_COLOR=1 script -qec '"$T_NEARDUP" diff "$T_A" "$T_B"' "$WORK/ts-nocolour" >/dev/null 2>&1
+  grep -q $'\033\[' "$WORK/ts-nocolour" && fail "colour despite NO_COLOR"
   # Not a terminal: the bytes as they are.
   run 0 "$NEARDUP" pairs "$WORK/in" --format csv
   grep -q $'a\033\[2Jb.txt' "$WORK/out" || fail "file output changed the id"
