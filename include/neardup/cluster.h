@@ -4,15 +4,16 @@
 #ifndef NEARDUP_CLUSTER_H
 #define NEARDUP_CLUSTER_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/finder.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 /* Fills cluster_of[0..n_docs) with the cluster number of each document (0 for documents in no
  * pair) and returns the number of clusters. `pairs` may be NULL iff n_pairs == 0. */
 guint nd_cluster_assign(const NdPair *pairs, gsize n_pairs, guint n_docs, guint *cluster_of);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

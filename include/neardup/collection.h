@@ -8,11 +8,12 @@
 #ifndef NEARDUP_COLLECTION_H
 #define NEARDUP_COLLECTION_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/text.h>
 #include <neardup/shingle.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef struct {
   NdShingleSpec shingle; /* default words:3 (ND_DEFAULT_WORD_K) */
@@ -109,6 +110,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDocument, nd_document_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdSigner, nd_signer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdCollection, nd_collection_free)
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -29,10 +29,11 @@
 #ifndef NEARDUP_DIFF_H
 #define NEARDUP_DIFF_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/text.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef struct {
   guint seed_tokens;          /* k, default 3 */
@@ -77,6 +78,6 @@ void nd_diff_free(NdDiff *diff);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDiff, nd_diff_free)
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -7,9 +7,10 @@
 #ifndef NEARDUP_ERROR_H
 #define NEARDUP_ERROR_H
 
+#include <neardup/api.h>
 #include <glib.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 #define ND_ERROR (nd_error_quark())
 GQuark nd_error_quark(void);
@@ -33,6 +34,6 @@ typedef enum {
 /* Generic English text for `code`; a static string, never NULL (unknown codes give "unknown error"). */
 const char *nd_error_describe(NdErrorCode code);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -26,10 +26,11 @@
 #ifndef NEARDUP_FINDER_H
 #define NEARDUP_FINDER_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/collection.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef enum {
   ND_VERIFY_EXACT = 0,     /* exact Jaccard/containment from shingle sets */
@@ -91,6 +92,6 @@ void nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdV
 /* TRUE when `pair` passes the report rule above. */
 gboolean nd_pair_matches(const NdPair *pair, const NdFindOptions *options);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

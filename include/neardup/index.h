@@ -38,12 +38,13 @@
 #ifndef NEARDUP_INDEX_H
 #define NEARDUP_INDEX_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/collection.h>
 #include <neardup/finder.h>
 #include <neardup/lsh.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 /* Format 3: every page carries a checksum and every article row a row_hash. Format 2 (neardup 0.2)
  * had neither; format 1 held signatures of an older token hash. Older formats are refused with a
@@ -125,6 +126,6 @@ char *nd_index_get_text(NdIndex *index, const char *id, gsize *len, GError **err
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdIndex, nd_index_close)
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -40,10 +40,11 @@
 #ifndef NEARDUP_INPUT_H
 #define NEARDUP_INPUT_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/collection.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 /* `input` names what failed ("dir/a.txt", "feed.jsonl:12"); the error is in ND_ERROR. */
 typedef void (*NdInputErrorFunc)(const char *input, const GError *error, gpointer user_data);
@@ -146,6 +147,6 @@ char *nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsiz
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdLoader, nd_loader_free)
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -14,9 +14,10 @@
 #ifndef NEARDUP_LSH_H
 #define NEARDUP_LSH_H
 
+#include <neardup/api.h>
 #include <glib.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef struct {
   guint bands;          /* b */
@@ -39,6 +40,6 @@ gboolean nd_lsh_params_for(double threshold, guint num_perm, double fn_weight, N
  * equal rows in different bands never share a bucket. */
 guint64 nd_lsh_band_key(const guint32 *sig, guint band, guint rows);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

@@ -24,9 +24,10 @@
 #ifndef NEARDUP_MINHASH_H
 #define NEARDUP_MINHASH_H
 
+#include <neardup/api.h>
 #include <glib.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 #define ND_MINHASH_MIN_PERM 8
 #define ND_MINHASH_MAX_PERM 4096
@@ -40,6 +41,6 @@ void nd_minhash_sign(const guint64 *hashes, gsize n, guint num_perm, guint64 see
 /* Share of positions where two signatures of length num_perm agree: the estimate of Jaccard. */
 double nd_minhash_jaccard(const guint32 *a, const guint32 *b, guint num_perm);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

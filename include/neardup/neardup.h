@@ -21,6 +21,8 @@
 #ifndef NEARDUP_NEARDUP_H
 #define NEARDUP_NEARDUP_H
 
+#include <neardup/api.h>
+#include <neardup/version.h>
 #include <neardup/error.h>
 #include <neardup/text.h>
 #include <neardup/shingle.h>
@@ -33,15 +35,12 @@
 #include <neardup/diff.h>
 #include <neardup/index.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
-#define NEARDUP_VERSION_MAJOR 0
-#define NEARDUP_VERSION_MINOR 1
-#define NEARDUP_VERSION_PATCH 0
-
-/* The library's version as "MAJOR.MINOR.PATCH"; a static string, never NULL. */
+/* The version of the library linked, as "MAJOR.MINOR.PATCH" (NEARDUP_VERSION_STRING is the version of
+ * the headers compiled against); a static string, never NULL. */
 const char *nd_version(void);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

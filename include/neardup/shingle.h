@@ -8,10 +8,11 @@
 #ifndef NEARDUP_SHINGLE_H
 #define NEARDUP_SHINGLE_H
 
+#include <neardup/api.h>
 #include <glib.h>
 #include <neardup/text.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef struct {
   NdTokenMode mode; /* words or characters */
@@ -35,6 +36,6 @@ char *nd_shingle_spec_to_string(const NdShingleSpec *spec);
  * of guint64, not cleared). n >= 1 and n < k gives one shingle; n == 0 gives none. */
 void nd_shingle_hashes(const NdToken *tokens, gsize n, guint k, guint64 seed, GArray *out);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

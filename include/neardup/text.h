@@ -22,9 +22,10 @@
 #ifndef NEARDUP_TEXT_H
 #define NEARDUP_TEXT_H
 
+#include <neardup/api.h>
 #include <glib.h>
 
-G_BEGIN_DECLS
+ND_BEGIN_DECLS
 
 typedef enum {
   ND_TOKENS_WORDS = 0, /* runs of letters/digits */
@@ -70,6 +71,6 @@ char *nd_normalize_token(const char *bytes, gsize len);
  * nd_tokenize: NUL bytes count as valid; overlong forms, surrogates and stray bytes do not). */
 gssize nd_utf8_find_invalid(const char *text, gsize len);
 
-G_END_DECLS
+ND_END_DECLS
 
 #endif

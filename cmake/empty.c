@@ -1,0 +1,1 @@
+/* empty.c — the shared library is the static library linked whole (cmake/install.cmake). */

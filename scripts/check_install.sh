@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# check_install.sh — installs neardup from build/ into a fresh prefix and checks what a user gets:
+# a program built against it with pkg-config and with CMake's find_package runs, `man neardup` and
+# `man neardup-scan` work from the prefix, the installed tool runs, and the shared library exports
+# only the public API (nd_*). Run after building build/ (CI runs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix=$(mktemp -d "${TMPDIR:-/tmp}/neardup-prefix.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/neardup-consumer.XXXXXX")
+trap 'rm -rf "$prefix" "$work"' EXIT
+cmake --install build --prefix "$prefix" >/dev/null
+libdir=$(find "$prefix" -name 'libneardup.so' -printf '%h\n' | head -n 1)
+export PKG_CONFIG_PATH=$libdir/pkgconfig LD_LIBRARY_PATH=$libdir
+
+echo "== installed files"
+(cd "$prefix" && find . -type f -o -type l | sort | sed 's/^/  /')
+echo "== pkg-config: $(pkg-config --modversion neardup)"
+# shellcheck disable=SC2046
+cc -o "$work/pairs_pc" examples/api/pairs_example.c $(pkg-config --cflags --libs neardup)
+"$work/pairs_pc"
+echo "== CMake find_package"
+cmake -S examples/api -B "$work/cm" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/cm" >/dev/null
+"$work/cm/pairs_example"
+ldd "$work/cm/pairs_example" | grep -q "$libdir/libneardup.so" || { echo "not linked to the installed library" >&2; exit 1; }
+echo "== the installed tool"
+"$prefix/bin/neardup" --version
+echo "== man pages"
+for page in neardup neardup-scan neardup-dedup; do
+  MANPATH=$prefix/share/man man -P cat "$page" 2>/dev/null | grep -q "^NAME" || { echo "man $page does not work" >&2; exit 1; }
+  echo "  man $page: ok"
+done
+[[ -f $prefix/share/bash-completion/completions/neardup ]] || { echo "no bash completion" >&2; exit 1; }
+echo "== exported symbols"
+others=$(nm -D --defined-only "$libdir/libneardup.so" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^nd_' | grep -v '^_' || true)
+[[ -z $others ]] || { echo "symbols outside the public API are exported:" >&2; echo "$others" >&2; exit 1; }
+echo "install: ok"
