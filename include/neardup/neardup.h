@@ -8,7 +8,8 @@
  *   minhash.h     fixed-size MinHash signatures (one-permutation hashing, densified).
  *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
  *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
- *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
+ *   offsets.h     maps from an article's text back to the bytes of the page it was extracted from.
+ *   input.h       reading files, directories, JSON Lines, web pages and WARC into a collection.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
  *   index.h       a persistent SQLite archive: add, remove, query, statistics.
@@ -23,6 +24,7 @@
 
 #include <neardup/error.h>
 #include <neardup/text.h>
+#include <neardup/offsets.h>
 #include <neardup/shingle.h>
 #include <neardup/minhash.h>
 #include <neardup/lsh.h>

@@ -46,6 +46,7 @@ typedef struct {
   char **paths;          /* positional arguments */
   char **files_from;
   char **jsonl;
+  char **include, **exclude; /* directory walk globs */
   char *id_field, *text_field;
   char *format_name;
   char *output;

@@ -327,7 +327,7 @@ hostile_vanish)
   { rec one "$(make_article 20 100)"; rec two "$(make_article 21 100)"; } >"$WORK/b.txt.jsonl"
   cp "$WORK/b.txt.jsonl" "$WORK/d.txt.jsonl"
   run 1 "${shim[@]}" "$NEARDUP" scan --files-from "$WORK/list" --jsonl "$WORK/b.txt.jsonl" --jsonl "$WORK/d.txt.jsonl"
-  expect_err "$WORK/b.txt.jsonl: No such file or directory"
+  expect_err "$WORK/b.txt.jsonl: cannot open: No such file or directory"
   expect_err "$WORK/d.txt.jsonl: read error after line 0: Input/output error"
   [[ $(articles_read) == 2 ]] || fail "lists: want a and e read, got $(articles_read)"
   # diff with a failing source; index add keeps what it could read.
