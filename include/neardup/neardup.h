@@ -9,6 +9,7 @@
  *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
  *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
  *   offsets.h     maps from an article's text back to the bytes of the page it was extracted from.
+ *   html.h        the article in a web page (headline, body, metadata), with an offset map.
  *   input.h       reading files, directories, JSON Lines, web pages and WARC into a collection.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
@@ -29,6 +30,7 @@
 #include <neardup/minhash.h>
 #include <neardup/lsh.h>
 #include <neardup/collection.h>
+#include <neardup/html.h>
 #include <neardup/input.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>

@@ -34,10 +34,11 @@ media_type_is(const char *content_type, const char *type)
 const NdFormat *
 nd_format_document_for(const guint8 *bytes, gsize len, const char *content_type)
 {
-  (void)bytes;
-  (void)len;
-  (void)content_type;
-  (void)media_type_is;
+  if (content_type != NULL &&
+      (media_type_is(content_type, "text/html") || media_type_is(content_type, "application/xhtml+xml")))
+    return &nd_format_html;
+  if (nd_format_html.sniff(bytes, MIN(len, (gsize)4096), len <= 4096))
+    return &nd_format_html;
   return &nd_format_text;
 }
 
