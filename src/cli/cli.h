@@ -221,5 +221,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

@@ -631,10 +631,24 @@ ldjson_read(Builder *b, const char *text)
 
 #define NODE(i) (&g_array_index(b->nodes, Node, (i)))
 
-static gboolean
-is_space(char c)
+/* The length of the white space character at s[0..left) (0 when there is none): ASCII white space,
+ * and the Unicode spaces pages use for layout (no-break, thin, zero-width, ideographic, BOM). */
+static guint
+space_len(const char *s, gsize left)
 {
-  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+  guint8 c = (guint8)s[0];
+  if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f')
+    return 1;
+  if (c == 0xc2 && left >= 2 && (guint8)s[1] == 0xa0)
+    return 2; /* U+00A0 */
+  if (c == 0xe2 && left >= 3 && (guint8)s[1] == 0x80 &&
+      (((guint8)s[2] >= 0x80 && (guint8)s[2] <= 0x8b) || (guint8)s[2] == 0xaf))
+    return 3; /* U+2000..U+200B, U+202F */
+  if (c == 0xe3 && left >= 3 && (guint8)s[1] == 0x80 && (guint8)s[2] == 0x80)
+    return 3; /* U+3000 */
+  if (c == 0xef && left >= 3 && (guint8)s[1] == 0xbb && (guint8)s[2] == 0xbf)
+    return 3; /* U+FEFF */
+  return 0;
 }
 
 /* Statistics of every kept node, children before parents (a child's index is larger). */
@@ -646,11 +660,17 @@ compute_stats(Builder *b)
     if (n->tag == T_TEXT) {
       guint32 chars = 0, commas = 0;
       const char *t = b->arena->str + n->off;
-      for (guint32 k = 0; k < n->len; k++) {
-        if (!is_space(t[k]))
-          chars++;
+      for (guint32 k = 0; k < n->len;) {
+        guint sp = space_len(t + k, n->len - k);
+        if (sp > 0) {
+          k += sp;
+          continue;
+        }
+        if ((t[k] & 0xc0) != 0x80)
+          chars++; /* characters, not bytes */
         if (t[k] == ',')
           commas++;
+        k++;
       }
       n->chars = n->own_chars = chars;
       n->commas = n->own_commas = commas;
@@ -1034,13 +1054,14 @@ emit_text(Writer *w, const Node *t)
   const char *s = w->b->arena->str + t->off;
   guint32 i = 0, span = t->first_span;
   while (i < t->len) {
-    if (is_space(s[i])) {
+    guint sp = space_len(s + i, t->len - i);
+    if (sp > 0) {
       w->need_space = TRUE;
-      i++;
+      i += sp;
       continue;
     }
     guint32 start = i;
-    while (i < t->len && !is_space(s[i]))
+    while (i < t->len && space_len(s + i, t->len - i) == 0)
       i++;
     emit_word(w, t, t->off + start, i - start, &span);
   }

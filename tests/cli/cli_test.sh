@@ -321,7 +321,7 @@ diff_bad_inputs)
   expect_err "$WORK/latin1.txt: invalid UTF-8 at byte offset 3"
   expect_out "2 shared passages"
   expect_code 3 "$NEARDUP" diff "$WORK/missing.txt" examples/articles/wire_tidal_barrier.txt
-  expect_err "$WORK/missing.txt: cannot open"
+  expect_err "$WORK/missing.txt: No such file or directory"
   expect_code 2 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt
   expect_code 2 "$NEARDUP" diff --format pdf examples/articles/wire_tidal_barrier.txt examples/articles/wire_glacier_study.txt
   ;;
