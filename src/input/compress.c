@@ -9,6 +9,7 @@
 #include "source.h"
 #include <zlib.h>
 #include <zstd.h>
+#include <string.h>
 
 struct NdDecoder {
   NdCompression kind;
@@ -117,4 +118,53 @@ nd_decoder_step(NdDecoder *d, const guint8 *in, gsize in_len, gsize *used, guint
     d->in_member = FALSE;
   }
   return TRUE;
+}
+
+gboolean
+nd_inflate_body(const guint8 *in, gsize len, gboolean gzip, gsize max, GByteArray *out, gboolean *truncated,
+                GError **error)
+{
+  *truncated = FALSE;
+  g_byte_array_set_size(out, 0);
+  /* gzip: a gzip or zlib header (32 + 15); deflate: a zlib stream, or raw deflate (-15) as some servers send */
+  int tries[2] = { gzip ? 15 + 32 : 15, gzip ? 0 : -15 };
+  for (int t = 0; t < 2 && tries[t] != 0; t++) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, tries[t]) != Z_OK)
+      g_error("inflateInit2 failed: out of memory");
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)MIN(len, (gsize)G_MAXUINT32);
+    g_byte_array_set_size(out, 0);
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+      gsize old = out->len, room = MIN((gsize)64 << 10, max + 1 - old);
+      if (room == 0)
+        break;
+      g_byte_array_set_size(out, (guint)(old + room));
+      z.next_out = out->data + old;
+      z.avail_out = (uInt)room;
+      rc = inflate(&z, Z_NO_FLUSH);
+      g_byte_array_set_size(out, (guint)(old + room - z.avail_out));
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) {
+        *truncated = TRUE; /* the body ends inside the compressed stream */
+        rc = Z_STREAM_END;
+      }
+    }
+    const char *msg = z.msg;
+    inflateEnd(&z);
+    if (out->len > max) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "the body decompresses to more than the maximum of %"
+                  G_GSIZE_FORMAT " bytes (see --max-bytes)", max);
+      return FALSE;
+    }
+    if (rc == Z_STREAM_END)
+      return TRUE;
+    if (t == 1 || tries[1] == 0) {
+      g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "corrupt %s body (%s)", gzip ? "gzip" : "deflate",
+                  msg ? msg : "invalid data");
+      return FALSE;
+    }
+  }
+  return FALSE;
 }

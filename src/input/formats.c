@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Containers: their own items, one per record. Tried in this order. */
-static const NdFormat *const containers[] = { &nd_format_jsonl };
+static const NdFormat *const containers[] = { &nd_format_warc, &nd_format_jsonl };
 
 const NdFormat *
 nd_format_container_for(const guint8 *head, gsize len, gboolean complete)

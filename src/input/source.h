@@ -157,6 +157,10 @@ gssize nd_in_stream_read(NdInStream *in, void *buf, gsize n, GError **error);
 /* Makes at least `n` bytes (fewer at the end) available without consuming them; *data points at
  * them until the next call. The count, or -1 as nd_in_stream_read. */
 gssize nd_in_stream_peek(NdInStream *in, gsize n, const guint8 **data, GError **error);
+/* Puts n bytes just read back in front of the stream (at most what was read so far). */
+void nd_in_stream_unread(NdInStream *in, const guint8 *data, gsize n);
+/* Consumes n bytes already made available by nd_in_stream_peek. */
+void nd_in_stream_consume(NdInStream *in, gsize n);
 /* Decompressed bytes consumed so far. */
 guint64 nd_in_stream_offset(const NdInStream *in);
 /* The compression detected ("gzip", "zstd") or NULL. */
@@ -220,6 +224,16 @@ gboolean nd_decoder_step(NdDecoder *d, const guint8 *in, gsize in_len, gsize *us
 void nd_decoder_reset(NdDecoder *d);
 /* TRUE when the decoder is between members/frames (all input so far complete). */
 gboolean nd_decoder_at_boundary(const NdDecoder *d);
+
+/* Decompresses an HTTP body (Content-Encoding gzip, or deflate: zlib or raw) into `out`, at most
+ * `max` bytes (more: ND_ERROR_TOO_LARGE). A body that ends inside the compressed data gives what it
+ * holds and sets *truncated. ND_ERROR_FORMAT for corrupt data. */
+gboolean nd_inflate_body(const guint8 *in, gsize len, gboolean gzip, gsize max, GByteArray *out, gboolean *truncated,
+                         GError **error);
+
+/* For a stream of several gzip members: the offset in the compressed input where the next record
+ * starts when it starts a member (TRUE), as a CDX index gives it; otherwise FALSE. */
+gboolean nd_in_stream_member_start(const NdInStream *in, guint64 *offset);
 
 G_END_DECLS
 

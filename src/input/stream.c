@@ -417,6 +417,34 @@ nd_in_stream_peek(NdInStream *s, gsize n, const guint8 **data, GError **error)
   return (gssize)(s->out_len - s->out_pos);
 }
 
+void
+nd_in_stream_unread(NdInStream *s, const guint8 *data, gsize n)
+{
+  g_return_if_fail(n <= s->offset);
+  gsize pending = s->out_len - s->out_pos;
+  if (s->out_pos >= n) {
+    s->out_pos -= n;
+  } else {
+    if (pending + n > s->out_cap) {
+      s->out_cap = pending + n + CHUNK;
+      s->out = g_realloc(s->out, s->out_cap);
+    }
+    memmove(s->out + n, s->out + s->out_pos, pending);
+    s->out_pos = 0;
+    s->out_len = pending + n;
+  }
+  memmove(s->out + s->out_pos, data, n);
+  s->offset -= n;
+}
+
+void
+nd_in_stream_consume(NdInStream *s, gsize n)
+{
+  g_return_if_fail(n <= s->out_len - s->out_pos);
+  s->out_pos += n;
+  s->offset += n;
+}
+
 gssize
 nd_in_stream_read(NdInStream *s, void *buf, gsize n, GError **error)
 {
@@ -467,6 +495,27 @@ nd_in_stream_member_offset(const NdInStream *s)
   if (drop > 64)
     g_array_remove_range(((NdInStream *)s)->members, 0, drop);
   return best;
+}
+
+gboolean
+nd_in_stream_member_start(const NdInStream *s, guint64 *offset)
+{
+  if (s->compression == ND_COMPRESSION_NONE || s->dec == NULL)
+    return FALSE;
+  if (s->out_pos == s->out_len && nd_decoder_at_boundary(s->dec)) {
+    *offset = s->raw_offset + s->raw_pos; /* the next member has not been started yet */
+    return TRUE;
+  }
+  for (guint i = s->members->len; i > 0; i--) {
+    const Member *m = &g_array_index(s->members, Member, i - 1);
+    if (m->plain == s->offset) {
+      *offset = m->raw;
+      return TRUE;
+    }
+    if (m->plain < s->offset)
+      break;
+  }
+  return FALSE;
 }
 
 gboolean
