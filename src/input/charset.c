@@ -174,6 +174,35 @@ meta_charset(const char *s, gsize n, gsize *len)
   return NULL;
 }
 
+/* TRUE when b[0..n) is valid UTF-8: ASCII eight bytes at a time, the rest by nd_utf8_find_invalid. */
+static gboolean
+valid_utf8(const guint8 *b, gsize n)
+{
+  gsize i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {
+      guint64 w;
+      memcpy(&w, b + i, 8);
+      if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+        break;
+      i += 8;
+    }
+    while (i < n && b[i] < 0x80)
+      i++;
+    if (i == n)
+      return TRUE;
+    /* a run with non-ASCII bytes: validate up to the next stretch of 8 ASCII bytes */
+    gsize j = i;
+    while (j < n && (b[j] >= 0x80 || j + 8 > n || (b[j] & 0x80) || (b[j + 1] | b[j + 2] | b[j + 3] | b[j + 4] |
+                                                                      b[j + 5] | b[j + 6] | b[j + 7]) & 0x80))
+      j++;
+    if (nd_utf8_find_invalid((const char *)b + i, j - i) >= 0)
+      return FALSE;
+    i = j;
+  }
+  return TRUE;
+}
+
 /* Counts valid multi-byte UTF-8 characters and invalid bytes. */
 static void
 utf8_census(const guint8 *b, gsize n, gsize *multi, gsize *invalid)
@@ -350,7 +379,7 @@ nd_charset_decode(const guint8 *bytes, gsize len, const char *content_type, gboo
     g_set_error(warning, ND_ERROR, ND_ERROR_UTF8, "unknown charset \"%s\" (from the %s); read as UTF-8", label, source);
 
   gboolean utf8 = declared == NULL || strcmp(declared, "UTF-8") == 0;
-  if (utf8 && skip == 0 && nd_utf8_find_invalid((const char *)bytes, len) < 0)
+  if (utf8 && skip == 0 && valid_utf8(bytes, len))
     return FALSE; /* UTF-8 as it stands: nothing to convert, offsets unchanged */
   gsize multi, invalid;
   if (!g_str_has_prefix(declared ? declared : "", "UTF-16"))

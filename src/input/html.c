@@ -92,6 +92,7 @@ enum {
   F_SELECTED = 1 << 7,
   F_IN_LINK = 1 << 8,    /* a text node inside <a> */
   F_STRONG_NEGATIVE = 1 << 9, /* a role or class that is never content (navigation, comments) */
+  F_COUNTED = 1 << 10,   /* a text node whose counts are computed */
 };
 
 typedef struct {
@@ -123,9 +124,16 @@ typedef struct {
 enum { FIELD_TITLE, FIELD_URL, FIELD_DATE, FIELD_SITE, FIELD_AUTHOR, N_FIELDS };
 
 typedef struct {
+  guint32 at;      /* from this offset of the parsed buffer on */
+  guint32 removed; /* this many bytes of the page were left out before it */
+} Cut;
+
+typedef struct {
   htmlParserCtxtPtr ctxt;
-  const char *page; /* the UTF-8 page */
+  const char *page; /* the buffer libxml2 parses: the UTF-8 page without script and style contents */
   gsize page_len;
+  GArray *cuts;      /* Cut, increasing */
+  GString *parsed;   /* owns `page` */
   GArray *nodes;     /* Node; 0 is the root */
   GString *arena;    /* text */
   GArray *spans;     /* Span */
@@ -452,9 +460,9 @@ on_end(void *data, const xmlChar *name)
   }
 }
 
-/* Where the chunk s[0..len) came from in the page: see the file comment. */
+/* Where the chunk s[0..len) came from in the parsed buffer: see the file comment. */
 static void
-locate(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
+locate_parsed(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
 {
   gsize end = (gsize)xmlByteConsumed(b->ctxt);
   if (end > b->page_len)
@@ -475,6 +483,37 @@ locate(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
   }
   *src = (guint32)(end >= len ? end - len : 0);
   *src_len = (guint32)MIN(len, end);
+}
+
+/* The page offset of offset `at` of the parsed buffer (which lacks the elided script, style and
+ * comment contents: see elide). */
+static guint32
+unelide(const Builder *b, gsize at)
+{
+  const GArray *cuts = b->cuts;
+  gssize lo = 0, hi = (gssize)cuts->len - 1, best = -1;
+  while (lo <= hi) {
+    gssize mid = lo + (hi - lo) / 2;
+    if (g_array_index(cuts, Cut, mid).at <= at) {
+      best = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return (guint32)(at + (best >= 0 ? g_array_index(cuts, Cut, best).removed : 0));
+}
+
+/* Where the chunk s[0..len) came from in the page: see the file comment. */
+static void
+locate(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
+{
+  locate_parsed(b, s, len, src, src_len);
+  guint32 end = unelide(b, (gsize)*src + *src_len);
+  *src = unelide(b, *src);
+  if (*src_len > 0 && end > *src + *src_len) /* cannot happen for text: a cut is never inside a text chunk */
+    end = *src + *src_len;
+  *src_len = end - *src;
 }
 
 static void
@@ -631,6 +670,102 @@ ldjson_read(Builder *b, const char *text)
 
 #define NODE(i) (&g_array_index(b->nodes, Node, (i)))
 
+/* ---- eliding raw text ---- */
+
+/* TRUE when p[0..left) starts with `word` (lower case) in any case, followed by white space, '>' or '/'. */
+static gboolean
+tag_named(const char *p, gsize left, const char *word)
+{
+  gsize n = strlen(word);
+  if (left <= n || g_ascii_strncasecmp(p, word, n) != 0)
+    return FALSE;
+  char c = p[n];
+  return c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The first "</NAME" (any case) in p[0..n), or NULL. */
+static const char *
+find_close(const char *p, gsize n, const char *name)
+{
+  gsize k = strlen(name);
+  const char *end = p + n;
+  while (p < end) {
+    const char *lt = memchr(p, '<', (gsize)(end - p));
+    if (lt == NULL || (gsize)(end - lt) < k + 2)
+      return NULL;
+    if (lt[1] == '/' && g_ascii_strncasecmp(lt + 2, name, k) == 0)
+      return lt;
+    p = lt + 1;
+  }
+  return NULL;
+}
+
+/* Copies the page without the contents of <script> and <style> elements (JSON-LD scripts kept) and
+ * without comments, which are never article text but cost libxml2 most of its time on real pages
+ * (inline scripts and styles are often most of a page's bytes). Offsets are given back through
+ * b->cuts (unelide). The rules follow libxml2's: a script ends at the first "</script", a comment
+ * at the first "-->". */
+static GString *
+elide(Builder *b, const char *page, gsize len)
+{
+  GString *out = g_string_sized_new(len / 2 + 64);
+  const char *p = page, *end = page + len, *copied = page;
+  guint32 removed = 0;
+  while (p < end) {
+    const char *lt = memchr(p, '<', (gsize)(end - p));
+    if (lt == NULL)
+      break;
+    gsize left = (gsize)(end - lt);
+    const char *cut_from = NULL, *cut_to = NULL;
+    if (left >= 4 && memcmp(lt, "<!--", 4) == 0) {
+      const char *c = lt + 4;
+      while (c + 3 <= end && (c = memchr(c, '-', (gsize)(end - c))) != NULL && c + 3 <= end && memcmp(c, "-->", 3) != 0)
+        c++;
+      if (c == NULL || c + 3 > end)
+        break; /* an unclosed comment: left to libxml2 */
+      cut_from = lt;
+      cut_to = c + 3;
+    } else if (tag_named(lt + 1, left - 1, "script") || tag_named(lt + 1, left - 1, "style")) {
+      const char *name = g_ascii_tolower(lt[2]) == 'c' ? "script" : "style";
+      /* the end of the start tag, quotes respected */
+      const char *q = lt + 1;
+      char quote = 0;
+      while (q < end && (quote != 0 || *q != '>')) {
+        if (quote == 0 && (*q == '"' || *q == '\''))
+          quote = *q;
+        else if (quote != 0 && *q == quote)
+          quote = 0;
+        q++;
+      }
+      if (q >= end)
+        break;
+      q++;
+      const char *close = find_close(q, (gsize)(end - q), name);
+      if (close == NULL)
+        break;
+      gboolean ldjson = g_strstr_len(lt, q - lt, "ld+json") != NULL || g_strstr_len(lt, q - lt, "LD+JSON") != NULL;
+      if (!ldjson && close > q) {
+        cut_from = q;
+        cut_to = close;
+      }
+      p = close;
+      if (cut_from == NULL)
+        continue;
+    }
+    if (cut_from == NULL) {
+      p = lt + 1;
+      continue;
+    }
+    g_string_append_len(out, copied, cut_from - copied);
+    removed += (guint32)(cut_to - cut_from);
+    Cut c = { (guint32)out->len, removed };
+    g_array_append_val(b->cuts, c);
+    copied = p = cut_to;
+  }
+  g_string_append_len(out, copied, end - copied);
+  return out;
+}
+
 /* The length of the white space character at s[0..left) (0 when there is none): ASCII white space,
  * and the Unicode spaces pages use for layout (no-break, thin, zero-width, ideographic, BOM). */
 static guint
@@ -658,23 +793,31 @@ compute_stats(Builder *b)
   for (guint32 i = b->nodes->len; i-- > 0;) {
     Node *n = NODE(i);
     if (n->tag == T_TEXT) {
+      if (n->flags & F_COUNTED)
+        continue; /* a text node's counts do not change */
       guint32 chars = 0, commas = 0;
       const char *t = b->arena->str + n->off;
       for (guint32 k = 0; k < n->len;) {
+        guint8 c = (guint8)t[k];
+        if (c < 0x80) { /* ASCII: no call */
+          chars += c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '\f';
+          commas += c == ',';
+          k++;
+          continue;
+        }
         guint sp = space_len(t + k, n->len - k);
         if (sp > 0) {
           k += sp;
           continue;
         }
-        if ((t[k] & 0xc0) != 0x80)
+        if ((c & 0xc0) != 0x80)
           chars++; /* characters, not bytes */
-        if (t[k] == ',')
-          commas++;
         k++;
       }
       n->chars = n->own_chars = chars;
       n->commas = n->own_commas = commas;
       n->link_chars = (n->flags & F_IN_LINK) ? chars : 0;
+      n->flags |= F_COUNTED;
     } else {
       n->chars = n->link_chars = n->commas = n->own_chars = n->own_commas = 0;
       n->n_p = n->n_img = n->n_li = n->n_input = n->n_embed = n->n_heading_chars = 0;
@@ -1061,8 +1204,13 @@ emit_text(Writer *w, const Node *t)
       continue;
     }
     guint32 start = i;
-    while (i < t->len && space_len(s + i, t->len - i) == 0)
+    for (;;) {
+      while (i < t->len && (guint8)s[i] > ' ' && (guint8)s[i] < 0x80)
+        i++; /* the common case: printable ASCII */
+      if (i == t->len || space_len(s + i, t->len - i) != 0)
+        break;
       i++;
+    }
     emit_word(w, t, t->off + start, i - start, &span);
   }
 }
@@ -1173,6 +1321,9 @@ pick_title(Builder *b)
 static void
 builder_clear(Builder *b)
 {
+  g_array_unref(b->cuts);
+  if (b->parsed != NULL)
+    g_string_free(b->parsed, TRUE);
   g_array_unref(b->nodes);
   g_string_free(b->arena, TRUE);
   g_array_unref(b->spans);
@@ -1241,8 +1392,10 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   }
 
   Builder builder = { 0 }, *b = &builder;
-  b->page = page;
-  b->page_len = page_len;
+  b->cuts = g_array_new(FALSE, FALSE, sizeof(Cut));
+  b->parsed = elide(b, page, page_len);
+  b->page = b->parsed->str;
+  b->page_len = b->parsed->len;
   b->nodes = g_array_sized_new(FALSE, FALSE, sizeof(Node), 1024);
   b->arena = g_string_sized_new(page_len / 4 + 64);
   b->spans = g_array_new(FALSE, FALSE, sizeof(Span));
@@ -1256,7 +1409,7 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   root->kind = K_BLOCK;
   root->parent = root->first_child = root->last_child = root->next = NONE;
 
-  if (page_len > 0) {
+  if (b->page_len > 0) {
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.startElement = on_start;
@@ -1269,7 +1422,7 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
     sax.fatalError = on_silence;
     sax.serror = on_structured_silence;
     sax.initialized = XML_SAX2_MAGIC;
-    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(page, (int)page_len);
+    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(b->page, (int)b->page_len);
     if (ctxt == NULL) {
       builder_clear(b);
       g_set_error_literal(error, ND_ERROR, ND_ERROR_IO, "the HTML parser could not start (out of memory)");
