@@ -43,6 +43,7 @@ struct NdInStream {
   guint64 offset;            /* decoded bytes consumed */
   guint64 produced;          /* decoded bytes produced */
   GArray *members;           /* Member, for nd_in_stream_member_offset */
+  GError *pending;           /* an error met while peeking ahead, given by the next read past the bytes before it */
 };
 
 /* read() for the loader: see the file comment. -1 with errno on error, -1 with EINTR when halted. */
@@ -151,6 +152,7 @@ nd_in_stream_free(NdInStream *s)
   g_free(s->out);
   nd_decoder_free(s->dec);
   g_array_unref(s->members);
+  g_clear_error(&s->pending);
   g_free(s);
 }
 
@@ -272,6 +274,10 @@ out_reserve(NdInStream *s, gsize extra)
 static gssize
 fill(NdInStream *s, GError **error)
 {
+  if (s->pending != NULL) {
+    g_propagate_error(error, g_steal_pointer(&s->pending));
+    return -1;
+  }
   if (s->failed)
     return 0;
   if (!s->sniffed && !sniff(s, error))
@@ -373,6 +379,7 @@ nd_in_stream_resync(NdInStream *s)
   if (s->compression != ND_COMPRESSION_GZIP)
     return FALSE;
   s->failed = FALSE;
+  g_clear_error(&s->pending);
   nd_decoder_reset(s->dec);
   /* drop what is buffered: it belongs to the broken member */
   s->offset += s->out_len - s->out_pos;
@@ -407,9 +414,16 @@ gssize
 nd_in_stream_peek(NdInStream *s, gsize n, const guint8 **data, GError **error)
 {
   while (s->out_len - s->out_pos < n) {
-    gssize got = fill(s, error);
-    if (got < 0)
+    GError *e = NULL;
+    gssize got = fill(s, &e);
+    if (got < 0 && s->out_len > s->out_pos && e != NULL) {
+      s->pending = e; /* the bytes before the error first */
+      break;
+    }
+    if (got < 0) {
+      g_propagate_error(error, e);
       return -1;
+    }
     if (got == 0)
       break;
   }
