@@ -58,6 +58,11 @@ START_TEST(test_article_and_metadata)
   ck_assert_str_eq(p->site, "Shore News");
   ck_assert_str_eq(p->author, "Ada Brook");
   ck_assert_ptr_null(p->date);
+  /* the headline maps to the page's <h1> */
+  const char *h1 = strstr(chrome_page, "<h1>") + 4;
+  ck_assert_uint_eq(nd_offset_map_start(p->map, 0), (guint64)(h1 - chrome_page));
+  ck_assert_uint_eq(nd_offset_map_end(p->map, strlen("Tide gauge returns after storm")),
+                    (guint64)(strstr(chrome_page, "</h1>") - chrome_page));
 }
 END_TEST
 

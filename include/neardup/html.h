@@ -19,7 +19,9 @@
  *   4. inside it, lists, tables and blocks that are mostly links, pictures or form fields with little
  *      prose are dropped, and the headline itself;
  *   5. the text is the headline, a blank line, then the body's blocks separated by blank lines
- *      (white space inside a block collapsed to single spaces).
+ *      (white space inside a block collapsed to single spaces). Every word of the body maps to its
+ *      bytes in the page; the headline maps to the page's <h1> when it is the headline, otherwise
+ *      as a whole to the page's <title>.
  *
  * Metadata: the headline (og:title, JSON-LD headline, the page's <h1>, <title>), the canonical URL
  * (<link rel=canonical>, og:url), the publication date (article:published_time and similar meta

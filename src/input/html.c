@@ -145,6 +145,7 @@ typedef struct {
   guint32 svg_depth;  /* > 0: inside <svg> (whose <title> is not the page's) */
   int capture;
   GString *title_text, *ldjson;
+  guint32 title_src, title_src_len; /* where the <title>'s text is in the page */
   GPtrArray *ldjsons;
   Field fields[N_FIELDS];
   gboolean too_many;
@@ -522,6 +523,11 @@ on_text(void *data, const xmlChar *ch, int len_i)
   Builder *b = data;
   gsize len = (gsize)len_i;
   if (b->capture == CAPTURE_TITLE && b->title_text != NULL) {
+    guint32 src, src_len;
+    locate(b, (const char *)ch, len, &src, &src_len);
+    if (b->title_text->len == 0)
+      b->title_src = src;
+    b->title_src_len = src + src_len - b->title_src;
     g_string_append_len(b->title_text, (const char *)ch, (gssize)len);
     return;
   }
@@ -1264,6 +1270,17 @@ emit_subtree(Writer *w, guint32 id)
   }
 }
 
+/* Writes the words of every text node under `id` (the headline's <h1>), whatever was dropped. */
+static void
+emit_headline(Writer *w, guint32 id)
+{
+  Builder *b = w->b;
+  for (guint32 j = id + 1; j < b->nodes->len && is_ancestor(b, id, j); j++)
+    if (NODE(j)->tag == T_TEXT)
+      emit_text(w, NODE(j));
+  w->need_space = FALSE;
+}
+
 static void
 select_subtree(Builder *b, guint32 id)
 {
@@ -1275,12 +1292,15 @@ select_subtree(Builder *b, guint32 id)
 /* The headline: og:title, JSON-LD or a <h1> matching it, the page's <h1>, or its <title> cut at a
  * separator (" | ", " - ", " — ") when that leaves a good part. */
 static char *
-pick_title(Builder *b)
+pick_title(Builder *b, guint32 *h1_node)
 {
   g_autofree char *h1 = NULL;
+  guint32 h1_id = NONE;
+  *h1_node = NONE;
   for (guint32 i = 1; i < b->nodes->len && h1 == NULL; i++) {
     Node *n = NODE(i);
     if (n->tag == T_H1 && !(n->flags & F_DROP) && n->chars > 0) {
+      h1_id = i;
       g_autoptr(GString) t = g_string_new(NULL);
       plain_text(b, i, t, 1000);
       Builder tmp = { 0 };
@@ -1292,13 +1312,17 @@ pick_title(Builder *b)
   if (f->value != NULL) {
     if (h1 != NULL) {
       g_autofree char *a = squash(h1, strlen(h1)), *c = squash(f->value, strlen(f->value));
-      if (a[0] != '\0' && strstr(c, a) != NULL)
+      if (a[0] != '\0' && strstr(c, a) != NULL) {
+        *h1_node = h1_id;
         return g_steal_pointer(&h1); /* the page's own headline, without the site name */
+      }
     }
     return g_strdup(f->value);
   }
-  if (h1 != NULL)
+  if (h1 != NULL) {
+    *h1_node = h1_id;
     return g_steal_pointer(&h1);
+  }
   if (b->title_text != NULL && b->title_text->len > 0) {
     Builder tmp = { 0 };
     field_offer(&tmp, FIELD_TITLE, b->title_text->str, b->title_text->len, 0);
@@ -1474,7 +1498,8 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   } else {
     top = refine_top(b, top);
   }
-  g_autofree char *title = pick_title(b);
+  guint32 h1_node;
+  g_autofree char *title = pick_title(b, &h1_node);
   g_autofree char *title_sq = title ? squash(title, strlen(title)) : NULL;
 
   /* the article: the best block and the siblings that belong with it */
@@ -1515,11 +1540,15 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
 
   /* the text: the headline, then the body (the writer puts the blank line before its first word) */
   Writer w = { b, g_string_sized_new(4096), nd_offset_map_new(), 0, FALSE };
-  if (title != NULL) {
+  if (h1_node != NONE) {
+    emit_headline(&w, h1_node); /* the <h1>'s words, mapped to the page */
+  } else if (title != NULL) {
+    /* a headline from the metadata: mapped as a whole to the page's <title>, when there is one */
+    nd_offset_map_add(w.map, 0, (guint32)strlen(title), b->title_src, b->title_src_len);
     g_string_append(w.out, title);
-    w.need_break = 2;
   }
-  gsize body_start = 0;
+  gsize head_len = w.out->len;
+  w.need_break = 2;
   if (top == 0 || NODE(top)->parent == NONE || NODE(top)->tag == T_BODY) {
     emit_subtree(&w, top);
   } else {
@@ -1529,8 +1558,7 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
         w.need_break = 2;
       }
   }
-  if (title != NULL)
-    body_start = w.out->len > strlen(title) ? strlen(title) + 2 : w.out->len;
+  gsize body_start = head_len > 0 && w.out->len > head_len ? head_len + 2 : head_len;
   NdPage *p = g_new0(NdPage, 1);
   p->body_start = body_start;
   GString *text = w.out;
