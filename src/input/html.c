@@ -1418,8 +1418,14 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   Builder builder = { 0 }, *b = &builder;
   b->cuts = g_array_new(FALSE, FALSE, sizeof(Cut));
   b->parsed = elide(b, page, page_len);
-  b->page = b->parsed->str;
-  b->page_len = b->parsed->len;
+  if (b->cuts->len == 0) { /* nothing elided: parse the page itself */
+    g_string_free(g_steal_pointer(&b->parsed), TRUE);
+    b->page = page;
+    b->page_len = page_len;
+  } else {
+    b->page = b->parsed->str;
+    b->page_len = b->parsed->len;
+  }
   b->nodes = g_array_sized_new(FALSE, FALSE, sizeof(Node), 1024);
   b->arena = g_string_sized_new(page_len / 4 + 64);
   b->spans = g_array_new(FALSE, FALSE, sizeof(Span));
