@@ -137,6 +137,7 @@ typedef struct {
   GArray *nodes;     /* Node; 0 is the root */
   GString *arena;    /* text */
   GArray *spans;     /* Span */
+  GArray *located;   /* Span: scratch of locate() */
   GString *attrs;    /* class and id strings, lower case */
   GByteArray *open;  /* per open element: 1 when it made a node */
   guint32 cur;       /* the innermost open element with a node */
@@ -461,29 +462,81 @@ on_end(void *data, const xmlChar *name)
   }
 }
 
-/* Where the chunk s[0..len) came from in the parsed buffer: see the file comment. */
+/* Where the chunk s[0..len) came from in the parsed buffer (see the file comment), as runs of
+ * spans in parsed-buffer offsets appended to `runs` (Span, arena offsets relative to the chunk). */
 static void
-locate_parsed(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
+locate_parsed(Builder *b, const char *s, gsize len, GArray *runs)
 {
   gsize end = (gsize)xmlByteConsumed(b->ctxt);
   if (end > b->page_len)
     end = b->page_len;
-  if (end >= len && memcmp(b->page + end - len, s, len) == 0) {
-    *src = (guint32)(end - len);
-    *src_len = (guint32)len;
+  const char *page = b->page;
+  /* the bytes as they stand, ending where libxml2 stands, or (after it recovered from broken markup)
+   * a few bytes from there */
+  for (gsize d = 0; d <= 8; d++) {
+    if (end + d <= b->page_len && end + d >= len && memcmp(page + end + d - len, s, len) == 0) {
+      Span sp = { 0, (guint32)len, (guint32)(end + d - len), (guint32)len };
+      g_array_append_val(runs, sp);
+      return;
+    }
+    if (d > 0 && end >= len + d && memcmp(page + end - d - len, s, len) == 0) {
+      Span sp = { 0, (guint32)len, (guint32)(end - d - len), (guint32)len };
+      g_array_append_val(runs, sp);
+      return;
+    }
+  }
+  /* a character reference (a short chunk): back to its '&' */
+  if (len <= 8) {
+    gsize back = end, floor = end > 40 ? end - 40 : 0;
+    while (back > floor && page[back - 1] != '&' &&
+           (g_ascii_isalnum(page[back - 1]) || page[back - 1] == '#' || page[back - 1] == ';'))
+      back--;
+    if (back > floor && page[back - 1] == '&') {
+      Span sp = { 0, (guint32)len, (guint32)(back - 1), (guint32)(end - back + 1) };
+      g_array_append_val(runs, sp);
+      return;
+    }
+  }
+  /* libxml2 dropped characters it does not take (control characters, U+FFFE): align the chunk with
+   * the bytes backwards from `end`, skipping those, in runs of equal bytes */
+  guint first = runs->len;
+  gsize i = len, k = end;
+  gboolean ok = TRUE;
+  while (i > 0) {
+    if (k == 0) {
+      ok = FALSE;
+      break;
+    }
+    if (page[k - 1] == s[i - 1]) {
+      gsize run_end = i;
+      while (i > 0 && k > 0 && page[k - 1] == s[i - 1]) {
+        i--;
+        k--;
+      }
+      Span sp = { (guint32)i, (guint32)(run_end - i), (guint32)k, (guint32)(run_end - i) };
+      g_array_append_val(runs, sp);
+      continue;
+    }
+    guint8 c = (guint8)page[k - 1];
+    if (c < 0x20 || c == 0x7f || c == 0xbe || c == 0xbf || c == 0xef) {
+      k--;
+      continue;
+    }
+    ok = FALSE;
+    break;
+  }
+  if (ok) {
+    /* the runs were found backwards: put them in order */
+    for (guint x = first, y = runs->len; x + 1 < y; x++, y--) {
+      Span t = g_array_index(runs, Span, x);
+      g_array_index(runs, Span, x) = g_array_index(runs, Span, y - 1);
+      g_array_index(runs, Span, y - 1) = t;
+    }
     return;
   }
-  /* a character reference: back to its '&' */
-  gsize back = end, floor = end > 40 ? end - 40 : 0;
-  while (back > floor && b->page[back - 1] != '&')
-    back--;
-  if (back > floor) {
-    *src = (guint32)(back - 1);
-    *src_len = (guint32)(end - back + 1);
-    return;
-  }
-  *src = (guint32)(end >= len ? end - len : 0);
-  *src_len = (guint32)MIN(len, end);
+  g_array_set_size(runs, first);
+  Span sp = { 0, (guint32)len, (guint32)(end >= len ? end - len : 0), (guint32)MIN(len, end) };
+  g_array_append_val(runs, sp); /* somewhere near: the best we can say */
 }
 
 /* The page offset of offset `at` of the parsed buffer (which lacks the elided script, style and
@@ -505,16 +558,21 @@ unelide(const Builder *b, gsize at)
   return (guint32)(at + (best >= 0 ? g_array_index(cuts, Cut, best).removed : 0));
 }
 
-/* Where the chunk s[0..len) came from in the page: see the file comment. */
+/* Where the chunk s[0..len) came from in the page: spans (arena offsets relative to the chunk, page
+ * offsets) appended to b->located. */
 static void
-locate(Builder *b, const char *s, gsize len, guint32 *src, guint32 *src_len)
+locate(Builder *b, const char *s, gsize len)
 {
-  locate_parsed(b, s, len, src, src_len);
-  guint32 end = unelide(b, (gsize)*src + *src_len);
-  *src = unelide(b, *src);
-  if (*src_len > 0 && end > *src + *src_len) /* cannot happen for text: a cut is never inside a text chunk */
-    end = *src + *src_len;
-  *src_len = end - *src;
+  g_array_set_size(b->located, 0);
+  locate_parsed(b, s, len, b->located);
+  for (guint i = 0; i < b->located->len; i++) {
+    Span *sp = &g_array_index(b->located, Span, i);
+    guint32 end = unelide(b, (gsize)sp->src + sp->src_len);
+    sp->src = unelide(b, sp->src);
+    if (sp->src_len > 0 && end > sp->src + sp->src_len) /* a cut is never inside a text chunk */
+      end = sp->src + sp->src_len;
+    sp->src_len = end - sp->src;
+  }
 }
 
 static void
@@ -523,11 +581,12 @@ on_text(void *data, const xmlChar *ch, int len_i)
   Builder *b = data;
   gsize len = (gsize)len_i;
   if (b->capture == CAPTURE_TITLE && b->title_text != NULL) {
-    guint32 src, src_len;
-    locate(b, (const char *)ch, len, &src, &src_len);
+    locate(b, (const char *)ch, len);
+    const Span *first = &g_array_index(b->located, Span, 0), *last = &g_array_index(b->located, Span,
+                                                                                     b->located->len - 1);
     if (b->title_text->len == 0)
-      b->title_src = src;
-    b->title_src_len = src + src_len - b->title_src;
+      b->title_src = first->src;
+    b->title_src_len = last->src + last->src_len - b->title_src;
     g_string_append_len(b->title_text, (const char *)ch, (gssize)len);
     return;
   }
@@ -538,8 +597,7 @@ on_text(void *data, const xmlChar *ch, int len_i)
   }
   if (b->drop_depth != 0 || b->too_many || len == 0)
     return;
-  guint32 src, src_len;
-  locate(b, (const char *)ch, len, &src, &src_len);
+  locate(b, (const char *)ch, len);
   Node *cur = &g_array_index(b->nodes, Node, b->cur);
   guint32 text_id;
   if (cur->last_child != NONE && g_array_index(b->nodes, Node, cur->last_child).tag == T_TEXT &&
@@ -556,8 +614,11 @@ on_text(void *data, const xmlChar *ch, int len_i)
     if (b->link_depth > 0)
       t->flags |= F_IN_LINK;
   }
-  Span sp = { (guint32)b->arena->len, (guint32)len, src, src_len };
-  g_array_append_val(b->spans, sp);
+  for (guint i = 0; i < b->located->len; i++) {
+    Span sp = g_array_index(b->located, Span, i);
+    sp.arena += (guint32)b->arena->len;
+    g_array_append_val(b->spans, sp);
+  }
   g_string_append_len(b->arena, (const char *)ch, (gssize)len);
   g_array_index(b->nodes, Node, text_id).len += (guint32)len;
 }
@@ -1351,6 +1412,7 @@ builder_clear(Builder *b)
   g_array_unref(b->nodes);
   g_string_free(b->arena, TRUE);
   g_array_unref(b->spans);
+  g_array_unref(b->located);
   g_string_free(b->attrs, TRUE);
   g_byte_array_unref(b->open);
   if (b->title_text != NULL)
@@ -1429,6 +1491,7 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   b->nodes = g_array_sized_new(FALSE, FALSE, sizeof(Node), 1024);
   b->arena = g_string_sized_new(page_len / 4 + 64);
   b->spans = g_array_new(FALSE, FALSE, sizeof(Span));
+  b->located = g_array_new(FALSE, FALSE, sizeof(Span));
   b->attrs = g_string_new(NULL);
   b->open = g_byte_array_new();
   b->ldjsons = g_ptr_array_new_with_free_func(g_free);

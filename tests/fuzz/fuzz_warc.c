@@ -7,7 +7,8 @@
  * Invariants:
  *   - the loader finishes (no crash, hang or leak); every error is in ND_ERROR with a documented code
  *     for a record (FORMAT, IO, BINARY, UTF8, EMPTY, NO_TOKENS, TOO_LARGE, DUPLICATE_ID) and names the
- *     file, "FILE@OFFSET" with OFFSET inside the file when it is about a record;
+ *     file, "FILE@OFFSET" when it is about a record, OFFSET inside the file (a gzip member's offset)
+ *     or inside the decompressed WARC (a record that does not start a member);
  *   - every document has a non-empty UTF-8 id, UTF-8 text, no path (records are not files), and
  *     metadata: a JSON object with warc_offset, a number inside the file;
  *   - one and two workers give the same documents (ids, signatures) and the same errors and
@@ -20,7 +21,7 @@
 typedef struct {
   GPtrArray *lines; /* "INPUT\tCODE" per error, then "pass REASON COUNT" */
   const char *path;
-  gsize size;
+  gsize size;       /* the most an offset can be: the larger of the file and the WARC it holds */
 } Log;
 
 static void
@@ -113,8 +114,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_byte_array_set_size(file, file->len - MIN(file->len, (guint)data[1] + 1));
   char *path = fuzz_write_temp(file->data, file->len, ".warc");
   g_autoptr(GPtrArray) l1 = g_ptr_array_new_with_free_func(g_free), l2 = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(NdCollection) c1 = load(path, file->len, 1, l1);
-  g_autoptr(NdCollection) c2 = load(path, file->len, 2, l2);
+  gsize most = MAX(file->len, len);
+  g_autoptr(NdCollection) c1 = load(path, most, 1, l1);
+  g_autoptr(NdCollection) c2 = load(path, most, 2, l2);
   g_autoptr(JsonParser) parser = json_parser_new();
   FUZZ_CHECK(nd_collection_size(c1) == nd_collection_size(c2), "1 worker: %u documents, 2 workers: %u",
              nd_collection_size(c1), nd_collection_size(c2));
@@ -129,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     JsonObject *m = json_node_get_object(json_parser_get_root(parser));
     FUZZ_CHECK(json_object_has_member(m, "warc_offset") &&
                json_object_get_int_member(m, "warc_offset") >= 0 &&
-               (guint64)json_object_get_int_member(m, "warc_offset") < MAX(file->len, 1u),
+               (guint64)json_object_get_int_member(m, "warc_offset") < MAX(most, 1u),
                "document %u: warc_offset outside the file", i);
   }
   FUZZ_CHECK(l1->len == l2->len, "reports differ by threads: %u and %u", l1->len, l2->len);
