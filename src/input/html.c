@@ -138,6 +138,7 @@ typedef struct {
   GString *arena;    /* text */
   GArray *spans;     /* Span */
   GArray *located;   /* Span: scratch of locate() */
+  gsize parsed_end;  /* where the last text chunk ended in the parsed buffer */
   GString *attrs;    /* class and id strings, lower case */
   GByteArray *open;  /* per open element: 1 when it made a node */
   guint32 cur;       /* the innermost open element with a node */
@@ -462,6 +463,65 @@ on_end(void *data, const xmlChar *name)
   }
 }
 
+/* Aligns the chunk s[0..len) with the bytes of `page` ending at k (not before floor_at), backwards,
+ * a character at a time, skipping the characters libxml2 drops from text (C0 controls but tab, LF
+ * and CR; U+FFFE, U+FFFF), and appends the runs of equal characters to `runs` in order. FALSE (runs
+ * unchanged) when they do not align. */
+static gboolean
+align_back(const char *page, gsize k, gsize floor_at, const char *s, gsize len, GArray *runs)
+{
+  guint first = runs->len;
+  gsize i = len;
+  gsize run_end_i = 0, run_end_k = 0;
+  gboolean in_run = FALSE;
+  while (i > 0) {
+    if (k <= floor_at) {
+      g_array_set_size(runs, first);
+      return FALSE;
+    }
+    gsize ci = i - 1, ck = k - 1; /* the starts of the characters ending at i and k */
+    while (ci > 0 && ((guint8)s[ci] & 0xc0) == 0x80 && i - ci < 4)
+      ci--;
+    while (ck > floor_at && ((guint8)page[ck] & 0xc0) == 0x80 && k - ck < 4)
+      ck--;
+    if (i - ci == k - ck && memcmp(s + ci, page + ck, i - ci) == 0) {
+      if (!in_run) {
+        run_end_i = i;
+        run_end_k = k;
+        in_run = TRUE;
+      }
+      i = ci;
+      k = ck;
+      continue;
+    }
+    guint8 c = (guint8)page[ck];
+    gboolean dropped = (k - ck == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+                       (k - ck == 3 && c == 0xef && (guint8)page[ck + 1] == 0xbf &&
+                        ((guint8)page[ck + 2] == 0xbe || (guint8)page[ck + 2] == 0xbf));
+    if (!dropped) {
+      g_array_set_size(runs, first);
+      return FALSE;
+    }
+    if (in_run) {
+      Span sp = { (guint32)i, (guint32)(run_end_i - i), (guint32)k, (guint32)(run_end_k - k) };
+      g_array_append_val(runs, sp);
+      in_run = FALSE;
+    }
+    k = ck;
+  }
+  if (in_run) {
+    Span sp = { (guint32)i, (guint32)(run_end_i - i), (guint32)k, (guint32)(run_end_k - k) };
+    g_array_append_val(runs, sp);
+  }
+  /* the runs were found backwards: put them in order */
+  for (guint x = first, y = runs->len; x + 1 < y; x++, y--) {
+    Span t = g_array_index(runs, Span, x);
+    g_array_index(runs, Span, x) = g_array_index(runs, Span, y - 1);
+    g_array_index(runs, Span, y - 1) = t;
+  }
+  return TRUE;
+}
+
 /* Where the chunk s[0..len) came from in the parsed buffer (see the file comment), as runs of
  * spans in parsed-buffer offsets appended to `runs` (Span, arena offsets relative to the chunk). */
 static void
@@ -471,23 +531,27 @@ locate_parsed(Builder *b, const char *s, gsize len, GArray *runs)
   if (end > b->page_len)
     end = b->page_len;
   const char *page = b->page;
+  gsize floor_at = b->parsed_end; /* chunks come in input order: never before the last one */
+  if (end < floor_at)
+    end = floor_at;
   /* the bytes as they stand, ending where libxml2 stands, or (after it recovered from broken markup)
    * a few bytes from there */
   for (gsize d = 0; d <= 8; d++) {
-    if (end + d <= b->page_len && end + d >= len && memcmp(page + end + d - len, s, len) == 0) {
+    if (end + d <= b->page_len && end + d >= len + floor_at && memcmp(page + end + d - len, s, len) == 0) {
       Span sp = { 0, (guint32)len, (guint32)(end + d - len), (guint32)len };
       g_array_append_val(runs, sp);
       return;
     }
-    if (d > 0 && end >= len + d && memcmp(page + end - d - len, s, len) == 0) {
+    if (d > 0 && end >= len + d + floor_at && memcmp(page + end - d - len, s, len) == 0) {
       Span sp = { 0, (guint32)len, (guint32)(end - d - len), (guint32)len };
       g_array_append_val(runs, sp);
       return;
     }
   }
-  /* a character reference (a short chunk): back to its '&' */
-  if (len <= 8) {
-    gsize back = end, floor = end > 40 ? end - 40 : 0;
+  /* a character reference (a short chunk): back to its '&'. Not for "&" itself: libxml2 gives an
+   * unknown reference "&name" as "&" and then "name", both once it has read the name */
+  if (len <= 8 && !(len == 1 && s[0] == '&')) {
+    gsize back = end, floor = MAX(end > 40 ? end - 40 : 0, floor_at);
     while (back > floor && page[back - 1] != '&' &&
            (g_ascii_isalnum(page[back - 1]) || page[back - 1] == '#' || page[back - 1] == ';'))
       back--;
@@ -497,45 +561,28 @@ locate_parsed(Builder *b, const char *s, gsize len, GArray *runs)
       return;
     }
   }
-  /* libxml2 dropped characters it does not take (control characters, U+FFFE): align the chunk with
-   * the bytes backwards from `end`, skipping those, in runs of equal bytes */
-  guint first = runs->len;
-  gsize i = len, k = end;
-  gboolean ok = TRUE;
-  while (i > 0) {
-    if (k == 0) {
-      ok = FALSE;
-      break;
-    }
-    if (page[k - 1] == s[i - 1]) {
-      gsize run_end = i;
-      while (i > 0 && k > 0 && page[k - 1] == s[i - 1]) {
-        i--;
-        k--;
+  /* libxml2 may hand over a chunk after it moved past more input (an unterminated reference "&name"
+   * gives "&" once the name is read): the chunk's last place in the bytes just before */
+  if (end >= len + floor_at) {
+    gsize lowest = MAX(floor_at, end - len >= 256 ? end - len - 256 : 0);
+    for (gsize at = end - len + 1; at-- > lowest;)
+      if (memcmp(page + at, s, len) == 0) {
+        Span sp = { 0, (guint32)len, (guint32)at, (guint32)len };
+        g_array_append_val(runs, sp);
+        return;
       }
-      Span sp = { (guint32)i, (guint32)(run_end - i), (guint32)k, (guint32)(run_end - i) };
-      g_array_append_val(runs, sp);
-      continue;
-    }
-    guint8 c = (guint8)page[k - 1];
-    if (c < 0x20 || c == 0x7f || c == 0xbe || c == 0xbf || c == 0xef) {
-      k--;
-      continue;
-    }
-    ok = FALSE;
-    break;
   }
-  if (ok) {
-    /* the runs were found backwards: put them in order */
-    for (guint x = first, y = runs->len; x + 1 < y; x++, y--) {
-      Span t = g_array_index(runs, Span, x);
-      g_array_index(runs, Span, x) = g_array_index(runs, Span, y - 1);
-      g_array_index(runs, Span, y - 1) = t;
-    }
-    return;
+  /* libxml2 dropped characters it does not take in text: align the chunk with the bytes, ending at
+   * libxml2's position or a character from it (it can stand before or after the last character) */
+  static const int shifts[] = { 0, 1, 2, 3, 4, -1, -2, -3, -4 };
+  for (gsize x = 0; x < G_N_ELEMENTS(shifts); x++) {
+    gssize k = (gssize)end + shifts[x];
+    if (k >= (gssize)floor_at && (gsize)k <= b->page_len && align_back(page, (gsize)k, floor_at, s, len, runs))
+      return;
   }
-  g_array_set_size(runs, first);
-  Span sp = { 0, (guint32)len, (guint32)(end >= len ? end - len : 0), (guint32)MIN(len, end) };
+  gsize from = MAX(end >= len ? end - len : 0, floor_at);
+  gsize to = MAX(end, MIN(from + 1, b->page_len)); /* never empty while there are bytes left */
+  Span sp = { 0, (guint32)len, (guint32)from, (guint32)(to - from) };
   g_array_append_val(runs, sp); /* somewhere near: the best we can say */
 }
 
@@ -565,6 +612,8 @@ locate(Builder *b, const char *s, gsize len)
 {
   g_array_set_size(b->located, 0);
   locate_parsed(b, s, len, b->located);
+  const Span *last = &g_array_index(b->located, Span, b->located->len - 1);
+  b->parsed_end = MAX(b->parsed_end, (gsize)last->src + last->src_len);
   for (guint i = 0; i < b->located->len; i++) {
     Span *sp = &g_array_index(b->located, Span, i);
     guint32 end = unelide(b, (gsize)sp->src + sp->src_len);

@@ -493,7 +493,8 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
       if (colon == NULL)
         continue;
       *colon = '\0';
-      char *value = g_strstrip(colon + 1);
+      g_autofree char *valid = g_utf8_make_valid(g_strstrip(colon + 1), -1); /* ids and metadata are UTF-8 */
+      char *value = valid;
       const char *field = g_strstrip(line->str);
       if (g_ascii_strcasecmp(field, "WARC-Type") == 0)
         g_free(type), type = g_strdup(value);
