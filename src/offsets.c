@@ -72,10 +72,13 @@ nd_offset_map_add(NdOffsetMap *map, guint32 text, guint32 text_len, guint32 sour
 static gssize
 find(const NdOffsetMap *map, guint64 text)
 {
+  const Span *spans = (const Span *)(gconstpointer)map->spans->data;
+  if (spans == NULL || map->spans->len == 0)
+    return -1;
   gssize lo = 0, hi = (gssize)map->spans->len - 1, best = -1;
   while (lo <= hi) {
     gssize mid = lo + (hi - lo) / 2;
-    if (g_array_index(map->spans, Span, mid).text <= text) {
+    if (spans[mid].text <= text) {
       best = mid;
       lo = mid + 1;
     } else {
@@ -85,15 +88,22 @@ find(const NdOffsetMap *map, guint64 text)
   return best;
 }
 
+/* The span `find` found, or NULL. */
+static const Span *
+span_at(const NdOffsetMap *map, gssize i)
+{
+  const Span *spans = (const Span *)(gconstpointer)map->spans->data;
+  return i >= 0 && spans != NULL ? &spans[i] : NULL;
+}
+
 guint64
 nd_offset_map_start(const NdOffsetMap *map, guint64 text)
 {
   if (map == NULL)
     return text;
-  gssize i = find(map, text);
-  if (i < 0)
+  const Span *s = span_at(map, find(map, text));
+  if (s == NULL)
     return 0;
-  const Span *s = &g_array_index(map->spans, Span, i);
   if (text < (guint64)s->text + s->text_len)
     return s->text_len == s->source_len ? s->source + (text - s->text) : s->source;
   return (guint64)s->source + s->source_len;
@@ -107,10 +117,9 @@ nd_offset_map_end(const NdOffsetMap *map, guint64 text_end)
   if (text_end == 0)
     return nd_offset_map_start(map, 0);
   guint64 t = text_end - 1;
-  gssize i = find(map, t);
-  if (i < 0)
+  const Span *s = span_at(map, find(map, t));
+  if (s == NULL)
     return 0;
-  const Span *s = &g_array_index(map->spans, Span, i);
   if (t < (guint64)s->text + s->text_len && s->text_len == s->source_len)
     return s->source + (t - s->text) + 1;
   return (guint64)s->source + s->source_len;
@@ -136,7 +145,7 @@ nd_offset_map_compose(const NdOffsetMap *inner, const NdOffsetMap *outer)
     guint64 mid = s->source, mid_end = (guint64)s->source + s->source_len;
     while (mid < mid_end) {
       gssize j = find(outer, mid);
-      const Span *o = j >= 0 ? &g_array_index(outer->spans, Span, j) : NULL;
+      const Span *o = span_at(outer, j);
       guint64 piece_end;
       guint32 text = (guint32)(s->text + (mid - s->source));
       if (o != NULL && mid < (guint64)o->text + o->text_len) {
@@ -147,7 +156,7 @@ nd_offset_map_compose(const NdOffsetMap *inner, const NdOffsetMap *outer)
         else
           nd_offset_map_add(m, text, (guint32)(piece_end - mid), o->source, o->source_len);
       } else { /* a gap of the outer map: up to the next outer span */
-        const Span *next = (guint)(j + 1) < outer->spans->len ? &g_array_index(outer->spans, Span, j + 1) : NULL;
+        const Span *next = (guint)(j + 1) < outer->spans->len ? span_at(outer, j + 1) : NULL;
         piece_end = next != NULL ? MIN(mid_end, (guint64)next->text) : mid_end;
         guint64 at = nd_offset_map_start(outer, mid);
         nd_offset_map_add(m, text, (guint32)(piece_end - mid), (guint32)at, 0);

@@ -65,7 +65,7 @@ iconv_name(const char *label, gsize len, char *buf, gsize buf_len)
     buf[i] = g_ascii_toupper(buf[i]);
   }
   GIConv cd = g_iconv_open("UTF-8", buf);
-  if (cd == (GIConv)-1)
+  if ((gintptr)cd == (gintptr)-1)
     return NULL;
   g_iconv_close(cd);
   return buf;
@@ -256,7 +256,7 @@ static gboolean
 convert(const guint8 *b, gsize n, gsize skip, const char *from, GString *out, NdOffsetMap *map, gsize *errors)
 {
   GIConv cd = g_iconv_open("UTF-8", from);
-  if (cd == (GIConv)-1)
+  if ((gintptr)cd == (gintptr)-1)
     return FALSE;
   *errors = 0;
   gboolean ascii_compatible = g_ascii_strncasecmp(from, "UTF-16", 6) != 0 && g_ascii_strncasecmp(from, "UTF-32", 6) != 0;

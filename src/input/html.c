@@ -66,17 +66,21 @@ static const struct {
 
 static guint8 tag_kind[T_VIDEO + 1];
 
-static int
-compare_tag(const void *key, const void *entry)
-{
-  return strcmp(key, *(const char *const *)entry);
-}
-
 static guint8
 tag_of(const char *name)
 {
-  const void *hit = bsearch(name, tags, G_N_ELEMENTS(tags), sizeof tags[0], compare_tag);
-  return hit ? ((const __typeof__(tags[0]) *)hit)->tag : T_OTHER;
+  gsize lo = 0, hi = G_N_ELEMENTS(tags);
+  while (lo < hi) {
+    gsize mid = lo + (hi - lo) / 2;
+    int c = strcmp(name, tags[mid].name);
+    if (c == 0)
+      return tags[mid].tag;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return T_OTHER;
 }
 
 /* ---- the tree ---- */
@@ -978,11 +982,10 @@ mark_drops(Builder *b)
       continue;
     if (n->tag == T_BODY || n->tag == T_HTML || n->tag == T_MAIN || (n->flags & F_BODY_PROP))
       continue;
-    if ((n->flags & F_NEGATIVE) && !(n->flags & F_POSITIVE) && n->tag != T_ARTICLE && n->chars * 3 < total)
-      n->flags |= F_DROP;
-    else if ((n->flags & F_STRONG_NEGATIVE) && n->tag != T_ARTICLE)
-      n->flags |= F_DROP;
-    else if (n->tag == T_HEADER && !(n->flags & F_POSITIVE))
+    gboolean weak = (n->flags & F_NEGATIVE) && !(n->flags & F_POSITIVE) && n->tag != T_ARTICLE && n->chars * 3 < total;
+    gboolean strong = (n->flags & F_STRONG_NEGATIVE) && n->tag != T_ARTICLE;
+    gboolean page_header = n->tag == T_HEADER && !(n->flags & F_POSITIVE);
+    if (weak || strong || page_header)
       n->flags |= F_DROP;
   }
 }

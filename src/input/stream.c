@@ -567,7 +567,7 @@ nd_line_reader_clear(NdLineReader *r)
 static void
 line_append(NdLineReader *r, const guint8 *data, gsize n)
 {
-  if (r->line_len + n + 1 > r->line_cap) {
+  if (r->line == NULL || r->line_len + n + 1 > r->line_cap) {
     r->line_cap = MAX(r->line_len + n + 1, MAX(r->line_cap * 2, (gsize)256));
     r->line = g_realloc(r->line, r->line_cap);
   }
