@@ -58,6 +58,8 @@ typedef struct {
   guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */
   NdOffsetMap *map;     /* text offsets -> offsets in the bytes it was read from (a page); owned; NULL
                            when they are the same (plain text) or unless keep_text */
+  guint64 source_bytes; /* with `path`: the file's size and the XXH3-64 of its bytes when it was read */
+  guint64 source_hash;  /* (as stored, compressed or not), so that a copy of it can be checked */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

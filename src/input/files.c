@@ -99,6 +99,8 @@ files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
   g_byte_array_set_size(ctx->buf, 0);
   gboolean ok = nd_in_stream_read_all(s, ctx->buf, max_bytes, error);
   gboolean pipe = nd_in_stream_is_pipe(s);
+  guint64 source_bytes, source_hash;
+  nd_in_stream_source_digest(s, &source_bytes, &source_hash);
   nd_in_stream_free(s);
   if (!ok)
     return FALSE;
@@ -117,8 +119,11 @@ files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
   NdDocInput in = { item->name, ctx->buf->data, ctx->buf->len, NULL, NULL };
   if (!nd_parse_document(ctx, &in, out, error))
     return FALSE;
-  if (regular && !pipe && out->pass_reason == NULL)
+  if (regular && !pipe && out->pass_reason == NULL) {
     out->path = g_strdup(item->name);
+    out->source_bytes = source_bytes;
+    out->source_hash = source_hash;
+  }
   return TRUE;
 }
 

@@ -274,6 +274,10 @@ process_item(NdItem *it, NdSigner *signer, NdWorkerCtx *ctx, GArray *scratch, co
     it->doc->meta = nd_json_to_string(node);
   }
   it->doc->path = g_steal_pointer(&art.path);
+  if (it->doc->path != NULL) {
+    it->doc->source_bytes = art.source_bytes;
+    it->doc->source_hash = art.source_hash;
+  }
   if (l->params.keep_text)
     it->doc->map = g_steal_pointer(&art.map);
   nd_article_clear(&art);

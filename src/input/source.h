@@ -55,6 +55,7 @@ typedef struct {
   JsonObject *meta;        /* metadata fields (title, url, date ...) or NULL; a reference is owned */
   NdOffsetMap *map;        /* text offsets -> offsets in the input's bytes; NULL: the same offsets */
   char *path;              /* the regular file it was read from, as named, or NULL */
+  guint64 source_bytes, source_hash; /* that file's size and XXH3-64 as read (with `path`) */
   const char *pass_reason; /* set (static): not an article, passed over and counted (no error) */
   GError *warning;         /* read, but something was wrong (a charset that lied); reported */
   gboolean name_errors;    /* prefix signing errors with 'record "ID": ' (records whose id is not their input's name) */
@@ -171,6 +172,9 @@ guint64 nd_in_stream_member_offset(const NdInStream *in);
 /* After a compressed-data error: skips to the next gzip member header in the compressed bytes and
  * goes on from there. FALSE when there is none (the stream is then at its end). */
 gboolean nd_in_stream_resync(NdInStream *in);
+/* The number of bytes read from the source as stored (compressed or not) and their XXH3-64: for a
+ * file read to its end, its size and hash. */
+void nd_in_stream_source_digest(const NdInStream *in, guint64 *bytes, guint64 *hash);
 /* The errno of the read error the stream met (its error message says "read error: ..."), or 0 when
  * its error was about the data (compression). */
 int nd_in_stream_read_errno(const NdInStream *in);

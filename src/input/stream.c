@@ -8,6 +8,7 @@
  * when nothing is buffered, so reading a plain file costs no extra copy.
  */
 #include "source.h"
+#include "hash.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,6 +45,8 @@ struct NdInStream {
   guint64 produced;          /* decoded bytes produced */
   GArray *members;           /* Member, for nd_in_stream_member_offset */
   GError *pending;           /* an error met while peeking ahead, given by the next read past the bytes before it */
+  XXH3_state_t *digest;      /* XXH3-64 of every byte read from the source, as stored */
+  guint64 source_total;      /* bytes read from the source */
 };
 
 /* read() for the loader: see the file comment. -1 with errno on error, -1 with EINTR when halted. */
@@ -81,6 +84,10 @@ stream_new(void)
   NdInStream *s = g_new0(NdInStream, 1);
   s->fd = -1;
   s->members = g_array_new(FALSE, FALSE, sizeof(Member));
+  s->digest = XXH3_createState();
+  if (s->digest == NULL)
+    g_error("XXH3_createState failed: out of memory");
+  XXH3_64bits_reset(s->digest);
   return s;
 }
 
@@ -153,6 +160,7 @@ nd_in_stream_free(NdInStream *s)
   nd_decoder_free(s->dec);
   g_array_unref(s->members);
   g_clear_error(&s->pending);
+  XXH3_freeState(s->digest);
   g_free(s);
 }
 
@@ -167,6 +175,13 @@ gint64
 nd_in_stream_file_size(const NdInStream *s)
 {
   return s->file_size;
+}
+
+void
+nd_in_stream_source_digest(const NdInStream *s, guint64 *bytes, guint64 *hash)
+{
+  *bytes = s->source_total;
+  *hash = XXH3_64bits_digest(s->digest);
 }
 
 int
@@ -202,6 +217,8 @@ source_read(NdInStream *s, guint8 *buf, gsize n, GError **error)
     memcpy(buf, s->mem, take);
     s->mem += take;
     s->mem_len -= take;
+    XXH3_64bits_update(s->digest, buf, take);
+    s->source_total += take;
     return (gssize)take;
   }
   ssize_t got = read_retry(s->fd, buf, n, s->pipe, s->loader);
@@ -212,6 +229,8 @@ source_read(NdInStream *s, guint8 *buf, gsize n, GError **error)
     s->read_errno = errno ? errno : EIO;
     return -1;
   }
+  XXH3_64bits_update(s->digest, buf, (gsize)got);
+  s->source_total += (guint64)got;
   return got;
 }
 

@@ -770,6 +770,12 @@ diff_page_offsets)
   [[ $slice_b == *"before the summer season" ]] || fail "B passage end: '${slice_b: -40}'"
   [[ $slice_a == *"</p>"* ]] || fail "the A passage spans several paragraphs of the page"
   [[ $slice_b == *"island&rsquo;s"* ]] || fail "B's bytes hold the entity the text decoded"
+  # dedup --copy-to keeps pages as pages, not as their text
+  expect_code 0 "$NEARDUP" dedup tests/data/pages --copy-to "$WORK/keep" -o "$WORK/manifest.jsonl"
+  [[ $(find "$WORK/keep" -type f | wc -l) == 2 ]] || fail "one page per story should be kept"
+  for f in $(cd "$WORK/keep" && find . -type f); do
+    cmp -s "$WORK/keep/$f" "$f" || fail "the copy of $f is not the page"
+  done
   # the same offsets from pairs --passages
   expect_code 0 "$NEARDUP" pairs --passages --format csv tests/data/pages
   expect_out ",$a_start-$a_end:$b_start-$b_end:"
