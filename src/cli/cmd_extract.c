@@ -41,7 +41,6 @@ write_document(NdDocument *doc, gpointer data, GError **error)
 {
   (void)error;
   Extract *e = data;
-  g_autoptr(NdDocument) owned = doc;
   JsonObject *meta = metadata(e, doc);
   g_autoptr(GList) members = meta ? json_object_get_members(meta) : NULL;
   if (e->format == FORMAT_JSON) {
@@ -92,6 +91,7 @@ write_document(NdDocument *doc, gpointer data, GError **error)
     fputs(doc->bytes > 0 && doc->text[doc->bytes - 1] == '\n' ? "\n" : "\n\n", e->fp);
   }
   e->written++;
+  nd_document_free(doc); /* the document is ours (NdDocumentFunc) */
   return TRUE;
 }
 
