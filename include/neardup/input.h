@@ -1,4 +1,6 @@
-/* input.h — reading articles into a collection: files, directories, lists of files, JSON Lines.
+/* input.h — reading articles into a collection: files, directories, lists of files, JSON Lines,
+ * web pages (their article text, html.h) and WARC files, compressed or not, recognised by content.
+ * The formats live in src/input/, one file each, behind one interface (src/input/source.h).
  *
  * The loader is a producer/worker pipeline. The calling thread enumerates inputs (walking
  * directories in sorted order, reading JSON Lines line by line) and hands batches of work to

@@ -10,6 +10,7 @@
  */
 #include "source.h"
 #include "article_check.h"
+#include "hash.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -71,6 +72,72 @@ nd_bytes_look_binary(const guint8 *head, gsize len)
 
 /* ---- the worker's half: one article file, or bytes read by the producer ---- */
 
+/* The common case without a stream: reads a regular, uncompressed file whole into ctx->buf (refused
+ * by its size first). 1 when done; 0 when the file is not that (a pipe, compressed data: read it as a
+ * stream); -1 with an error. */
+static int
+read_plain_file(NdWorkerCtx *ctx, const char *path, GError **error)
+{
+  gsize max_bytes = ctx->config->max_bytes;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "cannot open: %s", g_strerror(e));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
+  if (!nd_loader_check_file(ctx->loader, path, fd, error)) {
+    close(fd);
+    return -1;
+  }
+  gsize limit = MIN(max_bytes, (gsize)G_MAXUINT32 - 2); /* a GByteArray holds less than 4 GiB */
+  if ((guint64)st.st_size > limit) { /* refused by its size before it is read, unless it is compressed */
+    guint8 magic[4];
+    ssize_t n = pread(fd, magic, sizeof magic, 0);
+    close(fd);
+    if (n > 0 && nd_compression_sniff(magic, (gsize)n) != ND_COMPRESSION_NONE)
+      return 0;
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
+                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)st.st_size, max_bytes);
+    return -1;
+  }
+  g_byte_array_set_size(ctx->buf, (guint)st.st_size + 1);
+  gsize got = 0;
+  for (;;) {
+    if (got == ctx->buf->len) {
+      if (got > limit)
+        break; /* the file grew while it was read */
+      g_byte_array_set_size(ctx->buf, (guint)MIN((gsize)ctx->buf->len * 2 + 4096, limit + 1));
+    }
+    ssize_t n = read(fd, ctx->buf->data + got, ctx->buf->len - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "read error: %s", g_strerror(e));
+      return -1;
+    }
+    if (n == 0)
+      break;
+    got += (gsize)n;
+  }
+  close(fd);
+  g_byte_array_set_size(ctx->buf, (guint)got);
+  if (nd_compression_sniff(ctx->buf->data, got) != ND_COMPRESSION_NONE)
+    return 0;
+  if (got > limit) {
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file is larger than the maximum of %" G_GSIZE_FORMAT
+                " bytes (see --max-bytes)", max_bytes);
+    return -1;
+  }
+  return 1;
+}
+
 static gboolean
 files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
 {
@@ -79,6 +146,20 @@ files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
     return nd_parse_document(ctx, &in, out, error);
   }
   gsize max_bytes = ctx->config->max_bytes;
+  int fast = read_plain_file(ctx, item->name, error);
+  if (fast < 0)
+    return FALSE;
+  if (fast > 0) { /* a regular file, not compressed: its bytes are in ctx->buf */
+    NdDocInput in = { item->name, ctx->buf->data, ctx->buf->len, NULL, NULL };
+    if (!nd_parse_document(ctx, &in, out, error))
+      return FALSE;
+    if (out->pass_reason == NULL) {
+      out->path = g_strdup(item->name);
+      out->source_bytes = ctx->buf->len;
+      out->source_hash = XXH3_64bits(ctx->buf->data, ctx->buf->len);
+    }
+    return TRUE;
+  }
   NdInStream *s = nd_in_stream_open(ctx->loader, item->name, error);
   if (s == NULL)
     return FALSE;
@@ -191,6 +272,32 @@ static void
 queue_file(NdLoader *l, const char *path, gboolean walked)
 {
   GError *error = NULL;
+  /* the common case without a stream: a regular file whose first bytes say it is one article */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (!nd_loader_check_file(l, path, fd, &error)) {
+      close(fd);
+      nd_loader_queue_error(l, path, error);
+      return;
+    }
+    guint8 head[HEAD_BYTES];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    close(fd);
+    fd = -1;
+    if (n >= 0 && nd_compression_sniff(head, (gsize)n) == ND_COMPRESSION_NONE &&
+        nd_format_container_for(head, (gsize)n, (gsize)n < HEAD_BYTES) == NULL) {
+      if (walked && n > 0 && nd_bytes_look_binary(head, (gsize)n) && !has_suffix(path, text_suffixes)) {
+        nd_loader_queue_pass(l, path, PASS_BINARY);
+      } else {
+        NdItem it = { .format = &nd_format_files, .name = g_strdup(path) };
+        nd_loader_queue(l, &it);
+      }
+      return;
+    }
+  }
+  if (fd >= 0)
+    close(fd);
   NdInStream *s = nd_in_stream_open(l, path, &error);
   if (s == NULL) {
     nd_loader_queue_error(l, path, error);

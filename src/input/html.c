@@ -1596,19 +1596,6 @@ nd_html_extract(const guint8 *html, gsize len, const char *content_type, GError 
   mark_drops(b);
   compute_stats(b);
   guint32 top = score_blocks(b);
-  if (g_getenv("ND_HTML_DEBUG") != NULL) {
-    for (guint32 i = 1; i < b->nodes->len; i++) {
-      Node *n = NODE(i);
-      if (n->tag == T_TEXT || n->chars < 200)
-        continue;
-      int d = 0;
-      for (guint32 a = n->parent; a != NONE; a = NODE(a)->parent)
-        d++;
-      fprintf(stderr, "%*s%u tag=%u flags=%x chars=%u own=%u score=%.1f w=%d [%.*s]\n", d, "", i, n->tag, n->flags,
-              n->chars, n->own_chars, n->score, n->weight, (int)n->len, n->tag == T_TEXT ? "" : b->attrs->str + n->off);
-    }
-    fprintf(stderr, "top %u\n", top);
-  }
   if (top == NONE) { /* no paragraph anywhere: the body's text */
     top = 0;
     for (guint32 i = 1; i < b->nodes->len; i++)
