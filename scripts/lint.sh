@@ -12,7 +12,7 @@ cppcheck --enable=warning,performance,portability --std=c11 --inline-suppr --err
   src
 echo "== clang-tidy"
 status=0
-for f in src/*.c src/cli/*.c; do
+for f in src/*.c src/input/*.c src/cli/*.c; do
   clang-tidy -p build-lint --quiet "$f" 2>/dev/null || status=1
 done
 [[ $status == 0 ]] && echo "lint: clean"

@@ -55,6 +55,7 @@ nd_document_free(NdDocument *doc)
   g_free(doc->signature);
   g_free(doc->set);
   g_free(doc->text);
+  nd_offset_map_free(doc->map);
   g_free(doc->meta);
   g_free(doc->path);
   g_free(doc->fingerprints);

@@ -170,7 +170,9 @@ make_tree(const char *name)
   g_free(write_test_file(root, ".git/config", h, -1));       /* hidden directory: skipped */
   g_free(write_test_file(root, "b/.swp", "\0\0\0", 3));      /* hidden binary: skipped */
   g_free(write_test_file(root, "bad.txt", "abc \xFF def", -1));
-  g_free(write_test_file(root, "bin.dat", "text\0more", 9));
+  g_free(write_test_file(root, "bin.txt", "text\0more", 9)); /* named as text: an error */
+  g_free(write_test_file(root, "logo.dat", "text\0more", 9)); /* binary: passed over, counted */
+  g_free(write_test_file(root, "b/site.css", "p { margin: 0 }", -1)); /* a stylesheet: passed over */
   g_free(write_test_file(root, "empty.txt", "", 0));
   g_free(write_test_file(root, "punct.txt", "--- !!! ... ---\n", -1));
   g_free(write_test_file(root, "space.txt", "  \n\t \n", -1));
@@ -212,7 +214,7 @@ START_TEST(test_directory_tree)
   /* errors: each bad input once, in input order, with the right code; the directory loop
    * b/loop is a symbolic link to a directory inside the tree: skipped without a report */
   g_autofree char *e_bad = g_build_filename(root, "bad.txt", NULL);
-  g_autofree char *e_bin = g_build_filename(root, "bin.dat", NULL);
+  g_autofree char *e_bin = g_build_filename(root, "bin.txt", NULL);
   g_autofree char *e_broken = g_build_filename(root, "broken", NULL);
   g_autofree char *e_empty = g_build_filename(root, "empty.txt", NULL);
   g_autofree char *e_punct = g_build_filename(root, "punct.txt", NULL);
@@ -241,6 +243,14 @@ START_TEST(test_directory_tree)
   for (guint i = 0; i < 6; i++)
     bytes += nd_collection_get(c, i)->bytes;
   ck_assert_uint_eq(prog.bytes, bytes);
+  /* the stylesheet and the binary file were passed over, counted by reason in input order */
+  guint n_passed;
+  const NdPassedOver *passed = nd_loader_passed_over(l, &n_passed);
+  ck_assert_uint_eq(n_passed, 2);
+  ck_assert_ptr_nonnull(strstr(passed[0].reason, "stylesheets"));
+  ck_assert_uint_eq(passed[0].count, 1);
+  ck_assert_ptr_nonnull(strstr(passed[1].reason, "binary"));
+  ck_assert_uint_eq(passed[1].count, 1);
   errlog_clear(&log);
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <neardup/text.h>
 #include <neardup/shingle.h>
+#include <neardup/offsets.h>
 
 ND_BEGIN_DECLS
 
@@ -48,13 +49,18 @@ typedef struct {
   guint32 *signature;   /* num_perm values; owned */
   guint32 *set;         /* set_size sorted distinct shingle keys; owned; NULL unless keep_sets */
   char *text;           /* the original `bytes` bytes plus a NUL; owned; NULL unless keep_text */
-  char *meta;           /* JSON object of a JSON Lines record's other fields (url, outlet, date ...);
-                           owned; NULL for files */
+  char *meta;           /* JSON object: a JSON Lines record's other fields (url, outlet, date ...), a
+                           page's title, url, date, site, author, a WARC record's fields; owned; NULL
+                           when there are none (plain text files) */
   char *path;           /* the regular file the text was read from, as named; owned; NULL for JSON
                            Lines records, standard input, pipes and documents signed directly */
   guint32 *fingerprints; /* sorted shingle keys k with k mod fingerprint_sampling == 0; owned */
   guint32 n_fingerprints;
   guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */
+  NdOffsetMap *map;     /* text offsets -> offsets in the bytes it was read from (a page); owned; NULL
+                           when they are the same (plain text) or unless keep_text */
+  guint64 source_bytes; /* with `path`: the file's size and the XXH3-64 of its bytes when it was read */
+  guint64 source_hash;  /* (as stored, compressed or not), so that a copy of it can be checked */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

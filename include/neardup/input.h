@@ -1,4 +1,6 @@
-/* input.h — reading articles into a collection: files, directories, lists of files, JSON Lines.
+/* input.h — reading articles into a collection: files, directories, lists of files, JSON Lines,
+ * web pages (their article text, html.h) and WARC files, compressed or not, recognised by content.
+ * The formats live in src/input/, one file each, behind one interface (src/input/source.h).
  *
  * The loader is a producer/worker pipeline. The calling thread enumerates inputs (walking
  * directories in sorted order, reading JSON Lines line by line) and hands batches of work to
@@ -73,6 +75,32 @@ void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer
  * the signing parameters): memory stays bounded however many articles are read. */
 void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer user_data);
 
+/* Receives problems that did not stop an input from being read (a page whose declared charset
+ * was wrong), in input order; the input is not counted as skipped. NULL = none. */
+void nd_loader_set_warning_func(NdLoader *loader, NdInputErrorFunc func, gpointer user_data);
+
+/* The fields of JSON Lines records found by their content (nd_loader_add_path on a file that is
+ * JSON Lines): default "id" and "text". nd_loader_add_jsonl names its own. Copied. */
+void nd_loader_set_jsonl_fields(NdLoader *loader, const char *id_field, const char *text_field);
+
+/* Directory walks (not paths named explicitly) read only files matching one of the --include globs
+ * (when there is one) and none of the --exclude globs (which also leave out whole directories). A
+ * glob (GLib's: '*' and '?') is matched against the file's name, and against its path below the
+ * walked argument (so "news/2026-*.html" picks files of one subdirectory). Copied. */
+void nd_loader_add_include(NdLoader *loader, const char *glob);
+void nd_loader_add_exclude(NdLoader *loader, const char *glob);
+
+/* Inputs passed over without an error: files of a directory walk that cannot be articles (scripts,
+ * stylesheets, images, binary files, globs), WARC records that are not articles (requests, revisits,
+ * metadata, responses that are not text or HTML). Counted by reason. */
+typedef struct {
+  const char *reason; /* static English text, e.g. "WARC request records" */
+  guint64 count;
+} NdPassedOver;
+/* The reasons seen so far, in order of first occurrence (input order); *n is set to their number.
+ * Owned by the loader; valid until the next loader call. */
+const NdPassedOver *nd_loader_passed_over(const NdLoader *loader, guint *n);
+
 /* Installs a check every input file must pass before it is read (see NdFileCheckFunc); NULL = none. */
 void nd_loader_set_file_check(NdLoader *loader, NdFileCheckFunc func, gpointer user_data);
 
@@ -80,7 +108,13 @@ void nd_loader_set_file_check(NdLoader *loader, NdFileCheckFunc func, gpointer u
  * to directories inside it are skipped; other non-regular files inside it are reported and skipped) or
  * "-" (standard input as one article). A pipe, FIFO or character device named explicitly (such as
  * <(command)) is read as a stream of at most max_bytes bytes; a FIFO without a writer at that moment
- * reads as empty (it is never waited for). Problems are reported through the error callback. */
+ * reads as empty (it is never waited for). Problems are reported through the error callback.
+ *
+ * Every file (and standard input) is recognised by its content, not its name: gzip or zstd data is
+ * decompressed; a WARC file is read as its records; a JSON Lines file as its records (fields as set
+ * by nd_loader_set_jsonl_fields); anything else is one article: an HTML page (its article text is
+ * extracted, see html.h) or plain text. In directory walks, files that cannot be articles are passed
+ * over and counted (nd_loader_passed_over). */
 void nd_loader_add_path(NdLoader *loader, const char *path);
 
 /* Queues every path listed in `list_path` (one per line; "-" reads the list from standard input;
@@ -144,6 +178,14 @@ void nd_loader_free(NdLoader *loader);
  * (ND_ERROR_BINARY), valid UTF-8 unless ND_TEXT_LOSSY (ND_ERROR_UTF8 with the byte offset).
  * Returns the bytes, NUL-terminated (caller frees), and their length in *len; NULL on error. */
 char *nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len, GError **error);
+
+/* Reads the one article `path` holds ("-" = standard input) the way the loader reads it (HTML
+ * extracted, compressed files decompressed) and signs it with `params` (keep_text is forced on, so
+ * the document has its text and offset map). NULL with the loader's error for it; ND_ERROR_INVALID_ARG
+ * when the input holds several articles or none (a WARC or JSON Lines file). max_tokens as in
+ * nd_loader_set_max_tokens. `check` (may be NULL) as nd_loader_set_file_check. */
+NdDocument *nd_read_document(const char *path, const NdSignParams *params, guint64 max_tokens, NdFileCheckFunc check,
+                             gpointer check_data, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdLoader, nd_loader_free)
 

@@ -8,7 +8,9 @@
  *   minhash.h     fixed-size MinHash signatures (one-permutation hashing, densified).
  *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
  *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
- *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
+ *   offsets.h     maps from an article's text back to the bytes of the page it was extracted from.
+ *   html.h        the article in a web page (headline, body, metadata), with an offset map.
+ *   input.h       reading files, directories, JSON Lines, web pages and WARC into a collection.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
  *   index.h       a persistent SQLite archive: add, remove, query, statistics.
@@ -25,10 +27,12 @@
 #include <neardup/version.h>
 #include <neardup/error.h>
 #include <neardup/text.h>
+#include <neardup/offsets.h>
 #include <neardup/shingle.h>
 #include <neardup/minhash.h>
 #include <neardup/lsh.h>
 #include <neardup/collection.h>
+#include <neardup/html.h>
 #include <neardup/input.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>

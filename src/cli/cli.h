@@ -48,6 +48,7 @@ typedef struct {
   char **paths;          /* positional arguments */
   char **files_from;
   char **jsonl;
+  char **include, **exclude; /* directory walk globs */
   char *id_field, *text_field;
   char *format_name;
   char *output;
@@ -191,7 +192,9 @@ char *copy_name(const char *id, gboolean keep_tree, const char *suffix);
  * a file already there holding exactly those bytes counts as done (COPY_PRESENT). FALSE with an
  * error naming DIR/name when the name is taken (by other content, a link, or another article of
  * this run), a directory below DIR is a symbolic link, or writing fails. Copies of files keep their
- * source's permission bits (without set-id bits). */
+ * source's permission bits (without set-id bits). An article whose text was extracted from a file (a
+ * web page) is copied as that file, checked against the size and hash it had when it was read (an
+ * error when it changed since); one extracted from a WARC record or standard input, as its text. */
 gboolean copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error);
 
 /* Writes `s` as a JSON string literal: quoted, escaped (controls, C1 controls, U+2028/9); a byte that
@@ -232,5 +235,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

@@ -113,6 +113,8 @@ find_cli_clear(FindCli *cli)
   g_strfreev(cli->paths);
   g_strfreev(cli->files_from);
   g_strfreev(cli->jsonl);
+  g_strfreev(cli->include);
+  g_strfreev(cli->exclude);
   g_free(cli->id_field);
   g_free(cli->text_field);
   g_free(cli->format_name);
@@ -154,6 +156,8 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { "jsonl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->jsonl, "Read articles from a JSON Lines file ('-' = stdin)", "FILE" },
     { "id-field", 0, 0, G_OPTION_ARG_STRING, &cli->id_field, "JSON field holding the article id (default: id)", "NAME" },
     { "text-field", 0, 0, G_OPTION_ARG_STRING, &cli->text_field, "JSON field holding the article text (default: text)", "NAME" },
+    { "include", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->include, "In directories, read only files whose name (or path below the directory) matches GLOB ('*', '?'; repeatable)", "GLOB" },
+    { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->exclude, "In directories, leave out files and directories matching GLOB (repeatable)", "GLOB" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &cli->threads, "Worker threads (default: all cores; output is identical for any count)", "N" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &cli->max_bytes, "Skip articles larger than BYTES (default: 67108864; a JSON line may be twice as long, plus 1 KiB)", "BYTES" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT64, &cli->max_tokens, "Skip articles of more than N words (characters with chars:K) (default: 4194304; 0: no limit)", "N" },
@@ -318,6 +322,7 @@ typedef struct {
   gboolean show;
   gboolean dirty;
   guint64 reported[N_KINDS]; /* per error code */
+  guint64 warnings;
 } Progress;
 
 static void
@@ -336,6 +341,22 @@ on_input_error(const char *input, const GError *error, gpointer data)
     fprintf(stderr, "neardup: (further inputs skipped for this reason are counted, not listed)\n");
 }
 
+/* A problem that did not stop an input (a charset that lied): one line, not counted as skipped. */
+static void
+on_input_warning(const char *input, const GError *warning, gpointer data)
+{
+  Progress *p = data;
+  if (++p->warnings > REPORTS_PER_KIND)
+    return;
+  if (p->dirty) {
+    term_control(stderr, "\r\033[K");
+    p->dirty = FALSE;
+  }
+  fprintf(stderr, "neardup: %s: warning: %s\n", input, warning->message);
+  if (p->warnings == REPORTS_PER_KIND)
+    fprintf(stderr, "neardup: (further warnings are counted, not listed)\n");
+}
+
 /* One line for each kind of report that went over the limit. */
 static void
 summarise_reports(const Progress *p)
@@ -344,6 +365,8 @@ summarise_reports(const Progress *p)
     if (p->reported[kind] > REPORTS_PER_KIND)
       fprintf(stderr, "neardup: %" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)\n",
               p->reported[kind] - REPORTS_PER_KIND, kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
+  if (p->warnings > REPORTS_PER_KIND)
+    fprintf(stderr, "neardup: %" G_GUINT64_FORMAT " more warnings (not listed)\n", p->warnings - REPORTS_PER_KIND);
 }
 
 static void
@@ -374,6 +397,11 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   Progress progress = { .show = cli->progress || isatty(STDERR_FILENO) };
   g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
   nd_loader_set_error_func(loader, on_input_error, &progress);
+  nd_loader_set_warning_func(loader, on_input_warning, &progress);
+  for (char **g = cli->include; g && *g; g++)
+    nd_loader_add_include(loader, *g);
+  for (char **g = cli->exclude; g && *g; g++)
+    nd_loader_add_exclude(loader, *g);
   nd_loader_set_progress_func(loader, on_progress, &progress);
   nd_loader_set_cancel_flag(loader, &signal_received);
   nd_loader_set_file_check(loader, output_file_check, loader);
@@ -381,6 +409,7 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   if (func != NULL)
     nd_loader_set_document_func(loader, func, data);
   const char *idf = cli->id_field ? cli->id_field : "id", *txf = cli->text_field ? cli->text_field : "text";
+  nd_loader_set_jsonl_fields(loader, idf, txf);
   for (char **p = cli->paths; p && *p; p++)
     nd_loader_add_path(loader, *p);
   for (char **p = cli->files_from; p && *p; p++)
@@ -391,6 +420,10 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   if (progress.dirty)
     fputs("\n", stderr);
   summarise_reports(&progress);
+  guint n_passed;
+  const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
+  for (guint i = 0; i < n_passed; i++)
+    fprintf(stderr, "neardup: passed over: %" G_GUINT64_FORMAT " %s\n", passed[i].count, passed[i].reason);
   return skipped;
 }
 

@@ -17,7 +17,8 @@ static const char diff_description[] =
   "Text output: each passage with both sides on one line, words only in A as [-word-], words only in\n"
   "the source as {+word+} (coloured on a terminal), --context words around.\n"
   "JSON Lines (--format json): one object per passage with the fields a, b, passage (1-based),\n"
-  "  a_start, a_end, b_start, b_end (byte offsets [start, end) into the original files), a_tokens,\n"
+  "  a_start, a_end, b_start, b_end (byte offsets [start, end) into the files as saved: for a web\n"
+  "  page, into the page, not its extracted text; decompressed for .gz), a_tokens,\n"
   "  b_tokens (words in each span), a_matched, b_matched (words aligned exactly), score\n"
   "  ((a_matched + b_matched) / (a_tokens + b_tokens)), a_text, b_text (with --text), passages\n"
   "  (the pair's passage count), a_coverage, b_coverage (share of each article's words in passages).\n"
@@ -26,8 +27,7 @@ static const char diff_description[] =
   "\n" CLI_EXIT_CODES_HELP;
 
 typedef struct {
-  char *text;
-  gsize len;
+  NdDocument *doc; /* read the way the loader reads (web pages extracted), with its text and offset map */
   GArray *tokens;
 } Loaded;
 
@@ -35,36 +35,27 @@ static gboolean
 load_side(const char *path, gsize max_bytes, guint64 max_tokens, NdTextFlags flags, NdTokenMode mode, Loaded *out)
 {
   g_autoptr(GError) error = NULL;
-  out->text = nd_read_article(path, max_bytes, flags, &out->len, &error);
-  if (out->text == NULL) {
-    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
-    return FALSE;
-  }
-  if (!nd_check_token_limit(out->text, out->len, mode, flags, max_tokens, &error)) {
+  NdSignParams params;
+  nd_sign_params_init(&params);
+  params.max_bytes = max_bytes;
+  params.text_flags = flags;
+  params.shingle.mode = mode;
+  params.keep_sets = FALSE;
+  out->doc = nd_read_document(path, &params, max_tokens, NULL, NULL, &error);
+  if (out->doc == NULL) {
     fprintf(stderr, "neardup: %s: %s\n", path, error->message);
     return FALSE;
   }
   out->tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
-  if (!nd_tokenize(out->text, out->len, mode, flags, out->tokens, &error)) {
-    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
-    return FALSE;
-  }
-  if (max_tokens > 0 && out->tokens->len > max_tokens) {
-    fprintf(stderr, "neardup: %s: article of %u tokens is larger than the maximum of %" G_GUINT64_FORMAT
-            " tokens (see --max-tokens)\n", path, out->tokens->len, max_tokens);
-    return FALSE;
-  }
-  if (out->tokens->len == 0) {
-    fprintf(stderr, "neardup: %s: no words to compare (only punctuation or symbols)\n", path);
-    return FALSE;
-  }
+  /* signed already, so this cannot fail */
+  nd_tokenize(out->doc->text, out->doc->bytes, mode, flags, out->tokens, NULL);
   return TRUE;
 }
 
 static void
 loaded_clear(Loaded *l)
 {
-  g_free(l->text);
+  nd_document_free(l->doc);
   if (l->tokens)
     g_array_unref(l->tokens);
 }
@@ -72,7 +63,7 @@ loaded_clear(Loaded *l)
 static Side
 side_of(const char *id, const Loaded *l)
 {
-  return (Side){ id, l->text, l->len, (const NdToken *)l->tokens->data, l->tokens->len };
+  return (Side){ id, l->doc->text, l->doc->bytes, (const NdToken *)l->tokens->data, l->tokens->len, l->doc->map };
 }
 
 int

@@ -67,7 +67,7 @@ cmd_pairs(int argc, char **argv)
         fprintf(fp, "%7.3f  %6.3f  %6.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
                 p->containment_b_in_a, kind, a, b);
         if (d != NULL)
-          render_passages_brief(fp, &sa, d);
+          render_passages_brief(fp, &sa, &sb, d);
         break;
       case FORMAT_JSON:
         fputs("{\"a\":", fp);
@@ -91,7 +91,7 @@ cmd_pairs(int argc, char **argv)
                 p->shared, kind);
         if (d != NULL) {
           fputc(',', fp);
-          render_passages_csv(fp, d);
+          render_passages_csv(fp, &sa, &sb, d);
         }
         fputc('\n', fp);
         break;

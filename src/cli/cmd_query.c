@@ -113,8 +113,8 @@ cmd_query(int argc, char **argv)
           g_array_set_size(tb, 0);
           nd_tokenize(doc->text, doc->bytes, sp.shingle.mode, sp.text_flags, ta, NULL);
           nd_tokenize(archived, len, sp.shingle.mode, ND_TEXT_LOSSY, tb, NULL);
-          sa = (Side){ doc->id, doc->text, doc->bytes, (const NdToken *)ta->data, ta->len };
-          sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len };
+          sa = (Side){ doc->id, doc->text, doc->bytes, (const NdToken *)ta->data, ta->len, doc->map };
+          sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len, NULL }; /* the archived text */
           d = nd_diff_tokens(sa.tokens, sa.n_tokens, sb.tokens, sb.n_tokens, NULL);
         }
       }
@@ -125,7 +125,7 @@ cmd_query(int argc, char **argv)
         if (x->metadata)
           fprintf(fp, "      %s\n", x->metadata);
         if (d)
-          render_passages_brief(fp, &sa, d);
+          render_passages_brief(fp, &sa, &sb, d);
         break;
       case FORMAT_JSON:
         fputs("{\"a\":", fp);

@@ -81,7 +81,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
         fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,
                 b->jaccard, 100.0 * b->containment);
         if (d != NULL)
-          render_passages_brief(fp, &sa, d);
+          render_passages_brief(fp, &sa, &sb, d);
         break;
       case FORMAT_JSON:
         fprintf(fp, "{\"cluster\":%u,\"id\":", c);
@@ -103,7 +103,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
         fprintf(fp, ",%.4f,%.4f", b->jaccard, b->containment);
         if (d != NULL) {
           fputc(',', fp);
-          render_passages_csv(fp, d);
+          render_passages_csv(fp, &sa, &sb, d);
         }
         fputc('\n', fp);
         break;

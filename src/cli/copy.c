@@ -196,15 +196,15 @@ enter_dirs(CopyDir *cd, const char *name, const char **base, GError **error)
 /* What is already at `base` in dirfd: 0 nothing, 1 a regular file holding exactly the text,
  * -1 something else (error set). */
 static int
-existing(CopyDir *cd, int dirfd, const char *base, const char *name, const NdDocument *doc, GError **error)
+existing(CopyDir *cd, int dirfd, const char *base, const char *name, const char *bytes, gsize len, GError **error)
 {
   struct stat st;
   if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT ? 0 : (g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s/%s: %s", cd->path, name,
                                               g_strerror(errno)), -1);
-  if (S_ISREG(st.st_mode) && (guint64)st.st_size == doc->bytes) {
+  if (S_ISREG(st.st_mode) && (guint64)st.st_size == len) {
     int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    gboolean same = fd >= 0 && fd_holds(fd, doc->text, doc->bytes);
+    gboolean same = fd >= 0 && fd_holds(fd, bytes, len);
     if (fd >= 0)
       close(fd);
     if (same)
@@ -219,8 +219,8 @@ existing(CopyDir *cd, int dirfd, const char *base, const char *name, const NdDoc
 /* Hard-links the article's own input file as `base` in dirfd when it still holds the bytes that
  * were read: 0 on success, an errno to fall back to copying, or -1 with an error. */
 static int
-link_source(CopyDir *cd, int dirfd, const char *base, const char *name, const NdDocument *doc, mode_t *mode,
-            GError **error)
+link_source(CopyDir *cd, int dirfd, const char *base, const char *name, const NdDocument *doc, const char *bytes,
+            gsize len, mode_t *mode, GError **error)
 {
   int src = open(doc->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (src < 0)
@@ -231,7 +231,7 @@ link_source(CopyDir *cd, int dirfd, const char *base, const char *name, const Nd
     e = EINVAL;
   else
     *mode = st.st_mode & 0777; /* never set-user-id or set-group-id on a copy */
-  if (e == 0 && (!cd->link || (guint64)st.st_size != doc->bytes || !fd_holds(src, doc->text, doc->bytes)))
+  if (e == 0 && (!cd->link || (guint64)st.st_size != len || !fd_holds(src, bytes, len)))
     e = EINVAL; /* no link wanted, or the file changed since it was read: copy the bytes that were read */
   if (e == 0) {
     e = temp_link_at(src, NULL, dirfd, base); /* the inode itself, never a symbolic link */
@@ -245,10 +245,38 @@ link_source(CopyDir *cd, int dirfd, const char *base, const char *name, const Nd
   return e;
 }
 
+/* The bytes of the file an extracted article (a web page) was read from, when the file still holds
+ * what was read (its size and XXH3-64): the copy of a page is the page, not its text. NULL with an
+ * error otherwise. */
+static char *
+source_bytes(const CopyDir *cd, const NdDocument *doc, gsize *len, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize n = 0;
+  if (doc->source_bytes > G_MAXSIZE / 2 || !g_file_get_contents(doc->path, &data, &n, NULL) ||
+      n != doc->source_bytes || XXH3_64bits(data, n) != doc->source_hash) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: changed since it was read (or cannot be read); its copy in %s "
+                "is not made", doc->path, cd->path);
+    return NULL;
+  }
+  *len = n;
+  return g_steal_pointer(&data);
+}
+
 gboolean
 copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error)
 {
   g_return_val_if_fail(doc->text != NULL, FALSE);
+  /* what the copy holds: the article's text, or for an article extracted from a file (a page), the file */
+  g_autofree char *page = NULL;
+  const char *bytes = doc->text;
+  gsize len = doc->bytes;
+  if (doc->map != NULL && doc->path != NULL) {
+    page = source_bytes(cd, doc, &len, error);
+    if (page == NULL)
+      return FALSE;
+    bytes = page;
+  }
   const char *other = g_hash_table_lookup(cd->taken, name);
   if (other != NULL) {
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s/%s: the copy of '%s' is already there, made in this run; "
@@ -260,13 +288,13 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
   if (dirfd < 0)
     return FALSE;
   gboolean ok = FALSE;
-  int state = existing(cd, dirfd, base, name, doc, error);
+  int state = existing(cd, dirfd, base, name, bytes, len, error);
   mode_t mode = 0666;
   if (state == 1) {
     *result = COPY_PRESENT;
     ok = TRUE;
   } else if (state == 0 && doc->path != NULL) {
-    int e = link_source(cd, dirfd, base, name, doc, &mode, error);
+    int e = link_source(cd, dirfd, base, name, doc, bytes, len, &mode, error);
     if (e == 0) {
       *result = COPY_LINKED;
       ok = TRUE;
@@ -278,8 +306,8 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
     int fd = temp_create_at(dirfd, base, mode, &tmp);
     int e = fd < 0 ? errno : 0;
     cli_remember_tmp(dirfd, tmp);
-    for (gsize done = 0; e == 0 && done < doc->bytes;) {
-      ssize_t n = write(fd, doc->text + done, doc->bytes - done);
+    for (gsize done = 0; e == 0 && done < len;) {
+      ssize_t n = write(fd, bytes + done, len - done);
       if (n < 0 && errno == EINTR && !cli_interrupted())
         continue;
       if (n <= 0)

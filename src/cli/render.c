@@ -100,9 +100,11 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
           100.0 * d->a_coverage, 100.0 * d->b_coverage);
   for (guint p = 0; p < n; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    guint64 as, ae, bs, be;
+    passage_bytes(a, b, q, &as, &ae, &bs, &be);
     fprintf(fp, "\nPassage %u: score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
-            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1, q->score, q->a_start, q->a_stop,
-            q->a_end - q->a_first, q->b_start, q->b_stop, q->b_end - q->b_first);
+            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1, q->score, as, ae,
+            q->a_end - q->a_first, bs, be, q->b_end - q->b_first);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
     fputs("  B: ", fp);
@@ -121,9 +123,11 @@ void
 render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff *d, guint index, gboolean with_text)
 {
   const NdPassage *q = &g_array_index(d->passages, NdPassage, index);
+  guint64 as, ae, bs, be;
+  passage_bytes(a, b, q, &as, &ae, &bs, &be);
   fprintf(fp, "\"passage\":%u,\"a_start\":%" G_GUINT64_FORMAT ",\"a_end\":%" G_GUINT64_FORMAT ",\"b_start\":%"
           G_GUINT64_FORMAT ",\"b_end\":%" G_GUINT64_FORMAT ",\"a_tokens\":%u,\"b_tokens\":%u,\"a_matched\":%u,"
-          "\"b_matched\":%u,\"score\":%.4f", index + 1, q->a_start, q->a_stop, q->b_start, q->b_stop,
+          "\"b_matched\":%u,\"score\":%.4f", index + 1, as, ae, bs, be,
           q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score);
   if (with_text) {
     fputs(",\"a_text\":", fp);
@@ -272,10 +276,12 @@ render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *di
             "<th>words (A / source)</th></tr>\n");
     for (guint p = 0; p < d->passages->len; p++) {
       const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+      guint64 as, ae, bs, be;
+      passage_bytes(a, &sources[i], q, &as, &ae, &bs, &be);
       fprintf(fp, "<tr><td><a class=\"p c%u\" href=\"#s%u-a%u\">%u</a></td><td class=\"n\">%.2f</td>"
               "<td class=\"n\">%" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT "</td><td class=\"n\">%" G_GUINT64_FORMAT "–%"
               G_GUINT64_FORMAT "</td><td class=\"n\">%u / %u</td></tr>\n", p % 12, i + 1, p + 1, p + 1, q->score,
-              q->a_start, q->a_stop, q->b_start, q->b_stop, q->a_end - q->a_first, q->b_end - q->b_first);
+              as, ae, bs, be, q->a_end - q->a_first, q->b_end - q->b_first);
     }
     fputs("</table>\n<div class=\"cols\"><div class=\"doc\"><h3>A: ", fp);
     html_escape_str(fp, a->id);
@@ -300,19 +306,20 @@ pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Si
   /* The texts were tokenised successfully when they were signed: this cannot fail. */
   nd_tokenize(da->text, da->bytes, sp->shingle.mode, sp->text_flags, ta, NULL);
   nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
-  *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len };
-  *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len };
+  *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
+  *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
   return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
 }
 
 void
-render_passages_brief(FILE *fp, const Side *a, const NdDiff *d)
+render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
 {
   for (guint p = 0; p < d->passages->len; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    guint64 as, ae, bs, be;
+    passage_bytes(a, b, q, &as, &ae, &bs, &be);
     fprintf(fp, "      passage %u: A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ", B bytes %" G_GUINT64_FORMAT "-%"
-            G_GUINT64_FORMAT ", %u words, score %.2f: \"", p + 1, q->a_start, q->a_stop, q->b_start, q->b_stop,
-            q->a_end - q->a_first, q->score);
+            G_GUINT64_FORMAT ", %u words, score %.2f: \"", p + 1, as, ae, bs, be, q->a_end - q->a_first, q->score);
     /* The first dozen words of A's side. */
     guint32 last = MIN(q->a_end, q->a_first + 12);
     put_flat(fp, a->text, a->tokens[q->a_first].start, a->tokens[last - 1].end);
@@ -333,11 +340,23 @@ render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff 
 }
 
 void
-render_passages_csv(FILE *fp, const NdDiff *d)
+render_passages_csv(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
 {
   for (guint p = 0; p < d->passages->len; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    guint64 as, ae, bs, be;
+    passage_bytes(a, b, q, &as, &ae, &bs, &be);
     fprintf(fp, "%s%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%.4f",
-            p ? ";" : "", q->a_start, q->a_stop, q->b_start, q->b_stop, q->score);
+            p ? ";" : "", as, ae, bs, be, q->score);
   }
+}
+
+void
+passage_bytes(const Side *a, const Side *b, const NdPassage *q, guint64 *a_start, guint64 *a_end, guint64 *b_start,
+              guint64 *b_end)
+{
+  *a_start = nd_offset_map_start(a->map, q->a_start);
+  *a_end = nd_offset_map_end(a->map, q->a_stop);
+  *b_start = nd_offset_map_start(b->map, q->b_start);
+  *b_end = nd_offset_map_end(b->map, q->b_stop);
 }

@@ -4,14 +4,21 @@
 
 #include "cli.h"
 
-/* One side of a compared pair: the article's id, original bytes and tokens. */
+/* One side of a compared pair: the article's id, text and tokens, and the map from its text to the
+ * bytes of the input it was read from (NULL: the text is the input, as for plain text files).
+ * Reports give byte offsets into the input: the page the user saved, not the extracted text. */
 typedef struct {
   const char *id;
   const char *text;
   gsize len;
   const NdToken *tokens;
   gsize n_tokens;
+  const NdOffsetMap *map;
 } Side;
+
+/* The byte range of passage `q` in the inputs of a and b (through their maps). */
+void passage_bytes(const Side *a, const Side *b, const NdPassage *q, guint64 *a_start, guint64 *a_end,
+                   guint64 *b_start, guint64 *b_end);
 
 typedef struct {
   guint context;       /* words of context shown around a passage (text output) */
@@ -36,9 +43,9 @@ NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray
 
 /* `pairs`/`scan --passages` helpers: an indented summary line per passage (text), a JSON array of
  * passage objects, and one CSV field "a_start-a_end:b_start-b_end:score;..." */
-void render_passages_brief(FILE *fp, const Side *a, const NdDiff *d);
+void render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
 void render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
-void render_passages_csv(FILE *fp, const NdDiff *d);
+void render_passages_csv(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
 
 /* HTML: a self-contained report of A against every source (n sources, one NdDiff each). */
 void render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *diffs, guint n);

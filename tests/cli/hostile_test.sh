@@ -327,7 +327,7 @@ hostile_vanish)
   { rec one "$(make_article 20 100)"; rec two "$(make_article 21 100)"; } >"$WORK/b.txt.jsonl"
   cp "$WORK/b.txt.jsonl" "$WORK/d.txt.jsonl"
   run 1 "${shim[@]}" "$NEARDUP" scan --files-from "$WORK/list" --jsonl "$WORK/b.txt.jsonl" --jsonl "$WORK/d.txt.jsonl"
-  expect_err "$WORK/b.txt.jsonl: No such file or directory"
+  expect_err "$WORK/b.txt.jsonl: cannot open: No such file or directory"
   expect_err "$WORK/d.txt.jsonl: read error after line 0: Input/output error"
   [[ $(articles_read) == 2 ]] || fail "lists: want a and e read, got $(articles_read)"
   # diff with a failing source; index add keeps what it could read.
@@ -465,6 +465,79 @@ hostile_limits)
   measure "60 MB file of 30 M one-letter words: refused by --max-tokens, peak RSS $((RSS / 1024)) MB, $MS ms"
   run 0 "$NEARDUP" scan "$WORK/x.txt" "$WORK/small.txt" --max-tokens 0
   measure "the same with --max-tokens 0 (no limit): signed, peak RSS $((RSS / 1024)) MB, $MS ms"
+  ;;
+
+# ---- web pages, WARC records, compressed files -------------------------------------------------
+hostile_pages)
+  make_article 40 150 >"$WORK/small.txt"
+  # a charset that lies: <meta> says UTF-8, the bytes are latin-1
+  printf '<html><head><meta charset="utf-8"></head><body><p>Le caf\xe9 du port rouvre apr\xe8s six mois de travaux, a dit la maire \xe0 la presse locale ce matin.</p></body></html>' >"$WORK/lying.html"
+  run 0 "$NEARDUP" extract "$WORK/lying.html"
+  expect_out "Le café du port rouvre après six mois"
+  expect_err "$WORK/lying.html: warning: the <meta> tag says UTF-8, but 3 bytes are not UTF-8 (the first at byte 56); read as windows-1252"
+  # ... and one that says latin-1 over UTF-8 bytes
+  printf '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head><body><p>Le café du port rouvre après six mois de travaux.</p></body></html>' >"$WORK/lying2.html"
+  run 0 "$NEARDUP" extract "$WORK/lying2.html"
+  expect_out "Le café du port rouvre après"
+  expect_err "warning: the <meta> tag says WINDOWS-1252, but the bytes are UTF-8; read as UTF-8"
+  # a truncated gzip file, a gzip file with garbage after it: reported, the others read
+  gzip -c "$WORK/small.txt" >"$WORK/full.txt.gz"
+  head -c 300 "$WORK/full.txt.gz" >"$WORK/cut.txt.gz"
+  { cat "$WORK/full.txt.gz"; printf 'garbage after the gzip member'; } >"$WORK/tail.txt.gz"
+  run 1 "$NEARDUP" scan "$WORK/cut.txt.gz" "$WORK/tail.txt.gz" "$WORK/full.txt.gz"
+  expect_err "$WORK/cut.txt.gz: truncated gzip data: the input ends inside a compressed member (at byte 300)"
+  expect_err "$WORK/tail.txt.gz: data that is not gzip after the end of the compressed data"
+  [[ $(articles_read) == 1 ]] || fail "the whole gzip file should be read"
+  # WARC: a wrong chunk size, binary data behind text/html, a Content-Length past the end of the file;
+  # the good records are read
+  warc_rec() { # URI HTTP-HEAD BODY [DECLARED]
+    local http
+    http=$(printf '%s\r\n\r\n%s' "$2" "$3")
+    local n=${4:-${#http}}
+    printf 'WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: %s\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n' "$1" "$n" "$http"
+  }
+  page='<html><body><p>'"$(cat "$WORK/small.txt")"'</p></body></html>'
+  {
+    warc_rec https://good.example/1 $'HTTP/1.1 200 OK\r\nContent-Type: text/html' "$page"
+    warc_rec https://bad.example/chunk $'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked' $'10\r\n<html><body><p>more than sixteen bytes in this chunk</p></body></html>\r\n0\r\n\r\n'
+    printf 'WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: https://bad.example/png\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: 63\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\r\n\r\n'
+    warc_rec https://good.example/2 $'HTTP/1.1 200 OK\r\nContent-Type: text/plain' "$(make_article 41 120)"
+    warc_rec https://bad.example/past-the-end $'HTTP/1.1 200 OK\r\nContent-Type: text/html' "$page" 100000000
+  } >"$WORK/crawl.warc"
+  gzip -c "$WORK/crawl.warc" >"$WORK/crawl.warc.gz"
+  for f in crawl.warc crawl.warc.gz; do
+    run 1 "$NEARDUP" scan "$WORK/$f"
+    expect_err "$WORK/$f@"
+    expect_err "HTTP chunked body: the chunk of 16 bytes at byte 0 is not followed by a line end (a wrong chunk size?)"
+    expect_err "binary data (a NUL byte or the signature of a binary format) behind Content-Type text/html"
+    expect_err "truncated record: its Content-Length is 100000000 bytes, but the input ends after"
+    [[ $(articles_read) == 2 ]] || fail "$f: the two good records should be read"
+  done
+  vg_skip "10^6 nested elements"
+  # 10^6 nested elements: linear, text kept
+  { printf '<html><body>'; yes '<div>' | head -n 1000000 | tr -d '\n'; printf '<p>Text under a million nested elements is read.</p>'; yes '</div>' | head -n 1000000 | tr -d '\n'; printf '</body></html>'; } >"$WORK/deep.html"
+  run 0 "$NEARDUP" extract "$WORK/deep.html"
+  expect_out "Text under a million nested elements is read."
+  rss_below 400 "10^6 nested elements"
+  measure "10^6 nested elements (12 MB page): extracted, peak RSS $((RSS / 1024)) MB, $MS ms"
+  ;;
+hostile_large_page)
+  vg_skip "a 100 MB page"
+  # a 100 MB page of paragraphs: extracted in linear time; by default refused by its size
+  { printf '<html><head><title>A very long page</title></head><body><article>'
+    for ((i = 0; i < 200; i++)); do printf '<p>%s</p>\n' "$(make_article $i 100)"; done >"$WORK/chunk.html"
+    while [[ $(stat -c %s "$WORK/page.part" 2>/dev/null || echo 0) -lt 100000000 ]]; do cat "$WORK/chunk.html" >>"$WORK/page.part"; done
+    cat "$WORK/page.part"; printf '</article></body></html>'; } >"$WORK/big.html"
+  size=$(stat -c %s "$WORK/big.html")
+  run 1 "$NEARDUP" scan "$WORK/big.html" "$SRC/tests/data/pages"
+  expect_err "$WORK/big.html: file of $size bytes is larger than the maximum of 67108864 bytes (see --max-bytes)"
+  run 0 "$NEARDUP" extract "$WORK/big.html" --max-bytes 200000000 --max-tokens 0
+  [[ $(wc -c <"$WORK/out") -gt 50000000 ]] || fail "the page's text was not extracted"
+  rss_below 1200 "a 100 MB page"
+  measure "a $size-byte page of paragraphs: extracted, peak RSS $((RSS / 1024)) MB, $MS ms"
+  run 1 "$NEARDUP" scan "$WORK/big.html" "$SRC/tests/data/pages" --max-bytes 200000000
+  expect_err "$WORK/big.html: article has more than the maximum of 4194304 tokens"
+  measure "the same with scan: refused by --max-tokens after extraction, peak RSS $((RSS / 1024)) MB, $MS ms"
   ;;
 
 # ---- SIGINT / SIGTERM ----------------------------------------------------------------------------
