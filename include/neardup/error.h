@@ -27,7 +27,8 @@ typedef enum {
   ND_ERROR_NOT_FOUND,    /* a path, or an archived article, does not exist */
   ND_ERROR_INDEX,        /* the index is not a neardup index, is corrupt, newer, or a write failed */
   ND_ERROR_INDEX_BUSY,   /* another process is writing the index */
-  ND_ERROR_CANCELLED     /* the caller's cancel flag was raised (e.g. by SIGINT) */
+  ND_ERROR_CANCELLED,    /* the caller's cancel flag was raised (e.g. by SIGINT) */
+  ND_ERROR_DATE          /* a date that is not one of the forms date.h reads */
 } NdErrorCode;
 
 /* Generic English text for `code`; a static string, never NULL (unknown codes give "unknown error"). */

@@ -11,6 +11,8 @@
  *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
+ *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
+ *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
  *   index.h       a persistent SQLite archive: add, remove, query, statistics.
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
  *
@@ -31,7 +33,9 @@
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/diff.h>
+#include <neardup/date.h>
 #include <neardup/index.h>
+#include <neardup/dedup.h>
 
 G_BEGIN_DECLS
 
