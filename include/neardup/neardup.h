@@ -13,7 +13,7 @@
  *   cluster.h     union-find clustering of verified pairs.
  *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
  *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
- *   index.h       a persistent SQLite archive: add, remove, query, statistics.
+ *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).

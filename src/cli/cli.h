@@ -191,6 +191,10 @@ char *copy_name(const char *id, gboolean keep_tree, const char *suffix);
  * this run), a directory below DIR is a symbolic link, or writing fails. Copies of files keep their
  * source's permission bits (without set-id bits). */
 gboolean copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error);
+/* The same with other bytes than the article's own (its record as JSON Lines): written, never
+ * linked; the same rules for names and files already there. */
+gboolean copy_dir_put_bytes(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, const char *name,
+                            CopyResult *result, GError **error);
 
 /* Writes `s` as a JSON string literal: quoted, escaped (controls, C1 controls, U+2028/9); a byte that
  * is not UTF-8 becomes the lone surrogate U+DC80 + byte (Python's surrogateescape), so that distinct
@@ -211,6 +215,37 @@ gboolean parse_format(const char *name, OutputFormat *format);
  * (a colour, "\r") to `fp` unescaped. */
 void term_install(void);
 void term_control(FILE *fp, const char *sequence);
+
+/* Progress (progress.c): one line on stderr, on a terminal or with --progress. progress_start once
+ * (force: --progress; idempotent); progress_phase names a phase, its unit ("articles"; "" for a
+ * phase that is only timed) and total (0: unknown); progress_set/add report how much is done; a
+ * ticker thread redraws with the rate and the time left. progress_count_inputs counts what the
+ * loader will read (files, JSON Lines records) in a thread and fills in the total when it knows it.
+ * progress_stop erases the line and stops the threads (before the summary line). cli_message
+ * prints "neardup: MESSAGE" on stderr, erasing the progress line first. cli_index_progress is an
+ * NdIndexProgressFunc that shows the index's own phases. All are thread-safe. */
+void progress_start(gboolean force);
+void progress_phase(const char *phase, const char *unit, guint64 total);
+void progress_set(guint64 done, guint64 total);
+void progress_add(guint64 n);
+guint64 progress_done_count(void);
+void progress_count_inputs(char **paths, char **files_from, char **jsonl);
+void progress_stop_counting(void);
+void progress_stop(void);
+void cli_message(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void cli_index_progress(const char *phase, guint64 done, guint64 total, gpointer data);
+
+/* Dates (dates.c): an article's date from metadata member `field` (date.h), or with use_mtime its
+ * file's modification time when it has none. TRUE and *out (and the date as written in *text,
+ * caller frees, or NULL); FALSE when it has none. A date that cannot be read is counted in `report`
+ * (may be NULL); date_report_print reports them once, with the first as an example, and resets. */
+typedef struct {
+  guint64 bad;
+  char *first_id, *first_message;
+} DateReport;
+gboolean cli_document_date(const NdDocument *doc, const char *field, gboolean use_mtime, NdDate *out, char **text,
+                           DateReport *report);
+void date_report_print(DateReport *report);
 
 /* Prints "neardup COMMAND: message" to stderr. */
 void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -65,6 +65,7 @@ cmd_query(int argc, char **argv)
   }
   guint skipped = 0;
   g_autoptr(NdCollection) coll = find_cli_load(&cli, &skipped);
+  progress_stop();
   int code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
   if (cli_interrupted() || output_alias_found() || nd_collection_size(coll) == 0) {
     output_abort(&out);

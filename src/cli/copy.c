@@ -193,18 +193,18 @@ enter_dirs(CopyDir *cd, const char *name, const char **base, GError **error)
   return fd;
 }
 
-/* What is already at `base` in dirfd: 0 nothing, 1 a regular file holding exactly the text,
+/* What is already at `base` in dirfd: 0 nothing, 1 a regular file holding exactly data[0..len),
  * -1 something else (error set). */
 static int
-existing(CopyDir *cd, int dirfd, const char *base, const char *name, const NdDocument *doc, GError **error)
+existing(CopyDir *cd, int dirfd, const char *base, const char *name, const char *data, gsize len, GError **error)
 {
   struct stat st;
   if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT ? 0 : (g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s/%s: %s", cd->path, name,
                                               g_strerror(errno)), -1);
-  if (S_ISREG(st.st_mode) && (guint64)st.st_size == doc->bytes) {
+  if (S_ISREG(st.st_mode) && (guint64)st.st_size == len) {
     int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    gboolean same = fd >= 0 && fd_holds(fd, doc->text, doc->bytes);
+    gboolean same = fd >= 0 && fd_holds(fd, data, len);
     if (fd >= 0)
       close(fd);
     if (same)
@@ -249,6 +249,14 @@ gboolean
 copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error)
 {
   g_return_val_if_fail(doc->text != NULL, FALSE);
+  return copy_dir_put_bytes(cd, doc, doc->text, doc->bytes, name, result, error);
+}
+
+gboolean
+copy_dir_put_bytes(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, const char *name,
+                   CopyResult *result, GError **error)
+{
+  gboolean own_text = data == doc->text && len == doc->bytes; /* else: never a link to the input */
   const char *other = g_hash_table_lookup(cd->taken, name);
   if (other != NULL) {
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s/%s: the copy of '%s' is already there, made in this run; "
@@ -260,12 +268,12 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
   if (dirfd < 0)
     return FALSE;
   gboolean ok = FALSE;
-  int state = existing(cd, dirfd, base, name, doc, error);
+  int state = existing(cd, dirfd, base, name, data, len, error);
   mode_t mode = 0666;
   if (state == 1) {
     *result = COPY_PRESENT;
     ok = TRUE;
-  } else if (state == 0 && doc->path != NULL) {
+  } else if (state == 0 && doc->path != NULL && own_text) {
     int e = link_source(cd, dirfd, base, name, doc, &mode, error);
     if (e == 0) {
       *result = COPY_LINKED;
@@ -278,8 +286,8 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
     int fd = temp_create_at(dirfd, base, mode, &tmp);
     int e = fd < 0 ? errno : 0;
     cli_remember_tmp(dirfd, tmp);
-    for (gsize done = 0; e == 0 && done < doc->bytes;) {
-      ssize_t n = write(fd, doc->text + done, doc->bytes - done);
+    for (gsize done = 0; e == 0 && done < len;) {
+      ssize_t n = write(fd, data + done, len - done);
       if (n < 0 && errno == EINTR && !cli_interrupted())
         continue;
       if (n <= 0)
@@ -287,7 +295,7 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
       else
         done += (gsize)n;
     }
-    if (e == 0 && doc->path != NULL && fchmod(fd, mode) != 0) /* as its source, not widened by the umask's default */
+    if (e == 0 && doc->path != NULL && own_text && fchmod(fd, mode) != 0) /* as its source, not widened by the umask */
       e = errno;
     if (e == 0 && fsync(fd) != 0)
       e = errno;

@@ -51,7 +51,9 @@ main(int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
     if (strcmp(argv[1], commands[i].name) == 0) {
       g_set_prgname(commands[i].name); /* "Usage: neardup scan ..." in --help */
-      return commands[i].run(argc - 1, argv + 1);
+      int code = commands[i].run(argc - 1, argv + 1);
+      progress_stop();
+      return code;
     }
   }
   fprintf(stderr, "neardup: unknown command '%s'\n\n", argv[1]);

@@ -368,7 +368,7 @@ index_cli)
   expect_code 2 "$NEARDUP" index frobnicate "$DB"
   expect_code 0 "$NEARDUP" index --help
   expect_out "Exit status:"
-  for sub in create add remove stats; do
+  for sub in create add remove stats list show export check upgrade; do
     expect_code 0 "$NEARDUP" index $sub --help
     expect_out "Usage:"
   done
@@ -397,29 +397,32 @@ index_cli)
   expect_code 0 "$NEARDUP" index add "$DB" "$W" "$S"
   expect_err "added 2 articles to $DB"
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
-  "$JSONL_CHECK" "$WORK/out" index format_version articles text_bytes file_bytes band_keys fingerprints shingle \
-    num_perm seed bands rows >/dev/null || fail "stats JSON"
-  expect_out "{\"index\":\"$DB\",\"format_version\":3,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
+  "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys fingerprints \
+    band_segments fingerprint_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+  expect_out "{\"index\":\"$DB\",\"format_version\":4,\"articles\":2,\"groups\":2,\"batches\":1,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
   fp2=$(json_num fingerprints)
   (( fp2 > 0 )) || fail "no fingerprints"
   expect_code 0 "$NEARDUP" index stats "$DB"
-  expect_out "index $DB (format 3)"
-  expect_out "  articles       2 ("
+  expect_out "index $DB (format 4)"
+  expect_out "  articles       2 in 2 groups ("
   expect_out "  postings       64 band keys, $fp2 fingerprints"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"
-  # The same file again: reported, skipped, exit 1; nothing changes.
-  expect_code 1 "$NEARDUP" index add "$DB" "$W"
-  expect_err "$W: id '$W' is already in the index; skipped"
-  expect_err "added 0 articles to $DB; 1 input skipped"
-  [[ $(index_stat "$DB" articles) == 2 && $(json_num fingerprints) == "$fp2" ]] || fail "a skipped add changed the index"
-  # A mix: the new article is added, the archived and the unreadable ones are reported: exit 1.
+  # The same file again: already archived, not an error; nothing changes (not even a batch).
+  cp "$DB" "$WORK/before-rerun.db"
+  expect_code 0 "$NEARDUP" index add "$DB" "$W"
+  expect_err "added 0 articles to $DB in "
+  expect_err "; 1 already archived"
+  [[ $(index_stat "$DB" articles) == 2 && $(json_num fingerprints) == "$fp2" && $(json_num batches) == 1 ]] \
+    || fail "adding an archived article again changed the index"
+  cmp -s "$DB" "$WORK/before-rerun.db" || fail "adding an archived article again changed the file"
+  # A mix: the new article is added, the archived one counted, the unreadable one reported: exit 1.
   : >"$WORK/empty.txt"
   expect_code 1 "$NEARDUP" index add "$DB" "$Q" "$W" "$WORK/empty.txt"
   expect_err "$WORK/empty.txt: empty article"
-  expect_err "already in the index"
-  expect_err "added 1 article to $DB; 2 inputs skipped"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 already archived; 1 input skipped"
   [[ $(index_stat "$DB" articles) == 3 ]] || fail "want 3 articles"
   fp3=$(json_num fingerprints)
   # --strict: the first unreadable input stops the add and nothing is added.
@@ -452,8 +455,9 @@ index_cli)
   { printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec3.txt")"
     printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec2.txt")"; } >"$WORK/dup.jsonl"
   expect_code 1 "$NEARDUP" index add "$DB" --jsonl "$WORK/dup.jsonl"
-  expect_err "$WORK/dup.jsonl:2: id 'rec-3' is already in the index; skipped"
-  expect_err "added 1 article to $DB; 1 input skipped"
+  expect_err "$WORK/dup.jsonl:2: id 'rec-3' is already archived with another text; not added"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 input skipped"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec3.txt" --format csv
   grep -q "^$WORK/rec3.txt,rec-3,1,1.0000," "$WORK/out" || fail "rec-3 does not hold the first record's text"
   expect_code 0 "$NEARDUP" index remove "$DB" rec-3
@@ -464,7 +468,8 @@ index_cli)
     printf '{"id":9223372036854775808,"text":"%s"}\n' "$(json_text "$WORK/rec2.txt")"; } >"$WORK/num.jsonl"
   expect_code 1 "$NEARDUP" index add "$DB" --jsonl "$WORK/num.jsonl"
   expect_err "$WORK/num.jsonl:2: the integer 9223372036854775808 (at byte 6) does not fit in 64 bits"
-  expect_err "added 1 article to $DB; 1 input skipped"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 input skipped"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec4.txt" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank b_metadata >/dev/null || fail "query JSON with huge numbers in metadata"
   expect_out '"b_metadata":{"score":1e999,"reach":1e+21}}'
