@@ -247,6 +247,9 @@ nd_dedup_plan_solve(NdDedupPlan *p, guint64 next_group, GError **error)
    * rekeep candidate) is chosen per group: several components may join one archived group. */
   g_autofree guint64 *group_of_root = g_new0(guint64, n + 1);
   g_autoptr(GHashTable) keeper = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL); /* group -> i + 1 */
+  g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal); /* id -> i + 1 */
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert(by_id, (gpointer)p->articles[i].id, GUINT_TO_POINTER(i + 1));
   p->new_groups = 0;
   for (guint i = 0; i < n; i++) {
     guint r = find(parent, i);
@@ -256,7 +259,8 @@ nd_dedup_plan_solve(NdDedupPlan *p, guint64 next_group, GError **error)
     res->group = group_of_root[r];
     res->new_group = bound[r] == 0;
     if (p->articles[i].archived_group != 0) {
-      res->match_id = p->articles[i].archived_match;
+      res->match_id = p->articles[i].archived_match; /* in the batch too when it is run again */
+      res->match_article = res->match_id ? (gint)GPOINTER_TO_UINT(g_hash_table_lookup(by_id, res->match_id)) - 1 : -1;
       res->jaccard = p->articles[i].archived_jaccard;
       res->containment = p->articles[i].archived_containment;
       continue; /* archived already: never a new keeper */

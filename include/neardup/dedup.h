@@ -75,7 +75,8 @@ typedef struct {
   const char *kept_id;      /* the group's kept article (this article itself when kept) */
   gint kept_article;        /* its batch index, or -1 when it is archived */
   const char *match_id;     /* the best match the article joined through, or NULL (none) */
-  gint match_article;       /* its batch index, or -1 when it is archived (or there is none) */
+  gint match_article;       /* its batch index (also for an archived article run again), or -1 when
+                               it is archived and not in the batch (or there is none) */
   double jaccard;           /* with the best match */
   double containment;       /* the share of this article found in the best match */
   gboolean rekept;          /* this article replaces the archived kept article of its group */
