@@ -23,7 +23,10 @@ GEN=$BUILD/benchmarks/gen_corpus
 mkdir -p "$WORK"
 cd "$WORK"
 rm -f drift.db drift.db-wal drift.db-shm
-"$GEN" -n "$N" --batches "$B" --reprints "$R" --dates --jsonl drift --truth drift.truth
+# REUSE=1 keeps the batches of an earlier run (generating 1M articles takes a minute or two).
+if [[ ${REUSE:-0} != 1 || ! -s drift.truth ]]; then
+  "$GEN" -n "$N" --batches "$B" --reprints "$R" --dates --jsonl drift --truth drift.truth
+fi
 "$NEARDUP" index create drift.db
 for ((b = 1; b <= B; b++)); do
   f=$(printf 'drift.%02d.jsonl' "$b")

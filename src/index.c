@@ -1497,7 +1497,11 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
   if (!nd_find_options_validate(o, error))
     return NULL;
   for (guint d = 0; d < n; d++)
-    g_return_val_if_fail(docs[d]->set != NULL && docs[d]->signature != NULL, NULL);
+    if (docs[d]->set == NULL || docs[d]->signature == NULL) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "'%s' was signed without its shingle set or signature: "
+                  "archived articles are scored exactly", docs[d]->id);
+      return NULL;
+    }
   if (ix->in_transaction && !flush_postings(ix, error)) /* matching sees this transaction's adds */
     return NULL;
   GPtrArray *results = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);

@@ -233,6 +233,8 @@ cmd_dedup(int argc, char **argv)
     }
     /* every archived article keeps its text (a kept one is copied); --passages needs them */
     cli.sign.keep_text = add || copy_to != NULL || cli.passages;
+    if (ix != NULL)
+      cli.exact_limit = 0; /* archived articles are scored exactly: every batch article keeps its set */
   }
   if (!(out_open = output_open(&out, cli.output))) { /* opened first: fails before the work */
     code = EXIT_FATAL;
