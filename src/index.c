@@ -1449,46 +1449,165 @@ row_set(NdIndex *ix, sqlite3_stmt *st, Row *row)
   return g_steal_pointer(&doc->set);
 }
 
+/* The postings of a batch's distinct keys of one kind, each list stored once (however many batch
+ * articles share the key), and for each article the keys it has: candidates are then counted
+ * article by article, so memory follows the distinct keys, not keys x documents. */
 typedef struct {
-  GArray *cand;          /* NdKeyed: key = num << 32 | doc, value = 0 band, 1 fingerprint */
-  const guint64 *q;      /* the sorted queries: key << 32 | doc */
-  const gsize *first;    /* per distinct key: its first query */
-  guint32 kind;
+  guint32 *nums;     /* all lists, one after the other */
+  gsize n_nums, cap;
+  gsize *start;      /* per distinct key: its list in nums (start[k] .. start[k + 1]); */
+  guint8 *common;    /* per distinct key: its list is longer than MAX_POSTING (boilerplate) */
+  gsize *doc_first;  /* per document: its keys in doc_keys (doc_first[d] .. doc_first[d + 1]) */
+  guint32 *doc_keys; /* distinct key indices */
+  gsize nk;
+} KeyLists;
+
+static void
+key_lists_clear(KeyLists *kl)
+{
+  g_free(kl->nums);
+  g_free(kl->start);
+  g_free(kl->common);
+  g_free(kl->doc_first);
+  g_free(kl->doc_keys);
+}
+
+typedef struct {
+  KeyLists *kl;
+  gsize filled; /* keys whose lists are stored */
 } Gather;
 
 static void
 gather_list(gsize k, const guint32 *nums, guint count, gpointer data)
 {
   Gather *g = data;
-  if (nums == NULL)
-    return; /* more than MAX_POSTING articles: boilerplate */
-  for (gsize p = g->first[k]; p < g->first[k + 1]; p++)
-    for (guint i = 0; i < count; i++) {
-      NdKeyed c = { (guint64)nums[i] << 32 | (guint32)g->q[p], g->kind, 0 };
-      g_array_append_val(g->cand, c);
-    }
+  KeyLists *kl = g->kl;
+  while (g->filled <= k) /* keys without postings: empty lists */
+    kl->start[g->filled++] = kl->n_nums;
+  if (nums == NULL) {
+    kl->common[k] = 1;
+    return;
+  }
+  if (kl->n_nums + count > kl->cap) {
+    kl->cap = MAX(2 * kl->cap, kl->n_nums + count + 1024);
+    kl->nums = g_renew(guint32, kl->nums, kl->cap);
+  }
+  memcpy(kl->nums + kl->n_nums, nums, count * sizeof(guint32));
+  kl->n_nums += count;
 }
 
-/* Looks up the postings of every query (key << 32 | document, sorted here) and appends candidates. */
+/* The posting lists of every key of the batch's queries q (key << 32 | document, sorted here), and
+ * each document's keys. */
 static gboolean
-gather(NdIndex *ix, int which, guint64 *q, gsize n, GArray *cand, GError **error)
+gather(NdIndex *ix, int which, guint64 *q, gsize n, guint n_docs, KeyLists *kl, GError **error)
 {
-  if (n == 0)
+  memset(kl, 0, sizeof *kl);
+  kl->doc_first = g_new0(gsize, (gsize)n_docs + 1);
+  kl->doc_keys = g_new(guint32, n + 1);
+  if (n == 0) {
+    kl->start = g_new0(gsize, 1);
     return TRUE;
+  }
   g_autofree guint64 *scratch = g_new(guint64, n);
   nd_sort_u64(q, scratch, n);
   g_autofree guint32 *keys = g_new(guint32, n);
-  g_autofree gsize *first = g_new(gsize, n + 1);
+  g_autofree guint32 *key_of = g_new(guint32, n);
   gsize nk = 0;
+  for (gsize i = 0; i < n; i++) {
+    if (i == 0 || (q[i] >> 32) != (q[i - 1] >> 32))
+      keys[nk++] = (guint32)(q[i] >> 32);
+    key_of[i] = (guint32)(nk - 1);
+    kl->doc_first[(guint32)q[i] + 1]++;
+  }
+  for (guint d = 0; d < n_docs; d++) /* counts to starts (CSR by document) */
+    kl->doc_first[d + 1] += kl->doc_first[d];
+  g_autofree gsize *fill = g_memdup2(kl->doc_first, ((gsize)n_docs + 1) * sizeof(gsize));
   for (gsize i = 0; i < n; i++)
-    if (i == 0 || (q[i] >> 32) != (q[i - 1] >> 32)) {
-      keys[nk] = (guint32)(q[i] >> 32);
-      first[nk++] = i;
+    kl->doc_keys[fill[(guint32)q[i]]++] = key_of[i];
+  kl->nk = nk;
+  kl->start = g_new(gsize, nk + 1);
+  kl->common = g_new0(guint8, nk + 1);
+  Gather g = { kl, 0 };
+  gboolean ok = posting_table_lookup(ix->postings[which], keys, nk, which == POSTING_BANDS ? G_MAXUINT : MAX_POSTING,
+                                     gather_list, &g, error);
+  while (g.filled <= nk)
+    kl->start[g.filled++] = kl->n_nums;
+  return ok;
+}
+
+static int
+compare_u64(gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+  return (x > y) - (x < y);
+}
+
+/* The number of fingerprints of archived article num (its row's count, not its row), cached. */
+static gboolean
+their_fingerprints(NdIndex *ix, guint32 num, GHashTable *cache, guint32 *n_fp, GError **error)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended(cache, GUINT_TO_POINTER(num), NULL, &v)) {
+    *n_fp = GPOINTER_TO_UINT(v);
+    return TRUE;
+  }
+  sqlite3_stmt *st = ix->st[ST_NFP_BY_NUM];
+  sqlite3_bind_int64(st, 1, num);
+  int rc = sqlite3_step(st);
+  *n_fp = rc == SQLITE_ROW ? (guint32)CLAMP(sqlite3_column_int64(st, 0), 0, G_MAXUINT32) : 0;
+  finish_statement(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_error(ix, rc, "reading an article", error);
+  if (g_hash_table_size(cache) > (1u << 22))
+    g_hash_table_remove_all(cache);
+  g_hash_table_insert(cache, GUINT_TO_POINTER(num), GUINT_TO_POINTER(*n_fp));
+  return TRUE;
+}
+
+/* The candidates of document d: archived articles sharing a band key, or enough fingerprints (the
+ * candidate rule), appended as num << 32 | d. */
+static gboolean
+doc_candidates(NdIndex *ix, const NdDocument *doc, guint32 d, const KeyLists *bands, const KeyLists *fps,
+               const NdFindOptions *o, GArray *scratch, GHashTable *nfp_cache, GArray *out, GError **error)
+{
+  g_array_set_size(scratch, 0);
+  for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++) {
+    guint32 k = bands->doc_keys[i];
+    for (gsize j = bands->start[k]; j < bands->start[k + 1]; j++) {
+      guint64 v = (guint64)bands->nums[j] << 1 | 1; /* low bit: an LSH hit */
+      g_array_append_val(scratch, v);
     }
-  first[nk] = n;
-  Gather g = { cand, q, first, (guint32)which };
-  return posting_table_lookup(ix->postings[which], keys, nk, which == POSTING_BANDS ? G_MAXUINT : MAX_POSTING,
-                              gather_list, &g, error);
+  }
+  for (gsize i = fps->doc_first[d]; i < fps->doc_first[d + 1]; i++) {
+    guint32 k = fps->doc_keys[i];
+    for (gsize j = fps->start[k]; j < fps->start[k + 1]; j++) {
+      guint64 v = (guint64)fps->nums[j] << 1;
+      g_array_append_val(scratch, v);
+    }
+  }
+  guint64 *a = (guint64 *)(void *)scratch->data;
+  qsort(a, scratch->len, sizeof(guint64), compare_u64);
+  for (guint i = 0; i < scratch->len;) {
+    guint32 num = (guint32)(a[i] >> 1);
+    gboolean band = FALSE;
+    guint32 shared = 0;
+    for (; i < scratch->len && a[i] >> 1 == num; i++) {
+      band = band || (a[i] & 1);
+      shared += !(a[i] & 1);
+    }
+    if (!band) {
+      guint32 theirs = 0;
+      if (shared < 2)
+        continue; /* the rule's first test, before any row is read */
+      if (!their_fingerprints(ix, num, nfp_cache, &theirs, error))
+        return FALSE;
+      if (!is_candidate(shared, doc->n_fingerprints, theirs, o->containment))
+        continue;
+    }
+    guint64 c = (guint64)num << 32 | d;
+    g_array_append_val(out, c);
+  }
+  return TRUE;
 }
 
 static GPtrArray *
@@ -1510,71 +1629,63 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
     g_array_set_clear_func(m, (GDestroyNotify)nd_index_match_clear);
     g_ptr_array_add(results, m);
   }
-  /* 1. Candidates: every (key, document) of the batch against the postings, in key order. */
+  /* 1. Candidates: every key of the batch against the postings, in key order, then article by
+   *    article. */
   progress(ix, "matching", 0, n);
-  g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(NdKeyed));
-  gboolean ok = TRUE;
+  KeyLists bands, fps;
+  memset(&fps, 0, sizeof fps);
+  gboolean ok;
   {
     g_autofree guint64 *q = g_new(guint64, (gsize)n * ix->lsh.bands + 1);
     gsize nq = 0;
     for (guint d = 0; d < n; d++)
       for (guint band = 0; band < ix->lsh.bands; band++)
         q[nq++] = (guint64)band_key(ix, docs[d]->signature, band) << 32 | d;
-    ok = gather(ix, POSTING_BANDS, q, nq, cand, error);
+    ok = gather(ix, POSTING_BANDS, q, nq, n, &bands, error);
   }
-  if (ok && o->containment > 0.0) {
+  {
     gsize total = 0;
-    for (guint d = 0; d < n; d++)
+    for (guint d = 0; o->containment > 0.0 && d < n; d++)
       total += docs[d]->n_fingerprints;
     g_autofree guint64 *q = g_new(guint64, total + 1);
     gsize nq = 0;
-    for (guint d = 0; d < n; d++)
+    for (guint d = 0; o->containment > 0.0 && d < n; d++)
       for (guint32 j = 0; j < docs[d]->n_fingerprints; j++)
         q[nq++] = (guint64)docs[d]->fingerprints[j] << 32 | d;
-    ok = gather(ix, POSTING_FINGERPRINTS, q, nq, cand, error);
+    ok = ok && gather(ix, POSTING_FINGERPRINTS, q, nq, n, &fps, error);
   }
+  g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
+  {
+    g_autoptr(GArray) scratch = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_autoptr(GHashTable) nfp_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint d = 0; ok && d < n; d++) {
+      ok = doc_candidates(ix, docs[d], d, &bands, &fps, o, scratch, nfp_cache, cand, error);
+      if ((d & 4095) == 4095)
+        progress(ix, "matching", d + 1, n);
+    }
+  }
+  key_lists_clear(&bands);
+  key_lists_clear(&fps);
   if (!ok) {
     g_ptr_array_unref(results);
     return NULL;
   }
   if (cand->len > 1) {
-    g_autofree NdKeyed *scratch = g_new(NdKeyed, cand->len);
-    nd_sort_keyed((NdKeyed *)(void *)cand->data, scratch, cand->len);
+    g_autofree guint64 *scratch = g_new(guint64, cand->len);
+    nd_sort_u64((guint64 *)(void *)cand->data, scratch, cand->len);
   }
   /* 2. Each candidate row once, in number order: checked, its set made, scored against its documents. */
   g_autoptr(GHashTable) kept_cache = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   g_autoptr(GArray) docs_of = g_array_new(FALSE, FALSE, sizeof(guint32));
-  const NdKeyed *c = (const NdKeyed *)(void *)cand->data;
+  const guint64 *c = (const guint64 *)(void *)cand->data;
   guint64 scored = 0;
   for (gsize i = 0; i < cand->len && ok;) {
-    guint32 num = (guint32)(c[i].key >> 32);
-    gint64 their_fp = -1;
+    guint32 num = (guint32)(c[i] >> 32);
     g_array_set_size(docs_of, 0);
-    while (i < cand->len && (guint32)(c[i].key >> 32) == num) {
-      guint32 d = (guint32)c[i].key;
-      gboolean band = FALSE;
-      guint32 shared = 0;
-      for (; i < cand->len && c[i].key == ((guint64)num << 32 | d); i++) {
-        band = band || c[i].value == 0;
-        shared += c[i].value == 1;
-      }
-      if (!band) {
-        if (their_fp < 0) { /* read only the row's count, not the row */
-          sqlite3_stmt *st = ix->st[ST_NFP_BY_NUM];
-          sqlite3_bind_int64(st, 1, num);
-          int rc = sqlite3_step(st);
-          their_fp = rc == SQLITE_ROW ? MAX(sqlite3_column_int64(st, 0), 0) : 0;
-          finish_statement(st);
-          if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            ok = db_error(ix, rc, "reading an article", error);
-        }
-        if (!is_candidate(shared, docs[d]->n_fingerprints, (guint32)MIN(their_fp, G_MAXUINT32), o->containment))
-          continue;
-      }
+    for (; i < cand->len && (guint32)(c[i] >> 32) == num; i++) {
+      guint32 d = (guint32)c[i];
       g_array_append_val(docs_of, d);
     }
-    if (!ok || docs_of->len == 0)
-      continue;
     if ((++scored & 1023) == 0)
       progress(ix, "scoring", (guint64)i, cand->len);
     sqlite3_stmt *st = ix->st[ST_TEXT_BY_NUM];
@@ -1884,7 +1995,7 @@ nd_index_condition_parse(const char *text, GError **error)
     NdDate d;
     g_autoptr(GError) local = NULL;
     if (!nd_date_parse(c->value, -1, &d, &local)) {
-      g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "%s: %s", text, local->message);
+      g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "the condition on %s: %s", name, local->message);
       nd_index_condition_free(c);
       return NULL;
     }

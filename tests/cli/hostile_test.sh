@@ -1112,6 +1112,47 @@ hostile_dedup_kill9)
   measure "dedup kill -9: $rounds rounds over a $T ms run, each rerun succeeded with the archive and DIR in agreement"
   ;;
 
+# ---- dates from hostile metadata (date.c, issue 14) -----------------------------------------------
+hostile_dates)
+  body=$(make_article 95 120)
+  big=$(head -c 10000000 /dev/zero | tr '\0' '9')
+  {
+    printf '{"id":"long","text":"%s a","date":"%s"}\n' "$body" "$big"
+    printf '{"id":"escape","text":"%s b","date":"2026-01-01\\u001b[2J"}\n' "$body"
+    printf '{"id":"nested","text":"%s c","date":{"y":[[[[[[[[2026]]]]]]]]}}\n' "$body"
+    printf '{"id":"huge","text":"%s d","date":1e308}\n' "$body"
+    printf '{"id":"min","text":"%s e","date":-9223372036854775808}\n' "$body"
+    printf '{"id":"year","text":"%s f","date":"99999-01-01"}\n' "$body"
+    printf '{"id":"feb30","text":"%s g","date":"Mon, 30 Feb 2026 10:00:00 GMT"}\n' "$body"
+    printf '{"id":"zone","text":"%s h","date":"2026-01-01T10:00:00+99:99"}\n' "$body"
+    printf '{"id":"words","text":"%s i","date":"%s"}\n' "$body" "$(printf 'March %.0s' {1..40})"
+    printf '{"id":"bool","text":"%s j","date":false}\n' "$body"
+    printf '{"id":"good","text":"%s k","date":"11 March 2026"}\n' "$body"
+  } >"$WORK/dates.jsonl"
+  run 0 "$NEARDUP" dedup --jsonl "$WORK/dates.jsonl" --keep earliest -o "$WORK/m.jsonl"
+  [[ $(grep -c "cannot be read" "$WORK/err") == 1 ]] || { cat "$WORK/err" >&2; fail "want one report for the batch"; }
+  expect_err "10 articles have a date that cannot be read (the first: 'long': \"date\": a date of more than 256 bytes is not read)"
+  grep -q $'\033' "$WORK/err" && fail "an escape reached stderr"
+  [[ $(grep -c '"date":null' "$WORK/m.jsonl") == 10 ]] || fail "unreadable dates are none: $(cat "$WORK/m.jsonl")"
+  grep -q '"id":"good",.*"date":"2026-03-11T00:00:00Z"' "$WORK/m.jsonl" || fail "the good date"
+  rss_below 200 "10 MB of date"
+  # 100,000 articles whose dates cannot be read: still one line, in bounded time.
+  awk -v b="$body" 'BEGIN { for (i = 0; i < 100000; i++) printf "{\"id\":\"n%d\",\"text\":\"%s %d\",\"date\":\"day %d\"}\n", i, b, i, i }' \
+    >"$WORK/many.jsonl"
+  run 0 "$NEARDUP" index create "$WORK/d.db"
+  run 0 "$NEARDUP" index add "$WORK/d.db" --jsonl "$WORK/many.jsonl"
+  [[ $(grep -c "cannot be read" "$WORK/err") == 1 ]] || fail "want one report for 100,000 unreadable dates"
+  expect_err "100000 articles have a date that cannot be read"
+  ms_many=$MS
+  # Conditions with hostile dates are refused as usage errors, naming the problem.
+  run 2 "$NEARDUP" index list "$WORK/d.db" --where "date>${big:0:300}"
+  expect_err "a date of more than 256 bytes is not read"
+  run 2 "$NEARDUP" index list "$WORK/d.db" --where $'date<2026-01-01\x1b[2J'
+  grep -q $'\033' "$WORK/err" && fail "an escape in a condition reached stderr"
+  run 0 "$NEARDUP" index list "$WORK/d.db" --where "date>=1970-01-01" --format csv
+  [[ $(wc -l <"$WORK/out") == 1 ]] || fail "articles without a date meet no date condition"
+  measure "dates: 10 hostile forms (10 MB string, escapes, nesting, 1e308, -2^63, year 99999, 30 Feb, +99:99, 40 words, false) reported in one line, dates none; 100,000 unreadable dates in one line ($ms_many ms for the add); hostile --where values refused"
+  ;;
 *)
   fail "unknown case $CASE"
   ;;
