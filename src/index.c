@@ -2198,7 +2198,25 @@ check_in_snapshot(NdIndex *ix, guint64 *problems, GError **error)
     problem(ix, problems, "article numbers beyond 32 bits");
     return TRUE;
   }
-  /* 2. Every article row, its text signed again, and its group's member count. */
+  /* 2. Batches: each row sound; then every article row (of a listed batch), its text signed again,
+   *    and its group's member count. */
+  g_autoptr(GHashTable) batches = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  rc = sqlite3_prepare_v2(ix->db, "SELECT batch, added, articles, groups, row_hash FROM batches ORDER BY batch", -1, &st,
+                          NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    gint64 b = sqlite3_column_int64(st, 0);
+    const char *added = (const char *)sqlite3_column_text(st, 1);
+    NdDate when;
+    if (sqlite3_column_type(st, 1) != SQLITE_TEXT || !nd_date_parse(added, -1, &when, NULL) ||
+        batch_hash(b, added, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) != sqlite3_column_int64(st, 4))
+      problem(ix, problems, "corrupt batch row %" G_GINT64_FORMAT ": contents that do not match its row hash", b);
+    g_hash_table_add(batches, g_memdup2(&b, sizeof b));
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return db_error(ix, rc, "checking the index", error);
+  guint64 unlisted = 0;
   g_autofree guint32 *expect_bands = g_new0(guint32, max_num + 1);
   g_autofree guint32 *expect_fps = g_new0(guint32, max_num + 1);
   g_autofree guint8 *exists = g_new0(guint8, max_num + 1);
@@ -2223,6 +2241,7 @@ check_in_snapshot(NdIndex *ix, guint64 *problems, GError **error)
       continue;
     }
     exists[num] = 1;
+    unlisted += !g_hash_table_contains(batches, &row.batch);
     expect_bands[num] = ix->lsh.bands;
     expect_fps[num] = (guint32)row.n_fp;
     guint64 *m = g_hash_table_lookup(members, &row.grp);
@@ -2251,6 +2270,8 @@ check_in_snapshot(NdIndex *ix, guint64 *problems, GError **error)
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return db_error(ix, rc, "checking the index", error);
+  if (unlisted > 0)
+    problem(ix, problems, "%" G_GUINT64_FORMAT " articles belong to a batch that is not listed", unlisted);
   /* 3. Groups: each row sound, its kept article one of its members, its member count right. */
   rc = sqlite3_prepare_v2(ix->db, "SELECT grp FROM groups ORDER BY grp", -1, &st, NULL);
   guint64 n_groups = 0;
