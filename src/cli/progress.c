@@ -127,9 +127,13 @@ tick(gpointer unused)
 {
   (void)unused;
   gulong period = P.terminal ? TICK_TERMINAL_US : TICK_FILE_US;
+  const char *ms = g_getenv("NEARDUP_PROGRESS_MS"); /* tests: a line every ms milliseconds */
+  guint64 v;
+  if (ms != NULL && g_ascii_string_to_unsigned(ms, 10, 10, 60000, &v, NULL))
+    period = (gulong)v * 1000;
   while (!g_atomic_int_get(&P.stop)) {
-    for (gulong slept = 0; slept < period && !g_atomic_int_get(&P.stop); slept += 50000)
-      g_usleep(50000);
+    for (gulong slept = 0; slept < period && !g_atomic_int_get(&P.stop); slept += MIN(period, 50000))
+      g_usleep(MIN(period, 50000));
     if (g_atomic_int_get(&P.stop))
       break;
     g_mutex_lock(&P.lock);

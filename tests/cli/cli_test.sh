@@ -9,6 +9,7 @@ SRC=$3
 CASE=$4
 INDEX_SQL=${NEARDUP_INDEX_SQL:-}  # tests/cli/index_sql.c and old_index.c, given by ctest
 OLD_INDEX=${NEARDUP_OLD_INDEX:-}
+GEN_CORPUS=${NEARDUP_GEN_CORPUS:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/neardup-cli.XXXXXX")
 trap 'chmod -R u+rwx "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -931,6 +932,26 @@ index_browse)
   expect_code 3 "$NEARDUP" index upgrade new.db newer.db
   expect_err "is already this neardup's format"
   [[ ! -e newer.db ]] || fail "a refused upgrade left a file"
+  ;;
+progress)
+  # --progress on a file: phase lines with totals (records counted ahead), a rate and the time
+  # left, while the index is written too, then one summary line.
+  cd "$WORK" || fail "cd"
+  "$GEN_CORPUS" -n 3000 --jsonl c.jsonl --truth c.truth 2>/dev/null || fail "gen_corpus"
+  expect_code 0 "$NEARDUP" index create p.db
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" index add p.db --jsonl c.jsonl --progress
+  grep -qE '^neardup: reading and signing: [0-9,]+ of 3,000 articles \([0-9]+%\)' "$WORK/err" \
+    || { cat "$WORK/err" >&2; fail "no reading line with its total"; }
+  grep -qE '^neardup: (writing postings|committing|writing): ' "$WORK/err" || fail "no writing phase"
+  [[ $(grep -c '^neardup: added 3000 articles to p.db in ' "$WORK/err") == 1 ]] || fail "want one summary line"
+  [[ $(tail -n 1 "$WORK/err") == "neardup: added 3000 articles to p.db in "* ]] || fail "the summary is not the last line"
+  # Not on a terminal and without --progress: only the summary.
+  expect_code 0 "$NEARDUP" index create q.db
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" index add q.db --jsonl c.jsonl
+  [[ $(wc -l <"$WORK/err") == 1 ]] || { cat "$WORK/err" >&2; fail "progress without --progress on a file"; }
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" dedup --jsonl c.jsonl --index p.db --progress -o /dev/null
+  grep -qE '^neardup: matching the archive: ' "$WORK/err" || grep -qE '^neardup: (matching|scoring): ' "$WORK/err" \
+    || { cat "$WORK/err" >&2; fail "no matching phase"; }
   ;;
 *)
   fail "unknown case"
