@@ -869,23 +869,24 @@ row_text(NdIndex *ix, sqlite3_stmt *st, const Row *row, gsize *len, GError **err
 
 /* ---- transactions ---- */
 
-/* PRAGMA quick_check inside the write transaction: every page is read (so every page checksum is
- * checked) and the B-trees are checked; a corrupt index is never written to. */
+/* Inside the write transaction, before anything is written: every page of the file is read and its
+ * checksum checked (pagecheck_sweep), so a corrupt index is never written to. This replaced PRAGMA
+ * quick_check, which reads every page too (so it also failed on any bad checksum) but walks the
+ * B-trees page by page: 13 s against 3 s for a 6.3 GB index in the page cache, 83 s cold (see
+ * docs/archive.md). What it checked beyond the checksums, the B-tree structure of pages whose
+ * checksums are right (pages only neardup wrote), nd_index_check still checks in full. */
 static gboolean
-quick_check(NdIndex *ix, GError **error)
+pages_check(NdIndex *ix, GError **error)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(ix->db, "PRAGMA quick_check(1)", -1, &st, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step(st);
-  gboolean ok = rc == SQLITE_ROW && g_strcmp0((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-  if (!ok && rc == SQLITE_ROW)
-    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the index is corrupt (%s); it is left untouched",
-                ix->path, (const char *)sqlite3_column_text(st, 0));
-  else if (!ok)
-    db_error(ix, rc, "checking the index", error);
-  sqlite3_finalize(st);
-  return ok;
+  const char *file = sqlite3_db_filename(ix->db, "main");
+  gint64 bad = pagecheck_sweep(file != NULL && file[0] ? file : ix->path);
+  if (bad > 0)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the index is corrupt (page %" G_GINT64_FORMAT " failed its "
+                "checksum); it is left untouched", ix->path, bad);
+  else if (bad < 0)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the index is corrupt or cannot be read (%s); it is left "
+                "untouched", ix->path, g_strerror(errno));
+  return bad == 0;
 }
 
 static gboolean
@@ -908,7 +909,7 @@ nd_index_begin(NdIndex *ix, GError **error)
   if (!exec(ix, "BEGIN IMMEDIATE", error))
     return FALSE;
   guint64 batch = 0, group = 0;
-  if (!quick_check(ix, error) || !scalar(ix, "SELECT coalesce(max(batch), 0) FROM batches", &batch, error) ||
+  if (!pages_check(ix, error) || !scalar(ix, "SELECT coalesce(max(batch), 0) FROM batches", &batch, error) ||
       !scalar(ix, "SELECT coalesce(max(grp), 0) FROM groups", &group, error)) {
     sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
     return FALSE;

@@ -18,9 +18,13 @@
  */
 #include "pagecheck.h"
 #include "hash.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RESERVED 8
+#define PENDING_BYTE_OFFSET ((off_t)0x40000000) /* SQLite's lock-byte page starts here (1 GiB) */
 
 typedef struct CheckedFile {
   sqlite3_file base;
@@ -210,4 +214,55 @@ int
 pagecheck_reserved_bytes(void)
 {
   return RESERVED;
+}
+
+gint64
+pagecheck_sweep(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  unsigned char head[100];
+  ssize_t got = pread(fd, head, sizeof head, 0);
+  gint64 result = 0;
+  if (got != (ssize_t)sizeof head) {
+    errno = got < 0 ? errno : EINVAL;
+    result = -1;
+  } else {
+    int page = head[16] << 8 | head[17];
+    page = page == 1 ? 65536 : page;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (!is_page_size(page) || head[20] != RESERVED || size < 0 || size % page != 0) {
+      errno = EINVAL;
+      result = -1;
+    }
+    gsize chunk = (gsize)page * MAX(1, (1 << 20) / page); /* whole pages, about 1 MiB at a time */
+    g_autofree unsigned char *buf = result == 0 ? g_malloc(chunk) : NULL;
+    for (off_t at = 0; result == 0 && at < size; at += (off_t)chunk) {
+      gsize want = (gsize)MIN((off_t)chunk, size - at), have = 0;
+      while (have < want) {
+        ssize_t n = pread(fd, buf + have, want - have, at + (off_t)have);
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0) {
+          errno = n < 0 ? errno : EIO; /* the file shrank meanwhile */
+          result = -1;
+          break;
+        }
+        have += (gsize)n;
+      }
+      for (gsize p = 0; result == 0 && p < want; p += (gsize)page) {
+        if (at + (off_t)p == PENDING_BYTE_OFFSET)
+          continue; /* the page holding SQLite's lock bytes is never written */
+        unsigned char want_sum[RESERVED];
+        page_sum(buf + p, page, want_sum);
+        if (memcmp(want_sum, buf + p + page - RESERVED, RESERVED) != 0)
+          result = (gint64)((at + (off_t)p) / page) + 1;
+      }
+    }
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return result;
 }

@@ -43,8 +43,8 @@
  * a hash, blob sizes are checked against the row's numbers before anything is loaded, shingle keys
  * must be strictly increasing, the set signed from a stored text must have the stored size, the
  * schema must be exactly neardup's (no trigger or view; triggers and views are also disabled on the
- * connection, and the schema is untrusted), and an add starts with PRAGMA quick_check (a corrupt
- * index is never written to). A corrupt row or block is named and skipped by reads
+ * connection, and the schema is untrusted), and an add starts by reading every page of the file and
+ * checking its checksum (a corrupt index is never written to). A corrupt row or block is named and skipped by reads
  * (nd_index_set_warning_func), never scored; a page that fails its checksum fails the call with
  * ND_ERROR_INDEX ("corrupt"). nd_index_check reads and checks everything.
  *
@@ -126,7 +126,7 @@ void nd_index_set_progress_func(NdIndex *index, NdIndexProgressFunc func, gpoint
 void nd_index_set_busy_timeout(NdIndex *index, guint milliseconds);
 
 /* Starts an add transaction (waiting for another writer up to the busy timeout); checks the whole
- * file first (PRAGMA quick_check). */
+ * file first (every page's checksum; nd_index_check also checks the B-trees). */
 gboolean nd_index_begin(NdIndex *index, GError **error);
 /* Makes the transaction's adds and removals durable, all or nothing. */
 gboolean nd_index_commit(NdIndex *index, GError **error);
