@@ -373,7 +373,7 @@ tokenize(const char *s, gsize len, Tok *toks, int *n, GError **error)
         t->word[0] = '\0'; /* longer than any name a date uses */
     } else if (strchr(",:-+./", c) != NULL) {
       t->kind = TOK_PUNCT;
-      t->value = c;
+      t->value = (unsigned char)c;
       i++;
     } else {
       g_autofree char *q = quoted(s + i, 1);

@@ -518,12 +518,15 @@ index_browse(int argc, char **argv, gboolean export_mode)
   ListContext lc = { FORMAT_TEXT, NULL, 0, 0, export_mode };
   g_autoptr(GPtrArray) conds = g_ptr_array_new_with_free_func((GDestroyNotify)nd_index_condition_free);
   int code = EXIT_OK;
+  const char *db = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 || group < 0 ||
       !parse_format(format_name, &lc.format) || (export_mode && format_name != NULL && lc.format != FORMAT_JSON)) {
     code = usage_error(sub, "%s", error ? error->message : export_mode ? "give one index file (export writes JSON Lines)"
                                                                        : "give one index file (format text, json or csv)");
+  } else {
+    db = args[0];
   }
-  for (char **w = where; code == EXIT_OK && w && *w; w++) {
+  for (char **w = where; db != NULL && code == EXIT_OK && w && *w; w++) {
     NdIndexCondition *c = nd_index_condition_parse(*w, &error);
     if (c == NULL)
       code = usage_error(sub, "%s", error->message);
@@ -534,13 +537,13 @@ index_browse(int argc, char **argv, gboolean export_mode)
   g_autoptr(NdIndex) ix = NULL;
   Output out = { 0 };
   gboolean opened = FALSE;
-  if (code == EXIT_OK && (ix = open_index(args[0], FALSE, &problems)) == NULL)
+  if (db != NULL && code == EXIT_OK && (ix = open_index(db, FALSE, &problems)) == NULL)
     code = EXIT_FATAL;
-  if (code == EXIT_OK && !(opened = output_open(&out, output)))
+  if (db != NULL && code == EXIT_OK && !(opened = output_open(&out, output)))
     code = EXIT_FATAL;
-  if (code == EXIT_OK && !output_refuse_input(&out, sub, args[0], "index"))
+  if (db != NULL && code == EXIT_OK && !output_refuse_input(&out, sub, db, "index"))
     code = EXIT_USAGE;
-  if (code == EXIT_OK) {
+  if (db != NULL && code == EXIT_OK) {
     lc.fp = out.fp;
     if (!export_mode && lc.format == FORMAT_CSV)
       fputs("id,group,status,date,bytes,batch,added,best_match,jaccard,containment\n", lc.fp);
@@ -555,7 +558,7 @@ index_browse(int argc, char **argv, gboolean export_mode)
     } else {
       code = problems ? EXIT_INPUT_ERRORS : EXIT_OK;
       if (export_mode)
-        cli_message("exported %" G_GUINT64_FORMAT " article%s from %s%s", lc.rows, lc.rows == 1 ? "" : "s", args[0],
+        cli_message("exported %" G_GUINT64_FORMAT " article%s from %s%s", lc.rows, lc.rows == 1 ? "" : "s", db,
                     lc.without_text ? " (some without their text, which is not stored)" : "");
     }
   }
