@@ -1536,13 +1536,6 @@ gather(NdIndex *ix, int which, guint64 *q, gsize n, guint n_docs, KeyLists *kl, 
   return ok;
 }
 
-static int
-compare_u64(gconstpointer a, gconstpointer b)
-{
-  guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
-  return (x > y) - (x < y);
-}
-
 /* The number of fingerprints of archived article num (its row's count, not its row), cached. */
 static gboolean
 their_fingerprints(NdIndex *ix, guint32 num, GHashTable *cache, guint32 *n_fp, GError **error)
@@ -1565,50 +1558,103 @@ their_fingerprints(NdIndex *ix, guint32 num, GHashTable *cache, guint32 *n_fp, G
   return TRUE;
 }
 
+/* Counts per archived article for one document: an open-addressing table reused from document to
+ * document (cleared through the list of slots it filled). */
+typedef struct {
+  guint32 *num;   /* 0: empty (article numbers start at 1) */
+  guint32 *count; /* fingerprints shared; the top bit: an LSH hit */
+  guint32 *used;  /* filled slots */
+  gsize cap, n_used;
+} Counter;
+
+#define COUNTER_BAND 0x80000000u
+
+static void
+counter_clear(Counter *c)
+{
+  for (gsize i = 0; i < c->n_used; i++)
+    c->num[c->used[i]] = 0;
+  c->n_used = 0;
+}
+
+/* Room for `entries` more articles at most half full. */
+static void
+counter_reserve(Counter *c, gsize entries)
+{
+  if (2 * entries <= c->cap)
+    return;
+  g_free(c->num);
+  g_free(c->count);
+  g_free(c->used);
+  c->cap = 1024;
+  while (c->cap < 2 * entries)
+    c->cap *= 2;
+  c->num = g_new0(guint32, c->cap);
+  c->count = g_new(guint32, c->cap);
+  c->used = g_new(guint32, c->cap);
+  c->n_used = 0;
+}
+
+static inline void
+counter_add(Counter *c, guint32 num, guint32 add)
+{
+  gsize mask = c->cap - 1, i = (num * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) >> 32 & mask;
+  while (c->num[i] != 0 && c->num[i] != num)
+    i = (i + 1) & mask;
+  if (c->num[i] == 0) {
+    c->num[i] = num;
+    c->count[i] = 0;
+    c->used[c->n_used++] = (guint32)i;
+  }
+  c->count[i] = add == COUNTER_BAND ? (c->count[i] | COUNTER_BAND) : c->count[i] + add;
+}
+
+static void
+counter_free(Counter *c)
+{
+  g_free(c->num);
+  g_free(c->count);
+  g_free(c->used);
+}
+
 /* The candidates of document d: archived articles sharing a band key, or enough fingerprints (the
  * candidate rule), appended as num << 32 | d. */
 static gboolean
 doc_candidates(NdIndex *ix, const NdDocument *doc, guint32 d, const KeyLists *bands, const KeyLists *fps,
-               const NdFindOptions *o, GArray *scratch, GHashTable *nfp_cache, GArray *out, GError **error)
+               const NdFindOptions *o, Counter *counter, GHashTable *nfp_cache, GArray *out, GError **error)
 {
-  g_array_set_size(scratch, 0);
+  gsize entries = 0;
+  for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++)
+    entries += bands->start[bands->doc_keys[i] + 1] - bands->start[bands->doc_keys[i]];
+  for (gsize i = fps->doc_first[d]; i < fps->doc_first[d + 1]; i++)
+    entries += fps->start[fps->doc_keys[i] + 1] - fps->start[fps->doc_keys[i]];
+  counter_reserve(counter, entries);
   for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++) {
     guint32 k = bands->doc_keys[i];
-    for (gsize j = bands->start[k]; j < bands->start[k + 1]; j++) {
-      guint64 v = (guint64)bands->nums[j] << 1 | 1; /* low bit: an LSH hit */
-      g_array_append_val(scratch, v);
-    }
+    for (gsize j = bands->start[k]; j < bands->start[k + 1]; j++)
+      counter_add(counter, bands->nums[j], COUNTER_BAND);
   }
   for (gsize i = fps->doc_first[d]; i < fps->doc_first[d + 1]; i++) {
     guint32 k = fps->doc_keys[i];
-    for (gsize j = fps->start[k]; j < fps->start[k + 1]; j++) {
-      guint64 v = (guint64)fps->nums[j] << 1;
-      g_array_append_val(scratch, v);
-    }
+    for (gsize j = fps->start[k]; j < fps->start[k + 1]; j++)
+      counter_add(counter, fps->nums[j], 1);
   }
-  guint64 *a = (guint64 *)(void *)scratch->data;
-  qsort(a, scratch->len, sizeof(guint64), compare_u64);
-  for (guint i = 0; i < scratch->len;) {
-    guint32 num = (guint32)(a[i] >> 1);
-    gboolean band = FALSE;
-    guint32 shared = 0;
-    for (; i < scratch->len && a[i] >> 1 == num; i++) {
-      band = band || (a[i] & 1);
-      shared += !(a[i] & 1);
-    }
-    if (!band) {
+  gboolean ok = TRUE;
+  for (gsize u = 0; ok && u < counter->n_used; u++) {
+    guint32 slot = counter->used[u], num = counter->num[slot], count = counter->count[slot];
+    if (!(count & COUNTER_BAND)) {
       guint32 theirs = 0;
-      if (shared < 2)
+      if (count < 2)
         continue; /* the rule's first test, before any row is read */
-      if (!their_fingerprints(ix, num, nfp_cache, &theirs, error))
-        return FALSE;
-      if (!is_candidate(shared, doc->n_fingerprints, theirs, o->containment))
+      ok = their_fingerprints(ix, num, nfp_cache, &theirs, error);
+      if (!ok || !is_candidate(count, doc->n_fingerprints, theirs, o->containment))
         continue;
     }
     guint64 c = (guint64)num << 32 | d;
     g_array_append_val(out, c);
   }
-  return TRUE;
+  counter_clear(counter);
+  return ok;
 }
 
 static GPtrArray *
@@ -1657,13 +1703,14 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
   }
   g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
   {
-    g_autoptr(GArray) scratch = g_array_new(FALSE, FALSE, sizeof(guint64));
+    Counter counter = { 0 };
     g_autoptr(GHashTable) nfp_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint d = 0; ok && d < n; d++) {
-      ok = doc_candidates(ix, docs[d], d, &bands, &fps, o, scratch, nfp_cache, cand, error);
+      ok = doc_candidates(ix, docs[d], d, &bands, &fps, o, &counter, nfp_cache, cand, error);
       if ((d & 4095) == 4095)
         progress(ix, "matching", d + 1, n);
     }
+    counter_free(&counter);
   }
   key_lists_clear(&bands);
   key_lists_clear(&fps);

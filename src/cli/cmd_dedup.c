@@ -138,7 +138,7 @@ cmd_dedup(int argc, char **argv)
   cli.containment = 0.8;
   char *index_path = NULL, *keep_name = NULL, *rekeep_name = NULL, *date_field = NULL, *date_missing = NULL;
   char *copy_to = NULL, *copy_format = NULL;
-  gboolean add = FALSE, link_it = FALSE;
+  gboolean add = FALSE, link_it = FALSE, show_stats = FALSE;
   gint busy_ms = 10000;
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
   g_option_context_set_description(ctx, dedup_description);
@@ -154,6 +154,7 @@ cmd_dedup(int argc, char **argv)
     { "link", 0, 0, G_OPTION_ARG_NONE, &link_it, "With --copy-to: hard-link instead of copying where possible", NULL },
     { "add", 0, 0, G_OPTION_ARG_NONE, &add, "Archive the batch in the --index", NULL },
     { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "With --add: milliseconds to wait for another writer (default: 10000)", "MS" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
@@ -574,6 +575,10 @@ cmd_dedup(int argc, char **argv)
         g_string_append_printf(line, " (%" G_GUINT64_FORMAT " already archived)", already);
     }
     g_string_append_printf(line, "; %.1f s", secs);
+    if (show_stats) {
+      g_autofree char *t = progress_timings();
+      cli_message("phases: %s", t);
+    }
     cli_message("%s", line->str);
     g_string_free(line, TRUE);
   }

@@ -184,6 +184,7 @@ index_add(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   gint busy_ms = 10000;
+  gboolean show_stats = FALSE;
   g_autofree char *date_field = NULL, *date_missing = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB PATH... - add articles to an index");
   g_option_context_set_description(ctx, index_description);
@@ -192,6 +193,7 @@ index_add(int argc, char **argv)
     { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "Milliseconds to wait for another writer (default: 10000)", "MS" },
     { "date-field", 0, 0, G_OPTION_ARG_STRING, &date_field, "Metadata field with the publication date (default: date)", "NAME" },
     { "date-missing", 0, 0, G_OPTION_ARG_STRING, &date_missing, "mtime: a file without a date gets its modification time", "mtime" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
@@ -265,6 +267,10 @@ index_add(int argc, char **argv)
         g_string_append_printf(line, "; %" G_GUINT64_FORMAT " already archived", add.already);
       if (skipped)
         g_string_append_printf(line, "; %u input%s skipped", skipped, skipped == 1 ? "" : "s");
+      if (show_stats) {
+        g_autofree char *t = progress_timings();
+        cli_message("phases: %s", t);
+      }
       cli_message("%s", line->str);
       g_string_free(line, TRUE);
       code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
