@@ -14,7 +14,8 @@
 #    and a second writer with --busy-timeout 200 either fails with exit 3 saying the index is being
 #    written by another process, or waits and succeeds. Nothing may be corrupted.
 #
-# NEARDUP_CRASH_SEED=N repeats a run's random delays (the seed is printed).
+# NEARDUP_CRASH_SEED=N repeats a run's random delays (the seed is printed); NEARDUP_CRASH_ROUNDS=N
+# kills N times (default 12).
 set -u
 NEARDUP=$1
 GEN=$2
@@ -108,8 +109,9 @@ check_index() { # WHAT
 #    the kills sweep the whole add. The add keeps its transaction in memory and writes the WAL only
 #    when it commits, so the last AIMED rounds watch the WAL file and kill soon after the add
 #    starts writing it (0-10 ms later): in the middle of the commit, or of the checkpoint after it.
-SPREAD=8 AIMED=4
-ROUNDS=$((SPREAD + AIMED))
+# NEARDUP_CRASH_ROUNDS=N runs N rounds instead of 12 (two thirds spread, one third aimed).
+ROUNDS=${NEARDUP_CRASH_ROUNDS:-12}
+AIMED=$((ROUNDS / 3)) SPREAD=$((ROUNDS - ROUNDS / 3))
 mid=0 mid_commit=0 after=0 killed_after_commit=0
 wal_state() { stat -c '%s %y' "$DB-wal" 2>/dev/null; }
 # True once the add has written to the WAL: it is not empty and differs from before the add.
