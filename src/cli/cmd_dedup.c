@@ -537,18 +537,39 @@ cmd_dedup(int argc, char **argv)
       if (in_batch)
         continue; /* its row is above */
       const char *new_kept = nd_collection_get(coll, sup[k].new_kept)->id;
+      const NdIndexRecord *old = NULL; /* the superseded article as archived: its match and date */
+      for (guint g = 0; g < groups->len && old == NULL; g++)
+        if (g_array_index(groups, NdIndexGroup, g).group == sup[k].group)
+          old = &g_array_index(groups, NdIndexGroup, g).kept;
+      Item was = { .has_date = old && old->has_date, .date = { .utc = old ? old->date_utc : 0 } };
       if (cli.format == FORMAT_JSON) {
         fputs("{\"id\":", fp);
         json_write_string(fp, sup[k].id);
         fprintf(fp, ",\"group\":%" G_GUINT64_FORMAT ",\"status\":\"superseded\",\"duplicate_of\":", sup[k].group);
         json_write_string(fp, new_kept);
-        fputs(",\"duplicate_in_index\":false,\"best_match\":null,\"best_match_in_index\":false,\"jaccard\":null,"
-              "\"containment\":null,\"date\":null,\"already_archived\":true,\"copy\":null}\n", fp);
+        fputs(",\"duplicate_in_index\":false,\"best_match\":", fp);
+        if (old && old->match_id) {
+          json_write_string(fp, old->match_id);
+          fprintf(fp, ",\"best_match_in_index\":true,\"jaccard\":%.4f,\"containment\":%.4f", old->jaccard,
+                  old->containment);
+        } else {
+          fputs("null,\"best_match_in_index\":false,\"jaccard\":null,\"containment\":null", fp);
+        }
+        fputs(",\"date\":", fp);
+        write_date(fp, &was, FALSE);
+        fputs(",\"already_archived\":true,\"copy\":null}\n", fp);
       } else {
         csv_write_field(fp, sup[k].id);
         fprintf(fp, ",%" G_GUINT64_FORMAT ",superseded,", sup[k].group);
         csv_write_field(fp, new_kept);
-        fputs(",false,,false,,,,true,\n", fp);
+        fputs(",false,", fp);
+        csv_write_field(fp, old && old->match_id ? old->match_id : "");
+        if (old && old->match_id)
+          fprintf(fp, ",true,%.4f,%.4f,", old->jaccard, old->containment);
+        else
+          fputs(",false,,,", fp);
+        write_date(fp, &was, TRUE);
+        fputs(",true,\n", fp);
       }
     }
     if (!output_commit(&out)) {

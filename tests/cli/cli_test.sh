@@ -447,9 +447,9 @@ index_cli)
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt" "$WORK/rec2.txt" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank jaccard b_metadata >/dev/null || fail "query JSON"
   expect_out "{\"a\":\"$WORK/rec1.txt\",\"b\":\"rec-1\",\"rank\":1,\"jaccard\":1.0000,"
-  expect_out '"b_metadata":{"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}}'
+  expect_out '"b_metadata":{"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"},"b_group":4,"b_status":"kept"}'
   expect_out "{\"a\":\"$WORK/rec2.txt\",\"b\":\"rec-2\",\"rank\":1,\"jaccard\":1.0000,"
-  grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null}' || fail "rec-2 has no metadata"
+  grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null,"b_group":5,"b_status":"kept"}' || fail "rec-2 has no metadata"
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want one match per record"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt"
   expect_out '      {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
@@ -475,7 +475,7 @@ index_cli)
   expect_err "; 1 input skipped"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec4.txt" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank b_metadata >/dev/null || fail "query JSON with huge numbers in metadata"
-  expect_out '"b_metadata":{"score":1e999,"reach":1e+21}}'
+  expect_out '"b_metadata":{"score":1e999,"reach":1e+21},"b_group":'
   expect_code 0 "$NEARDUP" index remove "$DB" rec-4
   # remove: exit 0; the postings go with the article.
   expect_code 0 "$NEARDUP" index remove "$DB" rec-2
@@ -524,14 +524,14 @@ query_cli)
   # The feature reuses paragraphs of the wire story: found through containment, best first.
   expect_code 0 "$NEARDUP" query "$DB" "$F"
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse)"
+  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse; group 1, kept)"
   expect_no_out "unrelated_sports"
   expect_no_out "quote_story_a"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank jaccard containment_a_in_b containment_b_in_a shared_shingles kind b_metadata \
     >/dev/null || fail "query JSON"
   [[ $(wc -l <"$WORK/out") == 3 ]] || fail "want 3 JSON matches"
-  expect_out "{\"a\":\"$F\",\"b\":\"$W\",\"rank\":1,\"jaccard\":0.1409,\"containment_a_in_b\":0.1832,\"containment_b_in_a\":0.3787,\"shared_shingles\":153,\"kind\":\"reuse\",\"b_metadata\":null}"
+  expect_out "{\"a\":\"$F\",\"b\":\"$W\",\"rank\":1,\"jaccard\":0.1409,\"containment_a_in_b\":0.1832,\"containment_b_in_a\":0.3787,\"shared_shingles\":153,\"kind\":\"reuse\",\"b_metadata\":null,\"b_group\":1,\"b_status\":\"kept\"}"
   # Ranks 1..n, best first by max(jaccard, containments).
   sed -E 's/.*"rank":([0-9]+),"jaccard":([0-9.]+),"containment_a_in_b":([0-9.]+),"containment_b_in_a":([0-9.]+).*/\1 \2 \3 \4/' \
     "$WORK/out" | awk '{ m = $2; if ($3 > m) m = $3; if ($4 > m) m = $4
@@ -577,7 +577,7 @@ query_cli)
   expect_err "$WORK/empty.txt: empty article"
   expect_out "$F: 3 archived matches"
   expect_out "$A/reprint_bay_times_allcaps_headline.txt: 3 archived matches"
-  expect_out "(near-duplicate)"
+  expect_out "(near-duplicate; group "
   # An identical article: Jaccard 1, a near-duplicate; the archive is read-only for query.
   cp "$DB" "$WORK/ix.before"
   expect_code 0 "$NEARDUP" query "$DB" "$W" --format csv --threshold 0.9 --containment 0
@@ -786,7 +786,7 @@ dedup_archive)
   rec other-early other-early.txt "5 January 2026" >b3.jsonl
   expect_code 0 "$NEARDUP" dedup --jsonl b3.jsonl --index ar.db --add --rekeep earliest -o m3.jsonl
   grep -q '"id":"other-early","group":2,"status":"kept"' m3.jsonl || fail "rekeep: $(cat m3.jsonl)"
-  grep -q '"id":"other","group":2,"status":"superseded","duplicate_of":"other-early"' m3.jsonl \
+  grep -q '"id":"other","group":2,"status":"superseded","duplicate_of":"other-early",.*"date":"2026-01-06T10:00:00Z","already_archived":true' m3.jsonl \
     || fail "the superseded article is not reported: $(cat m3.jsonl)"
   expect_err "1 archived kept article superseded"
   expect_code 0 "$NEARDUP" index list ar.db --group 2 --format csv
