@@ -35,7 +35,9 @@ nd_dedup_plan_new(const NdDedupOptions *options, const NdDedupArticle *articles,
 {
   NdDedupPlan *p = g_new0(NdDedupPlan, 1);
   p->options = *options;
-  p->articles = g_memdup2(articles, (gsize)n * sizeof *articles + 1);
+  p->articles = g_new0(NdDedupArticle, (gsize)n + 1);
+  if (n > 0)
+    memcpy(p->articles, articles, (gsize)n * sizeof *articles);
   p->n = n;
   p->links = g_array_new(FALSE, FALSE, sizeof(Link));
   p->groups = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);

@@ -573,7 +573,8 @@ bucket_sorted(PostingTable *t, guint b, gsize *n, GError **error)
     }
     at += ch->count;
   }
-  memcpy(a + at, k->p, k->len * sizeof(guint64));
+  if (k->len > 0)
+    memcpy(a + at, k->p, k->len * sizeof(guint64));
   if (total > 1) {
     guint64 *scratch = g_new(guint64, total);
     nd_sort_u64_high32(a, scratch, total);

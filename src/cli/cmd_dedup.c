@@ -214,6 +214,7 @@ cmd_dedup(int argc, char **argv)
       code = EXIT_FATAL;
       goto out;
     }
+    output_protect_index(index_path);
     cli_index_watch(ix, &index_problems);
     nd_index_set_busy_timeout(ix, (guint)MAX(busy_ms, 0));
   }
@@ -611,13 +612,13 @@ done:
   }
   g_free(items);
   progress_stop();
-  if (out_open)
-    output_abort(&out); /* nothing when it was committed */
   if (pairs != NULL)
     g_array_unref(pairs);
   nd_collection_free(coll);
 out:
   progress_stop();
+  if (out_open)
+    output_abort(&out); /* nothing when it was committed */
   find_cli_clear(&cli);
   g_free(index_path);
   g_free(keep_name);
