@@ -878,8 +878,7 @@ row_text(NdIndex *ix, sqlite3_stmt *st, const Row *row, gsize *len, GError **err
 static gboolean
 pages_check(NdIndex *ix, GError **error)
 {
-  const char *file = sqlite3_db_filename(ix->db, "main");
-  gint64 bad = pagecheck_sweep(file != NULL && file[0] ? file : ix->path);
+  gint64 bad = pagecheck_sweep(ix->db);
   if (bad > 0)
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: the index is corrupt (page %" G_GINT64_FORMAT " failed its "
                 "checksum); it is left untouched", ix->path, bad);

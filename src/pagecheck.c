@@ -19,9 +19,7 @@
 #include "pagecheck.h"
 #include "hash.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #define RESERVED 8
 #define PENDING_BYTE_OFFSET ((off_t)0x40000000) /* SQLite's lock-byte page starts here (1 GiB) */
@@ -217,52 +215,49 @@ pagecheck_reserved_bytes(void)
 }
 
 gint64
-pagecheck_sweep(const char *path)
+pagecheck_sweep(sqlite3 *db)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  /* Read through SQLite's own handle of the file (below the checksum shim), never through a second
+   * file descriptor: closing any descriptor of a file drops every POSIX lock the process holds on
+   * it, and a reader that then found the database unlocked would take itself for its last user,
+   * checkpoint and delete the WAL under the writer (a lost commit, seen under ASan timing). */
+  sqlite3_file *top = NULL;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &top) != SQLITE_OK || top == NULL ||
+      top->pMethods != &checked_methods) {
+    errno = EINVAL;
     return -1;
+  }
+  sqlite3_file *real = ((CheckedFile *)top)->real;
   unsigned char head[100];
-  ssize_t got = pread(fd, head, sizeof head, 0);
-  gint64 result = 0;
-  if (got != (ssize_t)sizeof head) {
-    errno = got < 0 ? errno : EINVAL;
-    result = -1;
-  } else {
-    int page = head[16] << 8 | head[17];
-    page = page == 1 ? 65536 : page;
-    off_t size = lseek(fd, 0, SEEK_END);
-    if (!is_page_size(page) || head[20] != RESERVED || size < 0 || size % page != 0) {
-      errno = EINVAL;
-      result = -1;
+  sqlite3_int64 size = 0;
+  if (real->pMethods->xRead(real, head, sizeof head, 0) != SQLITE_OK ||
+      real->pMethods->xFileSize(real, &size) != SQLITE_OK) {
+    errno = EIO;
+    return -1;
+  }
+  int page = head[16] << 8 | head[17];
+  page = page == 1 ? 65536 : page;
+  if (!is_page_size(page) || head[20] != RESERVED || size < 0 || size % page != 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  gsize chunk = (gsize)page * MAX(1, (1 << 20) / page); /* whole pages, about 1 MiB at a time */
+  g_autofree unsigned char *buf = g_malloc(chunk);
+  for (sqlite3_int64 at = 0; at < size; at += (sqlite3_int64)chunk) {
+    gsize want = (gsize)MIN((sqlite3_int64)chunk, size - at);
+    int rc = real->pMethods->xRead(real, buf, (int)want, at);
+    if (rc != SQLITE_OK) { /* SQLITE_IOERR_SHORT_READ: the file shrank meanwhile */
+      errno = EIO;
+      return -1;
     }
-    gsize chunk = (gsize)page * MAX(1, (1 << 20) / page); /* whole pages, about 1 MiB at a time */
-    g_autofree unsigned char *buf = result == 0 ? g_malloc(chunk) : NULL;
-    for (off_t at = 0; result == 0 && at < size; at += (off_t)chunk) {
-      gsize want = (gsize)MIN((off_t)chunk, size - at), have = 0;
-      while (have < want) {
-        ssize_t n = pread(fd, buf + have, want - have, at + (off_t)have);
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n <= 0) {
-          errno = n < 0 ? errno : EIO; /* the file shrank meanwhile */
-          result = -1;
-          break;
-        }
-        have += (gsize)n;
-      }
-      for (gsize p = 0; result == 0 && p < want; p += (gsize)page) {
-        if (at + (off_t)p == PENDING_BYTE_OFFSET)
-          continue; /* the page holding SQLite's lock bytes is never written */
-        unsigned char want_sum[RESERVED];
-        page_sum(buf + p, page, want_sum);
-        if (memcmp(want_sum, buf + p + page - RESERVED, RESERVED) != 0)
-          result = (gint64)((at + (off_t)p) / page) + 1;
-      }
+    for (gsize p = 0; p < want; p += (gsize)page) {
+      if (at + (sqlite3_int64)p == PENDING_BYTE_OFFSET)
+        continue; /* the page holding SQLite's lock bytes is never written */
+      unsigned char want_sum[RESERVED];
+      page_sum(buf + p, page, want_sum);
+      if (memcmp(want_sum, buf + p + page - RESERVED, RESERVED) != 0)
+        return (gint64)((at + (sqlite3_int64)p) / page) + 1;
     }
   }
-  int e = errno;
-  close(fd);
-  errno = e;
-  return result;
+  return 0;
 }

@@ -247,5 +247,35 @@ if ((EXTRA == 0)); then
 fi
 "$SQL" "$DB" "PRAGMA integrity_check" "SELECT count(*) FROM articles" >"$WORK/sql.out" || fail "SQL check"
 [[ $(tr '\n' ' ' <"$WORK/sql.out") == "ok $((FULL + 5)) " ]] || fail "final check: $(tr '\n' ' ' <"$WORK/sql.out")"
+
+# 3. A second writer alone during an add (found under ASan timing). The add reads the index file
+#    for its page check; had it read through a descriptor of its own, closing it would have dropped
+#    all the writer's POSIX locks on the file, and a second writer, refused and closing while no
+#    reader had the index open, took itself for the last user: it checkpointed and deleted the WAL
+#    under the writer, whose add then "succeeded" into a deleted file. The writer here waits for
+#    input inside its transaction while second writers, one at a time, are refused, then readers.
+restore
+rm -f "$WORK/fifo"
+mkfifo "$WORK/fifo"
+( head -n 50 "$WORK/second.jsonl"; sleep 3; sed -n 51,100p "$WORK/second.jsonl" ) >"$WORK/fifo" &
+feeder=$!
+"$NEARDUP" index add "$DB" --jsonl - <"$WORK/fifo" 2>"$WORK/writer.err" &
+writer=$!
+PIDS+=("$feeder" "$writer")
+sleep 1.5
+for r in 1 2; do
+  "$NEARDUP" index add "$DB" --jsonl "$WORK/extra.jsonl" --busy-timeout 50 >/dev/null 2>"$WORK/second.err"
+  rc=$?
+  ((rc == 3)) || { cat "$WORK/second.err" >&2; fail "second writer alone $r: exit $rc, want 3 (the index is being written)"; }
+  "$NEARDUP" index stats "$DB" --format json >"$WORK/alone.$r" 2>&1 || { cat "$WORK/alone.$r" >&2; fail "reader alone $r"; }
+  [[ $(stat_of articles "$(cat "$WORK/alone.$r")") == "$FIRST" ]] || fail "reader alone $r saw $(cat "$WORK/alone.$r")"
+done
+[[ -e $DB-wal ]] || fail "the WAL was deleted while the writer was in its transaction"
+wait "$writer" || { cat "$WORK/writer.err" >&2; fail "the writer with a second writer alone failed"; }
+wait "$feeder"
+PIDS=()
+N_AFTER=$("$NEARDUP" index stats "$DB" --format json | sed -E 's/.*"articles":([0-9]+).*/\1/')
+[[ $N_AFTER == $((FIRST + 100)) ]] || fail "after an add with second writers alone: $N_AFTER articles, want $((FIRST + 100))"
+echo "second writers and readers alone during an add: refused, the add kept ($N_AFTER articles)"
 echo "total $(($(now_ms) - START)) ms"
 echo "ok [cli_index_kill9]"
