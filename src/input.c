@@ -194,6 +194,18 @@ read_fd_bounded(int fd, GByteArray *out, gsize max_bytes, const NdLoader *l)
 }
 
 /* Runs the caller's check (nd_loader_set_file_check) on an input just opened; TRUE without one. */
+/* The same check by name, before the file is opened: some files must not even be opened, as closing
+ * a descriptor drops every POSIX lock the process holds on the file (the index of this run, whose
+ * locks SQLite holds). The check after opening stays: the name may change meanwhile. */
+static gboolean
+file_check_name_ok(const NdLoader *l, const char *path, GError **error)
+{
+  struct stat st;
+  if (l == NULL || l->file_check == NULL || stat(path, &st) != 0)
+    return TRUE;
+  return l->file_check(path, (guint64)st.st_dev, (guint64)st.st_ino, l->file_check_data, error);
+}
+
 static gboolean
 file_check_ok(const NdLoader *l, const char *path, int fd, GError **error)
 {
@@ -213,6 +225,8 @@ static gboolean
 read_file(const char *path, gsize max_bytes, GByteArray *buf, const NdLoader *l, gboolean *regular, GError **error)
 {
   *regular = FALSE;
+  if (!file_check_name_ok(l, path, error))
+    return FALSE;
   /* O_NONBLOCK: opening a FIFO must not wait for a writer (it has no effect on regular files). */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
@@ -886,6 +900,10 @@ open_input(NdLoader *l, const char *path)
       return -1;
     }
     return STDIN_FILENO;
+  }
+  if (!file_check_name_ok(l, path, &refused)) {
+    push_error(l, path, refused);
+    return -1;
   }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -149,6 +149,12 @@ void output_abort(Output *out);
 /* The loader's file check (NdFileCheckFunc; user_data: the NdLoader, or NULL): refuses to read a
  * file that an output of this run replaces, and cancels the loader. Thread-safe. */
 gboolean output_file_check(const char *path, guint64 dev, guint64 ino, gpointer user_data, GError **error);
+/* Marks the files of the index `db` (opened by this run: the database, its -shm and -wal files) so
+ * that output_file_check refuses them as inputs before they are opened: closing a descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's included. Call after opening the
+ * index, before loading. output_is_protected: TRUE for such a file. */
+void output_protect_index(const char *db);
+gboolean output_is_protected(const char *path);
 /* TRUE once output_file_check refused an input (the first time, it prints which): the command must
  * stop with EXIT_USAGE, its outputs abandoned. */
 gboolean output_alias_found(void);

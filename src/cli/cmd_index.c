@@ -75,6 +75,7 @@ open_index(const char *path, gboolean writable, guint *problems)
     return NULL;
   }
   cli_index_watch(ix, problems);
+  output_protect_index(path);
   return ix;
 }
 

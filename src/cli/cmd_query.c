@@ -48,6 +48,7 @@ cmd_query(int argc, char **argv)
     return EXIT_FATAL;
   }
   cli_index_watch(ix, &index_problems);
+  output_protect_index(db);
   NdSignParams sp = *nd_index_sign_params(ix);
   sp.keep_text = cli.passages;
   if (!find_cli_finish_options_for(&cli, "query", &sp)) {

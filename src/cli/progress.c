@@ -263,6 +263,8 @@ counting_stopped(void)
 static gint64
 count_lines(const char *path)
 {
+  if (output_is_protected(path))
+    return -1; /* never opened: see output_protect_index */
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
