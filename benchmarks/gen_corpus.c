@@ -188,8 +188,12 @@ typedef struct {
     uint8_t pre;   /* PRE_* code rendered before the word */
     uint8_t post;  /* POST_* code rendered after the word */
     uint8_t flags; /* F_* */
-    uint8_t pad;
+    uint8_t origin; /* O_*: where the word came from, for the passage truth */
 } Tok;
+
+/* A token's origin relative to the article it was copied from: the article's own text, a word
+ * taken unchanged, or a word the edit model put in (substituted or inserted inside taken text). */
+enum { O_OWN = 0, O_VERBATIM = 1, O_REWRITTEN = 2 };
 
 enum { F_CAP = 1, F_SENT_START = 2, F_SENT_END = 4, F_PARA_END = 8 };
 
@@ -1323,11 +1327,14 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
     out->n = 0;
     if (rate == 0) {
         tv_append(out, in->t, in->n);
+        for (size_t i = 0; i < out->n; i++)
+            out->t[i].origin = O_VERBATIM;
         return;
     }
     tv_reserve(out, in->n + in->n / 4 + 16);
     for (size_t i = 0; i < in->n; i++) {
         Tok t = in->t[i];
+        t.origin = O_VERBATIM;
         if (!rng_chance(r, rate)) {
             tv_push_tok(out, t);
             continue;
@@ -1336,7 +1343,7 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
         if (op == 2 && deletable(&t))
             continue; /* deletion */
         if (op == 3) { /* insertion (after a sentence start, else before) */
-            Tok n = {random_word(lx, r), PRE_NONE, POST_NONE, 0, 0};
+            Tok n = {random_word(lx, r), PRE_NONE, POST_NONE, 0, O_REWRITTEN};
             if (t.flags & F_SENT_START) {
                 tv_push_tok(out, t);
                 tv_push_tok(out, n);
@@ -1347,6 +1354,7 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
             continue;
         }
         t.w = random_word(lx, r); /* substitution */
+        t.origin = O_REWRITTEN;
         if (t.pre == PRE_DOLLAR)
             t.pre = PRE_NONE; /* "$" only makes sense before a number */
         tv_push_tok(out, t);
@@ -1561,6 +1569,22 @@ static void chrome_pick(Rng *r, bool on, uint32_t nparas, ChromeSpec *cs)
  * Rendering
  * ====================================================================== */
 
+/* Byte offsets [start, end) of each rendered word (without its punctuation), filled by the
+ * renderers when the passage truth is written; NULL otherwise. */
+typedef struct {
+    uint32_t *start, *end;
+    size_t cap;
+} Offsets;
+
+static void offsets_reserve(Offsets *f, size_t n)
+{
+    if (n <= f->cap)
+        return;
+    f->cap = n * 2;
+    f->start = g_renew(uint32_t, f->start, f->cap);
+    f->end = g_renew(uint32_t, f->end, f->cap);
+}
+
 static inline void put_token(const Lexicon *lx, const Tok *t, Buf *o)
 {
     const char *pre = PRE_STR[t->pre], *post = POST_STR[t->post];
@@ -1577,21 +1601,39 @@ static inline void put_token(const Lexicon *lx, const Tok *t, Buf *o)
     o->len += lp + lw + lq;
 }
 
+/* Writes token i and records its word's offsets. */
+static inline void put_token_at(const Lexicon *lx, const Tok *t, Buf *o, Offsets *f, size_t i)
+{
+    size_t before = o->len;
+    put_token(lx, t, o);
+    if (f != NULL) {
+        f->start[i] = (uint32_t)(before + PRE_LEN[t->pre]);
+        f->end[i] = (uint32_t)(o->len - POST_LEN[t->post]);
+    }
+}
+
 /* Tokens only: paragraphs separated by blank lines, final newline. */
-static void render_tokens(const Lexicon *lx, const TokVec *v, Buf *o)
+static void render_tokens_at(const Lexicon *lx, const TokVec *v, Buf *o, Offsets *f)
 {
     o->len = 0;
     bool line_start = true;
+    if (f != NULL)
+        offsets_reserve(f, v->n);
     for (size_t i = 0; i < v->n; i++) {
         if (!line_start)
             buf_putc(o, ' ');
-        put_token(lx, &v->t[i], o);
+        put_token_at(lx, &v->t[i], o, f, i);
         line_start = false;
         if (v->t[i].flags & F_PARA_END) {
             buf_puts(o, i + 1 < v->n ? "\n\n" : "\n");
             line_start = true;
         }
     }
+}
+
+static void render_tokens(const Lexicon *lx, const TokVec *v, Buf *o)
+{
+    render_tokens_at(lx, v, o, NULL);
 }
 
 static uint32_t count_paragraphs(const TokVec *v)
@@ -1602,15 +1644,17 @@ static uint32_t count_paragraphs(const TokVec *v)
     return n;
 }
 
-/* Full article: chrome (if any) around the tokens. */
+/* Full article: chrome (if any) around the tokens; word offsets into `f` unless it is NULL. */
 static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
-    const TokVec *v, Buf *o)
+    const TokVec *v, Buf *o, Offsets *f)
 {
     if (!cs->on) {
-        render_tokens(lx, v, o);
+        render_tokens_at(lx, v, o, f);
         return;
     }
     o->len = 0;
+    if (f != NULL)
+        offsets_reserve(f, v->n);
     uint32_t s = cs->site;
     if (cs->nav) {
         buf_puts(o, ch->nav[s]);
@@ -1621,7 +1665,7 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
     for (size_t i = 0; i < v->n; i++) {
         if (!line_start)
             buf_putc(o, ' ');
-        put_token(lx, &v->t[i], o);
+        put_token_at(lx, &v->t[i], o, f, i);
         line_start = false;
         if (!(v->t[i].flags & F_PARA_END))
             continue;
@@ -2150,6 +2194,28 @@ static bool out_article(Out *o, uint32_t i, const Buf *text, GError **err)
     return o->buf.len < OUT_FLUSH_AT || out_flush(o, err);
 }
 
+/* Passage truth of article i (an excerpt article or a copy): the byte spans of its rendered text
+ * that came from its source, one line per run of words of one kind:
+ * derived<TAB>source<TAB>verbatim|rewritten<TAB>start<TAB>end. */
+static void write_passages(FILE *f, const Plan *pl, uint32_t i, const TokVec *core, const Offsets *off,
+    bool dir_mode)
+{
+    static const char *const kinds[] = {"own", "verbatim", "rewritten"};
+    if (pl->role[i] == R_ORIG)
+        return;
+    char a[48], b[48];
+    format_id(a, sizeof a, dir_mode, i);
+    format_id(b, sizeof b, dir_mode, pl->parent[i]);
+    for (size_t k = 0; k < core->n;) {
+        size_t e = k + 1;
+        while (e < core->n && core->t[e].origin == core->t[k].origin)
+            e++;
+        if (core->t[k].origin != O_OWN)
+            fprintf(f, "%s\t%s\t%s\t%u\t%u\n", a, b, kinds[core->t[k].origin], off->start[k], off->end[e - 1]);
+        k = e;
+    }
+}
+
 static bool write_truth(FILE *f, const char *path, const Pair *pairs, size_t n, bool dir_mode,
     GError **err)
 {
@@ -2207,6 +2273,7 @@ int main(int argc, char **argv)
     g_autofree char *opt_jsonl = NULL;
     g_autofree char *opt_truth = NULL;
     g_autofree char *opt_cluster = NULL;
+    g_autofree char *opt_passages = NULL;
     double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25;
     GOptionEntry entries[] = {
         {"count", 'n', 0, G_OPTION_ARG_STRING, &opt_count, "Total number of articles (default 1000)", "N"},
@@ -2220,6 +2287,7 @@ int main(int argc, char **argv)
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write DIR/docs/NNN/NNNNNNN.txt files and DIR/truth.tsv", "DIR"},
         {"jsonl", 'j', 0, G_OPTION_ARG_FILENAME, &opt_jsonl, "Write JSON Lines {\"id\",\"text\"} to FILE ('-' = stdout)", "FILE"},
         {"truth", 't', 0, G_OPTION_ARG_FILENAME, &opt_truth, "Truth TSV path (default DIR/truth.tsv; required with --jsonl)", "FILE"},
+        {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source", "FILE"},
         G_OPTION_ENTRY_NULL};
 
     /* Character set only (for GLib's messages); numbers stay "C"-formatted. */
@@ -2310,6 +2378,19 @@ int main(int argc, char **argv)
         return EXIT_IO;
     }
 
+    FILE *pf = NULL;
+    if (opt_passages && !(pf = fopen(opt_passages, "wb"))) {
+        g_printerr("gen_corpus: %s: cannot create: %s\n", opt_passages, g_strerror(errno));
+        if (out.f && out.f != stdout)
+            fclose(out.f);
+        if (tf != stdout)
+            fclose(tf);
+        return EXIT_IO;
+    }
+    if (pf)
+        fputs("derived\tsource\tkind\tstart\tend\n", pf);
+    Offsets offsets = {0};
+
     Lexicon lx;
     lexicon_build(&lx);
     Chrome ch;
@@ -2326,7 +2407,9 @@ int main(int argc, char **argv)
         bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
         ChromeSpec cs;
         chrome_pick(&cr, on, count_paragraphs(core), &cs);
-        render_article(&lx, &ch, &cs, core, &text);
+        render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL);
+        if (pf)
+            write_passages(pf, &pl, i, core, &offsets, out.dir_mode);
         if (!out_article(&out, i, &text, &err))
             rc = EXIT_IO;
     }
@@ -2353,6 +2436,14 @@ int main(int argc, char **argv)
         if (!write_truth(tf, truth_path, pairs, npairs, out.dir_mode, &err))
             rc = EXIT_IO;
     }
+    bool passages_failed = pf && ferror(pf);
+    if (pf && fclose(pf) != 0)
+        passages_failed = true;
+    if (passages_failed && rc == EXIT_OK) {
+        g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
+            opt_passages, g_strerror(errno));
+        rc = EXIT_IO;
+    }
     if (tf != stdout && fclose(tf) != 0 && rc == EXIT_OK) {
         g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
             truth_path, g_strerror(errno));
@@ -2375,6 +2466,8 @@ int main(int argc, char **argv)
     tv_free(&G.tmp2);
     ss_free(&G.ss);
     g_free(text.p);
+    g_free(offsets.start);
+    g_free(offsets.end);
     g_free(out.buf.p);
     plan_free(&pl);
     chrome_free(&ch);
