@@ -234,11 +234,13 @@ labelled_set(const char *dir, const char *neardup, char **extra)
     g_autoptr(GList) members = json_object_get_members(o);
     for (GList *m = members; m; m = m->next) {
       const char *name = m->data;
-      if (!g_str_has_suffix(name, "_a_in_b"))
+      /* NAME_a_in_b with NAME_b_in_a, or the pair's own "score" (the same both ways) */
+      gboolean symmetric = strcmp(name, "score") == 0;
+      if (!symmetric && !g_str_has_suffix(name, "_a_in_b"))
         continue;
-      g_autofree char *stem = g_strndup(name, strlen(name) - strlen("_a_in_b"));
-      g_autofree char *other = g_strconcat(stem, "_b_in_a", NULL);
-      if (!json_object_has_member(o, other))
+      g_autofree char *stem = symmetric ? g_strdup(name) : g_strndup(name, strlen(name) - strlen("_a_in_b"));
+      g_autofree char *other = symmetric ? g_strdup(name) : g_strconcat(stem, "_b_in_a", NULL);
+      if (!json_object_has_member(o, other) || json_node_get_value_type(json_object_get_member(o, name)) != G_TYPE_DOUBLE)
         continue;
       guint k;
       for (k = 0; k < scores->len && strcmp(g_array_index(scores, DirectionalScore, k).name, stem) != 0; k++)
@@ -324,8 +326,8 @@ labelled_set(const char *dir, const char *neardup, char **extra)
     }
     double thr, ba;
     double auc = roc_auc(s, n, &thr, &ba);
-    printf("  reported %s of the derived article in its source (0 when not reported): ROC AUC %.3f; best "
-           "threshold %.4f (balanced accuracy %.3f)\n", ds->name, auc, thr, ba);
+    printf("  reported %s%s (0 when not reported): ROC AUC %.3f; best threshold %.4f (balanced accuracy %.3f)\n",
+           ds->name, strcmp(ds->name, "score") == 0 ? "" : " of the derived article in its source", auc, thr, ba);
   }
   for (guint i = 0; i < n; i++)
     s[i] = (Scored){ g_array_index(L, Labelled, i).exact, g_array_index(L, Labelled, i).positive };

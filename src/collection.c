@@ -1,9 +1,10 @@
 /* collection.c — signing articles and holding the signed set (see include/neardup/collection.h).
  *
- * Signing is tokenise -> shingle hashes -> MinHash signature + sorted distinct shingle keys. The
- * shingle key kept for exact verification is the high 32 bits of the 64-bit shingle hash: among the
- * few thousand shingles of two articles a false match has probability ~n^2/2^33, far below the
- * resolution of any threshold, and it halves the memory of the sets.
+ * Signing is tokenise -> shingle hashes -> MinHash signature + sorted distinct shingle keys, then
+ * the passage anchors (winnowing over runs of words inside lines, score.h) and the distinct words.
+ * Every key kept is the high 32 bits of a 64-bit hash: among the few thousand keys of two articles a
+ * false match has probability ~n^2/2^33, far below the resolution of any threshold, and it halves
+ * the memory.
  */
 #include <neardup/neardup.h>
 #include <string.h>
@@ -22,6 +23,7 @@ nd_sign_params_init(NdSignParams *params)
     .keep_sets = TRUE,
     .keep_signature = TRUE,
     .fingerprint_sampling = ND_DEFAULT_FINGERPRINT_SAMPLING,
+    .keep_words = TRUE,
   };
 }
 
@@ -57,6 +59,8 @@ nd_document_free(NdDocument *doc)
   g_free(doc->text);
   g_free(doc->meta);
   g_free(doc->fingerprints);
+  g_free(doc->anchors);
+  g_free(doc->words);
   g_free(doc->band_keys);
   g_free(doc);
 }
@@ -65,6 +69,8 @@ struct NdSigner {
   NdSignParams params;
   GArray *tokens;   /* NdToken */
   GArray *shingles; /* guint64 */
+  GArray *grams;    /* guint64: anchor-length runs of words */
+  GArray *breaks;   /* guint32: line breaks before each token, cumulative */
   guint32 *keys, *scratch;
   gsize keys_cap;
 };
@@ -76,6 +82,8 @@ nd_signer_new(const NdSignParams *params)
   s->params = *params;
   s->tokens = g_array_sized_new(FALSE, FALSE, sizeof(NdToken), 1024);
   s->shingles = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
+  s->grams = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
+  s->breaks = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 1024);
   return s;
 }
 
@@ -86,9 +94,121 @@ nd_signer_free(NdSigner *signer)
     return;
   g_array_unref(signer->tokens);
   g_array_unref(signer->shingles);
+  g_array_unref(signer->grams);
+  g_array_unref(signer->breaks);
   g_free(signer->keys);
   g_free(signer->scratch);
   g_free(signer);
+}
+
+static void
+reserve_keys(NdSigner *s, gsize n)
+{
+  if (n > s->keys_cap) {
+    s->keys_cap = MAX(n, s->keys_cap * 2);
+    s->keys = g_renew(guint32, s->keys, s->keys_cap);
+    s->scratch = g_renew(guint32, s->scratch, s->keys_cap);
+  }
+}
+
+/* The fingerprints of a sorted distinct key array: the keys that are 0 mod P, in a new array. */
+static guint32 *
+sample_keys(const guint32 *keys, gsize n, guint32 P, guint32 *n_out)
+{
+  guint32 *out = g_new(guint32, n / MAX(P, 1u) + 8), cap = (guint32)(n / MAX(P, 1u) + 8), m = 0;
+  const guint32 mask = P - 1;
+  const gboolean pow2 = (P & mask) == 0;
+  for (gsize i = 0; i < n; i++) {
+    if (pow2 ? (keys[i] & mask) != 0 : keys[i] % P != 0)
+      continue;
+    if (m == cap) {
+      cap *= 2;
+      out = g_renew(guint32, out, cap);
+    }
+    out[m++] = keys[i];
+  }
+  *n_out = m;
+  return g_renew(guint32, out, m ? m : 1);
+}
+
+/* A 64-bit mixer (the finaliser of MurmurHash3): every input bit affects every output bit. */
+static inline guint64
+mix64(guint64 x)
+{
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return x;
+}
+
+/* Passage anchors (score.h): a hash of every run of k tokens that lies inside one line, winnowed with
+ * windows of w runs (the smallest hash of each window, the rightmost of equal ones), one line at a
+ * time; a line with fewer than w runs gives its smallest one. A run's hash is a polynomial in its
+ * token hashes (themselves XXH3 values) with the seed, mixed: a few multiplications a word instead
+ * of a hash call. Keys go to s->keys[0 ..); returns how many (sorted, distinct). */
+static gsize
+winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
+{
+  const gboolean chars = s->params.shingle.mode == ND_TOKENS_CHARS;
+  const guint k = chars ? ND_ANCHOR_CHAR_TOKENS : ND_ANCHOR_TOKENS;
+  const guint w = chars ? ND_ANCHOR_CHAR_WINDOW : ND_ANCHOR_WINDOW;
+  if (n_tok < k)
+    return 0;
+  g_array_set_size(s->breaks, (guint)n_tok);
+  guint32 *brk = (guint32 *)s->breaks->data;
+  brk[0] = 0;
+  for (gsize i = 1; i < n_tok; i++) {
+    const char *gap = text + tok[i - 1].end;
+    gsize gap_len = tok[i].start - tok[i - 1].end;
+    brk[i] = brk[i - 1] + (gap_len > 0 && memchr(gap, '\n', gap_len) != NULL);
+  }
+  const gsize n_grams = n_tok - k + 1;
+  g_array_set_size(s->grams, (guint)n_grams);
+  guint64 *h = (guint64 *)s->grams->data;
+  const guint64 P = G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+  for (gsize i = 0; i < n_grams; i++) {
+    guint64 x = s->params.seed ^ G_GUINT64_CONSTANT(0x616e63686f727321); /* "anchors!" */
+    for (guint j = 0; j < k; j++)
+      x = (x + tok[i + j].hash) * P;
+    h[i] = mix64(x);
+  }
+  reserve_keys(s, n_grams + 1);
+  gsize n_keys = 0;
+  for (gsize line = 0; line < n_grams;) {
+    /* The runs [line, end) lie in one line: run i spans tokens i .. i + k - 1. */
+    while (line < n_grams && brk[line] != brk[line + k - 1])
+      line++;
+    gsize end = line;
+    while (end < n_grams && brk[end + k - 1] == brk[line])
+      end++;
+    if (end == line)
+      break;
+    gsize win = MIN((gsize)w, end - line);
+    /* The window's minimum is kept while it stays in the window: one comparison per new run, a
+     * rescan of the window only when the minimum leaves it. */
+    gsize best = line;
+    for (gsize j = line + 1; j < line + win; j++)
+      if (h[j] <= h[best])
+        best = j;
+    s->keys[n_keys++] = (guint32)(h[best] >> 32);
+    for (gsize start = line + 1; start + win <= end; start++) {
+      gsize added = start + win - 1, before = best;
+      if (best < start) {
+        best = start;
+        for (gsize j = start + 1; j <= added; j++)
+          if (h[j] <= h[best])
+            best = j;
+      } else if (h[added] <= h[best]) {
+        best = added;
+      }
+      if (best != before)
+        s->keys[n_keys++] = (guint32)(h[best] >> 32);
+    }
+    line = end;
+  }
+  return nd_sort_unique_u32(s->keys, s->scratch, n_keys);
 }
 
 const NdToken *
@@ -138,34 +258,26 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->signature = g_new(guint32, s->params.num_perm);
   nd_minhash_sign(hashes, n, s->params.num_perm, s->params.seed, doc->signature);
 
-  if (n > s->keys_cap) {
-    s->keys_cap = MAX(n, s->keys_cap * 2);
-    s->keys = g_renew(guint32, s->keys, s->keys_cap);
-    s->scratch = g_renew(guint32, s->scratch, s->keys_cap);
-  }
+  reserve_keys(s, n);
   for (gsize i = 0; i < n; i++)
     s->keys[i] = (guint32)(hashes[i] >> 32);
   gsize distinct = nd_sort_unique_u32(s->keys, s->scratch, n);
   doc->set_size = (guint32)distinct;
   if (s->params.keep_sets)
     doc->set = g_memdup2(s->keys, distinct * sizeof(guint32));
-  if (s->params.fingerprint_sampling > 0) {
-    /* The keys are sorted and distinct, so the fingerprints come out sorted and distinct too. */
-    const guint32 P = s->params.fingerprint_sampling, mask = P - 1;
-    const gboolean pow2 = (P & mask) == 0;
-    guint32 n_fp = 0;
-    if (pow2) {
-      for (gsize i = 0; i < distinct; i++) { /* branch-free: one in P keys is kept */
-        s->scratch[n_fp] = s->keys[i];
-        n_fp += (s->keys[i] & mask) == 0;
-      }
-    } else {
-      for (gsize i = 0; i < distinct; i++)
-        if (s->keys[i] % P == 0)
-          s->scratch[n_fp++] = s->keys[i];
-    }
-    doc->n_fingerprints = n_fp;
-    doc->fingerprints = g_memdup2(s->scratch, (n_fp ? n_fp : 1) * sizeof(guint32));
+  else if (s->params.fingerprint_sampling > 0) /* the keys are sorted and distinct, so are these */
+    doc->fingerprints = sample_keys(s->keys, distinct, s->params.fingerprint_sampling, &doc->n_fingerprints);
+  const NdToken *tok = (const NdToken *)s->tokens->data;
+  gsize n_anchors = winnow_anchors(s, text, tok, s->tokens->len);
+  doc->n_anchors = (guint32)n_anchors;
+  doc->anchors = g_memdup2(s->keys, (n_anchors ? n_anchors : 1) * sizeof(guint32));
+  if (s->params.keep_words && s->params.shingle.mode == ND_TOKENS_WORDS) {
+    reserve_keys(s, s->tokens->len);
+    for (guint i = 0; i < s->tokens->len; i++)
+      s->keys[i] = (guint32)(tok[i].hash >> 32);
+    gsize n_words = nd_sort_unique_u32(s->keys, s->scratch, s->tokens->len);
+    doc->n_words = (guint32)n_words;
+    doc->words = g_memdup2(s->keys, n_words * sizeof(guint32));
   }
   if (s->params.lsh_bands > 0) {
     doc->band_keys = g_new(guint32, s->params.lsh_bands);
@@ -207,13 +319,15 @@ nd_collection_free(NdCollection *c)
   g_free(c);
 }
 
+/* Drops what a lean collection does not keep; the fingerprints (1 in `sampling` shingle keys) are
+ * taken from the set before it goes, or thinned when the document was signed without one. */
 static void
 make_lean(NdDocument *doc, guint sampling)
 {
-  g_clear_pointer(&doc->set, g_free);
-  if (doc->band_keys != NULL)
-    g_clear_pointer(&doc->signature, g_free);
-  if (doc->fingerprints != NULL && sampling > 0) {
+  if (doc->set != NULL && sampling > 0) {
+    g_free(doc->fingerprints);
+    doc->fingerprints = sample_keys(doc->set, doc->set_size, sampling, &doc->n_fingerprints);
+  } else if (doc->fingerprints != NULL && sampling > 0) {
     guint32 kept = 0;
     for (guint32 i = 0; i < doc->n_fingerprints; i++)
       if (doc->fingerprints[i] % sampling == 0)
@@ -221,6 +335,11 @@ make_lean(NdDocument *doc, guint sampling)
     doc->n_fingerprints = kept;
     doc->fingerprints = g_renew(guint32, doc->fingerprints, kept ? kept : 1);
   }
+  g_clear_pointer(&doc->set, g_free);
+  g_clear_pointer(&doc->words, g_free);
+  doc->n_words = 0;
+  if (doc->band_keys != NULL)
+    g_clear_pointer(&doc->signature, g_free);
 }
 
 guint

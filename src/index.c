@@ -15,8 +15,9 @@
 #include <unistd.h>
 #include "hash.h"
 
-#define FINGERPRINT_SAMPLING 8
-#define MAX_POSTING 500
+/* The anchors of format 3 (score.h), recorded in the header so that a change of the rule is seen. */
+#define ANCHOR_SPEC G_STRINGIFY(ND_ANCHOR_TOKENS) "x" G_STRINGIFY(ND_ANCHOR_WINDOW)
+#define MAX_POSTING ND_DEFAULT_MAX_POSTING
 
 enum {
   ST_INSERT_ARTICLE, ST_INSERT_BAND, ST_INSERT_FP, ST_FIND_BAND, ST_FIND_FP, ST_GET_ARTICLE, ST_GET_BY_ID,
@@ -26,14 +27,15 @@ enum {
 /* Long statements are split over lines; clang-tidy's missing-comma check misreads that. */
 // NOLINTBEGIN(bugprone-suspicious-missing-comma)
 static const char *const statement_sql[N_STATEMENTS] = {
-  [ST_INSERT_ARTICLE] = "INSERT INTO articles(id, bytes, tokens, set_size, n_fingerprints, added, metadata, signature, "
-                        "shingles, text, text_hash) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?, ?, ?, ?, ?)",
+  [ST_INSERT_ARTICLE] = "INSERT INTO articles(id, bytes, tokens, set_size, n_anchors, added, metadata, signature, "
+                        "shingles, anchors, text, text_hash) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?, ?, ?, "
+                        "?, ?, ?)",
   [ST_INSERT_BAND] = "INSERT OR IGNORE INTO band_keys(key, num) VALUES (?, ?)",
   [ST_INSERT_FP] = "INSERT OR IGNORE INTO fingerprints(fp, num) VALUES (?, ?)",
   [ST_FIND_BAND] = "SELECT num FROM band_keys WHERE key = ?",
   [ST_FIND_FP] = "SELECT num FROM fingerprints WHERE fp = ? LIMIT " G_STRINGIFY(MAX_POSTING) " + 1",
   [ST_GET_ARTICLE] = "SELECT id, metadata, bytes, set_size, signature, shingles FROM articles WHERE num = ?",
-  [ST_GET_BY_ID] = "SELECT num, signature, shingles FROM articles WHERE id = ?",
+  [ST_GET_BY_ID] = "SELECT num, signature, anchors FROM articles WHERE id = ?",
   [ST_DELETE_ARTICLE] = "DELETE FROM articles WHERE num = ?",
   [ST_DELETE_BAND] = "DELETE FROM band_keys WHERE key = ? AND num = ?",
   [ST_DELETE_FP] = "DELETE FROM fingerprints WHERE fp = ? AND num = ?",
@@ -179,8 +181,8 @@ nd_index_create(const char *path, const NdSignParams *params, double threshold, 
   gboolean ok = exec(ix, "BEGIN IMMEDIATE", error) &&
     exec(ix, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
              "CREATE TABLE articles(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, bytes INTEGER NOT NULL,"
-             " tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_fingerprints INTEGER NOT NULL, added TEXT NOT NULL,"
-             " metadata TEXT, signature BLOB NOT NULL, shingles BLOB NOT NULL, text BLOB NOT NULL,"
+             " tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_anchors INTEGER NOT NULL, added TEXT NOT NULL,"
+             " metadata TEXT, signature BLOB NOT NULL, shingles BLOB NOT NULL, anchors BLOB NOT NULL, text BLOB NOT NULL,"
              " text_hash INTEGER NOT NULL);"
              "CREATE TABLE band_keys(key INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(key, num)) WITHOUT ROWID;"
              "CREATE TABLE fingerprints(fp INTEGER NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(fp, num)) WITHOUT ROWID;",
@@ -197,8 +199,7 @@ nd_index_create(const char *path, const NdSignParams *params, double threshold, 
   ok = ok && set_meta(ix, "bands", num, error);
   g_snprintf(num, sizeof num, "%u", lsh.rows);
   ok = ok && set_meta(ix, "rows", num, error);
-  g_snprintf(num, sizeof num, "%d", FINGERPRINT_SAMPLING);
-  ok = ok && set_meta(ix, "fingerprint_sampling", num, error);
+  ok = ok && set_meta(ix, "anchors", ANCHOR_SPEC, error);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
   g_autofree char *created = g_date_time_format_iso8601(now);
   ok = ok && set_meta(ix, "created", created, error) && exec(ix, "COMMIT", error);
@@ -272,12 +273,18 @@ nd_index_open(const char *path, gboolean writable, GError **error)
   NdIndex *ix = open_db(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, error);
   if (ix == NULL)
     return NULL;
-  guint64 version, num_perm, bands, rows, fps;
-  g_autofree char *spec = NULL, *seed = NULL, *threshold = NULL;
+  guint64 version, num_perm, bands, rows;
+  g_autofree char *spec = NULL, *seed = NULL, *threshold = NULL, *anchors = NULL;
   gboolean ok = meta_uint(ix, "format_version", G_MAXINT, &version, error);
   if (ok && version > ND_INDEX_FORMAT_VERSION) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " is newer than this neardup "
                 "supports (%d); upgrade neardup", path, version, ND_INDEX_FORMAT_VERSION);
+    ok = FALSE;
+  } else if (ok && version == 2) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format 2 was written by an older neardup: its "
+                "containment fingerprints (1 in 8 word 3-grams) are not the passage anchors this one looks up "
+                "(format %d), so queries would miss reused passages; create a new index and add the articles "
+                "again", path, ND_INDEX_FORMAT_VERSION);
     ok = FALSE;
   } else if (ok && version < ND_INDEX_FORMAT_VERSION) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " was written by an older "
@@ -288,7 +295,7 @@ nd_index_open(const char *path, gboolean writable, GError **error)
   ok = ok && (spec = get_meta(ix, "shingle", error)) != NULL && (seed = get_meta(ix, "seed", error)) != NULL &&
        (threshold = get_meta(ix, "threshold", error)) != NULL &&
        meta_uint(ix, "num_perm", ND_MINHASH_MAX_PERM, &num_perm, error) && meta_uint(ix, "bands", 4096, &bands, error) &&
-       meta_uint(ix, "rows", 4096, &rows, error) && meta_uint(ix, "fingerprint_sampling", 1 << 20, &fps, error);
+       meta_uint(ix, "rows", 4096, &rows, error) && (anchors = get_meta(ix, "anchors", error)) != NULL;
   if (ok) {
     nd_sign_params_init(&ix->params);
     ix->params.keep_sets = ix->params.keep_text = TRUE;
@@ -301,7 +308,7 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     if (!g_ascii_string_to_unsigned(seed, 10, 0, G_MAXUINT64, &seed_value, NULL) ||
         threshold_end == threshold || *threshold_end != '\0' || !(ix->threshold > 0 && ix->threshold < 1) ||
         !nd_shingle_spec_parse(spec, &ix->params.shingle, &local) || bands * rows > num_perm || bands == 0 ||
-        rows == 0 || fps != FINGERPRINT_SAMPLING || num_perm < ND_MINHASH_MIN_PERM) {
+        rows == 0 || strcmp(anchors, ANCHOR_SPEC) != 0 || num_perm < ND_MINHASH_MIN_PERM) {
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt index header (parameters out of range)", path);
       ok = FALSE;
     }
@@ -470,15 +477,6 @@ step_done(NdIndex *ix, sqlite3_stmt *st, const char *what, GError **error)
   return rc == SQLITE_DONE || db_error(ix, rc, what, error);
 }
 
-static guint32
-count_fingerprints(const NdDocument *doc)
-{
-  guint32 n = 0;
-  for (guint32 j = 0; j < doc->set_size; j++)
-    n += doc->set[j] % FINGERPRINT_SAMPLING == 0;
-  return n;
-}
-
 gboolean
 nd_index_add(NdIndex *ix, const NdDocument *doc, GError **error)
 {
@@ -491,6 +489,7 @@ nd_index_add(NdIndex *ix, const NdDocument *doc, GError **error)
   g_autoptr(GBytes) packed = deflate_text(doc->text, doc->bytes);
   g_autofree guint32 *sig = to_le(doc->signature, ix->params.num_perm);
   g_autofree guint32 *set = to_le(doc->set, doc->set_size);
+  g_autofree guint32 *anchors = to_le(doc->anchors, doc->n_anchors);
   if (packed == NULL) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INDEX, "cannot compress the article's text");
     return FALSE;
@@ -501,15 +500,16 @@ nd_index_add(NdIndex *ix, const NdDocument *doc, GError **error)
   sqlite3_bind_int64(st, 2, (sqlite3_int64)doc->bytes);
   sqlite3_bind_int64(st, 3, doc->tokens);
   sqlite3_bind_int64(st, 4, doc->set_size);
-  sqlite3_bind_int64(st, 5, count_fingerprints(doc));
+  sqlite3_bind_int64(st, 5, doc->n_anchors);
   if (doc->meta)
     sqlite3_bind_text(st, 6, doc->meta, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null(st, 6);
   sqlite3_bind_blob(st, 7, sig, (int)(ix->params.num_perm * sizeof(guint32)), SQLITE_STATIC);
   sqlite3_bind_blob(st, 8, set, (int)(doc->set_size * sizeof(guint32)), SQLITE_STATIC);
-  sqlite3_bind_blob(st, 9, packed_data ? packed_data : "", (int)packed_len, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 10, (sqlite3_int64)XXH3_64bits(doc->text, doc->bytes));
+  sqlite3_bind_blob(st, 9, anchors, (int)(doc->n_anchors * sizeof(guint32)), SQLITE_STATIC);
+  sqlite3_bind_blob(st, 10, packed_data ? packed_data : "", (int)packed_len, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 11, (sqlite3_int64)XXH3_64bits(doc->text, doc->bytes));
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -524,10 +524,8 @@ nd_index_add(NdIndex *ix, const NdDocument *doc, GError **error)
     Posting p = { (gint64)nd_lsh_band_key(doc->signature, band, ix->lsh.rows), num };
     g_array_append_val(ix->pending_bands, p);
   }
-  for (guint32 j = 0; j < doc->set_size; j++) {
-    if (doc->set[j] % FINGERPRINT_SAMPLING != 0)
-      continue;
-    Posting p = { doc->set[j], num };
+  for (guint32 j = 0; j < doc->n_anchors; j++) {
+    Posting p = { doc->anchors[j], num };
     g_array_append_val(ix->pending_fps, p);
   }
   if (ix->pending_bands->len + ix->pending_fps->len >= PENDING_MAX)
@@ -554,12 +552,12 @@ nd_index_remove(NdIndex *ix, const char *id, GError **error)
     return FALSE;
   }
   sqlite3_int64 num = sqlite3_column_int64(st, 0);
-  gsize set_size = (gsize)sqlite3_column_bytes(st, 2) / sizeof(guint32);
+  gsize n_anchors = (gsize)sqlite3_column_bytes(st, 2) / sizeof(guint32);
   g_autofree guint32 *sig = from_le_blob(st, 1, ix->params.num_perm);
-  g_autofree guint32 *set = from_le_blob(st, 2, set_size);
+  g_autofree guint32 *anchors = from_le_blob(st, 2, n_anchors);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  if (sig == NULL || set == NULL) {
+  if (sig == NULL || anchors == NULL) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row for '%s'", ix->path, id);
     return FALSE;
   }
@@ -569,10 +567,8 @@ nd_index_remove(NdIndex *ix, const char *id, GError **error)
     if (!step_done(ix, ix->st[ST_DELETE_BAND], "removing band keys", error))
       return FALSE;
   }
-  for (gsize j = 0; j < set_size; j++) {
-    if (set[j] % FINGERPRINT_SAMPLING != 0)
-      continue;
-    sqlite3_bind_int64(ix->st[ST_DELETE_FP], 1, set[j]);
+  for (gsize j = 0; j < n_anchors; j++) {
+    sqlite3_bind_int64(ix->st[ST_DELETE_FP], 1, anchors[j]);
     sqlite3_bind_int64(ix->st[ST_DELETE_FP], 2, num);
     if (!step_done(ix, ix->st[ST_DELETE_FP], "removing fingerprints", error))
       return FALSE;
@@ -685,33 +681,27 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
   g_return_val_if_fail(doc->set != NULL, NULL);
   if (ix->in_transaction && !flush_pending(ix, error)) /* a query sees this transaction's adds */
     return NULL;
-  /* Candidates: article number -> shared fingerprints (G_MAXUINT32 marks an LSH hit). */
+  /* Candidates (score.h's rule): articles in a band bucket of the query or sharing one of its passage
+   * anchors that is in at most MAX_POSTING articles. Article number -> slot in nums. */
   g_autoptr(GHashTable) cand = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   g_autoptr(GArray) nums = g_array_new(FALSE, FALSE, sizeof(gint64));
-  g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint32));
   int rc;
   for (guint band = 0; band < ix->lsh.bands; band++) {
     sqlite3_stmt *st = ix->st[ST_FIND_BAND];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)nd_lsh_band_key(doc->signature, band, ix->lsh.rows));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       gint64 num = sqlite3_column_int64(st, 0);
-      if (!g_hash_table_contains(cand, &num)) {
+      if (g_hash_table_add(cand, g_memdup2(&num, sizeof num)))
         g_array_append_val(nums, num);
-        guint32 hit = G_MAXUINT32;
-        g_array_append_val(counts, hit);
-        g_hash_table_insert(cand, g_memdup2(&num, sizeof num), GUINT_TO_POINTER(counts->len));
-      }
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
       return db_error(ix, rc, "reading band keys", error), NULL;
   }
-  if (o->containment > 0.0) {
-    for (guint32 j = 0; j < doc->set_size; j++) {
-      if (doc->set[j] % FINGERPRINT_SAMPLING != 0)
-        continue;
+  if (o->anchors) {
+    for (guint32 j = 0; j < doc->n_anchors; j++) {
       sqlite3_stmt *st = ix->st[ST_FIND_FP];
-      sqlite3_bind_int64(st, 1, doc->set[j]);
+      sqlite3_bind_int64(st, 1, doc->anchors[j]);
       g_autoptr(GArray) posting = g_array_new(FALSE, FALSE, sizeof(gint64));
       while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         gint64 num = sqlite3_column_int64(st, 0);
@@ -719,28 +709,21 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
       }
       sqlite3_reset(st);
       if (rc != SQLITE_DONE)
-        return db_error(ix, rc, "reading fingerprints", error), NULL;
-      if (posting->len > MAX_POSTING) /* boilerplate: found in too many articles to mean reuse */
+        return db_error(ix, rc, "reading passage anchors", error), NULL;
+      if (posting->len > MAX_POSTING) /* a stock phrase: found in too many articles to mean reuse */
         continue;
       for (guint p = 0; p < posting->len; p++) {
         gint64 num = g_array_index(posting, gint64, p);
-        guint slot = GPOINTER_TO_UINT(g_hash_table_lookup(cand, &num));
-        if (slot == 0) {
+        if (!g_hash_table_contains(cand, &num)) {
+          g_hash_table_add(cand, g_memdup2(&num, sizeof num));
           g_array_append_val(nums, num);
-          guint32 one = 1;
-          g_array_append_val(counts, one);
-          g_hash_table_insert(cand, g_memdup2(&num, sizeof num), GUINT_TO_POINTER(counts->len));
-        } else if (g_array_index(counts, guint32, slot - 1) != G_MAXUINT32) {
-          g_array_index(counts, guint32, slot - 1)++;
         }
       }
     }
   }
-  guint32 my_fp = count_fingerprints(doc);
   GArray *matches = g_array_new(FALSE, TRUE, sizeof(NdIndexMatch));
   g_array_set_clear_func(matches, (GDestroyNotify)nd_index_match_clear);
   for (guint c = 0; c < nums->len; c++) {
-    guint32 shared_fp = g_array_index(counts, guint32, c);
     sqlite3_stmt *st = ix->st[ST_GET_ARTICLE];
     sqlite3_bind_int64(st, 1, g_array_index(nums, gint64, c));
     rc = sqlite3_step(st);
@@ -767,20 +750,17 @@ query_in_snapshot(NdIndex *ix, const NdDocument *doc, const NdFindOptions *o, GE
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt article row", ix->path);
       return NULL;
     }
-    gboolean candidate = shared_fp == G_MAXUINT32;
-    if (!candidate) {
-      guint32 theirs = count_fingerprints(&archived);
-      candidate = shared_fp >= 2 && shared_fp >= 0.5 * o->containment * MIN(my_fp, theirs);
-    }
+    /* Every candidate is scored exactly and judged by score.h's report rule; without the batch's
+     * word frequencies the vocabulary is unknown, so the archive reports near-duplicates and
+     * verbatim reuse. */
     NdPair p = { 0 };
-    if (candidate) {
-      nd_score_pair(doc, &archived, ix->params.num_perm, ND_VERIFY_EXACT, &p);
-      if (nd_pair_matches(&p, o)) {
-        NdIndexMatch m = { g_strdup((const char *)sqlite3_column_text(st, 0)),
-                           g_strdup((const char *)sqlite3_column_text(st, 1)),
-                           (guint64)sqlite3_column_int64(st, 2), p };
-        g_array_append_val(matches, m);
-      }
+    NdReportRule rule = nd_find_options_rule(o);
+    nd_score_pair(doc, &archived, ix->params.num_perm, ND_VERIFY_EXACT, &p);
+    if (nd_pair_report(&p, &rule)) {
+      NdIndexMatch m = { g_strdup((const char *)sqlite3_column_text(st, 0)),
+                         g_strdup((const char *)sqlite3_column_text(st, 1)),
+                         (guint64)sqlite3_column_int64(st, 2), p };
+      g_array_append_val(matches, m);
     }
     g_free(archived.signature);
     g_free(archived.set);

@@ -166,14 +166,11 @@ raw_exec(const char *path, const char *sql)
   sqlite3_close(db);
 }
 
-/* The number of shingle keys that are containment fingerprints (key mod 8 == 0, finder.h). */
+/* The postings of an article in the fingerprints table: its passage anchors (score.h). */
 static guint64
 fingerprints_of(const NdDocument *d)
 {
-  guint64 n = 0;
-  for (guint32 j = 0; j < d->set_size; j++)
-    n += d->set[j] % 8 == 0;
-  return n;
+  return d->n_anchors;
 }
 
 static void
@@ -351,9 +348,15 @@ START_TEST(test_open_newer_format)
     ck_assert_msg(strstr(error->message, "99") != NULL, "message does not give the version: %s", error->message);
     g_clear_error(&error);
   }
-  /* An older format is refused too: its signatures used another token hash. */
-  raw_exec(path, "UPDATE meta SET value = '1' WHERE key = 'format_version'");
+  /* Older formats are refused too: format 2 holds 1-in-8 shingle samples where format 3 looks up
+   * passage anchors, format 1 signatures of another token hash. */
+  raw_exec(path, "UPDATE meta SET value = '2' WHERE key = 'format_version'");
   GError *error = NULL;
+  ck_assert_ptr_null(nd_index_open(path, FALSE, &error));
+  assert_error(error, ND_ERROR_INDEX, "passage anchors");
+  assert_error(error, ND_ERROR_INDEX, "create a new index");
+  g_clear_error(&error);
+  raw_exec(path, "UPDATE meta SET value = '1' WHERE key = 'format_version'");
   ck_assert_ptr_null(nd_index_open(path, TRUE, &error));
   assert_error(error, ND_ERROR_INDEX, "older neardup");
   g_clear_error(&error);
@@ -383,7 +386,8 @@ static const struct {
   { "UPDATE meta SET value = 'bogus:3' WHERE key = 'shingle'" },
   { "UPDATE meta SET value = 'words:0' WHERE key = 'shingle'" },
   { "UPDATE meta SET value = 'words:1000' WHERE key = 'shingle'" },
-  { "UPDATE meta SET value = '7' WHERE key = 'fingerprint_sampling'" },
+  { "UPDATE meta SET value = '7x4' WHERE key = 'anchors'" },
+  { "DELETE FROM meta WHERE key = 'anchors'" },
   { "DELETE FROM meta WHERE key = 'rows'" },
   { "DELETE FROM meta WHERE key = 'shingle'" },
   { "DELETE FROM meta WHERE key = 'seed'" },
@@ -881,6 +885,26 @@ START_TEST(test_get_text_corrupt_length)
 }
 END_TEST
 
+/* A damaged anchors blob makes a removal (which deletes the anchors' postings) fail with
+ * ND_ERROR_INDEX, never crash; the index is unchanged. */
+START_TEST(test_corrupt_anchors)
+{
+  g_autofree char *dir = test_dir("corrupt_anchors");
+  g_autofree char *path = corruptible_index(dir);
+  raw_exec(path, "UPDATE articles SET anchors = substr(anchors, 1, length(anchors) - 2) WHERE id = 'a'");
+  NdIndex *ix = open_ok(path, TRUE);
+  GError *error = NULL;
+  begin_ok(ix);
+  ck_assert(!nd_index_remove(ix, "a", &error));
+  assert_error(error, ND_ERROR_INDEX, "corrupt");
+  g_clear_error(&error);
+  guint64 before = stats_of(ix).articles;
+  nd_index_rollback(ix);
+  ck_assert_uint_eq(stats_of(ix).articles, before);
+  nd_index_close(ix);
+}
+END_TEST
+
 /* Damaged rows and postings make queries and removals fail with ND_ERROR_INDEX, never crash. */
 START_TEST(test_corrupt_rows)
 {
@@ -920,7 +944,7 @@ START_TEST(test_corrupt_rows)
     ck_assert_msg(m == NULL, "damage %zu: query succeeded with %u matches", i, m ? m->len : 0);
     assert_error(error, ND_ERROR_INDEX, "corrupt");
     g_clear_error(&error);
-    if (i < 2) { /* remove reads the blobs (set_size is not needed there) */
+    if (i == 0) { /* remove reads the signature and the anchors, not the shingles or set_size */
       begin_ok(ix);
       ck_assert_msg(!nd_index_remove(ix, "a", &error), "damage %zu: remove succeeded", i);
       assert_error(error, ND_ERROR_INDEX, "corrupt");
@@ -1433,6 +1457,7 @@ index_suite(void)
   tcase_add_test(tc, test_get_text_corrupt_blob);
   tcase_add_loop_test(tc, test_get_text_corrupt_length, 0, G_N_ELEMENTS(corrupt_length));
   tcase_add_test(tc, test_corrupt_rows);
+  tcase_add_test(tc, test_corrupt_anchors);
   tcase_add_test(tc, test_query_identical);
   tcase_add_test(tc, test_query_reused_third);
   tcase_add_test(tc, test_query_unrelated);

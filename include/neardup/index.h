@@ -1,21 +1,22 @@
 /* index.h — a persistent archive of signed articles in SQLite, for batch dedup and "where did this
  * story come from" queries against everything archived.
  *
- * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 2:
+ * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 3:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)   format_version, shingle, num_perm, seed, threshold,
- *                                             bands, rows, fingerprint_sampling, created
+ *                                             bands, rows, anchors ("6x4": words per run x window), created
  *   articles(num INTEGER PRIMARY KEY,        internal article number
  *            id TEXT UNIQUE,                  the article id (path or JSON Lines id)
- *            bytes, tokens, set_size, n_fingerprints INTEGER,
+ *            bytes, tokens, set_size, n_anchors INTEGER,
  *            added TEXT,                      UTC time of the add (ISO 8601)
  *            metadata TEXT,                   JSON object of the record's other fields, or NULL
  *            signature BLOB,                  num_perm little-endian uint32 MinHash values
  *            shingles BLOB,                   set_size sorted little-endian uint32 shingle keys
+ *            anchors BLOB,                    n_anchors sorted little-endian uint32 passage anchors
  *            text BLOB,                       the original text, raw deflate (zlib)
  *            text_hash INTEGER)               XXH3-64 of the original text, checked on every read
  *   band_keys(key INTEGER, num INTEGER)       LSH band keys (lsh.h), WITHOUT ROWID, key first
- *   fingerprints(fp INTEGER, num INTEGER)     containment fingerprints (finder.h), WITHOUT ROWID
+ *   fingerprints(fp INTEGER, num INTEGER)     passage anchors (score.h), WITHOUT ROWID, key first
  *
  * Signing parameters and the LSH banding are fixed when the index is created and read back on open;
  * queries may use any report thresholds. A query reads only the postings of its own band keys and
@@ -35,9 +36,11 @@
 
 G_BEGIN_DECLS
 
-/* Format 2 (neardup 0.2): token hashes are nd_token_hash() (zero-padded XXH3). Format 1 indexes hold
- * signatures of the older token hash, which do not compare with new ones: they are refused. */
-#define ND_INDEX_FORMAT_VERSION 2
+/* Format 3: the postings are passage anchors (winnowed runs of 6 words, score.h), every shared run of 9
+ * words finds its archived source. Format 2 indexes (neardup 0.2) hold 1-in-8 samples of word 3-grams
+ * instead; format 1 indexes signatures of an older token hash. Both are refused with a message to
+ * rebuild the index (their texts are archived, but re-signing them is an explicit step). */
+#define ND_INDEX_FORMAT_VERSION 3
 
 typedef struct NdIndex NdIndex;
 
@@ -91,8 +94,10 @@ typedef struct {
 
 void nd_index_match_clear(NdIndexMatch *match);
 
-/* The archived articles that `doc` (signed with the index's parameters, with its set) matches under
- * the report rule of `options` (finder.h), best first: by max(jaccard, containments), then id.
+/* The archived articles that `doc` (signed with the index's parameters, with its set and anchors)
+ * matches: score.h's candidate rule (a shared band or passage anchor) and report rule (without
+ * batch word frequencies: near-duplicates and verbatim reuse), best first: by max(jaccard,
+ * containments), then id.
  * Returns a GArray of NdIndexMatch (its clear function frees the members). */
 GArray *nd_index_query(NdIndex *index, const NdDocument *doc, const NdFindOptions *options, GError **error);
 

@@ -7,9 +7,10 @@
  *   shingle.h     word or character k-grams of tokens, hashed with XXH3-64 and a seed.
  *   minhash.h     fixed-size MinHash signatures (one-permutation hashing, densified).
  *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
- *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
+ *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets, anchors, words).
  *   input.h       reading files, directories and JSON Lines into a collection, in parallel.
- *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
+ *   score.h       the scores of a pair, the candidate rule and the report rule (batch and archive).
+ *   finder.h      candidate pairs of a batch (LSH, passage anchors, rare words), verification.
  *   cluster.h     union-find clustering of verified pairs.
  *   index.h       a persistent SQLite archive: add, remove, query, statistics.
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
@@ -28,6 +29,7 @@
 #include <neardup/lsh.h>
 #include <neardup/collection.h>
 #include <neardup/input.h>
+#include <neardup/score.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/diff.h>

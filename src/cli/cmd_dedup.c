@@ -103,6 +103,7 @@ cmd_dedup(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   cli.containment = 0.8;
+  cli.score = 0; /* the containment rule: a rewrite is not a duplicate */
   char *index_path = NULL, *keep_name = NULL, *date_field = NULL, *copy_to = NULL;
   gboolean add = FALSE, link_it = FALSE;
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");

@@ -87,7 +87,7 @@ cmd_query(int argc, char **argv)
     for (guint m = 0; m < n; m++) {
       const NdIndexMatch *x = &g_array_index(matches, NdIndexMatch, m);
       const NdPair *p = &x->scores;
-      const char *kind = p->jaccard >= cli.find.threshold ? "near-duplicate" : "reuse";
+      const char *kind = nd_pair_kind_name(p->kind);
       /* Passages need the archived text: read back from the index and checked against its hash. */
       g_autoptr(NdDiff) d = NULL;
       g_autofree char *archived = NULL;

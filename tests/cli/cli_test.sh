@@ -79,7 +79,8 @@ examples_scan)
   ;;
 examples_json)
   expect_code 0 "$NEARDUP" pairs examples/articles --format json
-  "$JSONL_CHECK" "$WORK/out" a b jaccard containment_a_in_b containment_b_in_a shared_shingles kind >/dev/null || fail "pairs JSON"
+  "$JSONL_CHECK" "$WORK/out" a b jaccard containment_a_in_b containment_b_in_a shared_shingles passage_a_in_b passage_b_in_a \
+    vocabulary_a_in_b vocabulary_b_in_a score kind >/dev/null || fail "pairs JSON"
   [[ $(wc -l <"$WORK/out") == $(($(wc -l <examples/expected-pairs.csv) - 1)) ]] || fail "JSON and CSV pair counts differ"
   expect_code 0 "$NEARDUP" scan examples/articles --format json
   "$JSONL_CHECK" "$WORK/out" cluster id cluster_size best_match jaccard containment >/dev/null || fail "scan JSON"
@@ -399,13 +400,13 @@ index_cli)
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
   "$JSONL_CHECK" "$WORK/out" index format_version articles text_bytes file_bytes band_keys fingerprints shingle \
     num_perm seed bands rows >/dev/null || fail "stats JSON"
-  expect_out "{\"index\":\"$DB\",\"format_version\":2,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
+  expect_out "{\"index\":\"$DB\",\"format_version\":3,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
   fp2=$(json_num fingerprints)
   (( fp2 > 0 )) || fail "no fingerprints"
   expect_code 0 "$NEARDUP" index stats "$DB"
-  expect_out "index $DB (format 2)"
+  expect_out "index $DB (format 3)"
   expect_out "  articles       2 ("
   expect_out "  postings       64 band keys, $fp2 fingerprints"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"

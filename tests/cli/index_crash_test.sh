@@ -90,7 +90,7 @@ check_index() { # WHAT
   esac
   [[ $(stat_of band_keys "$s") == $((n * BANDS)) ]] || fail "$1: band keys do not match $n articles: $s"
   "$SQL" "$DB" "PRAGMA integrity_check" "SELECT count(*) FROM articles" "SELECT count(DISTINCT num) FROM band_keys" \
-    "SELECT coalesce(sum(n_fingerprints), 0) - (SELECT count(*) FROM fingerprints) FROM articles" \
+    "SELECT coalesce(sum(n_anchors), 0) - (SELECT count(*) FROM fingerprints) FROM articles" \
     "SELECT count(*) FROM (SELECT DISTINCT num FROM band_keys) WHERE num NOT IN (SELECT num FROM articles)" \
     "SELECT count(*) FROM (SELECT DISTINCT num FROM fingerprints) WHERE num NOT IN (SELECT num FROM articles)" \
     >"$WORK/sql.out" 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "$1: SQL checks failed"; }

@@ -94,8 +94,8 @@ damaged(const char *dir, const char *base, const char *name, const char *damage)
   char *attach = sqlite3_mprintf(
     "PRAGMA page_size=512; ATTACH %Q AS good;"
     "CREATE TABLE meta(key, value);"
-    "CREATE TABLE articles(num INTEGER PRIMARY KEY, id, bytes, tokens, set_size, n_fingerprints, added, metadata,"
-    " signature, shingles, text, text_hash);"
+    "CREATE TABLE articles(num INTEGER PRIMARY KEY, id, bytes, tokens, set_size, n_anchors, added, metadata,"
+    " signature, shingles, anchors, text, text_hash);"
     "CREATE TABLE band_keys(key, num, PRIMARY KEY(key, num)) WITHOUT ROWID;"
     "CREATE TABLE fingerprints(fp, num, PRIMARY KEY(fp, num)) WITHOUT ROWID;"
     "INSERT INTO meta SELECT * FROM good.meta; INSERT INTO articles SELECT * FROM good.articles;"
@@ -136,6 +136,8 @@ main(int argc, char **argv)
   damaged(dir, base, "bad-blob-lengths.db", "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a1';"
           "UPDATE articles SET shingles = shingles || x'00' WHERE id = 'a2';"
           "UPDATE articles SET set_size = set_size + 1 WHERE id = 'a3';");
+  damaged(dir, base, "bad-anchors.db", "UPDATE articles SET anchors = substr(anchors, 1, 7) WHERE id = 'a1';"
+          "UPDATE articles SET anchors = NULL, n_anchors = -3 WHERE id = 'a2';");
   damaged(dir, base, "bad-set-order.db", "UPDATE articles SET shingles = x'ffffffff0000000001000000010000000100000000000000'"
           ", set_size = 6 WHERE id = 'a1';");
   damaged(dir, base, "bad-texts.db", "UPDATE articles SET text = x'00112233445566778899' WHERE id = 'a1';"
@@ -147,6 +149,7 @@ main(int argc, char **argv)
           "INSERT INTO fingerprints VALUES (8, 999), (16, -1), (24, 'x');"
           "DELETE FROM articles WHERE id = 'a2';");
   damaged(dir, base, "bad-meta-version.db", "UPDATE meta SET value = '2' WHERE key = 'format_version';");
+  damaged(dir, base, "bad-meta-anchors.db", "UPDATE meta SET value = '6x5' WHERE key = 'anchors';");
   damaged(dir, base, "bad-meta-ranges.db", "UPDATE meta SET value = '5000' WHERE key = 'num_perm';"
           "UPDATE meta SET value = '1' WHERE key = 'threshold';");
   damaged(dir, base, "bad-meta-bands.db", "UPDATE meta SET value = '200' WHERE key = 'bands';");
