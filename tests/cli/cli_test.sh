@@ -239,7 +239,7 @@ third_of_text)
   { make_article 12 400; sed -n '1p' "$WORK/b.txt" | cut -d' ' -f201-400; } >"$WORK/a.txt"
   expect_code 0 "$NEARDUP" pairs "$WORK/a.txt" "$WORK/b.txt" --format csv
   line=$(grep "^$WORK/a.txt,$WORK/b.txt," "$WORK/out") || fail "the pair is not reported"
-  IFS=, read -r _ _ jac ca cb _ kind <<<"$line"
+  IFS=, read -r _ _ jac ca cb _ kind _ <<<"$line"
   awk -v j="$jac" -v c="$ca" 'BEGIN { exit !(j < 0.5 && c > 0.25 && c < 0.45) }' || fail "scores: $line"
   [[ $kind == reuse ]] || fail "kind $kind"
   ;;
