@@ -468,6 +468,7 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
   Tally dup[4] = { 0 }, excerpt = { 0 };
   guint planted_found = 0, planted = 0;
   g_autoptr(GHashTable) planted_set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) excerpt_pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 1; lines[i]; i++) {
     g_auto(GStrv) f = g_strsplit(lines[i], "\t", 4);
     if (g_strv_length(f) < 4)
@@ -482,6 +483,7 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
     } else {
       excerpt.total++;
       excerpt.found += hit;
+      g_hash_table_add(excerpt_pairs, g_strdup(key));
     }
     if (g_hash_table_add(planted_set, key)) {
       planted++;
@@ -536,7 +538,9 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
     g_array_append_val(arr, s);
   }
   g_autoptr(GHashTable) texts = read_corpus(corpus);
-  guint64 tp_all = 0, fp_all = 0, fn_all = 0, tp_v = 0, fn_v = 0, fp_v = 0;
+  /* Word counts per kind of planted pair (0 copies, 1 excerpts) and overall (2). */
+  guint64 tp_all[3] = { 0 }, fp_all[3] = { 0 }, fn_all[3] = { 0 }, tp_v[3] = { 0 }, fn_v[3] = { 0 }, fp_v[3] = { 0 };
+  guint n_kind[3] = { 0 };
   g_autoptr(GArray) tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
   guint n_truth_pairs = 0;
   g_hash_table_iter_init(&it, truth_spans);
@@ -547,6 +551,10 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
     if (text == NULL)
       continue;
     n_truth_pairs++;
+    g_autofree char *pkey = strcmp(ids[0], ids[1]) < 0 ? pair_key(ids[0], ids[1]) : pair_key(ids[1], ids[0]);
+    const guint kind = GPOINTER_TO_UINT(g_hash_table_lookup(excerpt_pairs, pkey)) ? 1 : 0;
+    n_kind[kind]++;
+    n_kind[2]++;
     g_array_set_size(tokens, 0);
     nd_tokenize(text, strlen(text), ND_TOKENS_WORDS, ND_TEXT_LOSSY, tokens, NULL);
     const GArray *ts = v, *ps = g_hash_table_lookup(spans, k);
@@ -563,22 +571,31 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
         const Span *s = &g_array_index(ps, Span, j);
         predicted = tok->start >= s->start && tok->end <= s->end;
       }
-      tp_all += predicted && truth_kind > 0;
-      fp_all += predicted && truth_kind == 0;
-      fn_all += !predicted && truth_kind > 0;
-      tp_v += predicted && truth_kind == 2;
-      fp_v += predicted && truth_kind != 2;
-      fn_v += !predicted && truth_kind == 2;
+      const guint slots[2] = { kind, 2 };
+      for (guint x = 0; x < 2; x++) {
+        guint c = slots[x];
+        tp_all[c] += predicted && truth_kind > 0;
+        fp_all[c] += predicted && truth_kind == 0;
+        fn_all[c] += !predicted && truth_kind > 0;
+        tp_v[c] += predicted && truth_kind == 2;
+        fp_v[c] += predicted && truth_kind != 2;
+        fn_v[c] += !predicted && truth_kind == 2;
+      }
     }
   }
-  double p_all = tp_all + fp_all ? (double)tp_all / (tp_all + fp_all) : 1, r_all = tp_all + fn_all ?
-                 (double)tp_all / (tp_all + fn_all) : 0;
-  double p_v = tp_v + fp_v ? (double)tp_v / (tp_v + fp_v) : 1, r_v = tp_v + fn_v ? (double)tp_v / (tp_v + fn_v) : 0;
   printf("  passages, word level over the derived texts of %u planted pairs with passage truth:\n", n_truth_pairs);
-  printf("    verbatim + rewritten: precision %.3f recall %.3f F1 %.3f\n", p_all, r_all,
-         p_all + r_all > 0 ? 2 * p_all * r_all / (p_all + r_all) : 0);
-  printf("    verbatim only:        precision %.3f recall %.3f F1 %.3f\n", p_v, r_v,
-         p_v + r_v > 0 ? 2 * p_v * r_v / (p_v + r_v) : 0);
+  static const char *const kind_names[3] = { "copies", "excerpts", "all" };
+  for (guint c = 0; c < 3; c++) {
+    if (n_kind[c] == 0)
+      continue;
+    double pa = tp_all[c] + fp_all[c] ? (double)tp_all[c] / (tp_all[c] + fp_all[c]) : 1;
+    double ra = tp_all[c] + fn_all[c] ? (double)tp_all[c] / (tp_all[c] + fn_all[c]) : 0;
+    double pv = tp_v[c] + fp_v[c] ? (double)tp_v[c] / (tp_v[c] + fp_v[c]) : 1;
+    double rv = tp_v[c] + fn_v[c] ? (double)tp_v[c] / (tp_v[c] + fn_v[c]) : 0;
+    printf("    %-8s (%5u): verbatim + rewritten P %.3f R %.3f F1 %.3f;  verbatim only P %.3f R %.3f F1 %.3f\n",
+           kind_names[c], n_kind[c], pa, ra, pa + ra > 0 ? 2 * pa * ra / (pa + ra) : 0, pv, rv,
+           pv + rv > 0 ? 2 * pv * rv / (pv + rv) : 0);
+  }
 }
 
 int

@@ -71,7 +71,7 @@ typedef struct {
 } Rng;
 
 /* Stream purposes (mixed into the seed of each per-article stream). */
-enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL };
+enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_REWRITE };
 
 static inline uint64_t splitmix64(uint64_t *x)
 {
@@ -356,6 +356,8 @@ typedef struct {
     WordClass cls[C_COUNT];
     uint32_t *noun_pl;               /* noun class index -> plural id */
     uint32_t (*verb)[VF_COUNT];      /* verb class index -> form ids */
+    uint32_t *other_form;            /* word id -> another inflection of its lemma, or NONE */
+    uint32_t n_other_form;           /* ids below this have an entry */
     uint32_t n_lemmas;               /* distinct pseudo-word lemmas */
     struct {
         uint32_t the, a, an, of, and_, that, which, who, said, according, to,
@@ -751,6 +753,23 @@ static void lexicon_build(Lexicon *lx)
         }
     }
 
+    /* Another form of each inflected word (singular <-> plural, a verb's next form), for the
+     * rewrite model. */
+    lx->n_other_form = lx->nwords;
+    lx->other_form = g_new(uint32_t, lx->nwords);
+    for (uint32_t i = 0; i < lx->nwords; i++)
+        lx->other_form[i] = NONE;
+    for (uint32_t i = 0; i < lx->cls[C_NOUN].n; i++) {
+        uint32_t sg = lx->cls[C_NOUN].ids[i], pl = lx->noun_pl[i];
+        if (sg != pl && pl < lx->nwords) {
+            lx->other_form[sg] = pl;
+            lx->other_form[pl] = sg;
+        }
+    }
+    for (uint32_t i = 0; i < lx->cls[C_VERB].n; i++)
+        for (int f = 0; f < VF_COUNT; f++)
+            lx->other_form[lx->verb[i][f]] = lx->verb[i][(f + 1) % VF_COUNT];
+
     /* Words the grammar uses by name. */
     lx->w.the = lx_intern(lx, "the");
     lx->w.a = lx_intern(lx, "a");
@@ -792,6 +811,7 @@ static void lexicon_free(Lexicon *lx)
     }
     g_free(lx->noun_pl);
     g_free(lx->verb);
+    g_free(lx->other_form);
     g_free(lx->off);
     g_free(lx->len);
     g_free(lx->str.p);
@@ -1446,6 +1466,81 @@ static void move_sentences(Rng *r, const TokVec *in, TokVec *out, uint32_t rate,
     }
 }
 
+/* Rewrite model (--rewrite-fraction): a block rewritten sentence by sentence the way a newspaper
+ * rewrites agency copy. About a third of the sentences are kept word for word (their words are
+ * verbatim); the others are rewritten (all their words count as rewritten): a fifth of the words
+ * replaced by other words, some in another inflection (singular/plural, another verb form), some
+ * dropped, a few words added, and half of the sentences turned around their middle (the second
+ * half first). */
+static void rewrite_block(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out, SentScratch *ss)
+{
+    out->n = 0;
+    uint32_t ns = index_sentences(in, ss);
+    TokVec sent = {0};
+    for (uint32_t k = 0; k < ns; k++) {
+        const Tok *t = in->t + ss->start[k];
+        size_t n = ss->start[k + 1] - ss->start[k];
+        if (rng_chance(r, 3500) || n < 4) {
+            for (size_t i = 0; i < n; i++) {
+                Tok x = t[i];
+                x.origin = O_VERBATIM;
+                tv_push_tok(out, x);
+            }
+            continue;
+        }
+        sent.n = 0;
+        for (size_t i = 0; i < n; i++) {
+            Tok x = t[i];
+            x.origin = O_REWRITTEN;
+            uint32_t u = rng_below(r, 100);
+            if (u < 8 && deletable(&x))
+                continue;
+            if (u >= 8 && u < 28) {
+                x.w = random_word(lx, r);
+                if (x.pre == PRE_DOLLAR)
+                    x.pre = PRE_NONE;
+            } else if (u >= 28 && u < 43 && x.w < lx->n_other_form && lx->other_form[x.w] != NONE) {
+                x.w = lx->other_form[x.w];
+            }
+            if (rng_chance(r, 600) && !(x.flags & F_SENT_START)) {
+                Tok add = {draw_id(lx, rng_chance(r, 5000) ? C_PREP : C_ADVF, r), PRE_NONE, POST_NONE, 0, O_REWRITTEN};
+                tv_push_tok(&sent, add);
+            }
+            tv_push_tok(&sent, x);
+        }
+        if (sent.n >= 6 && rng_chance(r, 5000)) {
+            /* The second half first: the end of the sentence (its punctuation and paragraph flag)
+             * moves to the new last word, the start (capital) to the new first. */
+            size_t cut = sent.n / 3 + rng_below(r, (uint32_t)(sent.n / 3));
+            for (size_t i = 0; i < sent.n; i++)
+                if (sent.t[i].post == POST_COMMA && i + 1 >= sent.n / 3 && i + 1 <= 2 * sent.n / 3) {
+                    cut = i + 1;
+                    break;
+                }
+            Tok first = sent.t[0], last = sent.t[sent.n - 1];
+            uint8_t end_flags = last.flags & (F_SENT_END | F_PARA_END);
+            uint8_t end_post = last.post;
+            sent.t[0].flags &= (uint8_t)~(F_SENT_START | F_CAP);
+            sent.t[sent.n - 1].flags &= (uint8_t)~(F_SENT_END | F_PARA_END);
+            sent.t[sent.n - 1].post = POST_COMMA;
+            if (sent.t[cut - 1].post == POST_COMMA)
+                sent.t[cut - 1].post = POST_NONE;
+            size_t base = out->n;
+            tv_append(out, sent.t + cut, sent.n - cut);
+            tv_append(out, sent.t, cut);
+            out->t[base].flags |= F_SENT_START | F_CAP;
+            out->t[out->n - 1].flags |= end_flags;
+            out->t[out->n - 1].post = end_post;
+            (void)first;
+        } else {
+            tv_append(out, sent.t, sent.n);
+        }
+    }
+    tv_free(&sent);
+    if (out->n == 0)
+        tv_append(out, in->t, in->n);
+}
+
 /* ======================================================================
  * Page chrome: a fixed pool of site furniture (navigation, share lines,
  * advertisement markers, related-headline blocks, footers).  Shared by
@@ -1754,6 +1849,7 @@ typedef struct {
     uint32_t max_edit;          /* 1e-4 */
     uint32_t chrome;            /* 1e-4, chrome probability for non-copies */
     uint32_t max_cluster;
+    uint32_t rewrite;           /* 1e-4, share of excerpt blocks rewritten (rewrite_block) */
 } Params;
 
 /* Probabilities (1e-4) of how a copy picks its parent. */
@@ -1923,7 +2019,12 @@ static void gen_excerpt(Gen *G, uint32_t i, uint32_t depth)
     blk->n = 0;
     tv_append(blk, src->t + ss->start[s0], ss->start[s1] - ss->start[s0]);
     uint32_t erate = rng_chance(&r, 5000) ? rng_below(&r, 501) : 0;
-    edit_words(lx, &r, blk, &G->tmp2, erate);
+    Rng rr;
+    rng_init(&rr, G->pp->seed, i, P_REWRITE);
+    if (G->pp->rewrite > 0 && rng_chance(&rr, G->pp->rewrite))
+        rewrite_block(lx, &rr, blk, &G->tmp2, &G->ss);
+    else
+        edit_words(lx, &r, blk, &G->tmp2, erate);
     TokVec *eblk = &G->tmp2;
     eblk->t[eblk->n - 1].flags |= F_PARA_END;
 
@@ -2274,7 +2375,7 @@ int main(int argc, char **argv)
     g_autofree char *opt_truth = NULL;
     g_autofree char *opt_cluster = NULL;
     g_autofree char *opt_passages = NULL;
-    double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25;
+    double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25, opt_rewrite = 0.0;
     GOptionEntry entries[] = {
         {"count", 'n', 0, G_OPTION_ARG_STRING, &opt_count, "Total number of articles (default 1000)", "N"},
         {"words", 'w', 0, G_OPTION_ARG_STRING, &opt_words, "Mean body length in words, varies +-50% (default 600)", "MEAN"},
@@ -2282,6 +2383,7 @@ int main(int argc, char **argv)
         {"excerpt-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_exc, "Fraction of articles that embed an excerpt (default 0.05)", "F"},
         {"max-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_edit, "Copy edit rate is uniform in [0, R] (default 0.30)", "R"},
         {"chrome-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_chrome, "Fraction of non-copy articles with page chrome (default 0.25; copies: 0.5)", "F"},
+        {"rewrite-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_rewrite, "Fraction of excerpt blocks rewritten sentence by sentence instead of lightly edited (default 0)", "F"},
         {"max-cluster", 0, 0, G_OPTION_ARG_STRING, &opt_cluster, "Max articles per copy cluster, source included (default 8)", "K"},
         {"seed", 's', 0, G_OPTION_ARG_STRING, &opt_seed, "PRNG seed, 0..2^64-1 (default 1)", "S"},
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write DIR/docs/NNN/NNNNNNN.txt files and DIR/truth.tsv", "DIR"},
@@ -2324,6 +2426,7 @@ int main(int argc, char **argv)
     ok = ok && parse_frac("excerpt-fraction", opt_exc, 1.0, 1000000, &pp.exc_ppm, &err);
     ok = ok && parse_frac("max-edit", opt_edit, 1.0, UNITS, &pp.max_edit, &err);
     ok = ok && parse_frac("chrome-fraction", opt_chrome, 1.0, UNITS, &pp.chrome, &err);
+    ok = ok && parse_frac("rewrite-fraction", opt_rewrite, 1.0, UNITS, &pp.rewrite, &err);
     if (!ok) {
         g_printerr("gen_corpus: %s\n", err->message);
         return EXIT_USAGE;

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc make cmake pkg-config libglib2.0-dev libxxhash-dev libjson-glib-dev libsqlite3-dev check)
+packages=(gcc make cmake pkg-config libglib2.0-dev libxxhash-dev libjson-glib-dev libsqlite3-dev libstemmer-dev check)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

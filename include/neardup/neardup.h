@@ -13,7 +13,9 @@
  *   finder.h      candidate pairs of a batch (LSH, passage anchors, rare words), verification.
  *   cluster.h     union-find clustering of verified pairs.
  *   index.h       a persistent SQLite archive: add, remove, query, statistics.
- *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
+ *   words.h       match keys (Snowball stems) and content words for the passage aligner.
+ *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment for
+ *                 verbatim passages, sentence alignment for rewritten ones).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
  * Memory: functions named _new/_dup return owned values freed with the matching _free;
@@ -32,6 +34,7 @@
 #include <neardup/score.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
+#include <neardup/words.h>
 #include <neardup/diff.h>
 #include <neardup/index.h>
 

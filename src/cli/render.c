@@ -82,8 +82,9 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
           100.0 * d->a_coverage, 100.0 * d->b_coverage);
   for (guint p = 0; p < n; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
-    fprintf(fp, "\nPassage %u: score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
-            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1, q->score, q->a_start, q->a_stop,
+    fprintf(fp, "\nPassage %u (%s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
+            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1,
+            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", q->score, q->a_start, q->a_stop,
             q->a_end - q->a_first, q->b_start, q->b_stop, q->b_end - q->b_first);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
@@ -105,8 +106,9 @@ render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff 
   const NdPassage *q = &g_array_index(d->passages, NdPassage, index);
   fprintf(fp, "\"passage\":%u,\"a_start\":%" G_GUINT64_FORMAT ",\"a_end\":%" G_GUINT64_FORMAT ",\"b_start\":%"
           G_GUINT64_FORMAT ",\"b_end\":%" G_GUINT64_FORMAT ",\"a_tokens\":%u,\"b_tokens\":%u,\"a_matched\":%u,"
-          "\"b_matched\":%u,\"score\":%.4f", index + 1, q->a_start, q->a_stop, q->b_start, q->b_stop,
-          q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score);
+          "\"b_matched\":%u,\"score\":%.4f,\"kind\":\"%s\"", index + 1, q->a_start, q->a_stop, q->b_start,
+          q->b_stop, q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score,
+          q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
   if (with_text) {
     fputs(",\"a_text\":", fp);
     json_write_slice(fp, a->text, q->a_start, q->a_stop);
@@ -284,7 +286,7 @@ pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Si
   nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
   *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len };
   *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len };
-  return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
+  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, NULL);
 }
 
 void
