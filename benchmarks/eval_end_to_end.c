@@ -400,6 +400,62 @@ read_corpus(const char *path)
   return texts;
 }
 
+/* Boilerplate found by the library (nd_find_boilerplate, the batch rule of words.h) against the page
+ * chrome gen_corpus planted: word-level precision and recall over every article. */
+static void
+boilerplate_quality(const char *corpus, GHashTable *texts, GHashTable *chrome)
+{
+  NdSignParams sp;
+  nd_sign_params_init(&sp);
+  g_autoptr(NdCollection) coll = nd_collection_new(&sp);
+  {
+    g_autoptr(NdLoader) loader = nd_loader_new(coll, 0, FALSE);
+    nd_loader_add_jsonl(loader, corpus, "id", "text");
+    nd_loader_finish(loader);
+  }
+  guint64 articles = 0;
+  g_autoptr(GArray) bp = nd_find_boilerplate(coll, &articles);
+  const guint32 *keys = (const guint32 *)bp->data;
+  guint64 tp = 0, fp = 0, fn = 0;
+  g_autoptr(GArray) tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, texts);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    const char *text = v;
+    const GArray *spans = g_hash_table_lookup(chrome, k);
+    g_array_set_size(tokens, 0);
+    nd_tokenize(text, strlen(text), ND_TOKENS_WORDS, ND_TEXT_LOSSY, tokens, NULL);
+    const NdToken *t = (const NdToken *)tokens->data;
+    g_autofree guint32 *line = g_new(guint32, tokens->len + 1);
+    nd_line_ids(text, t, tokens->len, line);
+    for (guint first = 0; first < tokens->len;) {
+      guint end = first + 1;
+      while (end < tokens->len && line[end] == line[first])
+        end++;
+      gboolean flagged = FALSE;
+      if (end - first <= ND_BOILERPLATE_MAX_WORDS) {
+        guint32 key = nd_line_key(t + first, end - first);
+        for (guint x = 0; x < bp->len && !flagged; x++)
+          flagged = keys[x] == key;
+      }
+      for (guint i = first; i < end; i++) {
+        gboolean is_chrome = FALSE;
+        for (guint j = 0; spans && j < spans->len && !is_chrome; j++)
+          is_chrome = t[i].start >= g_array_index(spans, Span, j).start && t[i].end <= g_array_index(spans, Span, j).end;
+        tp += flagged && is_chrome;
+        fp += flagged && !is_chrome;
+        fn += !flagged && is_chrome;
+      }
+      first = end;
+    }
+  }
+  double p = tp + fp ? (double)tp / (tp + fp) : 1, r = tp + fn ? (double)tp / (tp + fn) : 0;
+  printf("  boilerplate (lines of at most %d words in %d articles or more): %u lines in %" G_GUINT64_FORMAT " articles; "
+         "words of page chrome found: precision %.3f recall %.3f (%" G_GUINT64_FORMAT " chrome words)\n",
+         ND_BOILERPLATE_MAX_WORDS, ND_BOILERPLATE_MIN_ARTICLES, bp->len, articles, p, r, tp + fn);
+}
+
 static void
 generated(const char *corpus, const char *truth_path, const char *passage_path, const char *neardup, char **extra)
 {
@@ -522,10 +578,21 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
   g_autoptr(GHashTable) truth_spans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                             (GDestroyNotify)g_array_unref);
   g_auto(GStrv) plines = g_strsplit(ptext, "\n", -1);
+  g_autoptr(GHashTable) chrome = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
   for (guint i = 1; plines[i]; i++) {
     g_auto(GStrv) f = g_strsplit(plines[i], "\t", -1);
     if (g_strv_length(f) < 5)
       continue;
+    if (strcmp(f[2], "chrome") == 0) { /* page chrome: the boilerplate truth */
+      GArray *arr = g_hash_table_lookup(chrome, f[0]);
+      if (arr == NULL) {
+        arr = g_array_new(FALSE, FALSE, sizeof(Span));
+        g_hash_table_insert(chrome, g_strdup(f[0]), arr);
+      }
+      Span sp = { g_ascii_strtoull(f[3], NULL, 10), g_ascii_strtoull(f[4], NULL, 10), FALSE };
+      g_array_append_val(arr, sp);
+      continue;
+    }
     char *key = pair_key(f[0], f[1]);
     GArray *arr = g_hash_table_lookup(truth_spans, key);
     if (arr == NULL) {
@@ -596,6 +663,8 @@ generated(const char *corpus, const char *truth_path, const char *passage_path, 
            kind_names[c], n_kind[c], pa, ra, pa + ra > 0 ? 2 * pa * ra / (pa + ra) : 0, pv, rv,
            pv + rv > 0 ? 2 * pv * rv / (pv + rv) : 0);
   }
+  if (g_hash_table_size(chrome) > 0)
+    boilerplate_quality(corpus, texts, chrome);
 }
 
 int

@@ -1739,10 +1739,33 @@ static uint32_t count_paragraphs(const TokVec *v)
     return n;
 }
 
-/* Full article: chrome (if any) around the tokens; word offsets into `f` unless it is NULL. */
-static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
-    const TokVec *v, Buf *o, Offsets *f)
+/* Byte spans of the chrome lines of the article being rendered (for the passage truth file). */
+typedef struct {
+    uint32_t *start, *end;
+    size_t n, cap;
+} ChromeSpans;
+
+static void chrome_put(Buf *o, const char *line, ChromeSpans *cs)
 {
+    if (cs != NULL) {
+        if (cs->n == cs->cap) {
+            cs->cap = cs->cap ? 2 * cs->cap : 16;
+            cs->start = g_renew(uint32_t, cs->start, cs->cap);
+            cs->end = g_renew(uint32_t, cs->end, cs->cap);
+        }
+        cs->start[cs->n] = (uint32_t)o->len;
+        cs->end[cs->n++] = (uint32_t)(o->len + strlen(line));
+    }
+    buf_puts(o, line);
+}
+
+/* Full article: chrome (if any) around the tokens; word offsets into `f` and chrome spans into `cspans`
+ * unless they are NULL. */
+static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
+    const TokVec *v, Buf *o, Offsets *f, ChromeSpans *cspans)
+{
+    if (cspans != NULL)
+        cspans->n = 0;
     if (!cs->on) {
         render_tokens_at(lx, v, o, f);
         return;
@@ -1752,7 +1775,7 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
         offsets_reserve(f, v->n);
     uint32_t s = cs->site;
     if (cs->nav) {
-        buf_puts(o, ch->nav[s]);
+        chrome_put(o, ch->nav[s], cspans);
         buf_puts(o, "\n\n");
     }
     uint32_t para = 0; /* paragraph 0 is the headline */
@@ -1769,31 +1792,31 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
         if (i + 1 == v->n)
             break;
         if (para == 0 && cs->share_top) {
-            buf_puts(o, ch->share[s]);
+            chrome_put(o, ch->share[s], cspans);
             buf_puts(o, "\n\n");
         }
         for (uint32_t a = 0; a < cs->nads; a++)
             if (cs->ad_after[a] == para && (a == 0 || cs->ad_after[0] != para)) {
-                buf_puts(o, ch->ad[s]);
+                chrome_put(o, ch->ad[s], cspans);
                 buf_puts(o, "\n\n");
             }
         para++;
     }
     if (cs->share_bottom) {
-        buf_puts(o, ch->share[s]);
+        chrome_put(o, ch->share[s], cspans);
         buf_puts(o, "\n\n");
     }
     if (cs->related) {
-        buf_puts(o, ch->related_head[s]);
+        chrome_put(o, ch->related_head[s], cspans);
         buf_putc(o, '\n');
         for (uint32_t k = 0; k < cs->nrel; k++) {
-            buf_puts(o, ch->related[cs->rel[k]]);
+            chrome_put(o, ch->related[cs->rel[k]], cspans);
             buf_putc(o, '\n');
         }
         buf_putc(o, '\n');
     }
     if (cs->footer) {
-        buf_puts(o, ch->footer[s]);
+        chrome_put(o, ch->footer[s], cspans);
         buf_puts(o, "\n\n");
     }
     o->len--; /* end with exactly one newline */
@@ -2389,7 +2412,7 @@ int main(int argc, char **argv)
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write DIR/docs/NNN/NNNNNNN.txt files and DIR/truth.tsv", "DIR"},
         {"jsonl", 'j', 0, G_OPTION_ARG_FILENAME, &opt_jsonl, "Write JSON Lines {\"id\",\"text\"} to FILE ('-' = stdout)", "FILE"},
         {"truth", 't', 0, G_OPTION_ARG_FILENAME, &opt_truth, "Truth TSV path (default DIR/truth.tsv; required with --jsonl)", "FILE"},
-        {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source", "FILE"},
+        {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source, and of every line of page chrome (source '-', kind chrome)", "FILE"},
         G_OPTION_ENTRY_NULL};
 
     /* Character set only (for GLib's messages); numbers stay "C"-formatted. */
@@ -2493,6 +2516,7 @@ int main(int argc, char **argv)
     if (pf)
         fputs("derived\tsource\tkind\tstart\tend\n", pf);
     Offsets offsets = {0};
+    ChromeSpans cspans = {0};
 
     Lexicon lx;
     lexicon_build(&lx);
@@ -2510,9 +2534,14 @@ int main(int argc, char **argv)
         bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
         ChromeSpec cs;
         chrome_pick(&cr, on, count_paragraphs(core), &cs);
-        render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL);
-        if (pf)
+        render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL, pf ? &cspans : NULL);
+        if (pf) {
             write_passages(pf, &pl, i, core, &offsets, out.dir_mode);
+            char cid[48];
+            format_id(cid, sizeof cid, out.dir_mode, i);
+            for (size_t c = 0; c < cspans.n; c++) /* page chrome: the lines a batch should find as boilerplate */
+                fprintf(pf, "%s\t-\tchrome\t%u\t%u\n", cid, cspans.start[c], cspans.end[c]);
+        }
         if (!out_article(&out, i, &text, &err))
             rc = EXIT_IO;
     }
@@ -2571,6 +2600,8 @@ int main(int argc, char **argv)
     g_free(text.p);
     g_free(offsets.start);
     g_free(offsets.end);
+    g_free(cspans.start);
+    g_free(cspans.end);
     g_free(out.buf.p);
     plan_free(&pl);
     chrome_free(&ch);

@@ -61,6 +61,8 @@ nd_document_free(NdDocument *doc)
   g_free(doc->fingerprints);
   g_free(doc->anchors);
   g_free(doc->words);
+  g_free(doc->lines);
+  g_free(doc->line_anchors);
   g_free(doc->band_keys);
   g_free(doc);
 }
@@ -154,16 +156,11 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
   const gboolean chars = s->params.shingle.mode == ND_TOKENS_CHARS;
   const guint k = chars ? ND_ANCHOR_CHAR_TOKENS : ND_ANCHOR_TOKENS;
   const guint w = chars ? ND_ANCHOR_CHAR_WINDOW : ND_ANCHOR_WINDOW;
-  if (n_tok < k)
-    return 0;
   g_array_set_size(s->breaks, (guint)n_tok);
   guint32 *brk = (guint32 *)s->breaks->data;
-  brk[0] = 0;
-  for (gsize i = 1; i < n_tok; i++) {
-    const char *gap = text + tok[i - 1].end;
-    gsize gap_len = tok[i].start - tok[i - 1].end;
-    brk[i] = brk[i - 1] + (gap_len > 0 && memchr(gap, '\n', gap_len) != NULL);
-  }
+  nd_line_ids(text, tok, n_tok, brk); /* the line of each token */
+  if (n_tok < k)
+    return 0;
   const gsize n_grams = n_tok - k + 1;
   g_array_set_size(s->grams, (guint)n_grams);
   guint64 *h = (guint64 *)s->grams->data;
@@ -209,6 +206,59 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
     line = end;
   }
   return nd_sort_unique_u32(s->keys, s->scratch, n_keys);
+}
+
+/* The document's short lines (boilerplate candidates, words.h) and the anchors that come from them.
+ * Uses the line numbers and run hashes winnow_anchors left in s->breaks and s->grams. */
+static void
+short_lines(NdSigner *s, const NdToken *tok, gsize n_tok, NdDocument *doc)
+{
+  if (s->params.shingle.mode != ND_TOKENS_WORDS || n_tok == 0 || s->breaks->len != n_tok)
+    return;
+  const guint32 *line = (const guint32 *)s->breaks->data;
+  const guint k = ND_ANCHOR_TOKENS;
+  g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(guint32));
+  g_autoptr(GArray) pairs = g_array_new(FALSE, FALSE, sizeof(guint64)); /* anchor << 32 | line key */
+  for (gsize first = 0; first < n_tok;) {
+    gsize end = first + 1;
+    while (end < n_tok && line[end] == line[first])
+      end++;
+    if (end - first <= ND_BOILERPLATE_MAX_WORDS) {
+      guint32 key = nd_line_key(tok + first, end - first);
+      g_array_append_val(keys, key);
+      /* This line's anchors: the winnowed minima of its runs (a short line has few). */
+      if (end - first >= k) {
+        const guint64 *h = (const guint64 *)s->grams->data;
+        gsize runs = end - first - k + 1, win = MIN((gsize)ND_ANCHOR_WINDOW, runs);
+        for (gsize st = first; st + win <= first + runs; st++) {
+          gsize best = st;
+          for (gsize j = st + 1; j < st + win; j++)
+            if (h[j] <= h[best])
+              best = j;
+          guint64 pr = ((guint64)(guint32)(h[best] >> 32) << 32) | key;
+          g_array_append_val(pairs, pr);
+        }
+      }
+    }
+    first = end;
+  }
+  if (keys->len > 0) {
+    g_autofree guint32 *scratch = g_new(guint32, keys->len);
+    doc->n_lines = (guint32)nd_sort_unique_u32((guint32 *)keys->data, scratch, keys->len);
+    doc->lines = g_memdup2(keys->data, doc->n_lines * sizeof(guint32));
+  }
+  if (pairs->len > 0) {
+    g_autofree guint64 *scratch = g_new(guint64, pairs->len);
+    guint64 *pr = (guint64 *)pairs->data;
+    nd_sort_u64(pr, scratch, pairs->len);
+    doc->line_anchors = g_new(guint32, 2 * pairs->len);
+    for (guint i = 0; i < pairs->len; i++)
+      if (i == 0 || pr[i] != pr[i - 1]) {
+        doc->line_anchors[2 * doc->n_line_anchors] = (guint32)(pr[i] >> 32);
+        doc->line_anchors[2 * doc->n_line_anchors + 1] = (guint32)pr[i];
+        doc->n_line_anchors++;
+      }
+  }
 }
 
 const NdToken *
@@ -271,6 +321,7 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   gsize n_anchors = winnow_anchors(s, text, tok, s->tokens->len);
   doc->n_anchors = (guint32)n_anchors;
   doc->anchors = g_memdup2(s->keys, (n_anchors ? n_anchors : 1) * sizeof(guint32));
+  short_lines(s, tok, s->tokens->len, doc);
   if (s->params.keep_words && s->params.shingle.mode == ND_TOKENS_WORDS) {
     reserve_keys(s, s->tokens->len);
     for (guint i = 0; i < s->tokens->len; i++)

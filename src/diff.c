@@ -513,6 +513,38 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
   }
 }
 
+/* The words of boilerplate lines get keys of their own (`salt` with their position: nothing else has
+ * them) and carry no content, so no passage is made of them. */
+static void
+silence_boilerplate(const char *text, const NdToken *t, gsize n, const NdDiffOptions *o, guint64 salt, guint64 *keys,
+                    guint8 *content)
+{
+  g_autofree guint32 *line = g_new(guint32, n + 1);
+  nd_line_ids(text, t, n, line);
+  for (gsize first = 0; first < n;) {
+    gsize end = first + 1;
+    while (end < n && line[end] == line[first])
+      end++;
+    if (end - first <= ND_BOILERPLATE_MAX_WORDS) {
+      guint32 key = nd_line_key(t + first, end - first);
+      gsize lo = 0, hi = o->n_boilerplate;
+      while (lo < hi) {
+        gsize mid = lo + (hi - lo) / 2;
+        if (o->boilerplate[mid] < key)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      if (lo < o->n_boilerplate && o->boilerplate[lo] == key)
+        for (gsize i = first; i < end; i++) {
+          keys[i] = salt | i;
+          content[i] = 0;
+        }
+    }
+    first = end;
+  }
+}
+
 /* Tokens with their match keys for hashes. */
 static NdToken *
 keyed_tokens(const NdToken *t, gsize n, const guint64 *keys)
@@ -558,6 +590,10 @@ nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_te
       ca[i] = ca[i] && !g_hash_table_contains(function, &ka[i]);
     for (gsize j = 0; j < n_b; j++)
       cb[j] = cb[j] && !g_hash_table_contains(function, &kb[j]);
+  }
+  if (texts && o->n_boilerplate > 0) {
+    silence_boilerplate(a_text, a, n_a, o, G_GUINT64_CONSTANT(0xA5A5000000000000), ka, ca);
+    silence_boilerplate(b_text, b, n_b, o, G_GUINT64_CONSTANT(0x5A5A000000000000), kb, cb);
   }
   g_autofree NdToken *a_keyed = keyed_tokens(a, n_a, ka), *b_keyed = keyed_tokens(b, n_b, kb);
   verbatim_passages(a_keyed, n_a, b_keyed, n_b, ca, o, d);

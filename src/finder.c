@@ -317,6 +317,21 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOpt
   return out->len - before;
 }
 
+/* Whether sorted a[0 .. n) holds key. */
+static gboolean
+bsearch_u32(const guint32 *a, guint n, guint32 key)
+{
+  guint lo = 0, hi = n;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (a[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && a[lo] == key;
+}
+
 /* ---- shared keys (anchors, rare words) ----
  *
  * Records (key << 32 | document) are sorted one key range (top 4 bits of the key) at a time, the
@@ -444,15 +459,113 @@ shared_key_pairs(const KeyLists *lists, guint n, guint full_df, guint max_df, gu
   return pairs;
 }
 
-/* Pairs sharing passage anchors (score.h). */
-static guint64
-anchor_candidates(const NdCollection *coll, const NdFindOptions *o, guint threads, GArray *out)
+/* ---- boilerplate ---- */
+
+GArray *
+nd_find_boilerplate(const NdCollection *coll, guint64 *articles)
 {
   guint n = nd_collection_size(coll);
+  g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    for (guint32 l = 0; l < d->n_lines; l++) {
+      guint64 r = ((guint64)d->lines[l] << 32) | i;
+      g_array_append_val(rec, r);
+    }
+  }
+  GArray *keys = g_array_new(FALSE, FALSE, sizeof(guint32));
+  if (rec->len > 0) {
+    g_autofree guint64 *scratch = g_new(guint64, rec->len);
+    nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
+  }
+  const guint64 *r = (const guint64 *)rec->data;
+  for (guint i = 0; i < rec->len;) {
+    guint j = i + 1;
+    while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
+      j++;
+    if (j - i >= ND_BOILERPLATE_MIN_ARTICLES) {
+      guint32 key = (guint32)(r[i] >> 32);
+      g_array_append_val(keys, key);
+    }
+    i = j;
+  }
+  if (articles != NULL) {
+    *articles = 0;
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(coll, i);
+      gboolean any = FALSE;
+      for (guint32 l = 0; l < d->n_lines && !any; l++)
+        any = bsearch_u32((const guint32 *)keys->data, keys->len, d->lines[l]);
+      *articles += any;
+    }
+  }
+  return keys;
+}
+
+/* The documents of a run with the anchors of their boilerplate lines left out: copies of the affected
+ * documents (sharing everything but the anchors), the others as they are. */
+typedef struct {
+  const NdDocument **doc;
+  NdDocument **copies;   /* owned copies (their anchors owned too), NULL where unaffected */
+  guint n;
+} View;
+
+static void
+view_clear(View *v)
+{
+  for (guint i = 0; v->copies && i < v->n; i++)
+    if (v->copies[i]) {
+      g_free(v->copies[i]->anchors);
+      g_free(v->copies[i]);
+    }
+  g_free(v->copies);
+  g_free(v->doc);
+}
+
+static void
+view_build(const NdCollection *coll, const GArray *boilerplate, View *v)
+{
+  v->n = nd_collection_size(coll);
+  v->doc = g_new(const NdDocument *, v->n + 1);
+  v->copies = g_new0(NdDocument *, v->n + 1);
+  const guint32 *bp = (const guint32 *)boilerplate->data;
+  for (guint i = 0; i < v->n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    v->doc[i] = d;
+    if (boilerplate->len == 0 || d->n_line_anchors == 0)
+      continue;
+    /* The anchors of this document's boilerplate lines, sorted (line_anchors is sorted by anchor). */
+    g_autoptr(GArray) drop = g_array_new(FALSE, FALSE, sizeof(guint32));
+    for (guint32 x = 0; x < d->n_line_anchors; x++)
+      if (bsearch_u32(bp, boilerplate->len, d->line_anchors[2 * x + 1]))
+        g_array_append_val(drop, d->line_anchors[2 * x]);
+    if (drop->len == 0)
+      continue;
+    NdDocument *c = g_new(NdDocument, 1);
+    *c = *d;
+    c->anchors = g_new(guint32, d->n_anchors + 1);
+    c->n_anchors = 0;
+    const guint32 *dr = (const guint32 *)drop->data;
+    for (guint32 x = 0, y = 0; x < d->n_anchors; x++) {
+      while (y < drop->len && dr[y] < d->anchors[x])
+        y++;
+      if (y == drop->len || dr[y] != d->anchors[x])
+        c->anchors[c->n_anchors++] = d->anchors[x];
+    }
+    v->copies[i] = c;
+    v->doc[i] = c;
+  }
+}
+
+/* Pairs sharing passage anchors (score.h). */
+static guint64
+anchor_candidates(const View *view, const NdFindOptions *o, guint threads, GArray *out)
+{
+  guint n = view->n;
   g_autofree const guint32 **keys = g_new(const guint32 *, n + 1);
   g_autofree guint32 *n_keys = g_new(guint32, n + 1);
   for (guint i = 0; i < n; i++) {
-    const NdDocument *d = nd_collection_get(coll, i);
+    const NdDocument *d = view->doc[i];
     keys[i] = d->anchors;
     n_keys[i] = d->anchors ? d->n_anchors : 0;
   }
@@ -661,6 +774,7 @@ rare_word_candidates(const NdCollection *coll, const Vocabulary *v, const NdFind
 
 typedef struct {
   const NdCollection *coll;
+  const View *view;             /* the documents, boilerplate anchors left out */
   const NdFindOptions *options;
   const Vocabulary *vocabulary; /* NULL without batch statistics */
   const guint64 *codes;
@@ -681,14 +795,14 @@ verify_range(gpointer data)
     /* The codes are sorted, so a is mostly the same document; b is anywhere: fetch its lists ahead
      * (first its document, then the lists it points to), or every pair starts on cache misses. */
     if (i + 8 < job->end)
-      __builtin_prefetch(nd_collection_get(job->coll, (guint)(job->codes[i + 8] & G_MAXUINT32)));
+      __builtin_prefetch(job->view->doc[job->codes[i + 8] & G_MAXUINT32]);
     if (i + 4 < job->end) {
-      const NdDocument *ahead = nd_collection_get(job->coll, (guint)(job->codes[i + 4] & G_MAXUINT32));
+      const NdDocument *ahead = job->view->doc[job->codes[i + 4] & G_MAXUINT32];
       __builtin_prefetch(ahead->set);
       __builtin_prefetch(ahead->words);
     }
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
-    const NdDocument *da = nd_collection_get(job->coll, p.a), *db = nd_collection_get(job->coll, p.b);
+    const NdDocument *da = job->view->doc[p.a], *db = job->view->doc[p.b];
     gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
                            !(da->n_fingerprints || db->n_fingerprints);
     if (no_evidence && da->band_keys && db->band_keys && sp->lsh_bands > 0)
@@ -742,9 +856,13 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
   stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, o, threads, codes);
   gint64 t_lsh = g_get_monotonic_time();
+  g_autoptr(GArray) boilerplate = nd_find_boilerplate(coll, &stats.boilerplate_articles);
+  stats.boilerplate_lines = boilerplate->len;
+  View view;
+  view_build(coll, boilerplate, &view);
   /* With neither the containment nor the score rule, only Jaccard can report a pair: LSH suffices. */
   if (o->anchors && (o->containment > 0 || o->score > 0) && !cancelled(o))
-    stats.candidates_anchor = anchor_candidates(coll, o, threads, codes);
+    stats.candidates_anchor = anchor_candidates(&view, o, threads, codes);
   gint64 t_anchor = g_get_monotonic_time();
   Vocabulary vocabulary = { 0 };
   stats.vocabulary = !cancelled(o) && vocabulary_build(coll, o, threads, &vocabulary);
@@ -753,6 +871,7 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   gint64 t_vocabulary = g_get_monotonic_time();
   if (cancelled(o)) {
     vocabulary_clear(&vocabulary);
+    view_clear(&view);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
     return NULL;
   }
@@ -765,7 +884,7 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
   g_autofree GThread **tids = g_new0(GThread *, threads);
   for (guint t = 0; t < threads; t++) {
-    jobs[t] = (VerifyJob){ coll, o, stats.vocabulary ? &vocabulary : NULL, (const guint64 *)codes->data,
+    jobs[t] = (VerifyJob){ coll, &view, o, stats.vocabulary ? &vocabulary : NULL, (const guint64 *)codes->data,
                            (gsize)codes->len * t / threads, (gsize)codes->len * (t + 1) / threads,
                            g_array_new(FALSE, FALSE, sizeof(NdPair)) };
     if (threads > 1)
@@ -781,6 +900,7 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
     g_array_unref(jobs[t].found);
   }
   vocabulary_clear(&vocabulary);
+  view_clear(&view);
   if (cancelled(o)) { /* latched if any phase stopped early (the phases return normally) */
     g_array_unref(pairs);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");

@@ -7,6 +7,28 @@
 #include <neardup/neardup.h>
 #include <libstemmer.h>
 #include <string.h>
+#include "hash.h"
+
+guint32
+nd_line_ids(const char *text, const NdToken *t, gsize n, guint32 *ids)
+{
+  guint32 line = 0;
+  for (gsize i = 0; i < n; i++) {
+    if (i > 0 && memchr(text + t[i - 1].end, '\n', t[i].start - t[i - 1].end) != NULL)
+      line++;
+    ids[i] = line;
+  }
+  return n ? line + 1 : 0;
+}
+
+guint32
+nd_line_key(const NdToken *t, gsize n)
+{
+  guint64 h = XXH3_64bits_withSeed(NULL, 0, n);
+  for (gsize i = 0; i < n; i++)
+    h = XXH3_64bits_withSeed(&t[i].hash, sizeof t[i].hash, h);
+  return (guint32)(h >> 32);
+}
 
 /* English function words: articles, pronouns, prepositions, conjunctions, auxiliaries, and the
  * reporting verbs and adverbs every news story uses. Written for this project (normalised: lower

@@ -911,6 +911,58 @@ START_TEST(test_rewrite_found_by_vocabulary)
 }
 END_TEST
 
+
+/* Boilerplate: a sign-up line and a footer on 12 of 30 articles are found as boilerplate (lines of
+ * at most 24 words in 10 articles or more), their anchors make no candidates, and passages leave them
+ * out; a paragraph of 30 words shared by 12 articles is content, not boilerplate. */
+START_TEST(test_boilerplate)
+{
+  enum { N = 30 };
+  char *texts[N];
+  const char *signup = "Sign up for our morning newsletter and get the best stories of the day in your inbox";
+  const char *footer = "Copyright Harbour Gazette Media Group all rights reserved terms of use privacy policy";
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *body = gen_article(880 + i, 200);
+    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n\n%s\n", signup, body, footer) : g_strdup(body);
+  }
+  g_autoptr(NdCollection) c = build(texts, N, TRUE);
+  guint64 articles = 0;
+  g_autoptr(GArray) bp = nd_find_boilerplate(c, &articles);
+  ck_assert_uint_eq(bp->len, 2);
+  ck_assert_uint_eq(articles, 12);
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  NdFindStats st;
+  g_autoptr(GArray) pairs = find(c, &o, &st);
+  ck_assert_uint_eq(st.boilerplate_lines, 2);
+  ck_assert_uint_eq(st.boilerplate_articles, 12);
+  ck_assert_uint_eq(st.candidates_anchor, 0); /* the only shared runs are boilerplate */
+  ck_assert_uint_eq(pairs->len, 0);
+  /* the passages of two of them leave the boilerplate out */
+  NdDiffOptions d;
+  nd_diff_options_init(&d);
+  g_autoptr(NdDiff) with = nd_diff_texts(texts[0], strlen(texts[0]), texts[1], strlen(texts[1]), ND_TOKENS_WORDS, 0, &d,
+                                         NULL);
+  ck_assert_uint_ge(with->passages->len, 1);
+  d.boilerplate = (const guint32 *)bp->data;
+  d.n_boilerplate = bp->len;
+  g_autoptr(NdDiff) without = nd_diff_texts(texts[0], strlen(texts[0]), texts[1], strlen(texts[1]), ND_TOKENS_WORDS, 0,
+                                            &d, NULL);
+  ck_assert_uint_eq(without->passages->len, 0);
+  free_texts(texts, N);
+  /* a 30-word paragraph in 12 articles is not a boilerplate line */
+  g_autofree char *para = gen_article(999, 30);
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *body = gen_article(1880 + i, 200);
+    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n", g_strdelimit(g_strdup(para), "\n", ' '), body) : g_strdup(body);
+  }
+  g_autoptr(NdCollection) c2 = build(texts, N, TRUE);
+  g_autoptr(GArray) bp2 = nd_find_boilerplate(c2, NULL);
+  ck_assert_uint_eq(bp2->len, 0);
+  free_texts(texts, N);
+}
+END_TEST
+
 static Suite *
 finder_suite(void)
 {
@@ -924,6 +976,7 @@ finder_suite(void)
   tcase_add_test(tc, test_small_inside_large);
   tcase_add_test(tc, test_lean_collection_sampled);
   tcase_add_test(tc, test_rewrite_found_by_vocabulary);
+  tcase_add_test(tc, test_boilerplate);
   tcase_add_test(tc, test_unrelated);
   tcase_add_test(tc, test_families_sorted);
   tcase_add_test(tc, test_threads_identical);

@@ -60,6 +60,12 @@ typedef struct {
   guint32 *words;       /* sorted distinct word keys (high half of nd_token_hash); owned; NULL unless
                            keep_words, and with character tokens */
   guint32 n_words;
+  guint32 *lines;       /* sorted distinct nd_line_key of its lines of 1..ND_BOILERPLATE_MAX_WORDS words
+                           (words.h: candidates for boilerplate); owned; NULL when none */
+  guint32 n_lines;
+  guint32 *line_anchors; /* the anchors that come from those lines: (anchor, line key) pairs, sorted;
+                            2 x n_line_anchors values; owned; NULL when none */
+  guint32 n_line_anchors;
   guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */
 } NdDocument;
 

@@ -64,6 +64,9 @@ typedef struct {
   gboolean stem;              /* match stems where the language has a stemmer; default TRUE */
   double sentence_overlap;    /* rewritten sentences: share of content, default 0.4; 0 turns them off */
   guint sentence_min_shared;  /* content words a rewritten sentence shares, default 4 */
+  const guint32 *boilerplate; /* sorted nd_line_key of boilerplate lines (words.h, nd_find_boilerplate):
+                                 their words match nothing; borrowed; NULL = none */
+  gsize n_boilerplate;
 } NdDiffOptions;
 
 #define ND_DIFF_MIN_TOKENS 6

@@ -54,6 +54,8 @@ typedef struct {
   guint64 candidates_rare;    /* pairs sharing rare words (may repeat the others') */
   guint64 candidates;         /* distinct pairs verified */
   guint64 reported;
+  guint64 boilerplate_lines;  /* distinct boilerplate lines (words.h) found in the batch */
+  guint64 boilerplate_articles; /* articles holding at least one */
   gboolean vocabulary;        /* the vocabulary score was computed (batch statistics available) */
   double seconds_lsh;          /* banding and bucket sorting */
   double seconds_anchor;       /* the anchor index */
@@ -73,6 +75,13 @@ NdReportRule nd_find_options_rule(const NdFindOptions *options);
  * options->cancel_flag was raised (every worker thread has stopped by then). `stats` may be NULL. */
 GArray *nd_find_pairs(const NdCollection *collection, const NdFindOptions *options, NdFindStats *stats,
                       GError **error);
+
+/* The batch's boilerplate (words.h): the sorted distinct keys of the lines of at most
+ * ND_BOILERPLATE_MAX_WORDS words found in at least ND_BOILERPLATE_MIN_ARTICLES of the collection's
+ * articles, as a GArray of guint32 (free with g_array_unref); `articles` (may be NULL) receives how
+ * many articles hold one. nd_find_pairs leaves their passage anchors out of the candidate search and
+ * the passage shares; pass them to nd_diff_tokens (NdDiffOptions) to keep them out of passages. */
+GArray *nd_find_boilerplate(const NdCollection *collection, guint64 *articles);
 
 /* TRUE when `pair` (scored) passes the report rule of `options` (score.h: nd_pair_report, which also
  * sets the score and kind). */

@@ -26,6 +26,20 @@ typedef enum {
   ND_LANGUAGE_ENGLISH = 1
 } NdLanguage;
 
+/* Boilerplate (page furniture, stock lines): a line of 1..ND_BOILERPLATE_MAX_WORDS words found in at
+ * least ND_BOILERPLATE_MIN_ARTICLES articles of a batch ("Sign up for our newsletter", a repeated
+ * photo caption, a related-articles block, a footer). A line is the words between two line breaks;
+ * its key is nd_line_key of its tokens. Longer lines are content, whatever their frequency. */
+#define ND_BOILERPLATE_MAX_WORDS 24
+#define ND_BOILERPLATE_MIN_ARTICLES 10
+
+/* The line of each of the n tokens of `text` (0, 1, ...: a new line after a line break between two
+ * tokens); returns the number of lines. `ids` holds n values. */
+guint32 nd_line_ids(const char *text, const NdToken *tokens, gsize n, guint32 *ids);
+
+/* The key of a line of n tokens: the high half of XXH3 over their hashes. */
+guint32 nd_line_key(const NdToken *tokens, gsize n);
+
 /* A word is a function word of a text without a list when it makes up this share of the words. */
 #define ND_FUNCTION_WORD_SHARE 0.02
 

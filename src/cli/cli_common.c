@@ -391,12 +391,15 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
             "stats: LSH b=%u r=%u; candidates: %" G_GUINT64_FORMAT " from LSH, %" G_GUINT64_FORMAT
             " from passage anchors, %" G_GUINT64_FORMAT " from rare words, %" G_GUINT64_FORMAT " distinct; LSH %.3f s, "
             "anchors %.3f s, vocabulary %.3f s%s\n"
-            "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n",
+            "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n"
+            "stats: boilerplate: %" G_GUINT64_FORMAT " lines found in %u articles or more, in %" G_GUINT64_FORMAT
+            " articles (left out of the anchors and passages)\n",
             nd_collection_size(coll), bytes / 1e6, read_s, nd_collection_size(coll) / MAX(read_s, 1e-9),
             bytes / 1e6 / MAX(read_s, 1e-9), stats.lsh.bands, stats.lsh.rows, stats.candidates_lsh,
             stats.candidates_anchor, stats.candidates_rare, stats.candidates, stats.seconds_lsh, stats.seconds_anchor,
             stats.seconds_vocabulary, stats.vocabulary ? "" : " (no batch vocabulary)", stats.candidates,
-            stats.reported, stats.seconds_verify);
+            stats.reported, stats.seconds_verify, stats.boilerplate_lines, ND_BOILERPLATE_MIN_ARTICLES,
+            stats.boilerplate_articles);
   }
   *coll_out = g_steal_pointer(&coll);
   *pairs_out = pairs;

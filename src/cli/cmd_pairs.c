@@ -57,6 +57,7 @@ cmd_pairs(int argc, char **argv)
     FILE *fp = out.fp;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autoptr(GArray) boilerplate = cli.passages ? nd_find_boilerplate(coll, NULL) : NULL;
     if (cli.format == FORMAT_CSV)
       fprintf(fp, "a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,"
               "passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score%s\n", cli.passages ? ",passages" : "");
@@ -67,7 +68,7 @@ cmd_pairs(int argc, char **argv)
       const char *a = nd_collection_get(coll, p->a)->id, *b = nd_collection_get(coll, p->b)->id;
       const char *kind = nd_pair_kind_name(p->kind);
       Side sa, sb;
-      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, ta, tb, &sa, &sb) : NULL;
+      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, boilerplate, ta, tb, &sa, &sb) : NULL;
       switch (cli.format) {
       case FORMAT_TEXT:
         fprintf(fp, "%7.3f  %6.3f  %6.3f  %5.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,

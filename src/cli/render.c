@@ -275,7 +275,8 @@ render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *di
 }
 
 NdDiff *
-pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Side *sa, Side *sb)
+pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb, Side *sa,
+          Side *sb)
 {
   const NdSignParams *sp = nd_collection_params(coll);
   const NdDocument *da = nd_collection_get(coll, a), *db = nd_collection_get(coll, b);
@@ -286,7 +287,13 @@ pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Si
   nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
   *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len };
   *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len };
-  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, NULL);
+  NdDiffOptions o;
+  nd_diff_options_init(&o);
+  if (boilerplate != NULL) {
+    o.boilerplate = (const guint32 *)boilerplate->data;
+    o.n_boilerplate = boilerplate->len;
+  }
+  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, &o);
 }
 
 void
