@@ -164,11 +164,19 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
   const gsize n_grams = n_tok - k + 1;
   g_array_set_size(s->grams, (guint)n_grams);
   guint64 *h = (guint64 *)s->grams->data;
+  /* x = (((seed' + t0) P + t1) P + ... + t(k-1)) P, rolled along the tokens: drop the first word's
+   * term and the seed's, shift by P, add the next word (arithmetic mod 2^64). */
   const guint64 P = G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-  for (gsize i = 0; i < n_grams; i++) {
-    guint64 x = s->params.seed ^ G_GUINT64_CONSTANT(0x616e63686f727321); /* "anchors!" */
-    for (guint j = 0; j < k; j++)
-      x = (x + tok[i + j].hash) * P;
+  const guint64 seed = s->params.seed ^ G_GUINT64_CONSTANT(0x616e63686f727321); /* "anchors!" */
+  guint64 pk = 1; /* P^k */
+  for (guint j = 0; j < k; j++)
+    pk *= P;
+  guint64 x = seed;
+  for (guint j = 0; j < k; j++)
+    x = (x + tok[j].hash) * P;
+  h[0] = mix64(x);
+  for (gsize i = 1; i < n_grams; i++) {
+    x = (x - (seed + tok[i - 1].hash) * pk) * P + seed * pk + tok[i + k - 1].hash * P;
     h[i] = mix64(x);
   }
   reserve_keys(s, n_grams + 1);
@@ -323,10 +331,19 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->anchors = g_memdup2(s->keys, (n_anchors ? n_anchors : 1) * sizeof(guint32));
   short_lines(s, tok, s->tokens->len, doc);
   if (s->params.keep_words && s->params.shingle.mode == ND_TOKENS_WORDS) {
+    /* Repeated words ("the", the story's names) are dropped by a small direct-mapped filter before the
+     * sort, which then sorts about half as many keys; the sort removes what the filter misses. */
     reserve_keys(s, s->tokens->len);
-    for (guint i = 0; i < s->tokens->len; i++)
-      s->keys[i] = (guint32)(tok[i].hash >> 32);
-    gsize n_words = nd_sort_unique_u32(s->keys, s->scratch, s->tokens->len);
+    guint32 recent[256] = { 0 };
+    gsize m = 0;
+    for (guint i = 0; i < s->tokens->len; i++) {
+      guint32 key = (guint32)(tok[i].hash >> 32), slot = (guint32)tok[i].hash & 255;
+      if (recent[slot] == key && key != 0)
+        continue;
+      recent[slot] = key;
+      s->keys[m++] = key;
+    }
+    gsize n_words = nd_sort_unique_u32(s->keys, s->scratch, m);
     doc->n_words = (guint32)n_words;
     doc->words = g_memdup2(s->keys, n_words * sizeof(guint32));
   }

@@ -378,13 +378,17 @@ pairs_of_partitions(gpointer data)
       if (i + 8 < n) /* the lists are scattered: each pass would wait on a miss per document */
         __builtin_prefetch(keys[i + 8] + cursor[i + 8]);
       const guint32 *k = keys[i];
-      guint32 c = cursor[i];
+      guint32 c = cursor[i], from = c;
       while (c < n_keys[i] && (k[c] >> 28) < q)
         c++;
-      for (; c < n_keys[i] && (k[c] >> 28) == q; c++) {
-        guint64 r = ((guint64)k[c] << 32) | i;
-        g_array_append_val(rec, r);
-      }
+      from = c;
+      while (c < n_keys[i] && (k[c] >> 28) == q)
+        c++;
+      guint at = rec->len;
+      g_array_set_size(rec, at + (c - from));
+      guint64 *r = (guint64 *)rec->data + at;
+      for (guint32 x = from; x < c; x++)
+        r[x - from] = ((guint64)k[x] << 32) | i;
       cursor[i] = c;
     }
     if (rec->len > scratch_cap) {
