@@ -467,9 +467,14 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
     guint32 best = G_MAXUINT32;
     for (guint x = 0; x < touched->len; x++) {
       guint32 t = g_array_index(touched, guint32, x);
-      if (shared[t] >= o->sentence_min_shared && total > 0 && score[t] >= o->sentence_overlap * total &&
-          score[t] >= 0.5 * o->sentence_overlap * weight_b[t] &&
-          (best == G_MAXUINT32 || score[t] > score[best] || (score[t] == score[best] && t < best)))
+      gboolean enough = shared[t] >= o->sentence_min_shared && total > 0 &&
+                        score[t] >= o->sentence_overlap * total && score[t] >= 0.5 * o->sentence_overlap * weight_b[t];
+      if (!enough)
+        continue;
+      /* the best sentence so far gives way to a better one, or to an equal one earlier in B */
+      gboolean better = best == G_MAXUINT32 || score[t] > score[best];
+      gboolean earlier = !better && score[t] == score[best] && best > t;
+      if (better || earlier)
         best = t;
     }
     for (guint x = 0; x < touched->len; x++) {

@@ -378,10 +378,10 @@ pairs_of_partitions(gpointer data)
       if (i + 8 < n) /* the lists are scattered: each pass would wait on a miss per document */
         __builtin_prefetch(keys[i + 8] + cursor[i + 8]);
       const guint32 *k = keys[i];
-      guint32 c = cursor[i], from = c;
+      guint32 c = cursor[i];
       while (c < n_keys[i] && (k[c] >> 28) < q)
         c++;
-      from = c;
+      const guint32 from = c;
       while (c < n_keys[i] && (k[c] >> 28) == q)
         c++;
       guint at = rec->len;

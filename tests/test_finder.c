@@ -951,10 +951,10 @@ START_TEST(test_boilerplate)
   ck_assert_uint_eq(without->passages->len, 0);
   free_texts(texts, N);
   /* a 30-word paragraph in 12 articles is not a boilerplate line */
-  g_autofree char *para = gen_article(999, 30);
+  g_autofree char *para = g_strdelimit(gen_article(999, 30), "\n", ' '); /* one line */
   for (guint i = 0; i < N; i++) {
     g_autofree char *body = gen_article(1880 + i, 200);
-    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n", g_strdelimit(g_strdup(para), "\n", ' '), body) : g_strdup(body);
+    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n", para, body) : g_strdup(body);
   }
   g_autoptr(NdCollection) c2 = build(texts, N, TRUE);
   g_autoptr(GArray) bp2 = nd_find_boilerplate(c2, NULL);

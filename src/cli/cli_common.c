@@ -398,7 +398,7 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
             bytes / 1e6 / MAX(read_s, 1e-9), stats.lsh.bands, stats.lsh.rows, stats.candidates_lsh,
             stats.candidates_anchor, stats.candidates_rare, stats.candidates, stats.seconds_lsh, stats.seconds_anchor,
             stats.seconds_vocabulary, stats.vocabulary ? "" : " (no batch vocabulary)", stats.candidates,
-            stats.reported, stats.seconds_verify, stats.boilerplate_lines, ND_BOILERPLATE_MIN_ARTICLES,
+            stats.reported, stats.seconds_verify, stats.boilerplate_lines, (guint)ND_BOILERPLATE_MIN_ARTICLES,
             stats.boilerplate_articles);
   }
   *coll_out = g_steal_pointer(&coll);
