@@ -388,8 +388,30 @@ name_factor(const char *text, const NdToken *t, const guint32 *sentence, gsize i
   return g_unichar_isupper(c) || g_unichar_istitle(c) ? NAME_WEIGHT : 1.0;
 }
 
+static gboolean sorted_has(const guint64 *a, gsize n, guint64 key);
+
+/* The run of records with `key` in sorted rec[0 .. n): [*first, *end). */
+static void
+key_run(const NdKeyed *rec, gsize n, guint64 key, gsize *first, gsize *end)
+{
+  gsize lo = 0, hi = n;
+  while (lo < hi) {
+    gsize mid = lo + (hi - lo) / 2;
+    if (rec[mid].key < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *first = lo;
+  while (lo < n && rec[lo].key == key)
+    lo++;
+  *end = lo;
+}
+
 /* Rewritten passages: each sentence of A that the passages found so far leave mostly uncovered,
- * aligned with the sentence of B holding the largest rarity-weighted share of its content words. */
+ * aligned with the sentence of B holding the largest rarity-weighted share of its content words.
+ * B's content words are (key, sentence) records sorted by key, one per distinct pair, so a word's
+ * sentences are one run found by binary search. */
 static void
 sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const guint8 *ca, gsize n_a,
                   const char *b_text, const NdToken *b, const guint64 *kb, const guint8 *cb, gsize n_b,
@@ -400,19 +422,31 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
   if (ns_a == 0 || ns_b == 0)
     return;
   g_autofree Span *spa = sentence_spans(sa, n_a, ns_a), *spb = sentence_spans(sb, n_b, ns_b);
-  /* B's content keys: key -> the distinct sentences holding it (ascending). */
-  g_autoptr(GHashTable) where = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                                      (GDestroyNotify)g_array_unref);
-  for (gsize j = 0; j < n_b; j++) {
-    if (!cb[j])
-      continue;
-    GArray *list = g_hash_table_lookup(where, &kb[j]);
-    if (list == NULL) {
-      list = g_array_new(FALSE, FALSE, sizeof(guint32));
-      g_hash_table_insert(where, (gpointer)&kb[j], list);
-    }
-    if (list->len == 0 || g_array_index(list, guint32, list->len - 1) != sb[j])
-      g_array_append_val(list, sb[j]);
+  /* (key, sentence, token) of B's content words; the sort is stable, so within a key the sentences
+   * ascend; then one record per (key, sentence). */
+  g_autofree NdKeyed *where = g_new(NdKeyed, n_b + 1), *scratch = g_new(NdKeyed, n_b + 1);
+  gsize n_where = 0;
+  for (gsize j = 0; j < n_b; j++)
+    if (cb[j])
+      where[n_where++] = (NdKeyed){ kb[j], sb[j], (guint32)j };
+  nd_sort_keyed(where, scratch, n_where);
+  gsize m = 0;
+  for (gsize x = 0; x < n_where; x++)
+    if (m == 0 || where[m - 1].key != where[x].key || where[m - 1].value != where[x].value)
+      where[m++] = where[x];
+  n_where = m;
+  /* Rarity of a key among B's sentences, and each sentence of B's content weight (its distinct
+   * content words, names at half weight: where[].pad is the token the first time). */
+  const double log_s = log((double)ns_b + 1.0);
+  g_autofree double *weight_b = g_new0(double, ns_b + 1);
+  for (gsize x = 0; x < n_where;) {
+    gsize y = x + 1;
+    while (y < n_where && where[y].key == where[x].key)
+      y++;
+    double w = log_s - log((double)(y - x) + 0.5);
+    for (gsize z = x; z < y; z++)
+      weight_b[where[z].value] += w * name_factor(b_text, b, sb, where[z].pad);
+    x = y;
   }
   /* A's tokens already inside passages. */
   g_autofree guint8 *covered = g_new0(guint8, n_a + 1);
@@ -420,24 +454,11 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
     memset(covered + q->a_first, 1, q->a_end - q->a_first);
   }
-  /* Each sentence of B's content weight (its distinct content words), for the share it keeps. */
-  const double log_s = log((double)ns_b + 1.0);
-  g_autofree double *weight_b = g_new0(double, ns_b + 1);
-  {
-    g_autoptr(GHashTable) in_sentence = g_hash_table_new(g_int64_hash, g_int64_equal);
-    for (gsize j = 0; j < n_b; j++) {
-      if (j == 0 || sb[j] != sb[j - 1])
-        g_hash_table_remove_all(in_sentence);
-      if (!cb[j] || !g_hash_table_add(in_sentence, (gpointer)&kb[j]))
-        continue;
-      GArray *list = g_hash_table_lookup(where, &kb[j]);
-      weight_b[sb[j]] += (log_s - log(list->len + 0.5)) * name_factor(b_text, b, sb, j);
-    }
-  }
   g_autofree double *score = g_new0(double, ns_b);
   g_autofree guint32 *shared = g_new0(guint32, ns_b);
   g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint32));
-  g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) words = g_array_new(FALSE, FALSE, sizeof(NdKeyed)); /* the A sentence's content words */
+  g_autoptr(GArray) words_scratch = g_array_new(FALSE, FALSE, sizeof(NdKeyed));
   for (guint32 s = 0; s < ns_a; s++) {
     const Span sp = spa[s];
     if (sp.end - sp.first < o->min_tokens)
@@ -447,18 +468,28 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
       n_cov += covered[i];
     if (2 * n_cov >= sp.end - sp.first)
       continue;
-    /* The sentence's distinct content keys, each weighted by its rarity among B's sentences. */
-    g_hash_table_remove_all(seen);
+    /* The sentence's distinct content keys (the first occurrence of each), each weighted by its
+     * rarity among B's sentences. */
+    g_array_set_size(words, 0);
+    for (guint32 i = sp.first; i < sp.end; i++)
+      if (ca[i]) {
+        NdKeyed w = { ka[i], i, 0 };
+        g_array_append_val(words, w);
+      }
+    g_array_set_size(words_scratch, words->len);
+    nd_sort_keyed((NdKeyed *)words->data, (NdKeyed *)words_scratch->data, words->len);
     g_array_set_size(touched, 0);
     double total = 0;
-    for (guint32 i = sp.first; i < sp.end; i++) {
-      if (!ca[i] || !g_hash_table_add(seen, (gpointer)&ka[i]))
+    const NdKeyed *ws = (const NdKeyed *)words->data;
+    for (guint x = 0; x < words->len; x++) {
+      if (x > 0 && ws[x].key == ws[x - 1].key)
         continue;
-      GArray *list = g_hash_table_lookup(where, &ka[i]);
-      double w = (log_s - log((list ? list->len : 0) + 0.5)) * name_factor(a_text, a, sa, i);
+      gsize first, end;
+      key_run(where, n_where, ws[x].key, &first, &end);
+      double w = (log_s - log((double)(end - first) + 0.5)) * name_factor(a_text, a, sa, ws[x].value);
       total += w;
-      for (guint x = 0; list && x < list->len; x++) {
-        guint32 t = g_array_index(list, guint32, x);
+      for (gsize z = first; z < end; z++) {
+        guint32 t = where[z].value;
         if (shared[t]++ == 0)
           g_array_append_val(touched, t);
         score[t] += w;
@@ -484,14 +515,15 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
     }
     if (best == G_MAXUINT32)
       continue;
-    /* The pair of sentences: words of each found in the other are aligned. */
+    /* The pair of sentences: words of each found in the other are aligned (both sides' keys
+     * sorted, every word looked up). */
     const Span tb = spb[best];
-    g_autoptr(GHashTable) keys_b = g_hash_table_new(g_int64_hash, g_int64_equal);
-    g_autoptr(GHashTable) keys_a = g_hash_table_new(g_int64_hash, g_int64_equal);
-    for (guint32 j = tb.first; j < tb.end; j++)
-      g_hash_table_add(keys_b, (gpointer)&kb[j]);
-    for (guint32 i = sp.first; i < sp.end; i++)
-      g_hash_table_add(keys_a, (gpointer)&ka[i]);
+    g_autofree guint64 *keys_a = g_new(guint64, sp.end - sp.first), *keys_b = g_new(guint64, tb.end - tb.first);
+    g_autofree guint64 *kscratch = g_new(guint64, MAX(sp.end - sp.first, tb.end - tb.first));
+    memcpy(keys_a, ka + sp.first, (sp.end - sp.first) * sizeof(guint64));
+    memcpy(keys_b, kb + tb.first, (tb.end - tb.first) * sizeof(guint64));
+    nd_sort_u64(keys_a, kscratch, sp.end - sp.first);
+    nd_sort_u64(keys_b, kscratch, tb.end - tb.first);
     NdPassage p;
     memset(&p, 0, sizeof p); /* padding too: results are compared bytewise */
     p.a_first = sp.first;
@@ -504,12 +536,12 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
     p.b_stop = b[tb.end - 1].end;
     p.kind = ND_PASSAGE_REWRITTEN;
     for (guint32 i = sp.first; i < sp.end; i++)
-      if (g_hash_table_contains(keys_b, &ka[i])) {
+      if (sorted_has(keys_b, tb.end - tb.first, ka[i])) {
         p.a_matched++;
         d->a_aligned[i] = 1;
       }
     for (guint32 j = tb.first; j < tb.end; j++)
-      if (g_hash_table_contains(keys_a, &kb[j])) {
+      if (sorted_has(keys_a, sp.end - sp.first, kb[j])) {
         p.b_matched++;
         d->b_aligned[j] = 1;
       }
@@ -550,6 +582,21 @@ silence_boilerplate(const char *text, const NdToken *t, gsize n, const NdDiffOpt
   }
 }
 
+/* Whether sorted a[0 .. n) holds key. */
+static gboolean
+sorted_has(const guint64 *a, gsize n, guint64 key)
+{
+  gsize lo = 0, hi = n;
+  while (lo < hi) {
+    gsize mid = lo + (hi - lo) / 2;
+    if (a[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && a[lo] == key;
+}
+
 /* Tokens with their match keys for hashes. */
 static NdToken *
 keyed_tokens(const NdToken *t, gsize n, const guint64 *keys)
@@ -583,18 +630,24 @@ nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_te
   nd_word_keys(a_text, a, n_a, d->language, o->stem && texts, ka, ca);
   nd_word_keys(b_text, b, n_b, d->language, o->stem && texts, kb, cb);
   if (d->language == ND_LANGUAGE_UNKNOWN) {
-    /* Without a list, a word frequent in either text is a function word in both. */
-    g_autoptr(GHashTable) function = g_hash_table_new(g_int64_hash, g_int64_equal);
+    /* Without a list, a word frequent in either text is a function word in both: the keys of
+     * either's function words, sorted, and each content word looked up. */
+    g_autoptr(GArray) function = g_array_new(FALSE, FALSE, sizeof(guint64));
     for (gsize i = 0; i < n_a; i++)
       if (!ca[i])
-        g_hash_table_add(function, &ka[i]);
+        g_array_append_val(function, ka[i]);
     for (gsize j = 0; j < n_b; j++)
       if (!cb[j])
-        g_hash_table_add(function, &kb[j]);
-    for (gsize i = 0; i < n_a; i++)
-      ca[i] = ca[i] && !g_hash_table_contains(function, &ka[i]);
-    for (gsize j = 0; j < n_b; j++)
-      cb[j] = cb[j] && !g_hash_table_contains(function, &kb[j]);
+        g_array_append_val(function, kb[j]);
+    if (function->len > 0) {
+      g_autofree guint64 *scratch = g_new(guint64, function->len);
+      nd_sort_u64((guint64 *)function->data, scratch, function->len);
+      const guint64 *f = (const guint64 *)function->data;
+      for (gsize i = 0; i < n_a; i++)
+        ca[i] = ca[i] && !sorted_has(f, function->len, ka[i]);
+      for (gsize j = 0; j < n_b; j++)
+        cb[j] = cb[j] && !sorted_has(f, function->len, kb[j]);
+    }
   }
   if (texts && o->n_boilerplate > 0) {
     silence_boilerplate(a_text, a, n_a, o, G_GUINT64_CONSTANT(0xA5A5000000000000), ka, ca);

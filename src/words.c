@@ -8,6 +8,7 @@
 #include <libstemmer.h>
 #include <string.h>
 #include "hash.h"
+#include "sort.h"
 
 guint32
 nd_line_ids(const char *text, const NdToken *t, gsize n, guint32 *ids)
@@ -100,14 +101,21 @@ nd_word_keys_mark_frequent(const guint64 *keys, gsize n, guint8 *content)
 {
   if (n == 0)
     return;
-  g_autoptr(GHashTable) counts = g_hash_table_new(g_int64_hash, g_int64_equal);
+  /* (key, position) records sorted by key: each run of one key is its occurrences. */
+  g_autofree NdKeyed *rec = g_new(NdKeyed, n), *scratch = g_new(NdKeyed, n);
   for (gsize i = 0; i < n; i++)
-    g_hash_table_insert(counts, (gpointer)&keys[i],
-                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(counts, &keys[i])) + 1));
+    rec[i] = (NdKeyed){ keys[i], (guint32)i, 0 };
+  nd_sort_keyed(rec, scratch, n);
   gsize limit = MAX((gsize)3, (gsize)(ND_FUNCTION_WORD_SHARE * (double)n + 0.999));
-  for (gsize i = 0; i < n; i++)
-    if (GPOINTER_TO_UINT(g_hash_table_lookup(counts, &keys[i])) >= limit)
-      content[i] = 0;
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && rec[j].key == rec[i].key)
+      j++;
+    if (j - i >= limit)
+      for (gsize x = i; x < j; x++)
+        content[rec[x].value] = 0;
+    i = j;
+  }
 }
 
 /* Each thread's English stemmer and its stems by token hash (a pure function of the word, so the
