@@ -47,7 +47,7 @@ load_side(const char *path, gsize max_bytes, guint64 max_tokens, NdTextFlags fla
   params.keep_sets = FALSE;
   out->doc = nd_read_document(path, &params, max_tokens, NULL, NULL, &error);
   if (out->doc == NULL) {
-    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    fprintf(stderr, "neardup: %s: %s%s\n", path, error->message, cli_error_hint(error));
     return FALSE;
   }
   out->tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
