@@ -418,6 +418,9 @@ csv_outputs)
   expect_code 0 "$NEARDUP" pairs --passages --format csv --threshold 0.01 "$WORK/in" \
     examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt
   cp "$WORK/out" "$WORK/pairs.csv"
+  [[ $(head -1 "$WORK/pairs.csv") == a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind ]] \
+    || fail "pairs --passages CSV header: $(head -1 "$WORK/pairs.csv")"
+  grep -qF '"'"$WORK"'/in/wire, ""final"".txt",' "$WORK/pairs.csv" || fail "pairs CSV: the id is not quoted as RFC 4180 says"
   [[ $("$CSV" "$WORK/pairs.csv" a b score passage a_start passage_score passage_kind) == "$want" ]] \
     || fail "pairs --passages CSV: want $want rows (one per passage, one per pair without)"
   grep -q ',,,,,,,,,,$' "$WORK/pairs.csv" || fail "a pair without passages has empty passage fields"
