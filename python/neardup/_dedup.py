@@ -105,15 +105,15 @@ def _plan(coll, pairs, matches, keep, date_field, verify):
         elif c and archived_keeper[c] < 0 and keeper[c] != i:
             kept = coll[keeper[c]]
             dup_of = kept.id
-            sim = (coll[i].scores(kept) if verify == "exact" else coll[i].estimate(kept)).jaccard
+            sim = (coll[i].estimate(kept) if verify == "signature" else coll[i].scores(kept)).jaccard
         verdicts.append(Verdict(ids[i], group, "dropped" if dup_of is not None else "kept", dup_of, in_index, sim,
                                 already[i]))
     return verdicts
 
 
 def dedup(items, *, index=None, keep="first", date_field="date", threshold=0.5, containment=0.8, min_shared=8,
-          verify="exact", add=False, threads=0, errors="raise", shingle="words:3", num_perm=128, seed=1,
-          lossy=False, max_bytes=64 << 20):
+          verify="auto", add=False, threads=0, errors="raise", shingle="words:3", num_perm=128, seed=1,
+          lossy=False, max_bytes=64 << 20, exact_limit=100000):
     """Groups the near-duplicates of `items` (an iterable of (id, text) or (id, text, metadata)) with
     each other and, with `index` (an Index or the path of one), with archived articles, and keeps one
     article per group, as `neardup dedup` does. Returns a list of Verdict, one per article in input
@@ -137,7 +137,7 @@ def dedup(items, *, index=None, keep="first", date_field="date", threshold=0.5, 
     try:
         if index is None:
             coll = _neardup.Collection(items, shingle=shingle, num_perm=num_perm, seed=seed, lossy=lossy,
-                                       max_bytes=max_bytes, threads=threads, errors=errors)
+                                       max_bytes=max_bytes, threads=threads, errors=errors, exact_limit=exact_limit)
         else:
             coll = index.collection(items, threads=threads, errors=errors)
         found = coll.pairs(threshold=threshold, containment=containment, min_shared=min_shared, verify=verify)

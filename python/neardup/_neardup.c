@@ -30,6 +30,7 @@
 #define BATCH_ITEMS 64              /* items per batch handed to a signing worker ... */
 #define BATCH_BYTES ((gsize)1 << 20) /* ... or fewer when they hold this much text */
 #define BATCHES_PER_WORKER 3         /* in flight at most: bounds the texts held */
+#define EXACT_LIMIT 100000           /* Collection(exact_limit=): the tool's --exact-limit default */
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Exceptions: one class per ND_ERROR code, all under neardup.Error; some also derive from the
@@ -324,12 +325,15 @@ find_options_from(NdFindOptions *o, double threshold, double containment, Py_ssi
     return FALSE;
   }
   o->threads = (guint)threads;
-  if (verify == NULL || strcmp(verify, "exact") == 0) {
+  /* 'auto' is exact here; a collection that went lean (exact_limit) turns it into sampling. */
+  if (verify == NULL || strcmp(verify, "auto") == 0 || strcmp(verify, "exact") == 0) {
     o->verify = ND_VERIFY_EXACT;
+  } else if (strcmp(verify, "sample") == 0) {
+    o->verify = ND_VERIFY_SAMPLE;
   } else if (strcmp(verify, "signature") == 0) {
     o->verify = ND_VERIFY_SIGNATURE;
   } else {
-    raise_code(ND_ERROR_INVALID_ARG, "verify must be 'exact' or 'signature'");
+    raise_code(ND_ERROR_INVALID_ARG, "verify must be 'auto', 'exact', 'sample' or 'signature'");
     return FALSE;
   }
   g_autoptr(GError) e = NULL;
@@ -1251,6 +1255,7 @@ typedef struct {
   NdCollection *coll;
   NdSignParams params;
   guint threads;
+  guint exact_limit; /* nd_collection_set_lean_after's limit, 0 = never */
   PyObject *ids;     /* list of the documents' ids (str), in order: shared by every Pair */
   PyObject *skipped; /* list of (id, exception) skipped with errors='skip' */
   PyObject *errors;  /* the default error policy */
@@ -1304,18 +1309,24 @@ static int
 collection_init(CollectionObject *self, PyObject *args, PyObject *kwds)
 {
   static char *kwlist[] = { "items", "shingle", "num_perm", "seed", "lossy", "max_bytes", "keep_text", "threads",
-                            "errors", NULL };
+                            "errors", "exact_limit", NULL };
   PyObject *items = NULL, *seed = NULL, *errors = NULL;
   const char *shingle = "words:3";
-  Py_ssize_t num_perm = ND_DEFAULT_NUM_PERM, max_bytes = (Py_ssize_t)ND_DEFAULT_MAX_BYTES, threads = 0;
+  Py_ssize_t num_perm = ND_DEFAULT_NUM_PERM, max_bytes = (Py_ssize_t)ND_DEFAULT_MAX_BYTES, threads = 0,
+             exact_limit = EXACT_LIMIT;
   int lossy = 0, keep_text = 0;
   if (self->coll != NULL) {
     PyErr_SetString(PyExc_RuntimeError, "a Collection is initialised once");
     return -1;
   }
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$snOpnpnO:Collection", kwlist, &items, &shingle, &num_perm, &seed,
-                                   &lossy, &max_bytes, &keep_text, &threads, &errors))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$snOpnpnOn:Collection", kwlist, &items, &shingle, &num_perm, &seed,
+                                   &lossy, &max_bytes, &keep_text, &threads, &errors, &exact_limit))
     return -1;
+  if (exact_limit < 0 || exact_limit > G_MAXUINT) {
+    raise_code(ND_ERROR_INVALID_ARG, "exact_limit must be at least 0 (0: never switch to samples)");
+    return -1;
+  }
+  self->exact_limit = (guint)exact_limit;
   if (!sign_params_from(&self->params, shingle, num_perm, seed, lossy, max_bytes, keep_text))
     return -1;
   if (threads < 0 || threads > 1024) {
@@ -1333,6 +1344,8 @@ collection_init(CollectionObject *self, PyObject *args, PyObject *kwds)
     return -1;
   g_mutex_init(&self->lock.mutex);
   self->coll = nd_collection_new(&self->params);
+  if (self->exact_limit > 0)
+    nd_collection_set_lean_after(self->coll, self->exact_limit);
   if (items != NULL) {
     if (objlock_acquire(&self->lock, "Collection") < 0)
       return -1;
@@ -1510,7 +1523,12 @@ collection_find_options(CollectionObject *self, NdFindOptions *o, double thresho
   Py_ssize_t t = self->threads;
   if (threads != Py_None && (t = PyLong_AsSsize_t(threads)) == -1 && PyErr_Occurred())
     return FALSE;
-  return find_options_from(o, threshold, containment, min_shared, verify, t);
+  if (!find_options_from(o, threshold, containment, min_shared, verify, t))
+    return FALSE;
+  /* As the tool's --verify auto: a collection that dropped its sets is verified on its samples. */
+  if (strcmp(verify, "auto") == 0 && nd_collection_is_lean(self->coll))
+    o->verify = ND_VERIFY_SAMPLE;
+  return TRUE;
 }
 
 #define FIND_KWARGS "threshold", "containment", "min_shared", "verify", "threads"
@@ -1522,7 +1540,7 @@ collection_pairs(CollectionObject *self, PyObject *args, PyObject *kwds)
   double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT;
   Py_ssize_t min_shared = 8;
   PyObject *threads = Py_None;
-  const char *verify = "exact";
+  const char *verify = "auto";
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$ddnsO:pairs", kwlist, &threshold, &containment, &min_shared,
                                    &verify, &threads) || !collection_ready(self))
     return NULL;
@@ -1618,7 +1636,7 @@ collection_clusters(CollectionObject *self, PyObject *args, PyObject *kwds)
   double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT;
   Py_ssize_t min_shared = 8;
   PyObject *threads = Py_None;
-  const char *verify = "exact";
+  const char *verify = "auto";
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$ddnsO:clusters", kwlist, &given, &threshold, &containment,
                                    &min_shared, &verify, &threads) || !collection_ready(self))
     return NULL;
@@ -1715,14 +1733,17 @@ static PyMethodDef collection_methods[] = {
     "Signs and adds one text; raises its error (DuplicateIdError, EmptyError, ...) whatever the\n"
     "collection's error policy." },
   { "pairs", (PyCFunction)(void (*)(void))collection_pairs, METH_VARARGS | METH_KEYWORDS,
-    "pairs($self, *, threshold=0.5, containment=0.2, min_shared=8, verify='exact', threads=None)\n--\n\n"
+    "pairs($self, *, threshold=0.5, containment=0.2, min_shared=8, verify='auto', threads=None)\n--\n\n"
     "Every reported pair, as `neardup pairs` finds them (LSH and the containment fingerprint\n"
     "index, then exact verification): a list of Pair sorted by (a_index, b_index). A pair is\n"
     "reported when jaccard >= threshold, or when max(containments) >= containment and the two\n"
-    "share at least min_shared shingles (containment=0 turns that rule off). verify='signature'\n"
-    "estimates the scores from the signatures. The GIL is released; Ctrl-C cancels the search." },
+    "share at least min_shared shingles (containment=0 turns that rule off). verify: 'auto'\n"
+    "(exact from the shingle sets, or on the 1-in-8 shingle samples once the collection holds more\n"
+    "than exact_limit documents), 'exact', 'sample' or 'signature' (estimates from the signatures).\n"
+    "Raises InvalidArgumentError for bad options. The GIL is released; Ctrl-C cancels the search\n"
+    "(KeyboardInterrupt). The list and its Pairs are new objects owned by the caller." },
   { "clusters", (PyCFunction)(void (*)(void))collection_clusters, METH_VARARGS | METH_KEYWORDS,
-    "clusters($self, pairs=None, *, threshold=0.5, containment=0.2, min_shared=8, verify='exact', threads=None)\n"
+    "clusters($self, pairs=None, *, threshold=0.5, containment=0.2, min_shared=8, verify='auto', threads=None)\n"
     "--\n\n"
     "Connected components of the reported pairs (of `pairs`, a list from pairs(), or found with\n"
     "the options given): a list of clusters, each a list of ids in input order, clusters in order\n"
@@ -1743,14 +1764,17 @@ static PyTypeObject CollectionType = {
   .tp_as_sequence = &collection_as_sequence,
   .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
   .tp_doc = "Collection(items=(), *, shingle='words:3', num_perm=128, seed=1, lossy=False, max_bytes=67108864,\n"
-            "           keep_text=False, threads=0, errors='raise')\n"
+            "           keep_text=False, threads=0, errors='raise', exact_limit=100000)\n"
             "--\n\n"
             "Signed documents in input order, to find pairs and clusters in. `items` (any iterable of\n"
             "(id, text) or (id, text, metadata)) is signed as by extend(). threads: signing and search\n"
             "threads (0: one per processor). errors: what an item that cannot be signed or added does:\n"
             "'raise' (stop with its exception; the items before it stay added), 'skip' (record\n"
-            "(id, exception) in .skipped and go on) or a callable(id, exception). A Collection is a\n"
-            "sequence of Documents: len(c), c[i], iteration.",
+            "(id, exception) in .skipped and go on) or a callable(id, exception). exact_limit: beyond\n"
+            "this many documents the collection drops its shingle sets and signatures and keeps 1-in-8\n"
+            "samples (about 700 bytes an article instead of 4 KB), as the tool's --exact-limit; 0 never.\n"
+            "A Collection is a sequence of Documents: len(c), c[i], iteration; a Document borrows from\n"
+            "the collection (it keeps it alive).",
   .tp_traverse = (traverseproc)collection_traverse,
   .tp_clear = (inquiry)collection_clear,
   .tp_methods = collection_methods,

@@ -49,6 +49,26 @@ def test_generated_corpus_pairs_equal_the_tools(corpus_2k, cli, tmp_path):
             (w["jaccard"], w["containment_a_in_b"], w["containment_b_in_a"])
 
 
+def test_beyond_exact_limit_pairs_are_the_tools_on_samples(corpus_2k, cli, tmp_path):
+    # --verify auto with --exact-limit: past 500 articles the collection keeps 1-in-8 samples only,
+    # and the scores come from them, in the tool and in the binding alike.
+    out = tmp_path / "pairs.jsonl"
+    run([cli, "pairs", "--jsonl", str(corpus_2k), "--exact-limit", "500", "--format", "json", "-o", str(out)])
+    want = read_jsonl(out)
+    records = [(r["id"], r["text"]) for r in map(json.loads, open(corpus_2k, encoding="utf-8"))]
+    lean = neardup.Collection(records, exact_limit=500)
+    got = lean.pairs()
+    assert [(p.a, p.b, p.kind, p.shared, round(p.jaccard, 4)) for p in got] == \
+        [(w["a"], w["b"], w["kind"], w["shared_shingles"], w["jaccard"]) for w in want]
+    assert lean[0].signature is None and lean.pairs(verify="sample") == got
+    exact = neardup.pairs(records)
+    assert got != exact  # the samples' scores are not the exact ones ...
+    assert len(got) > 0.8 * len(exact)  # ... but find most of the same pairs
+    assert neardup.pairs(records, exact_limit=0) == exact == neardup.pairs(records, verify="exact")
+    with pytest.raises(neardup.InvalidArgumentError):
+        neardup.Collection(exact_limit=-1)
+
+
 def test_results_do_not_depend_on_the_thread_count(corpus_2k):
     records = [(r["id"], r["text"]) for r in map(json.loads, open(corpus_2k, encoding="utf-8"))][:600]
     one = neardup.Collection(records, threads=1)
