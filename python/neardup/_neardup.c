@@ -1132,10 +1132,8 @@ pipeline_run(const NdSignParams *params, guint threads, PyObject *iterable, cons
     Item *it = &b->items[b->n];
     gboolean ok = item_from(obj, sink, it);
     Py_DECREF(obj);
-    if (!ok) {
-      failed = TRUE;
-      break;
-    }
+    if (!ok)
+      break; /* a malformed item: handled below like an iterable that raised */
     b->n++;
     b->bytes += it->len;
     if (b->n == BATCH_ITEMS || b->bytes >= BATCH_BYTES) {
