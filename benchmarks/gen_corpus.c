@@ -71,7 +71,7 @@ typedef struct {
 } Rng;
 
 /* Stream purposes (mixed into the seed of each per-article stream). */
-enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL };
+enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_DATE, P_REPRINT };
 
 static inline uint64_t splitmix64(uint64_t *x)
 {
@@ -1710,6 +1710,10 @@ typedef struct {
     uint32_t max_edit;          /* 1e-4 */
     uint32_t chrome;            /* 1e-4, chrome probability for non-copies */
     uint32_t max_cluster;
+    uint32_t batches;           /* JSON Lines split into this many files (1: one) */
+    uint32_t reprints;          /* reprints planted per batch after the first */
+    uint32_t reprint_edit;      /* 1e-4: their edit rate */
+    bool dates;                 /* a "date" member in every record */
 } Params;
 
 /* Probabilities (1e-4) of how a copy picks its parent. */
@@ -2063,6 +2067,145 @@ static Pair *collect_pairs(const Plan *pl, size_t *npairs)
 }
 
 /* ======================================================================
+ * Dates (--dates): what feeds write, in the forms they write it.
+ *
+ * An original is published at a random second of 2025-2026; a copy a few
+ * hours to days after its parent, but one in ten is mis-dated days before
+ * it (a wrong clock, a wire story re-stamped); a reprint some days after
+ * the article it reprints.  The member is written as ISO 8601 (UTC or with
+ * an offset), RFC 2822, "11 March 2026", a Unix time (a JSON number), or
+ * is missing or unreadable, with fixed shares.  Integer arithmetic only.
+ * ====================================================================== */
+
+#define DATE_BASE INT64_C(1735689600) /* 2025-01-01T00:00:00Z */
+#define DATE_SPAN (2 * 365 * 86400)
+
+static int64_t article_time(const Params *pp, const Plan *pl, uint32_t i, uint32_t depth)
+{
+    Rng r;
+    rng_init(&r, pp->seed, i, P_DATE);
+    if (pl->role[i] != R_COPY || depth > MAX_DEPTH)
+        return DATE_BASE + (int64_t)rng_below(&r, DATE_SPAN);
+    int64_t parent = article_time(pp, pl, pl->parent[i], depth + 1);
+    if (rng_chance(&r, 1000))
+        return parent - 86400 - (int64_t)rng_below(&r, 9 * 86400);
+    return parent + 3600 + (int64_t)rng_below(&r, 5 * 86400);
+}
+
+static void days_to_civil(int64_t z, int64_t *y, uint32_t *m, uint32_t *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (uint32_t)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (uint32_t)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Appends `,"date":...` for time t (seconds) to o, in a form drawn for article `key`. */
+static void put_date(Buf *o, const Params *pp, uint64_t key, int64_t t)
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                      "Sep", "Oct", "Nov", "Dec"};
+    static const char *const month[] = {"January", "February", "March", "April", "May", "June",
+                                        "July", "August", "September", "October", "November",
+                                        "December"};
+    static const char *const wday[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    Rng r;
+    rng_init(&r, pp->seed, key, P_DATE + 100);
+    uint32_t form = rng_below(&r, 100);
+    char buf[96];
+    int64_t zone = 0; /* minutes east of UTC, for the forms that write one */
+    if (form >= 40 && form < 80)
+        zone = ((int64_t)rng_below(&r, 25) - 12) * 60;
+    int64_t local = t + zone * 60;
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t secs = local - days * 86400, y;
+    uint32_t m, d;
+    days_to_civil(days, &y, &m, &d);
+    char sign = zone < 0 ? '-' : '+';
+    int64_t az = zone < 0 ? -zone : zone;
+    if (form < 40)
+        g_snprintf(buf, sizeof buf, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ\"", y, m, d,
+            (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+    else if (form < 60)
+        g_snprintf(buf, sizeof buf, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%c%02u:%02u\"", y, m, d,
+            (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60), sign,
+            (unsigned)(az / 60), (unsigned)(az % 60));
+    else if (form < 80)
+        g_snprintf(buf, sizeof buf, "\"%s, %02u %s %04" PRId64 " %02u:%02u:%02u %c%02u%02u\"",
+            wday[((days % 7) + 7) % 7], d, mon[m - 1], y, (unsigned)(secs / 3600),
+            (unsigned)(secs / 60 % 60), (unsigned)(secs % 60), sign, (unsigned)(az / 60),
+            (unsigned)(az % 60));
+    else if (form < 90)
+        g_snprintf(buf, sizeof buf, "\"%u %s %04" PRId64 "\"", d, month[m - 1], y);
+    else if (form < 95)
+        g_snprintf(buf, sizeof buf, "%" PRId64, t);
+    else if (form < 98)
+        return; /* no date */
+    else
+        g_snprintf(buf, sizeof buf, "\"%s\"", form == 98 ? "unknown" : "last week");
+    buf_puts(o, ",\"date\":");
+    buf_puts(o, buf);
+}
+
+/* ======================================================================
+ * Reprints (--reprints): batch b (from 2) also carries reprints of
+ * articles of earlier batches that a dedup keeping the first article of a
+ * group drops: copies that are not their cluster's smallest id, edited
+ * lightly (--reprint-edit) from their own text, so that they are close to
+ * the dropped article and farther from the one kept.
+ * ====================================================================== */
+
+typedef struct {
+    uint32_t of;    /* the article reprinted */
+    uint32_t batch; /* 1-based batch carrying it */
+} Reprint;
+
+/* The smallest id of each article's copy cluster (the article kept by
+ * --keep first when batches come in id order). */
+static uint32_t *cluster_first(const Plan *pl)
+{
+    uint32_t *first = g_new(uint32_t, pl->n);
+    for (uint32_t i = 0; i < pl->n; i++)
+        first[i] = pl->role[i] == R_COPY ? pl->root[i] : i;
+    for (uint32_t i = 0; i < pl->n; i++)
+        if (pl->role[i] == R_COPY && i < first[pl->root[i]])
+            first[pl->root[i]] = i;
+    return first;
+}
+
+static Reprint *plan_reprints(const Params *pp, const Plan *pl, size_t *n)
+{
+    *n = 0;
+    if (pp->reprints == 0 || pp->batches < 2)
+        return NULL;
+    uint32_t *first = cluster_first(pl);
+    uint32_t per = pp->count / pp->batches;
+    Reprint *r = g_new(Reprint, (size_t)pp->reprints * pp->batches);
+    Rng rng;
+    rng_init(&rng, pp->seed, UINT64_MAX - 1, P_REPRINT);
+    uint8_t *chosen = g_new0(uint8_t, pl->n); /* batch that last reprinted each article */
+    for (uint32_t b = 2; b <= pp->batches; b++) {
+        uint32_t found = 0;
+        for (uint32_t tries = 0; found < pp->reprints && tries < 100u * pp->reprints; tries++) {
+            uint32_t x = rng_below(&rng, (b - 1) * per);
+            if (pl->role[x] != R_COPY || first[pl->root[x]] == x || pl->val[x] > 1000 || chosen[x] == b)
+                continue; /* kept, too far from its parent to be grouped for sure, or reprinted here */
+            chosen[x] = (uint8_t)b;
+            r[(*n)++] = (Reprint){x, b};
+            found++;
+        }
+    }
+    g_free(chosen);
+    g_free(first);
+    return r;
+}
+
+/* ======================================================================
  * Output
  * ====================================================================== */
 
@@ -2073,6 +2216,8 @@ typedef struct {
     FILE *f;           /* jsonl stream */
     Buf buf;           /* jsonl output buffer */
     uint64_t bytes;
+    const Params *pp;  /* for dates */
+    const Plan *pl;
 } Out;
 
 #define OUT_FLUSH_AT (8u << 20)
@@ -2121,6 +2266,23 @@ static bool write_file(const char *path, const char *data, size_t n, GError **er
     return ok;
 }
 
+/* Write one JSON Lines record; with a date for `key` at time t when `dated`. */
+static bool out_record(Out *o, const char *id, const Buf *text, bool dated, uint64_t key, int64_t t,
+    GError **err)
+{
+    size_t before = o->buf.len;
+    buf_puts(&o->buf, "{\"id\":\"");
+    buf_puts(&o->buf, id);
+    buf_puts(&o->buf, "\",\"text\":\"");
+    json_escape(&o->buf, text->p, text->len);
+    buf_puts(&o->buf, "\"");
+    if (dated)
+        put_date(&o->buf, o->pp, key, t);
+    buf_puts(&o->buf, "}\n");
+    o->bytes += o->buf.len - before;
+    return o->buf.len < OUT_FLUSH_AT || out_flush(o, err);
+}
+
 /* Write one rendered article. */
 static bool out_article(Out *o, uint32_t i, const Buf *text, GError **err)
 {
@@ -2140,14 +2302,8 @@ static bool out_article(Out *o, uint32_t i, const Buf *text, GError **err)
         return write_file(path, text->p, text->len, err);
     }
     format_id(id, sizeof id, false, i);
-    size_t before = o->buf.len;
-    buf_puts(&o->buf, "{\"id\":\"");
-    buf_puts(&o->buf, id);
-    buf_puts(&o->buf, "\",\"text\":\"");
-    json_escape(&o->buf, text->p, text->len);
-    buf_puts(&o->buf, "\"}\n");
-    o->bytes += o->buf.len - before;
-    return o->buf.len < OUT_FLUSH_AT || out_flush(o, err);
+    return out_record(o, id, text, o->pp && o->pp->dates, i, o->pp && o->pp->dates ? article_time(o->pp, o->pl, i, 0) : 0,
+        err);
 }
 
 static bool write_truth(FILE *f, const char *path, const Pair *pairs, size_t n, bool dir_mode,
@@ -2207,7 +2363,10 @@ int main(int argc, char **argv)
     g_autofree char *opt_jsonl = NULL;
     g_autofree char *opt_truth = NULL;
     g_autofree char *opt_cluster = NULL;
-    double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25;
+    g_autofree char *opt_batches = NULL;
+    g_autofree char *opt_reprints = NULL;
+    gboolean opt_dates = FALSE;
+    double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25, opt_reprint_edit = 0.05;
     GOptionEntry entries[] = {
         {"count", 'n', 0, G_OPTION_ARG_STRING, &opt_count, "Total number of articles (default 1000)", "N"},
         {"words", 'w', 0, G_OPTION_ARG_STRING, &opt_words, "Mean body length in words, varies +-50% (default 600)", "MEAN"},
@@ -2220,6 +2379,10 @@ int main(int argc, char **argv)
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write DIR/docs/NNN/NNNNNNN.txt files and DIR/truth.tsv", "DIR"},
         {"jsonl", 'j', 0, G_OPTION_ARG_FILENAME, &opt_jsonl, "Write JSON Lines {\"id\",\"text\"} to FILE ('-' = stdout)", "FILE"},
         {"truth", 't', 0, G_OPTION_ARG_FILENAME, &opt_truth, "Truth TSV path (default DIR/truth.tsv; required with --jsonl)", "FILE"},
+        {"batches", 'b', 0, G_OPTION_ARG_STRING, &opt_batches, "Split the JSON Lines into B files FILE.01.jsonl ... (ids in order; default 1)", "B"},
+        {"reprints", 0, 0, G_OPTION_ARG_STRING, &opt_reprints, "With --batches: plant R reprints of earlier batches' dropped copies in each later batch (default 0)", "R"},
+        {"reprint-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_reprint_edit, "Edit rate of a reprint (default 0.05)", "R"},
+        {"dates", 0, 0, G_OPTION_ARG_NONE, &opt_dates, "A \"date\" member in every record, in the forms feeds write", NULL},
         G_OPTION_ENTRY_NULL};
 
     /* Character set only (for GLib's messages); numbers stay "C"-formatted. */
@@ -2241,7 +2404,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    Params pp = {.seed = 1, .count = 1000, .words = 600, .max_cluster = 8};
+    Params pp = {.seed = 1, .count = 1000, .words = 600, .max_cluster = 8, .batches = 1};
     uint64_t v;
     bool ok = true;
     if (ok && opt_count && (ok = parse_u64("count", opt_count, 1, UINT32_MAX - 1, &v, &err)))
@@ -2256,6 +2419,12 @@ int main(int argc, char **argv)
     ok = ok && parse_frac("excerpt-fraction", opt_exc, 1.0, 1000000, &pp.exc_ppm, &err);
     ok = ok && parse_frac("max-edit", opt_edit, 1.0, UNITS, &pp.max_edit, &err);
     ok = ok && parse_frac("chrome-fraction", opt_chrome, 1.0, UNITS, &pp.chrome, &err);
+    ok = ok && parse_frac("reprint-edit", opt_reprint_edit, 1.0, UNITS, &pp.reprint_edit, &err);
+    if (ok && opt_batches && (ok = parse_u64("batches", opt_batches, 1, 99, &v, &err)))
+        pp.batches = (uint32_t)v;
+    if (ok && opt_reprints && (ok = parse_u64("reprints", opt_reprints, 0, 10000000, &v, &err)))
+        pp.reprints = (uint32_t)v;
+    pp.dates = opt_dates;
     if (!ok) {
         g_printerr("gen_corpus: %s\n", err->message);
         return EXIT_USAGE;
@@ -2266,6 +2435,10 @@ int main(int argc, char **argv)
     }
     if (opt_jsonl && !opt_truth) {
         g_printerr("gen_corpus: --truth FILE is required with --jsonl\n");
+        return EXIT_USAGE;
+    }
+    if ((pp.batches > 1 || pp.dates) && (!opt_jsonl || strcmp(opt_jsonl, "-") == 0)) {
+        g_printerr("gen_corpus: --batches and --dates need --jsonl FILE\n");
         return EXIT_USAGE;
     }
     {
@@ -2287,7 +2460,7 @@ int main(int argc, char **argv)
     int rc = EXIT_OK;
 
     /* Open outputs first so that bad paths fail before any work. */
-    Out out = {.dir_mode = opt_out != NULL, .dir = opt_out, .path = opt_jsonl};
+    Out out = {.dir_mode = opt_out != NULL, .dir = opt_out, .path = opt_jsonl, .pp = &pp};
     g_autofree char *truth_path = opt_truth ? g_strdup(opt_truth)
                                             : g_build_filename(opt_out, "truth.tsv", NULL);
     if (out.dir_mode) {
@@ -2298,6 +2471,8 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(opt_jsonl, "-") == 0) {
         out.f = stdout;
+    } else if (pp.batches > 1) {
+        out.f = NULL; /* opened batch by batch */
     } else if (!(out.f = fopen(opt_jsonl, "wb"))) {
         g_printerr("gen_corpus: %s: cannot create: %s\n", opt_jsonl, g_strerror(errno));
         return EXIT_IO;
@@ -2318,17 +2493,58 @@ int main(int argc, char **argv)
     plan_build(&pl, &pp);
 
     Gen G = {.lx = &lx, .pp = &pp, .pl = &pl};
+    out.pl = &pl;
     Buf text = {0};
-    for (uint32_t i = 0; i < pp.count && rc == EXIT_OK; i++) {
-        const TokVec *core = gen_core(&G, i, 0);
-        Rng cr;
-        rng_init(&cr, pp.seed, i, P_CHROME);
-        bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
-        ChromeSpec cs;
-        chrome_pick(&cr, on, count_paragraphs(core), &cs);
-        render_article(&lx, &ch, &cs, core, &text);
-        if (!out_article(&out, i, &text, &err))
+    size_t n_reprints = 0;
+    g_autofree Reprint *reprints = plan_reprints(&pp, &pl, &n_reprints);
+    uint32_t per = pp.count / pp.batches;
+    for (uint32_t b = 1; b <= pp.batches && rc == EXIT_OK; b++) {
+        uint32_t lo = (b - 1) * per, hi = b == pp.batches ? pp.count : b * per;
+        g_autofree char *bpath = pp.batches > 1 ? g_strdup_printf("%s.%02u.jsonl", opt_jsonl, b) : NULL;
+        if (bpath && !(out.f = fopen(bpath, "wb"))) {
+            g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: cannot create: %s", bpath,
+                g_strerror(errno));
             rc = EXIT_IO;
+            break;
+        }
+        for (uint32_t i = lo; i < hi && rc == EXIT_OK; i++) {
+            const TokVec *core = gen_core(&G, i, 0);
+            Rng cr;
+            rng_init(&cr, pp.seed, i, P_CHROME);
+            bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
+            ChromeSpec cs;
+            chrome_pick(&cr, on, count_paragraphs(core), &cs);
+            render_article(&lx, &ch, &cs, core, &text);
+            if (!out_article(&out, i, &text, &err))
+                rc = EXIT_IO;
+        }
+        /* This batch's reprints: the article's own tokens, lightly edited, without chrome. */
+        for (size_t k = 0; k < n_reprints && rc == EXIT_OK; k++) {
+            if (reprints[k].batch != b)
+                continue;
+            uint32_t x = reprints[k].of;
+            const TokVec *core = gen_core(&G, x, 0);
+            Rng er;
+            rng_init(&er, pp.seed, (uint64_t)x << 8 | b, P_REPRINT);
+            edit_words(&lx, &er, core, &G.tmp2, pp.reprint_edit);
+            ChromeSpec cs;
+            chrome_pick(&er, false, count_paragraphs(&G.tmp2), &cs);
+            render_article(&lx, &ch, &cs, &G.tmp2, &text);
+            char id[48];
+            g_snprintf(id, sizeof id, "r%07u.%02u", x, b);
+            int64_t t = pp.dates ? article_time(&pp, &pl, x, 0) + 86400 + (int64_t)(k % 20) * 3600 : 0;
+            if (!out_record(&out, id, &text, pp.dates, (uint64_t)x << 8 | b, t, &err))
+                rc = EXIT_IO;
+        }
+        if (bpath && rc == EXIT_OK) {
+            if (!out_flush(&out, &err) || fclose(out.f) != 0) {
+                if (err == NULL)
+                    g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s", bpath,
+                        g_strerror(errno));
+                rc = EXIT_IO;
+            }
+            out.f = NULL;
+        }
     }
     if (rc == EXIT_OK && !out.dir_mode) {
         if (!out_flush(&out, &err))
@@ -2352,6 +2568,10 @@ int main(int argc, char **argv)
             ndup += pairs[k].kind == 0;
         if (!write_truth(tf, truth_path, pairs, npairs, out.dir_mode, &err))
             rc = EXIT_IO;
+        /* reprint rows: a = the article reprinted, b = the reprint, edit = its rate */
+        for (size_t k = 0; rc == EXIT_OK && k < n_reprints; k++)
+            fprintf(tf, "%07u\tr%07u.%02u\treprint\t%u.%04u\n", reprints[k].of, reprints[k].of, reprints[k].batch,
+                pp.reprint_edit / UNITS, pp.reprint_edit % UNITS);
     }
     if (tf != stdout && fclose(tf) != 0 && rc == EXIT_OK) {
         g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
@@ -2365,6 +2585,8 @@ int main(int argc, char **argv)
                    " bytes, %zu planted pairs (%zu dup, %zu excerpt), %.2f s\n",
             pp.count, pl.n_copy, pl.n_roots, pl.n_excerpt, out.bytes, npairs, ndup,
             npairs - ndup, secs);
+        if (n_reprints)
+            g_printerr("gen_corpus: %zu reprints planted in batches 2..%u\n", n_reprints, pp.batches);
     } else {
         g_printerr("gen_corpus: %s\n", err->message);
     }

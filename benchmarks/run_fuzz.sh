@@ -27,7 +27,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
-all=(tokenize tokenlimit sign diff jsonl article spec index html warc compress)
+all=(tokenize tokenlimit sign diff jsonl article spec index html warc compress date)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 sanitizers=${NEARDUP_FUZZ_SANITIZERS:-address,undefined}

@@ -21,6 +21,7 @@ nd_error_describe(NdErrorCode code)
   case ND_ERROR_INDEX_BUSY: return "index is being written by another process";
   case ND_ERROR_CANCELLED: return "cancelled";
   case ND_ERROR_FORMAT: return "malformed WARC record or HTTP message";
+  case ND_ERROR_DATE: return "unreadable date";
   }
   return "unknown error";
 }

@@ -15,4 +15,12 @@ gboolean pagecheck_active(sqlite3 *db);
 /* The bytes reserved at the end of every page for the checksum (8). */
 int pagecheck_reserved_bytes(void);
 
+/* Reads the main database file of `db` (opened through this VFS) from start to end, through
+ * SQLite's own file handle (page size from its header) and checks every
+ * page's checksum: 0 when all pass, the 1-based number of the first page that fails, or -1 with
+ * errno set when the file cannot be read (or its size is not a whole number of pages: EINVAL). A
+ * sequential read of the file, several times faster than PRAGMA quick_check's B-tree walk. The
+ * caller holds the write lock, so no checkpoint writes the file meanwhile. */
+gint64 pagecheck_sweep(sqlite3 *db);
+
 #endif

@@ -13,7 +13,9 @@
  *   input.h       reading files, directories, JSON Lines, web pages and WARC into a collection.
  *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
  *   cluster.h     union-find clustering of verified pairs.
- *   index.h       a persistent SQLite archive: add, remove, query, statistics.
+ *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
+ *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
+ *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
@@ -37,7 +39,9 @@
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/diff.h>
+#include <neardup/date.h>
 #include <neardup/index.h>
+#include <neardup/dedup.h>
 
 ND_BEGIN_DECLS
 

@@ -152,6 +152,12 @@ void output_abort(Output *out);
 /* The loader's file check (NdFileCheckFunc; user_data: the NdLoader, or NULL): refuses to read a
  * file that an output of this run replaces, and cancels the loader. Thread-safe. */
 gboolean output_file_check(const char *path, guint64 dev, guint64 ino, gpointer user_data, GError **error);
+/* Marks the files of the index `db` (opened by this run: the database, its -shm and -wal files) so
+ * that output_file_check refuses them as inputs before they are opened: closing a descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's included. Call after opening the
+ * index, before loading. output_is_protected: TRUE for such a file. */
+void output_protect_index(const char *db);
+gboolean output_is_protected(const char *path);
 /* TRUE once output_file_check refused an input (the first time, it prints which): the command must
  * stop with EXIT_USAGE, its outputs abandoned. */
 gboolean output_alias_found(void);
@@ -196,6 +202,10 @@ char *copy_name(const char *id, gboolean keep_tree, const char *suffix);
  * web page) is copied as that file, checked against the size and hash it had when it was read (an
  * error when it changed since); one extracted from a WARC record or standard input, as its text. */
 gboolean copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error);
+/* The same with other bytes than the article's own (its record as JSON Lines): written, never
+ * linked; the same rules for names and files already there. */
+gboolean copy_dir_put_bytes(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, const char *name,
+                            CopyResult *result, GError **error);
 
 /* Writes `s` as a JSON string literal: quoted, escaped (controls, C1 controls, U+2028/9); a byte that
  * is not UTF-8 becomes the lone surrogate U+DC80 + byte (Python's surrogateescape), so that distinct
@@ -224,6 +234,40 @@ gboolean cli_parse(GOptionContext *ctx, int *argc, char ***argv, GError **error)
 /* The candidate closest to `word` when it looks like a typo of it (edit distance, a swap counting as
  * one edit, at most a third of its length, 1 to 3), or NULL. */
 const char *cli_suggest(const char *word, const char *const *candidates);
+
+/* Progress (progress.c): one line on stderr, on a terminal or with --progress. progress_start once
+ * (force: --progress; idempotent); progress_phase names a phase, its unit ("articles"; "" for a
+ * phase that is only timed) and total (0: unknown); progress_set/add report how much is done; a
+ * ticker thread redraws with the rate and the time left. progress_count_inputs counts what the
+ * loader will read (files, JSON Lines records) in a thread and fills in the total when it knows it.
+ * progress_stop erases the line and stops the threads (before the summary line). cli_message
+ * prints "neardup: MESSAGE" on stderr, erasing the progress line first. cli_index_progress is an
+ * NdIndexProgressFunc that shows the index's own phases. All are thread-safe. */
+void progress_start(gboolean force);
+void progress_phase(const char *phase, const char *unit, guint64 total);
+void progress_set(guint64 done, guint64 total);
+void progress_add(guint64 n);
+guint64 progress_done_count(void);
+void progress_count_inputs(char **paths, char **files_from, char **jsonl);
+void progress_stop_counting(void);
+void progress_stop(void);
+/* The phases ended so far and their times ("reading and signing 7.2 s, writing 3.1 s"; caller
+ * frees), for --stats. */
+char *progress_timings(void);
+void cli_message(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void cli_index_progress(const char *phase, guint64 done, guint64 total, gpointer data);
+
+/* Dates (dates.c): an article's date from metadata member `field` (date.h), or with use_mtime its
+ * file's modification time when it has none. TRUE and *out (and the date as written in *text,
+ * caller frees, or NULL); FALSE when it has none. A date that cannot be read is counted in `report`
+ * (may be NULL); date_report_print reports them once, with the first as an example, and resets. */
+typedef struct {
+  guint64 bad;
+  char *first_id, *first_message;
+} DateReport;
+gboolean cli_document_date(const NdDocument *doc, const char *field, gboolean use_mtime, NdDate *out, char **text,
+                           DateReport *report);
+void date_report_print(DateReport *report);
 
 /* Prints "neardup COMMAND: message" to stderr. */
 void cli_error(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

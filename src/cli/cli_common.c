@@ -319,66 +319,52 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
 #define N_KINDS 64
 
 typedef struct {
-  gboolean show;
-  gboolean dirty;
   guint64 reported[N_KINDS]; /* per error code */
   guint64 warnings;
-} Progress;
+} Reports;
 
 static void
 on_input_error(const char *input, const GError *error, gpointer data)
 {
-  Progress *p = data;
+  Reports *p = data;
   guint kind = error->domain == ND_ERROR && error->code > 0 && error->code < N_KINDS ? (guint)error->code : 0;
   if (++p->reported[kind] > REPORTS_PER_KIND)
     return;
-  if (p->dirty) {
-    term_control(stderr, "\r\033[K");
-    p->dirty = FALSE;
-  }
-  fprintf(stderr, "neardup: %s: %s\n", input, error->message);
+  cli_message("%s: %s", input, error->message);
   if (p->reported[kind] == REPORTS_PER_KIND)
-    fprintf(stderr, "neardup: (further inputs skipped for this reason are counted, not listed)\n");
+    cli_message("(further inputs skipped for this reason are counted, not listed)");
 }
 
 /* A problem that did not stop an input (a charset that lied): one line, not counted as skipped. */
 static void
 on_input_warning(const char *input, const GError *warning, gpointer data)
 {
-  Progress *p = data;
+  Reports *p = data;
   if (++p->warnings > REPORTS_PER_KIND)
     return;
-  if (p->dirty) {
-    term_control(stderr, "\r\033[K");
-    p->dirty = FALSE;
-  }
-  fprintf(stderr, "neardup: %s: warning: %s\n", input, warning->message);
+  cli_message("%s: warning: %s", input, warning->message);
   if (p->warnings == REPORTS_PER_KIND)
-    fprintf(stderr, "neardup: (further warnings are counted, not listed)\n");
+    cli_message("(further warnings are counted, not listed)");
 }
 
 /* One line for each kind of report that went over the limit. */
 static void
-summarise_reports(const Progress *p)
+summarise_reports(const Reports *p)
 {
   for (guint kind = 0; kind < N_KINDS; kind++)
     if (p->reported[kind] > REPORTS_PER_KIND)
-      fprintf(stderr, "neardup: %" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)\n",
-              p->reported[kind] - REPORTS_PER_KIND, kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
+      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)",
+                  p->reported[kind] - REPORTS_PER_KIND, kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
   if (p->warnings > REPORTS_PER_KIND)
-    fprintf(stderr, "neardup: %" G_GUINT64_FORMAT " more warnings (not listed)\n", p->warnings - REPORTS_PER_KIND);
+    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", p->warnings - REPORTS_PER_KIND);
 }
 
 static void
 on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
 {
-  Progress *p = data;
-  if (!p->show)
-    return;
-  term_control(stderr, "\r");
-  fprintf(stderr, "%" G_GUINT64_FORMAT " articles, %.1f MB read, %" G_GUINT64_FORMAT " skipped", articles,
-          bytes / 1e6, skipped);
-  p->dirty = TRUE;
+  (void)bytes;
+  (void)data;
+  progress_set(articles + skipped, 0);
 }
 
 NdCollection *
@@ -394,15 +380,18 @@ find_cli_load(FindCli *cli, guint *skipped)
 guint
 find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data)
 {
-  Progress progress = { .show = cli->progress || isatty(STDERR_FILENO) };
+  Reports reports = { { 0 }, 0 };
+  progress_start(cli->progress);
+  progress_phase("reading and signing", "articles", 0);
+  progress_count_inputs(cli->paths, cli->files_from, cli->jsonl);
   g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
-  nd_loader_set_error_func(loader, on_input_error, &progress);
-  nd_loader_set_warning_func(loader, on_input_warning, &progress);
+  nd_loader_set_error_func(loader, on_input_error, &reports);
+  nd_loader_set_warning_func(loader, on_input_warning, &reports);
   for (char **g = cli->include; g && *g; g++)
     nd_loader_add_include(loader, *g);
   for (char **g = cli->exclude; g && *g; g++)
     nd_loader_add_exclude(loader, *g);
-  nd_loader_set_progress_func(loader, on_progress, &progress);
+  nd_loader_set_progress_func(loader, on_progress, NULL);
   nd_loader_set_cancel_flag(loader, &signal_received);
   nd_loader_set_file_check(loader, output_file_check, loader);
   nd_loader_set_max_tokens(loader, (guint64)cli->max_tokens);
@@ -417,13 +406,12 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   for (char **p = cli->jsonl; p && *p; p++)
     nd_loader_add_jsonl(loader, *p, idf, txf);
   guint skipped = nd_loader_finish(loader);
-  if (progress.dirty)
-    fputs("\n", stderr);
-  summarise_reports(&progress);
+  progress_stop_counting();
+  summarise_reports(&reports);
   guint n_passed;
   const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
   for (guint i = 0; i < n_passed; i++)
-    fprintf(stderr, "neardup: passed over: %" G_GUINT64_FORMAT " %s\n", passed[i].count, passed[i].reason);
+    cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
   return skipped;
 }
 
@@ -459,6 +447,7 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   }
   NdFindStats stats;
   cli->find.cancel_flag = &signal_received; /* SIGINT/SIGTERM stop the candidate search too */
+  progress_phase("matching within the batch", "", 0);
   GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
   if (pairs == NULL && g_error_matches(error, ND_ERROR, ND_ERROR_CANCELLED)) {
     *exit_code = cli_interrupt_exit();
@@ -475,6 +464,7 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     return FALSE;
   }
   if (cli->show_stats) {
+    progress_stop();
     double read_s = (t1 - t0) / 1e6;
     guint64 bytes = 0;
     for (guint i = 0; i < nd_collection_size(coll); i++)
@@ -500,13 +490,14 @@ on_index_warning(const GError *problem, gpointer data)
 {
   guint *count = data;
   ++*count;
-  fprintf(stderr, "neardup: %s\n", problem->message);
+  cli_message("%s", problem->message);
 }
 
 void
 cli_index_watch(NdIndex *ix, guint *problems)
 {
   nd_index_set_warning_func(ix, on_index_warning, problems);
+  nd_index_set_progress_func(ix, cli_index_progress, NULL);
 }
 
 char *

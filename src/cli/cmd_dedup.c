@@ -1,67 +1,135 @@
-/* cmd_dedup.c — `neardup dedup PATH... [--index DB]`: group near-duplicates within a batch and
- * against the archive, keep one article per group by a stated policy, and write a manifest. */
-#include "cli.h"
-#include <json-glib/json-glib.h>
-#include <errno.h>
-#include <fcntl.h>
+/* cmd_dedup.c — `neardup dedup PATH... [--index DB [--add]]`: the batch's articles grouped with each
+ * other and with the archive's groups (the plan: dedup.h), copies of the kept articles, the batch
+ * archived, and a manifest saying for every article which group and kept article it belongs to and
+ * why. */
+#include "render.h"
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 
 static const char dedup_description[] =
   "Groups the batch's near-duplicates (Jaccard >= --threshold, or one article contained in the\n"
   "other >= --containment, default 0.8 here: a reprint inside page chrome is a duplicate, an\n"
-  "article that quotes another is not) with each other and, with --index, with archived articles.\n"
-  "Keeps one article per group and writes a manifest (stdout or -o FILE):\n"
-  "  --keep first     the first in input order (default)\n"
-  "  --keep longest   the one with the most bytes (ties: the first)\n"
-  "  --keep earliest  the earliest --date-field value (JSON Lines metadata, compared as text, so\n"
-  "                   ISO 8601 dates sort correctly; articles without a date count as latest)\n"
-  "A group that contains an archived article keeps the archived one: every batch member is dropped\n"
-  "as its duplicate. Inputs are never deleted, moved or modified.\n"
+  "article that quotes another is not) with each other and, with --index, with the archive's\n"
+  "groups: every archived article, kept or dropped, is compared, and an article joins the group of\n"
+  "its best match (archived groups never merge). Each group keeps one article:\n"
+  "  --keep first     a new group keeps its first article in input order (default)\n"
+  "  --keep longest   ... the one with the most bytes (ties: the first)\n"
+  "  --keep earliest  ... the one with the earliest date (--date-field of the metadata, read as a\n"
+  "                   date: ISO 8601, RFC 2822/RSS, HTTP, \"11 March 2026\", Unix time; ties: the\n"
+  "                   first)\n"
+  "  --rekeep never|earliest|longest   an archived group keeps its kept article (never, the\n"
+  "                   default), or a batch member replaces it when it is earlier (or longer); the\n"
+  "                   replaced article is reported as superseded\n"
+  "  --date-missing last|first|mtime   an article without a readable date counts as the latest\n"
+  "                   (default) or the earliest, or takes its file's modification time. Dates that\n"
+  "                   cannot be read are reported once, with their count.\n"
+  "Inputs are never deleted, moved or modified.\n"
   "\n"
-  "Manifest (JSON Lines, or CSV with --format csv): one row per batch article with id, group,\n"
-  "status (kept or dropped), duplicate_of (the kept article's id, or null), duplicate_in_index\n"
-  "(true when that is an archived article), similarity (Jaccard with it, or null).\n"
+  "Manifest (JSON Lines, or CSV with --format csv): one row per batch article: id, group (the\n"
+  "archive's group number, or the number a new group gets), status (kept, dropped, or superseded\n"
+  "for an archived kept article a batch member replaces), duplicate_of (the group's kept article)\n"
+  "and duplicate_in_index (it is archived), best_match (the article it joined through) and\n"
+  "best_match_in_index, jaccard and containment (the share of this article found in its best\n"
+  "match), date (UTC, as understood), already_archived (the article itself is archived: a batch\n"
+  "run again), copy (its copy, relative to DIR); with --passages, the passages it shares with its\n"
+  "best match (JSON only).\n"
   "  --copy-to DIR  copy the kept articles into DIR, each made from the article's own text (with\n"
   "                 --link: a hard link to its own input file, if that still holds what was read).\n"
   "                 Names come from ids, percent-encoded so that each id has its own name (files keep\n"
   "                 their relative paths, JSON Lines records become DIR/ID.txt; a long name is cut\n"
   "                 and ends in ~HASH). Existing files are never overwritten (one that already holds\n"
   "                 the article counts as copied, so a rerun completes an interrupted run), and\n"
-  "                 symbolic links inside DIR are never followed. The manifest's \"copy\" field gives\n"
-  "                 each kept article's copy, relative to DIR.\n"
-  "  --add          add the kept articles to the --index in one transaction, after the copies: an\n"
-  "                 article whose copy failed is reported and not added (the next run retries it);\n"
-  "                 articles already archived (same id) are not added again\n"
+  "                 symbolic links inside DIR are never followed.\n"
+  "  --copy-format txt|jsonl  the text itself (default), or its record as one JSON Lines line\n"
+  "                 (id, text and metadata), named NAME.jsonl\n"
+  "  --add          archive the batch in the --index, in one transaction, after the copies: every\n"
+  "                 article with its group, kept or dropped; a group whose kept article could not be\n"
+  "                 copied is reported and not archived (the next run retries it); articles already\n"
+  "                 archived are not added again. Running a batch again changes nothing.\n"
   "\n"
   "Outputs never replace an input: -o naming the index (or its -wal/-shm file) or an input file is\n"
   "refused with exit status 2 before anything is written.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 typedef struct {
-  guint group;
-  gint keeper;         /* batch index of the kept member, or -1 when an archived article is kept */
-  char *archived_id;   /* the archived article kept for this group */
-} Group;
+  gboolean has_date;
+  NdDate date;
+  char *date_text;
+  gboolean archived;     /* the article itself is archived */
+  NdIndexRecord record;  /* ... its record */
+  char *copy;            /* its copy's name, or NULL */
+} Item;
 
-/* The date of a document for --keep earliest: the string value of `field` in its metadata. */
-static char *
-document_date(const NdDocument *doc, const char *field)
+static const char *const status_names[] = { "kept", "dropped", "superseded" };
+
+/* The record of a document as one JSON Lines line: its id and text under the input's field names,
+ * then its metadata members. */
+static GString *
+record_line(const NdDocument *d, const char *id_field, const char *text_field)
 {
-  if (doc->meta == NULL)
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  fputc('{', fp);
+  json_write_string(fp, id_field);
+  fputc(':', fp);
+  json_write_string(fp, d->id);
+  fputc(',', fp);
+  json_write_string(fp, text_field);
+  fputc(':', fp);
+  json_write_string(fp, d->text);
+  if (d->meta != NULL && d->meta[0] == '{' && strcmp(d->meta, "{}") != 0) {
+    fputc(',', fp);
+    fwrite(d->meta + 1, 1, strlen(d->meta) - 2, fp);
+  }
+  fputs("}\n", fp);
+  fclose(fp);
+  GString *s = g_string_new_len(buf, (gssize)len);
+  free(buf);
+  return s;
+}
+
+/* The passages document d shares with its best match (a batch document or an archived text). */
+static NdDiff *
+passages_with(NdIndex *ix, const NdDocument *d, const NdDocument *other_doc, const char *other_id,
+              const NdSignParams *sp, GArray *ta, GArray *tb, char **archived_text, Side *sa, Side *sb)
+{
+  gsize len = 0;
+  const char *text = NULL;
+  if (other_doc != NULL) {
+    text = other_doc->text;
+    len = other_doc->bytes;
+  } else if (ix != NULL) {
+    g_autoptr(GError) error = NULL;
+    *archived_text = nd_index_get_text(ix, other_id, &len, &error);
+    if (*archived_text == NULL) {
+      cli_message("%s: no passages: %s", d->id, error->message);
+      return NULL;
+    }
+    text = *archived_text;
+  }
+  if (text == NULL || d->text == NULL)
     return NULL;
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, doc->meta, -1, NULL))
-    return NULL;
-  JsonNode *root = json_parser_get_root(parser);
-  if (!JSON_NODE_HOLDS_OBJECT(root))
-    return NULL;
-  JsonNode *v = json_object_get_member(json_node_get_object(root), field); /* top level only */
-  if (v == NULL || !JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup(json_node_get_string(v));
+  g_array_set_size(ta, 0);
+  g_array_set_size(tb, 0);
+  nd_tokenize(d->text, d->bytes, sp->shingle.mode, sp->text_flags, ta, NULL);
+  nd_tokenize(text, len, sp->shingle.mode, ND_TEXT_LOSSY, tb, NULL);
+  *sa = (Side){ d->id, d->text, d->bytes, (const NdToken *)(void *)ta->data, ta->len, d->map };
+  /* offsets into the page for a batch article; into the archived text otherwise */
+  *sb = (Side){ other_id, text, len, (const NdToken *)(void *)tb->data, tb->len,
+                other_doc != NULL ? other_doc->map : NULL };
+  return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
+}
+
+static void
+write_date(FILE *fp, const Item *it, gboolean csv)
+{
+  char iso[ND_DATE_ISO_SIZE];
+  if (it->has_date) {
+    nd_date_format_utc(it->date.utc, iso);
+    fprintf(fp, csv ? "%s" : "\"%s\"", iso);
+  } else if (!csv) {
+    fputs("null", fp);
+  }
 }
 
 int
@@ -71,66 +139,93 @@ cmd_dedup(int argc, char **argv)
   find_cli_init(&cli);
   cli.containment = 0.8;
   cli.default_format = "json";
-  char *index_path = NULL, *keep_name = NULL, *date_field = NULL, *copy_to = NULL;
-  gboolean add = FALSE, link_it = FALSE;
+  char *index_path = NULL, *keep_name = NULL, *rekeep_name = NULL, *date_field = NULL, *date_missing = NULL;
+  char *copy_to = NULL, *copy_format = NULL;
+  gboolean add = FALSE, link_it = FALSE, show_stats = FALSE;
+  gint busy_ms = 10000;
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
   g_option_context_set_description(ctx, dedup_description);
-  find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_OUTPUT);
+  find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_OUTPUT | OPT_PASSAGES);
   GOptionEntry extra[] = {
     { "index", 'i', 0, G_OPTION_ARG_FILENAME, &index_path, "Also group with the articles archived in DB", "DB" },
-    { "keep", 0, 0, G_OPTION_ARG_STRING, &keep_name, "Which article of a group to keep: first, longest or earliest (default: first)", "POLICY" },
+    { "keep", 0, 0, G_OPTION_ARG_STRING, &keep_name, "Which article a new group keeps: first, longest or earliest (default: first)", "POLICY" },
+    { "rekeep", 0, 0, G_OPTION_ARG_STRING, &rekeep_name, "Whether a batch member replaces an archived group's kept article: never, earliest or longest (default: never)", "POLICY" },
     { "date-field", 0, 0, G_OPTION_ARG_STRING, &date_field, "Metadata field with the publication date (default: date)", "NAME" },
+    { "date-missing", 0, 0, G_OPTION_ARG_STRING, &date_missing, "An article without a date counts as: last, first, or its file's mtime (default: last)", "RULE" },
     { "copy-to", 0, 0, G_OPTION_ARG_FILENAME, &copy_to, "Copy the kept articles into DIR", "DIR" },
+    { "copy-format", 0, 0, G_OPTION_ARG_STRING, &copy_format, "Copies as txt (the text) or jsonl (the record with its metadata) (default: txt)", "FORMAT" },
     { "link", 0, 0, G_OPTION_ARG_NONE, &link_it, "With --copy-to: hard-link instead of copying where possible", NULL },
-    { "add", 0, 0, G_OPTION_ARG_NONE, &add, "Add the kept articles to the --index", NULL },
+    { "add", 0, 0, G_OPTION_ARG_NONE, &add, "Archive the batch in the --index", NULL },
+    { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "With --add: milliseconds to wait for another writer (default: 10000)", "MS" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
-  enum { KEEP_FIRST, KEEP_LONGEST, KEEP_EARLIEST } keep = KEEP_FIRST;
+  NdDedupOptions dopt = { ND_KEEP_FIRST, ND_REKEEP_NEVER, ND_DATE_MISSING_LAST };
+  gboolean use_mtime = FALSE, jsonl_copies = FALSE;
   g_autoptr(NdIndex) ix = NULL;
   NdCollection *coll = NULL;
   GArray *pairs = NULL;
   guint skipped = 0, index_problems = 0;
+  Output out = { 0 };
+  gboolean out_open = FALSE;
+  Item *items = NULL;
+  guint n_items = 0;
 
   if (!cli_parse(ctx, &argc, &argv, &error)) {
     cli_error("dedup", "%s (see --help)", error->message);
     code = EXIT_USAGE;
     goto out;
   }
-  if (keep_name == NULL || strcmp(keep_name, "first") == 0)
-    keep = KEEP_FIRST;
-  else if (strcmp(keep_name, "longest") == 0)
-    keep = KEEP_LONGEST;
-  else if (strcmp(keep_name, "earliest") == 0)
-    keep = KEEP_EARLIEST;
-  else {
-    cli_error("dedup", "--keep takes first, longest or earliest");
+  static const char *const keep_names[] = { "first", "longest", "earliest" };
+  static const char *const rekeep_names[] = { "never", "earliest", "longest" };
+  static const char *const missing_names[] = { "last", "first", "mtime" };
+  int keep = 0, rekeep = 0, missing = 0;
+  for (keep = 0; keep_name != NULL && keep < 3 && strcmp(keep_name, keep_names[keep]) != 0; keep++)
+    ;
+  for (rekeep = 0; rekeep_name != NULL && rekeep < 3 && strcmp(rekeep_name, rekeep_names[rekeep]) != 0; rekeep++)
+    ;
+  for (missing = 0; date_missing != NULL && missing < 3 && strcmp(date_missing, missing_names[missing]) != 0; missing++)
+    ;
+  const char *usage = keep == 3 ? "--keep takes first, longest or earliest"
+                    : rekeep == 3 ? "--rekeep takes never, earliest or longest"
+                    : missing == 3 ? "--date-missing takes last, first or mtime"
+                    : copy_format != NULL && strcmp(copy_format, "txt") != 0 && strcmp(copy_format, "jsonl") != 0
+                      ? "--copy-format takes txt or jsonl"
+                    : add && index_path == NULL ? "--add needs --index DB"
+                    : rekeep != 0 && index_path == NULL ? "--rekeep needs --index DB"
+                    : copy_format != NULL && strcmp(copy_format, "jsonl") == 0 && link_it
+                      ? "--link makes hard links to the input files: it cannot write --copy-format jsonl"
+                    : NULL;
+  if (usage != NULL) {
+    cli_error("dedup", "%s", usage);
     code = EXIT_USAGE;
     goto out;
   }
-  if (add && index_path == NULL) {
-    cli_error("dedup", "--add needs --index DB");
-    code = EXIT_USAGE;
-    goto out;
-  }
+  dopt = (NdDedupOptions){ (NdKeepPolicy)keep, (NdRekeepPolicy)rekeep,
+                           missing == 1 ? ND_DATE_MISSING_FIRST : ND_DATE_MISSING_LAST };
+  use_mtime = missing == 2;
+  jsonl_copies = copy_format != NULL && strcmp(copy_format, "jsonl") == 0;
   if (cli.format_name == NULL)
     cli.format_name = g_strdup("json");
   if (index_path != NULL) {
     ix = nd_index_open(index_path, add, &error);
     if (ix == NULL) {
-      fprintf(stderr, "neardup: %s\n", error->message);
+      cli_message("%s", error->message);
       code = EXIT_FATAL;
       goto out;
     }
+    output_protect_index(index_path);
     cli_index_watch(ix, &index_problems);
+    nd_index_set_busy_timeout(ix, (guint)MAX(busy_ms, 0));
   }
   {
     NdSignParams fixed;
     if (ix != NULL) {
       fixed = *nd_index_sign_params(ix);
-      fixed.keep_text = add || copy_to != NULL;
+      fixed.keep_text = add || copy_to != NULL || cli.passages;
     }
     if (!find_cli_finish_options_for(&cli, "dedup", ix ? &fixed : NULL)) {
       code = EXIT_USAGE;
@@ -141,157 +236,171 @@ cmd_dedup(int argc, char **argv)
       code = EXIT_USAGE;
       goto out;
     }
-    cli.sign.keep_text = add || copy_to != NULL;
+    /* every archived article keeps its text (a kept one is copied); --passages needs them */
+    cli.sign.keep_text = add || copy_to != NULL || cli.passages;
+    if (ix != NULL)
+      cli.exact_limit = 0; /* archived articles are scored exactly: every batch article keeps its set */
   }
-  Output out; /* opened first: an output that cannot be written fails before the work */
-  if (!output_open(&out, cli.output)) {
+  if (!(out_open = output_open(&out, cli.output))) { /* opened first: fails before the work */
     code = EXIT_FATAL;
     goto out;
   }
   if (index_path != NULL && !output_refuse_input(&out, "dedup", index_path, "index")) {
-    output_abort(&out);
     code = EXIT_USAGE;
     goto out;
   }
-  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
-    output_abort(&out);
+  gint64 t0 = g_get_monotonic_time();
+  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code))
     goto out;
-  }
   {
     guint n = nd_collection_size(coll);
-    /* Archived matches of every batch article: nodes n, n+1, ... in the union-find. A batch article
-     * whose id is archived is that archived article (a batch run again): it shares its node. */
-    g_autoptr(GPtrArray) archived_ids = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GHashTable) archived_node = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(NdPair));
-    g_autofree gboolean *already = g_new0(gboolean, n); /* the batch article is archived already */
-    g_autoptr(GArray) self_of = g_array_new(FALSE, FALSE, sizeof(gint)); /* archived node -> batch article, or -1 */
-    g_array_append_vals(all, pairs->data, pairs->len);
-    for (guint i = 0; ix != NULL && i < n; i++) {
-      if (cli_interrupted()) {
-        code = cli_interrupt_exit();
-        goto done;
-      }
-      const NdDocument *d = nd_collection_get(coll, i);
-      g_autoptr(GArray) matches = nd_index_query(ix, d, &cli.find, &error);
-      if (matches == NULL) {
-        fprintf(stderr, "neardup: %s\n", error->message);
-        code = EXIT_FATAL;
-        goto done;
-      }
-      for (guint m = 0; m < matches->len; m++) {
-        NdIndexMatch *x = &g_array_index(matches, NdIndexMatch, m);
-        gpointer node = g_hash_table_lookup(archived_node, x->id);
-        if (node == NULL) {
-          g_ptr_array_add(archived_ids, g_strdup(x->id));
-          gint none = -1;
-          g_array_append_val(self_of, none);
-          node = GUINT_TO_POINTER(n + archived_ids->len); /* stored +1 so that 0 means absent */
-          g_hash_table_insert(archived_node, g_ptr_array_index(archived_ids, archived_ids->len - 1), node);
-        }
-        if (strcmp(x->id, d->id) == 0) {
-          already[i] = TRUE;
-          g_array_index(self_of, gint, GPOINTER_TO_UINT(node) - 1 - n) = (gint)i;
-        }
-        NdPair p = x->scores;
-        p.a = i;
-        p.b = GPOINTER_TO_UINT(node) - 1;
-        g_array_append_val(all, p);
-      }
-    }
-    if (index_problems > 0 && code == EXIT_OK)
-      code = EXIT_INPUT_ERRORS; /* archived rows named above were skipped */
-    guint total = n + archived_ids->len;
-    g_autofree guint *cluster_of = g_new0(guint, total);
-    guint n_clusters = nd_cluster_assign((const NdPair *)all->data, all->len, total, cluster_of);
-    /* Keeper of each cluster: an archived member if any (the batch's own copy of it when the batch
-     * holds one), else by policy. */
-    g_autofree gint *keeper = g_new(gint, n_clusters + 1);
-    for (guint c = 0; c <= n_clusters; c++)
-      keeper[c] = -1;
-    g_autofree gint *archived_keeper = g_new(gint, n_clusters + 1);
-    for (guint c = 0; c <= n_clusters; c++)
-      archived_keeper[c] = -1;
-    for (guint v = n; v < total; v++) {
-      gint *k = &archived_keeper[cluster_of[v]];
-      if (*k < 0 || (g_array_index(self_of, gint, *k) < 0 && g_array_index(self_of, gint, v - n) >= 0))
-        *k = (gint)(v - n);
-    }
-    g_autoptr(GPtrArray) dates = g_ptr_array_new_with_free_func(g_free);
+    items = g_new0(Item, n + 1);
+    n_items = n;
+    DateReport dates = { 0 };
+    const char *field = date_field ? date_field : "date";
     for (guint i = 0; i < n; i++)
-      g_ptr_array_add(dates, keep == KEEP_EARLIEST ? document_date(nd_collection_get(coll, i), date_field ? date_field : "date") : NULL);
-    for (guint i = 0; i < n; i++) {
-      guint c = cluster_of[i];
-      if (c == 0)
-        continue;
-      gint k = keeper[c];
-      gboolean better = k < 0;
-      if (!better && keep == KEEP_LONGEST)
-        better = nd_collection_get(coll, i)->bytes > nd_collection_get(coll, (guint)k)->bytes;
-      if (!better && keep == KEEP_EARLIEST) {
-        const char *di = g_ptr_array_index(dates, i), *dk = g_ptr_array_index(dates, (guint)k);
-        better = di != NULL && (dk == NULL || strcmp(di, dk) < 0);
-      }
-      if (better)
-        keeper[c] = (gint)i;
+      items[i].has_date = cli_document_date(nd_collection_get(coll, i), field, use_mtime, &items[i].date,
+                                            &items[i].date_text, &dates);
+    date_report_print(&dates);
+    /* With --add, the archive is locked (and checked) before it is read: the plan is made on the
+     * state the batch is added to. */
+    if (add && !nd_index_begin(ix, &error)) {
+      cli_message("%s", error->message);
+      code = EXIT_FATAL;
+      goto done;
     }
-    /* Each batch article: kept, or dropped as the duplicate of dup_of[i] (an archived id when
-     * dup_archived[i]) with Jaccard sim[i]. */
-    g_autofree const char **dup_of = g_new0(const char *, n);
-    g_autofree gboolean *dup_archived = g_new0(gboolean, n);
-    g_autofree double *sim = g_new(double, n);
-    g_autoptr(GArray) kept = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GPtrArray) matches = NULL;               /* per article not archived: NdIndexMatch */
+    g_autoptr(GArray) groups = g_array_new(FALSE, TRUE, sizeof(NdIndexGroup));
+    g_array_set_clear_func(groups, (GDestroyNotify)nd_index_group_clear);
+    g_autoptr(GHashTable) described = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    guint64 next_group = 1;
+    g_autofree NdDedupArticle *arts = g_new0(NdDedupArticle, n + 1);
     for (guint i = 0; i < n; i++) {
       const NdDocument *d = nd_collection_get(coll, i);
-      guint c = cluster_of[i];
-      sim[i] = -1;
-      if (c != 0 && archived_keeper[c] >= 0 && g_array_index(self_of, gint, archived_keeper[c]) != (gint)i) {
-        dup_of[i] = g_ptr_array_index(archived_ids, (guint)archived_keeper[c]);
-        dup_archived[i] = TRUE;
-        for (guint p = pairs->len; p < all->len; p++) {
-          const NdPair *q = &g_array_index(all, NdPair, p);
-          if (q->a == i && q->b == n + (guint)archived_keeper[c])
-            sim[i] = q->jaccard;
+      arts[i] = (NdDedupArticle){ .id = d->id, .bytes = d->bytes, .has_date = items[i].has_date, .date = items[i].date.utc };
+    }
+    if (ix != NULL) {
+      progress_phase("matching the archive", "", 0);
+      /* A batch article whose id is archived is that article (a batch run again). */
+      g_autoptr(GPtrArray) fresh = g_ptr_array_new();
+      for (guint i = 0; i < n && !cli_interrupted(); i++) {
+        const NdDocument *d = nd_collection_get(coll, i);
+        g_autoptr(GError) local = NULL;
+        int held = nd_index_holds(ix, d, &items[i].record, &local);
+        if (held < 0 && local != NULL) {
+          cli_message("%s", local->message);
+          code = EXIT_FATAL;
+          goto done;
         }
-      } else if (c != 0 && archived_keeper[c] < 0 && keeper[c] != (gint)i) {
-        const NdDocument *kd = nd_collection_get(coll, (guint)keeper[c]);
-        dup_of[i] = kd->id;
-        NdPair q;
-        nd_score_pair(d, kd, cli.sign.num_perm, cli.find.verify, &q);
-        sim[i] = q.jaccard;
+        if (held != 0) {
+          if (held < 0)
+            cli_message("%s: archived already with another text; the archived article stands", d->id);
+          items[i].archived = TRUE;
+          arts[i].archived_group = items[i].record.group;
+          arts[i].archived_kept = items[i].record.kept;
+          arts[i].archived_match = items[i].record.match_id;
+          arts[i].archived_jaccard = items[i].record.jaccard;
+          arts[i].archived_containment = items[i].record.containment;
+        } else {
+          g_ptr_array_add(fresh, (gpointer)d);
+        }
       }
-      if (dup_of[i] == NULL)
-        g_array_append_val(kept, i);
+      matches = nd_index_match(ix, (const NdDocument *const *)fresh->pdata, fresh->len, &cli.find, &error);
+      if (matches == NULL || cli_interrupted() || !nd_index_next_group(ix, &next_group, &error)) {
+        if (!cli_interrupted())
+          cli_message("%s", error->message);
+        code = cli_interrupted() ? cli_interrupt_exit() : EXIT_FATAL;
+        goto done;
+      }
+      /* The groups the plan needs described: those matched, and those of archived batch articles. */
+      for (guint f = 0; f < matches->len; f++) {
+        GArray *m = g_ptr_array_index(matches, f);
+        for (guint k = 0; k < m->len; k++)
+          g_hash_table_add(described, g_memdup2(&g_array_index(m, NdIndexMatch, k).group, sizeof(guint64)));
+      }
+      for (guint i = 0; i < n; i++)
+        if (items[i].archived)
+          g_hash_table_add(described, g_memdup2(&arts[i].archived_group, sizeof(guint64)));
+      GHashTableIter it;
+      gpointer key;
+      g_hash_table_iter_init(&it, described);
+      while (g_hash_table_iter_next(&it, &key, NULL)) {
+        NdIndexGroup g;
+        if (!nd_index_get_group(ix, *(guint64 *)key, &g, &error)) {
+          cli_message("%s", error->message);
+          code = EXIT_FATAL;
+          goto done;
+        }
+        g_array_append_val(groups, g);
+      }
+      if (index_problems > 0 && code == EXIT_OK)
+        code = EXIT_INPUT_ERRORS; /* archived rows named above were skipped */
+    }
+    g_autoptr(NdDedupPlan) plan = nd_dedup_plan_new(&dopt, arts, n);
+    nd_dedup_plan_add_pairs(plan, (const NdPair *)(void *)pairs->data, pairs->len);
+    if (matches != NULL) {
+      guint f = 0;
+      for (guint i = 0; i < n; i++) {
+        if (items[i].archived)
+          continue;
+        GArray *m = g_ptr_array_index(matches, f++);
+        for (guint k = 0; k < m->len; k++) {
+          const NdIndexMatch *x = &g_array_index(m, NdIndexMatch, k);
+          nd_dedup_plan_add_archived(plan, i, x->group, x->id, &x->scores);
+        }
+      }
+    }
+    for (guint g = 0; g < groups->len; g++) {
+      const NdIndexGroup *ig = &g_array_index(groups, NdIndexGroup, g);
+      NdDedupGroup dg = { ig->group, ig->kept.id, ig->kept.bytes, ig->kept.has_date, ig->kept.date_utc };
+      nd_dedup_plan_add_group(plan, &dg);
+    }
+    if (!nd_dedup_plan_solve(plan, next_group, &error)) {
+      cli_message("%s", error->message);
+      code = EXIT_FATAL;
+      goto done;
     }
 
-    /* Copies first: only an article whose copy is in DIR is archived, so that the archive and the
-     * copy directory agree after any interruption, and a rerun completes the work. */
-    g_autoptr(GPtrArray) copy_names = g_ptr_array_new_with_free_func(g_free); /* per batch article, or NULL */
-    g_ptr_array_set_size(copy_names, (gint)n);
-    g_autofree gboolean *copy_failed = g_new0(gboolean, n);
-    guint copied = 0, copy_failures = 0;
+    /* Copies first: only a group whose kept article is in DIR is archived, so that the archive and
+     * the copy directory agree after any interruption, and a rerun completes the work. */
+    guint kept_in_batch = 0, copied = 0, copy_failures = 0;
+    for (guint i = 0; i < n; i++)
+      kept_in_batch += nd_dedup_plan_result(plan, i)->status == ND_DEDUP_KEPT;
     if (copy_to != NULL) {
       CopyDir *cd = copy_dir_open(copy_to, link_it, &error);
       if (cd == NULL) {
-        fprintf(stderr, "neardup: %s\n", error->message);
+        cli_message("%s", error->message);
         code = EXIT_FATAL;
         goto done;
       }
-      for (guint k = 0; k < kept->len && !cli_interrupted(); k++) {
-        guint i = g_array_index(kept, guint, k);
+      progress_phase("copying", "articles", kept_in_batch);
+      const char *idf = cli.id_field ? cli.id_field : "id", *txf = cli.text_field ? cli.text_field : "text";
+      for (guint i = 0; i < n && !cli_interrupted(); i++) {
+        if (nd_dedup_plan_result(plan, i)->status != ND_DEDUP_KEPT)
+          continue;
+        progress_add(1);
         const NdDocument *d = nd_collection_get(coll, i);
-        char *name = copy_name(d->id, d->path != NULL, d->path != NULL ? NULL : ".txt");
+        /* a record becomes ID.txt (or ID.jsonl); a file keeps its path (plus .jsonl) */
+        char *name = copy_name(d->id, d->path != NULL, jsonl_copies ? ".jsonl" : d->path != NULL ? NULL : ".txt");
         g_autoptr(GError) local = NULL;
         CopyResult result;
-        if (copy_dir_put(cd, d, name, &result, &local)) {
-          g_ptr_array_index(copy_names, i) = name;
+        gboolean done_copy;
+        if (jsonl_copies) {
+          GString *line = record_line(d, d->path != NULL ? "id" : idf, d->path != NULL ? "text" : txf);
+          done_copy = copy_dir_put_bytes(cd, d, line->str, line->len, name, &result, &local);
+          g_string_free(line, TRUE);
+        } else {
+          done_copy = copy_dir_put(cd, d, name, &result, &local);
+        }
+        if (done_copy) {
+          items[i].copy = name;
           copied++;
         } else {
           g_free(name);
           if (cli_interrupted())
             break;
-          fprintf(stderr, "neardup: %s: not copied: %s\n", d->id, local->message);
-          copy_failed[i] = TRUE;
+          cli_message("%s: not copied: %s", d->id, local->message);
+          nd_dedup_plan_withdraw(plan, i);
           copy_failures++;
         }
       }
@@ -301,126 +410,225 @@ cmd_dedup(int argc, char **argv)
     }
     if (cli_interrupted()) {
       code = cli_interrupt_exit();
+      progress_stop();
       g_autofree char *copies = copy_to != NULL ? g_strdup_printf("; %u of %u kept articles are in %s (each "
-                                                                  "complete)", copied, kept->len, copy_to) : NULL;
-      fprintf(stderr, "neardup: no manifest was written%s%s\n", copies ? copies : "",
-              add ? "; nothing was added to the index" : "");
+                                                                  "complete)", copied, kept_in_batch, copy_to) : NULL;
+      cli_message("no manifest was written%s%s", copies ? copies : "", add ? "; nothing was added to the index" : "");
       goto done;
     }
-    guint added = 0, already_there = 0;
+    guint64 added = 0, added_kept = 0, already = 0;
     gboolean add_failed = FALSE;
     if (add) {
-      gboolean ok = nd_index_begin(ix, &error);
-      for (guint k = 0; ok && k < kept->len && !cli_interrupted(); k++) {
-        guint i = g_array_index(kept, guint, k);
-        if (copy_failed[i])
-          continue;
-        if (already[i]) {
-          already_there++;
+      progress_phase("writing", "articles", n);
+      gboolean ok = TRUE;
+      for (guint i = 0; ok && i < n && !cli_interrupted(); i++) {
+        progress_add(1);
+        if (items[i].archived) {
+          already++;
           continue;
         }
-        g_autoptr(GError) local = NULL;
-        if (nd_index_add(ix, nd_collection_get(coll, i), &local)) {
-          added++;
-        } else if (local->code == ND_ERROR_DUPLICATE_ID) {
-          already_there++; /* archived under this id, though it did not match itself (edited since) */
-          fprintf(stderr, "neardup: %s\n", local->message);
-        } else {
-          g_propagate_error(&error, g_steal_pointer(&local));
+        if (!nd_dedup_plan_to_archive(plan, i))
+          continue;
+        const NdDedupResult *r = nd_dedup_plan_result(plan, i);
+        NdIndexEntry entry = { r->group, r->status == ND_DEDUP_KEPT, r->match_id, r->jaccard, r->containment,
+                               items[i].has_date ? &items[i].date : NULL, items[i].date_text };
+        if (!nd_index_add_entry(ix, nd_collection_get(coll, i), &entry, &error))
           ok = FALSE;
-        }
+        added++;
+        added_kept += entry.kept;
       }
       if (ok && cli_interrupted()) {
         nd_index_rollback(ix);
         code = cli_interrupt_exit();
-        fprintf(stderr, "neardup: no manifest was written; the add was rolled back: %s is unchanged\n", index_path);
+        progress_stop();
+        cli_message("no manifest was written; the add was rolled back: %s is unchanged", index_path);
         goto done;
       }
+      progress_phase("committing", "", 0);
       if (ok)
         ok = nd_index_commit(ix, &error);
       else
         nd_index_rollback(ix);
       if (!ok) {
-        fprintf(stderr, "neardup: %s: nothing was added\n", error->message);
+        progress_stop();
+        cli_message("%s: nothing was added", error->message);
         add_failed = TRUE;
         code = EXIT_FATAL;
       }
     }
+    progress_stop();
 
-    /* The manifest. Group numbers: clusters in order of first batch member, then singletons get
-     * their own numbers, all in input order. */
-    g_autofree guint *group_no = g_new0(guint, n_clusters + 1);
-    guint next_group = 0;
+    /* The manifest: a row per batch article, then the archived kept articles the batch replaced. */
     FILE *fp = out.fp;
+    NdSignParams sp = cli.sign;
+    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     if (cli.format == FORMAT_CSV)
-      fputs("id,group,status,duplicate_of,duplicate_in_index,similarity,already_archived,copy\n", fp);
-    for (guint i = 0; i < n; i++) {
+      fputs("id,group,status,duplicate_of,duplicate_in_index,best_match,best_match_in_index,jaccard,containment,date,"
+            "already_archived,copy\n", fp);
+    guint n_kept = 0, n_dropped = 0, n_joined_archive = 0;
+    for (guint i = 0; i < n && !ferror(fp); i++) {
       const NdDocument *d = nd_collection_get(coll, i);
-      guint c = cluster_of[i], g;
-      if (c == 0) {
-        g = ++next_group;
-      } else {
-        if (group_no[c] == 0)
-          group_no[c] = ++next_group;
-        g = group_no[c];
-      }
-      const char *status = dup_of[i] ? "dropped" : "kept";
-      const char *copy = g_ptr_array_index(copy_names, i);
+      const NdDedupResult *r = nd_dedup_plan_result(plan, i);
+      gboolean kept = r->status == ND_DEDUP_KEPT;
+      const char *dup_of = kept ? NULL : r->kept_id;
+      gboolean dup_archived = dup_of != NULL && r->kept_article < 0;
+      gboolean match_archived = r->match_id != NULL && r->match_article < 0;
+      n_dropped += r->status == ND_DEDUP_DROPPED;
+      n_kept += kept;
+      n_joined_archive += !r->new_group && !items[i].archived;
       if (cli.format == FORMAT_JSON) {
         fputs("{\"id\":", fp);
         json_write_string(fp, d->id);
-        fprintf(fp, ",\"group\":%u,\"status\":\"%s\",\"duplicate_of\":", g, status);
-        if (dup_of[i])
-          json_write_string(fp, dup_of[i]);
+        fprintf(fp, ",\"group\":%" G_GUINT64_FORMAT ",\"status\":\"%s\",\"duplicate_of\":", r->group,
+                status_names[r->status]);
+        if (dup_of)
+          json_write_string(fp, dup_of);
         else
           fputs("null", fp);
-        fprintf(fp, ",\"duplicate_in_index\":%s,\"similarity\":", dup_archived[i] ? "true" : "false");
-        if (sim[i] >= 0)
-          fprintf(fp, "%.4f", sim[i]);
+        fprintf(fp, ",\"duplicate_in_index\":%s,\"best_match\":", dup_archived ? "true" : "false");
+        if (r->match_id)
+          json_write_string(fp, r->match_id);
         else
           fputs("null", fp);
-        fprintf(fp, ",\"already_archived\":%s,\"copy\":", already[i] ? "true" : "false");
-        if (copy)
-          json_write_string(fp, copy);
+        fprintf(fp, ",\"best_match_in_index\":%s,\"jaccard\":", match_archived ? "true" : "false");
+        if (r->match_id)
+          fprintf(fp, "%.4f,\"containment\":%.4f", r->jaccard, r->containment);
+        else
+          fputs("null,\"containment\":null", fp);
+        fputs(",\"date\":", fp);
+        write_date(fp, &items[i], FALSE);
+        fprintf(fp, ",\"already_archived\":%s,\"copy\":", items[i].archived ? "true" : "false");
+        if (items[i].copy)
+          json_write_string(fp, items[i].copy);
         else
           fputs("null", fp);
+        if (cli.passages && r->match_id != NULL) {
+          g_autofree char *archived_text = NULL;
+          Side sa = { 0 }, sb = { 0 };
+          const NdDocument *other = r->match_article >= 0 ? nd_collection_get(coll, (guint)r->match_article) : NULL;
+          g_autoptr(NdDiff) diff = passages_with(ix, d, other, r->match_id, &sp, ta, tb, &archived_text, &sa, &sb);
+          if (diff != NULL) {
+            fputs(",\"passages\":", fp);
+            render_passages_json_array(fp, &sa, &sb, diff);
+          }
+        }
         fputs("}\n", fp);
       } else {
         csv_write_field(fp, d->id);
-        fprintf(fp, ",%u,%s,", g, status);
-        csv_write_field(fp, dup_of[i] ? dup_of[i] : "");
-        fprintf(fp, ",%s,", dup_archived[i] ? "true" : "false");
-        if (sim[i] >= 0)
-          fprintf(fp, "%.4f", sim[i]);
-        fprintf(fp, ",%s,", already[i] ? "true" : "false");
-        csv_write_field(fp, copy ? copy : "");
+        fprintf(fp, ",%" G_GUINT64_FORMAT ",%s,", r->group, status_names[r->status]);
+        csv_write_field(fp, dup_of ? dup_of : "");
+        fprintf(fp, ",%s,", dup_archived ? "true" : "false");
+        csv_write_field(fp, r->match_id ? r->match_id : "");
+        fprintf(fp, ",%s,", match_archived ? "true" : "false");
+        if (r->match_id)
+          fprintf(fp, "%.4f,%.4f", r->jaccard, r->containment);
+        else
+          fputc(',', fp);
+        fputc(',', fp);
+        write_date(fp, &items[i], TRUE);
+        fprintf(fp, ",%s,", items[i].archived ? "true" : "false");
+        csv_write_field(fp, items[i].copy ? items[i].copy : "");
         fputc('\n', fp);
+      }
+    }
+    guint n_superseded = 0;
+    const NdDedupSuperseded *sup = nd_dedup_plan_superseded(plan, &n_superseded);
+    for (guint k = 0; k < n_superseded; k++) {
+      gboolean in_batch = FALSE;
+      for (guint i = 0; i < n && !in_batch; i++)
+        in_batch = items[i].archived && strcmp(nd_collection_get(coll, i)->id, sup[k].id) == 0;
+      if (in_batch)
+        continue; /* its row is above */
+      const char *new_kept = nd_collection_get(coll, sup[k].new_kept)->id;
+      const NdIndexRecord *old = NULL; /* the superseded article as archived: its match and date */
+      for (guint g = 0; g < groups->len && old == NULL; g++)
+        if (g_array_index(groups, NdIndexGroup, g).group == sup[k].group)
+          old = &g_array_index(groups, NdIndexGroup, g).kept;
+      Item was = { .has_date = old && old->has_date, .date = { .utc = old ? old->date_utc : 0 } };
+      if (cli.format == FORMAT_JSON) {
+        fputs("{\"id\":", fp);
+        json_write_string(fp, sup[k].id);
+        fprintf(fp, ",\"group\":%" G_GUINT64_FORMAT ",\"status\":\"superseded\",\"duplicate_of\":", sup[k].group);
+        json_write_string(fp, new_kept);
+        fputs(",\"duplicate_in_index\":false,\"best_match\":", fp);
+        if (old && old->match_id) {
+          json_write_string(fp, old->match_id);
+          fprintf(fp, ",\"best_match_in_index\":true,\"jaccard\":%.4f,\"containment\":%.4f", old->jaccard,
+                  old->containment);
+        } else {
+          fputs("null,\"best_match_in_index\":false,\"jaccard\":null,\"containment\":null", fp);
+        }
+        fputs(",\"date\":", fp);
+        write_date(fp, &was, FALSE);
+        fputs(",\"already_archived\":true,\"copy\":null}\n", fp);
+      } else {
+        csv_write_field(fp, sup[k].id);
+        fprintf(fp, ",%" G_GUINT64_FORMAT ",superseded,", sup[k].group);
+        csv_write_field(fp, new_kept);
+        fputs(",false,", fp);
+        csv_write_field(fp, old && old->match_id ? old->match_id : "");
+        if (old && old->match_id)
+          fprintf(fp, ",true,%.4f,%.4f,", old->jaccard, old->containment);
+        else
+          fputs(",false,,,", fp);
+        write_date(fp, &was, TRUE);
+        fputs(",true,\n", fp);
       }
     }
     if (!output_commit(&out)) {
       code = cli_failure_exit();
       goto done;
     }
-    fprintf(stderr, "neardup: %u articles, %u kept, %u dropped as duplicates\n", n, kept->len, n - kept->len);
+    double secs = (g_get_monotonic_time() - t0) / 1e6;
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(line, "%u articles: %u kept, %u dropped as duplicates", n, n_kept, n_dropped);
+    if (ix != NULL)
+      g_string_append_printf(line, " (%u joined archived groups, %u new groups)", n_joined_archive,
+                             nd_dedup_plan_new_groups(plan));
+    if (n_superseded)
+      g_string_append_printf(line, "; %u archived kept article%s superseded", n_superseded,
+                             n_superseded == 1 ? "" : "s");
     if (copy_to != NULL)
-      fprintf(stderr, "neardup: %u kept article%s in %s%s\n", copied, copied == 1 ? "" : "s", copy_to,
-              !copy_failures ? "" : add ? "; the others could not be copied (see above) and were not added"
-                                        : "; the others could not be copied (see above)");
+      g_string_append_printf(line, "; %u kept article%s in %s%s", copied, copied == 1 ? "" : "s", copy_to,
+                             copy_failures ? (add ? " (the others could not be copied and their groups were not "
+                                                    "archived)" : " (the others could not be copied)") : "");
     if (add && !add_failed) {
-      g_autofree char *there = already_there ? g_strdup_printf(" (%u already archived)", already_there) : NULL;
-      fprintf(stderr, "neardup: added %u kept article%s to %s%s\n", added, added == 1 ? "" : "s", index_path,
-              there ? there : "");
+      g_string_append_printf(line, "; added %" G_GUINT64_FORMAT " article%s (%" G_GUINT64_FORMAT " kept) to %s",
+                             added, added == 1 ? "" : "s", added_kept, index_path);
+      if (already)
+        g_string_append_printf(line, " (%" G_GUINT64_FORMAT " already archived)", already);
     }
+    g_string_append_printf(line, "; %.1f s", secs);
+    if (show_stats) {
+      g_autofree char *t = progress_timings();
+      cli_message("phases: %s", t);
+    }
+    cli_message("%s", line->str);
+    g_string_free(line, TRUE);
   }
 done:
-  output_abort(&out); /* nothing when it was committed */
-  g_array_unref(pairs);
+  for (guint i = 0; i < n_items; i++) {
+    g_free(items[i].date_text);
+    g_free(items[i].copy);
+    nd_index_record_clear(&items[i].record);
+  }
+  g_free(items);
+  progress_stop();
+  if (pairs != NULL)
+    g_array_unref(pairs);
   nd_collection_free(coll);
 out:
+  progress_stop();
+  if (out_open)
+    output_abort(&out); /* nothing when it was committed */
   find_cli_clear(&cli);
   g_free(index_path);
   g_free(keep_name);
+  g_free(rekeep_name);
   g_free(date_field);
+  g_free(date_missing);
   g_free(copy_to);
+  g_free(copy_format);
   return code;
 }

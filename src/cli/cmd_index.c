@@ -1,35 +1,97 @@
-/* cmd_index.c — `neardup index create|add|remove|stats`: the persistent archive (index.h). */
+/* cmd_index.c — `neardup index create|add|remove|stats|list|show|export|check|upgrade`: the
+ * persistent archive of groups (index.h). */
 #include "cli.h"
 #include <string.h>
 
 static const char index_description[] =
   "Subcommands:\n"
-  "  index create DB [--shingle S] [--num-perm N] [--seed S] [--threshold T]\n"
-  "      make a new, empty index file (never overwrites an existing file)\n"
-  "  index add DB PATH... [--files-from F] [--jsonl F] ...\n"
-  "      sign the articles and archive them, all in one transaction: if the process is killed, the\n"
-  "      index is left as it was before the add; JSON Lines fields other than id and text (url,\n"
-  "      outlet, date ...) are stored as the article's metadata; ids already archived are skipped\n"
+  "  index create DB [--shingle S] [--num-perm N] [--seed S] [--threshold T] [--text all|kept|none]\n"
+  "               [--text-format plain|zlib]\n"
+  "      make a new, empty index file (never overwrites an existing file). --text: whose texts are\n"
+  "      stored (default all; an article without its text keeps its shingle keys and is matched\n"
+  "      all the same); --text-format zlib stores them compressed (smaller, slower to add)\n"
+  "  index add DB PATH... [--files-from F] [--jsonl F] [--date-field NAME] [--date-missing mtime] ...\n"
+  "      sign the articles and archive them, each a group of its own (dedup --add groups them),\n"
+  "      all in one transaction: if the process is killed, the index is left as it was before the\n"
+  "      add. JSON Lines fields other than id and text (url, outlet, date ...) are stored as the\n"
+  "      article's metadata, the --date-field (default date) also read as a date and stored in\n"
+  "      UTC; with --date-missing mtime a file without one gets its modification time. An article\n"
+  "      already archived with the same text is not added again (not an error)\n"
   "  index remove DB ID...\n"
   "      remove archived articles (one transaction)\n"
   "  index stats DB [--format json]\n"
-  "      number of articles, sizes, parameters\n"
+  "      number of articles and groups, sizes, parameters\n"
+  "  index list DB [--group N] [--where COND]... [--format text|json|csv] [-o FILE]\n"
+  "      one line per archived article: id, group, status (kept or dropped), date (UTC), bytes,\n"
+  "      batch, added, best_match (the article it joined its group through), jaccard, containment\n"
+  "      (and metadata in JSON)\n"
+  "  index show DB ID... [--format text|json]\n"
+  "      everything about archived articles: their fields, metadata, group members, and text\n"
+  "  index export DB [--group N] [--where COND]... [-o FILE]\n"
+  "      JSON Lines that `--jsonl` reads back: id, text and metadata members, and the archive's\n"
+  "      fields in an object \"neardup\" (group, status, date_utc, batch, added, best_match,\n"
+  "      jaccard, containment); text is null where it is not stored\n"
+  "  index check DB\n"
+  "      read and check everything (pages, rows, groups, postings): exit 0 when sound, 3 when not\n"
+  "  index upgrade OLD NEW [--date-field NAME]\n"
+  "      copy an index of an older format into a new one (every article a group of its own, signed\n"
+  "      again from its stored text); OLD is not changed\n"
   "\n"
-  "The index is an SQLite database (open it with sqlite3; the schema is in the README). Several\n"
-  "readers can use it while one process adds; a second writer waits up to --busy-timeout and\n"
-  "then fails.\n"
+  "Conditions (--where, repeatable, all must hold): FIELD=VALUE, or != < <= > >=. FIELD is date\n"
+  "(the UTC date; a day without a time means the whole day: date=2026-03-11, date<2026-01-01),\n"
+  "added, id, group, batch, status (kept or dropped), or a metadata member (meta.NAME to be\n"
+  "explicit), compared as numbers when both sides are numbers, else as text.\n"
+  "\n"
+  "The index is an SQLite database (open it with sqlite3; its schema is in include/neardup/index.h;\n"
+  "a text reads as CAST(sqlar_uncompress(text, bytes) AS TEXT)). Several readers can use it while\n"
+  "one process adds; a second writer waits up to --busy-timeout and then fails.\n"
   "\n" CLI_EXIT_CODES_HELP;
+
+static int
+usage_error(const char *sub, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static int
+usage_error(const char *sub, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autofree char *cmd = g_strdup_printf("index %s", sub);
+  cli_error(cmd, "%s", msg);
+  return EXIT_USAGE;
+}
+
+/* An index opened for a subcommand, its problems reported (and counted) on stderr. */
+static NdIndex *
+open_index(const char *path, gboolean writable, guint *problems)
+{
+  g_autoptr(GError) error = NULL;
+  NdIndex *ix = nd_index_open(path, writable, &error);
+  if (ix == NULL) {
+    cli_message("%s", error->message);
+    if (strstr(error->message, "older neardup") != NULL)
+      cli_message("upgrade it with: neardup index upgrade %s NEW.db", path);
+    return NULL;
+  }
+  cli_index_watch(ix, problems);
+  output_protect_index(path);
+  return ix;
+}
 
 static int
 index_create(int argc, char **argv)
 {
   FindCli cli;
   find_cli_init(&cli);
+  g_autofree char *text = NULL, *text_format = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB - create an empty index");
   g_option_context_set_description(ctx, index_description);
   find_cli_add_options(&cli, ctx, OPT_SIGNING);
   GOptionEntry extra[] = {
     { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli.threshold, "Jaccard threshold the LSH bands are tuned for (default: 0.5)", "T" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "Whose texts to store: all, kept or none (default: all)", "WHICH" },
+    { "text-format", 0, 0, G_OPTION_ARG_STRING, &text_format, "How to store texts: plain or zlib (default: plain)", "FORMAT" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli.paths, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -38,27 +100,35 @@ index_create(int argc, char **argv)
   int code = EXIT_OK;
   NdSignParams sp;
   nd_sign_params_init(&sp);
+  NdIndexOptions io;
+  nd_index_options_init(&io);
   if (!cli_parse(ctx, &argc, &argv, &error)) {
-    cli_error("index create", "%s (see --help)", error->message);
-    code = EXIT_USAGE;
+    code = usage_error("create", "%s (see --help)", error->message);
   } else if (cli.paths == NULL || g_strv_length(cli.paths) != 1) {
-    cli_error("index create", "give exactly one index file to create");
-    code = EXIT_USAGE;
+    code = usage_error("create", "give exactly one index file to create");
   } else if (cli.shingle && !nd_shingle_spec_parse(cli.shingle, &sp.shingle, &error)) {
-    cli_error("index create", "%s", error->message);
-    code = EXIT_USAGE;
+    code = usage_error("create", "%s", error->message);
+  } else if (text != NULL && strcmp(text, "all") != 0 && strcmp(text, "kept") != 0 && strcmp(text, "none") != 0) {
+    code = usage_error("create", "--text takes all, kept or none");
+  } else if (text_format != NULL && strcmp(text_format, "plain") != 0 && strcmp(text_format, "zlib") != 0) {
+    code = usage_error("create", "--text-format takes plain or zlib");
   } else {
+    if (text != NULL)
+      io.text = strcmp(text, "all") == 0 ? ND_INDEX_TEXT_ALL : strcmp(text, "kept") == 0 ? ND_INDEX_TEXT_KEPT
+                                                                                        : ND_INDEX_TEXT_NONE;
+    if (text_format != NULL)
+      io.text_format = strcmp(text_format, "zlib") == 0 ? ND_INDEX_TEXT_ZLIB : ND_INDEX_TEXT_PLAIN;
     sp.num_perm = (guint)MAX(cli.num_perm, 0);
     sp.seed = (guint64)cli.seed;
-    g_autoptr(NdIndex) ix = nd_index_create(cli.paths[0], &sp, cli.threshold, &error);
+    g_autoptr(NdIndex) ix = nd_index_create_with(cli.paths[0], &sp, cli.threshold, &io, &error);
     if (ix == NULL) {
-      fprintf(stderr, "neardup: %s\n", error->message);
+      cli_message("%s", error->message);
       code = error->code == ND_ERROR_INVALID_ARG ? EXIT_USAGE : EXIT_FATAL;
     } else {
       const NdLshParams *l = nd_index_lsh_params(ix);
       g_autofree char *spec = nd_shingle_spec_to_string(&sp.shingle);
-      fprintf(stderr, "neardup: created %s (shingles %s, %u permutations, seed %" G_GUINT64_FORMAT ", %u bands x %u rows)\n",
-              cli.paths[0], spec, sp.num_perm, sp.seed, l->bands, l->rows);
+      cli_message("created %s (shingles %s, %u permutations, seed %" G_GUINT64_FORMAT ", %u bands x %u rows)",
+                  cli.paths[0], spec, sp.num_perm, sp.seed, l->bands, l->rows);
     }
   }
   find_cli_clear(&cli);
@@ -67,7 +137,10 @@ index_create(int argc, char **argv)
 
 typedef struct {
   NdIndex *index;
-  guint64 added;
+  const char *date_field;
+  gboolean use_mtime;
+  DateReport dates;
+  guint64 added, already, differ;
   GError *fatal; /* a database failure: the add is rolled back */
 } AddContext;
 
@@ -80,15 +153,30 @@ add_document(NdDocument *doc, gpointer data, GError **error)
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INDEX, "not added: the index add has failed");
     return FALSE;
   }
+  NdDate date;
+  g_autofree char *date_text = NULL;
+  gboolean dated = cli_document_date(owned, ctx->date_field, ctx->use_mtime, &date, &date_text, &ctx->dates);
+  NdIndexEntry entry = { .group = 0, .kept = TRUE, .date = dated ? &date : NULL, .date_text = date_text };
   g_autoptr(GError) local = NULL;
-  if (!nd_index_add(ctx->index, owned, &local)) {
-    if (local->code != ND_ERROR_DUPLICATE_ID)
-      ctx->fatal = g_error_copy(local);
-    g_propagate_error(error, g_steal_pointer(&local));
+  if (nd_index_add_entry(ctx->index, owned, &entry, &local)) {
+    ctx->added++;
+    progress_add(1);
+    return TRUE;
+  }
+  if (local->code == ND_ERROR_DUPLICATE_ID) {
+    /* The same article archived before (a batch added again) is not an error; other text is. */
+    if (nd_index_holds(ctx->index, owned, NULL, NULL) > 0) {
+      ctx->already++;
+      return TRUE;
+    }
+    ctx->differ++;
+    g_set_error(error, ND_ERROR, ND_ERROR_DUPLICATE_ID, "id '%s' is already archived with another text; not added",
+                owned->id);
     return FALSE;
   }
-  ctx->added++;
-  return TRUE;
+  ctx->fatal = g_error_copy(local);
+  g_propagate_error(error, g_steal_pointer(&local));
+  return FALSE;
 }
 
 static int
@@ -97,31 +185,39 @@ index_add(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   gint busy_ms = 10000;
+  gboolean show_stats = FALSE;
+  g_autofree char *date_field = NULL, *date_missing = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB PATH... - add articles to an index");
   g_option_context_set_description(ctx, index_description);
   find_cli_add_options(&cli, ctx, OPT_INPUTS);
   GOptionEntry extra[] = {
     { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "Milliseconds to wait for another writer (default: 10000)", "MS" },
+    { "date-field", 0, 0, G_OPTION_ARG_STRING, &date_field, "Metadata field with the publication date (default: date)", "NAME" },
+    { "date-missing", 0, 0, G_OPTION_ARG_STRING, &date_missing, "mtime: a file without a date gets its modification time", "mtime" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_option_context_add_main_entries(ctx, extra, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   if (!cli_parse(ctx, &argc, &argv, &error)) {
-    cli_error("index add", "%s (see --help)", error->message);
     find_cli_clear(&cli);
-    return EXIT_USAGE;
+    return usage_error("add", "%s (see --help)", error->message);
   }
   if (cli.paths == NULL || cli.paths[0] == NULL) {
-    cli_error("index add", "give the index file, then the articles (see --help)");
     find_cli_clear(&cli);
-    return EXIT_USAGE;
+    return usage_error("add", "give the index file, then the articles (see --help)");
+  }
+  if (date_missing != NULL && strcmp(date_missing, "mtime") != 0 && strcmp(date_missing, "first") != 0 &&
+      strcmp(date_missing, "last") != 0) {
+    find_cli_clear(&cli);
+    return usage_error("add", "--date-missing takes first, last or mtime");
   }
   /* The first positional argument is the index; the rest are inputs. */
   g_autofree char *db = find_cli_take_first_path(&cli);
-  g_autoptr(NdIndex) ix = nd_index_open(db, TRUE, &error);
+  guint problems = 0;
+  g_autoptr(NdIndex) ix = open_index(db, TRUE, &problems);
   if (ix == NULL) {
-    fprintf(stderr, "neardup: %s\n", error->message);
     find_cli_clear(&cli);
     return EXIT_FATAL;
   }
@@ -130,39 +226,58 @@ index_add(int argc, char **argv)
     find_cli_clear(&cli);
     return EXIT_USAGE;
   }
+  gint64 t0 = g_get_monotonic_time();
   if (!nd_index_begin(ix, &error)) {
-    fprintf(stderr, "neardup: %s\n", error->message);
+    cli_message("%s", error->message);
     find_cli_clear(&cli);
     return EXIT_FATAL;
   }
   g_autoptr(NdCollection) params_only = nd_collection_new(&cli.sign);
-  AddContext add = { ix, 0, NULL };
+  AddContext add = { .index = ix, .date_field = date_field ? date_field : "date",
+                     .use_mtime = date_missing && strcmp(date_missing, "mtime") == 0 };
   guint skipped = find_cli_load_into(&cli, params_only, add_document, &add);
+  date_report_print(&add.dates);
   if (cli_interrupted()) {
     /* Checked before the commit: once the loader stops, nothing more reaches add_document. */
     nd_index_rollback(ix);
     g_clear_error(&add.fatal);
     code = cli_interrupt_exit();
-    fprintf(stderr, "neardup: the add was rolled back: %s is unchanged\n", db);
+    cli_message("the add was rolled back: %s is unchanged", db);
   } else if (add.fatal != NULL) {
     nd_index_rollback(ix);
-    fprintf(stderr, "neardup: %s: nothing was added\n", add.fatal->message);
+    cli_message("%s: nothing was added", add.fatal->message);
     g_error_free(add.fatal);
     code = EXIT_FATAL;
   } else if (cli.strict && skipped > 0) {
     nd_index_rollback(ix);
-    fprintf(stderr, "neardup: stopped at the first unreadable input (--strict); nothing was added\n");
-    code = EXIT_FATAL;
-  } else if (!nd_index_commit(ix, &error)) {
-    fprintf(stderr, "neardup: %s: nothing was added\n", error->message);
+    cli_message("stopped at the first unreadable input (--strict); nothing was added");
     code = EXIT_FATAL;
   } else {
-    fprintf(stderr, "neardup: added %" G_GUINT64_FORMAT " article%s to %s", add.added, add.added == 1 ? "" : "s", db);
-    if (skipped)
-      fprintf(stderr, "; %u input%s skipped", skipped, skipped == 1 ? "" : "s");
-    fputc('\n', stderr);
-    code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
+    progress_phase("writing", "", 0);
+    if (!nd_index_commit(ix, &error)) {
+      progress_stop();
+      cli_message("%s: nothing was added", error->message);
+      code = EXIT_FATAL;
+    } else {
+      progress_stop();
+      double s = (g_get_monotonic_time() - t0) / 1e6;
+      GString *line = g_string_new(NULL);
+      g_string_append_printf(line, "added %" G_GUINT64_FORMAT " article%s to %s in %.1f s (%.0f articles/s)", add.added,
+                             add.added == 1 ? "" : "s", db, s, add.added / MAX(s, 1e-9));
+      if (add.already)
+        g_string_append_printf(line, "; %" G_GUINT64_FORMAT " already archived", add.already);
+      if (skipped)
+        g_string_append_printf(line, "; %u input%s skipped", skipped, skipped == 1 ? "" : "s");
+      if (show_stats) {
+        g_autofree char *t = progress_timings();
+        cli_message("phases: %s", t);
+      }
+      cli_message("%s", line->str);
+      g_string_free(line, TRUE);
+      code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
+    }
   }
+  progress_stop();
   find_cli_clear(&cli);
   return code;
 }
@@ -181,13 +296,15 @@ index_remove(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   if (!cli_parse(ctx, &argc, &argv, &error) || ids == NULL || g_strv_length(ids) < 2) {
-    cli_error("index remove", "%s", error ? error->message : "give the index file and at least one id");
+    code = usage_error("remove", "%s", error ? error->message : "give the index file and at least one id");
     g_strfreev(ids);
-    return EXIT_USAGE;
+    return code;
   }
-  g_autoptr(NdIndex) ix = nd_index_open(ids[0], TRUE, &error);
+  guint problems = 0;
+  g_autoptr(NdIndex) ix = open_index(ids[0], TRUE, &problems);
   if (ix == NULL || !nd_index_begin(ix, &error)) {
-    fprintf(stderr, "neardup: %s\n", error->message);
+    if (error != NULL)
+      cli_message("%s", error->message);
     g_strfreev(ids);
     return EXIT_FATAL;
   }
@@ -197,24 +314,24 @@ index_remove(int argc, char **argv)
     if (nd_index_remove(ix, ids[i], &local)) {
       removed++;
     } else if (local->code == ND_ERROR_NOT_FOUND) {
-      fprintf(stderr, "neardup: %s\n", local->message);
+      cli_message("%s", local->message);
       missing++;
     } else {
-      fprintf(stderr, "neardup: %s: nothing was removed\n", local->message);
+      cli_message("%s: nothing was removed", local->message);
       code = EXIT_FATAL;
     }
   }
   if (code == EXIT_OK && cli_interrupted()) {
     nd_index_rollback(ix);
     code = cli_interrupt_exit();
-    fprintf(stderr, "neardup: nothing was removed: %s is unchanged\n", ids[0]);
+    cli_message("nothing was removed: %s is unchanged", ids[0]);
   } else if (code == EXIT_OK && !nd_index_commit(ix, &error)) {
-    fprintf(stderr, "neardup: %s: nothing was removed\n", error->message);
+    cli_message("%s: nothing was removed", error->message);
     code = EXIT_FATAL;
   } else if (code != EXIT_OK) {
     nd_index_rollback(ix);
   } else {
-    fprintf(stderr, "neardup: removed %u article%s from %s\n", removed, removed == 1 ? "" : "s", ids[0]);
+    cli_message("removed %u article%s from %s", removed, removed == 1 ? "" : "s", ids[0]);
     code = missing ? EXIT_INPUT_ERRORS : EXIT_OK;
   }
   g_strfreev(ids);
@@ -238,41 +355,425 @@ index_stats(int argc, char **argv)
   int code = EXIT_OK;
   if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 ||
       !parse_format(format_name, &format) || format == FORMAT_CSV) {
-    cli_error("index stats", "%s", error ? error->message : "give one index file (format text or json)");
-    code = EXIT_USAGE;
+    code = usage_error("stats", "%s", error ? error->message : "give one index file (format text or json)");
   } else {
-    g_autoptr(NdIndex) ix = nd_index_open(args[0], FALSE, &error);
+    guint problems = 0;
+    g_autoptr(NdIndex) ix = open_index(args[0], FALSE, &problems);
     NdIndexStats s;
-    if (ix == NULL || !nd_index_stats(ix, &s, &error)) {
-      fprintf(stderr, "neardup: %s\n", error->message);
+    if (ix == NULL) {
+      code = EXIT_FATAL;
+    } else if (!nd_index_stats(ix, &s, &error)) {
+      cli_message("%s", error->message);
       code = EXIT_FATAL;
     } else {
       const NdSignParams *sp = nd_index_sign_params(ix);
       const NdLshParams *l = nd_index_lsh_params(ix);
+      const NdIndexOptions *io = nd_index_options(ix);
+      static const char *const text_names[] = { "all", "kept", "none" }, *const format_names[] = { "plain", "zlib" };
       g_autofree char *spec = nd_shingle_spec_to_string(&sp->shingle);
       if (format == FORMAT_JSON) {
         printf("{\"index\":");
         json_write_string(stdout, args[0]);
-        printf(",\"format_version\":%d,\"articles\":%" G_GUINT64_FORMAT ",\"text_bytes\":%" G_GUINT64_FORMAT
-               ",\"file_bytes\":%" G_GUINT64_FORMAT ",\"band_keys\":%" G_GUINT64_FORMAT ",\"fingerprints\":%"
-               G_GUINT64_FORMAT ",\"shingle\":\"%s\",\"num_perm\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"bands\":%u,"
-               "\"rows\":%u}\n", s.format_version, s.articles, s.text_bytes, s.file_bytes, s.band_keys,
-               s.fingerprints, spec, sp->num_perm, sp->seed, l->bands, l->rows);
+        printf(",\"format_version\":%d,\"articles\":%" G_GUINT64_FORMAT ",\"groups\":%" G_GUINT64_FORMAT
+               ",\"batches\":%" G_GUINT64_FORMAT ",\"text_bytes\":%" G_GUINT64_FORMAT ",\"file_bytes\":%"
+               G_GUINT64_FORMAT ",\"band_keys\":%" G_GUINT64_FORMAT ",\"fingerprints\":%" G_GUINT64_FORMAT
+               ",\"band_segments\":%u,\"fingerprint_segments\":%u,\"text\":\"%s\",\"text_format\":\"%s\","
+               "\"shingle\":\"%s\",\"num_perm\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"bands\":%u,\"rows\":%u}\n",
+               s.format_version, s.articles, s.groups, s.batches, s.text_bytes, s.file_bytes, s.band_keys,
+               s.fingerprints, s.band_segments, s.fingerprint_segments, text_names[io->text],
+               format_names[io->text_format], spec, sp->num_perm, sp->seed, l->bands, l->rows);
       } else {
         printf("index %s (format %d)\n", args[0], s.format_version);
-        printf("  articles       %" G_GUINT64_FORMAT " (%.1f MB of text)\n", s.articles, s.text_bytes / 1e6);
-        printf("  database       %.1f MB (%.0f bytes per article)\n", s.file_bytes / 1e6,
-               s.articles ? (double)s.file_bytes / s.articles : 0.0);
-        printf("  postings       %" G_GUINT64_FORMAT " band keys, %" G_GUINT64_FORMAT " fingerprints\n", s.band_keys,
-               s.fingerprints);
+        printf("  articles       %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT " groups (%.1f MB of text), from %"
+               G_GUINT64_FORMAT " batches\n", s.articles, s.groups, s.text_bytes / 1e6, s.batches);
+        printf("  database       %.1f MB (%.0f bytes per article); texts stored: %s, %s\n", s.file_bytes / 1e6,
+               s.articles ? (double)s.file_bytes / s.articles : 0.0, text_names[io->text], format_names[io->text_format]);
+        printf("  postings       %" G_GUINT64_FORMAT " band keys, %" G_GUINT64_FORMAT " fingerprints (%u and %u "
+               "segments)\n", s.band_keys, s.fingerprints, s.band_segments, s.fingerprint_segments);
         printf("  signing        shingles %s, %u permutations, seed %" G_GUINT64_FORMAT ", %u bands x %u rows\n", spec,
                sp->num_perm, sp->seed, l->bands, l->rows);
       }
+      code = problems ? EXIT_INPUT_ERRORS : EXIT_OK;
     }
   }
   g_strfreev(args);
   g_free(format_name);
   return code;
+}
+
+/* ---- browsing: list, show, export ---- */
+
+typedef struct {
+  OutputFormat format;
+  FILE *fp;
+  guint64 rows, without_text;
+  gboolean export_mode;
+} ListContext;
+
+static void
+write_score(FILE *fp, gboolean has, double v, gboolean csv)
+{
+  if (has)
+    fprintf(fp, "%.4f", v);
+  else if (!csv)
+    fputs("null", fp);
+}
+
+static void
+write_json_or_null(FILE *fp, const char *s)
+{
+  if (s != NULL)
+    json_write_string(fp, s);
+  else
+    fputs("null", fp);
+}
+
+/* The archive's fields of a record as JSON members (after a comma). */
+static void
+write_record_fields(FILE *fp, const NdIndexRecord *r)
+{
+  char date[ND_DATE_ISO_SIZE];
+  if (r->has_date)
+    nd_date_format_utc(r->date_utc, date);
+  fprintf(fp, "\"group\":%" G_GUINT64_FORMAT ",\"status\":\"%s\",\"date\":", r->group, r->kept ? "kept" : "dropped");
+  write_json_or_null(fp, r->has_date ? date : NULL);
+  fputs(",\"date_text\":", fp);
+  write_json_or_null(fp, r->date);
+  fprintf(fp, ",\"bytes\":%" G_GUINT64_FORMAT ",\"batch\":%" G_GUINT64_FORMAT ",\"added\":", r->bytes, r->batch);
+  write_json_or_null(fp, r->added);
+  fputs(",\"best_match\":", fp);
+  write_json_or_null(fp, r->match_id);
+  fputs(",\"jaccard\":", fp);
+  write_score(fp, r->match_id != NULL, r->jaccard, FALSE);
+  fputs(",\"containment\":", fp);
+  write_score(fp, r->match_id != NULL, r->containment, FALSE);
+}
+
+static gboolean
+list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer data)
+{
+  ListContext *c = data;
+  FILE *fp = c->fp;
+  (void)text_len; /* texts hold no NUL byte: written up to it */
+  c->rows++;
+  char date[ND_DATE_ISO_SIZE] = "";
+  if (r->has_date)
+    nd_date_format_utc(r->date_utc, date);
+  if (c->export_mode) {
+    /* the record as --jsonl reads it: id, text, metadata members; then the archive's fields */
+    fputs("{\"id\":", fp);
+    json_write_string(fp, r->id);
+    fputs(",\"text\":", fp);
+    if (text != NULL)
+      json_write_string(fp, text);
+    else {
+      fputs("null", fp);
+      c->without_text++;
+    }
+    if (r->metadata != NULL && strcmp(r->metadata, "{}") != 0) {
+      fputc(',', fp);
+      fwrite(r->metadata + 1, 1, strlen(r->metadata) - 2, fp); /* the canonical object's members */
+    }
+    fputs(",\"neardup\":{", fp);
+    write_record_fields(fp, r);
+    fputs("}}\n", fp);
+  } else if (c->format == FORMAT_JSON) {
+    fputs("{\"id\":", fp);
+    json_write_string(fp, r->id);
+    fputc(',', fp);
+    write_record_fields(fp, r);
+    fprintf(fp, ",\"metadata\":%s}\n", r->metadata ? r->metadata : "null");
+  } else if (c->format == FORMAT_CSV) {
+    csv_write_field(fp, r->id);
+    fprintf(fp, ",%" G_GUINT64_FORMAT ",%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",", r->group,
+            r->kept ? "kept" : "dropped", date, r->bytes, r->batch);
+    csv_write_field(fp, r->added ? r->added : "");
+    fputc(',', fp);
+    csv_write_field(fp, r->match_id ? r->match_id : "");
+    fputc(',', fp);
+    write_score(fp, r->match_id != NULL, r->jaccard, TRUE);
+    fputc(',', fp);
+    write_score(fp, r->match_id != NULL, r->containment, TRUE);
+    fputc('\n', fp);
+  } else {
+    fprintf(fp, "%8" G_GUINT64_FORMAT "  %-7s  %-20s  %s\n", r->group, r->kept ? "kept" : "dropped",
+            r->has_date ? date : "-", r->id);
+  }
+  return !ferror(fp) && !cli_interrupted();
+}
+
+/* list and export: the same walk, two outputs. */
+static int
+index_browse(int argc, char **argv, gboolean export_mode)
+{
+  const char *sub = export_mode ? "export" : "list";
+  char **args = NULL, **where = NULL, *format_name = NULL, *output = NULL;
+  gint64 group = 0;
+  GOptionEntry entries[] = {
+    { "group", 'g', 0, G_OPTION_ARG_INT64, &group, "Only the members of group N", "N" },
+    { "where", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &where, "Only articles meeting COND (repeatable; see --help)", "COND" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "list: text, json or csv (default: text)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (atomically) instead of stdout", "FILE" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autofree char *summary = g_strdup_printf("DB - %s archived articles", export_mode ? "export" : "list");
+  g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+  g_option_context_set_description(ctx, index_description);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  ListContext lc = { FORMAT_TEXT, NULL, 0, 0, export_mode };
+  g_autoptr(GPtrArray) conds = g_ptr_array_new_with_free_func((GDestroyNotify)nd_index_condition_free);
+  int code = EXIT_OK;
+  const char *db = NULL;
+  if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 || group < 0 ||
+      !parse_format(format_name, &lc.format) || (export_mode && format_name != NULL && lc.format != FORMAT_JSON)) {
+    code = usage_error(sub, "%s", error ? error->message : export_mode ? "give one index file (export writes JSON Lines)"
+                                                                       : "give one index file (format text, json or csv)");
+  } else {
+    db = args[0];
+  }
+  for (char **w = where; db != NULL && code == EXIT_OK && w && *w; w++) {
+    NdIndexCondition *c = nd_index_condition_parse(*w, &error);
+    if (c == NULL)
+      code = usage_error(sub, "%s", error->message);
+    else
+      g_ptr_array_add(conds, c);
+  }
+  guint problems = 0;
+  g_autoptr(NdIndex) ix = NULL;
+  Output out = { 0 };
+  gboolean opened = FALSE;
+  if (db != NULL && code == EXIT_OK && (ix = open_index(db, FALSE, &problems)) == NULL)
+    code = EXIT_FATAL;
+  if (db != NULL && code == EXIT_OK && !(opened = output_open(&out, output)))
+    code = EXIT_FATAL;
+  if (db != NULL && code == EXIT_OK && !output_refuse_input(&out, sub, db, "index"))
+    code = EXIT_USAGE;
+  if (db != NULL && code == EXIT_OK) {
+    lc.fp = out.fp;
+    if (!export_mode && lc.format == FORMAT_CSV)
+      fputs("id,group,status,date,bytes,batch,added,best_match,jaccard,containment\n", lc.fp);
+    if (!nd_index_foreach(ix, (guint64)group, (NdIndexCondition *const *)conds->pdata, conds->len, export_mode,
+                          list_record, &lc, &error)) {
+      cli_message("%s", error->message);
+      code = EXIT_FATAL;
+    } else if (cli_interrupted()) {
+      code = cli_interrupt_exit();
+    } else if (!output_commit(&out)) {
+      code = cli_failure_exit();
+    } else {
+      code = problems ? EXIT_INPUT_ERRORS : EXIT_OK;
+      if (export_mode)
+        cli_message("exported %" G_GUINT64_FORMAT " article%s from %s%s", lc.rows, lc.rows == 1 ? "" : "s", db,
+                    lc.without_text ? " (some without their text, which is not stored)" : "");
+    }
+  }
+  if (opened)
+    output_abort(&out);
+  g_strfreev(args);
+  g_strfreev(where);
+  g_free(format_name);
+  g_free(output);
+  return code;
+}
+
+typedef struct {
+  FILE *fp;
+  gboolean json;
+  guint64 n;
+} MembersContext;
+
+static gboolean
+show_member(const NdIndexRecord *r, const char *text, gsize len, gpointer data)
+{
+  (void)text;
+  (void)len;
+  MembersContext *m = data;
+  if (m->json) {
+    fputs(m->n++ ? "," : "", m->fp);
+    fputs("{\"id\":", m->fp);
+    json_write_string(m->fp, r->id);
+    fprintf(m->fp, ",\"status\":\"%s\"}", r->kept ? "kept" : "dropped");
+  } else {
+    fprintf(m->fp, "    %-7s  %s\n", r->kept ? "kept" : "dropped", r->id);
+  }
+  return !ferror(m->fp);
+}
+
+static int
+index_show(int argc, char **argv)
+{
+  char **args = NULL, *format_name = NULL;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text or json (default: text)", "FORMAT" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("DB ID... - show archived articles");
+  g_option_context_set_description(ctx, index_description);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  OutputFormat format;
+  if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) < 2 ||
+      !parse_format(format_name, &format) || format == FORMAT_CSV) {
+    int code = usage_error("show", "%s", error ? error->message : "give the index file and ids (format text or json)");
+    g_strfreev(args);
+    g_free(format_name);
+    return code;
+  }
+  guint problems = 0, missing = 0;
+  g_autoptr(NdIndex) ix = open_index(args[0], FALSE, &problems);
+  int code = ix == NULL ? EXIT_FATAL : EXIT_OK;
+  for (guint i = 1; code == EXIT_OK && args[i] != NULL; i++) {
+    NdIndexRecord r;
+    g_autoptr(GError) local = NULL;
+    if (!nd_index_get_record(ix, args[i], &r, &local)) {
+      cli_message("%s", local->message);
+      if (local->code != ND_ERROR_NOT_FOUND)
+        code = EXIT_FATAL;
+      missing++;
+      continue;
+    }
+    gsize len = 0;
+    g_autofree char *text = r.has_text ? nd_index_get_text(ix, args[i], &len, &local) : NULL;
+    if (r.has_text && text == NULL) {
+      cli_message("%s", local->message);
+      problems++;
+    }
+    char date[ND_DATE_ISO_SIZE] = "";
+    if (r.has_date)
+      nd_date_format_utc(r.date_utc, date);
+    MembersContext m = { stdout, format == FORMAT_JSON, 0 };
+    if (format == FORMAT_JSON) {
+      fputs("{\"id\":", stdout);
+      json_write_string(stdout, r.id);
+      fputc(',', stdout);
+      write_record_fields(stdout, &r);
+      fprintf(stdout, ",\"tokens\":%" G_GUINT64_FORMAT ",\"shingles\":%" G_GUINT64_FORMAT ",\"fingerprints\":%"
+              G_GUINT64_FORMAT ",\"metadata\":%s,\"members\":[", r.tokens, r.set_size, r.n_fingerprints,
+              r.metadata ? r.metadata : "null");
+    } else {
+      printf("%s\n  group          %" G_GUINT64_FORMAT " (%s)\n", r.id, r.group, r.kept ? "kept" : "dropped");
+      printf("  date           %s%s%s%s\n", r.has_date ? date : "none", r.date ? " (written \"" : "",
+             r.date ? r.date : "", r.date ? "\")" : "");
+      printf("  added          batch %" G_GUINT64_FORMAT ", %s\n", r.batch, r.added ? r.added : "?");
+      if (r.match_id)
+        printf("  joined through %s (jaccard %.4f, %.0f%% of it found there)\n", r.match_id, r.jaccard,
+               100 * r.containment);
+      printf("  size           %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " words, %" G_GUINT64_FORMAT
+             " shingles, %" G_GUINT64_FORMAT " fingerprints\n", r.bytes, r.tokens, r.set_size, r.n_fingerprints);
+      if (r.metadata)
+        printf("  metadata       %s\n", r.metadata);
+      printf("  group members:\n");
+    }
+    if (!nd_index_foreach(ix, r.group, NULL, 0, FALSE, show_member, &m, &local)) {
+      cli_message("%s", local->message);
+      code = EXIT_FATAL;
+    }
+    if (format == FORMAT_JSON) {
+      fputs("],\"text\":", stdout);
+      if (text != NULL)
+        json_write_string(stdout, text);
+      else
+        fputs("null", stdout);
+      fputs("}\n", stdout);
+    } else {
+      printf("  text:\n%s%s", text ? text : "    (not stored)\n", text && len && text[len - 1] != '\n' ? "\n" : "");
+    }
+    nd_index_record_clear(&r);
+  }
+  g_strfreev(args);
+  g_free(format_name);
+  if (code == EXIT_OK && (missing || problems))
+    code = EXIT_INPUT_ERRORS;
+  return code;
+}
+
+static int
+index_check(int argc, char **argv)
+{
+  char **args = NULL;
+  GOptionEntry entries[] = {
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("DB - check everything an index holds");
+  g_option_context_set_description(ctx, index_description);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1) {
+    int code = usage_error("check", "%s", error ? error->message : "give one index file");
+    g_strfreev(args);
+    return code;
+  }
+  guint problems = 0;
+  g_autoptr(NdIndex) ix = open_index(args[0], FALSE, &problems);
+  int code = EXIT_FATAL;
+  guint64 found = 0;
+  NdIndexStats s;
+  if (ix != NULL) {
+    progress_start(FALSE);
+    gboolean ok = nd_index_check(ix, &found, &error) && nd_index_stats(ix, &s, &error);
+    progress_stop();
+    if (!ok) {
+      cli_message("%s", error->message);
+    } else if (found > 0) {
+      cli_message("%s: %" G_GUINT64_FORMAT " problem%s found (listed above)", args[0], found, found == 1 ? "" : "s");
+    } else {
+      cli_message("%s: sound: %" G_GUINT64_FORMAT " articles in %" G_GUINT64_FORMAT " groups, %" G_GUINT64_FORMAT
+                  " band keys and %" G_GUINT64_FORMAT " fingerprints, every page, row and block checked", args[0],
+                  s.articles, s.groups, s.band_keys, s.fingerprints);
+      code = EXIT_OK;
+    }
+  }
+  g_strfreev(args);
+  return code;
+}
+
+static int
+index_upgrade(int argc, char **argv)
+{
+  char **args = NULL, *date_field = NULL;
+  GOptionEntry entries[] = {
+    { "date-field", 0, 0, G_OPTION_ARG_STRING, &date_field, "Metadata field with the publication date (default: date)", "NAME" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("OLD NEW - copy an older index into a new one");
+  g_option_context_set_description(ctx, index_description);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 2) {
+    int code = usage_error("upgrade", "%s", error ? error->message : "give the old index and the new file");
+    g_strfreev(args);
+    g_free(date_field);
+    return code;
+  }
+  progress_start(FALSE);
+  guint64 n = 0;
+  gboolean ok = nd_index_upgrade(args[0], args[1], date_field ? date_field : "date", cli_index_progress, NULL, &n,
+                                 &error);
+  progress_stop();
+  if (ok)
+    cli_message("upgraded %s into %s: %" G_GUINT64_FORMAT " articles, each a group of its own", args[0], args[1], n);
+  else
+    cli_message("%s", error->message);
+  g_strfreev(args);
+  g_free(date_field);
+  return ok ? EXIT_OK : EXIT_FATAL;
+}
+
+static int
+index_list(int argc, char **argv)
+{
+  return index_browse(argc, argv, FALSE);
+}
+
+static int
+index_export(int argc, char **argv)
+{
+  return index_browse(argc, argv, TRUE);
 }
 
 int
@@ -281,7 +782,9 @@ cmd_index(int argc, char **argv)
   static const struct {
     const char *name;
     int (*run)(int, char **);
-  } subs[] = { { "create", index_create }, { "add", index_add }, { "remove", index_remove }, { "stats", index_stats } };
+  } subs[] = { { "create", index_create }, { "add", index_add }, { "remove", index_remove }, { "stats", index_stats },
+               { "list", index_list }, { "show", index_show }, { "export", index_export }, { "check", index_check },
+               { "upgrade", index_upgrade } };
   if (argc >= 2) {
     for (gsize i = 0; i < G_N_ELEMENTS(subs); i++)
       if (strcmp(argv[1], subs[i].name) == 0) {
@@ -291,6 +794,7 @@ cmd_index(int argc, char **argv)
       }
   }
   FILE *fp = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr;
-  fprintf(fp, "Usage: neardup index create|add|remove|stats DB ...\n\n%s", index_description);
+  fprintf(fp, "Usage: neardup index create|add|remove|stats|list|show|export|check|upgrade DB ...\n\n%s",
+          index_description);
   return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }

@@ -47,6 +47,7 @@ cmd_pairs(int argc, char **argv)
     output_abort(&out);
     goto out;
   }
+  progress_stop();
   {
     FILE *fp = out.fp;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));

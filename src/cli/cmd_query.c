@@ -13,7 +13,8 @@ static const char query_description[] =
   "article found in the archived one.\n"
   "JSON Lines (--format json): one object per match with a, b, rank (1 = best), jaccard,\n"
   "  containment_a_in_b, containment_b_in_a, shared_shingles, kind, b_metadata (the archived\n"
-  "  article's metadata object, or null), and with --passages an array \"passages\" (as in pairs).\n"
+  "  article's metadata object, or null), b_group and b_status (its group, and whether it is the\n"
+  "  group's kept article), and with --passages an array \"passages\" (as in pairs).\n"
   "CSV (--format csv): a, b, rank, jaccard, containment_a_in_b, containment_b_in_a,\n"
   "  shared_shingles, kind.\n"
   "\n" CLI_EXIT_CODES_HELP;
@@ -47,6 +48,7 @@ cmd_query(int argc, char **argv)
     return EXIT_FATAL;
   }
   cli_index_watch(ix, &index_problems);
+  output_protect_index(db);
   NdSignParams sp = *nd_index_sign_params(ix);
   sp.keep_text = cli.passages;
   if (!find_cli_finish_options_for(&cli, "query", &sp)) {
@@ -65,6 +67,7 @@ cmd_query(int argc, char **argv)
   }
   guint skipped = 0;
   g_autoptr(NdCollection) coll = find_cli_load(&cli, &skipped);
+  progress_stop();
   int code = skipped ? EXIT_INPUT_ERRORS : EXIT_OK;
   if (cli_interrupted() || output_alias_found() || nd_collection_size(coll) == 0) {
     output_abort(&out);
@@ -120,8 +123,9 @@ cmd_query(int argc, char **argv)
       }
       switch (cli.format) {
       case FORMAT_TEXT:
-        fprintf(fp, "  %2u. %s  jaccard %.3f, %.0f%% of this article found there, %.0f%% of it found here (%s)\n",
-                m + 1, x->id, p->jaccard, 100 * p->containment_a_in_b, 100 * p->containment_b_in_a, kind);
+        fprintf(fp, "  %2u. %s  jaccard %.3f, %.0f%% of this article found there, %.0f%% of it found here (%s; group "
+                "%" G_GUINT64_FORMAT ", %s)\n", m + 1, x->id, p->jaccard, 100 * p->containment_a_in_b,
+                100 * p->containment_b_in_a, kind, x->group, x->kept ? "kept" : "dropped");
         if (x->metadata)
           fprintf(fp, "      %s\n", x->metadata);
         if (d)
@@ -133,8 +137,9 @@ cmd_query(int argc, char **argv)
         fputs(",\"b\":", fp);
         json_write_string(fp, x->id);
         fprintf(fp, ",\"rank\":%u,\"jaccard\":%.4f,\"containment_a_in_b\":%.4f,\"containment_b_in_a\":%.4f,"
-                "\"shared_shingles\":%u,\"kind\":\"%s\",\"b_metadata\":%s", m + 1, p->jaccard, p->containment_a_in_b,
-                p->containment_b_in_a, p->shared, kind, x->metadata ? x->metadata : "null");
+                "\"shared_shingles\":%u,\"kind\":\"%s\",\"b_metadata\":%s,\"b_group\":%" G_GUINT64_FORMAT
+                ",\"b_status\":\"%s\"", m + 1, p->jaccard, p->containment_a_in_b, p->containment_b_in_a, p->shared,
+                kind, x->metadata ? x->metadata : "null", x->group, x->kept ? "kept" : "dropped");
         if (d) {
           fputs(",\"passages\":", fp);
           render_passages_json_array(fp, &sa, &sb, d);

@@ -139,6 +139,7 @@ cmd_scan(int argc, char **argv)
     if (!output_open(&out, cli.output)) {
       code = EXIT_FATAL;
     } else if (find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+    progress_stop();
       int written = write_clusters(&cli, coll, pairs, &out);
       if (written != EXIT_OK)
         code = written;

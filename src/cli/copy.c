@@ -193,10 +193,10 @@ enter_dirs(CopyDir *cd, const char *name, const char **base, GError **error)
   return fd;
 }
 
-/* What is already at `base` in dirfd: 0 nothing, 1 a regular file holding exactly the text,
+/* What is already at `base` in dirfd: 0 nothing, 1 a regular file holding exactly data[0..len),
  * -1 something else (error set). */
 static int
-existing(CopyDir *cd, int dirfd, const char *base, const char *name, const char *bytes, gsize len, GError **error)
+existing(CopyDir *cd, int dirfd, const char *base, const char *name, const char *data, gsize len, GError **error)
 {
   struct stat st;
   if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -204,7 +204,7 @@ existing(CopyDir *cd, int dirfd, const char *base, const char *name, const char 
                                               g_strerror(errno)), -1);
   if (S_ISREG(st.st_mode) && (guint64)st.st_size == len) {
     int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    gboolean same = fd >= 0 && fd_holds(fd, bytes, len);
+    gboolean same = fd >= 0 && fd_holds(fd, data, len);
     if (fd >= 0)
       close(fd);
     if (same)
@@ -263,6 +263,9 @@ source_bytes(const CopyDir *cd, const NdDocument *doc, gsize *len, GError **erro
   return g_steal_pointer(&data);
 }
 
+static gboolean put(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, gboolean is_source,
+                    const char *name, CopyResult *result, GError **error);
+
 gboolean
 copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *result, GError **error)
 {
@@ -277,6 +280,23 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
       return FALSE;
     bytes = page;
   }
+  return put(cd, doc, bytes, len, TRUE, name, result, error);
+}
+
+gboolean
+copy_dir_put_bytes(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, const char *name,
+                   CopyResult *result, GError **error)
+{
+  return put(cd, doc, data, len, FALSE, name, result, error);
+}
+
+/* Puts `data` (len bytes) as `name`: when `is_source` it is what the article's file held, so the
+ * file may be linked and its mode kept; otherwise (a JSON Lines record made for the copy) never a
+ * link to the input. */
+static gboolean
+put(CopyDir *cd, const NdDocument *doc, const char *data, gsize len, gboolean is_source, const char *name,
+    CopyResult *result, GError **error)
+{
   const char *other = g_hash_table_lookup(cd->taken, name);
   if (other != NULL) {
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s/%s: the copy of '%s' is already there, made in this run; "
@@ -288,13 +308,13 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
   if (dirfd < 0)
     return FALSE;
   gboolean ok = FALSE;
-  int state = existing(cd, dirfd, base, name, bytes, len, error);
+  int state = existing(cd, dirfd, base, name, data, len, error);
   mode_t mode = 0666;
   if (state == 1) {
     *result = COPY_PRESENT;
     ok = TRUE;
-  } else if (state == 0 && doc->path != NULL) {
-    int e = link_source(cd, dirfd, base, name, doc, bytes, len, &mode, error);
+  } else if (state == 0 && doc->path != NULL && is_source) {
+    int e = link_source(cd, dirfd, base, name, doc, data, len, &mode, error);
     if (e == 0) {
       *result = COPY_LINKED;
       ok = TRUE;
@@ -307,7 +327,7 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
     int e = fd < 0 ? errno : 0;
     cli_remember_tmp(dirfd, tmp);
     for (gsize done = 0; e == 0 && done < len;) {
-      ssize_t n = write(fd, bytes + done, len - done);
+      ssize_t n = write(fd, data + done, len - done);
       if (n < 0 && errno == EINTR && !cli_interrupted())
         continue;
       if (n <= 0)
@@ -315,7 +335,7 @@ copy_dir_put(CopyDir *cd, const NdDocument *doc, const char *name, CopyResult *r
       else
         done += (gsize)n;
     }
-    if (e == 0 && doc->path != NULL && fchmod(fd, mode) != 0) /* as its source, not widened by the umask's default */
+    if (e == 0 && doc->path != NULL && is_source && fchmod(fd, mode) != 0) /* as its source, not widened by the umask */
       e = errno;
     if (e == 0 && fsync(fd) != 0)
       e = errno;

@@ -12,7 +12,7 @@ typedef struct {
 static const Command commands[] = {
   { "scan", cmd_scan, "cluster near-duplicate and text-reusing articles" },
   { "pairs", cmd_pairs, "list every near-duplicate or text-reusing pair with its scores" },
-  { "index", cmd_index, "create an archive index, add or remove articles, show its statistics" },
+  { "index", cmd_index, "create an archive index; add, remove, list, show, export, check or upgrade it" },
   { "query", cmd_query, "find the archived articles new articles match (their sources)" },
   { "dedup", cmd_dedup, "keep one article per group of near-duplicates (batch and archive), write a manifest" },
   { "diff", cmd_diff, "show the passages an article shares with one or more others" },
@@ -39,7 +39,9 @@ run_command(int argc, char **argv)
     if (strcmp(argv[0], commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("neardup %s", commands[i].name);
       g_set_prgname(prg); /* "Usage: neardup scan ..." in --help */
-      return commands[i].run(argc, argv);
+      int code = commands[i].run(argc, argv);
+      progress_stop();
+      return code;
     }
   }
   const char *names[G_N_ELEMENTS(commands) + 1];

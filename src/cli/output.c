@@ -47,6 +47,41 @@ replaced_find(dev_t dev, ino_t ino)
   return NULL;
 }
 
+/* The files of an index this run has open (the database and its -shm file), never read as inputs:
+ * SQLite holds POSIX locks on them, and closing any other descriptor of such a file would drop them
+ * (then another process could take this one's index for unused and delete its WAL). */
+static GArray *protected_files; /* Replaced; written before any loader thread starts, then only read */
+
+void
+output_protect_index(const char *db)
+{
+  static const char *const suffixes[] = { "", "-shm", "-wal" };
+  for (gsize k = 0; k < G_N_ELEMENTS(suffixes); k++) {
+    g_autofree char *name = g_strconcat(db, suffixes[k], NULL);
+    struct stat st;
+    if (stat(name, &st) != 0)
+      continue;
+    if (protected_files == NULL)
+      protected_files = g_array_new(FALSE, FALSE, sizeof(Replaced));
+    Replaced r = { st.st_dev, st.st_ino, g_strdup(db) };
+    g_array_append_val(protected_files, r);
+  }
+}
+
+gboolean
+output_is_protected(const char *path)
+{
+  struct stat st;
+  if (protected_files == NULL || stat(path, &st) != 0)
+    return FALSE;
+  for (guint i = 0; i < protected_files->len; i++) {
+    const Replaced *r = &g_array_index(protected_files, Replaced, i);
+    if (r->dev == st.st_dev && r->ino == st.st_ino)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gint alias_found; /* atomic: output_file_check refused an input */
 static char *alias_message; /* the first refusal, "PATH: reason" (set once, under alias_lock) */
 G_LOCK_DEFINE_STATIC(alias_lock);
@@ -54,6 +89,14 @@ G_LOCK_DEFINE_STATIC(alias_lock);
 gboolean
 output_file_check(const char *path, guint64 dev, guint64 ino, gpointer user_data, GError **error)
 {
+  for (guint i = 0; protected_files != NULL && i < protected_files->len; i++) {
+    const Replaced *p = &g_array_index(protected_files, Replaced, i);
+    if (p->dev == (dev_t)dev && p->ino == (ino_t)ino) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "is a file of the index %s that this run has open; not "
+                  "read as an input", p->path);
+      return FALSE;
+    }
+  }
   const Replaced *r = replaced_find((dev_t)dev, (ino_t)ino);
   if (r == NULL)
     return TRUE;

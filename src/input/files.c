@@ -79,6 +79,8 @@ static int
 read_plain_file(NdWorkerCtx *ctx, const char *path, GError **error)
 {
   gsize max_bytes = ctx->config->max_bytes;
+  if (!nd_loader_check_name(ctx->loader, path, error))
+    return -1;
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int e = errno;
@@ -272,6 +274,10 @@ static void
 queue_file(NdLoader *l, const char *path, gboolean walked)
 {
   GError *error = NULL;
+  if (!nd_loader_check_name(l, path, &error)) {
+    nd_loader_queue_error(l, path, error);
+    return;
+  }
   /* the common case without a stream: a regular file whose first bytes say it is one article */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat st;

@@ -78,6 +78,15 @@ nd_loader_config(const NdLoader *l)
 }
 
 gboolean
+nd_loader_check_name(const NdLoader *l, const char *path, GError **error)
+{
+  struct stat st;
+  if (l == NULL || l->config.file_check == NULL || stat(path, &st) != 0)
+    return TRUE; /* a name that cannot be stat'ed gets its error from open() */
+  return l->config.file_check(path, (guint64)st.st_dev, (guint64)st.st_ino, l->config.file_check_data, error);
+}
+
+gboolean
 nd_loader_check_file(const NdLoader *l, const char *path, int fd, GError **error)
 {
   struct stat st;

@@ -126,6 +126,11 @@ void nd_loader_queue_pass(NdLoader *loader, const char *name, const char *reason
 /* Runs the caller's file check (nd_loader_set_file_check) on `fd`, just opened as `path`; TRUE
  * without one. `loader` may be NULL (then TRUE). */
 gboolean nd_loader_check_file(const NdLoader *loader, const char *path, int fd, GError **error);
+/* The same check by name, before `path` is opened: some files must not even be opened, as closing a
+ * descriptor drops every POSIX lock the process holds on the file (the index of this run, whose
+ * locks SQLite holds). The check after opening stays: the name may change meanwhile. TRUE when the
+ * name cannot be stat'ed (open reports that). `loader` may be NULL. */
+gboolean nd_loader_check_name(const NdLoader *loader, const char *path, GError **error);
 
 /* A worker's context: the loader, scratch buffers, and each format's state. */
 struct NdWorkerCtx {

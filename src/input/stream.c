@@ -100,6 +100,8 @@ nd_in_stream_open(const NdLoader *loader, const char *path, GError **error)
     fd = STDIN_FILENO;
     own = FALSE;
   } else {
+    if (!nd_loader_check_name(loader, path, error))
+      return NULL;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on regular files). */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {

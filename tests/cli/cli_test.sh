@@ -7,6 +7,9 @@ NEARDUP=$1
 JSONL_CHECK=$2
 SRC=$3
 CASE=$4
+INDEX_SQL=${NEARDUP_INDEX_SQL:-}  # tests/cli/index_sql.c and old_index.c, given by ctest
+OLD_INDEX=${NEARDUP_OLD_INDEX:-}
+GEN_CORPUS=${NEARDUP_GEN_CORPUS:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/neardup-cli.XXXXXX")
 trap 'chmod -R u+rwx "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -113,7 +116,8 @@ help_version)
     expect_out "neardup $cmd [OPTION"
   done
   expect_code 0 "$NEARDUP" dedup --help
-  expect_out "--containment=C     Containment threshold for text reuse, 0 disables (default: 0.8)"
+  grep -qE -- "--containment=C +Containment threshold for text reuse, 0 disables \(default: 0\.8\)" "$WORK/out" \
+    || fail "dedup's help shows another containment default"
   expect_out "(default: json)"
   expect_code 0 "$NEARDUP" scan --help
   expect_out "(default: 0.2)"
@@ -397,7 +401,7 @@ index_cli)
   expect_code 2 "$NEARDUP" index frobnicate "$DB"
   expect_code 0 "$NEARDUP" index --help
   expect_out "Exit status:"
-  for sub in create add remove stats; do
+  for sub in create add remove stats list show export check upgrade; do
     expect_code 0 "$NEARDUP" index $sub --help
     expect_out "Usage:"
   done
@@ -426,29 +430,32 @@ index_cli)
   expect_code 0 "$NEARDUP" index add "$DB" "$W" "$S"
   expect_err "added 2 articles to $DB"
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
-  "$JSONL_CHECK" "$WORK/out" index format_version articles text_bytes file_bytes band_keys fingerprints shingle \
-    num_perm seed bands rows >/dev/null || fail "stats JSON"
-  expect_out "{\"index\":\"$DB\",\"format_version\":3,\"articles\":2,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
+  "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys fingerprints \
+    band_segments fingerprint_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+  expect_out "{\"index\":\"$DB\",\"format_version\":4,\"articles\":2,\"groups\":2,\"batches\":1,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
   fp2=$(json_num fingerprints)
   (( fp2 > 0 )) || fail "no fingerprints"
   expect_code 0 "$NEARDUP" index stats "$DB"
-  expect_out "index $DB (format 3)"
-  expect_out "  articles       2 ("
+  expect_out "index $DB (format 4)"
+  expect_out "  articles       2 in 2 groups ("
   expect_out "  postings       64 band keys, $fp2 fingerprints"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"
-  # The same file again: reported, skipped, exit 1; nothing changes.
-  expect_code 1 "$NEARDUP" index add "$DB" "$W"
-  expect_err "$W: id '$W' is already in the index; skipped"
-  expect_err "added 0 articles to $DB; 1 input skipped"
-  [[ $(index_stat "$DB" articles) == 2 && $(json_num fingerprints) == "$fp2" ]] || fail "a skipped add changed the index"
-  # A mix: the new article is added, the archived and the unreadable ones are reported: exit 1.
+  # The same file again: already archived, not an error; nothing changes (not even a batch).
+  cp "$DB" "$WORK/before-rerun.db"
+  expect_code 0 "$NEARDUP" index add "$DB" "$W"
+  expect_err "added 0 articles to $DB in "
+  expect_err "; 1 already archived"
+  [[ $(index_stat "$DB" articles) == 2 && $(json_num fingerprints) == "$fp2" && $(json_num batches) == 1 ]] \
+    || fail "adding an archived article again changed the index"
+  cmp -s "$DB" "$WORK/before-rerun.db" || fail "adding an archived article again changed the file"
+  # A mix: the new article is added, the archived one counted, the unreadable one reported: exit 1.
   : >"$WORK/empty.txt"
   expect_code 1 "$NEARDUP" index add "$DB" "$Q" "$W" "$WORK/empty.txt"
   expect_err "$WORK/empty.txt: empty article"
-  expect_err "already in the index"
-  expect_err "added 1 article to $DB; 2 inputs skipped"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 already archived; 1 input skipped"
   [[ $(index_stat "$DB" articles) == 3 ]] || fail "want 3 articles"
   fp3=$(json_num fingerprints)
   # --strict: the first unreadable input stops the add and nothing is added.
@@ -470,9 +477,9 @@ index_cli)
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt" "$WORK/rec2.txt" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank jaccard b_metadata >/dev/null || fail "query JSON"
   expect_out "{\"a\":\"$WORK/rec1.txt\",\"b\":\"rec-1\",\"rank\":1,\"jaccard\":1.0000,"
-  expect_out '"b_metadata":{"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}}'
+  expect_out '"b_metadata":{"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"},"b_group":4,"b_status":"kept"}'
   expect_out "{\"a\":\"$WORK/rec2.txt\",\"b\":\"rec-2\",\"rank\":1,\"jaccard\":1.0000,"
-  grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null}' || fail "rec-2 has no metadata"
+  grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null,"b_group":5,"b_status":"kept"}' || fail "rec-2 has no metadata"
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want one match per record"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt"
   expect_out '      {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
@@ -481,8 +488,9 @@ index_cli)
   { printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec3.txt")"
     printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec2.txt")"; } >"$WORK/dup.jsonl"
   expect_code 1 "$NEARDUP" index add "$DB" --jsonl "$WORK/dup.jsonl"
-  expect_err "$WORK/dup.jsonl:2: id 'rec-3' is already in the index; skipped"
-  expect_err "added 1 article to $DB; 1 input skipped"
+  expect_err "$WORK/dup.jsonl:2: id 'rec-3' is already archived with another text; not added"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 input skipped"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec3.txt" --format csv
   grep -q "^$WORK/rec3.txt,rec-3,1,1.0000," "$WORK/out" || fail "rec-3 does not hold the first record's text"
   expect_code 0 "$NEARDUP" index remove "$DB" rec-3
@@ -493,10 +501,11 @@ index_cli)
     printf '{"id":9223372036854775808,"text":"%s"}\n' "$(json_text "$WORK/rec2.txt")"; } >"$WORK/num.jsonl"
   expect_code 1 "$NEARDUP" index add "$DB" --jsonl "$WORK/num.jsonl"
   expect_err "$WORK/num.jsonl:2: the integer 9223372036854775808 (at byte 6) does not fit in 64 bits"
-  expect_err "added 1 article to $DB; 1 input skipped"
+  expect_err "added 1 article to $DB in "
+  expect_err "; 1 input skipped"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec4.txt" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank b_metadata >/dev/null || fail "query JSON with huge numbers in metadata"
-  expect_out '"b_metadata":{"score":1e999,"reach":1e+21}}'
+  expect_out '"b_metadata":{"score":1e999,"reach":1e+21},"b_group":'
   expect_code 0 "$NEARDUP" index remove "$DB" rec-4
   # remove: exit 0; the postings go with the article.
   expect_code 0 "$NEARDUP" index remove "$DB" rec-2
@@ -545,14 +554,14 @@ query_cli)
   # The feature reuses paragraphs of the wire story: found through containment, best first.
   expect_code 0 "$NEARDUP" query "$DB" "$F"
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse)"
+  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse; group 1, kept)"
   expect_no_out "unrelated_sports"
   expect_no_out "quote_story_a"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json
   "$JSONL_CHECK" "$WORK/out" a b rank jaccard containment_a_in_b containment_b_in_a shared_shingles kind b_metadata \
     >/dev/null || fail "query JSON"
   [[ $(wc -l <"$WORK/out") == 3 ]] || fail "want 3 JSON matches"
-  expect_out "{\"a\":\"$F\",\"b\":\"$W\",\"rank\":1,\"jaccard\":0.1409,\"containment_a_in_b\":0.1832,\"containment_b_in_a\":0.3787,\"shared_shingles\":153,\"kind\":\"reuse\",\"b_metadata\":null}"
+  expect_out "{\"a\":\"$F\",\"b\":\"$W\",\"rank\":1,\"jaccard\":0.1409,\"containment_a_in_b\":0.1832,\"containment_b_in_a\":0.3787,\"shared_shingles\":153,\"kind\":\"reuse\",\"b_metadata\":null,\"b_group\":1,\"b_status\":\"kept\"}"
   # Ranks 1..n, best first by max(jaccard, containments).
   sed -E 's/.*"rank":([0-9]+),"jaccard":([0-9.]+),"containment_a_in_b":([0-9.]+),"containment_b_in_a":([0-9.]+).*/\1 \2 \3 \4/' \
     "$WORK/out" | awk '{ m = $2; if ($3 > m) m = $3; if ($4 > m) m = $4
@@ -598,7 +607,7 @@ query_cli)
   expect_err "$WORK/empty.txt: empty article"
   expect_out "$F: 3 archived matches"
   expect_out "$A/reprint_bay_times_allcaps_headline.txt: 3 archived matches"
-  expect_out "(near-duplicate)"
+  expect_out "(near-duplicate; group "
   # An identical article: Jaccard 1, a near-duplicate; the archive is read-only for query.
   cp "$DB" "$WORK/ix.before"
   expect_code 0 "$NEARDUP" query "$DB" "$W" --format csv --threshold 0.9 --containment 0
@@ -641,20 +650,24 @@ dedup_cli)
     rec solo "$WORK/batch/solo.txt" 2023-12-31 2023-12-31
   } >"$WORK/batch.jsonl"
   before=$(tree_sum "$WORK/batch"; sha256sum "$WORK/batch.jsonl")
+  # A row's fields after duplicate_in_index: its best match within the batch and their scores.
+  MATCH='"best_match":"r[1-4]","best_match_in_index":false,"jaccard":0\.[5-9][0-9]{3},"containment":(0\.[5-9][0-9]{3}|1\.0000)'
   check_group() { # KEPT: the manifest in $WORK/out keeps KEPT and drops the other r*
-    "$JSONL_CHECK" "$WORK/out" id group status duplicate_of duplicate_in_index similarity >/dev/null || fail "manifest JSON"
+    "$JSONL_CHECK" "$WORK/out" id group status duplicate_of duplicate_in_index best_match best_match_in_index jaccard \
+      containment date already_archived copy >/dev/null || fail "manifest JSON"
     [[ $(wc -l <"$WORK/out") == 5 ]] || fail "want 5 manifest rows"
-    expect_out "{\"id\":\"$1\",\"group\":1,\"status\":\"kept\",\"duplicate_of\":null,\"duplicate_in_index\":false,\"similarity\":null,\"already_archived\":false,\"copy\":null}"
+    grep -qE "^\{\"id\":\"$1\",\"group\":1,\"status\":\"kept\",\"duplicate_of\":null,\"duplicate_in_index\":false,$MATCH,\"date\":(null|\"[0-9T:Z-]{20}\"),\"already_archived\":false,\"copy\":null\}$" \
+      "$WORK/out" || { cat "$WORK/out" >&2; fail "$1 should be kept"; }
     for r in r1 r2 r3 r4; do
       [[ $r == "$1" ]] && continue
-      grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"$1\",\"duplicate_in_index\":false,\"similarity\":0\.[5-9][0-9]{3},\"already_archived\":false,\"copy\":null\}$" \
+      grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"$1\",\"duplicate_in_index\":false,$MATCH,\"date\":(null|\"[0-9T:Z-]{20}\"),\"already_archived\":false,\"copy\":null\}$" \
         "$WORK/out" || { cat "$WORK/out" >&2; fail "$r should be dropped as a duplicate of $1"; }
     done
-    expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":false,"copy":null}'
+    expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"best_match":null,"best_match_in_index":false,"jaccard":null,"containment":null,"date":"2023-12-31T00:00:00Z","already_archived":false,"copy":null}'
   }
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl"
   check_group r4
-  expect_err "5 articles, 2 kept, 3 dropped as duplicates"
+  expect_err "5 articles: 2 kept, 3 dropped as duplicates"
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep first
   check_group r4
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep longest
@@ -663,17 +676,30 @@ dedup_cli)
   check_group r3
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep earliest --date-field published
   check_group r1
+  expect_out '"id":"r3","group":1,"status":"dropped","duplicate_of":"r1"'
+  grep -q '"id":"r3".*"date":"2024-01-02T00:00:00Z"' "$WORK/out" || fail "the date of r3 under --date-field published"
+  # Without a date, an article counts as the latest (default) or the earliest (--date-missing first).
+  expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep earliest --date-missing first
+  check_group r4
   # The CSV manifest.
   expect_code 0 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep longest --format csv
-  [[ $(sed -n 1p "$WORK/out") == "id,group,status,duplicate_of,duplicate_in_index,similarity,already_archived,copy" ]] || fail "CSV header"
-  expect_out $'\nr2,1,kept,,false,,false,\n'
-  grep -qxE 'r4,1,dropped,r2,false,0\.[5-9][0-9]{3},false,' "$WORK/out" || fail "CSV row of r4"
-  grep -qx 'solo,2,kept,,false,,false,' "$WORK/out" || fail "CSV row of solo"
+  [[ $(sed -n 1p "$WORK/out") == "id,group,status,duplicate_of,duplicate_in_index,best_match,best_match_in_index,jaccard,containment,date,already_archived,copy" ]] || fail "CSV header"
+  grep -qxE 'r2,1,kept,,false,r[134],false,0\.[5-9][0-9]{3},(0\.[5-9][0-9]{3}|1\.0000),2024-03-01T00:00:00Z,false,' "$WORK/out" \
+    || fail "CSV row of r2"
+  grep -qxE 'r4,1,dropped,r2,false,r[123],false,0\.[5-9][0-9]{3},(0\.[5-9][0-9]{3}|1\.0000),,false,' "$WORK/out" \
+    || fail "CSV row of r4"
+  grep -qx 'solo,2,kept,,false,,false,,,2023-12-31T00:00:00Z,false,' "$WORK/out" || fail "CSV row of solo"
   [[ $(wc -l <"$WORK/out") == 6 ]] || fail "want a header and 5 CSV rows"
   # Usage errors.
   expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --keep newest
   expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --add
   expect_err "--add needs --index"
+  expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --rekeep earliest
+  expect_err "--rekeep needs --index"
+  expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --rekeep newest --index x.db
+  expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --date-missing never
+  expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --copy-format pdf
+  expect_code 2 "$NEARDUP" dedup batch --copy-to x --copy-format jsonl --link
   expect_code 2 "$NEARDUP" dedup --jsonl "$WORK/batch.jsonl" --format text
   # --copy-to with files: exactly the kept ones, with their relative paths and bytes.
   cd "$WORK" || fail "cd"
@@ -707,34 +733,38 @@ dedup_cli)
     [[ $(stat -c %i batch/$f.txt) == $(stat -c %i links/batch/$f.txt) ]] || fail "links/batch/$f.txt is not a hard link"
   done
   [[ $(find links -type f | wc -l) == 2 ]] || fail "--link made $(find links -type f | wc -l) files, want 2"
-  # --index: a group with an archived member keeps the archived one; --add adds only kept articles.
+  # --index: a group with an archived member keeps the archived one; --add archives the whole batch,
+  # every article with its group.
   expect_code 0 "$NEARDUP" index create ix.db
   rec archived-r3 batch/r3.txt >archived.jsonl
   expect_code 0 "$NEARDUP" index add ix.db --jsonl archived.jsonl
   cp ix.db ix.before
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --index ix.db
-  "$JSONL_CHECK" "$WORK/out" id group status duplicate_of duplicate_in_index similarity >/dev/null || fail "manifest JSON"
+  "$JSONL_CHECK" "$WORK/out" id group status duplicate_of duplicate_in_index best_match >/dev/null || fail "manifest JSON"
   for r in r1 r2 r3 r4; do
     grep -qE "^\{\"id\":\"$r\",\"group\":1,\"status\":\"dropped\",\"duplicate_of\":\"archived-r3\",\"duplicate_in_index\":true," \
       "$WORK/out" || { cat "$WORK/out" >&2; fail "$r should be dropped as a duplicate of the archived article"; }
   done
-  expect_out '{"id":"r3","group":1,"status":"dropped","duplicate_of":"archived-r3","duplicate_in_index":true,"similarity":1.0000,"already_archived":false,"copy":null}'
-  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":false,"copy":null}'
+  expect_out '{"id":"r3","group":1,"status":"dropped","duplicate_of":"archived-r3","duplicate_in_index":true,"best_match":"archived-r3","best_match_in_index":true,"jaccard":1.0000,"containment":1.0000,"date":"2024-02-28T23:00:00Z","already_archived":false,"copy":null}'
+  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"best_match":null,"best_match_in_index":false,"jaccard":null,"containment":null,"date":"2023-12-31T00:00:00Z","already_archived":false,"copy":null}'
   [[ $(index_stat ix.db articles) == 1 ]] || fail "dedup without --add changed the index"
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --index ix.db --add --format csv
-  expect_err "added 1 kept article to ix.db"
-  [[ $(index_stat ix.db articles) == 2 ]] || fail "--add should add exactly the one kept article"
+  expect_err "added 5 articles (1 kept) to ix.db"
+  [[ $(index_stat ix.db articles) == 6 && $(json_num groups) == 2 ]] || fail "--add should archive the batch in 2 groups"
   expect_code 0 "$NEARDUP" query ix.db batch/solo.txt --format csv
   grep -q "^batch/solo.txt,solo,1,1.0000," "$WORK/out" || fail "the kept article is not in the index"
   # A second run finds everything archived: solo is the archived article itself (kept, already
-  # archived), the rest dropped, nothing added.
+  # archived), the rest dropped as before, nothing added, exit 0, the file unchanged.
+  cp ix.db ix.after-add
   expect_code 0 "$NEARDUP" dedup --jsonl batch.jsonl --index ix.db --add
-  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"similarity":null,"already_archived":true,"copy":null}'
-  expect_err "added 0 kept articles to ix.db (1 already archived)"
-  [[ $(index_stat ix.db articles) == 2 ]] || fail "want still 2 articles"
-  # Batch files (not records): kept ones are added under their paths.
+  expect_out '{"id":"solo","group":2,"status":"kept","duplicate_of":null,"duplicate_in_index":false,"best_match":null,"best_match_in_index":false,"jaccard":null,"containment":null,"date":"2023-12-31T00:00:00Z","already_archived":true,"copy":null}'
+  expect_out '{"id":"r3","group":1,"status":"dropped","duplicate_of":"archived-r3","duplicate_in_index":true,"best_match":"archived-r3","best_match_in_index":true,"jaccard":1.0000,"containment":1.0000,"date":"2024-02-28T23:00:00Z","already_archived":true,"copy":null}'
+  expect_err "added 0 articles (0 kept) to ix.db (5 already archived)"
+  [[ $(index_stat ix.db articles) == 6 ]] || fail "want still 6 articles"
+  cmp -s ix.db ix.after-add || fail "running a batch again changed the index file"
+  # Batch files (not records): archived under their paths.
   expect_code 0 "$NEARDUP" dedup batch --index ix.before --add --keep longest
-  [[ $(index_stat ix.before articles) == 2 ]] || fail "want the archived one and solo.txt"
+  [[ $(index_stat ix.before articles) == 6 ]] || fail "want the archived one and the 5 files"
   expect_code 3 "$NEARDUP" dedup batch --index missing.db
   # Inputs are never modified, moved or deleted.
   after=$(tree_sum "$WORK/batch"; sha256sum "$WORK/batch.jsonl")
@@ -804,6 +834,219 @@ diff_page_offsets)
   # the same offsets from pairs --passages
   expect_code 0 "$NEARDUP" pairs --passages --format csv tests/data/pages
   expect_out ",$a_start-$a_end:$b_start-$b_end:"
+  ;;
+dedup_archive)
+  # Batch after batch against an archive of groups: the drift of issue 14, dates understood, rekeep,
+  # runs again, copies with their metadata, and dates that cannot be read.
+  cd "$WORK" || fail "cd"
+  # edit FILE EVERY SEED: every EVERY-th word of FILE replaced by a word the vocabulary lacks.
+  edit() { awk -v every="$2" -v seed="$3" 'BEGIN { srand(seed) } { for (i = 1; i <= NF; i++) { n++; if (n % every == 0) $i = "x" int(rand() * 1000000) } print }' "$1"; }
+  make_article 41 400 >wire.txt
+  { edit wire.txt 14 1; echo "Share this story. Subscribe to our newsletter. Advertisement."; } >copy.txt
+  edit wire.txt 30 2 >reprint.txt
+  make_article 42 300 >other.txt
+  make_article 43 300 >late.txt
+  rec() { # ID FILE DATE [EXTRA_JSON_MEMBERS]
+    printf '{"id":"%s","text":"%s","date":"%s"%s}\n' "$1" "$(json_text "$2")" "$3" "${4-}"
+  }
+  # Batch 1: the wire story and a mis-dated, noisier copy; --keep earliest keeps the copy.
+  { rec wire wire.txt "Mon, 05 Jan 2026 09:00:00 GMT" ',"url":"https://example.org/wire","outlet":"Wire"'
+    rec copy copy.txt "2026-01-01" ',"outlet":"Noisy"'
+    rec other other.txt "2026-01-06T12:00:00+02:00"; } >b1.jsonl
+  expect_code 0 "$NEARDUP" index create ar.db
+  expect_code 0 "$NEARDUP" dedup --jsonl b1.jsonl --index ar.db --add --keep earliest --copy-to keep -o m1.jsonl
+  grep -q '"id":"copy","group":1,"status":"kept"' m1.jsonl || fail "batch 1 keeps the copy: $(cat m1.jsonl)"
+  grep -q '"id":"wire","group":1,"status":"dropped","duplicate_of":"copy"' m1.jsonl || fail "batch 1 drops the wire"
+  grep -q '"id":"wire",.*"date":"2026-01-05T09:00:00Z"' m1.jsonl || fail "the RSS date read in UTC"
+  grep -q '"id":"other",.*"date":"2026-01-06T10:00:00Z"' m1.jsonl || fail "an offset date read in UTC"
+  expect_err "3 articles: 2 kept, 1 dropped as duplicates (0 joined archived groups, 2 new groups)"
+  expect_err "added 3 articles (2 kept) to ar.db"
+  [[ $(index_stat ar.db articles) == 3 && $(json_num groups) == 2 ]] || fail "the archive holds the whole batch in 2 groups"
+  # Batch 2: a reprint of the wire story matches the dropped wire story (archived all the same) far
+  # better than the kept copy, and joins group 1: dropped, a duplicate of the copy, through the wire.
+  rec reprint reprint.txt "Tue, 06 Jan 2026 10:00:00 +0100" >b2.jsonl
+  expect_code 0 "$NEARDUP" dedup --jsonl b2.jsonl --index ar.db --add --copy-to keep -o m2.jsonl
+  grep -qE '^\{"id":"reprint","group":1,"status":"dropped","duplicate_of":"copy","duplicate_in_index":true,"best_match":"wire","best_match_in_index":true,"jaccard":0\.[6-9][0-9]{3},' m2.jsonl \
+    || fail "the reprint did not join group 1 through the wire story: $(cat m2.jsonl)"
+  [[ ! -e keep/reprint.txt ]] || fail "a dropped reprint was copied"
+  # The same batches again: nothing changes, exit 0, the same manifest but already_archived.
+  cp ar.db ar.before
+  expect_code 0 "$NEARDUP" dedup --jsonl b1.jsonl --index ar.db --add --keep earliest --copy-to keep -o m1b.jsonl
+  expect_err "added 0 articles (0 kept) to ar.db (3 already archived)"
+  diff <(sed 's/"already_archived":false/"already_archived":true/' m1.jsonl) m1b.jsonl >&2 \
+    || fail "a batch run again gives another manifest"
+  cmp -s ar.db ar.before || fail "a batch run again changed the archive"
+  # Rekeep: an earlier article of group 2 replaces its kept article; the replaced one is superseded.
+  edit other.txt 25 3 >other-early.txt
+  rec other-early other-early.txt "5 January 2026" >b3.jsonl
+  expect_code 0 "$NEARDUP" dedup --jsonl b3.jsonl --index ar.db --add --rekeep earliest -o m3.jsonl
+  grep -q '"id":"other-early","group":2,"status":"kept"' m3.jsonl || fail "rekeep: $(cat m3.jsonl)"
+  grep -q '"id":"other","group":2,"status":"superseded","duplicate_of":"other-early",.*"date":"2026-01-06T10:00:00Z","already_archived":true' m3.jsonl \
+    || fail "the superseded article is not reported: $(cat m3.jsonl)"
+  expect_err "1 archived kept article superseded"
+  expect_code 0 "$NEARDUP" index list ar.db --group 2 --format csv
+  grep -q '^other,2,dropped,' "$WORK/out" && grep -q '^other-early,2,kept,' "$WORK/out" || fail "group 2 after the rekeep"
+  # Without --rekeep (never), an earlier member does not replace the kept article.
+  edit other.txt 30 4 >other-earlier.txt
+  rec other-earlier other-earlier.txt "1 January 2026" >b4.jsonl
+  expect_code 0 "$NEARDUP" dedup --jsonl b4.jsonl --index ar.db --add -o m4.jsonl
+  grep -q '"id":"other-earlier","group":2,"status":"dropped","duplicate_of":"other-early"' m4.jsonl || fail "rekeep never"
+  # Copies as JSON Lines keep the metadata; names are the ids percent-encoded.
+  { rec "news/a" late.txt "2026-02-01" ',"url":"https://example.org/a?b=c"'
+    rec "news_a" other.txt "2026-02-02"; } >b5.jsonl
+  expect_code 0 "$NEARDUP" dedup --jsonl b5.jsonl --copy-to jkeep --copy-format jsonl -o m5.jsonl
+  [[ -f jkeep/news%2Fa.jsonl && -f jkeep/news_a.jsonl ]] || fail "jsonl copies: $(ls jkeep)"
+  grep -q '"copy":"news%2Fa.jsonl"' m5.jsonl || fail "the manifest names the copy"
+  "$JSONL_CHECK" jkeep/news%2Fa.jsonl id text date url >/dev/null || fail "the copy is not a record with its metadata"
+  "$NEARDUP" pairs --jsonl jkeep/news%2Fa.jsonl late.txt --format csv >pairs.csv 2>/dev/null
+  grep -qE '^(news/a,late.txt|late.txt,news/a),1.0000,' pairs.csv || fail "the copied record does not hold the text: $(cat pairs.csv)"
+  # Dates that cannot be read: one line for the batch, with the count and the first one.
+  { rec d1 late.txt "next Tuesday"; rec d2 wire.txt "2026-02-30"; rec d3 other.txt "soon"; } >b6.jsonl
+  expect_code 0 "$NEARDUP" dedup --jsonl b6.jsonl -o m6.jsonl --keep earliest
+  expect_err "3 articles have a date that cannot be read (the first: 'd1': \"date\": 'next Tuesday' is not a date"
+  [[ $(grep -c "cannot be read" "$WORK/err") == 1 ]] || fail "dates reported more than once"
+  grep -q '"id":"d2",.*"date":null' m6.jsonl || fail "an unreadable date is none"
+  # --date-missing mtime: files take their modification time.
+  mkdir -p files && cp wire.txt files/a.txt && cp reprint.txt files/b.txt
+  touch -d '2026-03-02 00:00:00 UTC' files/a.txt && touch -d '2026-03-01 00:00:00 UTC' files/b.txt
+  expect_code 0 "$NEARDUP" dedup files --keep earliest --date-missing mtime -o m7.jsonl
+  grep -q '"id":"files/b.txt","group":1,"status":"kept",.*"date":"2026-03-01T00:00:00Z"' m7.jsonl \
+    || fail "--date-missing mtime: $(cat m7.jsonl)"
+  # --passages: the passages a dropped article shares with its best match (archived here).
+  expect_code 0 "$NEARDUP" dedup --jsonl b2.jsonl --index ar.db --passages -o m8.jsonl
+  "$JSONL_CHECK" m8.jsonl id passages >/dev/null || fail "passages in the manifest"
+  grep -q '"passages":\[{"passage":1' m8.jsonl || fail "no passage: $(head -c 300 m8.jsonl)"
+  "$NEARDUP" index check ar.db 2>"$WORK/err" >/dev/null || { cat "$WORK/err" >&2; fail "index check after the batches"; }
+  ;;
+index_browse)
+  # list, show, export (read back by --jsonl), conditions, check, texts for sqlite3, older formats.
+  cd "$WORK" || fail "cd"
+  make_article 51 300 >a.txt
+  { cat a.txt; echo "Updated at noon."; } >b.txt
+  make_article 52 300 >c.txt
+  { printf '{"id":"a","text":"%s","date":"2026-01-05","outlet":"Wire","n":3}\n' "$(json_text a.txt)"
+    printf '{"id":"b","text":"%s","date":"Fri, 09 Jan 2026 08:00:00 GMT","outlet":"Gazette","n":12}\n' "$(json_text b.txt)"
+    printf '{"id":"c","text":"%s","outlet":"Wire"}\n' "$(json_text c.txt)"; } >feed.jsonl
+  expect_code 0 "$NEARDUP" index create ix.db
+  expect_code 0 "$NEARDUP" dedup --jsonl feed.jsonl --index ix.db --add -o /dev/null
+  expect_code 0 "$NEARDUP" index list ix.db
+  expect_out "       1  kept     2026-01-05T00:00:00Z  a"
+  expect_out "       1  dropped  2026-01-09T08:00:00Z  b"
+  expect_out "       2  kept     -                     c"
+  expect_code 0 "$NEARDUP" index list ix.db --format json
+  "$JSONL_CHECK" "$WORK/out" id group status date date_text bytes batch added best_match jaccard containment metadata \
+    >/dev/null || fail "list JSON"
+  expect_out '"id":"b","group":1,"status":"dropped","date":"2026-01-09T08:00:00Z","date_text":"Fri, 09 Jan 2026 08:00:00 GMT"'
+  expect_code 0 "$NEARDUP" index list ix.db --format csv --where outlet=Wire
+  [[ $(tail -n +2 "$WORK/out" | cut -d, -f1 | tr '\n' ' ') == "a c " ]] || fail "--where outlet=Wire: $(cat "$WORK/out")"
+  expect_code 0 "$NEARDUP" index list ix.db --format csv --where 'date<2026-01-09'
+  [[ $(tail -n +2 "$WORK/out" | cut -d, -f1 | tr '\n' ' ') == "a " ]] || fail "--where date<: $(cat "$WORK/out")"
+  expect_code 0 "$NEARDUP" index list ix.db --format csv --where 'date=2026-01-09' --where 'n>10' --where status=dropped
+  [[ $(tail -n +2 "$WORK/out" | cut -d, -f1 | tr '\n' ' ') == "b " ]] || fail "three conditions: $(cat "$WORK/out")"
+  expect_code 0 "$NEARDUP" index list ix.db --format csv --group 2
+  [[ $(tail -n +2 "$WORK/out" | cut -d, -f1 | tr '\n' ' ') == "c " ]] || fail "--group 2: $(cat "$WORK/out")"
+  expect_code 2 "$NEARDUP" index list ix.db --where 'date>tomorrow'
+  expect_err "is not a date"
+  expect_code 2 "$NEARDUP" index list ix.db --where 'outlet'
+  expect_code 0 "$NEARDUP" index show ix.db b
+  expect_out "  group          1 (dropped)"
+  expect_out "  date           2026-01-09T08:00:00Z (written \"Fri, 09 Jan 2026 08:00:00 GMT\")"
+  expect_out "  joined through a (jaccard"
+  expect_out "    kept     a"
+  expect_out "Updated at noon."
+  expect_code 0 "$NEARDUP" index show ix.db b --format json
+  "$JSONL_CHECK" "$WORK/out" id group status members text metadata >/dev/null || fail "show JSON"
+  expect_code 1 "$NEARDUP" index show ix.db nope
+  expect_err "id 'nope' is not in the index"
+  # export: JSON Lines that --jsonl reads back, the same texts and metadata.
+  expect_code 0 "$NEARDUP" index export ix.db -o exported.jsonl
+  expect_err "exported 3 articles from ix.db"
+  "$JSONL_CHECK" exported.jsonl id text neardup >/dev/null || fail "export JSON"
+  grep -q '"id":"a","text":".*","date":"2026-01-05","outlet":"Wire","n":3,"neardup":{"group":1,"status":"kept"' exported.jsonl \
+    || fail "export line: $(head -c 300 exported.jsonl)"
+  expect_code 0 "$NEARDUP" index create re.db
+  expect_code 0 "$NEARDUP" index add re.db --jsonl exported.jsonl
+  expect_code 0 "$NEARDUP" query re.db a.txt b.txt c.txt --format csv --threshold 0.99 --containment 0
+  grep -q '^a.txt,a,[12],1.0000,1.0000,1.0000,' "$WORK/out" && grep -q '^b.txt,b,[12],1.0000,1.0000,1.0000,' "$WORK/out" \
+    && grep -q '^c.txt,c,1,1.0000,1.0000,1.0000,' "$WORK/out" \
+    || fail "export then add does not give the same texts: $(cat "$WORK/out")"
+  expect_code 0 "$NEARDUP" index export ix.db --where outlet=Gazette
+  [[ $(wc -l <"$WORK/out") == 1 ]] || fail "export --where"
+  # check: sound, then a damaged posting block is found and named.
+  expect_code 0 "$NEARDUP" index check ix.db
+  expect_err "ix.db: sound: 3 articles in 2 groups"
+  cp ix.db bad.db
+  "$INDEX_SQL" --write bad.db "UPDATE band_postings SET data = randomblob(length(data)) WHERE first_key = (SELECT min(first_key) FROM band_postings)" \
+    || fail "damaging a block"
+  expect_code 3 "$NEARDUP" index check bad.db
+  expect_err "contents that do not match its hash"
+  expect_err "problem"
+  # Texts for sqlite3: the bytes themselves by default, zlib that sqlar_uncompress reads on request.
+  expect_code 0 "$NEARDUP" index create z.db --text-format zlib
+  expect_code 0 "$NEARDUP" index add z.db --jsonl feed.jsonl
+  [[ $("$INDEX_SQL" ix.db "SELECT CAST(text AS TEXT) = CAST(readfile AS TEXT) FROM (SELECT text, (SELECT text FROM articles WHERE id = 'a') AS readfile FROM articles WHERE id = 'a')") == 1 ]] \
+    || fail "plain text"
+  [[ $("$INDEX_SQL" ix.db "SELECT length(text) = bytes FROM articles WHERE id = 'c'") == 1 ]] || fail "a plain text's length"
+  [[ $("$INDEX_SQL" z.db "SELECT length(text) < bytes FROM articles WHERE id = 'c'") == 1 ]] || fail "zlib stores less"
+  if command -v sqlite3 >/dev/null; then
+    { cat c.txt; echo; } >c-row.txt # the shell ends each row with a newline
+    sqlite3 z.db "SELECT CAST(sqlar_uncompress(text, bytes) AS TEXT) FROM articles WHERE id = 'c'" >shell.txt
+    cmp -s shell.txt c-row.txt || fail "the sqlite3 shell does not read a zlib text back"
+    sqlite3 ix.db "SELECT CAST(sqlar_uncompress(text, bytes) AS TEXT) FROM articles WHERE id = 'c'" >shell.txt
+    cmp -s shell.txt c-row.txt || fail "the sqlite3 shell does not read a plain text back"
+  else
+    echo "no sqlite3 shell: the shell's own reading is not tested"
+  fi
+  expect_code 0 "$NEARDUP" index show z.db c
+  expect_out "$(head -c 40 c.txt)"
+  # --text none: the texts are not stored; matching stays exact (the shingle keys are kept).
+  expect_code 0 "$NEARDUP" index create n.db --text none
+  expect_code 0 "$NEARDUP" index add n.db --jsonl feed.jsonl
+  [[ $("$INDEX_SQL" n.db "SELECT count(*) FROM articles WHERE text IS NULL AND shingles IS NOT NULL") == 3 ]] \
+    || fail "--text none stored texts"
+  expect_code 0 "$NEARDUP" query n.db b.txt --format csv
+  grep -q '^b.txt,b,[12],1.0000,1.0000,1.0000,' "$WORK/out" || fail "exact matching without texts"
+  expect_code 0 "$NEARDUP" index show n.db a
+  expect_out "(not stored)"
+  expect_code 0 "$NEARDUP" index check n.db
+  # Older formats: refused with a message saying how to upgrade; upgrade copies, the old file stays.
+  "$OLD_INDEX" old.db a a.txt b b.txt c c.txt || fail "making a format 3 index"
+  sum=$(sha256sum old.db)
+  expect_code 3 "$NEARDUP" index stats old.db
+  expect_err "index format 3 was written by an older neardup"
+  expect_err "neardup index upgrade old.db NEW.db"
+  expect_code 0 "$NEARDUP" index upgrade old.db new.db
+  expect_err "upgraded old.db into new.db: 3 articles"
+  [[ $(sha256sum old.db) == "$sum" ]] || fail "upgrade changed the old index"
+  expect_code 0 "$NEARDUP" query new.db b.txt --format csv
+  grep -q '^b.txt,b,[12],1.0000,1.0000,1.0000,' "$WORK/out" && grep -q '^b.txt,a,[12],0.9' "$WORK/out" \
+    || fail "the upgraded index: $(cat "$WORK/out")"
+  expect_code 0 "$NEARDUP" index check new.db
+  expect_code 3 "$NEARDUP" index upgrade old.db new.db
+  expect_err "already exists"
+  expect_code 3 "$NEARDUP" index upgrade new.db newer.db
+  expect_err "is already this neardup's format"
+  [[ ! -e newer.db ]] || fail "a refused upgrade left a file"
+  ;;
+progress)
+  # --progress on a file: phase lines with totals (records counted ahead), a rate and the time
+  # left, while the index is written too, then one summary line.
+  cd "$WORK" || fail "cd"
+  "$GEN_CORPUS" -n 3000 --jsonl c.jsonl --truth c.truth 2>/dev/null || fail "gen_corpus"
+  expect_code 0 "$NEARDUP" index create p.db
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" index add p.db --jsonl c.jsonl --progress
+  grep -qE '^neardup: reading and signing: [0-9,]+ of 3,000 articles \([0-9]+%\)' "$WORK/err" \
+    || { cat "$WORK/err" >&2; fail "no reading line with its total"; }
+  grep -qE '^neardup: (writing postings|committing|writing): ' "$WORK/err" || fail "no writing phase"
+  [[ $(grep -c '^neardup: added 3000 articles to p.db in ' "$WORK/err") == 1 ]] || fail "want one summary line"
+  [[ $(tail -n 1 "$WORK/err") == "neardup: added 3000 articles to p.db in "* ]] || fail "the summary is not the last line"
+  # Not on a terminal and without --progress: only the summary.
+  expect_code 0 "$NEARDUP" index create q.db
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" index add q.db --jsonl c.jsonl
+  [[ $(wc -l <"$WORK/err") == 1 ]] || { cat "$WORK/err" >&2; fail "progress without --progress on a file"; }
+  NEARDUP_PROGRESS_MS=20 expect_code 0 "$NEARDUP" dedup --jsonl c.jsonl --index p.db --progress -o /dev/null
+  grep -qE '^neardup: matching the archive: ' "$WORK/err" || grep -qE '^neardup: (matching|scoring): ' "$WORK/err" \
+    || { cat "$WORK/err" >&2; fail "no matching phase"; }
   ;;
 *)
   fail "unknown case"

@@ -7,13 +7,15 @@
 #    index must hold exactly the first batch or exactly both (never part of the second), pass
 #    SQLite's integrity check, have postings for exactly its articles, and answer queries. The batch
 #    is sized so that one add takes about a second on this machine; the delays are spread over
-#    the whole add, its commit included.
+#    the whole add, its commit included. `neardup index check` reads every row, group and posting
+#    block and checks that each article has exactly its postings.
 # 2. Concurrency: while a writer adds the second batch, several readers run `index stats` and
 #    `query` in a loop (all must succeed and see the index before or after the add, never between),
 #    and a second writer with --busy-timeout 200 either fails with exit 3 saying the index is being
 #    written by another process, or waits and succeeds. Nothing may be corrupted.
 #
-# NEARDUP_CRASH_SEED=N repeats a run's random delays (the seed is printed).
+# NEARDUP_CRASH_SEED=N repeats a run's random delays (the seed is printed); NEARDUP_CRASH_ROUNDS=N
+# kills N times (default 12).
 set -u
 NEARDUP=$1
 GEN=$2
@@ -89,13 +91,12 @@ check_index() { # WHAT
   *) fail "$1: $n articles: neither the first batch ($FIRST) nor both ($FULL)" ;;
   esac
   [[ $(stat_of band_keys "$s") == $((n * BANDS)) ]] || fail "$1: band keys do not match $n articles: $s"
-  "$SQL" "$DB" "PRAGMA integrity_check" "SELECT count(*) FROM articles" "SELECT count(DISTINCT num) FROM band_keys" \
-    "SELECT coalesce(sum(n_fingerprints), 0) - (SELECT count(*) FROM fingerprints) FROM articles" \
-    "SELECT count(*) FROM (SELECT DISTINCT num FROM band_keys) WHERE num NOT IN (SELECT num FROM articles)" \
-    "SELECT count(*) FROM (SELECT DISTINCT num FROM fingerprints) WHERE num NOT IN (SELECT num FROM articles)" \
-    >"$WORK/sql.out" 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "$1: SQL checks failed"; }
-  [[ $(tr '\n' ' ' <"$WORK/sql.out") == "ok $n $n 0 0 0 " ]] \
-    || fail "$1: integrity/postings check gave: $(tr '\n' ' ' <"$WORK/sql.out") (want: ok $n $n 0 0 0)"
+  "$SQL" "$DB" "PRAGMA integrity_check" "SELECT count(*) FROM articles" "SELECT count(*) FROM groups" \
+    "SELECT coalesce(sum(articles), 0) FROM batches" >"$WORK/sql.out" 2>"$WORK/err" \
+    || { cat "$WORK/err" >&2; fail "$1: SQL checks failed"; }
+  [[ $(tr '\n' ' ' <"$WORK/sql.out") == "ok $n $n $n " ]] \
+    || fail "$1: integrity/count check gave: $(tr '\n' ' ' <"$WORK/sql.out") (want: ok $n $n $n)"
+  "$NEARDUP" index check "$DB" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "$1: index check"; }
   "$NEARDUP" query "$DB" --jsonl "$WORK/q.jsonl" --format csv --threshold 0.9 --containment 0 >"$WORK/q.out" 2>"$WORK/err" \
     || { cat "$WORK/err" >&2; fail "$1: query failed"; }
   for id in $QIDS; do
@@ -108,8 +109,9 @@ check_index() { # WHAT
 #    the kills sweep the whole add. The add keeps its transaction in memory and writes the WAL only
 #    when it commits, so the last AIMED rounds watch the WAL file and kill soon after the add
 #    starts writing it (0-10 ms later): in the middle of the commit, or of the checkpoint after it.
-SPREAD=8 AIMED=4
-ROUNDS=$((SPREAD + AIMED))
+# NEARDUP_CRASH_ROUNDS=N runs N rounds instead of 12 (two thirds spread, one third aimed).
+ROUNDS=${NEARDUP_CRASH_ROUNDS:-12}
+AIMED=$((ROUNDS / 3)) SPREAD=$((ROUNDS - ROUNDS / 3))
 mid=0 mid_commit=0 after=0 killed_after_commit=0
 wal_state() { stat -c '%s %y' "$DB-wal" 2>/dev/null; }
 # True once the add has written to the WAL: it is not empty and differs from before the add.
@@ -245,5 +247,35 @@ if ((EXTRA == 0)); then
 fi
 "$SQL" "$DB" "PRAGMA integrity_check" "SELECT count(*) FROM articles" >"$WORK/sql.out" || fail "SQL check"
 [[ $(tr '\n' ' ' <"$WORK/sql.out") == "ok $((FULL + 5)) " ]] || fail "final check: $(tr '\n' ' ' <"$WORK/sql.out")"
+
+# 3. A second writer alone during an add (found under ASan timing). The add reads the index file
+#    for its page check; had it read through a descriptor of its own, closing it would have dropped
+#    all the writer's POSIX locks on the file, and a second writer, refused and closing while no
+#    reader had the index open, took itself for the last user: it checkpointed and deleted the WAL
+#    under the writer, whose add then "succeeded" into a deleted file. The writer here waits for
+#    input inside its transaction while second writers, one at a time, are refused, then readers.
+restore
+rm -f "$WORK/fifo"
+mkfifo "$WORK/fifo"
+( head -n 50 "$WORK/second.jsonl"; sleep 3; sed -n 51,100p "$WORK/second.jsonl" ) >"$WORK/fifo" &
+feeder=$!
+"$NEARDUP" index add "$DB" --jsonl - <"$WORK/fifo" 2>"$WORK/writer.err" &
+writer=$!
+PIDS+=("$feeder" "$writer")
+sleep 1.5
+for r in 1 2; do
+  "$NEARDUP" index add "$DB" --jsonl "$WORK/extra.jsonl" --busy-timeout 50 >/dev/null 2>"$WORK/second.err"
+  rc=$?
+  ((rc == 3)) || { cat "$WORK/second.err" >&2; fail "second writer alone $r: exit $rc, want 3 (the index is being written)"; }
+  "$NEARDUP" index stats "$DB" --format json >"$WORK/alone.$r" 2>&1 || { cat "$WORK/alone.$r" >&2; fail "reader alone $r"; }
+  [[ $(stat_of articles "$(cat "$WORK/alone.$r")") == "$FIRST" ]] || fail "reader alone $r saw $(cat "$WORK/alone.$r")"
+done
+[[ -e $DB-wal ]] || fail "the WAL was deleted while the writer was in its transaction"
+wait "$writer" || { cat "$WORK/writer.err" >&2; fail "the writer with a second writer alone failed"; }
+wait "$feeder"
+PIDS=()
+N_AFTER=$("$NEARDUP" index stats "$DB" --format json | sed -E 's/.*"articles":([0-9]+).*/\1/')
+[[ $N_AFTER == $((FIRST + 100)) ]] || fail "after an add with second writers alone: $N_AFTER articles, want $((FIRST + 100))"
+echo "second writers and readers alone during an add: refused, the add kept ($N_AFTER articles)"
 echo "total $(($(now_ms) - START)) ms"
 echo "ok [cli_index_kill9]"

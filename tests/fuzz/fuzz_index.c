@@ -2,16 +2,18 @@
  *
  * The input is written as a database file (the seed corpus holds real small indexes made by
  * nd_index_create + nd_index_add, and hand-damaged ones; see make_index_seeds.c) and opened read-only.
- * Then: nd_index_stats, nd_index_query with a fixed article signed with the index's own parameters,
- * and nd_index_get_text for the ids the seeds use, the ids the query returned and the first ids the
- * file holds.
+ * Then: nd_index_stats, nd_index_query and nd_index_match with fixed articles signed with the
+ * index's own parameters, nd_index_get_text and nd_index_get_record for the ids the seeds use, the
+ * ids the query returned and the first ids the file holds, nd_index_get_group for the first groups,
+ * nd_index_foreach over every article (with texts, and a date condition) and nd_index_check.
  *
  * Invariants: no crash, no leak (LeakSanitizer), no allocation over 256 MiB (a corrupt length must not
  * become a huge allocation; checked where the build has a sanitizer allocator); every failure is
  * ND_ERROR_INDEX, ND_ERROR_NOT_FOUND, ND_ERROR_INDEX_BUSY or ND_ERROR_IO with a message; an opened
- * index has parameters within the documented ranges; stats report format 1; query matches have ids,
- * scores in [0, 1] that pass the report rule, sorted best first (then by id); a text read back is
- * NUL-terminated at its length.
+ * index has parameters within the documented ranges; stats report this format; query matches have
+ * ids, groups, scores in [0, 1] that pass the report rule, sorted best first (then by id), and the
+ * batch match finds the same for the same article; a text read back is NUL-terminated at its length;
+ * records have ids, groups and sizes in range.
  */
 #include "fuzz_common.h"
 #include <sqlite3.h>
@@ -47,6 +49,16 @@ free_hook(const volatile void *ptr)
 #include "index_seed_texts.h"
 
 static const int index_codes[] = { ND_ERROR_INDEX, ND_ERROR_NOT_FOUND, ND_ERROR_INDEX_BUSY, ND_ERROR_IO };
+
+static gboolean
+count_record(const NdIndexRecord *r, const char *text, gsize len, gpointer data)
+{
+  FUZZ_CHECK(r->id != NULL && r->group >= 1, "a listed record without an id or group");
+  FUZZ_CHECK(text == NULL || (len == r->bytes && text[len] == '\0'), "a listed text of the wrong length");
+  FUZZ_CHECK(r->has_date, "a record listed by a date condition without a date");
+  ++*(guint *)data;
+  return TRUE;
+}
 
 static double
 best_score(const NdPair *p)
@@ -220,8 +232,46 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       g_array_unref(matches);
     }
     g_clear_error(&error);
-    for (guint i = 0; i < ids->len && i < 12; i++)
+    /* the same article twice in a batch: each finds what the single query found */
+    const NdDocument *two[] = { doc, doc };
+    g_autoptr(GPtrArray) batch = skip_query ? NULL : nd_index_match(ix, two, 2, &fo, &error);
+    if (!skip_query && batch == NULL) {
+      fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_match");
+    } else if (batch != NULL) {
+      FUZZ_CHECK(batch->len == 2, "%u results for 2 articles", batch->len);
+      FUZZ_CHECK(((GArray *)batch->pdata[0])->len == ((GArray *)batch->pdata[1])->len, "the same article, two results");
+    }
+    g_clear_error(&error);
+    for (guint i = 0; i < ids->len && i < 12; i++) {
       get_text(ix, g_ptr_array_index(ids, i));
+      NdIndexRecord r;
+      if (nd_index_get_record(ix, g_ptr_array_index(ids, i), &r, &error)) {
+        FUZZ_CHECK(r.id != NULL && r.group >= 1 && r.bytes >= 1 && r.tokens <= r.bytes, "a record out of range");
+        nd_index_record_clear(&r);
+      } else {
+        fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_get_record");
+      }
+      g_clear_error(&error);
+    }
+    for (guint64 g = 1; g <= 3; g++) {
+      NdIndexGroup grp;
+      if (nd_index_get_group(ix, g, &grp, &error)) {
+        FUZZ_CHECK(grp.kept.id != NULL && grp.kept.group == g, "group %" G_GUINT64_FORMAT "'s kept article", g);
+        nd_index_group_clear(&grp);
+      } else {
+        fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_get_group");
+      }
+      g_clear_error(&error);
+    }
+    g_autoptr(NdIndexCondition) cond = nd_index_condition_parse("date>=2024-10-29", NULL);
+    guint listed = 0;
+    if (!nd_index_foreach(ix, 0, &cond, 1, TRUE, count_record, &listed, &error))
+      fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_foreach");
+    g_clear_error(&error);
+    guint64 problems = 0;
+    if (!nd_index_check(ix, &problems, &error))
+      fuzz_check_error(error, index_codes, G_N_ELEMENTS(index_codes), "nd_index_check");
+    g_clear_error(&error);
     nd_index_close(ix);
   }
   g_unlink(path);
