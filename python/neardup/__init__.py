@@ -42,6 +42,7 @@ from ._neardup import (
     BinaryError,
     CancelledError,
     Collection,
+    DateError,
     Diff,
     Document,
     DuplicateIdError,
@@ -76,7 +77,7 @@ __version__ = _neardup.version()
 DEFAULT_MAX_BYTES = 64 << 20
 
 __all__ = [
-    "BinaryError", "CancelledError", "Collection", "Diff", "Document", "DuplicateIdError", "EmptyError",
+    "BinaryError", "CancelledError", "Collection", "DateError", "Diff", "Document", "DuplicateIdError", "EmptyError",
     "Error", "FormatError", "Index", "IndexBusyError", "IndexFileError", "IndexStats", "IndexWarning",
     "InvalidArgumentError", "JSONError", "Match", "NoTokensError", "NotFoundError", "Pair", "Passage",
     "ReadError", "Scores", "Signer", "TooLargeError", "UTF8Error", "Verdict", "cluster_assign", "clusters",

@@ -1,11 +1,9 @@
 """neardup.dedup: keep one article per group of near-duplicates, within a batch and against an index.
 
-The rule is `neardup dedup`'s (src/cli/cmd_dedup.c), built on the library's own pieces -- the
-batch's pairs (Collection.pairs), each article's archived matches (Index.query) and the library's
-union-find (cluster_assign) -- so that Python and the tool give the same manifest for the same input
-(tests/test_dedup.py checks it against the tool). The planning step, _plan(), is the one place that
-will call the library's dedup plan once libneardup has one (issue 14: src/dedup.c); its inputs and
-outputs are already that call's: batch pairs, archived matches, keep policy -> verdicts.
+The decisions are the library's dedup plan (include/neardup/dedup.h), the one `neardup dedup` makes:
+the batch's pairs and, with an index, every archived article's group, joined best match first, each
+group keeping one article by the keep policy. tests/test_dedup.py checks the manifests against the
+tool's.
 """
 
 from typing import NamedTuple, Optional
@@ -14,123 +12,49 @@ from . import _neardup
 
 
 class Verdict(NamedTuple):
-    """What dedup decided for one batch article (the fields of `neardup dedup`'s manifest)."""
+    """What dedup decided for one article: the fields of `neardup dedup`'s manifest (without `copy`)."""
 
     id: str
-    group: int                       #: 1, 2, ... groups in order of their first batch article
-    status: str                      #: "kept" or "dropped"
-    duplicate_of: Optional[str]      #: the kept article's id when dropped, else None
-    duplicate_in_index: bool         #: True when that kept article is an archived one
-    similarity: Optional[float]      #: Jaccard with duplicate_of, when dropped
-    already_archived: bool           #: the article (same id) matched itself in the index
+    group: int                   #: the archive's group number, or the one a new group gets
+    status: str                  #: "kept", "dropped", or "superseded" (an archived kept article replaced)
+    duplicate_of: Optional[str]  #: the group's kept article when not kept, else None
+    duplicate_in_index: bool     #: that kept article is an archived one
+    best_match: Optional[str]    #: the article it joined its group through, or None
+    best_match_in_index: bool    #: that article is archived
+    jaccard: Optional[float]     #: with best_match
+    containment: Optional[float]  #: the share of this article found in best_match
+    date: Optional[str]          #: its date in UTC ("YYYY-MM-DDTHH:MM:SSZ") as read, or None
+    already_archived: bool       #: the article itself is archived (a batch run again)
 
 
-KEEP_POLICIES = ("first", "longest", "earliest")
-
-
-def _date(doc, field):
-    meta = doc.metadata
-    value = meta.get(field) if isinstance(meta, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _plan(coll, pairs, matches, keep, date_field, verify):
-    """Verdicts for the documents of `coll`, given the batch's reported `pairs` and, per document,
-    its archived `matches` (a list of Match lists, or None without an index)."""
-    n = len(coll)
-    ids = coll.ids
-    edges = [(p.a_index, p.b_index) for p in pairs]
-    # Archived matches are nodes n, n+1, ...; a batch article whose id is archived is that article
-    # (the batch run again): it shares its node.
-    archived_ids, archived_node, self_of = [], {}, []
-    already = [False] * n
-    archived_sim = {}
-    for i, found in enumerate(matches or ()):
-        for m in found:
-            node = archived_node.get(m.id)
-            if node is None:
-                node = n + len(archived_ids)
-                archived_node[m.id] = node
-                archived_ids.append(m.id)
-                self_of.append(-1)
-            if m.id == ids[i]:
-                already[i] = True
-                self_of[node - n] = i
-            edges.append((i, node))
-            archived_sim[(i, node)] = m.jaccard
-    total = n + len(archived_ids)
-    cluster_of = _neardup.cluster_assign(total, edges)
-    n_clusters = max(cluster_of, default=0)
-
-    # Keeper of each cluster: an archived member if any (the batch's own copy of it when the batch
-    # holds one), else the batch member the policy prefers (ties: the first).
-    archived_keeper = [-1] * (n_clusters + 1)
-    for v in range(n, total):
-        c, k = cluster_of[v], archived_keeper[cluster_of[v]]
-        if k < 0 or (self_of[k] < 0 and self_of[v - n] >= 0):
-            archived_keeper[c] = v - n
-    dates = [_date(coll[i], date_field) for i in range(n)] if keep == "earliest" else None
-    keeper = [-1] * (n_clusters + 1)
-    for i in range(n):
-        c = cluster_of[i]
-        if c == 0:
-            continue
-        k = keeper[c]
-        better = k < 0
-        if not better and keep == "longest":
-            better = coll[i].bytes > coll[k].bytes
-        if not better and keep == "earliest":
-            better = dates[i] is not None and (dates[k] is None or dates[i] < dates[k])
-        if better:
-            keeper[c] = i
-
-    # Group numbers: clusters in order of their first batch member, other articles their own.
-    group_of_cluster = [0] * (n_clusters + 1)
-    next_group = 0
-    verdicts = []
-    for i in range(n):
-        c = cluster_of[i]
-        if c == 0:
-            next_group += 1
-            group = next_group
-        else:
-            if group_of_cluster[c] == 0:
-                next_group += 1
-                group_of_cluster[c] = next_group
-            group = group_of_cluster[c]
-        dup_of, in_index, sim = None, False, None
-        if c and archived_keeper[c] >= 0 and self_of[archived_keeper[c]] != i:
-            dup_of, in_index = archived_ids[archived_keeper[c]], True
-            sim = archived_sim.get((i, n + archived_keeper[c]))
-        elif c and archived_keeper[c] < 0 and keeper[c] != i:
-            kept = coll[keeper[c]]
-            dup_of = kept.id
-            sim = (coll[i].estimate(kept) if verify == "signature" else coll[i].scores(kept)).jaccard
-        verdicts.append(Verdict(ids[i], group, "dropped" if dup_of is not None else "kept", dup_of, in_index, sim,
-                                already[i]))
-    return verdicts
-
-
-def dedup(items, *, index=None, keep="first", date_field="date", threshold=0.5, containment=0.8, min_shared=8,
-          verify="auto", add=False, threads=0, errors="raise", shingle="words:3", num_perm=128, seed=1,
-          lossy=False, max_bytes=64 << 20, exact_limit=100000):
+def dedup(items, *, index=None, keep="first", rekeep="never", date_field="date", date_missing="last",
+          threshold=0.5, containment=0.8, min_shared=8, verify="auto", add=False, threads=0, errors="raise",
+          shingle="words:3", num_perm=128, seed=1, lossy=False, max_bytes=64 << 20, exact_limit=100000):
     """Groups the near-duplicates of `items` (an iterable of (id, text) or (id, text, metadata)) with
-    each other and, with `index` (an Index or the path of one), with archived articles, and keeps one
-    article per group, as `neardup dedup` does. Returns a list of Verdict, one per article in input
-    order.
+    each other and, with `index` (an Index, or the path of one), with the archive's groups, and keeps
+    one article per group, as `neardup dedup` does. Returns a list of Verdict: one per article in
+    input order, then one per archived kept article that a batch member superseded (rekeep).
 
-    A group is what the pairs connect: jaccard >= threshold, or one article contained in the other
+    A pair is a duplicate when jaccard >= threshold, or one article is contained in the other
     >= containment (default 0.8 here: a reprint inside page chrome is a duplicate, an article quoting
-    another is not). keep: 'first' (input order), 'longest' (most bytes; ties: the first) or
-    'earliest' (the smallest metadata[date_field] string, so ISO 8601 dates sort correctly; articles
-    without one count as latest). A group with an archived article keeps the archived one.
-    add=True archives the kept articles (not those already archived) in one transaction; an index
-    given by path is then opened for writing. With an index, texts are signed with its parameters
-    (shingle, num_perm and seed are then ignored)."""
-    if keep not in KEEP_POLICIES:
-        raise _neardup.InvalidArgumentError("keep must be 'first', 'longest' or 'earliest'")
-    if add and index is None:
-        raise _neardup.InvalidArgumentError("add=True needs an index")
+    another is not). An article joins the group of its best match; archived groups never merge.
+    keep (a new group): 'first' (input order), 'longest' (most bytes; ties: the first) or 'earliest'
+    (the date in metadata[date_field]: ISO 8601, RFC 2822, HTTP, written dates or Unix time; an
+    article without a readable one counts as the latest, or the earliest with date_missing='first';
+    unreadable dates give one UserWarning). rekeep (an archived group): 'never' (it keeps its kept
+    article), 'earliest' or 'longest' (a strictly earlier or longer batch member replaces it).
+
+    add=True archives the batch (every article with its group, kept or dropped; articles already
+    archived are not added again) in one transaction, rolled back on any error; an index given by
+    path is then opened for writing. With an index, texts are signed with its parameters (shingle,
+    num_perm, seed and exact_limit are then not used). Raises InvalidArgumentError for bad options,
+    the first item's error with errors='raise' (see Collection), IndexFileError, IndexBusyError. The
+    list is the caller's; the index given as an Index stays open."""
+    for name, value, allowed in (("keep", keep, ("first", "longest", "earliest")),
+                                 ("rekeep", rekeep, ("never", "earliest", "longest")),
+                                 ("date_missing", date_missing, ("last", "first"))):
+        if value not in allowed:  # checked before the items are read
+            raise _neardup.InvalidArgumentError(f"{name} must be one of {', '.join(allowed)}")
     opened = None
     if index is not None and not isinstance(index, _neardup.Index):
         index = opened = _neardup.Index(index, writable=add)
@@ -140,21 +64,10 @@ def dedup(items, *, index=None, keep="first", date_field="date", threshold=0.5, 
                                        max_bytes=max_bytes, threads=threads, errors=errors, exact_limit=exact_limit)
         else:
             coll = index.collection(items, threads=threads, errors=errors)
-        found = coll.pairs(threshold=threshold, containment=containment, min_shared=min_shared, verify=verify)
-        matches = None
-        if index is not None:
-            matches = [index.query(doc, threshold=threshold, containment=containment, min_shared=min_shared)
-                       for doc in coll]
-        verdicts = _plan(coll, found, matches, keep, date_field, verify)
-        if add:
-            def archived_since(article_id, exc):
-                # Archived under this id although it did not match itself (edited since): as the tool does,
-                # it is not added again; any other error stops the add (rolled back).
-                if not isinstance(exc, _neardup.DuplicateIdError):
-                    raise exc
-            index.add((coll[i] for i, v in enumerate(verdicts) if v.status == "kept" and not v.already_archived),
-                      threads=threads, errors=archived_since)
-        return verdicts
+        rows = _neardup._dedup_plan(coll, index, keep=keep, rekeep=rekeep, date_missing=date_missing,
+                                    date_field=date_field, add=add, threshold=threshold, containment=containment,
+                                    min_shared=min_shared, verify=verify, threads=threads)
+        return [Verdict(*row) for row in rows]
     finally:
         if opened is not None:
             opened.close()

@@ -60,9 +60,10 @@ static const ErrorClassSpec error_specs[] = {
   { ND_ERROR_INDEX_BUSY, "IndexBusyError", NULL, "Another process is writing the index." },
   { ND_ERROR_CANCELLED, "CancelledError", NULL, "The call was cancelled." },
   { ND_ERROR_FORMAT, "FormatError", "ValueError", "A WARC record or its HTTP message is malformed or truncated." },
+  { ND_ERROR_DATE, "DateError", "ValueError", "A date that is not one of the forms the library reads." },
 };
 
-#define N_CODES (ND_ERROR_FORMAT + 1)
+#define N_CODES (ND_ERROR_DATE + 1)
 static PyObject *Error;            /* neardup.Error */
 static PyObject *error_by_code[N_CODES];
 static PyObject *IndexWarning;     /* neardup.IndexWarning: a corrupt archived row was skipped */
@@ -109,6 +110,21 @@ raise_code(int code, const char *message)
 {
   g_autoptr(GError) e = g_error_new_literal(ND_ERROR, code, message);
   return raise_error(e, NULL);
+}
+
+/* The position of `value` in names[0..n), or -1 with InvalidArgumentError naming `what`. */
+static int
+choice_from(const char *value, const char *const *names, int n, const char *what)
+{
+  for (int i = 0; i < n; i++)
+    if (strcmp(value, names[i]) == 0)
+      return i;
+  g_autoptr(GString) msg = g_string_new(NULL);
+  g_string_printf(msg, "%s must be ", what);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf(msg, "%s'%s'", i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+  raise_code(ND_ERROR_INVALID_ARG, msg->str);
+  return -1;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -224,10 +240,15 @@ static PyStructSequence_Field match_fields[] = {
   { "shared", "shingles in both" },
   { "bytes", "size of the archived article's text in bytes" },
   { "metadata", "its metadata (dict), or None" },
+  { "group", "the archived article's group" },
+  { "kept", "True when it is its group's kept article" },
   { NULL, NULL },
 };
 static PyStructSequence_Desc match_desc = {
-  MODULE ".Match", "An archived article a query matches, with its scores (a = the query, b = the archived one).",
+  MODULE ".Match",
+  "An archived article a query matches, with its scores (a = the query, b = the archived one).\n"
+  "A tuple of (id, jaccard, containment_a_in_b, containment_b_in_a, shared, bytes, metadata); group\n"
+  "and kept are attributes too.",
   match_fields, 7,
 };
 
@@ -238,10 +259,14 @@ static PyStructSequence_Field index_stats_fields[] = {
   { "band_keys", "LSH band key postings" },
   { "fingerprints", "containment fingerprint postings" },
   { "format_version", "the index format" },
+  { "groups", "groups of near-duplicates" },
+  { "kept", "articles that are their group's kept article" },
+  { "texts", "articles whose text is stored" },
+  { "batches", "adds (batches) made" },
   { NULL, NULL },
 };
 static PyStructSequence_Desc index_stats_desc = {
-  MODULE ".IndexStats", "What an index holds.", index_stats_fields, 6,
+  MODULE ".IndexStats", "What an index holds.", index_stats_fields, 10,
 };
 
 static PyObject *
@@ -2014,14 +2039,26 @@ index_init(IndexObject *self, PyObject *args, PyObject *kwds)
 static PyObject *
 index_create(PyObject *cls, PyObject *args, PyObject *kwds)
 {
-  static char *kwlist[] = { "path", "threshold", "shingle", "num_perm", "seed", NULL };
+  static char *kwlist[] = { "path", "threshold", "shingle", "num_perm", "seed", "text", "text_format", NULL };
   PyObject *path, *seed = NULL;
   double threshold = ND_DEFAULT_THRESHOLD;
-  const char *shingle = "words:3";
+  const char *shingle = "words:3", *text = "all", *text_format = "plain";
   Py_ssize_t num_perm = ND_DEFAULT_NUM_PERM;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|$dsnO:create", kwlist, PyUnicode_FSConverter, &path, &threshold,
-                                   &shingle, &num_perm, &seed))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|$dsnOss:create", kwlist, PyUnicode_FSConverter, &path, &threshold,
+                                   &shingle, &num_perm, &seed, &text, &text_format))
     return NULL;
+  static const char *const text_names[] = { "all", "kept", "none" };
+  static const char *const text_format_names[] = { "plain", "zlib" };
+  NdIndexOptions options;
+  nd_index_options_init(&options);
+  int t = choice_from(text, text_names, 3, "text");
+  int tf = t < 0 ? -1 : choice_from(text_format, text_format_names, 2, "text_format");
+  if (tf < 0) {
+    Py_DECREF(path);
+    return NULL;
+  }
+  options.text = (NdIndexTextPolicy)t;
+  options.text_format = (NdIndexTextFormat)tf;
   NdSignParams params;
   if (!sign_params_from(&params, shingle, num_perm, seed, 0, (Py_ssize_t)ND_DEFAULT_MAX_BYTES, 1)) {
     Py_DECREF(path);
@@ -2031,7 +2068,7 @@ index_create(PyObject *cls, PyObject *args, PyObject *kwds)
   GError *e = NULL;
   const char *p = PyBytes_AS_STRING(path);
   Py_BEGIN_ALLOW_THREADS
-  ix = nd_index_create(p, &params, threshold, &e);
+  ix = nd_index_create_with(p, &params, threshold, &options, &e);
   Py_END_ALLOW_THREADS
   if (ix == NULL) {
     raise_error(e, NULL);
@@ -2305,6 +2342,8 @@ index_query(IndexObject *self, PyObject *args, PyObject *kwds)
     PyStructSequence_SET_ITEM(t, 5, PyLong_FromUnsignedLongLong(m->bytes));
     PyObject *meta = PyErr_Occurred() ? NULL : metadata_to_python(m->metadata);
     PyStructSequence_SET_ITEM(t, 6, meta != NULL ? meta : Py_NewRef(Py_None));
+    PyStructSequence_SET_ITEM(t, 7, PyLong_FromUnsignedLongLong(m->group));
+    PyStructSequence_SET_ITEM(t, 8, PyBool_FromLong(m->kept));
     PyList_SET_ITEM(list, i, t);
     if (PyErr_Occurred())
       Py_CLEAR(list);
@@ -2360,6 +2399,10 @@ index_stats(IndexObject *self, PyObject *unused)
     PyStructSequence_SET_ITEM(t, 3, PyLong_FromUnsignedLongLong(st.band_keys));
     PyStructSequence_SET_ITEM(t, 4, PyLong_FromUnsignedLongLong(st.fingerprints));
     PyStructSequence_SET_ITEM(t, 5, PyLong_FromLong(st.format_version));
+    PyStructSequence_SET_ITEM(t, 6, PyLong_FromUnsignedLongLong(st.groups));
+    PyStructSequence_SET_ITEM(t, 7, PyLong_FromUnsignedLongLong(st.kept));
+    PyStructSequence_SET_ITEM(t, 8, PyLong_FromUnsignedLongLong(st.texts));
+    PyStructSequence_SET_ITEM(t, 9, PyLong_FromUnsignedLongLong(st.batches));
     if (PyErr_Occurred())
       Py_CLEAR(t);
   }
@@ -2484,10 +2527,14 @@ static PyGetSetDef index_getset[] = {
 
 static PyMethodDef index_methods[] = {
   { "create", (PyCFunction)(void (*)(void))index_create, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-    "create(path, *, threshold=0.5, shingle='words:3', num_perm=128, seed=1)\n--\n\n"
+    "create(path, *, threshold=0.5, shingle='words:3', num_perm=128, seed=1, text='all', text_format='plain')\n"
+    "--\n\n"
     "Creates a new index file (never overwriting one: IndexFileError if `path` exists) for articles\n"
     "signed with these parameters, its LSH banding tuned for `threshold`; returns it open for\n"
-    "writing." },
+    "writing (the caller closes it, or uses `with`). text: whose texts are stored, 'all', 'kept' (a\n"
+    "group's kept articles) or 'none' (the others keep their shingle keys, still matched exactly);\n"
+    "text_format: 'plain' (the sqlite3 shell reads them) or 'zlib' (smaller). Index.add() archives\n"
+    "each article as a group of its own; dedup(add=True) archives a batch in its groups." },
   { "add", (PyCFunction)(void (*)(void))index_add, METH_VARARGS | METH_KEYWORDS,
     "add($self, items, *, threads=0, errors='raise')\n--\n\n"
     "Archives every item of `items`: (id, text) or (id, text, metadata) tuples, signed in parallel\n"
@@ -2543,6 +2590,339 @@ static PyTypeObject IndexType = {
   .tp_init = (initproc)index_init,
   .tp_new = PyType_GenericNew,
 };
+
+/* ------------------------------------------------------------------------------------------------ */
+/* dedup: the library's dedup plan (dedup.h) over a collection's pairs and, with an index, the
+ * archive's groups: the steps of `neardup dedup` (src/cli/cmd_dedup.c) without its copies and its
+ * manifest writer. Everything between finding the pairs and building the results runs without the
+ * GIL, with the collection's and the index's locks held. */
+
+typedef struct {
+  const NdCollection *coll;
+  NdIndex *ix;                  /* NULL: the batch alone */
+  const GArray *pairs;          /* NdPair, from nd_find_pairs */
+  NdFindOptions find;
+  NdDedupOptions options;
+  const char *date_field;
+  gboolean add;
+  guint n;
+  NdDate *dates;
+  gboolean *has_date;
+  char **date_text;             /* the dates as written (owned) */
+  gboolean *archived;           /* the article itself is archived (a batch run again) */
+  NdIndexRecord *records;       /* ... its record */
+  GArray *groups;               /* NdIndexGroup: the archived groups the plan needs */
+  GPtrArray *matches;           /* per article not archived: GArray of NdIndexMatch (the plan borrows
+                                   their ids) */
+  NdDedupPlan *plan;
+  guint64 bad_dates;
+  char *first_bad_date;         /* "id: message" of the first unreadable date */
+  GError *error;
+} DedupJob;
+
+static gint
+compare_guint64(gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+dedup_job_clear(DedupJob *j)
+{
+  g_clear_pointer(&j->plan, nd_dedup_plan_free); /* before the strings it borrows */
+  for (guint i = 0; i < j->n; i++) {
+    g_free(j->date_text[i]);
+    nd_index_record_clear(&j->records[i]);
+  }
+  g_free(j->dates);
+  g_free(j->has_date);
+  g_free(j->date_text);
+  g_free(j->archived);
+  g_free(j->records);
+  if (j->groups != NULL)
+    g_array_unref(j->groups);
+  if (j->matches != NULL)
+    g_ptr_array_unref(j->matches);
+  g_free(j->first_bad_date);
+  g_clear_error(&j->error);
+}
+
+/* The archive's side of the plan: which batch articles are archived already, the archived matches
+ * of the others, and the groups they name. FALSE with j->error. */
+static gboolean
+dedup_job_archive(DedupJob *j, NdDedupArticle *arts, guint64 *next_group)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new();
+  for (guint i = 0; i < j->n; i++) {
+    const NdDocument *d = nd_collection_get(j->coll, i);
+    GError *local = NULL;
+    int held = nd_index_holds(j->ix, d, &j->records[i], &local);
+    if (held < 0 && local != NULL) {
+      g_propagate_error(&j->error, local);
+      return FALSE;
+    }
+    if (held == 0) {
+      g_ptr_array_add(fresh, (gpointer)d);
+      continue;
+    }
+    /* Archived (with this text, or another: the archived article stands, as in the tool). */
+    j->archived[i] = TRUE;
+    arts[i].archived_group = j->records[i].group;
+    arts[i].archived_kept = j->records[i].kept;
+    arts[i].archived_match = j->records[i].match_id;
+    arts[i].archived_jaccard = j->records[i].jaccard;
+    arts[i].archived_containment = j->records[i].containment;
+  }
+  j->matches = nd_index_match(j->ix, (const NdDocument *const *)fresh->pdata, fresh->len, &j->find, &j->error);
+  if (j->matches == NULL || !nd_index_next_group(j->ix, next_group, &j->error))
+    return FALSE;
+  g_autoptr(GHashTable) named = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint f = 0; f < j->matches->len; f++) {
+    GArray *m = g_ptr_array_index(j->matches, f);
+    for (guint k = 0; k < m->len; k++)
+      g_hash_table_add(named, g_memdup2(&g_array_index(m, NdIndexMatch, k).group, sizeof(guint64)));
+  }
+  for (guint i = 0; i < j->n; i++)
+    if (j->archived[i])
+      g_hash_table_add(named, g_memdup2(&arts[i].archived_group, sizeof(guint64)));
+  /* In group order, so that a run does not depend on the hash table's. */
+  g_autoptr(GArray) numbers = g_array_new(FALSE, FALSE, sizeof(guint64));
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, named);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    g_array_append_val(numbers, *(guint64 *)key);
+  g_array_sort(numbers, compare_guint64);
+  for (guint k = 0; k < numbers->len; k++) {
+    NdIndexGroup g;
+    if (!nd_index_get_group(j->ix, g_array_index(numbers, guint64, k), &g, &j->error))
+      return FALSE;
+    g_array_append_val(j->groups, g);
+  }
+  return TRUE;
+}
+
+/* Dates, the plan and (with add) the archive's transaction. FALSE with j->error. */
+static gboolean
+dedup_job_run(DedupJob *j)
+{
+  guint n = j->n;
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(j->coll, i);
+    GError *local = NULL;
+    int found = nd_date_from_metadata(d->meta, j->date_field, &j->dates[i], &j->date_text[i], &local);
+    j->has_date[i] = found > 0;
+    if (found < 0 && j->bad_dates++ == 0)
+      j->first_bad_date = g_strdup_printf("%s: %s", d->id, local->message);
+    g_clear_error(&local);
+  }
+  if (j->add && !nd_index_begin(j->ix, &j->error))
+    return FALSE;
+  g_autofree NdDedupArticle *arts = g_new0(NdDedupArticle, n + 1);
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(j->coll, i);
+    arts[i] = (NdDedupArticle){ .id = d->id, .bytes = d->bytes, .has_date = j->has_date[i], .date = j->dates[i].utc };
+  }
+  guint64 next_group = 1;
+  gboolean ok = j->ix == NULL || dedup_job_archive(j, arts, &next_group);
+  if (ok) {
+    j->plan = nd_dedup_plan_new(&j->options, arts, n);
+    nd_dedup_plan_add_pairs(j->plan, (const NdPair *)(const void *)j->pairs->data, j->pairs->len);
+    for (guint i = 0, f = 0; j->matches != NULL && i < n; i++) {
+      if (j->archived[i])
+        continue;
+      GArray *m = g_ptr_array_index(j->matches, f++);
+      for (guint k = 0; k < m->len; k++) {
+        const NdIndexMatch *x = &g_array_index(m, NdIndexMatch, k);
+        nd_dedup_plan_add_archived(j->plan, i, x->group, x->id, &x->scores);
+      }
+    }
+    for (guint g = 0; g < j->groups->len; g++) {
+      const NdIndexGroup *ig = &g_array_index(j->groups, NdIndexGroup, g);
+      NdDedupGroup dg = { ig->group, ig->kept.id, ig->kept.bytes, ig->kept.has_date, ig->kept.date_utc };
+      nd_dedup_plan_add_group(j->plan, &dg);
+    }
+    ok = nd_dedup_plan_solve(j->plan, next_group, &j->error);
+  }
+  for (guint i = 0; ok && j->add && i < n; i++) {
+    if (j->archived[i] || !nd_dedup_plan_to_archive(j->plan, i))
+      continue;
+    const NdDedupResult *r = nd_dedup_plan_result(j->plan, i);
+    NdIndexEntry entry = { r->group, r->status == ND_DEDUP_KEPT, r->match_id, r->jaccard, r->containment,
+                           j->has_date[i] ? &j->dates[i] : NULL, j->date_text[i] };
+    ok = nd_index_add_entry(j->ix, nd_collection_get(j->coll, i), &entry, &j->error);
+  }
+  if (j->add) {
+    if (ok)
+      ok = nd_index_commit(j->ix, &j->error);
+    else
+      nd_index_rollback(j->ix);
+  }
+  return ok;
+}
+
+static PyObject *
+optional_str(const char *s)
+{
+  return s != NULL ? str_from_utf8(s) : Py_NewRef(Py_None);
+}
+
+static PyObject *
+date_iso(gboolean has_date, gint64 utc)
+{
+  if (!has_date)
+    Py_RETURN_NONE;
+  char iso[ND_DATE_ISO_SIZE];
+  nd_date_format_utc(utc, iso);
+  return PyUnicode_FromString(iso);
+}
+
+/* One manifest row as a tuple (the fields of Verdict, in order). */
+static PyObject *
+verdict_row(const char *id, guint64 group, const char *status, const char *dup_of, gboolean dup_archived,
+            const char *match_id, gboolean match_archived, double jaccard, double containment, PyObject *date,
+            gboolean already_archived)
+{
+  if (date == NULL)
+    return NULL;
+  PyObject *j = match_id != NULL ? PyFloat_FromDouble(jaccard) : Py_NewRef(Py_None);
+  PyObject *c = match_id != NULL ? PyFloat_FromDouble(containment) : Py_NewRef(Py_None);
+  PyObject *row = j != NULL && c != NULL
+                    ? Py_BuildValue("(NKsNONOOONO)", str_from_utf8(id), (unsigned long long)group, status,
+                                    optional_str(dup_of), dup_archived ? Py_True : Py_False, optional_str(match_id),
+                                    match_archived ? Py_True : Py_False, j, c, date,
+                                    already_archived ? Py_True : Py_False)
+                    : NULL;
+  Py_XDECREF(j);
+  Py_XDECREF(c);
+  if (row == NULL)
+    Py_DECREF(date); /* "N" steals only when the tuple is built */
+  return row;
+}
+
+static const char *const dedup_status_names[] = { "kept", "dropped", "superseded" };
+
+/* The rows of a solved plan: one per batch article, then the archived kept articles it supersedes. */
+static PyObject *
+dedup_rows(const DedupJob *j)
+{
+  PyObject *rows = PyList_New(0);
+  for (guint i = 0; rows != NULL && i < j->n; i++) {
+    const NdDocument *d = nd_collection_get(j->coll, i);
+    const NdDedupResult *r = nd_dedup_plan_result(j->plan, i);
+    const char *dup_of = r->status == ND_DEDUP_KEPT ? NULL : r->kept_id;
+    PyObject *row = verdict_row(d->id, r->group, dedup_status_names[r->status], dup_of,
+                                dup_of != NULL && r->kept_article < 0, r->match_id,
+                                r->match_id != NULL && r->match_article < 0, r->jaccard, r->containment,
+                                date_iso(j->has_date[i], j->dates[i].utc), j->archived[i]);
+    if (row == NULL || PyList_Append(rows, row) < 0)
+      Py_CLEAR(rows);
+    Py_XDECREF(row);
+  }
+  guint n_sup = 0;
+  const NdDedupSuperseded *sup = nd_dedup_plan_superseded(j->plan, &n_sup);
+  for (guint k = 0; rows != NULL && k < n_sup; k++) {
+    gboolean in_batch = FALSE;
+    for (guint i = 0; i < j->n && !in_batch; i++)
+      in_batch = j->archived[i] && strcmp(nd_collection_get(j->coll, i)->id, sup[k].id) == 0;
+    if (in_batch)
+      continue; /* its row is above */
+    const NdIndexRecord *old = NULL; /* the superseded article as archived: its match and date */
+    for (guint g = 0; g < j->groups->len && old == NULL; g++)
+      if (g_array_index(j->groups, NdIndexGroup, g).group == sup[k].group)
+        old = &g_array_index(j->groups, NdIndexGroup, g).kept;
+    const char *match = old != NULL ? old->match_id : NULL;
+    PyObject *row = verdict_row(sup[k].id, sup[k].group, "superseded", nd_collection_get(j->coll, sup[k].new_kept)->id,
+                                FALSE, match, match != NULL, match ? old->jaccard : 0, match ? old->containment : 0,
+                                date_iso(old != NULL && old->has_date, old != NULL ? old->date_utc : 0), TRUE);
+    if (row == NULL || PyList_Append(rows, row) < 0)
+      Py_CLEAR(rows);
+    Py_XDECREF(row);
+  }
+  return rows;
+}
+
+
+static PyObject *
+py_dedup_plan(PyObject *module, PyObject *args, PyObject *kwds)
+{
+  (void)module;
+  static char *kwlist[] = { "collection", "index", "keep", "rekeep", "date_missing", "date_field", "add",
+                            "threshold", "containment", "min_shared", "verify", "threads", NULL };
+  PyObject *collobj, *ixobj = Py_None, *threads = Py_None;
+  const char *keep = "first", *rekeep = "never", *missing = "last", *date_field = "date", *verify = "auto";
+  int add = 0;
+  double threshold = ND_DEFAULT_THRESHOLD, containment = 0.8;
+  Py_ssize_t min_shared = 8;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O$sssspddnsO:_dedup_plan", kwlist, &CollectionType, &collobj,
+                                   &ixobj, &keep, &rekeep, &missing, &date_field, &add, &threshold, &containment,
+                                   &min_shared, &verify, &threads))
+    return NULL;
+  static const char *const keep_names[] = { "first", "longest", "earliest" };
+  static const char *const rekeep_names[] = { "never", "earliest", "longest" };
+  static const char *const missing_names[] = { "last", "first" };
+  int k = choice_from(keep, keep_names, 3, "keep"), r = k < 0 ? -1 : choice_from(rekeep, rekeep_names, 3, "rekeep");
+  int m = r < 0 ? -1 : choice_from(missing, missing_names, 2, "date_missing");
+  if (m < 0)
+    return NULL;
+  if (ixobj != Py_None && !PyObject_TypeCheck(ixobj, &IndexType))
+    return PyErr_Format(PyExc_TypeError, "index must be a neardup.Index or None, not %.100s", Py_TYPE(ixobj)->tp_name);
+  IndexObject *ixo = ixobj != Py_None ? (IndexObject *)ixobj : NULL;
+  if ((add || r != 0) && ixo == NULL)
+    return raise_code(ND_ERROR_INVALID_ARG, add ? "add=True needs an index" : "rekeep needs an index");
+  if (add && !ixo->writable)
+    return raise_code(ND_ERROR_INVALID_ARG, "add=True needs an index opened for writing (Index(path, writable=True))");
+  CollectionObject *coll = (CollectionObject *)collobj;
+  if (!collection_ready(coll))
+    return NULL;
+  if (ixo != NULL && !sign_key_equal(&(SignKey){ coll->params.shingle, coll->params.num_perm, coll->params.seed },
+                                     &(SignKey){ ixo->params.shingle, ixo->params.num_perm, ixo->params.seed }))
+    return raise_code(ND_ERROR_INVALID_ARG, "the collection was signed with other parameters than the index's "
+                                            "(make it with Index.collection())");
+  if (add && !coll->params.keep_text)
+    return raise_code(ND_ERROR_INVALID_ARG, "add=True needs the texts: make the collection with Index.collection()");
+  NdFindOptions o;
+  if (!collection_find_options(coll, &o, threshold, containment, min_shared, verify, threads))
+    return NULL;
+  if (objlock_acquire(&coll->lock, "Collection") < 0)
+    return NULL;
+  GArray *pairs = collection_find(coll, &o);
+  if (pairs == NULL) {
+    objlock_release(&coll->lock);
+    return NULL;
+  }
+  if (ixo != NULL && !index_enter(ixo)) {
+    g_array_unref(pairs);
+    objlock_release(&coll->lock);
+    return NULL;
+  }
+  guint n = nd_collection_size(coll->coll);
+  DedupJob j = { .coll = coll->coll, .ix = ixo != NULL ? ixo->ix : NULL, .pairs = pairs, .find = o,
+                 .options = { (NdKeepPolicy)k, (NdRekeepPolicy)r, m == 1 ? ND_DATE_MISSING_FIRST : ND_DATE_MISSING_LAST },
+                 .date_field = date_field, .add = add, .n = n };
+  j.dates = g_new0(NdDate, n + 1);
+  j.has_date = g_new0(gboolean, n + 1);
+  j.date_text = g_new0(char *, n + 1);
+  j.archived = g_new0(gboolean, n + 1);
+  j.records = g_new0(NdIndexRecord, n + 1);
+  j.groups = g_array_new(FALSE, TRUE, sizeof(NdIndexGroup));
+  g_array_set_clear_func(j.groups, (GDestroyNotify)nd_index_group_clear);
+  gboolean ok;
+  Py_BEGIN_ALLOW_THREADS
+  ok = dedup_job_run(&j);
+  Py_END_ALLOW_THREADS
+  PyObject *rows = ok ? dedup_rows(&j) : raise_error(j.error, NULL);
+  if (rows != NULL && j.bad_dates > 0 &&
+      PyErr_WarnFormat(PyExc_UserWarning, 1, "%" G_GUINT64_FORMAT " article%s a date that cannot be read (the first: "
+                       "%s); taken as having none", j.bad_dates, j.bad_dates == 1 ? " has" : "s have",
+                       j.first_bad_date) < 0)
+    Py_CLEAR(rows);
+  dedup_job_clear(&j);
+  g_array_unref(pairs);
+  objlock_release(&coll->lock);
+  return ixo != NULL ? index_leave(ixo, rows) : rows;
+}
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Module */
@@ -2606,6 +2986,12 @@ static PyMethodDef module_methods[] = {
     "process by the call: Python's sqlite3 (the same libsqlite3) can then write to an index with\n"
     "sqlite3.connect(f'file:{path}?vfs={neardup.index_vfs_name()}', uri=True); pages written\n"
     "otherwise fail their checksums. Reading works without it." },
+  { "_dedup_plan", (PyCFunction)(void (*)(void))py_dedup_plan, METH_VARARGS | METH_KEYWORDS,
+    "_dedup_plan(collection, index=None, *, keep='first', rekeep='never', date_missing='last', date_field='date',\n"
+    "            add=False, threshold=0.5, containment=0.8, min_shared=8, verify='auto', threads=None)\n--\n\n"
+    "The library's dedup plan (dedup.h) for `collection` and, with `index`, the archive's groups;\n"
+    "with add=True the batch is archived in one transaction. Returns a list of tuples in the order\n"
+    "of neardup.Verdict's fields. Used by neardup.dedup(), which documents the policies." },
   { "cluster_assign", py_cluster_assign, METH_VARARGS,
     "cluster_assign(n, edges, /)\n--\n\n"
     "Connected components of a graph of `n` nodes given as (a, b) edges (the library's union-find):\n"

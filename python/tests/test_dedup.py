@@ -25,12 +25,18 @@ def with_dates(src, dst):
             out.write(json.dumps(dict({"id": i, "text": t}, **(meta or {}))) + "\n")
 
 
+FIELDS = neardup.Verdict._fields
+
+
 def same_manifest(got, want):
+    assert FIELDS == ("id", "group", "status", "duplicate_of", "duplicate_in_index", "best_match",
+                      "best_match_in_index", "jaccard", "containment", "date", "already_archived")
     assert len(got) == len(want)
     for v, w in zip(got, want):
-        assert (v.id, v.group, v.status, v.duplicate_of, v.duplicate_in_index, v.already_archived) == \
-            (w["id"], w["group"], w["status"], w["duplicate_of"], w["duplicate_in_index"], w["already_archived"])
-        assert (None if v.similarity is None else round(v.similarity, 4)) == w["similarity"]
+        row = v._asdict()
+        for score in ("jaccard", "containment"):
+            row[score] = None if row[score] is None else round(row[score], 4)
+        assert row == {f: w[f] for f in FIELDS}
 
 
 @pytest.mark.parametrize("keep", ["first", "longest", "earliest"])
@@ -46,27 +52,45 @@ def test_batch_dedup_equals_the_tools(corpus_2k, cli, tmp_path, keep):
 
 
 def test_dedup_against_an_index_equals_the_tools(corpus_2k, cli, tmp_path):
-    lines = open(corpus_2k, encoding="utf-8").read().splitlines(keepends=True)
+    dated = tmp_path / "dated.jsonl"
+    with_dates(corpus_2k, dated)
+    lines = open(dated, encoding="utf-8").read().splitlines(keepends=True)
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     first.write_text("".join(lines[:1200]))
-    second.write_text("".join(lines[800:]))  # 400 articles again (those kept are archived), the rest new
+    second.write_text("".join(lines[800:]))  # 400 articles again (archived), the rest new
+
+    def feed(path):
+        for r in read_jsonl(path):
+            yield r.pop("id"), r.pop("text"), r
+
     tool_db, py_db = tmp_path / "tool.db", tmp_path / "py.db"
     run([cli, "index", "create", str(tool_db)])
-    run([cli, "dedup", "--jsonl", str(first), "--index", str(tool_db), "--add", "-o", str(tmp_path / "m1.jsonl")])
+    run([cli, "dedup", "--jsonl", str(first), "--index", str(tool_db), "--add", "--keep", "earliest",
+         "-o", str(tmp_path / "m1.jsonl")])
     neardup.Index.create(py_db).close()
-    got1 = neardup.dedup(records(first), index=py_db, add=True)
+    got1 = neardup.dedup(feed(first), index=py_db, add=True, keep="earliest")
     same_manifest(got1, read_jsonl(tmp_path / "m1.jsonl"))
     with neardup.Index(py_db) as ix:
-        assert len(ix) == sum(v.status == "kept" for v in got1)
+        st = ix.stats()
+        assert (st.articles, st.kept, st.batches) == (1200, sum(v.status == "kept" for v in got1), 1)
 
+    # Without add: the plan against the archive; the Index passed in stays open and unchanged.
     run([cli, "dedup", "--jsonl", str(second), "--index", str(tool_db), "-o", str(tmp_path / "m2.jsonl")])
     with neardup.Index(py_db) as ix:
-        got2 = neardup.dedup(records(second), index=ix)
-        assert not ix.closed  # an Index passed in is left open
-    want2 = read_jsonl(tmp_path / "m2.jsonl")
-    same_manifest(got2, want2)
-    assert sum(v.already_archived for v in got2) == sum(v.status == "kept" for v in got1[800:]) > 300
+        got2 = neardup.dedup(feed(second), index=ix)
+        assert not ix.closed and ix.stats() == st
+    same_manifest(got2, read_jsonl(tmp_path / "m2.jsonl"))
+    assert sum(v.already_archived for v in got2) == 400
     assert any(v.duplicate_in_index and not v.already_archived for v in got2)
+
+    # Rekeep: earlier batch members replace archived kept articles (rows "superseded"), then added.
+    run([cli, "dedup", "--jsonl", str(second), "--index", str(tool_db), "--rekeep", "earliest", "--add",
+         "-o", str(tmp_path / "m3.jsonl")])
+    got3 = neardup.dedup(feed(second), index=py_db, rekeep="earliest", add=True)
+    same_manifest(got3, read_jsonl(tmp_path / "m3.jsonl"))
+    assert any(v.status == "superseded" for v in got3)
+    with neardup.Index(py_db) as ix, neardup.Index(tool_db) as tool:
+        assert ix.stats()[:1] + ix.stats()[6:] == tool.stats()[:1] + tool.stats()[6:]  # articles, groups ...
 
 
 def test_dedup_arguments():
@@ -74,9 +98,13 @@ def test_dedup_arguments():
         neardup.dedup([], keep="newest")
     with pytest.raises(neardup.InvalidArgumentError):
         neardup.dedup([], add=True)
+    with pytest.raises(neardup.InvalidArgumentError):
+        neardup.dedup([], rekeep="earliest")  # needs an index
+    with pytest.raises(neardup.InvalidArgumentError):
+        neardup.dedup([], date_missing="mtime")  # files only (the tool's)
     assert neardup.dedup([]) == []
     v = neardup.dedup([("a", "one story about the harbour barrier and its gates"),
                        ("b", "one story about the harbour barrier and its gates"),
                        ("c", "quite another story, about a bakery's rye bread")])
-    assert [(x.id, x.group, x.status, x.duplicate_of, x.similarity) for x in v] == [
-        ("a", 1, "kept", None, None), ("b", 1, "dropped", "a", 1.0), ("c", 2, "kept", None, None)]
+    assert [(x.id, x.group, x.status, x.duplicate_of, x.best_match, x.jaccard) for x in v] == [
+        ("a", 1, "kept", None, "b", 1.0), ("b", 1, "dropped", "a", "a", 1.0), ("c", 2, "kept", None, None, None)]

@@ -17,7 +17,8 @@ def test_create_add_query_remove(tmp_path, examples):
         assert (added, skipped) == (15, [])
         assert len(ix) == 15
         st = ix.stats()
-        assert st.articles == 15 and st.format_version == 3
+        assert st.articles == 15 and st.format_version == 4
+        assert (st.groups, st.kept, st.texts, st.batches) == (15, 15, 15, 1)  # add: each its own group
         assert st.text_bytes == sum(len(t.encode()) for _, t in examples)
     assert ix.closed
     with pytest.raises(ValueError, match="closed"):
@@ -32,6 +33,7 @@ def test_create_add_query_remove(tmp_path, examples):
         matches = ix.query(texts[wire])
         assert matches[0].id == wire and matches[0].jaccard == 1.0
         assert matches[0].bytes == len(texts[wire].encode())
+        assert matches[0].kept and len({m.group for m in matches}) == len(matches)
         ids = [m.id for m in matches]
         assert "examples/articles/reprint_coastal_courier.txt" in ids
         scores = [max(m.jaccard, m.containment_a_in_b, m.containment_b_in_a) for m in matches]
