@@ -252,8 +252,10 @@ main(int argc, char **argv)
   }
   printf("lsh:     b=%u r=%u  %.3f s  %.0f docs/s  (%" G_GUINT64_FORMAT " bucket pairs)\n", st.lsh.bands, st.lsh.rows,
          st.seconds_lsh, n / MAX(st.seconds_lsh, 1e-9), st.candidates_lsh);
-  printf("index:   %.3f s  %.0f docs/s  (%" G_GUINT64_FORMAT " containment candidates)\n", st.seconds_fingerprint,
-         n / MAX(st.seconds_fingerprint, 1e-9), st.candidates_fingerprint);
+  printf("anchors: %.3f s  %.0f docs/s  (%" G_GUINT64_FORMAT " pairs sharing a passage anchor)\n", st.seconds_anchor,
+         n / MAX(st.seconds_anchor, 1e-9), st.candidates_anchor);
+  printf("words:   %.3f s  %.0f docs/s  (%" G_GUINT64_FORMAT " pairs sharing rare words%s)\n", st.seconds_vocabulary,
+         n / MAX(st.seconds_vocabulary, 1e-9), st.candidates_rare, st.vocabulary ? "" : "; no batch vocabulary");
   printf("verify:  %.3f s  %" G_GUINT64_FORMAT " candidates (%.0f pairs/s), %" G_GUINT64_FORMAT " reported\n",
          st.seconds_verify, st.candidates, st.candidates / MAX(st.seconds_verify, 1e-9), st.reported);
   printf("memory:  peak RSS %.0f MB (%.0f MB while the texts were still in memory)\n", peak_rss_mb(), rss_texts);
@@ -262,7 +264,8 @@ main(int argc, char **argv)
     if (!no_lsh_only) {
       /* The alternatives to the containment index: LSH alone, at the report threshold and at
        * lower banding thresholds (more candidates, all verified). */
-      fo.fingerprint_sampling = 0;
+      fo.anchors = FALSE;
+      fo.score = 0;
       const double lsh_thresholds[] = { 0.0, 0.3, 0.2, 0.1 };
       for (guint i = 0; i < G_N_ELEMENTS(lsh_thresholds); i++) {
         if (lsh_thresholds[i] == 0.1 && n > 20000) {

@@ -71,7 +71,7 @@ typedef struct {
 } Rng;
 
 /* Stream purposes (mixed into the seed of each per-article stream). */
-enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_DATE, P_REPRINT };
+enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_DATE, P_REPRINT, P_REWRITE };
 
 static inline uint64_t splitmix64(uint64_t *x)
 {
@@ -188,8 +188,12 @@ typedef struct {
     uint8_t pre;   /* PRE_* code rendered before the word */
     uint8_t post;  /* POST_* code rendered after the word */
     uint8_t flags; /* F_* */
-    uint8_t pad;
+    uint8_t origin; /* O_*: where the word came from, for the passage truth */
 } Tok;
+
+/* A token's origin relative to the article it was copied from: the article's own text, a word
+ * taken unchanged, or a word the edit model put in (substituted or inserted inside taken text). */
+enum { O_OWN = 0, O_VERBATIM = 1, O_REWRITTEN = 2 };
 
 enum { F_CAP = 1, F_SENT_START = 2, F_SENT_END = 4, F_PARA_END = 8 };
 
@@ -352,6 +356,8 @@ typedef struct {
     WordClass cls[C_COUNT];
     uint32_t *noun_pl;               /* noun class index -> plural id */
     uint32_t (*verb)[VF_COUNT];      /* verb class index -> form ids */
+    uint32_t *other_form;            /* word id -> another inflection of its lemma, or NONE */
+    uint32_t n_other_form;           /* ids below this have an entry */
     uint32_t n_lemmas;               /* distinct pseudo-word lemmas */
     struct {
         uint32_t the, a, an, of, and_, that, which, who, said, according, to,
@@ -747,6 +753,23 @@ static void lexicon_build(Lexicon *lx)
         }
     }
 
+    /* Another form of each inflected word (singular <-> plural, a verb's next form), for the
+     * rewrite model. */
+    lx->n_other_form = lx->nwords;
+    lx->other_form = g_new(uint32_t, lx->nwords);
+    for (uint32_t i = 0; i < lx->nwords; i++)
+        lx->other_form[i] = NONE;
+    for (uint32_t i = 0; i < lx->cls[C_NOUN].n; i++) {
+        uint32_t sg = lx->cls[C_NOUN].ids[i], pl = lx->noun_pl[i];
+        if (sg != pl && pl < lx->nwords) {
+            lx->other_form[sg] = pl;
+            lx->other_form[pl] = sg;
+        }
+    }
+    for (uint32_t i = 0; i < lx->cls[C_VERB].n; i++)
+        for (int f = 0; f < VF_COUNT; f++)
+            lx->other_form[lx->verb[i][f]] = lx->verb[i][(f + 1) % VF_COUNT];
+
     /* Words the grammar uses by name. */
     lx->w.the = lx_intern(lx, "the");
     lx->w.a = lx_intern(lx, "a");
@@ -788,6 +811,7 @@ static void lexicon_free(Lexicon *lx)
     }
     g_free(lx->noun_pl);
     g_free(lx->verb);
+    g_free(lx->other_form);
     g_free(lx->off);
     g_free(lx->len);
     g_free(lx->str.p);
@@ -1323,11 +1347,14 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
     out->n = 0;
     if (rate == 0) {
         tv_append(out, in->t, in->n);
+        for (size_t i = 0; i < out->n; i++)
+            out->t[i].origin = O_VERBATIM;
         return;
     }
     tv_reserve(out, in->n + in->n / 4 + 16);
     for (size_t i = 0; i < in->n; i++) {
         Tok t = in->t[i];
+        t.origin = O_VERBATIM;
         if (!rng_chance(r, rate)) {
             tv_push_tok(out, t);
             continue;
@@ -1336,7 +1363,7 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
         if (op == 2 && deletable(&t))
             continue; /* deletion */
         if (op == 3) { /* insertion (after a sentence start, else before) */
-            Tok n = {random_word(lx, r), PRE_NONE, POST_NONE, 0, 0};
+            Tok n = {random_word(lx, r), PRE_NONE, POST_NONE, 0, O_REWRITTEN};
             if (t.flags & F_SENT_START) {
                 tv_push_tok(out, t);
                 tv_push_tok(out, n);
@@ -1347,6 +1374,7 @@ static void edit_words(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out,
             continue;
         }
         t.w = random_word(lx, r); /* substitution */
+        t.origin = O_REWRITTEN;
         if (t.pre == PRE_DOLLAR)
             t.pre = PRE_NONE; /* "$" only makes sense before a number */
         tv_push_tok(out, t);
@@ -1436,6 +1464,81 @@ static void move_sentences(Rng *r, const TokVec *in, TokVec *out, uint32_t rate,
         Tok *l = &out->t[out->n - 1];
         l->flags = (uint8_t)((l->flags & ~F_PARA_END) | (ss->pend[k] ? F_PARA_END : 0));
     }
+}
+
+/* Rewrite model (--rewrite-fraction): a block rewritten sentence by sentence the way a newspaper
+ * rewrites agency copy. About a third of the sentences are kept word for word (their words are
+ * verbatim); the others are rewritten (all their words count as rewritten): a fifth of the words
+ * replaced by other words, some in another inflection (singular/plural, another verb form), some
+ * dropped, a few words added, and half of the sentences turned around their middle (the second
+ * half first). */
+static void rewrite_block(const Lexicon *lx, Rng *r, const TokVec *in, TokVec *out, SentScratch *ss)
+{
+    out->n = 0;
+    uint32_t ns = index_sentences(in, ss);
+    TokVec sent = {0};
+    for (uint32_t k = 0; k < ns; k++) {
+        const Tok *t = in->t + ss->start[k];
+        size_t n = ss->start[k + 1] - ss->start[k];
+        if (rng_chance(r, 3500) || n < 4) {
+            for (size_t i = 0; i < n; i++) {
+                Tok x = t[i];
+                x.origin = O_VERBATIM;
+                tv_push_tok(out, x);
+            }
+            continue;
+        }
+        sent.n = 0;
+        for (size_t i = 0; i < n; i++) {
+            Tok x = t[i];
+            x.origin = O_REWRITTEN;
+            uint32_t u = rng_below(r, 100);
+            if (u < 8 && deletable(&x))
+                continue;
+            if (u >= 8 && u < 28) {
+                x.w = random_word(lx, r);
+                if (x.pre == PRE_DOLLAR)
+                    x.pre = PRE_NONE;
+            } else if (u >= 28 && u < 43 && x.w < lx->n_other_form && lx->other_form[x.w] != NONE) {
+                x.w = lx->other_form[x.w];
+            }
+            if (rng_chance(r, 600) && !(x.flags & F_SENT_START)) {
+                Tok add = {draw_id(lx, rng_chance(r, 5000) ? C_PREP : C_ADVF, r), PRE_NONE, POST_NONE, 0, O_REWRITTEN};
+                tv_push_tok(&sent, add);
+            }
+            tv_push_tok(&sent, x);
+        }
+        if (sent.n >= 6 && rng_chance(r, 5000)) {
+            /* The second half first: the end of the sentence (its punctuation and paragraph flag)
+             * moves to the new last word, the start (capital) to the new first. */
+            size_t cut = sent.n / 3 + rng_below(r, (uint32_t)(sent.n / 3));
+            for (size_t i = 0; i < sent.n; i++)
+                if (sent.t[i].post == POST_COMMA && i + 1 >= sent.n / 3 && i + 1 <= 2 * sent.n / 3) {
+                    cut = i + 1;
+                    break;
+                }
+            Tok first = sent.t[0], last = sent.t[sent.n - 1];
+            uint8_t end_flags = last.flags & (F_SENT_END | F_PARA_END);
+            uint8_t end_post = last.post;
+            sent.t[0].flags &= (uint8_t)~(F_SENT_START | F_CAP);
+            sent.t[sent.n - 1].flags &= (uint8_t)~(F_SENT_END | F_PARA_END);
+            sent.t[sent.n - 1].post = POST_COMMA;
+            if (sent.t[cut - 1].post == POST_COMMA)
+                sent.t[cut - 1].post = POST_NONE;
+            size_t base = out->n;
+            tv_append(out, sent.t + cut, sent.n - cut);
+            tv_append(out, sent.t, cut);
+            out->t[base].flags |= F_SENT_START | F_CAP;
+            out->t[out->n - 1].flags |= end_flags;
+            out->t[out->n - 1].post = end_post;
+            (void)first;
+        } else {
+            tv_append(out, sent.t, sent.n);
+        }
+    }
+    tv_free(&sent);
+    if (out->n == 0)
+        tv_append(out, in->t, in->n);
 }
 
 /* ======================================================================
@@ -1561,6 +1664,22 @@ static void chrome_pick(Rng *r, bool on, uint32_t nparas, ChromeSpec *cs)
  * Rendering
  * ====================================================================== */
 
+/* Byte offsets [start, end) of each rendered word (without its punctuation), filled by the
+ * renderers when the passage truth is written; NULL otherwise. */
+typedef struct {
+    uint32_t *start, *end;
+    size_t cap;
+} Offsets;
+
+static void offsets_reserve(Offsets *f, size_t n)
+{
+    if (n <= f->cap)
+        return;
+    f->cap = n * 2;
+    f->start = g_renew(uint32_t, f->start, f->cap);
+    f->end = g_renew(uint32_t, f->end, f->cap);
+}
+
 static inline void put_token(const Lexicon *lx, const Tok *t, Buf *o)
 {
     const char *pre = PRE_STR[t->pre], *post = POST_STR[t->post];
@@ -1577,21 +1696,39 @@ static inline void put_token(const Lexicon *lx, const Tok *t, Buf *o)
     o->len += lp + lw + lq;
 }
 
+/* Writes token i and records its word's offsets. */
+static inline void put_token_at(const Lexicon *lx, const Tok *t, Buf *o, Offsets *f, size_t i)
+{
+    size_t before = o->len;
+    put_token(lx, t, o);
+    if (f != NULL) {
+        f->start[i] = (uint32_t)(before + PRE_LEN[t->pre]);
+        f->end[i] = (uint32_t)(o->len - POST_LEN[t->post]);
+    }
+}
+
 /* Tokens only: paragraphs separated by blank lines, final newline. */
-static void render_tokens(const Lexicon *lx, const TokVec *v, Buf *o)
+static void render_tokens_at(const Lexicon *lx, const TokVec *v, Buf *o, Offsets *f)
 {
     o->len = 0;
     bool line_start = true;
+    if (f != NULL)
+        offsets_reserve(f, v->n);
     for (size_t i = 0; i < v->n; i++) {
         if (!line_start)
             buf_putc(o, ' ');
-        put_token(lx, &v->t[i], o);
+        put_token_at(lx, &v->t[i], o, f, i);
         line_start = false;
         if (v->t[i].flags & F_PARA_END) {
             buf_puts(o, i + 1 < v->n ? "\n\n" : "\n");
             line_start = true;
         }
     }
+}
+
+static void render_tokens(const Lexicon *lx, const TokVec *v, Buf *o)
+{
+    render_tokens_at(lx, v, o, NULL);
 }
 
 static uint32_t count_paragraphs(const TokVec *v)
@@ -1602,18 +1739,43 @@ static uint32_t count_paragraphs(const TokVec *v)
     return n;
 }
 
-/* Full article: chrome (if any) around the tokens. */
-static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
-    const TokVec *v, Buf *o)
+/* Byte spans of the chrome lines of the article being rendered (for the passage truth file). */
+typedef struct {
+    uint32_t *start, *end;
+    size_t n, cap;
+} ChromeSpans;
+
+static void chrome_put(Buf *o, const char *line, ChromeSpans *cs)
 {
+    if (cs != NULL) {
+        if (cs->n == cs->cap) {
+            cs->cap = cs->cap ? 2 * cs->cap : 16;
+            cs->start = g_renew(uint32_t, cs->start, cs->cap);
+            cs->end = g_renew(uint32_t, cs->end, cs->cap);
+        }
+        cs->start[cs->n] = (uint32_t)o->len;
+        cs->end[cs->n++] = (uint32_t)(o->len + strlen(line));
+    }
+    buf_puts(o, line);
+}
+
+/* Full article: chrome (if any) around the tokens; word offsets into `f` and chrome spans into `cspans`
+ * unless they are NULL. */
+static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
+    const TokVec *v, Buf *o, Offsets *f, ChromeSpans *cspans)
+{
+    if (cspans != NULL)
+        cspans->n = 0;
     if (!cs->on) {
-        render_tokens(lx, v, o);
+        render_tokens_at(lx, v, o, f);
         return;
     }
     o->len = 0;
+    if (f != NULL)
+        offsets_reserve(f, v->n);
     uint32_t s = cs->site;
     if (cs->nav) {
-        buf_puts(o, ch->nav[s]);
+        chrome_put(o, ch->nav[s], cspans);
         buf_puts(o, "\n\n");
     }
     uint32_t para = 0; /* paragraph 0 is the headline */
@@ -1621,7 +1783,7 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
     for (size_t i = 0; i < v->n; i++) {
         if (!line_start)
             buf_putc(o, ' ');
-        put_token(lx, &v->t[i], o);
+        put_token_at(lx, &v->t[i], o, f, i);
         line_start = false;
         if (!(v->t[i].flags & F_PARA_END))
             continue;
@@ -1630,31 +1792,31 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
         if (i + 1 == v->n)
             break;
         if (para == 0 && cs->share_top) {
-            buf_puts(o, ch->share[s]);
+            chrome_put(o, ch->share[s], cspans);
             buf_puts(o, "\n\n");
         }
         for (uint32_t a = 0; a < cs->nads; a++)
             if (cs->ad_after[a] == para && (a == 0 || cs->ad_after[0] != para)) {
-                buf_puts(o, ch->ad[s]);
+                chrome_put(o, ch->ad[s], cspans);
                 buf_puts(o, "\n\n");
             }
         para++;
     }
     if (cs->share_bottom) {
-        buf_puts(o, ch->share[s]);
+        chrome_put(o, ch->share[s], cspans);
         buf_puts(o, "\n\n");
     }
     if (cs->related) {
-        buf_puts(o, ch->related_head[s]);
+        chrome_put(o, ch->related_head[s], cspans);
         buf_putc(o, '\n');
         for (uint32_t k = 0; k < cs->nrel; k++) {
-            buf_puts(o, ch->related[cs->rel[k]]);
+            chrome_put(o, ch->related[cs->rel[k]], cspans);
             buf_putc(o, '\n');
         }
         buf_putc(o, '\n');
     }
     if (cs->footer) {
-        buf_puts(o, ch->footer[s]);
+        chrome_put(o, ch->footer[s], cspans);
         buf_puts(o, "\n\n");
     }
     o->len--; /* end with exactly one newline */
@@ -1714,6 +1876,7 @@ typedef struct {
     uint32_t reprints;          /* reprints planted per batch after the first */
     uint32_t reprint_edit;      /* 1e-4: their edit rate */
     bool dates;                 /* a "date" member in every record */
+    uint32_t rewrite;           /* 1e-4, share of excerpt blocks rewritten (rewrite_block) */
 } Params;
 
 /* Probabilities (1e-4) of how a copy picks its parent. */
@@ -1883,7 +2046,12 @@ static void gen_excerpt(Gen *G, uint32_t i, uint32_t depth)
     blk->n = 0;
     tv_append(blk, src->t + ss->start[s0], ss->start[s1] - ss->start[s0]);
     uint32_t erate = rng_chance(&r, 5000) ? rng_below(&r, 501) : 0;
-    edit_words(lx, &r, blk, &G->tmp2, erate);
+    Rng rr;
+    rng_init(&rr, G->pp->seed, i, P_REWRITE);
+    if (G->pp->rewrite > 0 && rng_chance(&rr, G->pp->rewrite))
+        rewrite_block(lx, &rr, blk, &G->tmp2, &G->ss);
+    else
+        edit_words(lx, &r, blk, &G->tmp2, erate);
     TokVec *eblk = &G->tmp2;
     eblk->t[eblk->n - 1].flags |= F_PARA_END;
 
@@ -2306,6 +2474,28 @@ static bool out_article(Out *o, uint32_t i, const Buf *text, GError **err)
         err);
 }
 
+/* Passage truth of article i (an excerpt article or a copy): the byte spans of its rendered text
+ * that came from its source, one line per run of words of one kind:
+ * derived<TAB>source<TAB>verbatim|rewritten<TAB>start<TAB>end. */
+static void write_passages(FILE *f, const Plan *pl, uint32_t i, const TokVec *core, const Offsets *off,
+    bool dir_mode)
+{
+    static const char *const kinds[] = {"own", "verbatim", "rewritten"};
+    if (pl->role[i] == R_ORIG)
+        return;
+    char a[48], b[48];
+    format_id(a, sizeof a, dir_mode, i);
+    format_id(b, sizeof b, dir_mode, pl->parent[i]);
+    for (size_t k = 0; k < core->n;) {
+        size_t e = k + 1;
+        while (e < core->n && core->t[e].origin == core->t[k].origin)
+            e++;
+        if (core->t[k].origin != O_OWN)
+            fprintf(f, "%s\t%s\t%s\t%u\t%u\n", a, b, kinds[core->t[k].origin], off->start[k], off->end[e - 1]);
+        k = e;
+    }
+}
+
 static bool write_truth(FILE *f, const char *path, const Pair *pairs, size_t n, bool dir_mode,
     GError **err)
 {
@@ -2366,7 +2556,9 @@ int main(int argc, char **argv)
     g_autofree char *opt_batches = NULL;
     g_autofree char *opt_reprints = NULL;
     gboolean opt_dates = FALSE;
+    g_autofree char *opt_passages = NULL;
     double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25, opt_reprint_edit = 0.05;
+    double opt_rewrite = 0.0;
     GOptionEntry entries[] = {
         {"count", 'n', 0, G_OPTION_ARG_STRING, &opt_count, "Total number of articles (default 1000)", "N"},
         {"words", 'w', 0, G_OPTION_ARG_STRING, &opt_words, "Mean body length in words, varies +-50% (default 600)", "MEAN"},
@@ -2374,6 +2566,7 @@ int main(int argc, char **argv)
         {"excerpt-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_exc, "Fraction of articles that embed an excerpt (default 0.05)", "F"},
         {"max-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_edit, "Copy edit rate is uniform in [0, R] (default 0.30)", "R"},
         {"chrome-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_chrome, "Fraction of non-copy articles with page chrome (default 0.25; copies: 0.5)", "F"},
+        {"rewrite-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opt_rewrite, "Fraction of excerpt blocks rewritten sentence by sentence instead of lightly edited (default 0)", "F"},
         {"max-cluster", 0, 0, G_OPTION_ARG_STRING, &opt_cluster, "Max articles per copy cluster, source included (default 8)", "K"},
         {"seed", 's', 0, G_OPTION_ARG_STRING, &opt_seed, "PRNG seed, 0..2^64-1 (default 1)", "S"},
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write DIR/docs/NNN/NNNNNNN.txt files and DIR/truth.tsv", "DIR"},
@@ -2383,6 +2576,7 @@ int main(int argc, char **argv)
         {"reprints", 0, 0, G_OPTION_ARG_STRING, &opt_reprints, "With --batches: plant R reprints of earlier batches' dropped copies in each later batch (default 0)", "R"},
         {"reprint-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_reprint_edit, "Edit rate of a reprint (default 0.05)", "R"},
         {"dates", 0, 0, G_OPTION_ARG_NONE, &opt_dates, "A \"date\" member in every record, in the forms feeds write", NULL},
+        {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source, and of every line of page chrome (source '-', kind chrome)", "FILE"},
         G_OPTION_ENTRY_NULL};
 
     /* Character set only (for GLib's messages); numbers stay "C"-formatted. */
@@ -2425,6 +2619,7 @@ int main(int argc, char **argv)
     if (ok && opt_reprints && (ok = parse_u64("reprints", opt_reprints, 0, 10000000, &v, &err)))
         pp.reprints = (uint32_t)v;
     pp.dates = opt_dates;
+    ok = ok && parse_frac("rewrite-fraction", opt_rewrite, 1.0, UNITS, &pp.rewrite, &err);
     if (!ok) {
         g_printerr("gen_corpus: %s\n", err->message);
         return EXIT_USAGE;
@@ -2485,6 +2680,20 @@ int main(int argc, char **argv)
         return EXIT_IO;
     }
 
+    FILE *pf = NULL;
+    if (opt_passages && !(pf = fopen(opt_passages, "wb"))) {
+        g_printerr("gen_corpus: %s: cannot create: %s\n", opt_passages, g_strerror(errno));
+        if (out.f && out.f != stdout)
+            fclose(out.f);
+        if (tf != stdout)
+            fclose(tf);
+        return EXIT_IO;
+    }
+    if (pf)
+        fputs("derived\tsource\tkind\tstart\tend\n", pf);
+    Offsets offsets = {0};
+    ChromeSpans cspans = {0};
+
     Lexicon lx;
     lexicon_build(&lx);
     Chrome ch;
@@ -2514,7 +2723,14 @@ int main(int argc, char **argv)
             bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
             ChromeSpec cs;
             chrome_pick(&cr, on, count_paragraphs(core), &cs);
-            render_article(&lx, &ch, &cs, core, &text);
+            render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL, pf ? &cspans : NULL);
+            if (pf) {
+                write_passages(pf, &pl, i, core, &offsets, out.dir_mode);
+                char cid[48];
+                format_id(cid, sizeof cid, out.dir_mode, i);
+                for (size_t c = 0; c < cspans.n; c++) /* page chrome: the lines a batch should find as boilerplate */
+                    fprintf(pf, "%s\t-\tchrome\t%u\t%u\n", cid, cspans.start[c], cspans.end[c]);
+            }
             if (!out_article(&out, i, &text, &err))
                 rc = EXIT_IO;
         }
@@ -2529,7 +2745,7 @@ int main(int argc, char **argv)
             edit_words(&lx, &er, core, &G.tmp2, pp.reprint_edit);
             ChromeSpec cs;
             chrome_pick(&er, false, count_paragraphs(&G.tmp2), &cs);
-            render_article(&lx, &ch, &cs, &G.tmp2, &text);
+            render_article(&lx, &ch, &cs, &G.tmp2, &text, NULL, NULL);
             char id[48];
             g_snprintf(id, sizeof id, "r%07u.%02u", x, b);
             int64_t t = pp.dates ? article_time(&pp, &pl, x, 0) + 86400 + (int64_t)(k % 20) * 3600 : 0;
@@ -2573,6 +2789,14 @@ int main(int argc, char **argv)
             fprintf(tf, "%07u\tr%07u.%02u\treprint\t%u.%04u\n", reprints[k].of, reprints[k].of, reprints[k].batch,
                 pp.reprint_edit / UNITS, pp.reprint_edit % UNITS);
     }
+    bool passages_failed = pf && ferror(pf);
+    if (pf && fclose(pf) != 0)
+        passages_failed = true;
+    if (passages_failed && rc == EXIT_OK) {
+        g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
+            opt_passages, g_strerror(errno));
+        rc = EXIT_IO;
+    }
     if (tf != stdout && fclose(tf) != 0 && rc == EXIT_OK) {
         g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
             truth_path, g_strerror(errno));
@@ -2597,6 +2821,10 @@ int main(int argc, char **argv)
     tv_free(&G.tmp2);
     ss_free(&G.ss);
     g_free(text.p);
+    g_free(offsets.start);
+    g_free(offsets.end);
+    g_free(cspans.start);
+    g_free(cspans.end);
     g_free(out.buf.p);
     plan_free(&pl);
     chrome_free(&ch);

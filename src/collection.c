@@ -1,9 +1,10 @@
 /* collection.c — signing articles and holding the signed set (see include/neardup/collection.h).
  *
- * Signing is tokenise -> shingle hashes -> MinHash signature + sorted distinct shingle keys. The
- * shingle key kept for exact verification is the high 32 bits of the 64-bit shingle hash: among the
- * few thousand shingles of two articles a false match has probability ~n^2/2^33, far below the
- * resolution of any threshold, and it halves the memory of the sets.
+ * Signing is tokenise -> shingle hashes -> MinHash signature + sorted distinct shingle keys, then
+ * the passage anchors (winnowing over runs of words inside lines, score.h) and the distinct words.
+ * Every key kept is the high 32 bits of a 64-bit hash: among the few thousand keys of two articles a
+ * false match has probability ~n^2/2^33, far below the resolution of any threshold, and it halves
+ * the memory.
  */
 #include <neardup/neardup.h>
 #include <string.h>
@@ -22,6 +23,7 @@ nd_sign_params_init(NdSignParams *params)
     .keep_sets = TRUE,
     .keep_signature = TRUE,
     .fingerprint_sampling = ND_DEFAULT_FINGERPRINT_SAMPLING,
+    .keep_words = TRUE,
   };
 }
 
@@ -59,6 +61,10 @@ nd_document_free(NdDocument *doc)
   g_free(doc->meta);
   g_free(doc->path);
   g_free(doc->fingerprints);
+  g_free(doc->anchors);
+  g_free(doc->words);
+  g_free(doc->lines);
+  g_free(doc->line_anchors);
   g_free(doc->band_keys);
   g_free(doc);
 }
@@ -67,6 +73,8 @@ struct NdSigner {
   NdSignParams params;
   GArray *tokens;   /* NdToken */
   GArray *shingles; /* guint64 */
+  GArray *grams;    /* guint64: anchor-length runs of words */
+  GArray *breaks;   /* guint32: line breaks before each token, cumulative */
   guint32 *keys, *scratch;
   gsize keys_cap;
 };
@@ -78,6 +86,8 @@ nd_signer_new(const NdSignParams *params)
   s->params = *params;
   s->tokens = g_array_sized_new(FALSE, FALSE, sizeof(NdToken), 1024);
   s->shingles = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
+  s->grams = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
+  s->breaks = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 1024);
   return s;
 }
 
@@ -88,9 +98,177 @@ nd_signer_free(NdSigner *signer)
     return;
   g_array_unref(signer->tokens);
   g_array_unref(signer->shingles);
+  g_array_unref(signer->grams);
+  g_array_unref(signer->breaks);
   g_free(signer->keys);
   g_free(signer->scratch);
   g_free(signer);
+}
+
+static void
+reserve_keys(NdSigner *s, gsize n)
+{
+  if (n > s->keys_cap) {
+    s->keys_cap = MAX(n, s->keys_cap * 2);
+    s->keys = g_renew(guint32, s->keys, s->keys_cap);
+    s->scratch = g_renew(guint32, s->scratch, s->keys_cap);
+  }
+}
+
+/* The fingerprints of a sorted distinct key array: the keys that are 0 mod P, in a new array. */
+static guint32 *
+sample_keys(const guint32 *keys, gsize n, guint32 P, guint32 *n_out)
+{
+  guint32 *out = g_new(guint32, n / MAX(P, 1u) + 8), cap = (guint32)(n / MAX(P, 1u) + 8), m = 0;
+  const guint32 mask = P - 1;
+  const gboolean pow2 = (P & mask) == 0;
+  for (gsize i = 0; i < n; i++) {
+    if (pow2 ? (keys[i] & mask) != 0 : keys[i] % P != 0)
+      continue;
+    if (m == cap) {
+      cap *= 2;
+      out = g_renew(guint32, out, cap);
+    }
+    out[m++] = keys[i];
+  }
+  *n_out = m;
+  return g_renew(guint32, out, m ? m : 1);
+}
+
+/* A 64-bit mixer (the finaliser of MurmurHash3): every input bit affects every output bit. */
+static inline guint64
+mix64(guint64 x)
+{
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return x;
+}
+
+/* Passage anchors (score.h): a hash of every run of k tokens that lies inside one line, winnowed with
+ * windows of w runs (the smallest hash of each window, the rightmost of equal ones), one line at a
+ * time; a line with fewer than w runs gives its smallest one. A run's hash is a polynomial in its
+ * token hashes (themselves XXH3 values) with the seed, mixed: a few multiplications a word instead
+ * of a hash call. Keys go to s->keys[0 ..); returns how many (sorted, distinct). */
+static gsize
+winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
+{
+  const gboolean chars = s->params.shingle.mode == ND_TOKENS_CHARS;
+  const guint k = chars ? ND_ANCHOR_CHAR_TOKENS : ND_ANCHOR_TOKENS;
+  const guint w = chars ? ND_ANCHOR_CHAR_WINDOW : ND_ANCHOR_WINDOW;
+  g_array_set_size(s->breaks, (guint)n_tok);
+  guint32 *brk = (guint32 *)s->breaks->data;
+  nd_line_ids(text, tok, n_tok, brk); /* the line of each token */
+  if (n_tok < k)
+    return 0;
+  const gsize n_grams = n_tok - k + 1;
+  g_array_set_size(s->grams, (guint)n_grams);
+  guint64 *h = (guint64 *)s->grams->data;
+  /* x = (((seed' + t0) P + t1) P + ... + t(k-1)) P, rolled along the tokens: drop the first word's
+   * term and the seed's, shift by P, add the next word (arithmetic mod 2^64). */
+  const guint64 P = G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+  const guint64 seed = s->params.seed ^ G_GUINT64_CONSTANT(0x616e63686f727321); /* "anchors!" */
+  guint64 pk = 1; /* P^k */
+  for (guint j = 0; j < k; j++)
+    pk *= P;
+  guint64 x = seed;
+  for (guint j = 0; j < k; j++)
+    x = (x + tok[j].hash) * P;
+  h[0] = mix64(x);
+  for (gsize i = 1; i < n_grams; i++) {
+    x = (x - (seed + tok[i - 1].hash) * pk) * P + seed * pk + tok[i + k - 1].hash * P;
+    h[i] = mix64(x);
+  }
+  reserve_keys(s, n_grams + 1);
+  gsize n_keys = 0;
+  for (gsize line = 0; line < n_grams;) {
+    /* The runs [line, end) lie in one line: run i spans tokens i .. i + k - 1. */
+    while (line < n_grams && brk[line] != brk[line + k - 1])
+      line++;
+    gsize end = line;
+    while (end < n_grams && brk[end + k - 1] == brk[line])
+      end++;
+    if (end == line)
+      break;
+    gsize win = MIN((gsize)w, end - line);
+    /* The window's minimum is kept while it stays in the window: one comparison per new run, a
+     * rescan of the window only when the minimum leaves it. */
+    gsize best = line;
+    for (gsize j = line + 1; j < line + win; j++)
+      if (h[j] <= h[best])
+        best = j;
+    s->keys[n_keys++] = (guint32)(h[best] >> 32);
+    for (gsize start = line + 1; start + win <= end; start++) {
+      gsize added = start + win - 1, before = best;
+      if (best < start) {
+        best = start;
+        for (gsize j = start + 1; j <= added; j++)
+          if (h[j] <= h[best])
+            best = j;
+      } else if (h[added] <= h[best]) {
+        best = added;
+      }
+      if (best != before)
+        s->keys[n_keys++] = (guint32)(h[best] >> 32);
+    }
+    line = end;
+  }
+  return nd_sort_unique_u32(s->keys, s->scratch, n_keys);
+}
+
+/* The document's short lines (boilerplate candidates, words.h) and the anchors that come from them.
+ * Uses the line numbers and run hashes winnow_anchors left in s->breaks and s->grams. */
+static void
+short_lines(NdSigner *s, const NdToken *tok, gsize n_tok, NdDocument *doc)
+{
+  if (s->params.shingle.mode != ND_TOKENS_WORDS || n_tok == 0 || s->breaks->len != n_tok)
+    return;
+  const guint32 *line = (const guint32 *)s->breaks->data;
+  const guint k = ND_ANCHOR_TOKENS;
+  g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(guint32));
+  g_autoptr(GArray) pairs = g_array_new(FALSE, FALSE, sizeof(guint64)); /* anchor << 32 | line key */
+  for (gsize first = 0; first < n_tok;) {
+    gsize end = first + 1;
+    while (end < n_tok && line[end] == line[first])
+      end++;
+    if (end - first <= ND_BOILERPLATE_MAX_WORDS) {
+      guint32 key = nd_line_key(tok + first, end - first);
+      g_array_append_val(keys, key);
+      /* This line's anchors: the winnowed minima of its runs (a short line has few). */
+      if (end - first >= k) {
+        const guint64 *h = (const guint64 *)s->grams->data;
+        gsize runs = end - first - k + 1, win = MIN((gsize)ND_ANCHOR_WINDOW, runs);
+        for (gsize st = first; st + win <= first + runs; st++) {
+          gsize best = st;
+          for (gsize j = st + 1; j < st + win; j++)
+            if (h[j] <= h[best])
+              best = j;
+          guint64 pr = ((guint64)(guint32)(h[best] >> 32) << 32) | key;
+          g_array_append_val(pairs, pr);
+        }
+      }
+    }
+    first = end;
+  }
+  if (keys->len > 0) {
+    g_autofree guint32 *scratch = g_new(guint32, keys->len);
+    doc->n_lines = (guint32)nd_sort_unique_u32((guint32 *)keys->data, scratch, keys->len);
+    doc->lines = g_memdup2(keys->data, doc->n_lines * sizeof(guint32));
+  }
+  if (pairs->len > 0) {
+    g_autofree guint64 *scratch = g_new(guint64, pairs->len);
+    guint64 *pr = (guint64 *)pairs->data;
+    nd_sort_u64(pr, scratch, pairs->len);
+    doc->line_anchors = g_new(guint32, 2 * pairs->len);
+    for (guint i = 0; i < pairs->len; i++)
+      if (i == 0 || pr[i] != pr[i - 1]) {
+        doc->line_anchors[2 * doc->n_line_anchors] = (guint32)(pr[i] >> 32);
+        doc->line_anchors[2 * doc->n_line_anchors + 1] = (guint32)pr[i];
+        doc->n_line_anchors++;
+      }
+  }
 }
 
 const NdToken *
@@ -140,34 +318,36 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->signature = g_new(guint32, s->params.num_perm);
   nd_minhash_sign(hashes, n, s->params.num_perm, s->params.seed, doc->signature);
 
-  if (n > s->keys_cap) {
-    s->keys_cap = MAX(n, s->keys_cap * 2);
-    s->keys = g_renew(guint32, s->keys, s->keys_cap);
-    s->scratch = g_renew(guint32, s->scratch, s->keys_cap);
-  }
+  reserve_keys(s, n);
   for (gsize i = 0; i < n; i++)
     s->keys[i] = (guint32)(hashes[i] >> 32);
   gsize distinct = nd_sort_unique_u32(s->keys, s->scratch, n);
   doc->set_size = (guint32)distinct;
   if (s->params.keep_sets)
     doc->set = g_memdup2(s->keys, distinct * sizeof(guint32));
-  if (s->params.fingerprint_sampling > 0) {
-    /* The keys are sorted and distinct, so the fingerprints come out sorted and distinct too. */
-    const guint32 P = s->params.fingerprint_sampling, mask = P - 1;
-    const gboolean pow2 = (P & mask) == 0;
-    guint32 n_fp = 0;
-    if (pow2) {
-      for (gsize i = 0; i < distinct; i++) { /* branch-free: one in P keys is kept */
-        s->scratch[n_fp] = s->keys[i];
-        n_fp += (s->keys[i] & mask) == 0;
-      }
-    } else {
-      for (gsize i = 0; i < distinct; i++)
-        if (s->keys[i] % P == 0)
-          s->scratch[n_fp++] = s->keys[i];
+  else if (s->params.fingerprint_sampling > 0) /* the keys are sorted and distinct, so are these */
+    doc->fingerprints = sample_keys(s->keys, distinct, s->params.fingerprint_sampling, &doc->n_fingerprints);
+  const NdToken *tok = (const NdToken *)s->tokens->data;
+  gsize n_anchors = winnow_anchors(s, text, tok, s->tokens->len);
+  doc->n_anchors = (guint32)n_anchors;
+  doc->anchors = g_memdup2(s->keys, (n_anchors ? n_anchors : 1) * sizeof(guint32));
+  short_lines(s, tok, s->tokens->len, doc);
+  if (s->params.keep_words && s->params.shingle.mode == ND_TOKENS_WORDS) {
+    /* Repeated words ("the", the story's names) are dropped by a small direct-mapped filter before the
+     * sort, which then sorts about half as many keys; the sort removes what the filter misses. */
+    reserve_keys(s, s->tokens->len);
+    guint32 recent[256] = { 0 };
+    gsize m = 0;
+    for (guint i = 0; i < s->tokens->len; i++) {
+      guint32 key = (guint32)(tok[i].hash >> 32), slot = (guint32)tok[i].hash & 255;
+      if (recent[slot] == key && key != 0)
+        continue;
+      recent[slot] = key;
+      s->keys[m++] = key;
     }
-    doc->n_fingerprints = n_fp;
-    doc->fingerprints = g_memdup2(s->scratch, (n_fp ? n_fp : 1) * sizeof(guint32));
+    gsize n_words = nd_sort_unique_u32(s->keys, s->scratch, m);
+    doc->n_words = (guint32)n_words;
+    doc->words = g_memdup2(s->keys, n_words * sizeof(guint32));
   }
   if (s->params.lsh_bands > 0) {
     doc->band_keys = g_new(guint32, s->params.lsh_bands);
@@ -209,13 +389,15 @@ nd_collection_free(NdCollection *c)
   g_free(c);
 }
 
+/* Drops what a lean collection does not keep; the fingerprints (1 in `sampling` shingle keys) are
+ * taken from the set before it goes, or thinned when the document was signed without one. */
 static void
 make_lean(NdDocument *doc, guint sampling)
 {
-  g_clear_pointer(&doc->set, g_free);
-  if (doc->band_keys != NULL)
-    g_clear_pointer(&doc->signature, g_free);
-  if (doc->fingerprints != NULL && sampling > 0) {
+  if (doc->set != NULL && sampling > 0) {
+    g_free(doc->fingerprints);
+    doc->fingerprints = sample_keys(doc->set, doc->set_size, sampling, &doc->n_fingerprints);
+  } else if (doc->fingerprints != NULL && sampling > 0) {
     guint32 kept = 0;
     for (guint32 i = 0; i < doc->n_fingerprints; i++)
       if (doc->fingerprints[i] % sampling == 0)
@@ -223,6 +405,11 @@ make_lean(NdDocument *doc, guint sampling)
     doc->n_fingerprints = kept;
     doc->fingerprints = g_renew(guint32, doc->fingerprints, kept ? kept : 1);
   }
+  g_clear_pointer(&doc->set, g_free);
+  g_clear_pointer(&doc->words, g_free);
+  doc->n_words = 0;
+  if (doc->band_keys != NULL)
+    g_clear_pointer(&doc->signature, g_free);
 }
 
 guint

@@ -1,9 +1,9 @@
-/* finder.c — candidate generation (LSH bands + containment fingerprints), verification and the
- * report rule (all described in include/neardup/finder.h).
+/* finder.c — candidate generation (LSH bands, passage anchors, rare words), verification and the
+ * report rule of score.c (all described in include/neardup/finder.h and score.h).
  *
  * Candidates are (a << 32 | b) 64-bit codes with a < b, so de-duplicating them and ordering the
- * output are one radix sort. Buckets are found by sorting (key, document) records rather than with
- * hash tables: the work is sequential memory traffic, and the result order is fixed.
+ * output are one radix sort. Buckets and postings are found by sorting (key, document) records rather
+ * than with hash tables: the work is sequential memory traffic, and the result order is fixed.
  */
 #include <neardup/neardup.h>
 #include <math.h>
@@ -17,10 +17,11 @@ nd_find_options_init(NdFindOptions *o)
   *o = (NdFindOptions){
     .threshold = ND_DEFAULT_THRESHOLD,
     .containment = ND_DEFAULT_CONTAINMENT,
-    .min_shared = 8,
+    .min_shared = ND_DEFAULT_MIN_SHARED,
+    .score = ND_DEFAULT_SCORE,
     .verify = ND_VERIFY_EXACT,
-    .fingerprint_sampling = 8,
-    .max_posting = 500,
+    .anchors = TRUE,
+    .max_posting = ND_DEFAULT_MAX_POSTING,
     .threads = 0,
   };
 }
@@ -36,6 +37,10 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
     g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "containment %g is not between 0 and 1", o->containment);
     return FALSE;
   }
+  if (!(o->score >= 0.0 && o->score <= 1.0)) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "score threshold %g is not between 0 and 1", o->score);
+    return FALSE;
+  }
   if (!(o->lsh_threshold == 0.0 || (o->lsh_threshold > 0.0 && o->lsh_threshold < 1.0))) {
     g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "LSH threshold %g is not between 0 and 1 (0 = the threshold)",
                 o->lsh_threshold);
@@ -48,8 +53,20 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
   return TRUE;
 }
 
-/* The options of one nd_find_pairs run, with its cancellation latch. Every static function below
- * that takes `const NdFindOptions *` is handed &run->options of a RunOptions. */
+NdReportRule
+nd_find_options_rule(const NdFindOptions *o)
+{
+  return (NdReportRule){ o->threshold, o->containment, o->min_shared, o->score };
+}
+
+gboolean
+nd_pair_matches(const NdPair *pair, const NdFindOptions *o)
+{
+  NdReportRule rule = nd_find_options_rule(o);
+  NdPair p = *pair;
+  return nd_pair_report(&p, &rule);
+}
+
 typedef struct {
   NdFindOptions options; /* first: a pointer to it is a pointer to the RunOptions */
   gint stopped;          /* set once a worker saw the caller's flag raised; never cleared */
@@ -300,96 +317,78 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOpt
   return out->len - before;
 }
 
-/* The containment index, as a CSR inverted file: postings (documents sharing a fingerprint) and,
- * per document, the postings it belongs to. Only postings with 2..max_posting members are kept. */
-typedef struct {
-  guint n_docs;
-  guint32 *n_fp;          /* fingerprints per document (before the posting-length cut) */
-  guint32 *post_start;    /* posting p holds post_docs[post_start[p] .. post_start[p + 1]) */
-  guint32 *post_docs;     /* members, ascending within a posting; LAST_MEMBER marks a posting's last */
-  guint32 *doc_start;     /* document d's memberships are doc_posts[doc_start[d] .. doc_start[d + 1]) */
-  guint32 *doc_posts;     /* each the position k of d in post_docs: the later members follow it */
-} FingerprintIndex;
-
-/* Document numbers are below 2^31 (the collection holds at most G_MAXUINT32 / 2 of them). */
-#define LAST_MEMBER 0x80000000u
-
-static void
-fingerprint_index_clear(FingerprintIndex *ix)
+/* Whether sorted a[0 .. n) holds key. */
+static gboolean
+bsearch_u32(const guint32 *a, guint n, guint32 key)
 {
-  g_free(ix->n_fp);
-  g_free(ix->post_start);
-  g_free(ix->post_docs);
-  g_free(ix->doc_start);
-  g_free(ix->doc_posts);
-}
-
-/* Appends the postings found in sorted records rec[0..total) (key << 32 | document) to the index:
- * runs of equal keys with 2..max_posting members. */
-static void
-add_postings(FingerprintIndex *ix, const guint64 *rec, gsize total, guint max_posting, guint *n_posts,
-             guint32 *members)
-{
-  for (gsize i = 0; i < total;) {
-    gsize j = i + 1;
-    while (j < total && (rec[j] >> 32) == (rec[i] >> 32))
-      j++;
-    if (j - i >= 2 && j - i <= max_posting) {
-      ix->post_start[(*n_posts)++] = *members;
-      for (gsize k = i; k < j; k++) {
-        guint32 doc = (guint32)rec[k];
-        ix->post_docs[(*members)++] = doc;
-        ix->doc_start[doc + 1]++;
-      }
-    }
-    i = j;
+  guint lo = 0, hi = n;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (a[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
+  return lo < n && a[lo] == key;
 }
+
+/* ---- shared keys (anchors, rare words) ----
+ *
+ * Records (key << 32 | document) are sorted one key range (top 4 bits of the key) at a time, the
+ * ranges spread over the threads: each range's sort needs 1/16 of the memory of one big sort. Every
+ * run of one key in 2..max_df documents emits each two of its documents with a weight, once per
+ * shared key; the caller sorts them by pair and adds the weights up. */
+
+/* The sorted distinct keys of each document: anchors, or the rare words of the run. */
+typedef struct {
+  const guint32 *const *keys;
+  const guint32 *n_keys;
+} KeyLists;
 
 #define KEY_PARTITIONS 16
+/* A key shared by at most full_df documents weighs WEIGHT_ONE; a commoner one WEIGHT_ONE / df. */
+#define WEIGHT_ONE ND_ANCHOR_WEIGHT_ONE
 
-/* One key range (top 4 bits of the key) of the containment index, built by one thread. */
 typedef struct {
-  const NdCollection *coll;
+  const KeyLists *lists;
+  guint n;
+  guint full_df, max_df;       /* keys in more than max_df documents make no pairs */
   const NdFindOptions *options;
-  guint max_posting;
-  guint first, step;           /* the partitions this job builds: first, first + step, ... */
-  GArray *post_len[KEY_PARTITIONS];  /* guint32 posting sizes, per partition */
-  GArray *post_docs[KEY_PARTITIONS]; /* guint32 members, per partition */
-} PartitionJob;
+  guint first, step;           /* the partitions this job sorts: first, first + step, ... */
+  GArray *found;               /* NdKeyed: pair code, weight */
+} PairJob;
 
 static gpointer
-build_partitions(gpointer data)
+pairs_of_partitions(gpointer data)
 {
-  PartitionJob *job = data;
-  guint n = nd_collection_size(job->coll);
+  PairJob *job = data;
+  const guint n = job->n;
+  const guint32 *const *keys = job->lists->keys;
+  const guint32 *n_keys = job->lists->n_keys;
   g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
   g_autofree guint64 *scratch = NULL;
   gsize scratch_cap = 0;
-  /* cursor[i]: where document i's fingerprints of the next partition of this job begin. The
-   * partitions go up in key order, so each list is walked once (a short skip over the partitions
-   * of other jobs), not binary-searched once per partition. */
-  g_autofree guint32 *cursor = g_new0(guint32, n);
+  /* cursor[i]: where document i's keys of the next partition of this job begin. The partitions go
+   * up in key order, so each list is walked once (a short skip over the partitions of other jobs),
+   * not binary-searched once per partition. */
+  g_autofree guint32 *cursor = g_new0(guint32, n + 1);
   for (guint q = job->first; q < KEY_PARTITIONS && !cancelled(job->options); q += job->step) {
     g_array_set_size(rec, 0);
-    const guint32 top = q; /* the partition's keys have these top 4 bits */
     for (guint i = 0; i < n; i++) {
-      /* Each pass touches every document's list once: fetch the lists ahead (two levels, the
-       * document and then its fingerprints), or the pass waits on a cache miss per document. */
-      if (i + 16 < n)
-        __builtin_prefetch(nd_collection_get(job->coll, i + 16));
-      if (i + 8 < n) {
-        const NdDocument *ahead = nd_collection_get(job->coll, i + 8);
-        __builtin_prefetch(ahead->fingerprints + cursor[i + 8]);
-      }
-      const NdDocument *d = nd_collection_get(job->coll, i);
+      if (i + 8 < n) /* the lists are scattered: each pass would wait on a miss per document */
+        __builtin_prefetch(keys[i + 8] + cursor[i + 8]);
+      const guint32 *k = keys[i];
       guint32 c = cursor[i];
-      while (c < d->n_fingerprints && (d->fingerprints[c] >> 28) < top)
+      while (c < n_keys[i] && (k[c] >> 28) < q)
         c++;
-      for (; c < d->n_fingerprints && (d->fingerprints[c] >> 28) == top; c++) {
-        guint64 r = ((guint64)d->fingerprints[c] << 32) | i;
-        g_array_append_val(rec, r);
-      }
+      const guint32 from = c;
+      while (c < n_keys[i] && (k[c] >> 28) == q)
+        c++;
+      guint at = rec->len;
+      g_array_set_size(rec, at + (c - from));
+      guint64 *r = (guint64 *)rec->data + at;
+      for (guint32 x = from; x < c; x++)
+        r[x - from] = ((guint64)k[x] << 32) | i;
       cursor[i] = c;
     }
     if (rec->len > scratch_cap) {
@@ -398,20 +397,19 @@ build_partitions(gpointer data)
       scratch = g_new(guint64, scratch_cap);
     }
     nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
-    GArray *lens = job->post_len[q] = g_array_new(FALSE, FALSE, sizeof(guint32));
-    GArray *docs = job->post_docs[q] = g_array_new(FALSE, FALSE, sizeof(guint32));
     const guint64 *r = (const guint64 *)rec->data;
     for (gsize i = 0; i < rec->len;) {
       gsize j = i + 1;
       while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
         j++;
-      if (j - i >= 2 && j - i <= job->max_posting) {
-        guint32 len = (guint32)(j - i);
-        g_array_append_val(lens, len);
-        for (gsize k = i; k < j; k++) {
-          guint32 doc = (guint32)r[k];
-          g_array_append_val(docs, doc);
-        }
+      gsize df = j - i;
+      if (df >= 2 && df <= job->max_df) {
+        guint32 weight = df <= job->full_df ? WEIGHT_ONE : (guint32)(WEIGHT_ONE / df);
+        for (gsize x = i; x < j; x++)
+          for (gsize y = x + 1; y < j; y++) {
+            NdKeyed e = { pair_code((guint32)r[x], (guint32)r[y]), weight, 0 };
+            g_array_append_val(job->found, e);
+          }
       }
       i = j;
     }
@@ -419,306 +417,370 @@ build_partitions(gpointer data)
   return NULL;
 }
 
-/* Builds the index; FALSE (nothing to free but what fingerprint_index_clear frees) when cancelled. */
-static gboolean
-fingerprint_index_build(const NdCollection *coll, const NdFindOptions *o, guint threads, FingerprintIndex *ix)
-{
-  guint n = nd_collection_size(coll);
-  memset(ix, 0, sizeof *ix);
-  ix->n_docs = n;
-  ix->n_fp = g_new0(guint32, n);
-  ix->doc_start = g_new0(guint32, n + 1);
-  guint n_posts = 0;
-  guint32 members = 0;
-  /* Documents signed with this sampling rate carry their fingerprints; others have their sets. */
-  const gboolean stored = nd_collection_params(coll)->fingerprint_sampling == o->fingerprint_sampling;
-  if (stored) {
-    /* Sorted fingerprint lists: the index is built one key range (top 4 bits) at a time, ranges
-     * spread over the threads; each range's sort needs 1/16 of the memory of one big sort, and
-     * concatenating the ranges in order gives the postings in key order whatever the threads. */
-    gsize total = 0;
-    for (guint i = 0; i < n; i++) {
-      ix->n_fp[i] = nd_collection_get(coll, i)->n_fingerprints;
-      total += ix->n_fp[i];
-    }
-    if (n < 1024 || threads == 0)
-      threads = 1;
-    threads = MIN(threads, KEY_PARTITIONS);
-    g_autofree PartitionJob *jobs = g_new0(PartitionJob, threads);
-    g_autofree GThread **tids = g_new0(GThread *, threads);
-    for (guint t = 0; t < threads; t++) {
-      jobs[t] = (PartitionJob){ .coll = coll, .options = o, .max_posting = o->max_posting, .first = t,
-                                .step = threads };
-      if (threads > 1)
-        tids[t] = g_thread_new("neardup-index", build_partitions, &jobs[t]);
-      else
-        build_partitions(&jobs[t]);
-    }
-    for (guint t = 0; t < threads && threads > 1; t++)
-      g_thread_join(tids[t]);
-    gboolean complete = TRUE;
-    for (guint q = 0; q < KEY_PARTITIONS; q++)
-      complete = complete && jobs[q % MAX(threads, 1u)].post_len[q] != NULL;
-    if (!complete) { /* cancelled: some ranges were not built */
-      for (guint q = 0; q < KEY_PARTITIONS; q++) {
-        PartitionJob *job = &jobs[q % MAX(threads, 1u)];
-        if (job->post_len[q] != NULL)
-          g_array_unref(job->post_len[q]);
-        if (job->post_docs[q] != NULL)
-          g_array_unref(job->post_docs[q]);
-      }
-      return FALSE;
-    }
-    ix->post_start = g_new(guint32, total / 2 + 2);
-    ix->post_docs = g_new(guint32, total + 1);
-    const guint n_jobs = MAX(threads, 1u);
-    for (guint q = 0; q < KEY_PARTITIONS; q++) {
-      PartitionJob *job = &jobs[q % n_jobs]; /* partition q was built by job q mod threads */
-      GArray *lens = job->post_len[q], *docs = job->post_docs[q];
-      guint32 at = 0;
-      for (guint p = 0; p < lens->len; p++) {
-        guint32 len = g_array_index(lens, guint32, p);
-        ix->post_start[n_posts++] = members;
-        for (guint32 k = 0; k < len; k++) {
-          guint32 doc = g_array_index(docs, guint32, at + k);
-          ix->post_docs[members++] = doc;
-          ix->doc_start[doc + 1]++;
-        }
-        at += len;
-      }
-      g_array_unref(lens);
-      g_array_unref(docs);
-    }
-  } else {
-    const guint P = o->fingerprint_sampling;
-    /* key % P, without a division per shingle when P is a power of two (the default 8). */
-    const gboolean pow2 = (P & (P - 1)) == 0;
-    gsize cap = 64, total = 0;
-    for (guint i = 0; i < n; i++)
-      cap += nd_collection_get(coll, i)->set_size / P + 8;
-    guint64 *rec = g_new(guint64, cap);
-    for (guint i = 0; i < n; i++) {
-      const NdDocument *d = nd_collection_get(coll, i);
-      for (guint32 j = 0; j < d->set_size; j++) {
-        if (pow2 ? (d->set[j] & (P - 1)) != 0 : d->set[j] % P != 0)
-          continue;
-        if (G_UNLIKELY(total == cap)) {
-          cap *= 2;
-          rec = g_renew(guint64, rec, cap);
-        }
-        rec[total++] = ((guint64)d->set[j] << 32) | i;
-        ix->n_fp[i]++;
-      }
-    }
-    g_autofree guint64 *scratch = g_new(guint64, total + 1);
-    nd_sort_u64_high32(rec, scratch, total);
-    ix->post_start = g_new(guint32, total / 2 + 2);
-    ix->post_docs = g_new(guint32, total + 1);
-    add_postings(ix, rec, total, o->max_posting, &n_posts, &members);
-    g_free(rec);
-  }
-  ix->post_start[n_posts] = members;
-  for (guint i = 0; i < n; i++)
-    ix->doc_start[i + 1] += ix->doc_start[i];
-  ix->doc_posts = g_new(guint32, ix->doc_start[n] + 1);
-  g_autofree guint32 *fill = g_memdup2(ix->doc_start, (n + 1) * sizeof(guint32));
-  for (guint p = 0; p < n_posts; p++) {
-    for (guint32 k = ix->post_start[p]; k < ix->post_start[p + 1]; k++)
-      ix->doc_posts[fill[ix->post_docs[k]]++] = k;
-    ix->post_docs[ix->post_start[p + 1] - 1] |= LAST_MEMBER;
-  }
-  return TRUE;
-}
-
-typedef struct {
-  const FingerprintIndex *ix;
-  const NdFindOptions *options;
-  guint begin, end;
-  GArray *codes; /* guint64 candidates found for documents [begin, end) */
-} IndexJob;
-
-/* For each document a of the job's range, counts the fingerprints it shares with every later
- * document b through the postings, with a dense counter array and a list of the counters touched
- * (so the cost is the postings' lengths, not the number of documents). */
-static gpointer
-index_range(gpointer data)
-{
-  IndexJob *job = data;
-  const FingerprintIndex *ix = job->ix;
-  g_autofree guint32 *count = g_new0(guint32, ix->n_docs);
-  g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint32));
-  for (guint a = job->begin; a < job->end; a++) {
-    if ((a & 4095) == 0 && cancelled(job->options))
-      break;
-    g_array_set_size(touched, 0);
-    const guint32 k_end = ix->doc_start[a + 1];
-    for (guint32 k = ix->doc_start[a]; k < k_end; k++) {
-      /* The members after a in its posting, up to the one marked last: the later documents. The
-       * next posting is fetched ahead: postings are scattered, so each would start on a miss. */
-      if (k + 2 < k_end)
-        __builtin_prefetch(ix->post_docs + ix->doc_posts[k + 2]);
-      guint32 m = ix->doc_posts[k];
-      while (!(ix->post_docs[m] & LAST_MEMBER)) {
-        guint32 b = ix->post_docs[++m] & ~LAST_MEMBER;
-        if (count[b]++ == 0)
-          g_array_append_val(touched, b);
-      }
-    }
-    for (guint t = 0; t < touched->len; t++) {
-      guint32 b = g_array_index(touched, guint32, t);
-      guint32 shared = count[b], smaller = MIN(ix->n_fp[a], ix->n_fp[b]);
-      count[b] = 0;
-      /* Keep pairs whose estimated containment reaches half the threshold: the estimate from a
-       * 1-in-P sample is noisy, and exact verification removes the rest. */
-      if (shared >= 2 && shared >= 0.5 * job->options->containment * smaller) {
-        guint64 code = pair_code(a, b);
-        g_array_append_val(job->codes, code);
-      }
-    }
-  }
-  return NULL;
-}
-
+/* The pairs of documents whose shared keys of `lists` weigh at least `min_weight` (WEIGHT_ONE per
+ * key in at most full_df documents, WEIGHT_ONE / df for one in df more, none beyond max_df):
+ * appended to `out`, distinct; returns how many. */
 static guint64
-fingerprint_candidates(const NdCollection *coll, const NdFindOptions *o, guint threads, GArray *out)
+shared_key_pairs(const KeyLists *lists, guint n, guint full_df, guint max_df, guint64 min_weight,
+                 const NdFindOptions *o, guint threads, GArray *out)
 {
-  FingerprintIndex ix;
-  if (!fingerprint_index_build(coll, o, threads, &ix)) {
-    fingerprint_index_clear(&ix);
-    return 0;
-  }
-  guint n = ix.n_docs;
-  if (n < 1024)
+  if (n < 1024 || threads == 0)
     threads = 1;
-  g_autofree IndexJob *jobs = g_new0(IndexJob, threads);
+  threads = MIN(threads, KEY_PARTITIONS);
+  g_autofree PairJob *jobs = g_new0(PairJob, threads);
   g_autofree GThread **tids = g_new0(GThread *, threads);
   for (guint t = 0; t < threads; t++) {
-    /* Early documents do more work (they pair with everything after them): interleave the ranges
-     * by splitting on the square root so the threads get similar loads. */
-    double lo = 1.0 - sqrt(1.0 - (double)t / threads), hi = 1.0 - sqrt(1.0 - (double)(t + 1) / threads);
-    jobs[t] = (IndexJob){ &ix, o, (guint)(lo * n), t + 1 == threads ? n : (guint)(hi * n),
-                          g_array_new(FALSE, FALSE, sizeof(guint64)) };
+    jobs[t] = (PairJob){ lists, n, full_df, max_df, o, t, threads, g_array_new(FALSE, FALSE, sizeof(NdKeyed)) };
     if (threads > 1)
-      tids[t] = g_thread_new("neardup-index", index_range, &jobs[t]);
+      tids[t] = g_thread_new("neardup-index", pairs_of_partitions, &jobs[t]);
     else
-      index_range(&jobs[t]);
+      pairs_of_partitions(&jobs[t]);
   }
-  guint64 emitted = 0;
+  g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(NdKeyed));
   for (guint t = 0; t < threads; t++) {
     if (threads > 1)
       g_thread_join(tids[t]);
-    g_array_append_vals(out, jobs[t].codes->data, jobs[t].codes->len);
-    emitted += jobs[t].codes->len;
-    g_array_unref(jobs[t].codes);
+    g_array_append_vals(found, jobs[t].found->data, jobs[t].found->len);
+    g_array_unref(jobs[t].found);
   }
-  fingerprint_index_clear(&ix);
-  return emitted;
+  if (found->len == 0)
+    return 0;
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
+  NdKeyed *f = (NdKeyed *)found->data;
+  nd_sort_keyed(f, scratch, found->len);
+  guint64 pairs = 0;
+  for (guint i = 0; i < found->len;) {
+    guint64 weight = 0;
+    guint j = i;
+    for (; j < found->len && f[j].key == f[i].key; j++)
+      weight += f[j].value;
+    if (weight >= min_weight) {
+      g_array_append_val(out, f[i].key);
+      pairs++;
+    }
+    i = j;
+  }
+  return pairs;
 }
 
-/* |X n Y| of two sorted distinct arrays. */
-static guint32
-intersect_sorted(const guint32 *x, guint32 nx, const guint32 *y, guint32 ny)
-{
-  guint32 i = 0, j = 0, common = 0;
-  while (i < nx && j < ny) {
-    guint32 u = x[i], v = y[j];
-    common += u == v;
-    i += u <= v;
-    j += v <= u;
-  }
-  return common;
-}
+/* ---- boilerplate ---- */
 
-void
-nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerifyMode verify, NdPair *out)
+GArray *
+nd_find_boilerplate(const NdCollection *coll, guint64 *articles)
 {
-  double inter;
-  gboolean sample = verify == ND_VERIFY_SAMPLE || (verify == ND_VERIFY_EXACT && (a->set == NULL || b->set == NULL));
-  if (sample && a->fingerprints != NULL && b->fingerprints != NULL && (a->n_fingerprints || b->n_fingerprints)) {
-    /* Statistics of the samples stand for those of the sets: containment of A in B is the share of
-     * A's sampled shingles found among B's; the shared count is scaled back to the full sets. */
-    guint32 common = intersect_sorted(a->fingerprints, a->n_fingerprints, b->fingerprints, b->n_fingerprints);
-    double ca = a->n_fingerprints ? (double)common / a->n_fingerprints : 0.0;
-    double cb = b->n_fingerprints ? (double)common / b->n_fingerprints : 0.0;
-    double su = (double)a->n_fingerprints + b->n_fingerprints - common;
-    out->jaccard = su > 0 ? common / su : 0.0;
-    out->containment_a_in_b = ca;
-    out->containment_b_in_a = cb;
-    out->shared = (guint32)floor(MIN(ca * a->set_size, cb * b->set_size) + 0.5);
-    return;
-  }
-  if (verify != ND_VERIFY_EXACT || a->set == NULL || b->set == NULL) {
-    if (a->signature == NULL || b->signature == NULL) {
-      /* Nothing left to compare (a lean article without fingerprints): no evidence of overlap.
-       * The finder estimates such pairs from their band keys instead (score_from_bands). */
-      inter = 0;
-      inter = floor(MIN(inter, (double)MIN(a->set_size, b->set_size)) + 0.5);
-      double uni0 = (double)a->set_size + b->set_size - inter;
-      out->shared = (guint32)inter;
-      out->jaccard = uni0 > 0 ? inter / uni0 : 0.0;
-      out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
-      out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
-      return;
+  guint n = nd_collection_size(coll);
+  g_autoptr(GArray) rec = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    for (guint32 l = 0; l < d->n_lines; l++) {
+      guint64 r = ((guint64)d->lines[l] << 32) | i;
+      g_array_append_val(rec, r);
     }
   }
-  if (verify == ND_VERIFY_EXACT && a->set != NULL && b->set != NULL) {
-    guint32 i = 0, j = 0, common = 0;
-    /* Copies have equal sets: a memcmp (which stops at the first difference of other pairs) is
-     * several times cheaper than the merge. */
-    if (a->set_size == b->set_size && memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0)
-      i = j = common = a->set_size;
-    while (i < a->set_size && j < b->set_size) {
-      guint32 x = a->set[i], y = b->set[j];
-      common += x == y;
-      i += x <= y;
-      j += y <= x;
-    }
-    inter = common;
-  } else {
-    /* |A n B| = J (|A| + |B|) / (1 + J), from the definition of J. */
-    double jac = nd_minhash_jaccard(a->signature, b->signature, num_perm);
-    inter = jac * ((double)a->set_size + b->set_size) / (1.0 + jac);
-    inter = MIN(inter, (double)MIN(a->set_size, b->set_size));
-    inter = floor(inter + 0.5);
+  GArray *keys = g_array_new(FALSE, FALSE, sizeof(guint32));
+  if (rec->len > 0) {
+    g_autofree guint64 *scratch = g_new(guint64, rec->len);
+    nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
   }
-  double uni = (double)a->set_size + b->set_size - inter;
-  out->shared = (guint32)inter;
-  out->jaccard = uni > 0 ? inter / uni : 0.0;
-  out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
-  out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
+  const guint64 *r = (const guint64 *)rec->data;
+  for (guint i = 0; i < rec->len;) {
+    guint j = i + 1;
+    while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
+      j++;
+    if (j - i >= ND_BOILERPLATE_MIN_ARTICLES) {
+      guint32 key = (guint32)(r[i] >> 32);
+      g_array_append_val(keys, key);
+    }
+    i = j;
+  }
+  if (articles != NULL) {
+    *articles = 0;
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(coll, i);
+      gboolean any = FALSE;
+      for (guint32 l = 0; l < d->n_lines && !any; l++)
+        any = bsearch_u32((const guint32 *)keys->data, keys->len, d->lines[l]);
+      *articles += any;
+    }
+  }
+  return keys;
 }
 
-gboolean
-nd_pair_matches(const NdPair *p, const NdFindOptions *o)
-{
-  if (p->jaccard >= o->threshold)
-    return TRUE;
-  if (o->containment <= 0.0 || p->shared < o->min_shared)
-    return FALSE;
-  return MAX(p->containment_a_in_b, p->containment_b_in_a) >= o->containment;
-}
+/* The documents of a run with the anchors of their boilerplate lines left out: copies of the affected
+ * documents (sharing everything but the anchors), the others as they are. */
+typedef struct {
+  const NdDocument **doc;
+  NdDocument **copies;   /* owned copies (their anchors owned too), NULL where unaffected */
+  guint n;
+} View;
 
-/* For two lean articles without fingerprints or signatures (very short texts): a band agrees with
- * probability J^r, so the share of agreeing bands estimates J as (share)^(1/r). */
 static void
-score_from_bands(const NdDocument *a, const NdDocument *b, guint bands, guint rows, NdPair *out)
+view_clear(View *v)
 {
-  guint same = 0;
-  for (guint i = 0; i < bands; i++)
-    same += a->band_keys[i] == b->band_keys[i];
-  double jac = same ? pow((double)same / bands, 1.0 / rows) : 0.0;
-  double inter = jac * ((double)a->set_size + b->set_size) / (1.0 + jac);
-  inter = floor(MIN(inter, (double)MIN(a->set_size, b->set_size)) + 0.5);
-  double uni = (double)a->set_size + b->set_size - inter;
-  out->shared = (guint32)inter;
-  out->jaccard = uni > 0 ? inter / uni : 0.0;
-  out->containment_a_in_b = a->set_size ? inter / a->set_size : 0.0;
-  out->containment_b_in_a = b->set_size ? inter / b->set_size : 0.0;
+  for (guint i = 0; v->copies && i < v->n; i++)
+    if (v->copies[i]) {
+      g_free(v->copies[i]->anchors);
+      g_free(v->copies[i]);
+    }
+  g_free(v->copies);
+  g_free(v->doc);
+}
+
+static void
+view_build(const NdCollection *coll, const GArray *boilerplate, View *v)
+{
+  v->n = nd_collection_size(coll);
+  v->doc = g_new(const NdDocument *, v->n + 1);
+  v->copies = g_new0(NdDocument *, v->n + 1);
+  const guint32 *bp = (const guint32 *)boilerplate->data;
+  for (guint i = 0; i < v->n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    v->doc[i] = d;
+    if (boilerplate->len == 0 || d->n_line_anchors == 0)
+      continue;
+    /* The anchors of this document's boilerplate lines, sorted (line_anchors is sorted by anchor). */
+    g_autoptr(GArray) drop = g_array_new(FALSE, FALSE, sizeof(guint32));
+    for (guint32 x = 0; x < d->n_line_anchors; x++)
+      if (bsearch_u32(bp, boilerplate->len, d->line_anchors[2 * x + 1]))
+        g_array_append_val(drop, d->line_anchors[2 * x]);
+    if (drop->len == 0)
+      continue;
+    NdDocument *c = g_new(NdDocument, 1);
+    *c = *d;
+    c->anchors = g_new(guint32, d->n_anchors + 1);
+    c->n_anchors = 0;
+    const guint32 *dr = (const guint32 *)drop->data;
+    for (guint32 x = 0, y = 0; x < d->n_anchors; x++) {
+      while (y < drop->len && dr[y] < d->anchors[x])
+        y++;
+      if (y == drop->len || dr[y] != d->anchors[x])
+        c->anchors[c->n_anchors++] = d->anchors[x];
+    }
+    v->copies[i] = c;
+    v->doc[i] = c;
+  }
+}
+
+/* Pairs sharing passage anchors (score.h). */
+static guint64
+anchor_candidates(const View *view, const NdFindOptions *o, guint threads, GArray *out)
+{
+  guint n = view->n;
+  g_autofree const guint32 **keys = g_new(const guint32 *, n + 1);
+  g_autofree guint32 *n_keys = g_new(guint32, n + 1);
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = view->doc[i];
+    keys[i] = d->anchors;
+    n_keys[i] = d->anchors ? d->n_anchors : 0;
+  }
+  KeyLists lists = { keys, n_keys };
+  guint full = MIN((guint)ND_ANCHOR_RARE_DF, o->max_posting);
+  return shared_key_pairs(&lists, n, full, o->max_posting, (guint64)ND_ANCHOR_MIN_WEIGHT, o, threads,
+                          out);
+}
+
+/* ---- the batch's vocabulary ----
+ *
+ * The document frequency of every word of every document, one key range (top 4 bits of the word key)
+ * at a time: the range's words are counted in an open-addressing table small enough to stay in
+ * cache, then each document's words of the range (consecutive in its sorted list) read their counts
+ * back in order. */
+typedef struct {
+  guint n_docs;
+  guint16 **df;          /* per document, aligned with its words; saturated at G_MAXUINT16 */
+  double *weight;        /* per document: the sum of its words' weights */
+  float *weights;        /* nd_word_weight(df, n) for df = 0 .. G_MAXUINT16 */
+} Vocabulary;
+
+static void
+vocabulary_clear(Vocabulary *v)
+{
+  for (guint i = 0; v->df && i < v->n_docs; i++)
+    g_free(v->df[i]);
+  g_free(v->df);
+  g_free(v->weight);
+  g_free(v->weights);
+}
+
+/* Word counts: keys with a count, slots empty while their count is 0. */
+typedef struct {
+  guint32 *key, *count;
+  gsize mask, used;
+} WordCounts;
+
+static gsize
+word_slot(const WordCounts *t, guint32 key)
+{
+  gsize i = (gsize)((key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >> 32) & t->mask;
+  while (t->count[i] != 0 && t->key[i] != key)
+    i = (i + 1) & t->mask;
+  return i;
+}
+
+static void
+word_counts_reset(WordCounts *t, gsize expected)
+{
+  gsize cap = 1024;
+  while (cap < expected * 2)
+    cap *= 2;
+  if (cap != t->mask + 1) {
+    g_free(t->key);
+    g_free(t->count);
+    t->key = g_new(guint32, cap);
+    t->count = g_new(guint32, cap);
+    t->mask = cap - 1;
+  }
+  memset(t->count, 0, cap * sizeof(guint32));
+  t->used = 0;
+}
+
+static void
+word_counts_add(WordCounts *t, guint32 key)
+{
+  if (G_UNLIKELY(t->used * 10 >= (t->mask + 1) * 7)) { /* grow at 70% */
+    WordCounts big = { NULL, NULL, 0, 0 };
+    word_counts_reset(&big, t->mask + 1);
+    for (gsize i = 0; i <= t->mask; i++)
+      if (t->count[i] != 0) {
+        gsize j = word_slot(&big, t->key[i]);
+        big.key[j] = t->key[i];
+        big.count[j] = t->count[i];
+        big.used++;
+      }
+    g_free(t->key);
+    g_free(t->count);
+    *t = big;
+  }
+  gsize i = word_slot(t, key);
+  if (t->count[i]++ == 0) {
+    t->key[i] = key;
+    t->used++;
+  }
 }
 
 typedef struct {
   const NdCollection *coll;
+  Vocabulary *v;
   const NdFindOptions *options;
+  guint first, step;
+} FrequencyJob;
+
+static gpointer
+count_frequencies(gpointer data)
+{
+  FrequencyJob *job = data;
+  const guint n = nd_collection_size(job->coll);
+  g_autofree guint32 *cursor = g_new0(guint32, n + 1);  /* start of the partition in each word list */
+  g_autofree guint32 *stop = g_new0(guint32, n + 1);    /* and its end */
+  WordCounts table = { NULL, NULL, 0, 0 };
+  gsize expected = 0;
+  for (guint q = job->first; q < KEY_PARTITIONS && !cancelled(job->options); q += job->step) {
+    word_counts_reset(&table, expected);
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(job->coll, i);
+      guint32 c = MAX(cursor[i], stop[i]);
+      while (c < d->n_words && (d->words[c] >> 28) < q)
+        c++;
+      cursor[i] = c;
+      for (; c < d->n_words && (d->words[c] >> 28) == q; c++)
+        word_counts_add(&table, d->words[c]);
+      stop[i] = c;
+    }
+    expected = table.used;
+    for (guint i = 0; i < n; i++) {
+      const NdDocument *d = nd_collection_get(job->coll, i);
+      guint16 *out = job->v->df[i];
+      for (guint32 c = cursor[i]; c < stop[i]; c++)
+        out[c] = (guint16)MIN(table.count[word_slot(&table, d->words[c])], (guint32)G_MAXUINT16);
+    }
+  }
+  g_free(table.key);
+  g_free(table.count);
+  return NULL;
+}
+
+/* The batch's word frequencies, when there are statistics to compute: a batch of at least
+ * ND_VOCABULARY_MIN_BATCH documents that all carry their words. FALSE otherwise (or cancelled). */
+static gboolean
+vocabulary_build(const NdCollection *coll, const NdFindOptions *o, guint threads, Vocabulary *v)
+{
+  memset(v, 0, sizeof *v);
+  guint n = nd_collection_size(coll);
+  if (n < ND_VOCABULARY_MIN_BATCH || nd_collection_is_lean(coll))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (nd_collection_get(coll, i)->words == NULL)
+      return FALSE;
+  v->n_docs = n;
+  v->df = g_new0(guint16 *, n);
+  for (guint i = 0; i < n; i++)
+    v->df[i] = g_new(guint16, nd_collection_get(coll, i)->n_words + 1);
+  if (n < 1024 || threads == 0)
+    threads = 1;
+  threads = MIN(threads, KEY_PARTITIONS);
+  g_autofree FrequencyJob *jobs = g_new0(FrequencyJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    jobs[t] = (FrequencyJob){ coll, v, o, t, threads };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-vocabulary", count_frequencies, &jobs[t]);
+    else
+      count_frequencies(&jobs[t]);
+  }
+  for (guint t = 0; t < threads && threads > 1; t++)
+    g_thread_join(tids[t]);
+  if (cancelled(o))
+    return FALSE;
+  v->weights = g_new(float, G_MAXUINT16 + 1);
+  for (guint32 df = 0; df <= G_MAXUINT16; df++)
+    v->weights[df] = (float)nd_word_weight(df, n);
+  v->weight = g_new0(double, n);
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    for (guint32 w = 0; w < d->n_words; w++)
+      v->weight[i] += v->weights[v->df[i][w]];
+  }
+  return TRUE;
+}
+
+static NdWordProfile
+word_profile(const Vocabulary *v, const NdDocument *d, guint i)
+{
+  return (NdWordProfile){ d->words, v->df[i], d->n_words, v->weight[i] };
+}
+
+/* Pairs sharing ND_RARE_WORDS_SHARED rare words (score.h): words in 2..ND_RARE_WORD_MAX_DF articles. */
+static guint64
+rare_word_candidates(const NdCollection *coll, const Vocabulary *v, const NdFindOptions *o, guint threads,
+                     GArray *out)
+{
+  guint n = v->n_docs;
+  g_autofree guint32 **keys = g_new0(guint32 *, n + 1);
+  g_autofree guint32 *n_keys = g_new0(guint32, n + 1);
+  for (guint i = 0; i < n; i++) {
+    const NdDocument *d = nd_collection_get(coll, i);
+    guint32 m = 0;
+    keys[i] = g_new(guint32, d->n_words + 1);
+    for (guint32 w = 0; w < d->n_words; w++) /* the words are sorted, so are these */
+      if (v->df[i][w] >= 2 && v->df[i][w] <= ND_RARE_WORD_MAX_DF)
+        keys[i][m++] = d->words[w];
+    n_keys[i] = m;
+  }
+  KeyLists lists = { (const guint32 *const *)keys, n_keys };
+  guint64 found = shared_key_pairs(&lists, n, ND_RARE_WORD_MAX_DF, ND_RARE_WORD_MAX_DF,
+                                   (guint64)ND_RARE_WORDS_SHARED * WEIGHT_ONE, o, threads, out);
+  for (guint i = 0; i < n; i++)
+    g_free(keys[i]);
+  return found;
+}
+
+/* ---- verification ---- */
+
+typedef struct {
+  const NdCollection *coll;
+  const View *view;             /* the documents, boilerplate anchors left out */
+  const NdFindOptions *options;
+  const Vocabulary *vocabulary; /* NULL without batch statistics */
   const guint64 *codes;
   gsize begin, end;
   GArray *found; /* NdPair */
@@ -729,19 +791,37 @@ verify_range(gpointer data)
 {
   VerifyJob *job = data;
   const NdSignParams *sp = nd_collection_params(job->coll);
+  const NdReportRule rule = nd_find_options_rule(job->options);
   guint num_perm = sp->num_perm;
   for (gsize i = job->begin; i < job->end; i++) {
     if (((i - job->begin) & 4095) == 0 && cancelled(job->options))
       break;
+    /* The codes are sorted, so a is mostly the same document; b is anywhere: fetch its lists ahead
+     * (first its document, then the lists it points to), or every pair starts on cache misses. */
+    if (i + 8 < job->end)
+      __builtin_prefetch(job->view->doc[job->codes[i + 8] & G_MAXUINT32]);
+    if (i + 4 < job->end) {
+      const NdDocument *ahead = job->view->doc[job->codes[i + 4] & G_MAXUINT32];
+      __builtin_prefetch(ahead->set);
+      __builtin_prefetch(ahead->words);
+    }
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
-    const NdDocument *da = nd_collection_get(job->coll, p.a), *db = nd_collection_get(job->coll, p.b);
+    const NdDocument *da = job->view->doc[p.a], *db = job->view->doc[p.b];
     gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
                            !(da->n_fingerprints || db->n_fingerprints);
     if (no_evidence && da->band_keys && db->band_keys && sp->lsh_bands > 0)
-      score_from_bands(da, db, sp->lsh_bands, sp->lsh_rows, &p);
+      nd_score_pair_from_bands(da, db, sp->lsh_bands, sp->lsh_rows, &p);
     else
       nd_score_pair(da, db, num_perm, job->options->verify, &p);
-    if (nd_pair_matches(&p, job->options))
+    if (job->vocabulary != NULL) {
+      if (nd_pair_needs_vocabulary(&p, job->vocabulary->weight[p.a], job->vocabulary->weight[p.b], &rule)) {
+        NdWordProfile wa = word_profile(job->vocabulary, da, p.a), wb = word_profile(job->vocabulary, db, p.b);
+        nd_score_vocabulary(&wa, &wb, job->vocabulary->weights, &p);
+      } else { /* not reported whatever it shares: no need to merge the word lists */
+        p.has_vocabulary = TRUE;
+      }
+    }
+    if (nd_pair_report(&p, &rule))
       g_array_append_val(job->found, p);
   }
   return NULL;
@@ -770,11 +850,6 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
                         "signature verification needs signatures, but the collection does not keep them");
     return NULL;
   }
-  if (nd_collection_size(coll) > LAST_MEMBER) { /* document numbers must leave the index its flag bit */
-    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "%u articles: at most %u can be compared in one run",
-                nd_collection_size(coll), LAST_MEMBER);
-    return NULL;
-  }
   NdFindStats stats = { 0 };
   double lsh_threshold = o->lsh_threshold > 0.0 ? o->lsh_threshold : o->threshold;
   if (!nd_lsh_params_for(lsh_threshold, sp->num_perm, ND_LSH_FN_WEIGHT, &stats.lsh, error))
@@ -785,11 +860,22 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
   stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, o, threads, codes);
   gint64 t_lsh = g_get_monotonic_time();
-  gboolean have_fingerprints = (sp->keep_sets && !nd_collection_is_lean(coll)) ||
-                               (sp->fingerprint_sampling > 0 && sp->fingerprint_sampling == o->fingerprint_sampling);
-  if (o->containment > 0.0 && o->fingerprint_sampling > 0 && have_fingerprints)
-    stats.candidates_fingerprint = fingerprint_candidates(coll, o, threads, codes);
+  g_autoptr(GArray) boilerplate = nd_find_boilerplate(coll, &stats.boilerplate_articles);
+  stats.boilerplate_lines = boilerplate->len;
+  View view;
+  view_build(coll, boilerplate, &view);
+  /* With neither the containment nor the score rule, only Jaccard can report a pair: LSH suffices. */
+  if (o->anchors && (o->containment > 0 || o->score > 0) && !cancelled(o))
+    stats.candidates_anchor = anchor_candidates(&view, o, threads, codes);
+  gint64 t_anchor = g_get_monotonic_time();
+  Vocabulary vocabulary = { 0 };
+  stats.vocabulary = !cancelled(o) && vocabulary_build(coll, o, threads, &vocabulary);
+  if (stats.vocabulary && o->score > 0 && !cancelled(o))
+    stats.candidates_rare = rare_word_candidates(coll, &vocabulary, o, threads, codes);
+  gint64 t_vocabulary = g_get_monotonic_time();
   if (cancelled(o)) {
+    vocabulary_clear(&vocabulary);
+    view_clear(&view);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
     return NULL;
   }
@@ -802,8 +888,9 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
   g_autofree GThread **tids = g_new0(GThread *, threads);
   for (guint t = 0; t < threads; t++) {
-    jobs[t] = (VerifyJob){ coll, o, (const guint64 *)codes->data, (gsize)codes->len * t / threads,
-                           (gsize)codes->len * (t + 1) / threads, g_array_new(FALSE, FALSE, sizeof(NdPair)) };
+    jobs[t] = (VerifyJob){ coll, &view, o, stats.vocabulary ? &vocabulary : NULL, (const guint64 *)codes->data,
+                           (gsize)codes->len * t / threads, (gsize)codes->len * (t + 1) / threads,
+                           g_array_new(FALSE, FALSE, sizeof(NdPair)) };
     if (threads > 1)
       tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
     else
@@ -816,6 +903,8 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
     g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
     g_array_unref(jobs[t].found);
   }
+  vocabulary_clear(&vocabulary);
+  view_clear(&view);
   if (cancelled(o)) { /* latched if any phase stopped early (the phases return normally) */
     g_array_unref(pairs);
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
@@ -824,7 +913,8 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   gint64 t2 = g_get_monotonic_time();
   stats.reported = pairs->len;
   stats.seconds_lsh = (t_lsh - t0) / 1e6;
-  stats.seconds_fingerprint = (t1 - t_lsh) / 1e6;
+  stats.seconds_anchor = (t_anchor - t_lsh) / 1e6;
+  stats.seconds_vocabulary = (t_vocabulary - t_anchor) / 1e6 + (t1 - t_vocabulary) / 1e6;
   stats.seconds_verify = (t2 - t1) / 1e6;
   if (stats_out != NULL)
     *stats_out = stats;

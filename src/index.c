@@ -23,8 +23,9 @@
 #include "postings.h"
 #include "sort.h"
 
-#define FINGERPRINT_SAMPLING ND_DEFAULT_FINGERPRINT_SAMPLING
-#define MAX_POSTING 500          /* a fingerprint in more articles is boilerplate: not a candidate */
+/* The anchor rule (score.h), recorded in the header so that a change of the rule is seen. */
+#define ANCHOR_SPEC G_STRINGIFY(ND_ANCHOR_TOKENS) "x" G_STRINGIFY(ND_ANCHOR_WINDOW)
+#define MAX_POSTING ND_DEFAULT_MAX_POSTING /* an anchor in more articles makes no candidate (score.h) */
 #define WRITER_CACHE_KIB 65536   /* appends and one merge stream: a modest page cache is enough */
 #define READER_CACHE_KIB 16384   /* readers touch few pages per query; the OS page cache does the rest */
 
@@ -34,10 +35,10 @@
  * read only its header. */
 #define ROW_COLUMNS                                                                                             \
   "num, id, grp, batch, date, date_utc, match_id, match_jaccard, match_containment, bytes, tokens, set_size, "  \
-  "n_fingerprints, text_hash, row_hash, metadata, "                                                            \
+  "n_anchors, text_hash, row_hash, metadata, "                                                            \
   "CASE WHEN length(signature) = ?2 THEN signature END, "                                                      \
-  "CASE WHEN n_fingerprints BETWEEN 0 AND set_size AND length(fingerprints) = 4 * n_fingerprints "             \
-  "THEN fingerprints END, "                                                                                    \
+  "CASE WHEN n_anchors BETWEEN 0 AND tokens AND length(anchors) = 4 * n_anchors "             \
+  "THEN anchors END, "                                                                                    \
   "CASE WHEN set_size BETWEEN 0 AND bytes AND length(shingles) = 4 * set_size THEN shingles END, "             \
   "typeof(shingles), typeof(text)"
 /* The text, loaded only when its stored length fits the row's size: plain (length = bytes) or zlib,
@@ -46,11 +47,11 @@
   ", CASE WHEN typeof(text) = 'blob' AND bytes BETWEEN 1 AND ?3 AND length(text) <= bytes AND "                \
   "length(text) * 1032 + 64 >= bytes THEN text END"
 enum { COL_NUM, COL_ID, COL_GRP, COL_BATCH, COL_DATE, COL_DATE_UTC, COL_MATCH_ID, COL_MATCH_JACCARD,
-       COL_MATCH_CONTAINMENT, COL_BYTES, COL_TOKENS, COL_SET_SIZE, COL_N_FP, COL_TEXT_HASH, COL_ROW_HASH,
-       COL_METADATA, COL_SIGNATURE, COL_FINGERPRINTS, COL_SHINGLES, COL_SHINGLES_TYPE, COL_TEXT_TYPE, COL_TEXT };
+       COL_MATCH_CONTAINMENT, COL_BYTES, COL_TOKENS, COL_SET_SIZE, COL_N_ANCHORS, COL_TEXT_HASH, COL_ROW_HASH,
+       COL_METADATA, COL_SIGNATURE, COL_ANCHORS, COL_SHINGLES, COL_SHINGLES_TYPE, COL_TEXT_TYPE, COL_TEXT };
 
 enum {
-  ST_INSERT_ARTICLE, ST_ROW_BY_NUM, ST_ROW_BY_ID, ST_TEXT_BY_NUM, ST_TEXT_BY_ID, ST_NFP_BY_NUM, ST_GROUP,
+  ST_INSERT_ARTICLE, ST_ROW_BY_NUM, ST_ROW_BY_ID, ST_TEXT_BY_NUM, ST_TEXT_BY_ID, ST_NANCHORS_BY_NUM, ST_GROUP,
   ST_GROUP_WRITE, ST_GROUP_DELETE, ST_DELETE_ARTICLE, ST_BATCH, ST_BATCH_WRITE, ST_FIRST_MEMBER, N_STATEMENTS
 };
 
@@ -58,14 +59,14 @@ enum {
 // NOLINTBEGIN(bugprone-suspicious-missing-comma)
 static const char *const statement_sql[N_STATEMENTS] = {
   [ST_INSERT_ARTICLE] = "INSERT INTO articles(id, grp, batch, date, date_utc, match_id, match_jaccard, "
-                        "match_containment, bytes, tokens, set_size, n_fingerprints, text_hash, row_hash, metadata, "
-                        "signature, fingerprints, shingles, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                        "match_containment, bytes, tokens, set_size, n_anchors, text_hash, row_hash, metadata, "
+                        "signature, anchors, shingles, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                         "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
   [ST_ROW_BY_NUM] = "SELECT " ROW_COLUMNS " FROM articles WHERE num = ?1",
   [ST_ROW_BY_ID] = "SELECT " ROW_COLUMNS " FROM articles WHERE id = ?1",
   [ST_TEXT_BY_NUM] = "SELECT " ROW_COLUMNS TEXT_COLUMN " FROM articles WHERE num = ?1",
   [ST_TEXT_BY_ID] = "SELECT " ROW_COLUMNS TEXT_COLUMN " FROM articles WHERE id = ?1",
-  [ST_NFP_BY_NUM] = "SELECT n_fingerprints FROM articles WHERE num = ?1",
+  [ST_NANCHORS_BY_NUM] = "SELECT n_anchors FROM articles WHERE num = ?1",
   [ST_GROUP] = "SELECT grp, kept, members, batch, row_hash FROM groups WHERE grp = ?1",
   [ST_GROUP_WRITE] = "INSERT OR REPLACE INTO groups(grp, kept, members, batch, row_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
   [ST_GROUP_DELETE] = "DELETE FROM groups WHERE grp = ?1",
@@ -246,9 +247,9 @@ static const struct {
   { "table", "meta", "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)" },
   { "table", "articles", "CREATE TABLE articles(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, grp INTEGER NOT "
     "NULL, batch INTEGER NOT NULL, date TEXT, date_utc TEXT, match_id TEXT, match_jaccard REAL, match_containment "
-    "REAL, bytes INTEGER NOT NULL, tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_fingerprints INTEGER NOT "
+    "REAL, bytes INTEGER NOT NULL, tokens INTEGER NOT NULL, set_size INTEGER NOT NULL, n_anchors INTEGER NOT "
     "NULL, text_hash INTEGER NOT NULL, row_hash INTEGER NOT NULL, metadata TEXT, signature BLOB NOT NULL, "
-    "fingerprints BLOB NOT NULL, shingles BLOB, text BLOB)" },
+    "anchors BLOB NOT NULL, shingles BLOB, text BLOB)" },
   { "index", "articles_grp", "CREATE INDEX articles_grp ON articles(grp, bytes)" },
   { "table", "groups", "CREATE TABLE groups(grp INTEGER PRIMARY KEY, kept INTEGER NOT NULL, members INTEGER NOT "
     "NULL, batch INTEGER NOT NULL, row_hash INTEGER NOT NULL)" },
@@ -256,7 +257,7 @@ static const struct {
     "NULL, groups INTEGER NOT NULL, row_hash INTEGER NOT NULL)" },
   { "table", "segments", posting_segments_schema },
   { "table", "band_postings", NULL },        /* posting_table_schema(POSTING_BANDS) */
-  { "table", "fingerprint_postings", NULL }, /* posting_table_schema(POSTING_FINGERPRINTS) */
+  { "table", "anchor_postings", NULL }, /* posting_table_schema(POSTING_ANCHORS) */
 };
 
 static const char *
@@ -265,7 +266,7 @@ schema_sql(gsize k)
   if (schema_objects[k].sql != NULL)
     return schema_objects[k].sql;
   return posting_table_schema(strcmp(schema_objects[k].name, "band_postings") == 0 ? POSTING_BANDS
-                                                                                     : POSTING_FINGERPRINTS);
+                                                                                     : POSTING_ANCHORS);
 }
 
 /* The file must hold our tables and indexes exactly as created, and no trigger or view (which could
@@ -419,8 +420,7 @@ nd_index_create_with(const char *path, const NdSignParams *params, double thresh
   ok = ok && set_meta(ix, "bands", num, error);
   g_snprintf(num, sizeof num, "%u", lsh.rows);
   ok = ok && set_meta(ix, "rows", num, error);
-  g_snprintf(num, sizeof num, "%d", FINGERPRINT_SAMPLING);
-  ok = ok && set_meta(ix, "fingerprint_sampling", num, error);
+  ok = ok && set_meta(ix, "anchors", ANCHOR_SPEC, error);
   ok = ok && set_meta(ix, "text", text_policy_names[options->text], error) &&
        set_meta(ix, "text_format", text_format_names[options->text_format], error);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -542,7 +542,7 @@ nd_index_open(const char *path, gboolean writable, GError **error)
   NdIndex *ix = open_db(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, error);
   if (ix == NULL)
     return NULL;
-  guint64 version, fps;
+  guint64 version;
   int text = 0, format = 0;
   gboolean ok = meta_uint(ix, "format_version", G_MAXINT, &version, error);
   if (ok && version > ND_INDEX_FORMAT_VERSION) {
@@ -551,7 +551,7 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     ok = FALSE;
   } else if (ok && version < ND_INDEX_FORMAT_VERSION) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: index format %" G_GUINT64_FORMAT " was written by an older "
-                "neardup (this one reads and writes format %d, which keeps every article seen in groups); upgrade "
+                "neardup (this one reads and writes format %d, which keeps every article seen in groups and looks up passage anchors); upgrade "
                 "it into a new file, which signs its articles again from their stored texts", path, version,
                 ND_INDEX_FORMAT_VERSION);
     ok = FALSE;
@@ -562,10 +562,11 @@ nd_index_open(const char *path, gboolean writable, GError **error)
                 "was changed)", path);
     ok = FALSE;
   }
-  ok = ok && read_params(ix, error) && meta_uint(ix, "fingerprint_sampling", 1 << 20, &fps, error) &&
+  g_autofree char *anchors = NULL;
+  ok = ok && read_params(ix, error) && (anchors = get_meta(ix, "anchors", error)) != NULL &&
        meta_choice(ix, "text", text_policy_names, G_N_ELEMENTS(text_policy_names), &text, error) &&
        meta_choice(ix, "text_format", text_format_names, G_N_ELEMENTS(text_format_names), &format, error);
-  if (ok && fps != FINGERPRINT_SAMPLING) {
+  if (ok && strcmp(anchors, ANCHOR_SPEC) != 0) {
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: corrupt index header (parameters out of range)", path);
     ok = FALSE;
   }
@@ -681,14 +682,14 @@ typedef struct {
   gboolean has_match, has_text, has_date;
   double jaccard, containment;
   gint64 date_seconds;
-  guint32 *signature, *fingerprints, *set; /* owned; set NULL when the shingles are not stored */
+  guint32 *signature, *anchors, *set; /* owned; set NULL when the shingles are not stored */
 } Row;
 
 static void
 row_clear(Row *row)
 {
   g_clear_pointer(&row->signature, g_free);
-  g_clear_pointer(&row->fingerprints, g_free);
+  g_clear_pointer(&row->anchors, g_free);
   g_clear_pointer(&row->set, g_free);
 }
 
@@ -729,7 +730,7 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   const char *what = NULL;
   if (sqlite3_column_type(st, COL_ID) != SQLITE_TEXT || row->id == NULL || row->id[0] == '\0')
     what = "no id";
-  static const int integers[] = { COL_GRP, COL_BATCH, COL_BYTES, COL_TOKENS, COL_SET_SIZE, COL_N_FP, COL_TEXT_HASH,
+  static const int integers[] = { COL_GRP, COL_BATCH, COL_BYTES, COL_TOKENS, COL_SET_SIZE, COL_N_ANCHORS, COL_TEXT_HASH,
                                   COL_ROW_HASH };
   for (gsize c = 0; what == NULL && c < G_N_ELEMENTS(integers); c++)
     if (sqlite3_column_type(st, integers[c]) != SQLITE_INTEGER)
@@ -749,11 +750,11 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   row->bytes = sqlite3_column_int64(st, COL_BYTES);
   row->tokens = sqlite3_column_int64(st, COL_TOKENS);
   row->set_size = sqlite3_column_int64(st, COL_SET_SIZE);
-  row->n_fp = sqlite3_column_int64(st, COL_N_FP);
+  row->n_fp = sqlite3_column_int64(st, COL_N_ANCHORS);
   row->text_hash = sqlite3_column_int64(st, COL_TEXT_HASH);
-  const void *sig = sqlite3_column_blob(st, COL_SIGNATURE), *fps = sqlite3_column_blob(st, COL_FINGERPRINTS);
+  const void *sig = sqlite3_column_blob(st, COL_SIGNATURE), *fps = sqlite3_column_blob(st, COL_ANCHORS);
   const void *set = sqlite3_column_blob(st, COL_SHINGLES);
-  gsize sig_len = (gsize)sqlite3_column_bytes(st, COL_SIGNATURE), fps_len = (gsize)sqlite3_column_bytes(st, COL_FINGERPRINTS);
+  gsize sig_len = (gsize)sqlite3_column_bytes(st, COL_SIGNATURE), fps_len = (gsize)sqlite3_column_bytes(st, COL_ANCHORS);
   gsize set_len = (gsize)sqlite3_column_bytes(st, COL_SHINGLES);
   const char *shingles_type = (const char *)sqlite3_column_text(st, COL_SHINGLES_TYPE);
   const char *text_type = (const char *)sqlite3_column_text(st, COL_TEXT_TYPE);
@@ -761,13 +762,13 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   row->has_text = g_strcmp0(text_type, "blob") == 0;
   if (what == NULL && (row->grp < 1 || row->batch < 1 || row->bytes < 1 || row->bytes > (gint64)ND_TEXT_MAX_BYTES ||
                        row->tokens < 0 || row->tokens > row->bytes || row->set_size < 0 || row->set_size > row->tokens ||
-                       row->n_fp < 0 || row->n_fp > row->set_size))
+                       row->n_fp < 0 || row->n_fp > row->tokens))
     what = "sizes out of range";
   if (what == NULL && (sqlite3_column_type(st, COL_SIGNATURE) != SQLITE_BLOB || sig_len != ix->params.num_perm * 4))
     what = "a signature of the wrong size";
-  if (what == NULL && ((sqlite3_column_type(st, COL_FINGERPRINTS) != SQLITE_BLOB && row->n_fp > 0) ||
+  if (what == NULL && ((sqlite3_column_type(st, COL_ANCHORS) != SQLITE_BLOB && row->n_fp > 0) ||
                        fps_len != (gsize)row->n_fp * 4))
-    what = "fingerprints that do not match its sizes";
+    what = "anchors that do not match its sizes";
   if (what == NULL && (shingles_stored ? ((sqlite3_column_type(st, COL_SHINGLES) != SQLITE_BLOB && row->set_size > 0) ||
                                           set_len != (gsize)row->set_size * 4)
                                        : g_strcmp0(shingles_type, "null") != 0))
@@ -793,10 +794,10 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   }
   if (what == NULL) {
     row->signature = decode_u32(sig, ix->params.num_perm, FALSE);
-    row->fingerprints = decode_u32(fps, (gsize)row->n_fp, TRUE);
+    row->anchors = decode_u32(fps, (gsize)row->n_fp, TRUE);
     if (shingles_stored)
       row->set = decode_u32(set, (gsize)row->set_size, TRUE);
-    if (row->fingerprints == NULL || (shingles_stored && row->set == NULL))
+    if (row->anchors == NULL || (shingles_stored && row->set == NULL))
       what = "keys out of order";
   }
   if (what != NULL) {
@@ -1135,7 +1136,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
 {
   g_return_val_if_fail(ix->in_transaction, FALSE);
   if (doc->set == NULL || doc->text == NULL || doc->signature == NULL ||
-      (doc->fingerprints == NULL && doc->n_fingerprints > 0)) {
+      (doc->anchors == NULL && doc->n_anchors > 0)) {
     g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG, "document was signed without its shingle set, "
                         "signature or text");
     return FALSE;
@@ -1147,7 +1148,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   gboolean store_text = ix->options.text == ND_INDEX_TEXT_ALL || (ix->options.text == ND_INDEX_TEXT_KEPT && entry->kept);
   g_byte_array_set_size(ix->scratch, 0);
   gsize sig_at = scratch_le(ix, doc->signature, ix->params.num_perm);
-  gsize fps_at = scratch_le(ix, doc->fingerprints, doc->n_fingerprints);
+  gsize fps_at = scratch_le(ix, doc->anchors, doc->n_anchors);
   gsize set_at = store_text ? 0 : scratch_le(ix, doc->set, doc->set_size);
   const void *text = doc->text;
   gsize text_len = doc->bytes;
@@ -1169,9 +1170,9 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   gint64 text_hash = (gint64)XXH3_64bits(doc->text, doc->bytes);
   gboolean has_match = entry->match_id != NULL;
   RowContent rc = { doc->id, entry->date_text, entry->date ? date_utc : NULL, entry->match_id, doc->meta, grp,
-                    ix->batch, (gint64)doc->bytes, doc->tokens, doc->set_size, doc->n_fingerprints, text_hash,
+                    ix->batch, (gint64)doc->bytes, doc->tokens, doc->set_size, doc->n_anchors, text_hash,
                     has_match, entry->jaccard, entry->containment, s + sig_at, s + fps_at,
-                    store_text ? NULL : s + set_at, ix->params.num_perm * 4u, doc->n_fingerprints * 4u,
+                    store_text ? NULL : s + set_at, ix->params.num_perm * 4u, doc->n_anchors * 4u,
                     doc->set_size * 4u };
   sqlite3_stmt *st = ix->st[ST_INSERT_ARTICLE];
   sqlite3_bind_text(st, 1, doc->id, -1, SQLITE_STATIC);
@@ -1189,7 +1190,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   sqlite3_bind_int64(st, 9, (sqlite3_int64)doc->bytes);
   sqlite3_bind_int64(st, 10, doc->tokens);
   sqlite3_bind_int64(st, 11, doc->set_size);
-  sqlite3_bind_int64(st, 12, doc->n_fingerprints);
+  sqlite3_bind_int64(st, 12, doc->n_anchors);
   sqlite3_bind_int64(st, 13, text_hash);
   sqlite3_bind_int64(st, 14, row_hash(&rc));
   if (doc->meta != NULL)
@@ -1230,8 +1231,8 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   for (guint band = 0; band < ix->lsh.bands; band++)
     if (!posting_table_add(ix->postings[POSTING_BANDS], band_key(ix, doc->signature, band), (guint32)num, error))
       return FALSE;
-  for (guint32 j = 0; j < doc->n_fingerprints; j++)
-    if (!posting_table_add(ix->postings[POSTING_FINGERPRINTS], doc->fingerprints[j], (guint32)num, error))
+  for (guint32 j = 0; j < doc->n_anchors; j++)
+    if (!posting_table_add(ix->postings[POSTING_ANCHORS], doc->anchors[j], (guint32)num, error))
       return FALSE;
   return TRUE;
 }
@@ -1254,14 +1255,14 @@ nd_index_remove(NdIndex *ix, const char *id, GError **error)
     return FALSE;
   gint64 num = row.num, grp = row.grp, n_fp = row.n_fp;
   g_autofree guint32 *sig = g_steal_pointer(&row.signature);
-  g_autofree guint32 *fps = g_steal_pointer(&row.fingerprints);
+  g_autofree guint32 *fps = g_steal_pointer(&row.anchors);
   row_clear(&row);
   gboolean found;
   for (guint band = 0; band < ix->lsh.bands; band++)
     if (!posting_table_remove(ix->postings[POSTING_BANDS], band_key(ix, sig, band), (guint32)num, &found, error))
       return FALSE;
   for (gint64 j = 0; j < n_fp; j++)
-    if (!posting_table_remove(ix->postings[POSTING_FINGERPRINTS], fps[j], (guint32)num, &found, error))
+    if (!posting_table_remove(ix->postings[POSTING_ANCHORS], fps[j], (guint32)num, &found, error))
       return FALSE;
   sqlite3_bind_int64(ix->st[ST_DELETE_ARTICLE], 1, num);
   if (!step_done(ix, ix->st[ST_DELETE_ARTICLE], "removing an article", error))
@@ -1326,7 +1327,7 @@ stats_in_snapshot(NdIndex *ix, NdIndexStats *s, GError **error)
                 scalar(ix, "SELECT count(*) FROM groups", &s->groups, error) &&
                 scalar(ix, "SELECT count(*) FROM batches", &s->batches, error) &&
                 posting_table_count(ix->postings[POSTING_BANDS], &s->band_keys, &s->band_segments, error) &&
-                posting_table_count(ix->postings[POSTING_FINGERPRINTS], &s->fingerprints, &s->fingerprint_segments,
+                posting_table_count(ix->postings[POSTING_ANCHORS], &s->anchors, &s->anchor_segments,
                                     error) &&
                 scalar(ix, "PRAGMA page_count", &pages, error) && scalar(ix, "PRAGMA page_size", &page_size, error) &&
                 scalar(ix, "PRAGMA freelist_count", &free_pages, error);
@@ -1382,15 +1383,6 @@ canonical_metadata(NdIndex *ix, const char *id, const char *metadata)
     warn(ix, problem);
   }
   return json;
-}
-
-/* THE candidate rule of the archive for a pair found by fingerprints only (an LSH hit is always a
- * candidate): at least 2 shared fingerprints, and enough of them for half the containment
- * threshold given the smaller article's fingerprints. */
-static gboolean
-is_candidate(guint32 shared, guint32 mine, guint32 theirs, double containment)
-{
-  return shared >= 2 && shared >= 0.5 * containment * MIN(mine, theirs);
 }
 
 /* The kept article of group `grp` (this transaction's changes included), or 0. */
@@ -1535,33 +1527,11 @@ gather(NdIndex *ix, int which, guint64 *q, gsize n, guint n_docs, KeyLists *kl, 
   return ok;
 }
 
-/* The number of fingerprints of archived article num (its row's count, not its row), cached. */
-static gboolean
-their_fingerprints(NdIndex *ix, guint32 num, GHashTable *cache, guint32 *n_fp, GError **error)
-{
-  gpointer v;
-  if (g_hash_table_lookup_extended(cache, GUINT_TO_POINTER(num), NULL, &v)) {
-    *n_fp = GPOINTER_TO_UINT(v);
-    return TRUE;
-  }
-  sqlite3_stmt *st = ix->st[ST_NFP_BY_NUM];
-  sqlite3_bind_int64(st, 1, num);
-  int rc = sqlite3_step(st);
-  *n_fp = rc == SQLITE_ROW ? (guint32)CLAMP(sqlite3_column_int64(st, 0), 0, G_MAXUINT32) : 0;
-  finish_statement(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_error(ix, rc, "reading an article", error);
-  if (g_hash_table_size(cache) > (1u << 22))
-    g_hash_table_remove_all(cache);
-  g_hash_table_insert(cache, GUINT_TO_POINTER(num), GUINT_TO_POINTER(*n_fp));
-  return TRUE;
-}
-
 /* Counts per archived article for one document: an open-addressing table reused from document to
  * document (cleared through the list of slots it filled). */
 typedef struct {
   guint32 *num;   /* 0: empty (article numbers start at 1) */
-  guint32 *count; /* fingerprints shared; the top bit: an LSH hit */
+  guint32 *count; /* anchors shared; the top bit: an LSH hit */
   guint32 *used;  /* filled slots */
   gsize cap, n_used;
 } Counter;
@@ -1605,7 +1575,10 @@ counter_add(Counter *c, guint32 num, guint32 add)
     c->count[i] = 0;
     c->used[c->n_used++] = (guint32)i;
   }
-  c->count[i] = add == COUNTER_BAND ? (c->count[i] | COUNTER_BAND) : c->count[i] + add;
+  if (add == COUNTER_BAND)
+    c->count[i] |= COUNTER_BAND;
+  else /* anchor weights, saturating at what makes a candidate */
+    c->count[i] = (c->count[i] & COUNTER_BAND) | MIN((c->count[i] & ~COUNTER_BAND) + add, (guint32)ND_ANCHOR_MIN_WEIGHT);
 }
 
 static void
@@ -1616,44 +1589,38 @@ counter_free(Counter *c)
   g_free(c->used);
 }
 
-/* The candidates of document d: archived articles sharing a band key, or enough fingerprints (the
- * candidate rule), appended as num << 32 | d. */
-static gboolean
-doc_candidates(NdIndex *ix, const NdDocument *doc, guint32 d, const KeyLists *bands, const KeyLists *fps,
-               const NdFindOptions *o, Counter *counter, GHashTable *nfp_cache, GArray *out, GError **error)
+/* The candidates of document d under score.h's rule: archived articles sharing a band key, or
+ * passage anchors that weigh ND_ANCHOR_MIN_WEIGHT (nd_anchor_weight of each anchor's posting list
+ * length in the archive), appended as num << 32 | d. */
+static void
+doc_candidates(guint32 d, const KeyLists *bands, const KeyLists *anchors, guint max_posting, Counter *counter,
+               GArray *out)
 {
   gsize entries = 0;
   for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++)
     entries += bands->start[bands->doc_keys[i] + 1] - bands->start[bands->doc_keys[i]];
-  for (gsize i = fps->doc_first[d]; i < fps->doc_first[d + 1]; i++)
-    entries += fps->start[fps->doc_keys[i] + 1] - fps->start[fps->doc_keys[i]];
+  for (gsize i = anchors->doc_first[d]; i < anchors->doc_first[d + 1]; i++)
+    entries += anchors->start[anchors->doc_keys[i] + 1] - anchors->start[anchors->doc_keys[i]];
   counter_reserve(counter, entries);
   for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++) {
     guint32 k = bands->doc_keys[i];
     for (gsize j = bands->start[k]; j < bands->start[k + 1]; j++)
       counter_add(counter, bands->nums[j], COUNTER_BAND);
   }
-  for (gsize i = fps->doc_first[d]; i < fps->doc_first[d + 1]; i++) {
-    guint32 k = fps->doc_keys[i];
-    for (gsize j = fps->start[k]; j < fps->start[k + 1]; j++)
-      counter_add(counter, fps->nums[j], 1);
+  for (gsize i = anchors->doc_first[d]; i < anchors->doc_first[d + 1]; i++) {
+    guint32 k = anchors->doc_keys[i];
+    guint32 weight = nd_anchor_weight(anchors->start[k + 1] - anchors->start[k], max_posting);
+    for (gsize j = anchors->start[k]; weight > 0 && j < anchors->start[k + 1]; j++)
+      counter_add(counter, anchors->nums[j], weight);
   }
-  gboolean ok = TRUE;
-  for (gsize u = 0; ok && u < counter->n_used; u++) {
+  for (gsize u = 0; u < counter->n_used; u++) {
     guint32 slot = counter->used[u], num = counter->num[slot], count = counter->count[slot];
-    if (!(count & COUNTER_BAND)) {
-      guint32 theirs = 0;
-      if (count < 2)
-        continue; /* the rule's first test, before any row is read */
-      ok = their_fingerprints(ix, num, nfp_cache, &theirs, error);
-      if (!ok || !is_candidate(count, doc->n_fingerprints, theirs, o->containment))
-        continue;
-    }
+    if (!(count & COUNTER_BAND) && count < ND_ANCHOR_MIN_WEIGHT)
+      continue;
     guint64 c = (guint64)num << 32 | d;
     g_array_append_val(out, c);
   }
   counter_clear(counter);
-  return ok;
 }
 
 static GPtrArray *
@@ -1691,21 +1658,20 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
   }
   {
     gsize total = 0;
-    for (guint d = 0; o->containment > 0.0 && d < n; d++)
-      total += docs[d]->n_fingerprints;
+    for (guint d = 0; o->anchors && d < n; d++)
+      total += docs[d]->n_anchors;
     g_autofree guint64 *q = g_new(guint64, total + 1);
     gsize nq = 0;
-    for (guint d = 0; o->containment > 0.0 && d < n; d++)
-      for (guint32 j = 0; j < docs[d]->n_fingerprints; j++)
-        q[nq++] = (guint64)docs[d]->fingerprints[j] << 32 | d;
-    ok = ok && gather(ix, POSTING_FINGERPRINTS, q, nq, n, &fps, error);
+    for (guint d = 0; o->anchors && d < n; d++)
+      for (guint32 j = 0; j < docs[d]->n_anchors; j++)
+        q[nq++] = (guint64)docs[d]->anchors[j] << 32 | d;
+    ok = ok && gather(ix, POSTING_ANCHORS, q, nq, n, &fps, error);
   }
   g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
-  {
+  if (ok) {
     Counter counter = { 0 };
-    g_autoptr(GHashTable) nfp_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
-    for (guint d = 0; ok && d < n; d++) {
-      ok = doc_candidates(ix, docs[d], d, &bands, &fps, o, &counter, nfp_cache, cand, error);
+    for (guint d = 0; d < n; d++) {
+      doc_candidates(d, &bands, &fps, MIN(o->max_posting, MAX_POSTING), &counter, cand);
       if ((d & 4095) == 4095)
         progress(ix, "matching", d + 1, n);
     }
@@ -1758,13 +1724,17 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
     }
     g_autofree guint32 *set = row_set(ix, st, &row);
     if (set != NULL) {
-      NdDocument archived = { .set_size = (guint32)row.set_size, .signature = row.signature, .set = set };
+      NdDocument archived = { .set_size = (guint32)row.set_size, .signature = row.signature, .set = set,
+                              .anchors = row.anchors, .n_anchors = (guint32)row.n_fp };
       gint64 kept = -1;
+      const NdReportRule rule = nd_find_options_rule(o);
       for (guint k = 0; k < docs_of->len; k++) {
         guint32 d = g_array_index(docs_of, guint32, k);
         NdPair p = { 0 };
+        /* scored exactly and judged by score.h's report rule; without the batch's word frequencies
+         * the vocabulary is unknown, so the archive reports near-duplicates and verbatim reuse */
         nd_score_pair(docs[d], &archived, ix->params.num_perm, ND_VERIFY_EXACT, &p);
-        if (!nd_pair_matches(&p, o))
+        if (!nd_pair_report(&p, &rule))
           continue;
         if (kept < 0)
           kept = group_kept(ix, row.grp, kept_cache);
@@ -1885,7 +1855,7 @@ fill_record(NdIndex *ix, const Row *row, NdIndexRecord *r, GHashTable *kept_cach
   r->bytes = (guint64)row->bytes;
   r->tokens = (guint64)row->tokens;
   r->set_size = (guint64)row->set_size;
-  r->n_fingerprints = (guint64)row->n_fp;
+  r->n_anchors = (guint64)row->n_fp;
   r->text_hash = (guint64)row->text_hash;
   r->has_text = row->has_text;
   r->metadata = canonical_metadata(ix, row->id, row->metadata);
@@ -2355,9 +2325,9 @@ check_in_snapshot(NdIndex *ix, guint64 *problems, GError **error)
     return db_error(ix, rc, "checking the index", error);
   if (g_hash_table_size(members) > 0)
     problem(ix, problems, "%u groups have members but no group row", g_hash_table_size(members));
-  /* 4. Postings: every block, and exactly the band keys and fingerprints of each article. */
+  /* 4. Postings: every block, and exactly the band keys and anchors of each article. */
   for (int k = 0; k < 2; k++) {
-    progress(ix, k == 0 ? "checking band keys" : "checking fingerprints", 0, 0);
+    progress(ix, k == 0 ? "checking band keys" : "checking anchors", 0, 0);
     g_autofree guint32 *count = g_new0(guint32, max_num + 1);
     if (!posting_table_check(ix->postings[k], count, max_num + 1, problems, error))
       return FALSE;

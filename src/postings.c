@@ -39,11 +39,11 @@
 #define N_BUCKETS (1u << BUCKET_BITS)
 #define MAX_BLOCK_BYTES (64 << 20)       /* a block larger than this is corrupt */
 
-static const char *const table_names[] = { "band_postings", "fingerprint_postings" };
+static const char *const table_names[] = { "band_postings", "anchor_postings" };
 static const char *const table_sql[] = {
   "CREATE TABLE band_postings(seg INTEGER NOT NULL, first_key INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT "
   "NULL, hash INTEGER NOT NULL, PRIMARY KEY(seg, first_key)) WITHOUT ROWID",
-  "CREATE TABLE fingerprint_postings(seg INTEGER NOT NULL, first_key INTEGER NOT NULL, n INTEGER NOT NULL, data "
+  "CREATE TABLE anchor_postings(seg INTEGER NOT NULL, first_key INTEGER NOT NULL, n INTEGER NOT NULL, data "
   "BLOB NOT NULL, hash INTEGER NOT NULL, PRIMARY KEY(seg, first_key)) WITHOUT ROWID",
 };
 const char posting_segments_schema[] =

@@ -1,7 +1,7 @@
 /* postings.h — private: the archive's posting lists (key -> article numbers) as sorted blocks in an
  * SQLite table, written in bulk (see postings.c for the design and the block format).
  *
- * One PostingTable serves one table (LSH band keys, or containment fingerprints) of an open
+ * One PostingTable serves one table (LSH band keys, or passage anchors (score.h)) of an open
  * database; the caller owns the connection and its transactions. Keys and article numbers are
  * 32-bit. All functions report database problems with
  * ND_ERROR_INDEX (or ND_ERROR_INDEX_BUSY) naming `path`; a block that fails its checks is passed to
@@ -23,7 +23,7 @@ typedef void (*PostingProgressFunc)(guint64 done, guint64 total, gpointer data);
 /* The SQL that creates the table named `name` (static strings; the schema check compares them). */
 const char *posting_table_schema(int which);
 #define POSTING_BANDS 0
-#define POSTING_FINGERPRINTS 1
+#define POSTING_ANCHORS 1
 const char *posting_table_name(int which);
 /* The SQL of the segments table shared by both. */
 extern const char posting_segments_schema[];

@@ -321,6 +321,111 @@ START_TEST(test_duplicate_id)
 }
 END_TEST
 
+
+/* Random words joined by single spaces (one line). */
+static char *
+words_line(guint64 seed, guint n)
+{
+  guint64 st = seed;
+  g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
+  gen_words(&st, n, w);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)g_ptr_array_index(w, i));
+  return g_string_free(s, FALSE);
+}
+
+static gboolean
+share_a_key(const guint32 *x, guint32 nx, const guint32 *y, guint32 ny)
+{
+  for (guint32 i = 0, j = 0; i < nx && j < ny;) {
+    if (x[i] == y[j])
+      return TRUE;
+    if (x[i] < y[j])
+      i++;
+    else
+      j++;
+  }
+  return FALSE;
+}
+
+/* The anchor guarantee (score.h): two texts sharing a run of ND_ANCHOR_RUN words inside a line share
+ * an anchor, wherever the run sits in either text, and whatever surrounds it. */
+START_TEST(test_anchor_guarantee)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  guint64 st = 77;
+  for (guint round = 0; round < 300; round++) {
+    g_autofree char *run = words_line(1000 + round, ND_ANCHOR_RUN);
+    g_autofree char *pa = words_line(2000 + round, (guint)rand_range(&st, 0, 40));
+    g_autofree char *sa = words_line(3000 + round, (guint)rand_range(&st, 0, 40));
+    g_autofree char *pb = words_line(4000 + round, (guint)rand_range(&st, 0, 40));
+    g_autofree char *sb = words_line(5000 + round, (guint)rand_range(&st, 0, 40));
+    g_autofree char *a = g_strdup_printf("%s %s. %s", pa, run, sa);
+    g_autofree char *b = g_strdup_printf("Other news.\n\n%s, %s %s\n", pb, run, sb);
+    g_autoptr(NdDocument) da = sign_ok(s, "a", a);
+    g_autoptr(NdDocument) db = sign_ok(s, "b", b);
+    ck_assert_msg(share_a_key(da->anchors, da->n_anchors, db->anchors, db->n_anchors), "round %u: no shared anchor",
+                  round);
+    for (guint32 i = 1; i < da->n_anchors; i++)
+      ck_assert_uint_lt(da->anchors[i - 1], da->anchors[i]);
+  }
+  /* Winnowing keeps about 2 / (w + 1) of the runs: a 600-word line has 200-360 anchors. */
+  g_autofree char *long_line = words_line(9, 600);
+  g_autoptr(NdDocument) d = sign_ok(s, "long", long_line);
+  ck_assert_uint_ge(d->n_anchors, 200);
+  ck_assert_uint_le(d->n_anchors, 360);
+}
+END_TEST
+
+/* Runs of words that cross a line break make no anchors: two texts sharing only lines of 5 words
+ * (shorter than an anchor run), in different orders, share no anchor; a line shorter than the run
+ * has none. The same words in one line do. */
+START_TEST(test_anchors_stay_in_lines)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  char *lines[6];
+  for (guint i = 0; i < 6; i++)
+    lines[i] = words_line(70 + i, 5);
+  g_autofree char *a = g_strjoin("\n", lines[0], lines[1], lines[2], lines[3], lines[4], lines[5], NULL);
+  g_autofree char *b = g_strjoin("\n", lines[3], lines[4], lines[5], lines[0], lines[1], lines[2], NULL);
+  g_autoptr(NdDocument) da = sign_ok(s, "a", a);
+  g_autoptr(NdDocument) db = sign_ok(s, "b", b);
+  ck_assert_uint_eq(da->n_anchors, 0);
+  ck_assert_uint_eq(db->n_anchors, 0);
+  g_autofree char *joined = g_strjoin(" ", lines[0], lines[1], lines[2], NULL);
+  g_autoptr(NdDocument) dj = sign_ok(s, "j", joined);
+  ck_assert_uint_gt(dj->n_anchors, 0);
+  for (guint i = 0; i < 6; i++)
+    g_free(lines[i]);
+}
+END_TEST
+
+/* The words: the sorted distinct word keys; none with character tokens or without keep_words. */
+START_TEST(test_words)
+{
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(NdDocument) d = sign_ok(s, "w", "The cat saw THE dog; the Dog saw a cat.");
+  ck_assert_uint_eq(d->n_words, 5); /* the cat saw dog a */
+  for (guint32 i = 1; i < d->n_words; i++)
+    ck_assert_uint_lt(d->words[i - 1], d->words[i]);
+  ck_assert(share_a_key(d->words, d->n_words, (guint32[]){ (guint32)(nd_token_hash("dog", 3) >> 32) }, 1));
+  p.keep_words = FALSE;
+  g_autoptr(NdSigner) s2 = nd_signer_new(&p);
+  g_autoptr(NdDocument) d2 = sign_ok(s2, "w", "The cat saw the dog.");
+  ck_assert_ptr_null(d2->words);
+  ck_assert_uint_eq(d2->n_words, 0);
+  p = default_params();
+  p.shingle = (NdShingleSpec){ ND_TOKENS_CHARS, 5 };
+  g_autoptr(NdSigner) s3 = nd_signer_new(&p);
+  g_autoptr(NdDocument) d3 = sign_ok(s3, "c", "今天天气很好，我们去公园散步吧。");
+  ck_assert_ptr_null(d3->words);
+}
+END_TEST
+
 static Suite *
 collection_suite(void)
 {
@@ -335,6 +440,9 @@ collection_suite(void)
   tcase_add_test(tc, test_id_copied);
   tcase_add_test(tc, test_collection_basic);
   tcase_add_test(tc, test_duplicate_id);
+  tcase_add_test(tc, test_anchor_guarantee);
+  tcase_add_test(tc, test_anchors_stay_in_lines);
+  tcase_add_test(tc, test_words);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -9,7 +9,7 @@
 static NdPair
 pair(guint a, guint b, double jaccard, double c_ab, double c_ba)
 {
-  NdPair p = { a, b, 100, jaccard, c_ab, c_ba };
+  NdPair p = { .a = a, .b = b, .shared = 100, .jaccard = jaccard, .containment_a_in_b = c_ab, .containment_b_in_a = c_ba };
   return p;
 }
 

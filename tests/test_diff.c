@@ -178,7 +178,7 @@ END_TEST
 START_TEST(test_empty_and_options)
 {
   NdToken t = { 1, 0, 1 };
-  g_autoptr(NdDiff) d = nd_diff_tokens(NULL, 0, &t, 1, NULL);
+  g_autoptr(NdDiff) d = nd_diff_tokens(NULL, NULL, 0, NULL, &t, 1, NULL);
   ck_assert_uint_eq(d->passages->len, 0);
   ck_assert(d->a_coverage == 0.0);
   /* min_tokens: a 12-word shared sentence is a passage at the default (10) but not at 13. */
@@ -220,6 +220,76 @@ START_TEST(test_deterministic_and_symmetric)
 }
 END_TEST
 
+
+/* English words are matched by stem: a passage survives a change of inflection. */
+START_TEST(test_stems_match)
+{
+  const char *a = "The ministry reported that exports increased sharply in the northern provinces during the "
+                  "winter months.";
+  const char *b = "The ministry reports that exports increase sharply in the northern province during the winter "
+                  "month.";
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_int_eq(d->language, ND_LANGUAGE_ENGLISH);
+  ck_assert_uint_eq(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  ck_assert_int_eq(p->kind, ND_PASSAGE_VERBATIM);
+  ck_assert_uint_eq(p->a_first, 0);
+  ck_assert_uint_eq(p->a_end, d->a_tokens);
+  ck_assert_double_eq(p->score, 1.0);
+  /* without stemming the changed words break the run into pieces */
+  NdDiffOptions o;
+  nd_diff_options_init(&o);
+  o.stem = FALSE;
+  o.sentence_overlap = 0;
+  g_autoptr(NdDiff) plain = nd_diff_texts(a, strlen(a), b, strlen(b), ND_TOKENS_WORDS, 0, &o, NULL);
+  ck_assert(plain->passages->len != 1 || passage(plain, 0)->score < 1.0);
+}
+END_TEST
+
+/* A sentence rewritten (words changed, clauses turned around) is a rewritten passage aligned with
+ * its source sentence; the sentence that is new is not in any passage. */
+START_TEST(test_rewritten_sentence)
+{
+  const char *b = "Heavy rain flooded the market town of Aldbury on Sunday. The river Wend burst its banks near the "
+                  "old mill, and firefighters evacuated forty families from the lower streets overnight. Officials "
+                  "expect the water to recede by Wednesday.";
+  const char *a = "Forty families were evacuated from the lower streets by firefighters overnight after the Wend "
+                  "burst its banks by the old mill. Residents said the council had ignored warnings for years.";
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_ge(d->passages->len, 1);
+  const NdPassage *p = passage(d, 0);
+  ck_assert_int_eq(p->kind, ND_PASSAGE_REWRITTEN);
+  ck_assert_uint_eq(p->a_first, 0);
+  ck_assert_uint_eq(p->a_end, 21);  /* the first sentence of A */
+  ck_assert_uint_eq(p->b_first, 10); /* the second sentence of B */
+  ck_assert_uint_eq(p->b_end, 30);
+  ck_assert_uint_ge(p->a_matched, 10);
+  ck_assert(d->a_aligned[0] && !d->a_aligned[2]); /* forty yes, were no (not in B's sentence) */
+  for (guint i = 1; i < d->passages->len; i++)
+    ck_assert_uint_lt(passage(d, i)->a_first, 21);
+  /* turned off */
+  NdDiffOptions o;
+  nd_diff_options_init(&o);
+  o.sentence_overlap = 0;
+  g_autoptr(NdDiff) none = nd_diff_texts(a, strlen(a), b, strlen(b), ND_TOKENS_WORDS, 0, &o, NULL);
+  for (guint i = 0; i < none->passages->len; i++)
+    ck_assert_int_eq(passage(none, i)->kind, ND_PASSAGE_VERBATIM);
+}
+END_TEST
+
+/* Sentences about the same people that say different things are not rewrites: a short headline
+ * does not align with a long sentence on its names, nor a sentence sharing only names. */
+START_TEST(test_names_are_not_rewrites)
+{
+  const char *a = "Mayor Greta Lindqvist opens the Aldbury bridge.\n\nThe bridge cost four million crowns.";
+  const char *b = "Greta Lindqvist, the mayor of Aldbury, told reporters on Friday that she would not stand for "
+                  "re-election next spring because of her health, and thanked the voters of the town for twelve "
+                  "years of trust.";
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_eq(d->passages->len, 0);
+}
+END_TEST
+
 static Suite *
 diff_suite(void)
 {
@@ -234,6 +304,9 @@ diff_suite(void)
   tcase_add_test(tc, test_article_inside_another);
   tcase_add_test(tc, test_empty_and_options);
   tcase_add_test(tc, test_deterministic_and_symmetric);
+  tcase_add_test(tc, test_stems_match);
+  tcase_add_test(tc, test_rewritten_sentence);
+  tcase_add_test(tc, test_names_are_not_rewrites);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -153,7 +153,9 @@ START_TEST(test_options_defaults)
   ck_assert_double_eq(o.containment, 0.2);
   ck_assert_uint_eq(o.min_shared, 8);
   ck_assert_int_eq(o.verify, ND_VERIFY_EXACT);
-  ck_assert_uint_eq(o.fingerprint_sampling, 8);
+  ck_assert(o.anchors);
+  ck_assert_double_eq(o.score, ND_DEFAULT_SCORE);
+  ck_assert_double_eq(o.score, 0.225);
   ck_assert_uint_eq(o.max_posting, 500);
   ck_assert_uint_eq(o.threads, 0);
   ck_assert_double_eq(o.lsh_threshold, 0.0);
@@ -291,7 +293,12 @@ START_TEST(test_containment_block)
   ck_assert_double_ge(cmax, 0.28);
   ck_assert_double_le(cmax, 0.38);
   ck_assert_uint_ge(p->shared, 190); /* 198 shingles inside the block, plus chance */
-  ck_assert_uint_ge(st.candidates_fingerprint, 1);
+  ck_assert_uint_ge(st.candidates_anchor, 1);
+  ck_assert_int_eq(p->kind, ND_PAIR_REUSE);
+  ck_assert(!p->has_vocabulary); /* three articles: no batch statistics, the containment rule */
+  ck_assert_double_eq(p->score, cmax);
+  /* the borrowed block is one shared passage: nearly all of B's anchors in it are A's */
+  ck_assert_double_ge(p->passage_b_in_a, 0.28);
 
   /* signature verification estimates the same pair closely */
   NdFindOptions sig = o;
@@ -307,18 +314,13 @@ START_TEST(test_containment_block)
   off.containment = 0.0;
   g_autoptr(GArray) none = find(c, &off, NULL);
   ck_assert_uint_eq(none->len, 0);
-  /* with the containment index off (sampling 0), no fingerprint candidates */
-  NdFindOptions nofp = o;
-  nofp.fingerprint_sampling = 0;
+  /* with the passage anchors off, no anchor candidates */
+  NdFindOptions noanchors = o;
+  noanchors.anchors = FALSE;
   NdFindStats st0;
-  g_autoptr(GArray) lsh_only = find(c, &nofp, &st0);
-  ck_assert_uint_eq(st0.candidates_fingerprint, 0);
+  g_autoptr(GArray) lsh_only = find(c, &noanchors, &st0);
+  ck_assert_uint_eq(st0.candidates_anchor, 0);
   ck_assert_ptr_null(lookup(lsh_only, 1, 2)); /* Jaccard ~0.2: LSH banded for 0.5 misses it */
-  /* sampling every shingle finds it too */
-  NdFindOptions every = o;
-  every.fingerprint_sampling = 1;
-  g_autoptr(GArray) all = find(c, &every, NULL);
-  ck_assert_ptr_nonnull(lookup(all, 1, 2));
   /* min_shared above the overlap suppresses the containment match */
   NdFindOptions strict = o;
   strict.min_shared = 10000;
@@ -569,7 +571,7 @@ START_TEST(test_threads_identical_index)
   g_autoptr(GArray) p2 = find(c, &o, &s2);
   o.threads = 0;
   g_autoptr(GArray) p0 = find(c, &o, NULL);
-  ck_assert_uint_eq(s1.candidates_fingerprint, s2.candidates_fingerprint);
+  ck_assert_uint_eq(s1.candidates_anchor, s2.candidates_anchor);
   ck_assert_uint_eq(s1.candidates, s2.candidates);
   assert_sorted(p1);
   assert_same_pairs(p1, p2);
@@ -577,8 +579,8 @@ START_TEST(test_threads_identical_index)
   guint found = 0;
   for (guint i = LAG; i < N; i++)
     found += lookup(p1, i - LAG, i) != NULL;
-  /* 38 of 98 shingles shared (containment ~0.39); the 1-in-8 fingerprint sample misses a few */
-  ck_assert_msg(found >= (N - LAG) * 85 / 100, "found %u of %u planted pairs", found, N - LAG);
+  /* a run of 40 words shared (containment ~0.39): the anchors find every one (no sampling) */
+  ck_assert_msg(found == N - LAG, "found %u of %u planted pairs", found, N - LAG);
   for (guint i = 0; i < p1->len; i++) {
     const NdPair *p = pair_at(p1, i);
     ck_assert_msg(p->b == p->a + LAG, "unexpected pair (%u, %u)", p->a, p->b);
@@ -592,7 +594,7 @@ START_TEST(test_threads_identical_index)
 }
 END_TEST
 
-/* A passage shared by more than max_posting articles is boilerplate for the containment index. */
+/* A passage shared by more than max_posting articles is a stock phrase for the anchor index. */
 START_TEST(test_max_posting)
 {
   enum { N = 10 };
@@ -616,14 +618,14 @@ START_TEST(test_max_posting)
     ck_assert_double_lt(p->jaccard, 0.5);
     ck_assert_double_ge(MAX(p->containment_a_in_b, p->containment_b_in_a), 0.2);
   }
-  /* max_posting 5 < 10 articles: the footer's fingerprints are ignored, which leaves what LSH
-   * alone finds (pairs at Jaccard ~0.15 are rarely LSH candidates) */
+  /* max_posting 5 < 10 articles: the footer's anchors are ignored, which leaves what LSH alone
+   * finds (pairs at Jaccard ~0.15 are rarely LSH candidates) */
   o.max_posting = 5;
   NdFindStats st;
   g_autoptr(GArray) capped = find(c, &o, &st);
-  ck_assert_uint_eq(st.candidates_fingerprint, 0);
+  ck_assert_uint_eq(st.candidates_anchor, 0);
   NdFindOptions lsh_only = o;
-  lsh_only.fingerprint_sampling = 0;
+  lsh_only.anchors = FALSE;
   g_autoptr(GArray) ref = find(c, &lsh_only, NULL);
   assert_same_pairs(capped, ref);
   ck_assert_uint_le(capped->len, 3);
@@ -805,7 +807,8 @@ START_TEST(test_copies_grouped)
   g_autoptr(NdCollection) c = build(texts, N, TRUE);
   NdFindOptions o;
   nd_find_options_init(&o);
-  o.containment = 0.0; /* LSH alone */
+  o.containment = 0.0; /* LSH alone: neither containment nor the score rule */
+  o.score = 0.0;
   o.threads = 1;
   NdFindStats s1, s2;
   g_autoptr(GArray) p1 = find(c, &o, &s1);
@@ -855,6 +858,111 @@ START_TEST(test_small_collections)
 }
 END_TEST
 
+
+/* A rewrite in a batch of 40 articles: B keeps A's words (names, facts) but reorders every five
+ * words and replaces one in three, so the two share no run of 9 words, few 3-grams and much of
+ * their vocabulary. The batch's word frequencies find the pair (rare words) and report it as a
+ * rewrite; the unrelated articles stay apart. With 20 articles there are no batch statistics. */
+START_TEST(test_rewrite_found_by_vocabulary)
+{
+  enum { N = 40 };
+  char *texts[N];
+  g_autoptr(GPtrArray) w = words_new(4711, 240);
+  g_autoptr(GPtrArray) fresh = words_new(4712, 240);
+  g_autoptr(GPtrArray) r = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < 240; i += 5)
+    for (guint j = 5; j-- > 0;) {
+      guint k = i + j;
+      g_ptr_array_add(r, g_strdup(g_ptr_array_index(k % 3 == 0 ? fresh : w, k)));
+    }
+  texts[0] = prose(w, 1);
+  texts[1] = prose(r, 2);
+  for (guint i = 2; i < N; i++)
+    texts[i] = gen_article(7000 + i, 240);
+  g_autoptr(NdCollection) c = build(texts, N, TRUE);
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  NdFindStats st;
+  g_autoptr(GArray) pairs = find(c, &o, &st);
+  ck_assert(st.vocabulary);
+  ck_assert_uint_ge(st.candidates_rare, 1);
+  ck_assert_uint_eq(pairs->len, 1);
+  const NdPair *p = lookup(pairs, 0, 1);
+  ck_assert_ptr_nonnull(p);
+  ck_assert(p->has_vocabulary);
+  ck_assert_int_eq(p->kind, ND_PAIR_REWRITE);
+  ck_assert_double_lt(MAX(p->containment_a_in_b, p->containment_b_in_a), 0.2);
+  ck_assert_double_lt(MAX(p->passage_a_in_b, p->passage_b_in_a), 0.05);
+  ck_assert_double_ge(p->score, o.score);
+  ck_assert_double_eq_tol(p->score, MIN(p->vocabulary_a_in_b, p->vocabulary_b_in_a) *
+                                      (1 + MAX(p->containment_a_in_b, p->containment_b_in_a)), 1e-12);
+  /* the score rule off (score 0): the containment rule, which does not see a rewrite */
+  NdFindOptions off = o;
+  off.score = 0;
+  g_autoptr(GArray) none = find(c, &off, NULL);
+  ck_assert_uint_eq(none->len, 0);
+  /* below ND_VOCABULARY_MIN_BATCH articles there are no batch statistics */
+  g_autoptr(NdCollection) small = build(texts, 20, TRUE);
+  NdFindStats st2;
+  g_autoptr(GArray) few = find(small, &o, &st2);
+  ck_assert(!st2.vocabulary);
+  ck_assert_uint_eq(few->len, 0);
+  free_texts(texts, N);
+}
+END_TEST
+
+
+/* Boilerplate: a sign-up line and a footer on 12 of 30 articles are found as boilerplate (lines of
+ * at most 24 words in 10 articles or more), their anchors make no candidates, and passages leave them
+ * out; a paragraph of 30 words shared by 12 articles is content, not boilerplate. */
+START_TEST(test_boilerplate)
+{
+  enum { N = 30 };
+  char *texts[N];
+  const char *signup = "Sign up for our morning newsletter and get the best stories of the day in your inbox";
+  const char *footer = "Copyright Harbour Gazette Media Group all rights reserved terms of use privacy policy";
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *body = gen_article(880 + i, 200);
+    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n\n%s\n", signup, body, footer) : g_strdup(body);
+  }
+  g_autoptr(NdCollection) c = build(texts, N, TRUE);
+  guint64 articles = 0;
+  g_autoptr(GArray) bp = nd_find_boilerplate(c, &articles);
+  ck_assert_uint_eq(bp->len, 2);
+  ck_assert_uint_eq(articles, 12);
+  NdFindOptions o;
+  nd_find_options_init(&o);
+  NdFindStats st;
+  g_autoptr(GArray) pairs = find(c, &o, &st);
+  ck_assert_uint_eq(st.boilerplate_lines, 2);
+  ck_assert_uint_eq(st.boilerplate_articles, 12);
+  ck_assert_uint_eq(st.candidates_anchor, 0); /* the only shared runs are boilerplate */
+  ck_assert_uint_eq(pairs->len, 0);
+  /* the passages of two of them leave the boilerplate out */
+  NdDiffOptions d;
+  nd_diff_options_init(&d);
+  g_autoptr(NdDiff) with = nd_diff_texts(texts[0], strlen(texts[0]), texts[1], strlen(texts[1]), ND_TOKENS_WORDS, 0, &d,
+                                         NULL);
+  ck_assert_uint_ge(with->passages->len, 1);
+  d.boilerplate = (const guint32 *)bp->data;
+  d.n_boilerplate = bp->len;
+  g_autoptr(NdDiff) without = nd_diff_texts(texts[0], strlen(texts[0]), texts[1], strlen(texts[1]), ND_TOKENS_WORDS, 0,
+                                            &d, NULL);
+  ck_assert_uint_eq(without->passages->len, 0);
+  free_texts(texts, N);
+  /* a 30-word paragraph in 12 articles is not a boilerplate line */
+  g_autofree char *para = g_strdelimit(gen_article(999, 30), "\n", ' '); /* one line */
+  for (guint i = 0; i < N; i++) {
+    g_autofree char *body = gen_article(1880 + i, 200);
+    texts[i] = i < 12 ? g_strdup_printf("%s\n\n%s\n", para, body) : g_strdup(body);
+  }
+  g_autoptr(NdCollection) c2 = build(texts, N, TRUE);
+  g_autoptr(GArray) bp2 = nd_find_boilerplate(c2, NULL);
+  ck_assert_uint_eq(bp2->len, 0);
+  free_texts(texts, N);
+}
+END_TEST
+
 static Suite *
 finder_suite(void)
 {
@@ -867,6 +975,8 @@ finder_suite(void)
   tcase_add_test(tc, test_containment_block);
   tcase_add_test(tc, test_small_inside_large);
   tcase_add_test(tc, test_lean_collection_sampled);
+  tcase_add_test(tc, test_rewrite_found_by_vocabulary);
+  tcase_add_test(tc, test_boilerplate);
   tcase_add_test(tc, test_unrelated);
   tcase_add_test(tc, test_families_sorted);
   tcase_add_test(tc, test_threads_identical);

@@ -170,14 +170,11 @@ raw_exec(const char *path, const char *sql)
   sqlite3_close(db);
 }
 
-/* The number of shingle keys that are containment fingerprints (key mod 8 == 0, finder.h). */
+/* The postings of an article in the anchor postings: its passage anchors (score.h). */
 static guint64
-fingerprints_of(const NdDocument *d)
+anchors_of(const NdDocument *d)
 {
-  guint64 n = 0;
-  for (guint32 j = 0; j < d->set_size; j++)
-    n += d->set[j] % 8 == 0;
-  return n;
+  return d->n_anchors;
 }
 
 static void
@@ -355,9 +352,15 @@ START_TEST(test_open_newer_format)
     ck_assert_msg(strstr(error->message, "99") != NULL, "message does not give the version: %s", error->message);
     g_clear_error(&error);
   }
-  /* An older format is refused too: its signatures used another token hash. */
-  raw_exec(path, "UPDATE meta SET value = '1' WHERE key = 'format_version'");
+  /* Older formats are refused too, with the way to upgrade: formats 3 and 2 hold 1-in-8 shingle
+   * samples where format 4 looks up passage anchors, format 1 signatures of another token hash. */
+  raw_exec(path, "UPDATE meta SET value = '2' WHERE key = 'format_version'");
   GError *error = NULL;
+  ck_assert_ptr_null(nd_index_open(path, FALSE, &error));
+  assert_error(error, ND_ERROR_INDEX, "passage anchors");
+  assert_error(error, ND_ERROR_INDEX, "upgrade");
+  g_clear_error(&error);
+  raw_exec(path, "UPDATE meta SET value = '1' WHERE key = 'format_version'");
   ck_assert_ptr_null(nd_index_open(path, TRUE, &error));
   assert_error(error, ND_ERROR_INDEX, "older neardup");
   g_clear_error(&error);
@@ -387,7 +390,8 @@ static const struct {
   { "UPDATE meta SET value = 'bogus:3' WHERE key = 'shingle'" },
   { "UPDATE meta SET value = 'words:0' WHERE key = 'shingle'" },
   { "UPDATE meta SET value = 'words:1000' WHERE key = 'shingle'" },
-  { "UPDATE meta SET value = '7' WHERE key = 'fingerprint_sampling'" },
+  { "UPDATE meta SET value = '7x4' WHERE key = 'anchors'" },
+  { "DELETE FROM meta WHERE key = 'anchors'" },
   { "DELETE FROM meta WHERE key = 'rows'" },
   { "DELETE FROM meta WHERE key = 'shingle'" },
   { "DELETE FROM meta WHERE key = 'seed'" },
@@ -506,7 +510,7 @@ START_TEST(test_add_commit_reopen_stats)
   ck_assert_uint_eq(s0.articles, 0);
   ck_assert_uint_eq(s0.text_bytes, 0);
   ck_assert_uint_eq(s0.band_keys, 0);
-  ck_assert_uint_eq(s0.fingerprints, 0);
+  ck_assert_uint_eq(s0.anchors, 0);
   ck_assert_int_eq(s0.format_version, ND_INDEX_FORMAT_VERSION);
   guint bands = nd_index_lsh_params(ix)->bands;
   char *texts[] = { gen_article(1, 300), gen_article(2, 500),
@@ -517,7 +521,7 @@ START_TEST(test_add_commit_reopen_stats)
   for (guint i = 0; i < 3; i++) {
     g_autoptr(NdDocument) d = sign(ix, ids[i], texts[i], -1);
     bytes += d->bytes;
-    fps += fingerprints_of(d);
+    fps += anchors_of(d);
     add_ok(ix, d);
   }
   commit_ok(ix);
@@ -528,8 +532,8 @@ START_TEST(test_add_commit_reopen_stats)
   ck_assert_uint_eq(s.text_bytes, bytes);
   ck_assert_uint_eq(s.text_bytes, strlen(texts[0]) + strlen(texts[1]) + strlen(texts[2]));
   ck_assert_uint_eq(s.band_keys, 3 * (guint64)bands);
-  ck_assert_uint_eq(s.fingerprints, fps);
-  ck_assert_uint_gt(s.fingerprints, 0);
+  ck_assert_uint_eq(s.anchors, fps);
+  ck_assert_uint_gt(s.anchors, 0);
   ck_assert_uint_gt(s.file_bytes, 0);
   ck_assert_int_eq(s.format_version, ND_INDEX_FORMAT_VERSION);
   /* A second session adds to what is there. */
@@ -594,7 +598,7 @@ START_TEST(test_duplicate_id)
   ck_assert_uint_eq(s.articles, 2);
   ck_assert_uint_eq(s.text_bytes, strlen(ta) + strlen(tb));
   ck_assert_uint_eq(s.band_keys, 2 * (guint64)nd_index_lsh_params(ix)->bands);
-  ck_assert_uint_eq(s.fingerprints, fingerprints_of(a) + fingerprints_of(b));
+  ck_assert_uint_eq(s.anchors, anchors_of(a) + anchors_of(b));
   /* The first text is the one kept. */
   gsize len = 0;
   g_autofree char *got = nd_index_get_text(ix, "same", &len, &error);
@@ -615,7 +619,7 @@ static gboolean
 stats_equal(const NdIndexStats *x, const NdIndexStats *y)
 {
   return x->articles == y->articles && x->text_bytes == y->text_bytes && x->band_keys == y->band_keys &&
-         x->fingerprints == y->fingerprints;
+         x->anchors == y->anchors;
 }
 
 START_TEST(test_rollback)
@@ -693,7 +697,7 @@ START_TEST(test_remove)
   NdIndexStats s2 = stats_of(ix);
   ck_assert_uint_eq(s2.articles, 3);
   ck_assert_uint_eq(s2.band_keys, s1.band_keys + nd_index_lsh_params(ix)->bands);
-  ck_assert_uint_eq(s2.fingerprints, s1.fingerprints + fingerprints_of(b));
+  ck_assert_uint_eq(s2.anchors, s1.anchors + anchors_of(b));
   {
     g_autoptr(GArray) m = query(ix, a, NULL);
     ck_assert_ptr_nonnull(find_match(m, "b"));
@@ -714,7 +718,7 @@ START_TEST(test_remove)
   ck_assert_uint_eq(s3.articles, s1.articles);
   ck_assert_uint_eq(s3.text_bytes, s1.text_bytes);
   ck_assert_uint_eq(s3.band_keys, s1.band_keys);
-  ck_assert_uint_eq(s3.fingerprints, s1.fingerprints);
+  ck_assert_uint_eq(s3.anchors, s1.anchors);
   gsize len;
   ck_assert_ptr_null(nd_index_get_text(ix, "b", &len, &error));
   assert_error(error, ND_ERROR_NOT_FOUND, NULL);
@@ -738,7 +742,7 @@ START_TEST(test_remove)
   ck_assert_uint_eq(s4.articles, 0);
   ck_assert_uint_eq(s4.text_bytes, 0);
   ck_assert_uint_eq(s4.band_keys, 0);
-  ck_assert_uint_eq(s4.fingerprints, 0);
+  ck_assert_uint_eq(s4.anchors, 0);
   begin_ok(ix);
   add_ok(ix, b);
   commit_ok(ix);
@@ -900,9 +904,9 @@ START_TEST(test_corrupt_rows)
     const char *sql, *warning; /* the warning names the row and what is wrong with it */
   } damage[] = {
     { "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a'", "('a'): a signature of the wrong size" },
-    { "UPDATE articles SET fingerprints = substr(fingerprints, 1, length(fingerprints) - 2) WHERE id = 'a'", "('a'): fingerprints that do not match its sizes" },
+    { "UPDATE articles SET anchors = substr(anchors, 1, length(anchors) - 2) WHERE id = 'a'", "('a'): anchors that do not match its sizes" },
     { "UPDATE articles SET set_size = set_size + 1000000 WHERE id = 'a'", "('a'): sizes out of range" },
-    { "UPDATE articles SET n_fingerprints = n_fingerprints - 1, fingerprints = substr(fingerprints, 5) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
+    { "UPDATE articles SET n_anchors = n_anchors - 1, anchors = substr(anchors, 5) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
     { "UPDATE articles SET signature = randomblob(length(signature)) WHERE id = 'a'", "('a'): contents that do not match its row hash" },
     { "UPDATE articles SET bytes = 1 WHERE id = 'a'", "('a'): sizes out of range" },
     { "UPDATE articles SET grp = grp + 1 WHERE id = 'a'", "('a'): contents that do not match its row hash" },
@@ -962,7 +966,7 @@ END_TEST
 START_TEST(test_unsorted_keys)
 {
   for (int policy = 0; policy < 2; policy++) {
-    g_autofree char *dir = test_dir(policy ? "unsorted_shingles" : "unsorted_fingerprints");
+    g_autofree char *dir = test_dir(policy ? "unsorted_shingles" : "unsorted_anchors");
     NdSignParams p;
     nd_sign_params_init(&p);
     NdIndexOptions io = { policy ? ND_INDEX_TEXT_NONE : ND_INDEX_TEXT_ALL, ND_INDEX_TEXT_PLAIN };
@@ -973,8 +977,8 @@ START_TEST(test_unsorted_keys)
     g_autofree char *text = words_text(61, 200, 0, 200);
     g_autoptr(NdDocument) good = sign(ix, "good", text, -1);
     g_autoptr(NdDocument) forged = sign(ix, "forged", text, -1);
-    guint32 *keys = policy ? forged->set : forged->fingerprints;
-    ck_assert_uint_ge(policy ? forged->set_size : forged->n_fingerprints, 2);
+    guint32 *keys = policy ? forged->set : forged->anchors;
+    ck_assert_uint_ge(policy ? forged->set_size : forged->n_anchors, 2);
     guint32 t = keys[0];
     keys[0] = keys[1];
     keys[1] = t;
@@ -1010,7 +1014,7 @@ START_TEST(test_page_checksums)
   sqlite3 *db = NULL;
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(db, "UPDATE articles SET tokens = tokens WHERE id = 'a'", NULL, NULL, NULL), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_exec(db, "UPDATE articles SET n_fingerprints = n_fingerprints + 1 WHERE id = 'b'", NULL,
+  ck_assert_int_eq(sqlite3_exec(db, "UPDATE articles SET n_anchors = n_anchors + 1 WHERE id = 'b'", NULL,
                                 NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
   ix = open_ok(path, TRUE);
@@ -1050,7 +1054,7 @@ START_TEST(test_schema_refused)
     { "CREATE TEMP TRIGGER t2 AFTER INSERT ON articles BEGIN DELETE FROM articles; END", NULL }, /* gone on close */
     { "CREATE VIEW v AS SELECT * FROM articles", "holds a view 'v'" },
     { "ALTER TABLE articles ADD COLUMN extra TEXT", "the table 'articles' is not defined as neardup defines it" },
-    { "DROP TABLE fingerprint_postings", "tables missing" },
+    { "DROP TABLE anchor_postings", "tables missing" },
     { "DROP INDEX articles_grp", "tables missing" },
     { "CREATE TABLE extra(x)", NULL }, /* another table is not ours to judge: tolerated */
   };
@@ -1531,13 +1535,13 @@ START_TEST(test_stats_snapshot_under_writes)
     NdIndexStats s = stats_of(r);
     checks++;
     gboolean without = s.articles == base.articles && s.text_bytes == base.text_bytes &&
-                       s.band_keys == base.band_keys && s.fingerprints == base.fingerprints;
+                       s.band_keys == base.band_keys && s.anchors == base.anchors;
     gboolean with = s.articles == base.articles + 1 && s.text_bytes == base.text_bytes + d->bytes &&
-                    s.band_keys == base.band_keys + bands && s.fingerprints == base.fingerprints + fingerprints_of(d);
+                    s.band_keys == base.band_keys + bands && s.anchors == base.anchors + anchors_of(d);
     if (!without && !with && inconsistent++ == 0)
       g_snprintf(first_bad, sizeof first_bad, "articles %" G_GUINT64_FORMAT ", text_bytes %" G_GUINT64_FORMAT
-                 ", band_keys %" G_GUINT64_FORMAT ", fingerprints %" G_GUINT64_FORMAT, s.articles, s.text_bytes,
-                 s.band_keys, s.fingerprints);
+                 ", band_keys %" G_GUINT64_FORMAT ", anchors %" G_GUINT64_FORMAT, s.articles, s.text_bytes,
+                 s.band_keys, s.anchors);
   }
   g_atomic_int_set(&t.stop, 1);
   g_thread_join(th);
@@ -1783,7 +1787,7 @@ START_TEST(test_segments)
     commit_ok(ix);
     NdIndexStats s = stats_of(ix);
     ck_assert_uint_le(s.band_segments, 5);      /* log2(13) + 1 */
-    ck_assert_uint_le(s.fingerprint_segments, 5);
+    ck_assert_uint_le(s.anchor_segments, 5);
     ck_assert_uint_eq(s.band_keys, (guint64)(k + 1) * PER * nd_index_lsh_params(ix)->bands);
   }
   for (guint k = 0; k < ADDS; k += 4) { /* each finds itself, through any segment */
@@ -1962,7 +1966,7 @@ START_TEST(test_check_finds_damage)
   static const char *const damage[] = {
     "UPDATE groups SET members = members + 1",
     "UPDATE band_postings SET data = randomblob(length(data)) WHERE first_key = (SELECT min(first_key) FROM band_postings)",
-    "DELETE FROM fingerprint_postings WHERE first_key = (SELECT max(first_key) FROM fingerprint_postings)",
+    "DELETE FROM anchor_postings WHERE first_key = (SELECT max(first_key) FROM anchor_postings)",
     "DELETE FROM articles WHERE id = 'b'",
     "UPDATE segments SET postings = postings + 1 WHERE kind = 0",
   };

@@ -1,7 +1,8 @@
 /* collection.h — signed documents and the set that holds them.
  *
  * Signing turns an article's bytes into what comparison needs: its token and shingle counts, its
- * MinHash signature, and (for exact verification) its sorted set of distinct 32-bit shingle keys.
+ * MinHash signature, (for exact verification) its sorted set of distinct 32-bit shingle keys, its
+ * passage anchors (winnowed runs of words, score.h) and its distinct words (the vocabulary score).
  * The text itself is not kept. An NdSigner holds per-thread scratch buffers; use one per thread.
  * An NdCollection owns its documents, keeps them in insertion order and refuses duplicate ids.
  */
@@ -25,7 +26,9 @@ typedef struct {
   gboolean keep_sets;    /* keep shingle sets for exact verification; default TRUE */
   gboolean keep_text;    /* keep each article's original bytes (for passage reports); default FALSE */
   gboolean keep_signature; /* keep the MinHash signature; default TRUE */
-  guint fingerprint_sampling; /* keep the shingle keys k with k mod P == 0 (finder.h); default 8, 0 = none */
+  guint fingerprint_sampling; /* without sets: keep the shingle keys k with k mod P == 0 for sampled
+                                 verification (score.h); default 8, 0 = none */
+  gboolean keep_words;   /* keep the distinct word keys (the vocabulary score, score.h); default TRUE */
   guint lsh_bands, lsh_rows;  /* when set, keep the high 32 bits of every LSH band key; default 0 */
 } NdSignParams;
 
@@ -54,8 +57,20 @@ typedef struct {
                            when there are none (plain text files) */
   char *path;           /* the regular file the text was read from, as named; owned; NULL for JSON
                            Lines records, standard input, pipes and documents signed directly */
-  guint32 *fingerprints; /* sorted shingle keys k with k mod fingerprint_sampling == 0; owned */
+  guint32 *fingerprints; /* sorted shingle keys k with k mod fingerprint_sampling == 0, for sampled
+                            verification; owned; NULL while the document keeps its set */
   guint32 n_fingerprints;
+  guint32 *anchors;     /* sorted distinct passage anchors (score.h: winnowing); owned */
+  guint32 n_anchors;
+  guint32 *words;       /* sorted distinct word keys (high half of nd_token_hash); owned; NULL unless
+                           keep_words, and with character tokens */
+  guint32 n_words;
+  guint32 *lines;       /* sorted distinct nd_line_key of its lines of 1..ND_BOILERPLATE_MAX_WORDS words
+                           (words.h: candidates for boilerplate); owned; NULL when none */
+  guint32 n_lines;
+  guint32 *line_anchors; /* the anchors that come from those lines: (anchor, line key) pairs, sorted;
+                            2 x n_line_anchors values; owned; NULL when none */
+  guint32 n_line_anchors;
   guint32 *band_keys;   /* lsh_bands high halves of the band keys; owned; NULL unless lsh_bands */
   NdOffsetMap *map;     /* text offsets -> offsets in the bytes it was read from (a page); owned; NULL
                            when they are the same (plain text) or unless keep_text */
@@ -93,15 +108,14 @@ void nd_collection_free(NdCollection *collection);
 gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **error);
 
 /* Memory for very large inputs: once the collection holds more than `limit` documents (0 = never), it frees
- * the shingle sets and signatures of every document it holds and will hold, keeping only what
- * candidate generation and sampled verification need: the band keys and the fingerprints
- * (documents must be signed with lsh_bands and fingerprint_sampling set). About 700 bytes per
- * article instead of about 4 KB. The switch happens at a fixed position in input order, so results
- * do not depend on thread scheduling. */
+ * the shingle sets, words and signatures of every document it holds and will hold, keeping only what
+ * candidate generation and sampled verification need: the band keys, the anchors and the
+ * fingerprints taken from the set before it is freed (documents must be signed with lsh_bands and
+ * fingerprint_sampling set). About 1.2 KB per article instead of about 6 KB. The switch happens at
+ * a fixed position in input order, so results do not depend on thread scheduling. */
 void nd_collection_set_lean_after(NdCollection *collection, guint limit);
-/* TRUE once the collection has dropped its sets (see above). A lean collection also halves its
- * fingerprints (keeping the keys that are 0 mod 2P, a subset of those 0 mod P), so that the
- * fingerprints and the index built from them stay under about 500 bytes per article. */
+/* TRUE once the collection has dropped its sets (see above). A lean collection samples its
+ * fingerprints at 1 in 2P (keys that are 0 mod 2P), about 180 bytes per article. */
 gboolean nd_collection_is_lean(const NdCollection *collection);
 
 /* The sampling rate of the documents' fingerprints: fingerprint_sampling, doubled once lean. */

@@ -1,10 +1,14 @@
 /* diff.h — the passages two articles share, verbatim or rewritten, with byte offsets.
  *
- * The alignment rule (BLAST-like seed and chain, as in passim):
+ * Words are matched by key (words.h): in English by their Snowball stem, so "reports" meets
+ * "reported"; otherwise by the word itself. Function words ("the", "of", "said", or in a language
+ * without a list the words frequent in the two texts) carry no content.
  *
- * 1. Seeds. Every run of `seed_tokens` consecutive normalised tokens (default 3) that occurs in both
- *    texts is a seed (i, j): token i of A and token j of B start the same run. Runs that occur more
- *    than `max_seed_occurrences` times in either text are stock phrases and make no seeds.
+ * Verbatim passages (BLAST-like seed and chain, as in passim):
+ *
+ * 1. Seeds. Every run of `seed_tokens` consecutive keys (default 3) that occurs in both texts is a
+ *    seed (i, j): token i of A and token j of B start the same run. Runs that occur more than
+ *    `max_seed_occurrences` times in either text are stock phrases and make no seeds.
  * 2. Chains. Seeds are taken in order of i; a seed extends the chain whose last seed (i', j') lies
  *    at most `max_gap` unaligned tokens before it in both texts (i - i' - k <= max_gap,
  *    j - j' - k <= max_gap, with i > i', j > j') and whose diagonal j - i differs by at most
@@ -15,16 +19,30 @@
  *    words keep matching: +1 per match, -1 per mismatch, stopping 2 below the best score and keeping
  *    the best point ("Officials in Kyiv said" joins "Officials in Kiev said" from the first word).
  * 4. Passages. A chain spans tokens [first i, last i + k) of A and [first j, last j + k) of B. Tokens
- *    covered by its seeds or matched by the extensions are aligned; the others inside the span are differences:
- *    substituted, inserted or deleted words, spelling variants ("Kyiv"/"Kiev"). Quote marks and
- *    punctuation are not tokens, so they never break a passage. A chain is reported as a passage when
- *    both spans have at least `min_tokens` tokens and its score — matched tokens of both sides over
- *    the tokens of both spans — is at least `min_score`. A passage whose spans both overlap a
- *    higher-scoring passage by more than half is dropped (it is the same text found twice).
+ *    covered by its seeds or matched by the extensions are aligned; the others inside the span are
+ *    differences: substituted, inserted or deleted words, spelling variants ("Kyiv"/"Kiev"). Quote
+ *    marks and punctuation are not tokens, so they never break a passage. A chain is reported as a
+ *    verbatim passage when both spans have at least `min_tokens` tokens, at least `min_content` of
+ *    its aligned words in A carry content (a run of function words is no passage, however long), and
+ *    its score — matched tokens of both sides over the tokens of both spans — is at least
+ *    `min_score`. A passage whose spans both overlap a higher-scoring passage by more than half is
+ *    dropped (it is the same text found twice). A rewritten sentence (below) may hold verbatim runs.
  *
- * Cost: tokenising, sorting the seed runs (radix) and one pass over the seeds: linear in the input
- * for ordinary text. Repetitive text is bounded by max_seed_occurrences. No dynamic programming over
- * whole documents.
+ * Rewritten passages (sentence alignment), when the texts are given: sentences end at . ! ? ; and
+ * their Arabic-script and CJK forms, and at line breaks. A sentence of A that verbatim passages
+ * leave mostly uncovered is aligned with the sentence of B that holds the largest share of its
+ * content words, each weighted by its rarity among B's sentences (ln((S + 1) / (s + 0.5)) for a
+ * word in s of B's S sentences: the story's recurring names weigh little, the details of one
+ * sentence much). The pair is a rewritten passage when that share reaches `sentence_overlap`, the
+ * B sentence keeps at least half that share of its own content (a short headline does not align
+ * with a long paragraph on three names), the A sentence has at least `min_tokens` words and they
+ * share at least `sentence_min_shared` content words: the facts of the sentence survived a rewrite
+ * that changed its words and their order.
+ *
+ * Cost: tokenising, stemming each distinct word once, sorting the seed runs (radix) and one pass
+ * over the seeds; sentence alignment reads, for each sentence of A, the sentences of B that share
+ * its content words. Linear in the input for ordinary text; repetitive text is bounded by
+ * max_seed_occurrences. No dynamic programming over whole documents.
  */
 #ifndef NEARDUP_DIFF_H
 #define NEARDUP_DIFF_H
@@ -32,6 +50,7 @@
 #include <neardup/api.h>
 #include <glib.h>
 #include <neardup/text.h>
+#include <neardup/words.h>
 
 ND_BEGIN_DECLS
 
@@ -39,10 +58,24 @@ typedef struct {
   guint seed_tokens;          /* k, default 3 */
   guint max_gap;              /* default 12 */
   guint max_drift;            /* default 6 */
-  guint min_tokens;           /* default 10 */
+  guint min_tokens;           /* default ND_DIFF_MIN_TOKENS */
+  guint min_content;          /* aligned content words of A in a verbatim passage; default 3 */
   double min_score;           /* default 0.5 */
   guint max_seed_occurrences; /* default 50 */
+  gboolean stem;              /* match stems where the language has a stemmer; default TRUE */
+  double sentence_overlap;    /* rewritten sentences: share of content, default 0.4; 0 turns them off */
+  guint sentence_min_shared;  /* content words a rewritten sentence shares, default 4 */
+  const guint32 *boilerplate; /* sorted nd_line_key of boilerplate lines (words.h, nd_find_boilerplate):
+                                 their words match nothing; borrowed; NULL = none */
+  gsize n_boilerplate;
 } NdDiffOptions;
+
+#define ND_DIFF_MIN_TOKENS 6
+
+typedef enum {
+  ND_PASSAGE_VERBATIM = 0,  /* a seed-and-chain alignment: mostly the same words in the same order */
+  ND_PASSAGE_REWRITTEN = 1  /* an aligned sentence: its content words, in other words and order */
+} NdPassageKind;
 
 void nd_diff_options_init(NdDiffOptions *options);
 
@@ -54,6 +87,7 @@ typedef struct {
   guint32 a_matched;       /* tokens of the A span aligned exactly */
   guint32 b_matched;
   double score;            /* (a_matched + b_matched) / (A span tokens + B span tokens) */
+  NdPassageKind kind;
 } NdPassage;
 
 typedef struct {
@@ -63,11 +97,15 @@ typedef struct {
   double b_coverage;
   guint8 *a_aligned;       /* per A token: 1 when aligned inside a reported passage */
   guint8 *b_aligned;
+  NdLanguage language;     /* what words.h recognised in both texts (unknown unless both agree) */
 } NdDiff;
 
-/* Aligns two token sequences (from nd_tokenize). Returns a new result; free with nd_diff_free.
- * Either sequence may be empty (no passages). `options` NULL means the defaults. */
-NdDiff *nd_diff_tokens(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const NdDiffOptions *options);
+/* Aligns two token sequences (from nd_tokenize of a_text and b_text). Returns a new result; free
+ * with nd_diff_free. Either sequence may be empty (no passages). `options` NULL means the defaults.
+ * A text may be NULL: then its words are not stemmed and its sentences not aligned (verbatim
+ * passages only, matched by the tokens' own hashes). */
+NdDiff *nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_text, const NdToken *b,
+                       gsize n_b, const NdDiffOptions *options);
 
 /* Tokenises both texts (with `mode` and `flags`) and aligns them. NULL with ND_ERROR_UTF8 or
  * ND_ERROR_TOO_LARGE when a text cannot be tokenised (the message says which: "A: ..." or "B: ..."). */

@@ -1,26 +1,25 @@
-/* finder.h — from a signed collection to verified pairs.
+/* finder.h — from a signed collection to verified pairs: the candidate rule and the report rule of
+ * score.h applied to a batch.
  *
- * Two candidate generators feed one verifier:
+ * Three candidate generators feed one verifier (the rules are in score.h):
  *
  * 1. LSH banding (lsh.h) over the MinHash signatures finds pairs whose Jaccard similarity is near or
  *    above `threshold`: reprints, light rewrites, the same story with different page chrome.
  *
- * 2. A containment fingerprint index finds text reuse that Jaccard cannot see: a 300-word wire story
- *    inside a 1,500-word feature has Jaccard ~0.2 but containment ~1. Every shingle key k with
- *    k mod P == 0 (P = `fingerprint_sampling`) is a fingerprint: because the choice depends on the
- *    shingle alone, two articles sharing a passage of m shingles share about m/P fingerprints, and
- *    shared/min(fingerprints of A, of B) estimates the containment of the smaller in the larger.
- *    The index is an inverted list fingerprint -> articles; a fingerprint found in more than
- *    `max_posting` articles is boilerplate (site chrome, stock phrases) and is ignored. Pairs
- *    sharing at least 2 fingerprints with an estimated containment of at least half the
- *    containment threshold become candidates.
+ * 2. An inverted index of passage anchors (winnowed runs of 6 words inside a line) finds every pair
+ *    that shares a run of 9 words or more: a 300-word wire story inside a 1,500-word feature
+ *    (Jaccard ~0.2, containment ~1), a quoted paragraph. Anchors in more than `max_posting` articles
+ *    are stock phrases and page chrome, and are ignored.
+ *
+ * 3. The batch's word frequencies: words found in 2 to 20 articles are rare, and pairs sharing at
+ *    least 2 rare words are candidates: rewritten articles that keep the facts, names and figures of
+ *    their source but few of its phrases.
  *
  * Verification computes, for every candidate, the Jaccard similarity and both containments —
  * exactly from the shingle sets (ND_VERIFY_EXACT, needs keep_sets), on the fingerprint samples
  * (ND_VERIFY_SAMPLE: for collections too large to keep sets, see nd_collection_set_lean_after), or
- * from signatures and set sizes (ND_VERIFY_SIGNATURE). A pair is reported when
- *     jaccard >= threshold,  or
- *     max(containment_a_in_b, containment_b_in_a) >= containment and shared >= min_shared.
+ * from signatures and set sizes (ND_VERIFY_SIGNATURE) — and, in batches of at least 30 articles
+ * with their words, the vocabulary shared both ways. score.h's report rule decides.
  * Results are sorted by (a, b) and do not depend on the number of threads.
  */
 #ifndef NEARDUP_FINDER_H
@@ -29,24 +28,19 @@
 #include <neardup/api.h>
 #include <glib.h>
 #include <neardup/collection.h>
+#include <neardup/score.h>
 
 ND_BEGIN_DECLS
 
-typedef enum {
-  ND_VERIFY_EXACT = 0,     /* exact Jaccard/containment from shingle sets */
-  ND_VERIFY_SIGNATURE = 1, /* estimates from MinHash signatures and set sizes */
-  ND_VERIFY_SAMPLE = 2     /* Jaccard and containment of the 1-in-P fingerprint samples: the same
-                              statistics computed on the shingles whose key is 0 mod P, an unbiased
-                              estimate (Broder's mod-m sampling) that needs ~1/8 of the memory */
-} NdVerifyMode;
-
 typedef struct {
   double threshold;           /* Jaccard threshold in (0, 1); default ND_DEFAULT_THRESHOLD */
-  double containment;         /* containment threshold in [0, 1]; 0 disables containment matching */
-  guint min_shared;           /* containment matches need this many shared shingles; default 8 */
+  double containment;         /* containment threshold in [0, 1]; 0 disables verbatim reuse */
+  guint min_shared;           /* reuse pairs share at least this many shingles; default 8 */
+  double score;               /* score threshold in [0, 1] (score.h); 0: the containment rule even
+                                 with batch statistics; default ND_DEFAULT_SCORE */
   NdVerifyMode verify;
-  guint fingerprint_sampling; /* P; default 8; 0 disables the containment index (LSH only) */
-  guint max_posting;          /* default 500 */
+  gboolean anchors;           /* use the passage anchors (default TRUE; FALSE: LSH and rare words) */
+  guint max_posting;          /* default ND_DEFAULT_MAX_POSTING */
   guint threads;              /* 0 = one per processor */
   double lsh_threshold;       /* threshold the LSH banding is tuned for; 0 = `threshold` */
   const gint *cancel_flag;    /* NULL, or a flag read atomically (a signal handler may set it): once
@@ -54,42 +48,44 @@ typedef struct {
                                  ND_ERROR_CANCELLED */
 } NdFindOptions;
 
-#define ND_DEFAULT_THRESHOLD 0.5
-#define ND_DEFAULT_CONTAINMENT 0.2
-
-typedef struct {
-  guint a, b;                 /* document indices in the collection, a < b */
-  guint32 shared;             /* shingles in both (estimated under ND_VERIFY_SIGNATURE) */
-  double jaccard;
-  double containment_a_in_b;  /* share of a's shingles found in b */
-  double containment_b_in_a;
-} NdPair;
-
 typedef struct {
   NdLshParams lsh;
   guint64 candidates_lsh;     /* distinct pairs from LSH */
-  guint64 candidates_fingerprint; /* pairs from the containment index (may repeat LSH's) */
+  guint64 candidates_anchor;  /* pairs sharing an anchor (may repeat LSH's) */
+  guint64 candidates_rare;    /* pairs sharing rare words (may repeat the others') */
   guint64 candidates;         /* distinct pairs verified */
   guint64 reported;
+  guint64 boilerplate_lines;  /* distinct boilerplate lines (words.h) found in the batch */
+  guint64 boilerplate_articles; /* articles holding at least one */
+  gboolean vocabulary;        /* the vocabulary score was computed (batch statistics available) */
   double seconds_lsh;          /* banding and bucket sorting */
-  double seconds_fingerprint;  /* the containment index */
+  double seconds_anchor;       /* the anchor index */
+  double seconds_vocabulary;   /* word frequencies and the rare-word index */
   double seconds_verify;
 } NdFindStats;
 
 void nd_find_options_init(NdFindOptions *options);
 gboolean nd_find_options_validate(const NdFindOptions *options, GError **error);
 
+/* The report rule of `options`. */
+NdReportRule nd_find_options_rule(const NdFindOptions *options);
+
 /* Finds the reported pairs of `collection`. Returns a GArray of NdPair sorted by (a, b) (free with
- * g_array_unref), or NULL with ND_ERROR_INVALID_ARG for bad options or exact verification of a
- * collection signed without sets, or ND_ERROR_CANCELLED when options->cancel_flag was raised (every
- * worker thread has stopped by then). `stats` may be NULL. */
+ * g_array_unref), each with its scores, score and kind, or NULL with ND_ERROR_INVALID_ARG for bad
+ * options or exact verification of a collection signed without sets, or ND_ERROR_CANCELLED when
+ * options->cancel_flag was raised (every worker thread has stopped by then). `stats` may be NULL. */
 GArray *nd_find_pairs(const NdCollection *collection, const NdFindOptions *options, NdFindStats *stats,
                       GError **error);
 
-/* Scores one pair of documents the way the finder's verifier does. */
-void nd_score_pair(const NdDocument *a, const NdDocument *b, guint num_perm, NdVerifyMode verify, NdPair *out);
+/* The batch's boilerplate (words.h): the sorted distinct keys of the lines of at most
+ * ND_BOILERPLATE_MAX_WORDS words found in at least ND_BOILERPLATE_MIN_ARTICLES of the collection's
+ * articles, as a GArray of guint32 (free with g_array_unref); `articles` (may be NULL) receives how
+ * many articles hold one. nd_find_pairs leaves their passage anchors out of the candidate search and
+ * the passage shares; pass them to nd_diff_tokens (NdDiffOptions) to keep them out of passages. */
+GArray *nd_find_boilerplate(const NdCollection *collection, guint64 *articles);
 
-/* TRUE when `pair` passes the report rule above. */
+/* TRUE when `pair` (scored) passes the report rule of `options` (score.h: nd_pair_report, which also
+ * sets the score and kind). */
 gboolean nd_pair_matches(const NdPair *pair, const NdFindOptions *options);
 
 ND_END_DECLS

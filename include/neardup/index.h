@@ -4,7 +4,8 @@
  * The index is one SQLite file (WAL mode) that users can also open with sqlite3. Schema, format 4:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)   format_version, shingle, num_perm, seed, threshold,
- *                                             bands, rows, fingerprint_sampling, text (all, kept or
+ *                                             bands, rows, anchors ("6x4": words per run x
+ *                                             window, score.h), text (all, kept or
  *                                             none: whose texts are stored), text_format (plain or
  *                                             zlib), created
  *   articles(num INTEGER PRIMARY KEY,        internal article number (insertion order)
@@ -14,12 +15,12 @@
  *                                             ("YYYY-MM-DDTHH:MM:SSZ"); NULL when it has none
  *            match_id TEXT,                   the article it joined its group through (its best
  *            match_jaccard, match_containment REAL)  match then) and their scores; NULL: none
- *            bytes, tokens, set_size, n_fingerprints INTEGER,
+ *            bytes, tokens, set_size, n_anchors INTEGER,
  *            text_hash INTEGER,               XXH3-64 of the original text, checked on every read
  *            row_hash INTEGER,                XXH3-64 over every other column but the text
  *            metadata TEXT,                   JSON object of the record's other fields, or NULL
  *            signature BLOB,                  num_perm little-endian uint32 MinHash values
- *            fingerprints BLOB,               n_fingerprints little-endian uint32 keys
+ *            anchors BLOB,                    n_anchors sorted little-endian uint32 passage anchors
  *            shingles BLOB,                   the sorted shingle keys, only when the text is not stored
  *            text BLOB)                       the original text: the bytes themselves when its length
  *                                             is `bytes`, else zlib (the sqlite3 shell reads both:
@@ -27,15 +28,15 @@
  *                                             not stored
  *   groups(grp INTEGER PRIMARY KEY, kept, members, batch, row_hash)   each group's kept article
  *   batches(batch INTEGER PRIMARY KEY, added TEXT, articles, groups, row_hash)   one row per add
- *   band_postings, fingerprint_postings(seg, first_key, n, data BLOB, hash)   posting lists of LSH
- *                                             band keys and containment fingerprints, as sorted
+ *   band_postings, anchor_postings(seg, first_key, n, data BLOB, hash)   posting lists of LSH
+ *                                             band keys and passage anchors (score.h), as sorted
  *                                             blocks in segments (postings.c); segments(kind, seg,
  *                                             postings, blocks, hash) lists them
  *   index articles_grp ON articles(grp)
  *
  * Signing parameters and the LSH banding are fixed when the index is created and read back on open;
  * matching may use any report thresholds. A match reads only the postings of the articles' own band
- * keys and fingerprints and the rows of their candidates, never the whole index. An archived
+ * keys and passage anchors and the rows of their candidates, never the whole index. An archived
  * article's shingle set is signed again from its stored text (or read from `shingles`).
  *
  * What it checks (an index may come from anywhere, and disks flip bits): every page carries a
@@ -65,8 +66,10 @@
 ND_BEGIN_DECLS
 
 /* Format 4: groups (every article seen, kept or dropped), dates, posting blocks, texts readable by
- * sqlite3. Format 3 (neardup 0.2 with checksums), 2 and 1 are refused by nd_index_open with a
- * message; nd_index_upgrade copies one into a new format 4 file. */
+ * sqlite3, and passage anchors as postings (winnowed runs of 6 words, score.h: every shared run of 9
+ * words finds its archived source). Format 3 (neardup 0.2 with checksums: 1-in-8 samples of word
+ * 3-grams), 2 and 1 are refused by nd_index_open with a message; nd_index_upgrade copies one into a
+ * new format 4 file, signing its texts again. */
 #define ND_INDEX_FORMAT_VERSION 4
 
 typedef struct NdIndex NdIndex;
@@ -149,7 +152,7 @@ typedef struct {
   const char *date_text;  /* the date as written (NULL: none, or not from text) */
 } NdIndexEntry;
 
-/* Adds a document signed with the index's parameters (it must carry `set`, `fingerprints` and
+/* Adds a document signed with the index's parameters (it must carry `set`, `anchors` and
  * `text`), inside a transaction. ND_ERROR_DUPLICATE_ID when an article with this id is already
  * archived; ND_ERROR_INVALID_ARG for a group that does not exist. */
 gboolean nd_index_add_entry(NdIndex *index, const NdDocument *doc, const NdIndexEntry *entry, GError **error);
@@ -168,8 +171,8 @@ typedef struct {
   guint64 batches;
   guint64 text_bytes;     /* total size of the archived originals */
   guint64 file_bytes;     /* size of the database (pages in use) */
-  guint64 band_keys, fingerprints; /* postings */
-  guint band_segments, fingerprint_segments;
+  guint64 band_keys, anchors; /* postings */
+  guint band_segments, anchor_segments;
   int format_version;
 } NdIndexStats;
 
@@ -186,8 +189,10 @@ typedef struct {
 
 void nd_index_match_clear(NdIndexMatch *match);
 
-/* The archived articles that `doc` (signed with the index's parameters, with its set) matches under
- * the report rule of `options` (finder.h), best first: by max(jaccard, containments), then id.
+/* The archived articles that `doc` (signed with the index's parameters, with its set and anchors)
+ * matches: score.h's candidate rule (a shared band or passage anchor) and report rule (without
+ * batch word frequencies: near-duplicates and verbatim reuse), best first: by max(jaccard,
+ * containments), then id.
  * Returns a GArray of NdIndexMatch (its clear function frees the members). */
 GArray *nd_index_query(NdIndex *index, const NdDocument *doc, const NdFindOptions *options, GError **error);
 
@@ -214,7 +219,7 @@ typedef struct {
   gint64 date_utc;        /* when has_date */
   char *match_id;         /* the article it joined through, or NULL */
   double jaccard, containment;
-  guint64 bytes, tokens, set_size, n_fingerprints;
+  guint64 bytes, tokens, set_size, n_anchors;
   guint64 text_hash;
   gboolean has_text;
   char *metadata;         /* canonical JSON object, or NULL */
@@ -263,7 +268,7 @@ gboolean nd_index_foreach(NdIndex *index, guint64 group, NdIndexCondition *const
 
 /* Reads and checks everything: PRAGMA integrity_check, every row (hashes, sizes, the set signed from
  * each stored text), every group (its kept article a member, its member count), every posting
- * block, and that each article has exactly its band keys and fingerprints as postings. Each problem
+ * block, and that each article has exactly its band keys and passage anchors as postings. Each problem
  * goes to the warning function; *problems counts them. FALSE only when the check could not run. */
 gboolean nd_index_check(NdIndex *index, guint64 *problems, GError **error);
 

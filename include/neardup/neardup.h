@@ -7,16 +7,19 @@
  *   shingle.h     word or character k-grams of tokens, hashed with XXH3-64 and a seed.
  *   minhash.h     fixed-size MinHash signatures (one-permutation hashing, densified).
  *   lsh.h         banding of signatures; b and r derived from a Jaccard threshold.
- *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets).
+ *   collection.h  a set of signed documents (ids, sizes, signatures, shingle sets, anchors, words).
  *   offsets.h     maps from an article's text back to the bytes of the page it was extracted from.
  *   html.h        the article in a web page (headline, body, metadata), with an offset map.
  *   input.h       reading files, directories, JSON Lines, web pages and WARC into a collection.
- *   finder.h      candidate pairs (LSH + containment fingerprints), verification, scores.
+ *   score.h       the scores of a pair, the candidate rule and the report rule (batch and archive).
+ *   finder.h      candidate pairs of a batch (LSH, passage anchors, rare words), verification.
  *   cluster.h     union-find clustering of verified pairs.
  *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
  *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
  *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
- *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment).
+ *   words.h       match keys (Snowball stems) and content words for the passage aligner.
+ *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment for
+ *                 verbatim passages, sentence alignment for rewritten ones).
  *
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
  * Memory: functions named _new/_dup return owned values freed with the matching _free;
@@ -36,8 +39,10 @@
 #include <neardup/collection.h>
 #include <neardup/html.h>
 #include <neardup/input.h>
+#include <neardup/score.h>
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
+#include <neardup/words.h>
 #include <neardup/diff.h>
 #include <neardup/date.h>
 #include <neardup/index.h>

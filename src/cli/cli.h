@@ -52,7 +52,7 @@ typedef struct {
   char *id_field, *text_field;
   char *format_name;
   char *output;
-  double threshold, containment;
+  double threshold, containment, score;
   gint num_perm;
   char *shingle;
   gint64 seed;

@@ -103,7 +103,8 @@ find_cli_init(FindCli *cli)
   cli->threads = 0;
   cli->max_bytes = (gint64)ND_DEFAULT_MAX_BYTES;
   cli->max_tokens = (gint64)ND_DEFAULT_MAX_TOKENS;
-  cli->min_shared = 8;
+  cli->min_shared = ND_DEFAULT_MIN_SHARED;
+  cli->score = ND_DEFAULT_SCORE;
   cli->exact_limit = 100000;
 }
 
@@ -147,6 +148,10 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
                                                                 g_ascii_formatd(num, sizeof num, "%g", cli->containment)));
   const char *min_shared_help = help_text(cli, g_strdup_printf("Shingles two articles must share for a containment "
                                                                "match (default: %d)", cli->min_shared));
+  const char *score_help = help_text(cli, g_strdup_printf("Reuse score threshold, with the batch's word frequencies "
+                                                          "(30 articles or more); 0: the containment rule instead "
+                                                          "(default: %s)",
+                                                          g_ascii_formatd(num, sizeof num, "%g", cli->score)));
   const char *format_help = help_text(cli, g_strdup_printf("Output format: %s (default: %s)",
                                                            cli->default_format != NULL && strcmp(cli->default_format, "text") != 0
                                                              ? "json (JSON Lines) or csv" : "text, json (JSON Lines) or csv",
@@ -177,6 +182,7 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &cli->threshold, threshold_help, "T" },
     { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, containment_help, "C" },
     { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, min_shared_help, "N" },
+    { "score", 0, 0, G_OPTION_ARG_DOUBLE, &cli->score, score_help, "S" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry verifying[] = {
@@ -277,6 +283,7 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
   cli->find.threshold = cli->threshold;
   cli->find.containment = cli->containment;
   cli->find.min_shared = (guint)cli->min_shared;
+  cli->find.score = cli->score;
   cli->find.threads = (guint)cli->threads;
   /* Band keys are computed by the signing workers, in parallel, rather than by the finder. */
   NdLshParams lsh;
@@ -472,12 +479,17 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     fprintf(stderr,
             "stats: %u articles, %.1f MB; read+sign %.3f s (%.0f docs/s, %.1f MB/s)\n"
             "stats: LSH b=%u r=%u; candidates: %" G_GUINT64_FORMAT " from LSH, %" G_GUINT64_FORMAT
-            " from fingerprints, %" G_GUINT64_FORMAT " distinct; LSH %.3f s, index %.3f s\n"
-            "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n",
+            " from passage anchors, %" G_GUINT64_FORMAT " from rare words, %" G_GUINT64_FORMAT " distinct; LSH %.3f s, "
+            "anchors %.3f s, vocabulary %.3f s%s\n"
+            "stats: verified %" G_GUINT64_FORMAT " pairs, %" G_GUINT64_FORMAT " reported; %.3f s\n"
+            "stats: boilerplate: %" G_GUINT64_FORMAT " lines found in %u articles or more, in %" G_GUINT64_FORMAT
+            " articles (left out of the anchors and passages)\n",
             nd_collection_size(coll), bytes / 1e6, read_s, nd_collection_size(coll) / MAX(read_s, 1e-9),
             bytes / 1e6 / MAX(read_s, 1e-9), stats.lsh.bands, stats.lsh.rows, stats.candidates_lsh,
-            stats.candidates_fingerprint, stats.candidates, stats.seconds_lsh, stats.seconds_fingerprint, stats.candidates,
-            stats.reported, stats.seconds_verify);
+            stats.candidates_anchor, stats.candidates_rare, stats.candidates, stats.seconds_lsh, stats.seconds_anchor,
+            stats.seconds_vocabulary, stats.vocabulary ? "" : " (no batch vocabulary)", stats.candidates,
+            stats.reported, stats.seconds_verify, stats.boilerplate_lines, (guint)ND_BOILERPLATE_MIN_ARTICLES,
+            stats.boilerplate_articles);
   }
   *coll_out = g_steal_pointer(&coll);
   *pairs_out = pairs;

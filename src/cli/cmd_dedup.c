@@ -117,7 +117,7 @@ passages_with(NdIndex *ix, const NdDocument *d, const NdDocument *other_doc, con
   /* offsets into the page for a batch article; into the archived text otherwise */
   *sb = (Side){ other_id, text, len, (const NdToken *)(void *)tb->data, tb->len,
                 other_doc != NULL ? other_doc->map : NULL };
-  return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
+  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, NULL);
 }
 
 static void
@@ -143,6 +143,7 @@ cmd_dedup(int argc, char **argv)
   char *copy_to = NULL, *copy_format = NULL;
   gboolean add = FALSE, link_it = FALSE, show_stats = FALSE;
   gint busy_ms = 10000;
+  cli.score = 0; /* the containment rule: a rewrite is not a duplicate */
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
   g_option_context_set_description(ctx, dedup_description);
   find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_OUTPUT | OPT_PASSAGES);

@@ -6,22 +6,28 @@
 static const char diff_description[] =
   "Aligns article A with each SOURCE and reports the passages they share, verbatim or rewritten:\n"
   "maximal stretches of matching words, tolerant of substituted, inserted or deleted words, changed\n"
-  "punctuation and quote marks, and moved paragraphs (each its own passage). A passage of A found in\n"
-  "several sources is reported for each of them.\n"
+  "punctuation and quote marks, other inflections of a word (English: Snowball stems) and moved\n"
+  "paragraphs (each its own passage); and sentences of A rewritten from a sentence of the source\n"
+  "(their content words, in other words and order). A passage of A found in several sources is\n"
+  "reported for each of them.\n"
   "\n"
-  "Rule: seeds are runs of --seed-tokens words found in both texts; seeds are chained when at most\n"
-  "--max-gap unaligned words separate them and the alignment shifts by at most --max-drift words;\n"
-  "a chain is a passage when both sides have at least --min-tokens words and at least --min-score of\n"
-  "their words are aligned exactly.\n"
+  "Verbatim passages: seeds are runs of --seed-tokens words found in both texts; seeds are chained\n"
+  "when at most --max-gap unaligned words separate them and the alignment shifts by at most\n"
+  "--max-drift words; a chain is a passage when both sides have at least --min-tokens words, three of\n"
+  "its aligned words carry content (not \"the\", \"said\" ...) and at least --min-score of its words\n"
+  "are aligned exactly. Rewritten passages: a sentence of A (mostly outside verbatim passages) whose\n"
+  "content words, weighted by their rarity among the source's sentences, are found at least\n"
+  "--sentence-overlap in one sentence of the source (four of them at least).\n"
   "\n"
-  "Text output: each passage with both sides on one line, words only in A as [-word-], words only in\n"
-  "the source as {+word+} (coloured on a terminal), --context words around.\n"
+  "Text output: each passage with its kind and both sides on one line, words only in A as [-word-],\n"
+  "words only in the source as {+word+} (coloured on a terminal), --context words around.\n"
   "JSON Lines (--format json): one object per passage with the fields a, b, passage (1-based),\n"
   "  a_start, a_end, b_start, b_end (byte offsets [start, end) into the files as saved: for a web\n"
   "  page, into the page, not its extracted text; decompressed for .gz), a_tokens,\n"
-  "  b_tokens (words in each span), a_matched, b_matched (words aligned exactly), score\n"
-  "  ((a_matched + b_matched) / (a_tokens + b_tokens)), a_text, b_text (with --text), passages\n"
-  "  (the pair's passage count), a_coverage, b_coverage (share of each article's words in passages).\n"
+  "  b_tokens (words in each span), a_matched, b_matched (words aligned), score\n"
+  "  ((a_matched + b_matched) / (a_tokens + b_tokens)), kind (verbatim or rewritten), a_text, b_text\n"
+  "  (with --text), passages (the pair's passage count), a_coverage, b_coverage (share of each\n"
+  "  article's words in passages).\n"
   "HTML (--format html, best with -o FILE): one self-contained page, the articles side by side,\n"
   "  shared passages highlighted in matching colours and linked, a summary table at the top.\n"
   "\n" CLI_EXIT_CODES_HELP;
@@ -71,7 +77,7 @@ cmd_diff(int argc, char **argv)
 {
   char **paths = NULL, *format_name = NULL, *output = NULL, *color_name = NULL, *shingle = NULL;
   gint context = 5, seed_tokens = 0, min_tokens = 0, max_gap = -1, max_drift = -1;
-  double min_score = -1;
+  double min_score = -1, sentence_overlap = -1;
   gint64 max_bytes = (gint64)ND_DEFAULT_MAX_BYTES, max_tokens = (gint64)ND_DEFAULT_MAX_TOKENS;
   gboolean with_text = FALSE, lossy = FALSE;
   GOptionEntry entries[] = {
@@ -82,10 +88,11 @@ cmd_diff(int argc, char **argv)
     { "text", 0, 0, G_OPTION_ARG_NONE, &with_text, "Include both sides' text of each passage in JSON output", NULL },
     { "shingle", 'k', 0, G_OPTION_ARG_STRING, &shingle, "Tokens: words or chars (chars:K for Chinese, Japanese, Thai; K is ignored)", "SPEC" },
     { "seed-tokens", 0, 0, G_OPTION_ARG_INT, &seed_tokens, "Words in a seed (default: 3)", "N" },
-    { "min-tokens", 0, 0, G_OPTION_ARG_INT, &min_tokens, "Shortest passage in words (default: 10)", "N" },
+    { "min-tokens", 0, 0, G_OPTION_ARG_INT, &min_tokens, "Shortest passage in words (default: 6)", "N" },
     { "max-gap", 0, 0, G_OPTION_ARG_INT, &max_gap, "Most unaligned words between two seeds of a passage (default: 12)", "N" },
     { "max-drift", 0, 0, G_OPTION_ARG_INT, &max_drift, "Most words inserted on one side between two seeds (default: 6)", "N" },
-    { "min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score, "Least share of aligned words in a passage (default: 0.5)", "S" },
+    { "min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score, "Least share of aligned words in a verbatim passage (default: 0.5)", "S" },
+    { "sentence-overlap", 0, 0, G_OPTION_ARG_DOUBLE, &sentence_overlap, "Rewritten sentences: least share of a sentence's content words found in one sentence of the source; 0 turns them off (default: 0.4)", "S" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "Refuse articles larger than BYTES (default: 67108864)", "BYTES" },
     { "max-tokens", 0, 0, G_OPTION_ARG_INT64, &max_tokens, "Refuse articles of more than N words (default: 4194304; 0: no limit)", "N" },
     { "lossy", 0, 0, G_OPTION_ARG_NONE, &lossy, "Treat invalid UTF-8 bytes as separators instead of refusing the file", NULL },
@@ -120,6 +127,7 @@ cmd_diff(int argc, char **argv)
     code = EXIT_USAGE;
   } else if (context < 0 || seed_tokens < 0 || seed_tokens > ND_SHINGLE_K_MAX || min_tokens < 0 ||
              max_gap < -1 || max_drift < -1 || (min_score != -1 && (min_score < 0 || min_score > 1)) ||
+             (sentence_overlap != -1 && (sentence_overlap < 0 || sentence_overlap > 1)) ||
              max_bytes < 1 || (guint64)max_bytes > ND_TEXT_MAX_BYTES || max_tokens < 0) {
     cli_error("diff", "an option is out of range (see --help)");
     code = EXIT_USAGE;
@@ -140,6 +148,8 @@ cmd_diff(int argc, char **argv)
     dopt.max_drift = (guint)max_drift;
   if (min_score >= 0)
     dopt.min_score = min_score;
+  if (sentence_overlap >= 0)
+    dopt.sentence_overlap = sentence_overlap;
   color = color_name && strcmp(color_name, "always") == 0;
   if ((color_name == NULL || strcmp(color_name, "auto") == 0) && output == NULL)
   {
@@ -168,7 +178,8 @@ cmd_diff(int argc, char **argv)
         continue;
       }
       sides[n_ok] = side_of(paths[i + 1], &loaded[n_ok]);
-      diffs[n_ok] = nd_diff_tokens(side_a.tokens, side_a.n_tokens, sides[n_ok].tokens, sides[n_ok].n_tokens, &dopt);
+      diffs[n_ok] = nd_diff_tokens(side_a.text, side_a.tokens, side_a.n_tokens, sides[n_ok].text, sides[n_ok].tokens,
+                                   sides[n_ok].n_tokens, &dopt);
       n_ok++;
     }
     if (cli_interrupted()) {

@@ -376,11 +376,11 @@ index_stats(int argc, char **argv)
         json_write_string(stdout, args[0]);
         printf(",\"format_version\":%d,\"articles\":%" G_GUINT64_FORMAT ",\"groups\":%" G_GUINT64_FORMAT
                ",\"batches\":%" G_GUINT64_FORMAT ",\"text_bytes\":%" G_GUINT64_FORMAT ",\"file_bytes\":%"
-               G_GUINT64_FORMAT ",\"band_keys\":%" G_GUINT64_FORMAT ",\"fingerprints\":%" G_GUINT64_FORMAT
-               ",\"band_segments\":%u,\"fingerprint_segments\":%u,\"text\":\"%s\",\"text_format\":\"%s\","
+               G_GUINT64_FORMAT ",\"band_keys\":%" G_GUINT64_FORMAT ",\"anchors\":%" G_GUINT64_FORMAT
+               ",\"band_segments\":%u,\"anchor_segments\":%u,\"text\":\"%s\",\"text_format\":\"%s\","
                "\"shingle\":\"%s\",\"num_perm\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"bands\":%u,\"rows\":%u}\n",
                s.format_version, s.articles, s.groups, s.batches, s.text_bytes, s.file_bytes, s.band_keys,
-               s.fingerprints, s.band_segments, s.fingerprint_segments, text_names[io->text],
+               s.anchors, s.band_segments, s.anchor_segments, text_names[io->text],
                format_names[io->text_format], spec, sp->num_perm, sp->seed, l->bands, l->rows);
       } else {
         printf("index %s (format %d)\n", args[0], s.format_version);
@@ -388,8 +388,8 @@ index_stats(int argc, char **argv)
                G_GUINT64_FORMAT " batches\n", s.articles, s.groups, s.text_bytes / 1e6, s.batches);
         printf("  database       %.1f MB (%.0f bytes per article); texts stored: %s, %s\n", s.file_bytes / 1e6,
                s.articles ? (double)s.file_bytes / s.articles : 0.0, text_names[io->text], format_names[io->text_format]);
-        printf("  postings       %" G_GUINT64_FORMAT " band keys, %" G_GUINT64_FORMAT " fingerprints (%u and %u "
-               "segments)\n", s.band_keys, s.fingerprints, s.band_segments, s.fingerprint_segments);
+        printf("  postings       %" G_GUINT64_FORMAT " band keys, %" G_GUINT64_FORMAT " passage anchors (%u and %u "
+               "segments)\n", s.band_keys, s.anchors, s.band_segments, s.anchor_segments);
         printf("  signing        shingles %s, %u permutations, seed %" G_GUINT64_FORMAT ", %u bands x %u rows\n", spec,
                sp->num_perm, sp->seed, l->bands, l->rows);
       }
@@ -650,8 +650,8 @@ index_show(int argc, char **argv)
       json_write_string(stdout, r.id);
       fputc(',', stdout);
       write_record_fields(stdout, &r);
-      fprintf(stdout, ",\"tokens\":%" G_GUINT64_FORMAT ",\"shingles\":%" G_GUINT64_FORMAT ",\"fingerprints\":%"
-              G_GUINT64_FORMAT ",\"metadata\":%s,\"members\":[", r.tokens, r.set_size, r.n_fingerprints,
+      fprintf(stdout, ",\"tokens\":%" G_GUINT64_FORMAT ",\"shingles\":%" G_GUINT64_FORMAT ",\"anchors\":%"
+              G_GUINT64_FORMAT ",\"metadata\":%s,\"members\":[", r.tokens, r.set_size, r.n_anchors,
               r.metadata ? r.metadata : "null");
     } else {
       printf("%s\n  group          %" G_GUINT64_FORMAT " (%s)\n", r.id, r.group, r.kept ? "kept" : "dropped");
@@ -662,7 +662,7 @@ index_show(int argc, char **argv)
         printf("  joined through %s (jaccard %.4f, %.0f%% of it found there)\n", r.match_id, r.jaccard,
                100 * r.containment);
       printf("  size           %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " words, %" G_GUINT64_FORMAT
-             " shingles, %" G_GUINT64_FORMAT " fingerprints\n", r.bytes, r.tokens, r.set_size, r.n_fingerprints);
+             " shingles, %" G_GUINT64_FORMAT " anchors\n", r.bytes, r.tokens, r.set_size, r.n_anchors);
       if (r.metadata)
         printf("  metadata       %s\n", r.metadata);
       printf("  group members:\n");
@@ -722,8 +722,8 @@ index_check(int argc, char **argv)
       cli_message("%s: %" G_GUINT64_FORMAT " problem%s found (listed above)", args[0], found, found == 1 ? "" : "s");
     } else {
       cli_message("%s: sound: %" G_GUINT64_FORMAT " articles in %" G_GUINT64_FORMAT " groups, %" G_GUINT64_FORMAT
-                  " band keys and %" G_GUINT64_FORMAT " fingerprints, every page, row and block checked", args[0],
-                  s.articles, s.groups, s.band_keys, s.fingerprints);
+                  " band keys and %" G_GUINT64_FORMAT " passage anchors, every page, row and block checked", args[0],
+                  s.articles, s.groups, s.band_keys, s.anchors);
       code = EXIT_OK;
     }
   }

@@ -5,12 +5,18 @@ static const char pairs_description[] =
   "Reads articles like `neardup scan` and prints every pair that is a near-duplicate\n"
   "(Jaccard >= --threshold) or reuses text (containment >= --containment), sorted by input order.\n"
   "\n"
-  "Scores (over shingle sets): jaccard = |A n B| / |A u B|; containment_a_in_b = |A n B| / |A|, the\n"
-  "share of A's text found in B; containment_b_in_a likewise.\n"
+  "Scores: jaccard = |A n B| / |A u B| over word 3-gram sets; containment_a_in_b = |A n B| / |A|,\n"
+  "the share of A's 3-grams found in B; passage_a_in_b, the share of A's passage anchors (runs of six\n"
+  "words) found in B; vocabulary_a_in_b, the share of A's distinct words found in B, each weighted by\n"
+  "its rarity in the batch (null below 30 articles); the b_in_a ones likewise. score: with the\n"
+  "vocabulary, max(min(vocabulary) x (1 + max(containment)), 1.25 x max(passage)); without it, the\n"
+  "containment. A pair is reported when jaccard >= --threshold (kind near-duplicate), or score >= --score\n"
+  "(with the vocabulary) or containment >= --containment (without it); kind reuse when its containment\n"
+  "reaches --containment, rewrite otherwise.\n"
   "JSON Lines (--format json): one object per pair with the fields a, b, jaccard,\n"
-  "  containment_a_in_b, containment_b_in_a, shared_shingles, kind (\"near-duplicate\" when\n"
-  "  jaccard >= threshold, otherwise \"reuse\"), and with --passages an array \"passages\" of passage\n"
-  "  objects (fields as in `neardup diff --format json`: passage, a_start, a_end, b_start, b_end,\n"
+  "  containment_a_in_b, containment_b_in_a, shared_shingles, passage_a_in_b, passage_b_in_a,\n"
+  "  vocabulary_a_in_b, vocabulary_b_in_a, score, kind, and with --passages an array \"passages\" of\n"
+  "  passage objects (fields as in `neardup diff --format json`: passage, a_start, a_end, b_start, b_end,\n"
   "  a_tokens, b_tokens, a_matched, b_matched, score).\n"
   "CSV (--format csv): the same fields, with a header line; passages as one field\n"
   "  \"a_start-a_end:b_start-b_end:score;...\".\n"
@@ -52,21 +58,22 @@ cmd_pairs(int argc, char **argv)
     FILE *fp = out.fp;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autoptr(GArray) boilerplate = cli.passages ? nd_find_boilerplate(coll, NULL) : NULL;
     if (cli.format == FORMAT_CSV)
-      fprintf(fp, "a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind%s\n",
-              cli.passages ? ",passages" : "");
+      fprintf(fp, "a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,"
+              "passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score%s\n", cli.passages ? ",passages" : "");
     else if (cli.format == FORMAT_TEXT && pairs->len > 0)
-      fputs("jaccard  a_in_b  b_in_a  kind            a  <->  b\n", fp);
+      fputs("jaccard  a_in_b  b_in_a  score  kind            a  <->  b\n", fp);
     for (guint i = 0; i < pairs->len && !cli_interrupted() && !ferror(fp); i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
       const char *a = nd_collection_get(coll, p->a)->id, *b = nd_collection_get(coll, p->b)->id;
-      const char *kind = p->jaccard >= cli.find.threshold ? "near-duplicate" : "reuse";
+      const char *kind = nd_pair_kind_name(p->kind);
       Side sa, sb;
-      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, ta, tb, &sa, &sb) : NULL;
+      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, boilerplate, ta, tb, &sa, &sb) : NULL;
       switch (cli.format) {
       case FORMAT_TEXT:
-        fprintf(fp, "%7.3f  %6.3f  %6.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
-                p->containment_b_in_a, kind, a, b);
+        fprintf(fp, "%7.3f  %6.3f  %6.3f  %5.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
+                p->containment_b_in_a, p->score, kind, a, b);
         if (d != NULL)
           render_passages_brief(fp, &sa, &sb, d);
         break;
@@ -76,8 +83,14 @@ cmd_pairs(int argc, char **argv)
         fputs(",\"b\":", fp);
         json_write_string(fp, b);
         fprintf(fp, ",\"jaccard\":%.4f,\"containment_a_in_b\":%.4f,\"containment_b_in_a\":%.4f,"
-                "\"shared_shingles\":%u,\"kind\":\"%s\"", p->jaccard, p->containment_a_in_b,
-                p->containment_b_in_a, p->shared, kind);
+                "\"shared_shingles\":%u", p->jaccard, p->containment_a_in_b, p->containment_b_in_a, p->shared);
+        fprintf(fp, ",\"passage_a_in_b\":%.4f,\"passage_b_in_a\":%.4f", p->passage_a_in_b, p->passage_b_in_a);
+        if (p->has_vocabulary)
+          fprintf(fp, ",\"vocabulary_a_in_b\":%.4f,\"vocabulary_b_in_a\":%.4f", p->vocabulary_a_in_b,
+                  p->vocabulary_b_in_a);
+        else
+          fputs(",\"vocabulary_a_in_b\":null,\"vocabulary_b_in_a\":null", fp);
+        fprintf(fp, ",\"score\":%.4f,\"kind\":\"%s\"", p->score, kind);
         if (d != NULL) {
           fputs(",\"passages\":", fp);
           render_passages_json_array(fp, &sa, &sb, d);
@@ -88,8 +101,13 @@ cmd_pairs(int argc, char **argv)
         csv_write_field(fp, a);
         fputc(',', fp);
         csv_write_field(fp, b);
-        fprintf(fp, ",%.4f,%.4f,%.4f,%u,%s", p->jaccard, p->containment_a_in_b, p->containment_b_in_a,
-                p->shared, kind);
+        fprintf(fp, ",%.4f,%.4f,%.4f,%u,%s,%.4f,%.4f", p->jaccard, p->containment_a_in_b, p->containment_b_in_a,
+                p->shared, kind, p->passage_a_in_b, p->passage_b_in_a);
+        if (p->has_vocabulary)
+          fprintf(fp, ",%.4f,%.4f", p->vocabulary_a_in_b, p->vocabulary_b_in_a);
+        else
+          fputs(",,", fp);
+        fprintf(fp, ",%.4f", p->score);
         if (d != NULL) {
           fputc(',', fp);
           render_passages_csv(fp, &sa, &sb, d);

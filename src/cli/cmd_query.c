@@ -99,7 +99,7 @@ cmd_query(int argc, char **argv)
     for (guint m = 0; m < n; m++) {
       const NdIndexMatch *x = &g_array_index(matches, NdIndexMatch, m);
       const NdPair *p = &x->scores;
-      const char *kind = p->jaccard >= cli.find.threshold ? "near-duplicate" : "reuse";
+      const char *kind = nd_pair_kind_name(p->kind);
       /* Passages need the archived text: read back from the index and checked against its hash. */
       g_autoptr(NdDiff) d = NULL;
       g_autofree char *archived = NULL;
@@ -118,7 +118,7 @@ cmd_query(int argc, char **argv)
           nd_tokenize(archived, len, sp.shingle.mode, ND_TEXT_LOSSY, tb, NULL);
           sa = (Side){ doc->id, doc->text, doc->bytes, (const NdToken *)ta->data, ta->len, doc->map };
           sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len, NULL }; /* the archived text */
-          d = nd_diff_tokens(sa.tokens, sa.n_tokens, sb.tokens, sb.n_tokens, NULL);
+          d = nd_diff_tokens(sa.text, sa.tokens, sa.n_tokens, sb.text, sb.tokens, sb.n_tokens, NULL);
         }
       }
       switch (cli.format) {

@@ -61,6 +61,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   FILE *fp = out->fp;
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  g_autoptr(GArray) boilerplate = cli->passages ? nd_find_boilerplate(coll, NULL) : NULL;
   if (cli->format == FORMAT_CSV)
     fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment%s\n", cli->passages ? ",passages" : "");
   guint clustered = 0;
@@ -75,7 +76,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
       const char *match_id = nd_collection_get(coll, b->match)->id;
       clustered++;
       Side sa, sb;
-      g_autoptr(NdDiff) d = cli->passages ? pair_diff(coll, i, b->match, ta, tb, &sa, &sb) : NULL;
+      g_autoptr(NdDiff) d = cli->passages ? pair_diff(coll, i, b->match, boilerplate, ta, tb, &sa, &sb) : NULL;
       switch (cli->format) {
       case FORMAT_TEXT:
         fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,

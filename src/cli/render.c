@@ -102,8 +102,9 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
     guint64 as, ae, bs, be;
     passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "\nPassage %u: score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
-            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1, q->score, as, ae,
+    fprintf(fp, "\nPassage %u (%s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
+            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1,
+            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", q->score, as, ae,
             q->a_end - q->a_first, bs, be, q->b_end - q->b_first);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
@@ -127,8 +128,9 @@ render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff 
   passage_bytes(a, b, q, &as, &ae, &bs, &be);
   fprintf(fp, "\"passage\":%u,\"a_start\":%" G_GUINT64_FORMAT ",\"a_end\":%" G_GUINT64_FORMAT ",\"b_start\":%"
           G_GUINT64_FORMAT ",\"b_end\":%" G_GUINT64_FORMAT ",\"a_tokens\":%u,\"b_tokens\":%u,\"a_matched\":%u,"
-          "\"b_matched\":%u,\"score\":%.4f", index + 1, as, ae, bs, be,
-          q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score);
+          "\"b_matched\":%u,\"score\":%.4f,\"kind\":\"%s\"", index + 1, as, ae, bs, be,
+          q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score,
+          q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
   if (with_text) {
     fputs(",\"a_text\":", fp);
     json_write_slice(fp, a->text, q->a_start, q->a_stop);
@@ -297,7 +299,8 @@ render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *di
 }
 
 NdDiff *
-pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Side *sa, Side *sb)
+pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb, Side *sa,
+          Side *sb)
 {
   const NdSignParams *sp = nd_collection_params(coll);
   const NdDocument *da = nd_collection_get(coll, a), *db = nd_collection_get(coll, b);
@@ -308,7 +311,13 @@ pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Si
   nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
   *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
   *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
-  return nd_diff_tokens(sa->tokens, sa->n_tokens, sb->tokens, sb->n_tokens, NULL);
+  NdDiffOptions o;
+  nd_diff_options_init(&o);
+  if (boilerplate != NULL) {
+    o.boilerplate = (const guint32 *)boilerplate->data;
+    o.n_boilerplate = boilerplate->len;
+  }
+  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, &o);
 }
 
 void

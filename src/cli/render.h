@@ -38,8 +38,10 @@ void render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const Nd
                                 gboolean with_text);
 
 /* Tokenises the kept texts of documents a and b of `coll` (signed with keep_text) into ta/tb and
- * fills both sides; returns their alignment (free with nd_diff_free). */
-NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, GArray *ta, GArray *tb, Side *sa, Side *sb);
+ * fills both sides; returns their alignment (free with nd_diff_free), the batch's boilerplate lines
+ * (nd_find_boilerplate; NULL = none) left out. */
+NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb,
+                  Side *sa, Side *sb);
 
 /* `pairs`/`scan --passages` helpers: an indented summary line per passage (text), a JSON array of
  * passage objects, and one CSV field "a_start-a_end:b_start-b_end:score;..." */

@@ -82,7 +82,8 @@ examples_scan)
   ;;
 examples_json)
   expect_code 0 "$NEARDUP" pairs examples/articles --format json
-  "$JSONL_CHECK" "$WORK/out" a b jaccard containment_a_in_b containment_b_in_a shared_shingles kind >/dev/null || fail "pairs JSON"
+  "$JSONL_CHECK" "$WORK/out" a b jaccard containment_a_in_b containment_b_in_a shared_shingles passage_a_in_b passage_b_in_a \
+    vocabulary_a_in_b vocabulary_b_in_a score kind >/dev/null || fail "pairs JSON"
   [[ $(wc -l <"$WORK/out") == $(($(wc -l <examples/expected-pairs.csv) - 1)) ]] || fail "JSON and CSV pair counts differ"
   expect_code 0 "$NEARDUP" scan examples/articles --format json
   "$JSONL_CHECK" "$WORK/out" cluster id cluster_size best_match jaccard containment >/dev/null || fail "scan JSON"
@@ -271,7 +272,7 @@ third_of_text)
   { make_article 12 400; sed -n '1p' "$WORK/b.txt" | cut -d' ' -f201-400; } >"$WORK/a.txt"
   expect_code 0 "$NEARDUP" pairs "$WORK/a.txt" "$WORK/b.txt" --format csv
   line=$(grep "^$WORK/a.txt,$WORK/b.txt," "$WORK/out") || fail "the pair is not reported"
-  IFS=, read -r _ _ jac ca cb _ kind <<<"$line"
+  IFS=, read -r _ _ jac ca cb _ kind _ <<<"$line"
   awk -v j="$jac" -v c="$ca" 'BEGIN { exit !(j < 0.5 && c > 0.25 && c < 0.45) }' || fail "scores: $line"
   [[ $kind == reuse ]] || fail "kind $kind"
   ;;
@@ -311,15 +312,18 @@ no_input_readable)
 diff_text)
   A=examples/articles/quote_story_a.txt B=examples/articles/quote_story_b.txt
   expect_code 0 "$NEARDUP" diff "$A" "$B" --context 2
-  expect_out "1 shared passage; 8% of A and 8% of B are in them."
-  expect_out "Passage 1: score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  # The quote, word for word; and the sentence introducing the same commissioner (her name, her
+  # title, the region), rewritten.
+  expect_out "2 shared passages; 13% of A and 15% of B are in them."
+  expect_out "Passage 2 (verbatim): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  expect_out "Passage 1 (rewritten): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
   # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
   [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
   [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
   # One-to-many: a passage of A is reported for every source that has it; unrelated sources get none.
   expect_code 0 "$NEARDUP" diff examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt \
     examples/articles/reprint_bay_times_allcaps_headline.txt examples/articles/same_topic_independent_1.txt --color never
-  [[ $(grep -c "^Passage 1:" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
+  [[ $(grep -c "^Passage 1 (verbatim):" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
   expect_out "0 shared passages; 0% of A and 0% of B are in them."
   # A rewrite: differences inside the passage are marked on both sides.
   expect_code 0 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt examples/articles/rewrite_northern_herald.txt
@@ -430,24 +434,24 @@ index_cli)
   expect_code 0 "$NEARDUP" index add "$DB" "$W" "$S"
   expect_err "added 2 articles to $DB"
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
-  "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys fingerprints \
-    band_segments fingerprint_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+  "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys anchors \
+    band_segments anchor_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
   expect_out "{\"index\":\"$DB\",\"format_version\":4,\"articles\":2,\"groups\":2,\"batches\":1,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
-  fp2=$(json_num fingerprints)
-  (( fp2 > 0 )) || fail "no fingerprints"
+  fp2=$(json_num anchors)
+  (( fp2 > 0 )) || fail "no anchors"
   expect_code 0 "$NEARDUP" index stats "$DB"
   expect_out "index $DB (format 4)"
   expect_out "  articles       2 in 2 groups ("
-  expect_out "  postings       64 band keys, $fp2 fingerprints"
+  expect_out "  postings       64 band keys, $fp2 passage anchors"
   expect_out "shingles words:3, 128 permutations, seed 1, 32 bands x 4 rows"
   # The same file again: already archived, not an error; nothing changes (not even a batch).
   cp "$DB" "$WORK/before-rerun.db"
   expect_code 0 "$NEARDUP" index add "$DB" "$W"
   expect_err "added 0 articles to $DB in "
   expect_err "; 1 already archived"
-  [[ $(index_stat "$DB" articles) == 2 && $(json_num fingerprints) == "$fp2" && $(json_num batches) == 1 ]] \
+  [[ $(index_stat "$DB" articles) == 2 && $(json_num anchors) == "$fp2" && $(json_num batches) == 1 ]] \
     || fail "adding an archived article again changed the index"
   cmp -s "$DB" "$WORK/before-rerun.db" || fail "adding an archived article again changed the file"
   # A mix: the new article is added, the archived one counted, the unreadable one reported: exit 1.
@@ -457,7 +461,7 @@ index_cli)
   expect_err "added 1 article to $DB in "
   expect_err "; 1 already archived; 1 input skipped"
   [[ $(index_stat "$DB" articles) == 3 ]] || fail "want 3 articles"
-  fp3=$(json_num fingerprints)
+  fp3=$(json_num anchors)
   # --strict: the first unreadable input stops the add and nothing is added.
   expect_code 3 "$NEARDUP" index add --strict "$DB" $A/quote_story_b.txt "$WORK/empty.txt"
   expect_err "nothing was added"
@@ -516,8 +520,8 @@ index_cli)
   expect_err "id 'no-such-id' is not in the index"
   expect_err "removed 1 article from $DB"
   [[ $(index_stat "$DB" articles) == 3 ]] || fail "want 3 articles after the second remove"
-  [[ $(json_num band_keys) == 96 && $(json_num fingerprints) == "$fp3" ]] \
-    || fail "postings after removals: $(cat "$WORK/out"), want 96 band keys and $fp3 fingerprints"
+  [[ $(json_num band_keys) == 96 && $(json_num anchors) == "$fp3" ]] \
+    || fail "postings after removals: $(cat "$WORK/out"), want 96 band keys and $fp3 anchors"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt" "$WORK/rec2.txt" --format csv
   [[ $(wc -l <"$WORK/out") == 1 ]] || fail "removed articles are still found"
   # Not an index: exit 3, "not a neardup index", and the file is left alone.

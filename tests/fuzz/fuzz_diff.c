@@ -8,9 +8,10 @@
  * Lossy, and strict when asked (it must then fail with ND_ERROR_UTF8 naming the bad side, or succeed):
  *   - every passage: a_first < a_end <= a_tokens (same for B); byte ranges are those of its first
  *     and last tokens, so 0 <= a_start < a_stop <= |A| (same for B); spans of at least min_tokens;
- *     a_matched <= A span; score = (a_matched + b_matched) / (spans) in [min_score, 1];
- *   - passages sorted by (a_first, b_first); no two passages overlap by more than half in both
- *     texts (the duplicate rule of diff.h);
+ *     a_matched <= A span; score = (a_matched + b_matched) / (spans) in [0, 1], at least min_score
+ *     for verbatim passages;
+ *   - passages sorted by (a_first, b_first); no two passages of one kind overlap by more than half in
+ *     both texts (the duplicate rule of diff.h; a rewritten sentence may hold a verbatim run);
  *   - aligned flags only inside passages, and at least a_matched of them inside each passage;
  *   - coverage = share of tokens inside some passage, in [0, 1];
  *   - the result equals nd_diff_tokens on nd_tokenize's tokens (so it is also deterministic);
@@ -58,12 +59,18 @@ check_diff(const NdDiff *d, const NdToken *ta, gsize na, gsize a_len, const NdTo
     double score = (double)(p->a_matched + p->b_matched) / (span_a + span_b);
     FUZZ_CHECK(fabs(score - p->score) < 1e-12 && p->score >= 0.0 && p->score <= 1.0, "%s: passage %u score %g, "
                "computed %g", what, i, p->score, score);
-    FUZZ_CHECK(p->score >= o->min_score, "%s: passage %u score %g below min_score %g", what, i, p->score, o->min_score);
+    FUZZ_CHECK(p->kind == ND_PASSAGE_REWRITTEN || p->score >= o->min_score, "%s: verbatim passage %u score %g below "
+               "min_score %g", what, i, p->score, o->min_score);
+    FUZZ_CHECK(p->kind == ND_PASSAGE_VERBATIM || p->kind == ND_PASSAGE_REWRITTEN, "%s: passage %u kind %d", what, i,
+               p->kind);
+    FUZZ_CHECK(p->kind == ND_PASSAGE_VERBATIM || (o->sentence_overlap > 0 && p->a_matched >= 1),
+               "%s: rewritten passage %u without sentence alignment or matches", what, i);
     if (i > 0)
       FUZZ_CHECK(ps[i - 1].a_first < p->a_first || (ps[i - 1].a_first == p->a_first && ps[i - 1].b_first <= p->b_first),
                  "%s: passages not sorted at %u", what, i);
     for (guint j = 0; j < i; j++)
-      FUZZ_CHECK(!(overlap_share(p->a_first, p->a_end, ps[j].a_first, ps[j].a_end) > 0.5 &&
+      FUZZ_CHECK(ps[j].kind != p->kind ||
+                 !(overlap_share(p->a_first, p->a_end, ps[j].a_first, ps[j].a_end) > 0.5 &&
                    overlap_share(p->b_first, p->b_end, ps[j].b_first, ps[j].b_end) > 0.5),
                  "%s: passages %u and %u are the same text found twice", what, j, i);
     guint32 flags_a = 0, flags_b = 0;
@@ -113,14 +120,13 @@ tokens_of(const char *t, gsize len, NdTokenMode mode, NdTextFlags flags)
 }
 
 static gboolean
-all_distinct(const GArray *t)
+all_distinct(const guint64 *keys, guint n)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-  for (guint i = 0; i < t->len; i++) {
-    const NdToken *tk = &g_array_index(t, NdToken, i);
-    if (g_hash_table_contains(seen, &tk->hash))
+  for (guint i = 0; i < n; i++) {
+    if (g_hash_table_contains(seen, &keys[i]))
       return FALSE;
-    g_hash_table_add(seen, (gpointer)&tk->hash);
+    g_hash_table_add(seen, (gpointer)&keys[i]);
   }
   return TRUE;
 }
@@ -146,13 +152,24 @@ run(const char *a, gsize a_len, const char *b, gsize b_len, NdTokenMode mode, Nd
   g_autoptr(GArray) ta = tokens_of(a, a_len, mode, flags);
   g_autoptr(GArray) tb = tokens_of(b, b_len, mode, flags);
   check_diff(d, (const NdToken *)ta->data, ta->len, a_len, (const NdToken *)tb->data, tb->len, b_len, o, what);
-  g_autoptr(NdDiff) tok = nd_diff_tokens((const NdToken *)ta->data, ta->len, (const NdToken *)tb->data, tb->len, arg);
+  g_autoptr(NdDiff) tok = nd_diff_tokens(a, (const NdToken *)ta->data, ta->len, b, (const NdToken *)tb->data, tb->len,
+                                         arg);
   check_same(d, tok, "nd_diff_tokens vs nd_diff_texts");
 
   /* A against itself. */
-  g_autoptr(NdDiff) self = nd_diff_tokens((const NdToken *)ta->data, ta->len, (const NdToken *)ta->data, ta->len, arg);
+  g_autoptr(NdDiff) self = nd_diff_tokens(a, (const NdToken *)ta->data, ta->len, a, (const NdToken *)ta->data, ta->len,
+                                          arg);
   check_diff(self, (const NdToken *)ta->data, ta->len, a_len, (const NdToken *)ta->data, ta->len, a_len, o, "self");
-  if (ta->len >= MAX(o->seed_tokens, o->min_tokens) && o->max_seed_occurrences >= 1 && all_distinct(ta)) {
+  /* One passage covering A when its match keys (words.h) are all distinct and enough of them carry
+   * content: distinct words may share a stem, and a run of function words is no passage. */
+  g_autofree guint64 *keys = g_new(guint64, ta->len + 1);
+  g_autofree guint8 *content = g_new(guint8, ta->len + 1);
+  nd_word_keys(a, (const NdToken *)ta->data, ta->len, self->language, o->stem, keys, content);
+  guint n_content = 0;
+  for (guint i = 0; i < ta->len; i++)
+    n_content += content[i];
+  if (ta->len >= MAX(o->seed_tokens, o->min_tokens) && o->max_seed_occurrences >= 1 && n_content >= o->min_content &&
+      all_distinct(keys, ta->len)) {
     const NdPassage *p = (const NdPassage *)self->passages->data;
     FUZZ_CHECK(self->passages->len == 1 && p->a_first == 0 && p->a_end == ta->len && p->b_first == 0 &&
                p->b_end == ta->len && p->score == 1.0 && self->a_coverage == 1.0,

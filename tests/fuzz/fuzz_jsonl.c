@@ -101,8 +101,9 @@ same_doc(const NdDocument *a, const NdDocument *b, guint num_perm)
 {
   return strcmp(a->id, b->id) == 0 && a->bytes == b->bytes && a->tokens == b->tokens && a->set_size == b->set_size &&
          memcmp(a->signature, b->signature, num_perm * sizeof(guint32)) == 0 &&
-         memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0 && a->n_fingerprints == b->n_fingerprints &&
-         memcmp(a->fingerprints, b->fingerprints, a->n_fingerprints * sizeof(guint32)) == 0;
+         memcmp(a->set, b->set, a->set_size * sizeof(guint32)) == 0 && a->n_anchors == b->n_anchors &&
+         memcmp(a->anchors, b->anchors, a->n_anchors * sizeof(guint32)) == 0 && a->n_words == b->n_words &&
+         (a->n_words == 0 || memcmp(a->words, b->words, a->n_words * sizeof(guint32)) == 0);
 }
 
 /* Whether `number` occurs in the line as a whole number token (json-glib reads integers laxly: one

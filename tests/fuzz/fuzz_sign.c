@@ -12,8 +12,11 @@
  *     and the same signer again (id, bytes, tokens, set, signature, fingerprints, band keys, text);
  *   - the document is what the documented pipeline gives: tokens = nd_tokenize, set = the sorted
  *     distinct high halves of nd_shingle_hashes, signature = nd_minhash_sign of those hashes,
- *     fingerprints = the set keys that are 0 mod P, band keys = high halves of nd_lsh_band_key;
- *     set strictly increasing, set_size = its length, at least one shingle.
+ *     fingerprints (only without a set) = the set keys that are 0 mod P, band keys = high halves of
+ *     nd_lsh_band_key; set strictly increasing, set_size = its length, at least one shingle;
+ *   - anchors = a naive winnowing written from score.h's rule (every window of w runs of k tokens
+ *     inside one line, its rightmost smallest hash), words = the sorted distinct high halves of the
+ *     token hashes (word tokens, keep_words).
  */
 #include "fuzz_common.h"
 
@@ -33,6 +36,11 @@ check_same(const NdDocument *a, const NdDocument *b, const NdSignParams *p, cons
   FUZZ_CHECK(a->n_fingerprints == b->n_fingerprints && (a->fingerprints == NULL) == (b->fingerprints == NULL) &&
              (a->fingerprints == NULL || memcmp(a->fingerprints, b->fingerprints, a->n_fingerprints * sizeof(guint32)) == 0),
              "%s: fingerprints differ", what);
+  FUZZ_CHECK(a->n_anchors == b->n_anchors && memcmp(a->anchors, b->anchors, a->n_anchors * sizeof(guint32)) == 0,
+             "%s: anchors differ", what);
+  FUZZ_CHECK(a->n_words == b->n_words && (a->words == NULL) == (b->words == NULL) &&
+             (a->words == NULL || memcmp(a->words, b->words, a->n_words * sizeof(guint32)) == 0), "%s: words differ",
+             what);
   FUZZ_CHECK((a->band_keys == NULL) == (b->band_keys == NULL) &&
              (a->band_keys == NULL || memcmp(a->band_keys, b->band_keys, p->lsh_bands * sizeof(guint32)) == 0),
              "%s: band keys differ", what);
@@ -45,6 +53,58 @@ compare_u32(const void *x, const void *y)
 {
   guint32 a = *(const guint32 *)x, b = *(const guint32 *)y;
   return a < b ? -1 : a > b;
+}
+
+/* Sorts and de-duplicates; returns the new length. */
+static gsize
+sort_distinct(guint32 *v, gsize n)
+{
+  qsort(v, n, sizeof(guint32), compare_u32);
+  gsize d = 0;
+  for (gsize i = 0; i < n; i++)
+    if (d == 0 || v[d - 1] != v[i])
+      v[d++] = v[i];
+  return d;
+}
+
+/* The hash of the run of k tokens starting at t, as collection.h documents it. */
+static guint64
+run_hash(const NdToken *t, guint k, guint64 seed)
+{
+  guint64 x = seed ^ G_GUINT64_CONSTANT(0x616e63686f727321);
+  for (guint j = 0; j < k; j++)
+    x = (x + t[j].hash) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return x;
+}
+
+/* The anchors by the letter of the rule: for each line, each window of w runs (or the whole line
+ * when it has fewer), the rightmost smallest hash; sorted and distinct. */
+static gsize
+reference_anchors(const char *text, const NdToken *t, gsize n, guint k, guint w, guint64 seed, guint32 *out)
+{
+  gsize m = 0;
+  for (gsize first = 0; first < n;) {
+    gsize last = first + 1; /* the line is tokens [first, last) */
+    while (last < n && memchr(text + t[last - 1].end, '\n', t[last].start - t[last - 1].end) == NULL)
+      last++;
+    if (last - first >= k) {
+      gsize runs = last - first - k + 1, win = MIN((gsize)w, runs);
+      for (gsize s0 = first; s0 + win <= first + runs; s0++) {
+        gsize best = s0;
+        for (gsize j = s0; j < s0 + win; j++)
+          if (run_hash(t + j, k, seed) <= run_hash(t + best, k, seed))
+            best = j;
+        out[m++] = (guint32)(run_hash(t + best, k, seed) >> 32);
+      }
+    }
+    first = last;
+  }
+  return sort_distinct(out, m);
 }
 
 static void
@@ -95,7 +155,7 @@ check_document(NdSigner *signer, const NdDocument *doc, const NdSignParams *p, c
     FUZZ_CHECK(doc->signature == NULL, "signature kept without keep_signature");
   }
 
-  if (p->fingerprint_sampling > 0) {
+  if (p->fingerprint_sampling > 0 && !p->keep_sets) {
     FUZZ_CHECK(doc->fingerprints != NULL, "no fingerprints");
     guint32 n = 0;
     for (guint32 i = 0; i < distinct; i++)
@@ -106,7 +166,23 @@ check_document(NdSigner *signer, const NdDocument *doc, const NdSignParams *p, c
       }
     FUZZ_CHECK(n == doc->n_fingerprints, "%u fingerprints, expected %u", doc->n_fingerprints, n);
   } else {
-    FUZZ_CHECK(doc->n_fingerprints == 0, "fingerprints without sampling");
+    FUZZ_CHECK(doc->n_fingerprints == 0 && doc->fingerprints == NULL, "fingerprints with a set or without sampling");
+  }
+
+  const gboolean chars = p->shingle.mode == ND_TOKENS_CHARS;
+  g_autofree guint32 *anchors = g_new(guint32, n_tok + 1);
+  gsize n_anchors = reference_anchors(text, toks, n_tok, chars ? ND_ANCHOR_CHAR_TOKENS : ND_ANCHOR_TOKENS,
+                                      chars ? ND_ANCHOR_CHAR_WINDOW : ND_ANCHOR_WINDOW, p->seed, anchors);
+  FUZZ_CHECK(doc->n_anchors == n_anchors && (n_anchors == 0 || memcmp(doc->anchors, anchors, n_anchors * 4) == 0),
+             "anchors differ from the reference winnowing (%u, want %zu)", doc->n_anchors, n_anchors);
+  if (p->keep_words && !chars) {
+    g_autofree guint32 *words = g_new(guint32, n_tok + 1);
+    for (gsize t = 0; t < n_tok; t++)
+      words[t] = (guint32)(toks[t].hash >> 32);
+    gsize n_words = sort_distinct(words, n_tok);
+    FUZZ_CHECK(doc->n_words == n_words && memcmp(doc->words, words, n_words * 4) == 0, "words differ");
+  } else {
+    FUZZ_CHECK(doc->words == NULL && doc->n_words == 0, "words kept without keep_words or with characters");
   }
 
   if (p->lsh_bands > 0) {
@@ -146,6 +222,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   p.keep_sets = !(data[0] & 4);
   p.keep_signature = !(data[0] & 8);
   p.keep_text = (data[0] & 16) != 0;
+  p.keep_words = (data[0] & 64) == 0;
   p.shingle.k = (data[0] & 32) ? 1u + data[1] % ND_SHINGLE_K_MAX : 1u + data[1] % 6;
   p.num_perm = perms[data[2] & 7];
   p.seed = data[3] | ((guint64)data[2] << 56);

@@ -150,7 +150,7 @@ main(int argc, char **argv)
   damaged(dir, base, "bad-columns.db", "UPDATE articles SET bytes = 'x', grp = 2.5 WHERE id = 'a1';"
           "UPDATE articles SET match_jaccard = 'high' WHERE id = 'a4';");
   damaged(dir, base, "bad-blob-lengths.db", "UPDATE articles SET signature = substr(signature, 1, 100) WHERE id = 'a1';"
-          "UPDATE articles SET fingerprints = fingerprints || x'00' WHERE id = 'a2';"
+          "UPDATE articles SET anchors = anchors || x'00' WHERE id = 'a2';"
           "UPDATE articles SET set_size = set_size + 1 WHERE id = 'a3';");
   damaged(dir, base, "bad-texts.db", "UPDATE articles SET text = x'789c00112233445566778899' WHERE id = 'a1';"
           "UPDATE articles SET text_hash = text_hash + 1 WHERE id = 'a2';"
@@ -165,7 +165,7 @@ main(int argc, char **argv)
   damaged(dir, base, "bad-batches.db", "UPDATE batches SET added = 'never' WHERE batch = 1; DELETE FROM batches WHERE batch = 2;");
   damaged(dir, base, "bad-postings.db", "UPDATE band_postings SET data = randomblob(length(data)) WHERE seg = "
           "(SELECT min(seg) FROM band_postings);"
-          "UPDATE fingerprint_postings SET n = n + 5, first_key = first_key + 1;"
+          "UPDATE anchor_postings SET n = n + 5, first_key = first_key + 1;"
           "DELETE FROM articles WHERE id = 'a2';");
   damaged(dir, base, "bad-segments.db", "UPDATE segments SET postings = 1000000, blocks = -1 WHERE kind = 0;"
           "INSERT INTO segments VALUES (1, 99, 5, 5, 0);");
