@@ -42,10 +42,10 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
         out.write(json.dumps({"a": p.a, "b": p.b, "jaccard": round(p.jaccard, 4),
                               "containment_a_in_b": round(p.containment_a_in_b, 4),
                               "containment_b_in_a": round(p.containment_b_in_a, 4),
-                              "shared_shingles": p.shared, "kind": p.kind}) + "\n")
+                              "shared_shingles": p.shared, "score": round(p.score, 4), "kind": p.kind}) + "\n")
 """
 
-FIELDS = ("a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles", "kind")
+FIELDS = ("a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles", "score", "kind")
 
 
 def timed(args, env=None):

@@ -116,25 +116,27 @@ def estimate(a, b, *, shingle="words:3", num_perm=128, seed=1, lossy=False):
     return da.estimate(db)
 
 
-def pairs(items, *, threshold=0.5, containment=0.2, min_shared=8, verify="auto", threads=0, errors="raise",
+def pairs(items, *, threshold=0.5, containment=0.2, min_shared=8, score=0.225, verify="auto", threads=0, errors="raise",
           shingle="words:3", num_perm=128, seed=1, lossy=False, max_bytes=DEFAULT_MAX_BYTES,
           exact_limit=100000):
     """Every pair of `items` (an iterable of (id, text) or (id, text, metadata), read as a stream)
-    that is a near-duplicate (jaccard >= threshold) or reuses text (containment >= containment and
-    at least min_shared shared shingles), as `neardup pairs` reports them: a list of Pair sorted by
-    input order. See Collection for `errors`, `threads` and `exact_limit`, Collection.pairs for
+    that is a near-duplicate (jaccard >= threshold), reuses text or rewrites it (the reuse score >=
+    score; see Collection.pairs for the rule), as `neardup pairs` reports them: a list of Pair
+    sorted by input order. See Collection for `errors`, `threads` and `exact_limit`, Collection.pairs for
     `verify`. Raises the first item's error with errors='raise' (see Collection), and
     InvalidArgumentError for bad options. The list is the caller's."""
     coll = Collection(items, shingle=shingle, num_perm=num_perm, seed=seed, lossy=lossy, max_bytes=max_bytes,
                       threads=threads, errors=errors, exact_limit=exact_limit)
-    return coll.pairs(threshold=threshold, containment=containment, min_shared=min_shared, verify=verify)
+    return coll.pairs(threshold=threshold, containment=containment, min_shared=min_shared, score=score,
+                      verify=verify)
 
 
-def clusters(items, *, threshold=0.5, containment=0.2, min_shared=8, verify="auto", threads=0, errors="raise",
+def clusters(items, *, threshold=0.5, containment=0.2, min_shared=8, score=0.225, verify="auto", threads=0, errors="raise",
              shingle="words:3", num_perm=128, seed=1, lossy=False, max_bytes=DEFAULT_MAX_BYTES,
              exact_limit=100000):
     """Clusters (connected components of the reported pairs, as `neardup scan` makes them) of
     `items`: a list of lists of ids, in input order. Articles in no pair are in no cluster."""
     coll = Collection(items, shingle=shingle, num_perm=num_perm, seed=seed, lossy=lossy, max_bytes=max_bytes,
                       threads=threads, errors=errors, exact_limit=exact_limit)
-    return coll.clusters(threshold=threshold, containment=containment, min_shared=min_shared, verify=verify)
+    return coll.clusters(threshold=threshold, containment=containment, min_shared=min_shared, score=score,
+                         verify=verify)

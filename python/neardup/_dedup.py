@@ -28,7 +28,7 @@ class Verdict(NamedTuple):
 
 
 def dedup(items, *, index=None, keep="first", rekeep="never", date_field="date", date_missing="last",
-          threshold=0.5, containment=0.8, min_shared=8, verify="auto", add=False, threads=0, errors="raise",
+          threshold=0.5, containment=0.8, min_shared=8, score=0.0, verify="auto", add=False, threads=0, errors="raise",
           shingle="words:3", num_perm=128, seed=1, lossy=False, max_bytes=64 << 20, exact_limit=100000):
     """Groups the near-duplicates of `items` (an iterable of (id, text) or (id, text, metadata)) with
     each other and, with `index` (an Index, or the path of one), with the archive's groups, and keeps
@@ -37,7 +37,8 @@ def dedup(items, *, index=None, keep="first", rekeep="never", date_field="date",
 
     A pair is a duplicate when jaccard >= threshold, or one article is contained in the other
     >= containment (default 0.8 here: a reprint inside page chrome is a duplicate, an article quoting
-    another is not). An article joins the group of its best match; archived groups never merge.
+    another is not); score=0 (the default here) leaves rewrites out, a score threshold (see
+    Collection.pairs) lets the reuse score group them too. An article joins the group of its best match; archived groups never merge.
     keep (a new group): 'first' (input order), 'longest' (most bytes; ties: the first) or 'earliest'
     (the date in metadata[date_field]: ISO 8601, RFC 2822, HTTP, written dates or Unix time; an
     article without a readable one counts as the latest, or the earliest with date_missing='first';
@@ -66,7 +67,7 @@ def dedup(items, *, index=None, keep="first", rekeep="never", date_field="date",
             coll = index.collection(items, threads=threads, errors=errors)
         rows = _neardup._dedup_plan(coll, index, keep=keep, rekeep=rekeep, date_missing=date_missing,
                                     date_field=date_field, add=add, threshold=threshold, containment=containment,
-                                    min_shared=min_shared, verify=verify, threads=threads)
+                                    min_shared=min_shared, score=score, verify=verify, threads=threads)
         return [Verdict(*row) for row in rows]
     finally:
         if opened is not None:

@@ -169,10 +169,14 @@ static PyStructSequence_Field scores_fields[] = {
   { "containment_a_in_b", "|A ∩ B| / |A|: the share of A's text found in B" },
   { "containment_b_in_a", "|A ∩ B| / |B|" },
   { "shared", "|A ∩ B|: shingles in both (estimated from signatures by estimate())" },
+  { "passage_a_in_b", "share of A's passage anchors found in B (text in shared runs of 6+ words)" },
+  { "passage_b_in_a", "share of B's passage anchors found in A" },
   { NULL, NULL },
 };
 static PyStructSequence_Desc scores_desc = {
-  MODULE ".Scores", "Scores(jaccard, containment_a_in_b, containment_b_in_a, shared): how much two texts share.",
+  MODULE ".Scores",
+  "Scores(jaccard, containment_a_in_b, containment_b_in_a, shared): how much two texts share;\n"
+  "passage_a_in_b and passage_b_in_a are attributes too.",
   scores_fields, 4,
 };
 
@@ -183,16 +187,23 @@ static PyStructSequence_Field pair_fields[] = {
   { "containment_a_in_b", "|A ∩ B| / |A|: the share of A's text found in B" },
   { "containment_b_in_a", "|A ∩ B| / |B|" },
   { "shared", "|A ∩ B|: shingles in both" },
-  { "kind", "'near-duplicate' (jaccard >= threshold) or 'reuse' (the containment rule)" },
+  { "kind", "'near-duplicate' (jaccard >= threshold), 'reuse' (containment >= containment) or 'rewrite' "
+            "(reported on the score)" },
   { "a_index", "position of a in the collection (0-based)" },
   { "b_index", "position of b in the collection" },
+  { "score", "the reuse score (include/neardup/score.h): the evidence that one took from the other" },
+  { "passage_a_in_b", "share of a's passage anchors found in b: its text in shared runs of 6+ words" },
+  { "passage_b_in_a", "share of b's passage anchors found in a" },
+  { "vocabulary_a_in_b", "rarity-weighted share of a's distinct words found in b, or None without batch statistics" },
+  { "vocabulary_b_in_a", "the same for b in a, or None" },
   { NULL, NULL },
 };
 static PyStructSequence_Desc pair_desc = {
   MODULE ".Pair",
-  "A reported pair: ids a and b (a first in input order), their scores and kind.\n"
-  "A tuple of (a, b, jaccard, containment_a_in_b, containment_b_in_a, shared, kind); a_index and\n"
-  "b_index are attributes too.",
+  "A reported pair: ids a and b (a first in input order), their scores and kind, as `neardup pairs`\n"
+  "reports them. A tuple of (a, b, jaccard, containment_a_in_b, containment_b_in_a, shared, kind);\n"
+  "a_index, b_index, score, passage_a_in_b, passage_b_in_a, vocabulary_a_in_b and vocabulary_b_in_a\n"
+  "are attributes too.",
   pair_fields, 7,
 };
 
@@ -210,12 +221,14 @@ static PyStructSequence_Field passage_fields[] = {
   { "b_tokens", "words of B in the passage" },
   { "a_matched", "words of A's span aligned exactly" },
   { "b_matched", "words of B's span aligned exactly" },
+  { "kind", "'verbatim' (seed and chain: mostly the same words in order) or 'rewritten' (an aligned sentence)" },
   { NULL, NULL },
 };
 static PyStructSequence_Desc passage_desc = {
   MODULE ".Passage",
   "A passage two texts share: character offsets [start, end) into each Python string, the same\n"
-  "spans in UTF-8 bytes, word counts and a score.",
+  "spans in UTF-8 bytes, word counts and a score; `kind` ('verbatim' or 'rewritten') is an\n"
+  "attribute too.",
   passage_fields, 13,
 };
 
@@ -257,7 +270,7 @@ static PyStructSequence_Field index_stats_fields[] = {
   { "text_bytes", "total size of their texts" },
   { "file_bytes", "size of the database (pages in use)" },
   { "band_keys", "LSH band key postings" },
-  { "fingerprints", "containment fingerprint postings" },
+  { "anchors", "passage anchor postings" },
   { "format_version", "the index format" },
   { "groups", "groups of near-duplicates" },
   { "kept", "articles that are their group's kept article" },
@@ -279,6 +292,8 @@ scores_new(const NdPair *p)
   PyStructSequence_SET_ITEM(s, 1, PyFloat_FromDouble(p->containment_a_in_b));
   PyStructSequence_SET_ITEM(s, 2, PyFloat_FromDouble(p->containment_b_in_a));
   PyStructSequence_SET_ITEM(s, 3, PyLong_FromUnsignedLong(p->shared));
+  PyStructSequence_SET_ITEM(s, 4, PyFloat_FromDouble(p->passage_a_in_b));
+  PyStructSequence_SET_ITEM(s, 5, PyFloat_FromDouble(p->passage_b_in_a));
   if (PyErr_Occurred()) {
     Py_DECREF(s);
     return NULL;
@@ -334,12 +349,13 @@ sign_params_from(NdSignParams *p, const char *shingle, Py_ssize_t num_perm, PyOb
 
 /* Report-rule options from keyword values; FALSE with an exception set. */
 static gboolean
-find_options_from(NdFindOptions *o, double threshold, double containment, Py_ssize_t min_shared, const char *verify,
-                  Py_ssize_t threads)
+find_options_from(NdFindOptions *o, double threshold, double containment, double score, Py_ssize_t min_shared,
+                  const char *verify, Py_ssize_t threads)
 {
   nd_find_options_init(o);
   o->threshold = threshold;
   o->containment = containment;
+  o->score = score;
   if (min_shared < 1 || min_shared > G_MAXUINT) {
     raise_code(ND_ERROR_INVALID_ARG, "min_shared must be at least 1");
     return FALSE;
@@ -626,7 +642,7 @@ document_scores(DocumentObject *self, PyObject *other)
 {
   if (!document_check_other(self, other))
     return NULL;
-  NdPair p;
+  NdPair p = { 0 };
   nd_score_pair(self->doc, ((DocumentObject *)other)->doc, self->key.num_perm, ND_VERIFY_EXACT, &p);
   return scores_new(&p);
 }
@@ -636,7 +652,7 @@ document_estimate(DocumentObject *self, PyObject *other)
 {
   if (!document_check_other(self, other))
     return NULL;
-  NdPair p;
+  NdPair p = { 0 };
   nd_score_pair(self->doc, ((DocumentObject *)other)->doc, self->key.num_perm, ND_VERIFY_SIGNATURE, &p);
   return scores_new(&p);
 }
@@ -1540,13 +1556,13 @@ collection_find(CollectionObject *self, const NdFindOptions *options)
 
 /* The report rule's options; threads None means the collection's. */
 static gboolean
-collection_find_options(CollectionObject *self, NdFindOptions *o, double threshold, double containment,
+collection_find_options(CollectionObject *self, NdFindOptions *o, double threshold, double containment, double score,
                         Py_ssize_t min_shared, const char *verify, PyObject *threads)
 {
   Py_ssize_t t = self->threads;
   if (threads != Py_None && (t = PyLong_AsSsize_t(threads)) == -1 && PyErr_Occurred())
     return FALSE;
-  if (!find_options_from(o, threshold, containment, min_shared, verify, t))
+  if (!find_options_from(o, threshold, containment, score, min_shared, verify, t))
     return FALSE;
   /* As the tool's --verify auto: a collection that dropped its sets is verified on its samples. */
   if (strcmp(verify, "auto") == 0 && nd_collection_is_lean(self->coll))
@@ -1554,21 +1570,21 @@ collection_find_options(CollectionObject *self, NdFindOptions *o, double thresho
   return TRUE;
 }
 
-#define FIND_KWARGS "threshold", "containment", "min_shared", "verify", "threads"
+#define FIND_KWARGS "threshold", "containment", "min_shared", "score", "verify", "threads"
 
 static PyObject *
 collection_pairs(CollectionObject *self, PyObject *args, PyObject *kwds)
 {
   static char *kwlist[] = { FIND_KWARGS, NULL };
-  double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT;
-  Py_ssize_t min_shared = 8;
+  double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT, score = ND_DEFAULT_SCORE;
+  Py_ssize_t min_shared = ND_DEFAULT_MIN_SHARED;
   PyObject *threads = Py_None;
   const char *verify = "auto";
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$ddnsO:pairs", kwlist, &threshold, &containment, &min_shared,
-                                   &verify, &threads) || !collection_ready(self))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$ddndsO:pairs", kwlist, &threshold, &containment, &min_shared,
+                                   &score, &verify, &threads) || !collection_ready(self))
     return NULL;
   NdFindOptions o;
-  if (!collection_find_options(self, &o, threshold, containment, min_shared, verify, threads))
+  if (!collection_find_options(self, &o, threshold, containment, score, min_shared, verify, threads))
     return NULL;
   if (objlock_acquire(&self->lock, "Collection") < 0)
     return NULL;
@@ -1576,8 +1592,10 @@ collection_pairs(CollectionObject *self, PyObject *args, PyObject *kwds)
   objlock_release(&self->lock);
   if (pairs == NULL)
     return NULL;
-  PyObject *near = PyUnicode_InternFromString("near-duplicate"), *reuse = PyUnicode_InternFromString("reuse");
-  PyObject *list = near != NULL && reuse != NULL ? PyList_New(pairs->len) : NULL;
+  PyObject *kinds[4];
+  for (int k = 0; k < 4; k++)
+    kinds[k] = PyUnicode_InternFromString(nd_pair_kind_name((NdPairKind)k));
+  PyObject *list = kinds[0] && kinds[1] && kinds[2] && kinds[3] ? PyList_New(pairs->len) : NULL;
   for (guint i = 0; list != NULL && i < pairs->len; i++) {
     const NdPair *p = &g_array_index(pairs, NdPair, i);
     PyObject *t = PyStructSequence_New(PairType);
@@ -1591,18 +1609,22 @@ collection_pairs(CollectionObject *self, PyObject *args, PyObject *kwds)
     PyStructSequence_SET_ITEM(t, 3, PyFloat_FromDouble(p->containment_a_in_b));
     PyStructSequence_SET_ITEM(t, 4, PyFloat_FromDouble(p->containment_b_in_a));
     PyStructSequence_SET_ITEM(t, 5, PyLong_FromUnsignedLong(p->shared));
-    /* The tool's rule for the kind (src/cli/cmd_pairs.c). */
-    PyStructSequence_SET_ITEM(t, 6, Py_NewRef(p->jaccard >= o.threshold ? near : reuse));
+    PyStructSequence_SET_ITEM(t, 6, Py_NewRef(kinds[(guint)p->kind < 4 ? p->kind : 0]));
     PyStructSequence_SET_ITEM(t, 7, PyLong_FromUnsignedLong(p->a));
     PyStructSequence_SET_ITEM(t, 8, PyLong_FromUnsignedLong(p->b));
+    PyStructSequence_SET_ITEM(t, 9, PyFloat_FromDouble(p->score));
+    PyStructSequence_SET_ITEM(t, 10, PyFloat_FromDouble(p->passage_a_in_b));
+    PyStructSequence_SET_ITEM(t, 11, PyFloat_FromDouble(p->passage_b_in_a));
+    PyStructSequence_SET_ITEM(t, 12, p->has_vocabulary ? PyFloat_FromDouble(p->vocabulary_a_in_b) : Py_NewRef(Py_None));
+    PyStructSequence_SET_ITEM(t, 13, p->has_vocabulary ? PyFloat_FromDouble(p->vocabulary_b_in_a) : Py_NewRef(Py_None));
     PyList_SET_ITEM(list, i, t);
     if (PyErr_Occurred()) {
       Py_CLEAR(list);
       break;
     }
   }
-  Py_XDECREF(near);
-  Py_XDECREF(reuse);
+  for (int k = 0; k < 4; k++)
+    Py_XDECREF(kinds[k]);
   g_array_unref(pairs);
   return list;
 }
@@ -1656,12 +1678,12 @@ collection_clusters(CollectionObject *self, PyObject *args, PyObject *kwds)
 {
   static char *kwlist[] = { "pairs", FIND_KWARGS, NULL };
   PyObject *given = Py_None;
-  double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT;
-  Py_ssize_t min_shared = 8;
+  double threshold = ND_DEFAULT_THRESHOLD, containment = ND_DEFAULT_CONTAINMENT, score = ND_DEFAULT_SCORE;
+  Py_ssize_t min_shared = ND_DEFAULT_MIN_SHARED;
   PyObject *threads = Py_None;
   const char *verify = "auto";
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$ddnsO:clusters", kwlist, &given, &threshold, &containment,
-                                   &min_shared, &verify, &threads) || !collection_ready(self))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$ddndsO:clusters", kwlist, &given, &threshold, &containment,
+                                   &min_shared, &score, &verify, &threads) || !collection_ready(self))
     return NULL;
   g_autoptr(GArray) pairs = NULL;
   guint n = nd_collection_size(self->coll);
@@ -1671,7 +1693,7 @@ collection_clusters(CollectionObject *self, PyObject *args, PyObject *kwds)
       return NULL;
   } else {
     NdFindOptions o;
-    if (!collection_find_options(self, &o, threshold, containment, min_shared, verify, threads))
+    if (!collection_find_options(self, &o, threshold, containment, score, min_shared, verify, threads))
       return NULL;
     if (objlock_acquire(&self->lock, "Collection") < 0)
       return NULL;
@@ -1756,17 +1778,21 @@ static PyMethodDef collection_methods[] = {
     "Signs and adds one text; raises its error (DuplicateIdError, EmptyError, ...) whatever the\n"
     "collection's error policy." },
   { "pairs", (PyCFunction)(void (*)(void))collection_pairs, METH_VARARGS | METH_KEYWORDS,
-    "pairs($self, *, threshold=0.5, containment=0.2, min_shared=8, verify='auto', threads=None)\n--\n\n"
-    "Every reported pair, as `neardup pairs` finds them (LSH and the containment fingerprint\n"
-    "index, then exact verification): a list of Pair sorted by (a_index, b_index). A pair is\n"
-    "reported when jaccard >= threshold, or when max(containments) >= containment and the two\n"
-    "share at least min_shared shingles (containment=0 turns that rule off). verify: 'auto'\n"
+    "pairs($self, *, threshold=0.5, containment=0.2, min_shared=8, score=0.225, verify='auto', threads=None)\n"
+    "--\n\n"
+    "Every reported pair, as `neardup pairs` finds them (candidates from LSH, passage anchors and\n"
+    "rare words, then verification): a list of Pair sorted by (a_index, b_index). The report rule\n"
+    "(include/neardup/score.h): jaccard >= threshold (kind 'near-duplicate'), or, in a batch of 30\n"
+    "articles or more, the reuse score >= score (kind 'reuse' when max(containments) >= containment,\n"
+    "else 'rewrite'); in smaller batches, or with score=0, max(containments) >= containment with at\n"
+    "least min_shared shared shingles (containment=0 turns that rule off). verify: 'auto'\n"
     "(exact from the shingle sets, or on the 1-in-8 shingle samples once the collection holds more\n"
     "than exact_limit documents), 'exact', 'sample' or 'signature' (estimates from the signatures).\n"
     "Raises InvalidArgumentError for bad options. The GIL is released; Ctrl-C cancels the search\n"
     "(KeyboardInterrupt). The list and its Pairs are new objects owned by the caller." },
   { "clusters", (PyCFunction)(void (*)(void))collection_clusters, METH_VARARGS | METH_KEYWORDS,
-    "clusters($self, pairs=None, *, threshold=0.5, containment=0.2, min_shared=8, verify='auto', threads=None)\n"
+    "clusters($self, pairs=None, *, threshold=0.5, containment=0.2, min_shared=8, score=0.225, verify='auto',\n"
+    "         threads=None)\n"
     "--\n\n"
     "Connected components of the reported pairs (of `pairs`, a list from pairs(), or found with\n"
     "the options given): a list of clusters, each a list of ids in input order, clusters in order\n"
@@ -1842,17 +1868,20 @@ py_diff(PyObject *module, PyObject *args, PyObject *kwds)
 {
   (void)module;
   static char *kwlist[] = { "a", "b", "tokens", "lossy", "seed_tokens", "max_gap", "max_drift", "min_tokens",
-                            "min_score", "max_seed_occurrences", NULL };
+                            "min_score", "max_seed_occurrences", "min_content", "stem", "sentence_overlap",
+                            "sentence_min_shared", NULL };
   PyObject *ao, *bo;
   const char *tokens = "words";
   int lossy = 0;
   NdDiffOptions o;
   nd_diff_options_init(&o);
   Py_ssize_t seed_tokens = o.seed_tokens, max_gap = o.max_gap, max_drift = o.max_drift, min_tokens = o.min_tokens,
-             max_seed = o.max_seed_occurrences;
-  double min_score = o.min_score;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$spnnnndn:diff", kwlist, &ao, &bo, &tokens, &lossy, &seed_tokens,
-                                   &max_gap, &max_drift, &min_tokens, &min_score, &max_seed))
+             max_seed = o.max_seed_occurrences, min_content = o.min_content, sentence_min_shared = o.sentence_min_shared;
+  double min_score = o.min_score, sentence_overlap = o.sentence_overlap;
+  int stem = o.stem;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$spnnnndnnpdn:diff", kwlist, &ao, &bo, &tokens, &lossy, &seed_tokens,
+                                   &max_gap, &max_drift, &min_tokens, &min_score, &max_seed, &min_content, &stem,
+                                   &sentence_overlap, &sentence_min_shared))
     return NULL;
   NdTokenMode mode;
   if (strcmp(tokens, "words") == 0)
@@ -1863,15 +1892,21 @@ py_diff(PyObject *module, PyObject *args, PyObject *kwds)
     return raise_code(ND_ERROR_INVALID_ARG, "tokens must be 'words' or 'chars'");
   if (seed_tokens < 1 || seed_tokens > 64 || max_gap < 0 || max_gap > 1000000 || max_drift < 0 ||
       max_drift > 1000000 || min_tokens < 1 || min_tokens > 1000000000 || max_seed < 1 || max_seed > 1000000000 ||
-      !(min_score >= 0 && min_score <= 1))
-    return raise_code(ND_ERROR_INVALID_ARG, "a diff option is out of range (seed_tokens 1..64, max_gap, max_drift >= 0, "
-                                            "min_tokens, max_seed_occurrences >= 1, min_score in [0, 1])");
+      !(min_score >= 0 && min_score <= 1) || min_content < 0 || min_content > 1000000000 || sentence_min_shared < 0 ||
+      sentence_min_shared > 1000000000 || !(sentence_overlap >= 0 && sentence_overlap <= 1))
+    return raise_code(ND_ERROR_INVALID_ARG, "a diff option is out of range (seed_tokens 1..64, max_gap, max_drift, "
+                                            "min_content, sentence_min_shared >= 0, min_tokens, max_seed_occurrences "
+                                            ">= 1, min_score and sentence_overlap in [0, 1])");
   o.seed_tokens = (guint)seed_tokens;
   o.max_gap = (guint)max_gap;
   o.max_drift = (guint)max_drift;
   o.min_tokens = (guint)min_tokens;
   o.min_score = min_score;
   o.max_seed_occurrences = (guint)max_seed;
+  o.min_content = (guint)min_content;
+  o.stem = stem != 0;
+  o.sentence_overlap = sentence_overlap;
+  o.sentence_min_shared = (guint)sentence_min_shared;
   gsize a_len, b_len;
   gboolean a_str, b_str;
   const char *a = text_bytes(ao, &a_len, &a_str, "a");
@@ -1932,6 +1967,7 @@ py_diff(PyObject *module, PyObject *args, PyObject *kwds)
     PyStructSequence_SET_ITEM(t, 10, PyLong_FromUnsignedLong(p->b_end - p->b_first));
     PyStructSequence_SET_ITEM(t, 11, PyLong_FromUnsignedLong(p->a_matched));
     PyStructSequence_SET_ITEM(t, 12, PyLong_FromUnsignedLong(p->b_matched));
+    PyStructSequence_SET_ITEM(t, 13, PyUnicode_FromString(p->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim"));
     PyList_SET_ITEM(list, i, t);
     if (PyErr_Occurred())
       Py_CLEAR(list);
@@ -2287,7 +2323,7 @@ index_query(IndexObject *self, PyObject *args, PyObject *kwds)
                                    &min_shared, &idobj))
     return NULL;
   NdFindOptions o;
-  if (!find_options_from(&o, threshold, containment, min_shared, "exact", 1))
+  if (!find_options_from(&o, threshold, containment, 0, min_shared, "exact", 1))
     return NULL;
   const NdDocument *doc = NULL;
   const char *bytes = NULL;
@@ -2397,7 +2433,7 @@ index_stats(IndexObject *self, PyObject *unused)
     PyStructSequence_SET_ITEM(t, 1, PyLong_FromUnsignedLongLong(st.text_bytes));
     PyStructSequence_SET_ITEM(t, 2, PyLong_FromUnsignedLongLong(st.file_bytes));
     PyStructSequence_SET_ITEM(t, 3, PyLong_FromUnsignedLongLong(st.band_keys));
-    PyStructSequence_SET_ITEM(t, 4, PyLong_FromUnsignedLongLong(st.fingerprints));
+    PyStructSequence_SET_ITEM(t, 4, PyLong_FromUnsignedLongLong(st.anchors));
     PyStructSequence_SET_ITEM(t, 5, PyLong_FromLong(st.format_version));
     PyStructSequence_SET_ITEM(t, 6, PyLong_FromUnsignedLongLong(st.groups));
     PyStructSequence_SET_ITEM(t, 7, PyLong_FromUnsignedLongLong(st.kept));
@@ -2849,15 +2885,17 @@ py_dedup_plan(PyObject *module, PyObject *args, PyObject *kwds)
 {
   (void)module;
   static char *kwlist[] = { "collection", "index", "keep", "rekeep", "date_missing", "date_field", "add",
-                            "threshold", "containment", "min_shared", "verify", "threads", NULL };
+                            "threshold", "containment", "min_shared", "score", "verify", "threads", NULL };
   PyObject *collobj, *ixobj = Py_None, *threads = Py_None;
   const char *keep = "first", *rekeep = "never", *missing = "last", *date_field = "date", *verify = "auto";
   int add = 0;
-  double threshold = ND_DEFAULT_THRESHOLD, containment = 0.8;
-  Py_ssize_t min_shared = 8;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O$sssspddnsO:_dedup_plan", kwlist, &CollectionType, &collobj,
+  /* dedup's defaults are the tool's: containment 0.8 and the containment rule (score 0), so that a
+   * rewrite is not a duplicate */
+  double threshold = ND_DEFAULT_THRESHOLD, containment = 0.8, score = 0;
+  Py_ssize_t min_shared = ND_DEFAULT_MIN_SHARED;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O$sssspddndsO:_dedup_plan", kwlist, &CollectionType, &collobj,
                                    &ixobj, &keep, &rekeep, &missing, &date_field, &add, &threshold, &containment,
-                                   &min_shared, &verify, &threads))
+                                   &min_shared, &score, &verify, &threads))
     return NULL;
   static const char *const keep_names[] = { "first", "longest", "earliest" };
   static const char *const rekeep_names[] = { "never", "earliest", "longest" };
@@ -2883,7 +2921,7 @@ py_dedup_plan(PyObject *module, PyObject *args, PyObject *kwds)
   if (add && !coll->params.keep_text)
     return raise_code(ND_ERROR_INVALID_ARG, "add=True needs the texts: make the collection with Index.collection()");
   NdFindOptions o;
-  if (!collection_find_options(coll, &o, threshold, containment, min_shared, verify, threads))
+  if (!collection_find_options(coll, &o, threshold, containment, score, min_shared, verify, threads))
     return NULL;
   if (objlock_acquire(&coll->lock, "Collection") < 0)
     return NULL;
@@ -2973,13 +3011,17 @@ static PyMethodDef module_methods[] = {
   { "version", py_version, METH_NOARGS,
     "version()\n--\n\nThe version of the libneardup the module runs with (nd_version())." },
   { "diff", (PyCFunction)(void (*)(void))py_diff, METH_VARARGS | METH_KEYWORDS,
-    "diff(a, b, *, tokens='words', lossy=False, seed_tokens=3, max_gap=12, max_drift=6, min_tokens=10, "
-    "min_score=0.5, max_seed_occurrences=50)\n--\n\n"
-    "The passages texts `a` and `b` (str, or UTF-8 bytes) share, verbatim or rewritten, as\n"
-    "`neardup diff` finds them (seed and chain alignment; see include/neardup/diff.h for the rule\n"
-    "and its options). Returns a Diff whose passages give character offsets into the strings\n"
-    "(a[p.a_start:p.a_end]) and byte offsets into their UTF-8 encodings. tokens='chars' aligns\n"
-    "character by character (scripts without spaces). The GIL is released." },
+    "diff(a, b, *, tokens='words', lossy=False, seed_tokens=3, max_gap=12, max_drift=6, min_tokens=6, "
+    "min_score=0.5, max_seed_occurrences=50, min_content=3, stem=True, sentence_overlap=0.4, "
+    "sentence_min_shared=4)\n--\n\n"
+    "The passages texts `a` and `b` (str, or UTF-8 bytes) share, verbatim (seed and chain alignment,\n"
+    "words matched by their Snowball stem in English with stem=True) or rewritten (aligned sentences\n"
+    "sharing sentence_overlap of their content words; 0 turns them off), as `neardup diff` finds\n"
+    "them; include/neardup/diff.h states the rules and options. Returns a new Diff whose passages\n"
+    "give character offsets into the strings (a[p.a_start:p.a_end]; byte offsets for bytes inputs)\n"
+    "and byte offsets into their UTF-8 encodings. tokens='chars' aligns character by character\n"
+    "(scripts without spaces). Raises UTF8Error or TooLargeError for a text that cannot be read,\n"
+    "InvalidArgumentError for an option out of range. The GIL is released." },
   { "index_vfs_name", py_index_vfs_name, METH_NOARGS,
     "index_vfs_name()\n--\n\n"
     "The name of the SQLite VFS that keeps a checksum in every page of an index, registered in this\n"

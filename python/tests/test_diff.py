@@ -68,9 +68,11 @@ def test_options_and_errors():
         neardup.diff(WIRE, None)
 
 
-def test_passages_equal_the_tools(examples, cli, tmp_path):
+@pytest.mark.parametrize("a, b", [("feature_embeds_wire.txt", "wire_tidal_barrier.txt"),
+                                  ("reprint_harbour_gazette.txt", "reprint_bay_times_allcaps_headline.txt")])
+def test_passages_equal_the_tools(examples, cli, tmp_path, a, b):
     texts = dict(examples)
-    a, b = "examples/articles/feature_embeds_wire.txt", "examples/articles/wire_tidal_barrier.txt"
+    a, b = "examples/articles/" + a, "examples/articles/" + b
     from conftest import SOURCE_DIR
     out = run([cli, "diff", a, b, "--format", "json"], cwd=SOURCE_DIR).stdout
     want = [json.loads(line) for line in out.splitlines()]
@@ -79,7 +81,18 @@ def test_passages_equal_the_tools(examples, cli, tmp_path):
     for p, w in zip(got, want):
         assert (p.a_byte_start, p.a_byte_end, p.b_byte_start, p.b_byte_end) == \
             (w["a_start"], w["a_end"], w["b_start"], w["b_end"])
-        assert (p.a_tokens, p.b_tokens, p.a_matched, p.b_matched) == \
-            (w["a_tokens"], w["b_tokens"], w["a_matched"], w["b_matched"])
+        assert (p.a_tokens, p.b_tokens, p.a_matched, p.b_matched, p.kind, round(p.score, 4)) == \
+            (w["a_tokens"], w["b_tokens"], w["a_matched"], w["b_matched"], w["kind"], w["score"])
         ab = texts[a].encode()
         assert texts[a][p.a_start:p.a_end].encode() == ab[p.a_byte_start:p.a_byte_end]
+
+
+def test_rewritten_sentences_are_passages_of_their_own_kind(examples):
+    texts = dict(examples)
+    a = texts["examples/articles/reprint_harbour_gazette.txt"]
+    b = texts["examples/articles/reprint_bay_times_allcaps_headline.txt"]
+    kinds = [p.kind for p in neardup.diff(a, b).passages]
+    assert "rewritten" in kinds and "verbatim" in kinds
+    assert {p.kind for p in neardup.diff(a, b, sentence_overlap=0).passages} == {"verbatim"}
+    with pytest.raises(neardup.InvalidArgumentError):
+        neardup.diff(a, b, sentence_overlap=1.5)

@@ -47,6 +47,11 @@ def test_generated_corpus_pairs_equal_the_tools(corpus_2k, cli, tmp_path):
         assert (p.a, p.b, p.kind, p.shared) == (w["a"], w["b"], w["kind"], w["shared_shingles"])
         assert (round(p.jaccard, 4), round(p.containment_a_in_b, 4), round(p.containment_b_in_a, 4)) == \
             (w["jaccard"], w["containment_a_in_b"], w["containment_b_in_a"])
+        for field in ("score", "passage_a_in_b", "passage_b_in_a", "vocabulary_a_in_b", "vocabulary_b_in_a"):
+            value = getattr(p, field)
+            assert (None if value is None else round(value, 4)) == w[field], field
+    kinds = {p.kind for p in got}
+    assert {"near-duplicate", "reuse"} <= kinds and got[0].vocabulary_a_in_b is not None
 
 
 def test_beyond_exact_limit_pairs_are_the_tools_on_samples(corpus_2k, cli, tmp_path):
