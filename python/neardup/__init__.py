@@ -15,15 +15,16 @@ Pairs and clusters over any iterable of (id, text) -- a generator is read as a s
 signed by worker threads while the next ones are read::
 
     for p in neardup.pairs(records()):          # records() yields (id, text) or (id, text, metadata)
-        print(p.a, p.b, p.jaccard, p.kind)
+        print(p.a, p.b, p.jaccard, p.score, p.kind)   # kind: near-duplicate, reuse or rewrite
     neardup.clusters(records())                 # [[id, id, ...], ...]
     coll = neardup.Collection(records())        # keep the documents; .pairs(), .clusters(), coll[i]
 
-Shared passages, with character offsets into the strings and byte offsets into their UTF-8::
+Shared passages (verbatim, or rewritten sentences), with character offsets into the strings and
+byte offsets into their UTF-8::
 
     d = neardup.diff(a_text, b_text)
     for p in d.passages:
-        print(a_text[p.a_start:p.a_end], p.score)
+        print(a_text[p.a_start:p.a_end], p.kind, p.score)
 
 An archive (one SQLite file, the same as `neardup index`), and dedup against it::
 
@@ -31,10 +32,11 @@ An archive (one SQLite file, the same as `neardup index`), and dedup against it:
         ix.add(records())
     with neardup.Index("archive.db") as ix:
         ix.query(text)                          # [Match(id, jaccard, ...), ...], best first
-    neardup.dedup(records(), index="archive.db", keep="earliest", add=True)
+    neardup.dedup(records(), index="archive.db", keep="earliest", add=True)   # [Verdict(...)], one a row
 
 Errors are exceptions: neardup.Error and one subclass per library error code (EmptyError,
-UTF8Error, DuplicateIdError, IndexFileError ...), with the article's id in `.id`.
+UTF8Error, DuplicateIdError, IndexFileError ...), with the article's id in `.id`. Every result is a
+new object the caller owns; a Document taken from a Collection keeps the Collection alive.
 """
 
 from . import _neardup
