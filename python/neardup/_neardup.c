@@ -2576,8 +2576,10 @@ static PyMethodDef index_methods[] = {
     "Archives every item of `items`: (id, text) or (id, text, metadata) tuples, signed in parallel\n"
     "as Collection.extend() does, or Documents from Index.collection(). One transaction: all or\n"
     "nothing when an error is raised (or the process dies). errors='skip' passes over items that\n"
-    "fail (an id already archived: DuplicateIdError, an empty text ...). Returns (added, skipped),\n"
-    "skipped a list of (id, exception)." },
+    "fail (an id already archived: DuplicateIdError, an empty text ...). Each article becomes a\n"
+    "group of its own (use dedup(add=True) to archive a batch in groups of near-duplicates).\n"
+    "Raises IndexBusyError when another writer holds the index past its busy timeout, IndexFileError\n"
+    "for a corrupt index. Returns (added, skipped), skipped a list of (id, exception)." },
   { "remove", (PyCFunction)index_remove, METH_VARARGS,
     "remove($self, *ids)\n--\n\n"
     "Removes the archived articles `ids`, in one transaction (NotFoundError for an id not archived:\n"
@@ -2585,12 +2587,16 @@ static PyMethodDef index_methods[] = {
   { "query", (PyCFunction)(void (*)(void))index_query, METH_VARARGS | METH_KEYWORDS,
     "query($self, text, *, threshold=0.5, containment=0.2, min_shared=8, id=None)\n--\n\n"
     "The archived articles that `text` (str, bytes, or a Document signed with the index's\n"
-    "parameters) matches under the report rule, best first: a list of Match. Reads only the\n"
-    "postings of the text's band keys and fingerprints, never the whole index. The GIL is released.\n"
-    "Corrupt archived rows are skipped with an IndexWarning." },
+    "parameters) matches under the report rule (near-duplicates and verbatim reuse: the archive has\n"
+    "no batch word frequencies), best first: a list of Match, each with its group and whether it is\n"
+    "the group's kept article. Reads only the postings of the text's band keys and passage anchors,\n"
+    "never the whole index. The GIL is released. Corrupt archived rows are skipped with an\n"
+    "IndexWarning; a text that cannot be signed raises its error (EmptyError ...)." },
   { "text", (PyCFunction)index_text, METH_O,
     "text($self, id, /)\n--\n\n"
-    "The original text of archived article `id`, checked against its stored hash." },
+    "The original text of archived article `id`, checked against its stored hash (IndexFileError\n"
+    "when it does not match; NotFoundError when the article is not archived or its text is not\n"
+    "stored)." },
   { "stats", (PyCFunction)index_stats, METH_NOARGS, "stats($self, /)\n--\n\nIndexStats of the index." },
   { "collection", (PyCFunction)(void (*)(void))index_collection, METH_VARARGS | METH_KEYWORDS,
     "collection($self, items=(), *, threads=0, errors='raise')\n--\n\n"
