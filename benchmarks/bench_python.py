@@ -49,7 +49,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 FIELDS = ("a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles", "score", "kind")
 
 
-def timed(args, env=None):
+def timed(name, args, env=None):
     """Runs args; returns (wall seconds, CPU seconds (user + system), peak RSS in MiB) of that process
     alone. CPU time is the steadier number on a shared machine: other processes stretch the wall
     time of both sides, much less their CPU time."""
@@ -59,7 +59,7 @@ def timed(args, env=None):
     wall = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        sys.exit(f"bench_python: {' '.join(args[:3])} ... exited with {proc.returncode}")
+        sys.exit(f"bench_python: the {name} run exited with {proc.returncode}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
@@ -95,8 +95,8 @@ def main():
         py_args = [sys.executable, "-c", CHILD, corpus, py_out, str(opts.threads)]
         runs = {"cli": [], "python": []}
         for i in range(opts.repeat):
-            runs["cli"].append(timed(cli_args))
-            runs["python"].append(timed(py_args, env))
+            runs["cli"].append(timed("cli", cli_args))
+            runs["python"].append(timed("python", py_args, env))
             want, got = rows(cli_out), rows(py_out)
             if want != got:
                 sys.exit(f"bench_python: the binding's pairs differ from the tool's ({len(got)} vs {len(want)})")
