@@ -2830,16 +2830,18 @@ verdict_row(const char *id, guint64 group, const char *status, const char *dup_o
     return NULL;
   PyObject *j = match_id != NULL ? PyFloat_FromDouble(jaccard) : Py_NewRef(Py_None);
   PyObject *c = match_id != NULL ? PyFloat_FromDouble(containment) : Py_NewRef(Py_None);
-  PyObject *row = j != NULL && c != NULL
-                    ? Py_BuildValue("(NKsNONOOONO)", str_from_utf8(id), (unsigned long long)group, status,
-                                    optional_str(dup_of), dup_archived ? Py_True : Py_False, optional_str(match_id),
-                                    match_archived ? Py_True : Py_False, j, c, date,
-                                    already_archived ? Py_True : Py_False)
-                    : NULL;
-  Py_XDECREF(j);
-  Py_XDECREF(c);
-  if (row == NULL)
-    Py_DECREF(date); /* "N" steals only when the tuple is built */
+  if (j == NULL || c == NULL) {
+    Py_XDECREF(j);
+    Py_XDECREF(c);
+    Py_DECREF(date);
+    return NULL;
+  }
+  /* "N" takes the reference, also when building fails */
+  PyObject *row = Py_BuildValue("(NKsNONOOONO)", str_from_utf8(id), (unsigned long long)group, status,
+                                optional_str(dup_of), dup_archived ? Py_True : Py_False, optional_str(match_id),
+                                match_archived ? Py_True : Py_False, j, c, date, already_archived ? Py_True : Py_False);
+  Py_DECREF(j);
+  Py_DECREF(c);
   return row;
 }
 
