@@ -2960,7 +2960,7 @@ py_dedup_plan(PyObject *module, PyObject *args, PyObject *kwds)
   Py_END_ALLOW_THREADS
   PyObject *rows = ok ? dedup_rows(&j) : raise_error(j.error, NULL);
   if (rows != NULL && j.bad_dates > 0 &&
-      PyErr_WarnFormat(PyExc_UserWarning, 1, "%" G_GUINT64_FORMAT " article%s a date that cannot be read (the first: "
+      PyErr_WarnFormat(PyExc_UserWarning, 2, "%" G_GUINT64_FORMAT " article%s a date that cannot be read (the first: "
                        "%s); taken as having none", j.bad_dates, j.bad_dates == 1 ? " has" : "s have",
                        j.first_bad_date) < 0)
     Py_CLEAR(rows);

@@ -108,3 +108,17 @@ def test_dedup_arguments():
                        ("c", "quite another story, about a bakery's rye bread")])
     assert [(x.id, x.group, x.status, x.duplicate_of, x.best_match, x.jaccard) for x in v] == [
         ("a", 1, "kept", None, "b", 1.0), ("b", 1, "dropped", "a", "a", 1.0), ("c", 2, "kept", None, None, None)]
+
+
+def test_dates_decide_and_unreadable_ones_warn():
+    story = "the ferry company said the night crossing to Elmsby would stop in March for lack of passengers"
+    items = [("late", story, {"date": "Wed, 11 Mar 2026 14:30:05 +0100"}),
+             ("early", story + " today", {"date": "2026-03-10"}),
+             ("odd", story + " yes", {"date": "the day after tomorrow"})]
+    with pytest.warns(UserWarning, match="1 article has a date that cannot be read.*odd"):
+        v = neardup.dedup(items, keep="earliest")
+    assert [(x.id, x.status, x.date) for x in v] == [
+        ("late", "dropped", "2026-03-11T13:30:05Z"), ("early", "kept", "2026-03-10T00:00:00Z"), ("odd", "dropped", None)]
+    with pytest.warns(UserWarning):
+        first = neardup.dedup(items, keep="earliest", date_missing="first")
+    assert [x.status for x in first] == ["dropped", "dropped", "kept"]

@@ -144,3 +144,21 @@ def test_a_corrupt_row_is_skipped_with_a_warning(tmp_path):
             got = ix.query(text)
         assert [m.id for m in got] == ["good"]
 
+
+
+@pytest.mark.parametrize("text, text_format", [("kept", "zlib"), ("none", "plain")])
+def test_text_policies(tmp_path, examples, text, text_format):
+    path = tmp_path / "t.db"
+    with neardup.Index.create(path, text=text, text_format=text_format) as ix:
+        ix.add(examples[:4])
+        assert ix.stats().texts == (4 if text == "kept" else 0)  # add: every article is its group's kept one
+        wire = dict(examples)[examples[0][0]]
+        assert ix.query(wire)[0].jaccard == 1.0  # matched exactly from the stored shingle keys too
+        if text == "none":
+            with pytest.raises(neardup.NotFoundError):
+                ix.text(examples[0][0])
+        else:
+            assert ix.text(examples[0][0]) == wire
+    with pytest.raises(neardup.InvalidArgumentError):
+        neardup.Index.create(tmp_path / "u.db", text="some")
+    assert not (tmp_path / "u.db").exists()
