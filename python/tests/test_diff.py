@@ -82,7 +82,7 @@ def test_passages_equal_the_tools(examples, cli, tmp_path, a, b):
         assert (p.a_byte_start, p.a_byte_end, p.b_byte_start, p.b_byte_end) == \
             (w["a_start"], w["a_end"], w["b_start"], w["b_end"])
         assert (p.a_tokens, p.b_tokens, p.a_matched, p.b_matched, p.kind, round(p.score, 4)) == \
-            (w["a_tokens"], w["b_tokens"], w["a_matched"], w["b_matched"], w["kind"], w["score"])
+            (w["a_tokens"], w["b_tokens"], w["a_matched"], w["b_matched"], w["passage_kind"], w["passage_score"])
         ab = texts[a].encode()
         assert texts[a][p.a_start:p.a_end].encode() == ab[p.a_byte_start:p.a_byte_end]
 
