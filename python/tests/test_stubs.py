@@ -83,3 +83,18 @@ def test_everything_public_is_documented():
 def test_stubs_and_marker_are_installed_beside_the_module():
     here = pathlib.Path(neardup.__file__).parent
     assert (here / "py.typed").exists() and STUB.exists()
+
+
+def test_every_result_field_has_a_stub():
+    # The other direction of the property check above: a field added to a result type in C (or to
+    # Verdict) without its stub fails here.
+    import types
+    tree = stub_tree()
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        runtime_cls = getattr(neardup, cls.name)
+        fields = list(getattr(runtime_cls, "_fields", ()))
+        fields += [k for k, v in vars(runtime_cls).items() if isinstance(v, types.MemberDescriptorType)]
+        stubbed = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
+        stubbed |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)}
+        assert set(fields) - stubbed == set(), cls.name
+    assert isinstance(vars(neardup.Pair)["vocabulary_b_in_a"], types.MemberDescriptorType)
