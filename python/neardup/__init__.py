@@ -67,6 +67,7 @@ from ._neardup import (
     Scores,
     Signer,
     TooLargeError,
+    TooManyTokensError,
     UTF8Error,
     cluster_assign,
     diff,
@@ -82,7 +83,7 @@ __all__ = [
     "BinaryError", "CancelledError", "Collection", "DateError", "Diff", "Document", "DuplicateIdError", "EmptyError",
     "Error", "FormatError", "Index", "IndexBusyError", "IndexFileError", "IndexStats", "IndexWarning",
     "InvalidArgumentError", "JSONError", "Match", "NoTokensError", "NotFoundError", "Pair", "Passage",
-    "ReadError", "Scores", "Signer", "TooLargeError", "UTF8Error", "Verdict", "cluster_assign", "clusters",
+    "ReadError", "Scores", "Signer", "TooLargeError", "TooManyTokensError", "UTF8Error", "Verdict", "cluster_assign", "clusters",
     "dedup", "diff", "estimate", "index_vfs_name", "pairs", "scores", "sign", "__version__",
 ]
 

@@ -61,9 +61,11 @@ static const ErrorClassSpec error_specs[] = {
   { ND_ERROR_CANCELLED, "CancelledError", NULL, "The call was cancelled." },
   { ND_ERROR_FORMAT, "FormatError", "ValueError", "A WARC record or its HTTP message is malformed or truncated." },
   { ND_ERROR_DATE, "DateError", "ValueError", "A date that is not one of the forms the library reads." },
+  { ND_ERROR_TOO_MANY_TOKENS, "TooManyTokensError", "ValueError",
+    "The article has more words (or characters) than the configured maximum." },
 };
 
-#define N_CODES (ND_ERROR_DATE + 1)
+#define N_CODES (ND_ERROR_TOO_MANY_TOKENS + 1)
 static PyObject *Error;            /* neardup.Error */
 static PyObject *error_by_code[N_CODES];
 static PyObject *IndexWarning;     /* neardup.IndexWarning: a corrupt archived row was skipped */
