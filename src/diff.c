@@ -677,18 +677,29 @@ nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_te
 }
 
 NdDiff *
-nd_diff_texts(const char *a, gsize a_len, const char *b, gsize b_len, NdTokenMode mode, NdTextFlags flags,
-              const NdDiffOptions *options, GError **error)
+nd_diff_pair(const char *a, gsize a_len, NdTextFlags a_flags, const char *b, gsize b_len, NdTextFlags b_flags,
+             NdTokenMode mode, const NdDiffOptions *options, GArray *a_tokens, GArray *b_tokens, GError **error)
 {
-  g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
-  g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
-  if (!nd_tokenize(a, a_len, mode, flags, ta, error)) {
+  g_autoptr(GArray) own_a = a_tokens == NULL ? g_array_new(FALSE, FALSE, sizeof(NdToken)) : NULL;
+  g_autoptr(GArray) own_b = b_tokens == NULL ? g_array_new(FALSE, FALSE, sizeof(NdToken)) : NULL;
+  GArray *ta = a_tokens != NULL ? a_tokens : own_a, *tb = b_tokens != NULL ? b_tokens : own_b;
+  g_array_set_size(ta, 0);
+  g_array_set_size(tb, 0);
+  if (!nd_tokenize(a, a_len, mode, a_flags, ta, error)) {
     g_prefix_error(error, "A: ");
     return NULL;
   }
-  if (!nd_tokenize(b, b_len, mode, flags, tb, error)) {
+  if (!nd_tokenize(b, b_len, mode, b_flags, tb, error)) {
     g_prefix_error(error, "B: ");
     return NULL;
   }
-  return nd_diff_tokens(a, (const NdToken *)ta->data, ta->len, b, (const NdToken *)tb->data, tb->len, options);
+  return nd_diff_tokens(a, (const NdToken *)(void *)ta->data, ta->len, b, (const NdToken *)(void *)tb->data, tb->len,
+                        options);
+}
+
+NdDiff *
+nd_diff_texts(const char *a, gsize a_len, const char *b, gsize b_len, NdTokenMode mode, NdTextFlags flags,
+              const NdDiffOptions *options, GError **error)
+{
+  return nd_diff_pair(a, a_len, flags, b, b_len, flags, mode, options, NULL, NULL, error);
 }

@@ -196,6 +196,24 @@ START_TEST(test_empty_and_options)
   g_autoptr(GError) error = NULL;
   ck_assert_ptr_null(nd_diff_texts("ok", 2, "bad \xff", 5, ND_TOKENS_WORDS, 0, NULL, &error));
   ck_assert(g_str_has_prefix(error->message, "B: "));
+  g_clear_error(&error);
+  /* nd_diff_pair: each side with its own flags (an archived text read lossily), tokens left for
+   * the caller; the same passages as nd_diff_texts. */
+  g_autofree char *b_bad = g_strdup_printf("%s \xff", b);
+  g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+  g_autoptr(NdDiff) d3 = nd_diff_pair(a, strlen(a), 0, b_bad, strlen(b_bad), ND_TEXT_LOSSY, ND_TOKENS_WORDS, NULL, ta,
+                                      tb, &error);
+  ck_assert_ptr_nonnull(d3);
+  ck_assert_uint_eq(d3->passages->len, d1->passages->len);
+  ck_assert_uint_eq(ta->len, d3->a_tokens);
+  ck_assert_uint_eq(tb->len, d3->b_tokens);
+  const NdPassage *p1 = &g_array_index(d1->passages, NdPassage, 0), *p3 = &g_array_index(d3->passages, NdPassage, 0);
+  ck_assert_uint_eq(p1->b_start, p3->b_start);
+  ck_assert_uint_eq(p1->b_stop, p3->b_stop);
+  ck_assert_ptr_null(nd_diff_pair(b_bad, strlen(b_bad), 0, a, strlen(a), ND_TEXT_LOSSY, ND_TOKENS_WORDS, NULL, ta, tb,
+                                  &error));
+  ck_assert(g_str_has_prefix(error->message, "A: "));
 }
 END_TEST
 

@@ -112,7 +112,18 @@ typedef struct {
 NdDiff *nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_text, const NdToken *b,
                        gsize n_b, const NdDiffOptions *options);
 
-/* Tokenises both texts (with `mode` and `flags`) and aligns them. NULL with ND_ERROR_UTF8 or
+/* The passages two articles share, as every report shows them (one call for the tool, its
+ * commands and the bindings): A's text tokenised with `a_flags`, B's with `b_flags` (an archived
+ * text is read with ND_TEXT_LOSSY), both with `mode`, then aligned by nd_diff_tokens. The tokens
+ * are left in `a_tokens` and `b_tokens` (GArray of NdToken, emptied first; either may be NULL)
+ * for showing the words. NULL with ND_ERROR_UTF8, ND_ERROR_TOO_LARGE or ND_ERROR_TOO_MANY_TOKENS
+ * when a text cannot be tokenised (the message starts "A: " or "B: "). */
+NdDiff *nd_diff_pair(const char *a, gsize a_len, NdTextFlags a_flags, const char *b, gsize b_len, NdTextFlags b_flags,
+                     NdTokenMode mode, const NdDiffOptions *options, GArray *a_tokens, GArray *b_tokens,
+                     GError **error);
+
+/* Tokenises both texts (with `mode` and `flags`) and aligns them: nd_diff_pair with the same flags
+ * for both. NULL with ND_ERROR_UTF8 or
  * ND_ERROR_TOO_LARGE when a text cannot be tokenised (the message says which: "A: ..." or "B: ..."). */
 NdDiff *nd_diff_texts(const char *a, gsize a_len, const char *b, gsize b_len, NdTokenMode mode, NdTextFlags flags,
                       const NdDiffOptions *options, GError **error);

@@ -154,15 +154,14 @@ passages_with(NdIndex *ix, const NdDocument *d, const NdDocument *other_doc, con
   }
   if (text == NULL || d->text == NULL)
     return NULL;
-  g_array_set_size(ta, 0);
-  g_array_set_size(tb, 0);
-  nd_tokenize(d->text, d->bytes, sp->shingle.mode, sp->text_flags, ta, NULL);
-  nd_tokenize(text, len, sp->shingle.mode, ND_TEXT_LOSSY, tb, NULL);
+  /* the batch article was signed from its text, and an archived text is read lossily: no error */
+  NdDiff *diff = nd_diff_pair(d->text, d->bytes, sp->text_flags, text, len, ND_TEXT_LOSSY, sp->shingle.mode, NULL, ta,
+                              tb, NULL);
   *sa = (Side){ d->id, d->text, d->bytes, (const NdToken *)(void *)ta->data, ta->len, d->map };
   /* offsets into the page for a batch article; into the archived text otherwise */
   *sb = (Side){ other_id, text, len, (const NdToken *)(void *)tb->data, tb->len,
                 other_doc != NULL ? other_doc->map : NULL };
-  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, NULL);
+  return diff;
 }
 
 int

@@ -143,13 +143,10 @@ cmd_query(int argc, char **argv)
           g_clear_error(&error);
           code = EXIT_INPUT_ERRORS;
         } else {
-          g_array_set_size(ta, 0);
-          g_array_set_size(tb, 0);
-          nd_tokenize(doc->text, doc->bytes, sp.shingle.mode, sp.text_flags, ta, NULL);
-          nd_tokenize(archived, len, sp.shingle.mode, ND_TEXT_LOSSY, tb, NULL);
+          d = nd_diff_pair(doc->text, doc->bytes, sp.text_flags, archived, len, ND_TEXT_LOSSY, sp.shingle.mode, NULL,
+                           ta, tb, NULL);
           sa = (Side){ doc->id, doc->text, doc->bytes, (const NdToken *)ta->data, ta->len, doc->map };
           sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len, NULL }; /* the archived text */
-          d = nd_diff_tokens(sa.text, sa.tokens, sa.n_tokens, sb.text, sb.tokens, sb.n_tokens, NULL);
         }
       }
       if (cli.format == FORMAT_TEXT) {

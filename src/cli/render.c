@@ -384,20 +384,18 @@ pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate,
 {
   const NdSignParams *sp = nd_collection_params(coll);
   const NdDocument *da = nd_collection_get(coll, a), *db = nd_collection_get(coll, b);
-  g_array_set_size(ta, 0);
-  g_array_set_size(tb, 0);
-  /* The texts were tokenised successfully when they were signed: this cannot fail. */
-  nd_tokenize(da->text, da->bytes, sp->shingle.mode, sp->text_flags, ta, NULL);
-  nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
-  *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
-  *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
   NdDiffOptions o;
   nd_diff_options_init(&o);
   if (boilerplate != NULL) {
     o.boilerplate = (const guint32 *)boilerplate->data;
     o.n_boilerplate = boilerplate->len;
   }
-  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, &o);
+  /* The texts were tokenised successfully when they were signed: this cannot fail. */
+  NdDiff *diff = nd_diff_pair(da->text, da->bytes, sp->text_flags, db->text, db->bytes, sp->text_flags,
+                              sp->shingle.mode, &o, ta, tb, NULL);
+  *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
+  *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
+  return diff;
 }
 
 void
