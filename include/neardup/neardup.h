@@ -18,6 +18,7 @@
  *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
  *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
  *   words.h       match keys (Snowball stems) and content words for the passage aligner.
+ *   quote.h       which parts of a text lie inside quotation marks (any style, across paragraphs).
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment for
  *                 verbatim passages, sentence alignment for rewritten ones).
  *
@@ -43,6 +44,7 @@
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/words.h>
+#include <neardup/quote.h>
 #include <neardup/diff.h>
 #include <neardup/date.h>
 #include <neardup/index.h>

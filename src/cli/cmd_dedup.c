@@ -117,7 +117,7 @@ passages_with(NdIndex *ix, const NdDocument *d, const NdDocument *other_doc, con
   /* offsets into the page for a batch article; into the archived text otherwise */
   *sb = (Side){ other_id, text, len, (const NdToken *)(void *)tb->data, tb->len,
                 other_doc != NULL ? other_doc->map : NULL };
-  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, NULL);
+  return side_diff(sa, sb, NULL);
 }
 
 static void

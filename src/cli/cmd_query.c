@@ -118,7 +118,7 @@ cmd_query(int argc, char **argv)
           nd_tokenize(archived, len, sp.shingle.mode, ND_TEXT_LOSSY, tb, NULL);
           sa = (Side){ doc->id, doc->text, doc->bytes, (const NdToken *)ta->data, ta->len, doc->map };
           sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len, NULL }; /* the archived text */
-          d = nd_diff_tokens(sa.text, sa.tokens, sa.n_tokens, sb.text, sb.tokens, sb.n_tokens, NULL);
+          d = side_diff(&sa, &sb, NULL);
         }
       }
       switch (cli.format) {

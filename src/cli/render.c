@@ -102,9 +102,9 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
     guint64 as, ae, bs, be;
     passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "\nPassage %u (%s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
+    fprintf(fp, "\nPassage %u (%s, %s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
             G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1,
-            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", q->score, as, ae,
+            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", nd_passage_label(q), q->score, as, ae,
             q->a_end - q->a_first, bs, be, q->b_end - q->b_first);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
@@ -131,6 +131,7 @@ render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff 
           "\"b_matched\":%u,\"score\":%.4f,\"kind\":\"%s\"", index + 1, as, ae, bs, be,
           q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score,
           q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
+  fprintf(fp, ",\"label\":\"%s\",\"a_quoted\":%u,\"b_quoted\":%u", nd_passage_label(q), q->a_quoted, q->b_quoted);
   if (with_text) {
     fputs(",\"a_text\":", fp);
     json_write_slice(fp, a->text, q->a_start, q->a_stop);
@@ -149,8 +150,9 @@ render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
     json_write_string(fp, b->id);
     fputc(',', fp);
     render_passage_json_fields(fp, a, b, d, p, o->with_text);
-    fprintf(fp, ",\"passages\":%u,\"a_coverage\":%.4f,\"b_coverage\":%.4f}\n", d->passages->len, d->a_coverage,
-            d->b_coverage);
+    fprintf(fp, ",\"passages\":%u,\"a_coverage\":%.4f,\"b_coverage\":%.4f,\"quoted_words\":%u,"
+            "\"narrative_words\":%u}\n", d->passages->len, d->a_coverage, d->b_coverage, d->quoted_words,
+            d->narrative_words);
   }
 }
 
@@ -311,13 +313,21 @@ pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate,
   nd_tokenize(db->text, db->bytes, sp->shingle.mode, sp->text_flags, tb, NULL);
   *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
   *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
+  return side_diff(sa, sb, boilerplate);
+}
+
+NdDiff *
+side_diff(const Side *a, const Side *b, const GArray *boilerplate)
+{
   NdDiffOptions o;
   nd_diff_options_init(&o);
+  o.a_len = a->len;
+  o.b_len = b->len;
   if (boilerplate != NULL) {
     o.boilerplate = (const guint32 *)boilerplate->data;
     o.n_boilerplate = boilerplate->len;
   }
-  return nd_diff_tokens(sa->text, sa->tokens, sa->n_tokens, sb->text, sb->tokens, sb->n_tokens, &o);
+  return nd_diff_tokens(a->text, a->tokens, a->n_tokens, b->text, b->tokens, b->n_tokens, &o);
 }
 
 void

@@ -43,6 +43,10 @@ void render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const Nd
 NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb,
                   Side *sa, Side *sb);
 
+/* The alignment of two sides with the default options, their lengths (quotation marks after the last
+ * word) and the batch's boilerplate lines (NULL = none) given. Free with nd_diff_free. */
+NdDiff *side_diff(const Side *a, const Side *b, const GArray *boilerplate);
+
 /* `pairs`/`scan --passages` helpers: an indented summary line per passage (text), a JSON array of
  * passage objects, and one CSV field "a_start-a_end:b_start-b_end:score;..." */
 void render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d);

@@ -315,15 +315,16 @@ diff_text)
   # The quote, word for word; and the sentence introducing the same commissioner (her name, her
   # title, the region), rewritten.
   expect_out "2 shared passages; 13% of A and 15% of B are in them."
-  expect_out "Passage 2 (verbatim): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
-  expect_out "Passage 1 (rewritten): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
+  # The quote is quoted in both (“…” in A, "…" in B): a quotation; the rewritten sentence is narrative.
+  expect_out "Passage 2 (verbatim, quotation): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  expect_out "Passage 1 (rewritten, narrative): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
   # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
   [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
   [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
   # One-to-many: a passage of A is reported for every source that has it; unrelated sources get none.
   expect_code 0 "$NEARDUP" diff examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt \
     examples/articles/reprint_bay_times_allcaps_headline.txt examples/articles/same_topic_independent_1.txt --color never
-  [[ $(grep -c "^Passage 1 (verbatim):" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
+  [[ $(grep -c "^Passage 1 (verbatim, narrative):" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
   expect_out "0 shared passages; 0% of A and 0% of B are in them."
   # A rewrite: differences inside the passage are marked on both sides.
   expect_code 0 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt examples/articles/rewrite_northern_herald.txt
