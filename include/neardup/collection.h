@@ -62,6 +62,9 @@ typedef struct {
   guint32 n_fingerprints;
   guint32 *anchors;     /* sorted distinct passage anchors (score.h: winnowing); owned */
   guint32 n_anchors;
+  guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
+                              sorted distinct; owned; NULL when none (and for archived articles) */
+  guint32 n_quoted_anchors;
   guint32 *words;       /* sorted distinct word keys (high half of nd_token_hash); owned; NULL unless
                            keep_words, and with character tokens */
   guint32 n_words;

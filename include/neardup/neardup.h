@@ -14,6 +14,7 @@
  *   score.h       the scores of a pair, the candidate rule and the report rule (batch and archive).
  *   finder.h      candidate pairs of a batch (LSH, passage anchors, rare words), verification.
  *   cluster.h     union-find clustering of verified pairs.
+ *   origin.h      who took from whom: pair directions and cluster origins (dates, else evidence).
  *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
  *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
  *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
@@ -46,6 +47,7 @@
 #include <neardup/words.h>
 #include <neardup/quote.h>
 #include <neardup/diff.h>
+#include <neardup/origin.h>
 #include <neardup/date.h>
 #include <neardup/index.h>
 #include <neardup/dedup.h>

@@ -2,9 +2,8 @@
  *
  * Invariants: no crash, no leak; spans lie inside the input, are non-empty, sorted and disjoint;
  * each starts with a quotation mark (one of quote.h's list) and ends either with one or at the end
- * of a line's last non-space character; the same bytes give the same spans; the spans of one line
- * do not depend on the lines after the next one (cutting the input after the line following a span's
- * line keeps that span); nd_quote_mark_tokens marks exactly the tokens inside the spans.
+ * of a line's last non-space character; the same bytes give the same spans; the spans of the first
+ * line do not depend on the lines after the next non-blank one (a prefix cut there keeps them); nd_quote_mark_tokens marks exactly the tokens inside the spans.
  */
 #include "fuzz_common.h"
 
@@ -62,12 +61,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(ends_with_mark(text, q->end) || line_end, "span %u ends inside a line without a mark", i);
   }
-  /* Spans of a prefix cut after a line break: the spans that close before the line before the cut
-   * are unchanged. */
+  /* Spans of a prefix: cut after the first line break and the next line holding anything but ASCII
+   * spaces (the one that may reopen a quotation), the spans that end before the first break stay. */
   const char *cut = memchr(text, '\n', size);
   if (cut != NULL) {
-    const char *second = memchr(cut + 1, '\n', size - (gsize)(cut + 1 - text));
-    if (second != NULL) {
+    const char *p = cut + 1, *end = text + size;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v'))
+      p++;
+    const char *second = p < end ? memchr(p, '\n', (gsize)(end - p)) : NULL;
+    if (second != NULL && memchr(cut + 1, '\r', (gsize)(p - cut - 1)) == NULL) {
       gsize prefix = (gsize)(second - text) + 1;
       g_autoptr(GArray) part = nd_quote_spans(text, prefix);
       guint same = 0;
