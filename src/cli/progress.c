@@ -260,6 +260,20 @@ counting_stopped(void)
 }
 
 /* Lines holding something other than blanks (JSON Lines records, paths in a list); -1 on error. */
+/* TRUE when the open file's first bytes say it holds several articles or compressed data (gzip,
+ * zstd, a WARC, a JSON Lines record): its articles cannot be counted ahead without reading it as
+ * the loader does, so the total is left unknown. */
+static gboolean
+holds_many(int fd)
+{
+  unsigned char head[5] = { 0 };
+  ssize_t got = pread(fd, head, sizeof head, 0);
+  if (got < 2)
+    return FALSE;
+  return (head[0] == 0x1f && head[1] == 0x8b) || (got >= 4 && memcmp(head, "\x28\xb5\x2f\xfd", 4) == 0) ||
+         (got >= 5 && memcmp(head, "WARC/", 5) == 0) || head[0] == '{';
+}
+
 static gint64
 count_lines(const char *path)
 {
@@ -268,6 +282,12 @@ count_lines(const char *path)
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
+  unsigned char magic[4] = { 0 };
+  if (pread(fd, magic, sizeof magic, 0) >= 2 &&
+      ((magic[0] == 0x1f && magic[1] == 0x8b) || memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0)) {
+    close(fd); /* compressed: its lines are not the file's newlines */
+    return -1;
+  }
   static char buf[1 << 20];
   gint64 n = 0;
   gboolean content = FALSE; /* the current line has a non-blank byte */
@@ -327,6 +347,12 @@ count_inputs(gpointer data)
     else if (S_ISDIR(st.st_mode)) {
       gint64 k = count_tree(*p);
       total = k < 0 ? -1 : total + k;
+    } else if (S_ISREG(st.st_mode) && !output_is_protected(*p)) {
+      int fd = open(*p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      gboolean many = fd >= 0 && holds_many(fd);
+      if (fd >= 0)
+        close(fd);
+      total = many ? -1 : total + 1;
     } else {
       total++;
     }
