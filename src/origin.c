@@ -119,9 +119,9 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
   g_autofree guint *best_centre = g_new(guint, n_docs + 1);
   g_autofree gint *second_vote = g_new(gint, n_docs + 1);
   g_autofree double *second_centre = g_new(double, n_docs + 1);
-  g_autofree guint *members = g_new0(guint, n_docs + 1);
+  g_autofree guint *members = g_new0(guint, n_docs + 1), *runner_up = g_new(guint, n_docs + 1);
   for (guint i = 0; i < n_docs; i++) {
-    earliest[i] = best_vote[i] = best_centre[i] = G_MAXUINT;
+    earliest[i] = best_vote[i] = best_centre[i] = runner_up[i] = G_MAXUINT;
     second_vote[i] = G_MININT;
     second_centre[i] = -1.0;
   }
@@ -130,9 +130,14 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       continue;
     guint r = root[i];
     members[r]++;
-    if (published != NULL && published[i].dated &&
-        (earliest[r] == G_MAXUINT || published[i].utc < published[earliest[r]].utc))
-      earliest[r] = i;
+    if (published != NULL && published[i].dated) {
+      if (earliest[r] == G_MAXUINT || published[i].utc < published[earliest[r]].utc) {
+        runner_up[r] = earliest[r];
+        earliest[r] = i;
+      } else if (runner_up[r] == G_MAXUINT || published[i].utc < published[runner_up[r]].utc) {
+        runner_up[r] = i;
+      }
+    }
     if (best_vote[r] == G_MAXUINT || votes[i] > votes[best_vote[r]]) {
       if (best_vote[r] != G_MAXUINT)
         second_vote[r] = votes[best_vote[r]];
@@ -159,7 +164,15 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       cluster_evidence[r] = best_centre[r];
     else if (votes[best_vote[r]] > 0 && votes[best_vote[r]] > second_vote[r])
       cluster_evidence[r] = best_vote[r];
-    if (earliest[r] != G_MAXUINT) {
+    /* The earliest date must lead the next one as a pair's dates must (by_date). */
+    gboolean dated_origin = earliest[r] != G_MAXUINT;
+    if (dated_origin && runner_up[r] != G_MAXUINT) {
+      NdPair two = { 0 };
+      two.a = earliest[r];
+      two.b = runner_up[r];
+      dated_origin = by_date(&two, published) == earliest[r];
+    }
+    if (dated_origin) {
       cluster_origin[r] = earliest[r];
       cluster_basis[r] = ND_BASIS_DATE;
     } else if (cluster_evidence[r] != G_MAXUINT) {

@@ -87,6 +87,38 @@ add_span(GArray *spans, guint64 start, guint64 end)
   g_array_append_val(spans, s);
 }
 
+static gboolean
+is_guillemet(gunichar c)
+{
+  return c == 0x00AB || c == 0x00BB || c == 0x2039 || c == 0x203A;
+}
+
+/* The end of the last single mark of the line starting at p that could close a quotation (a letter
+ * or punctuation before it, a space, punctuation or the line's end after it, not between two
+ * letters), or 0 when there is none. */
+static guint64
+last_single_closer(const char *text, const char *p, const char *end)
+{
+  guint64 last = 0;
+  gunichar prev = p > text ? 0xFFFD : 0;
+  while (p < end) {
+    const char *next;
+    gunichar c = char_at(p, end, &next);
+    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029)
+      break;
+    Role role;
+    if (mark_family(c, &role) == FAMILY_SINGLE && !is_guillemet(c) && prev != 0 && !is_space(prev)) {
+      const char *after;
+      gunichar n = next < end ? char_at(next, end, &after) : 0;
+      if (n == 0 || is_space(n) || is_punct(n))
+        last = (guint64)(next - text);
+    }
+    prev = c;
+    p = next;
+  }
+  return last;
+}
+
 /* TRUE when the next line holding anything but spaces (from p, just past a line break) starts with
  * a mark of `family` that can open a quotation. */
 static gboolean
@@ -102,6 +134,8 @@ next_line_opens(const char *p, const char *end, Family family)
     Role role;
     if (mark_family(c, &role) != family || role == ROLE_CLOSE || next >= end)
       return FALSE;
+    if (is_guillemet(c)) /* « may stand apart from its words */
+      return TRUE;
     const char *after;
     return !is_space(char_at(next, end, &after));
   }
@@ -119,6 +153,7 @@ nd_quote_spans(const char *text, gsize len)
   guint depth = 0;
   gunichar prev = 0; /* 0: the start of the text */
   guint64 line_end = 0; /* end of the last non-space character of the current line */
+  guint64 line_start = 0, single_closer_line = G_MAXUINT64, single_closer_end = 0;
   for (const char *p = text; p < end;) {
     const char *next;
     gunichar c = char_at(p, end, &next);
@@ -131,6 +166,7 @@ nd_quote_spans(const char *text, gsize len)
           add_span(spans, stack[0].start, line_end);
         depth = 0;
       }
+      line_start = (guint64)(next - text);
       prev = c;
       p = next;
       continue;
@@ -151,7 +187,7 @@ nd_quote_spans(const char *text, gsize len)
     gboolean next_close = n == 0 || is_space(n) || is_punct(n);
     gboolean can_open = n != 0 && !is_space(n) && prev_open;
     gboolean can_close = prev != 0 && !is_space(prev) && next_close;
-    if (c == 0x00AB || c == 0x00BB || c == 0x2039 || c == 0x203A) {
+    if (is_guillemet(c)) {
       /* Guillemets stand apart from their words in French (« nous restons »). */
       can_open = n != 0 && prev_open;
       can_close = prev != 0 && next_close;
@@ -176,6 +212,20 @@ nd_quote_spans(const char *text, gsize len)
     for (gint k = (gint)depth - 1; k >= 0 && match < 0; k--)
       if (stack[k].family == family)
         match = k;
+    if (family == FAMILY_SINGLE && fixed == ROLE_FLANK && !is_guillemet(c) && match >= 0 && can_close && !can_open &&
+        (prev == 's' || prev == 'S') && n == ' ') {
+      /* "the leaders' level": a plural possessive closes a single quotation only when no other single
+       * mark of the line could (found once per line). */
+      if (single_closer_line != line_start) {
+        single_closer_line = line_start;
+        single_closer_end = last_single_closer(text, text + line_start, end);
+      }
+      if (single_closer_end > (guint64)(next - text)) {
+        prev = c;
+        p = next;
+        continue;
+      }
+    }
     if (can_close && match >= 0) {
       add_span(spans, stack[match].start, (guint64)(next - text));
       depth = (guint)match; /* marks opened inside it and never closed are unbalanced */

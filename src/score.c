@@ -220,7 +220,7 @@ nd_pair_report(NdPair *p, const NdReportRule *rule)
   if (!report_scores(p, rule))
     return FALSE;
   double q = nd_pair_quotation_share(p);
-  if (p->kind == ND_PAIR_NEAR_DUPLICATE || q <= 0 || rule->quotations == ND_QUOTATIONS_COUNT)
+  if (p->kind == ND_PAIR_NEAR_DUPLICATE || q < ND_QUOTATION_ONLY_SHARE || rule->quotations == ND_QUOTATIONS_COUNT)
     return TRUE;
   /* The narrative evidence: the pair without the passage text both quote. */
   NdPair narrative = *p;

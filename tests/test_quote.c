@@ -70,8 +70,10 @@ START_TEST(test_apostrophes)
   ck_spans("Kyiv’s mayor didn’t say it; the leaders’ level was not set.", "");
   ck_spans("Kyiv's mayor didn't say it; the leaders' level was not set.", "");
   ck_spans("In the ’90s and the '80s nothing.", "");
-  /* A plural possessive inside a single-quoted quotation closes it early (quote.h: limits). */
-  ck_spans("He said ‘the leaders’ level is wrong’ today.", "‘the leaders’");
+  /* A plural possessive inside a single-quoted quotation does not close it when a later mark can. */
+  ck_spans("He said ‘the leaders’ level is wrong’ today.", "‘the leaders’ level is wrong’");
+  ck_spans("He said 'the leaders' level is wrong' today.", "'the leaders' level is wrong'");
+  ck_spans("He said 'the leaders' and left.", "'the leaders'");
   ck_spans("“Russia’s offer isn’t serious,” she said.", "“Russia’s offer isn’t serious,”");
   ck_spans("rock 'n' roll", "'n'"); /* flanked like a quotation: taken as one (one word) */
 }
@@ -86,6 +88,7 @@ START_TEST(test_paragraphs)
   /* An unclosed quotation not reopened is unbalanced: nothing. */
   ck_spans("He said “we stay\nand then more narrative.”", "");
   ck_spans("“Unclosed at the end", "");
+  ck_spans("« Premier paragraphe.\n« Second paragraphe. »\nRécit.", "« Premier paragraphe.|« Second paragraphe. »");
   /* Reopening with the other family does not continue it. */
   ck_spans("“Open\n‘other’ line", "‘other’");
   ck_spans("Line one \"a\"\r\nLine two \"b\"", "\"a\"|\"b\"");

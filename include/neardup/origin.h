@@ -3,7 +3,7 @@
  * Dates first. When both articles of a pair have a publication date and they differ by at least
  * ND_DIRECTION_MIN_SECONDS, the earlier one is the source (basis "date"); a date without a time of
  * day decides only against a date on another day. A cluster's origin is its
- * earliest dated member (ties: the lower index).
+ * earliest dated member when its date leads the next one as a pair's dates must.
  *
  * A pair that dates cannot decide (an article undated, or two dates of one day without a time) takes,
  * in this order: the centre of its cluster's star (rule 1 below) when the pair holds it; its

@@ -27,8 +27,10 @@
  * Guillemets may stand apart from their words (French « nous restons »): next to a space they open
  * after a space or punctuation and close before one.
  *
- * Limits: a plural possessive inside a single-quoted quotation (‘the leaders’ level’) closes it
- * early; hard-wrapped text (a paragraph broken over several lines) ends its quotations at each
+ * A plural possessive (a single mark after s, before a space: "the leaders' level") closes an open
+ * single quotation only when no later single mark of its line could close it.
+ *
+ * Limits: hard-wrapped text (a paragraph broken over several lines) ends its quotations at each
  * line break, so a quotation wrapped over lines is missed rather than guessed.
  *
  * Cost: one pass over the text; the stack of open marks is bounded (ND_QUOTE_MAX_DEPTH, deeper marks

@@ -51,12 +51,13 @@
  * Quotations (quote.h): two articles that share only a statement both quote are not reusing each
  * other's reporting. quotation_a_in_b is the share of A's passage anchors shared with B and inside
  * quotation marks in both; q = quotation / passage is the quoted share of the shared passage text
- * (the same both ways). The narrative evidence of a pair is the pair with its passage shares less the
- * quotation shares and its containments and shared 3-grams scaled by (1 - q) (the vocabulary is
- * kept: it cannot be split). A reported pair that is not a near-duplicate and whose narrative evidence
- * would not be reported shares only quotations: with rule.quotations ND_QUOTATIONS_DROP (the default)
- * it is not reported, with ND_QUOTATIONS_LIST it is reported with kind quotation (which clusters and
- * dedup plans must not join), with ND_QUOTATIONS_COUNT quotations count as any shared text.
+ * (the same both ways). The narrative evidence of a pair is the pair with its passage shares less
+ * the quotation shares, and its containments and shared 3-grams scaled by (1 - q) (the vocabulary
+ * is kept: it cannot be split). A reported pair that is not a near-duplicate, with q >=
+ * ND_QUOTATION_ONLY_SHARE, and whose narrative evidence would not be reported shares only
+ * quotations: with rule.quotations ND_QUOTATIONS_DROP (the default) it is not reported, with
+ * ND_QUOTATIONS_LIST it is reported with kind quotation (which clusters and dedup plans must not
+ * join), with ND_QUOTATIONS_COUNT quotations count as any shared text.
  * The vocabulary is taken both ways on purpose: an independently written article on the same story
  * contains most of a short agency copy's names, but the agency copy does not contain the article's.
  * The defaults were chosen on the development sets (docs/detection.md).
@@ -99,6 +100,10 @@ ND_BEGIN_DECLS
 #define ND_DEFAULT_CONTAINMENT 0.2
 #define ND_DEFAULT_MIN_SHARED 8
 #define ND_DEFAULT_SCORE 0.225
+/* A pair whose shared passage text is at least this share quoted in both may share only quotations
+ * (anchors are runs of six words: a rewrite shares 3-grams of narrative in few such runs, so a lower
+ * share would mistake rewritten reporting around a shared quotation for a quotation alone). */
+#define ND_QUOTATION_ONLY_SHARE 0.8
 /* The weight of the passage share in the score (see above). */
 #define ND_SCORE_PASSAGE_WEIGHT 1.25
 

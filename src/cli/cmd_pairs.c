@@ -115,8 +115,10 @@ cmd_pairs(int argc, char **argv)
           json_write_string(fp, source);
         else
           fputs("null", fp);
-        fputs(",\"source_basis\":", fp);
-        fputs(basis ? (dir->basis == ND_BASIS_DATE ? "\"date\"" : "\"evidence\"") : "null", fp);
+        if (basis != NULL)
+          fprintf(fp, ",\"source_basis\":\"%s\"", basis);
+        else
+          fputs(",\"source_basis\":null", fp);
         if (d != NULL)
           fprintf(fp, ",\"quoted_words\":%u,\"narrative_words\":%u", d->quoted_words, d->narrative_words);
         if (d != NULL) {

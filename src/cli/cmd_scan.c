@@ -10,7 +10,9 @@ static const char scan_description[] =
   "Text output: one block per cluster, each member with its closest match in the cluster.\n"
   "JSON Lines (--format json): one object per clustered article with the fields\n"
   "  cluster (number, 1-based, in order of first member), id, cluster_size, best_match (id of the\n"
-  "  member it is most similar to), jaccard, containment (share of this article found in best_match).\n"
+  "  member it is most similar to), jaccard, containment (share of this article found in best_match),\n"
+  "  origin (the cluster's likely origin: its earliest article by --date-field, else the one the texts\n"
+  "  point to; null when undecided) and origin_basis (date, evidence or null).\n"
   "With --passages, the passages each article shares with its best_match (text: one line each;\n"
   "  JSON: an array \"passages\" as in `neardup pairs`; CSV: a field \"a_start-a_end:b_start-b_end:score;...\").\n"
   "CSV (--format csv): the same fields, with a header line.\n"
@@ -40,9 +42,14 @@ best_matches(const GArray *pairs, guint n_docs)
 
 /* Writes the clusters in the chosen format; returns the exit code of the writing. */
 static int
-write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs, Output *out)
+write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Output *out)
 {
   guint n = nd_collection_size(coll);
+  g_autofree NdPublished *published = find_cli_dates(cli, coll);
+  find_cli_apply_window(cli, pairs, published);
+  g_autofree guint *origin = g_new(guint, n + 1);
+  g_autofree NdSourceBasis *origin_basis = g_new(NdSourceBasis, n + 1);
+  nd_find_directions((const NdPair *)pairs->data, pairs->len, n, published, NULL, origin, origin_basis);
   g_autofree guint *cluster_of = g_new0(guint, n);
   guint n_clusters = nd_cluster_assign((const NdPair *)pairs->data, pairs->len, n, cluster_of);
   g_autofree BestMatch *best = best_matches(pairs, n);
@@ -63,12 +70,20 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) boilerplate = cli->passages ? nd_find_boilerplate(coll, NULL) : NULL;
   if (cli->format == FORMAT_CSV)
-    fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment%s\n", cli->passages ? ",passages" : "");
+    fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis%s\n",
+            cli->passages ? ",passages" : "");
   guint clustered = 0;
   for (guint c = 1; c <= n_clusters && !cli_interrupted() && !ferror(fp); c++) {
     guint size = first[c + 1] - first[c];
-    if (cli->format == FORMAT_TEXT)
+    guint o = origin[order[first[c]]];
+    const char *origin_id = o != G_MAXUINT ? nd_collection_get(coll, o)->id : NULL;
+    const char *basis = nd_source_basis_name(origin_basis[order[first[c]]]);
+    if (cli->format == FORMAT_TEXT) {
       fprintf(fp, "%sCluster %u: %u articles\n", c > 1 ? "\n" : "", c, size);
+      if (origin_id != NULL)
+        fprintf(fp, "  origin: %s (%s)\n", origin_id,
+                origin_basis[order[first[c]]] == ND_BASIS_DATE ? "earliest date" : "inferred from the texts");
+    }
     for (guint k = first[c]; k < first[c + 1]; k++) {
       guint i = order[k];
       const char *id = nd_collection_get(coll, i)->id;
@@ -89,7 +104,15 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
         json_write_string(fp, id);
         fprintf(fp, ",\"cluster_size\":%u,\"best_match\":", size);
         json_write_string(fp, match_id);
-        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f", b->jaccard, b->containment);
+        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f,\"origin\":", b->jaccard, b->containment);
+        if (origin_id != NULL)
+          json_write_string(fp, origin_id);
+        else
+          fputs("null", fp);
+        if (basis != NULL)
+          fprintf(fp, ",\"origin_basis\":\"%s\"", basis);
+        else
+          fputs(",\"origin_basis\":null", fp);
         if (d != NULL) {
           fputs(",\"passages\":", fp);
           render_passages_json_array(fp, &sa, &sb, d);
@@ -101,7 +124,10 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
         csv_write_field(fp, id);
         fprintf(fp, ",%u,", size);
         csv_write_field(fp, match_id);
-        fprintf(fp, ",%.4f,%.4f", b->jaccard, b->containment);
+        fprintf(fp, ",%.4f,%.4f,", b->jaccard, b->containment);
+        if (origin_id != NULL)
+          csv_write_field(fp, origin_id);
+        fprintf(fp, ",%s", basis ? basis : "");
         if (d != NULL) {
           fputc(',', fp);
           render_passages_csv(fp, &sa, &sb, d);
@@ -124,7 +150,7 @@ cmd_scan(int argc, char **argv)
   find_cli_init(&cli);
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - cluster near-duplicate articles");
   g_option_context_set_description(ctx, scan_description);
-  find_cli_add_options(&cli, ctx, OPT_FIND);
+  find_cli_add_options(&cli, ctx, OPT_FIND | OPT_DATES);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   NdCollection *coll = NULL;

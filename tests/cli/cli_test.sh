@@ -309,6 +309,60 @@ no_input_readable)
   expect_code 3 "$NEARDUP" scan "$WORK/nothing-here"
   expect_err "no article could be read"
   ;;
+origin_quotations)
+  # Who took from whom, without dates: the wire story is the origin of its reprints and rewrite (the
+  # centre of the cluster), inferred from the texts.
+  expect_code 0 "$NEARDUP" pairs examples/articles --format json
+  "$JSONL_CHECK" "$WORK/out" a b score kind quotation_share source source_basis >/dev/null || fail "pairs JSON fields"
+  grep -F '"a":"examples/articles/reprint_bay_times_allcaps_headline.txt","b":"examples/articles/wire_tidal_barrier.txt"' "$WORK/out" \
+    | grep -qF '"source":"examples/articles/wire_tidal_barrier.txt","source_basis":"evidence"' || fail "the wire is the source"
+  expect_code 0 "$NEARDUP" scan examples/articles --format json
+  [[ $(grep -c '"origin":"examples/articles/wire_tidal_barrier.txt","origin_basis":"evidence"' "$WORK/out") == 6 ]] \
+    || fail "every member of the tidal barrier cluster names the wire as its origin"
+  expect_code 0 "$NEARDUP" scan examples/articles
+  expect_out "  origin: examples/articles/wire_glacier_study.txt (inferred from the texts)"
+  # With dates, the earlier article is the source even against the evidence; --window drops pairs
+  # published further apart; --date-field names the member.
+  { printf '{"id":"wire","published":"2026-03-11T09:00:00Z","text":"'
+    json_text examples/articles/wire_glacier_study.txt
+    printf '"}\n{"id":"reprint","published":"Tue, 10 Mar 2026 18:30:00 +0000","text":"'
+    json_text examples/articles/reprint_glacier_study_weekly.txt
+    printf '"}\n'; } >"$WORK/dated.jsonl"
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --date-field published --format json
+  expect_out '"source":"reprint","source_basis":"date"'
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --format json
+  expect_out '"source":"wire","source_basis":"evidence"'
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --date-field published --window 0.5 --format json
+  [[ ! -s "$WORK/out" ]] || fail "--window 0.5 keeps a pair published 14.5 hours apart"
+  expect_code 0 "$NEARDUP" scan --jsonl "$WORK/dated.jsonl" --date-field published --format csv
+  expect_out "reprint,2,wire,"
+  expect_out ",reprint,date"
+  expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --window -3
+  expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --quotations maybe
+  expect_err "--quotations takes drop, list or count"
+  # Two short articles sharing only a statement both quote (other marks on each side): listed as a
+  # quotation by pairs, never a cluster; dropped on request; counted as reuse on request.
+  S="the regional council will not approve the harbour extension until every survey of the seabed near the old pier has been published in full and the fishing cooperatives have been heard at a public meeting"
+  printf 'Quay plans\n\nCouncillors in Marrow Bay met on Tuesday evening.\n“%s,” the council leader said after the vote.\nThe meeting ran for three hours.\n' "$S" >"$WORK/q1.txt"
+  printf 'Harbour row\n\nAsked about the project, the council leader replied: «%s».\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q2.txt"
+  printf 'Harbour row, copied\n\nAsked about the project, the council leader replied that %s.\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q3.txt"
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --format json
+  expect_out '"kind":"quotation"'
+  expect_out '"source":null,"source_basis":null'
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations drop
+  expect_out "0 pairs among 2 articles."
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations count --format csv
+  expect_out ",reuse,"
+  expect_code 0 "$NEARDUP" scan "$WORK/q1.txt" "$WORK/q2.txt" --quotations list
+  expect_out "0 clusters; 0 of 2 articles are in a cluster."
+  # The statement quoted in one and reported unquoted in the other is no quotation.
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q3.txt" --format json
+  expect_no_out '"kind":"quotation"'
+  # Passages: the shared statement is labelled quotation, word counts per pair.
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --passages --format json
+  expect_out '"label":"quotation"'
+  expect_out '"narrative_words":0'
+  ;;
 diff_text)
   A=examples/articles/quote_story_a.txt B=examples/articles/quote_story_b.txt
   expect_code 0 "$NEARDUP" diff "$A" "$B" --context 2
@@ -367,8 +421,8 @@ passages)
     examples/articles/wire_tidal_barrier.txt
   expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
   expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
-  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,passages"
-  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,2423-3305:982-1864:1.0000"
+  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passages"
+  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,2423-3305:982-1864:1.0000"
   ;;
 html_report)
   expect_code 0 "$NEARDUP" diff --format html -o "$WORK/report.html" examples/articles/wire_tidal_barrier.txt \

@@ -66,10 +66,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *cut = memchr(text, '\n', size);
   if (cut != NULL) {
     const char *p = cut + 1, *end = text + size;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v'))
-      p++;
+    gboolean other_break = FALSE; /* \r, U+2028, U+2029 also end lines: keep the check simple */
+    while (p < end) {
+      gunichar c = g_utf8_get_char_validated(p, end - p);
+      if (c == (gunichar)-1 || c == (gunichar)-2 || !(g_unichar_isspace(c) || c == 0xA0 || c == 0x200B || c == 0xFEFF))
+        break;
+      other_break = other_break || c == '\r' || c == 0x2028 || c == 0x2029;
+      p = g_utf8_next_char(p);
+    }
     const char *second = p < end ? memchr(p, '\n', (gsize)(end - p)) : NULL;
-    if (second != NULL && memchr(cut + 1, '\r', (gsize)(p - cut - 1)) == NULL) {
+    if (second != NULL && !other_break) {
       gsize prefix = (gsize)(second - text) + 1;
       g_autoptr(GArray) part = nd_quote_spans(text, prefix);
       guint same = 0;
