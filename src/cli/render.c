@@ -158,7 +158,7 @@ render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
 
 /* ---- HTML ---------------------------------------------------------------------------------- */
 
-static void
+void
 html_escape(FILE *fp, const char *text, gsize from, gsize to)
 {
   for (gsize i = from; i < to; i++) {
@@ -172,7 +172,7 @@ html_escape(FILE *fp, const char *text, gsize from, gsize to)
   }
 }
 
-static void
+void
 html_escape_str(FILE *fp, const char *s)
 {
   g_autofree char *valid = g_utf8_make_valid(s, -1);

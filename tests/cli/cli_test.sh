@@ -447,6 +447,56 @@ html_report)
   [[ $(head -c 8 "$WORK/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "screenshot is not a PNG"
   (( $(stat -c %s "$WORK/report.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
   ;;
+report_html)
+  expect_code 0 "$NEARDUP" report examples/articles -o "$WORK/report.html"
+  R=$WORK/report.html
+  ! grep -qE '<(script|link|img|iframe)|url\([^#]' "$R" || fail "the report must be self-contained"
+  grep -q '<table id="summary"><tr><th>articles</th><td class="n">15</td>' "$R" || fail "summary"
+  grep -q 'clusters (stories shared)</th><td class="n">3</td>' "$R" || fail "three clusters"
+  # Origins in the summary, the wire stories, inferred.
+  grep -A1 '#cluster2">2</a>' "$R" | grep -q 'wire_tidal_barrier.txt</code></span></td><td>evidence' || fail "origin of cluster 2"
+  # A timeline per cluster, with arrows from source to copy (dashed: inferred).
+  [[ $(grep -c '<svg class="timeline"' "$R") == 3 ]] || fail "one timeline per cluster"
+  grep -q 'stroke-dasharray="5 4" marker-end="url(#arrow)"' "$R" || fail "no arrow"
+  # Passages side by side, each linked to its counterpart and back; quotations marked apart.
+  grep -q '<td id="p1-a1"><a class="p" href="#p1-b1">' "$R" || fail "passage not linked to its counterpart"
+  grep -q '<td id="p1-b1"><a class="p" href="#p1-a1">' "$R" || fail "counterpart not linked back"
+  grep -q '<mark class="q">' "$R" || fail "no quotation marked"
+  grep -q '<mark class="n">' "$R" || fail "no narrative marked"
+  grep -q 'Port Halloran council approves \$148 million tidal barrier after years of flooding' "$R" || fail "headline"
+  # Articles written apart that share a quoted statement: no cluster, a weaker link, quoted.
+  S="the regional council will not approve the harbour extension until every survey of the seabed near the old pier has been published in full"
+  printf 'Quay plans\n\nCouncillors in Marrow Bay met on Tuesday evening to hear the engineers.\n“%s,” the council leader said after the vote, adding that the budget would be set in spring.\nThe meeting ran for three hours and ended with a vote on the ferry timetable for the summer season.\n' "$S" >"$WORK/q1.txt"
+  printf 'Harbour row\n\nAsked about the project on the radio, the council leader replied: «%s».\nA petition against the extension has gathered four thousand signatures across the county since March.\n' "$S" >"$WORK/q2.txt"
+  expect_code 0 "$NEARDUP" report "$WORK/q1.txt" "$WORK/q2.txt" -o "$WORK/q.html"
+  grep -q 'clusters (stories shared)</th><td class="n">0</td>' "$WORK/q.html" || fail "quotation made a cluster"
+  grep -q '<mark class="q">' "$WORK/q.html" || fail "the shared statement is not marked as a quotation"
+  # Pages: one cluster per page, linked from the summary, each page self-contained.
+  expect_code 0 "$NEARDUP" report examples/articles --per-page 1 -o "$WORK/paged.html"
+  [[ -s $WORK/paged-2.html && -s $WORK/paged-3.html && ! -e $WORK/paged-4.html ]] || fail "pages"
+  grep -q '<a href="paged-3.html#cluster3">3</a>' "$WORK/paged.html" || fail "summary links to page 3"
+  grep -q '<a href="paged.html">summary</a>' "$WORK/paged-2.html" || fail "page 2 links back"
+  expect_code 2 "$NEARDUP" report examples/articles
+  expect_err "give the report's file with -o FILE"
+  CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+  if [[ -z $CHROMIUM ]]; then echo "SKIP: no chromium to render the report" >&2; exit 77; fi
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --user-data-dir="$WORK/profile")
+  timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$R" >"$WORK/dom.html" 2>/dev/null || fail "chromium could not load"
+  # The browser parsed the whole page: the timelines' arrows and circles, every passage cell.
+  [[ $(grep -o '<circle' "$WORK/dom.html" | wc -l) == 10 ]] || fail "rendered DOM lacks the timeline's articles"
+  [[ $(grep -o '<td id="p[0-9]*-a' "$WORK/dom.html" | wc -l) == $(grep -o '<td id="p[0-9]*-a' "$R" | wc -l) ]] \
+    || fail "rendered DOM lacks passages"
+  # Following a passage's link brings its counterpart into view: a screenshot of the page opened at
+  # a counterpart's anchor differs from one opened at the top.
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,900 --screenshot="$WORK/top.png" "file://$R" >/dev/null 2>&1 \
+    || fail "chromium could not take a screenshot"
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,900 --screenshot="$WORK/jump.png" "file://$R#p5-b2" \
+    >/dev/null 2>&1 || fail "chromium could not take a screenshot at an anchor"
+  [[ $(head -c 8 "$WORK/top.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "screenshot is not a PNG"
+  (( $(stat -c %s "$WORK/top.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
+  ! cmp -s "$WORK/top.png" "$WORK/jump.png" || fail "the anchor of a counterpart does not scroll"
+  ;;
 index_cli)
   DB=$WORK/ix.db
   A=examples/articles
