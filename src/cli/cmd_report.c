@@ -5,8 +5,8 @@
  * summary, then per cluster a timeline drawn as inline SVG (articles by publication time, arrows from
  * source to copy) and every pair's passages side by side with headline, outlet, date and URL,
  * quotations and narrative marked differently, each passage linked to its counterpart. No script and
- * no resource from elsewhere: it works offline and prints. Large inputs: clusters go to pages of
- * --per-page clusters (FILE, FILE-2.html, ...), linked from the summary on the first page.
+ * no resource from elsewhere: it works offline and prints. Large inputs: FILE holds the summary, the
+ * clusters go to pages of --per-page clusters (FILE-2.html, ...) and the rest to a last page.
  */
 #include "render.h"
 #include <json-glib/json-glib.h>
@@ -20,8 +20,9 @@ static const char report_description[] =
   "passages side by side with headline, outlet, date and URL (from the articles' metadata; the first\n"
   "line of the text for the headline), words both articles quote marked apart from copied narrative.\n"
   "Each passage links to its counterpart. Pairs that share only quotations are listed apart.\n"
-  "With more than --per-page clusters, later clusters go to FILE-2.html, FILE-3.html ... next to FILE,\n"
-  "linked from the summary.\n"
+  "With more than --per-page clusters, FILE holds the summary, the clusters go to FILE-2.html,\n"
+  "FILE-3.html ... next to it, and the articles apart, quotation pairs and weaker links to the last page,\n"
+  "all linked from the summary.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 /* The permissive rule of the weaker links (a shared quotation or phrase of a few words). */
@@ -310,9 +311,9 @@ cmd_report(int argc, char **argv)
 {
   FindCli cli;
   find_cli_init(&cli);
-  gint per_page = 200;
+  gint per_page = 50;
   GOptionEntry entries[] = {
-    { "per-page", 0, 0, G_OPTION_ARG_INT, &per_page, "Clusters on each page (default: 200)", "N" },
+    { "per-page", 0, 0, G_OPTION_ARG_INT, &per_page, "Clusters on each page (default: 50)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... -o FILE - one HTML page: who copied from whom");
@@ -373,7 +374,7 @@ cmd_report(int argc, char **argv)
       NdPair q = g_array_index(pairs, NdPair, k);
       if (nd_pair_report(&q, &rule))
         g_array_index(pairs, NdPair, kept++) = q;
-      else
+      else if (q.passage_a_in_b > 0 || q.passage_b_in_a > 0) /* a shared run of words to show */
         g_array_append_val(weak, q);
     }
     g_array_set_size(pairs, kept);
@@ -418,7 +419,11 @@ cmd_report(int argc, char **argv)
         plist[pfill[cluster_of[p->a]]++] = k;
     }
 
-    guint n_pages = n_clusters ? (n_clusters + (guint)per_page - 1) / (guint)per_page : 1;
+    /* One page when the clusters fit on it; otherwise a summary page, pages of clusters, and a last
+     * page of the articles apart, the quotation pairs and the weaker links. */
+    const gboolean paged = n_clusters > (guint)per_page;
+    const guint n_cluster_pages = paged ? (n_clusters + (guint)per_page - 1) / (guint)per_page : 0;
+    const guint others_page = paged ? n_cluster_pages + 1 : 0, n_pages = paged ? n_cluster_pages + 2 : 1;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autofree char *dir = g_path_get_dirname(cli.output);
@@ -437,6 +442,12 @@ cmd_report(int argc, char **argv)
       }
       FILE *fp = out->fp;
       page_head(fp, "neardup report");
+      if (page > 0) {
+        g_autofree char *home = page_name(cli.output, 0);
+        fprintf(fp, "<p><a href=\"");
+        html_escape_str(fp, home);
+        fprintf(fp, "\">summary</a> · page %u of %u</p>\n", page + 1, n_pages);
+      }
       if (page == 0) {
         guint dated = 0;
         for (guint i = 0; published && i < n; i++)
@@ -450,10 +461,23 @@ cmd_report(int argc, char **argv)
         fputs("<p class=\"legend\"><mark class=\"q\">words both articles quote</mark><mark class=\"n\">copied or "
               "rewritten narrative</mark> Click a passage to bring its counterpart into view. Arrows point from the "
               "source to the copy; dashed when inferred from the texts (no dates).</p>\n", fp);
+        if (paged) {
+          fputs("<p>Pages:", fp);
+          for (guint pg = 1; pg < n_pages; pg++) {
+            g_autofree char *name = page_name(cli.output, pg);
+            fputs(" <a href=\"", fp);
+            html_escape_str(fp, name);
+            if (pg == others_page)
+              fputs("\">articles apart, quotations and weaker links</a>", fp);
+            else
+              fprintf(fp, "\">clusters %u–%u</a>", (pg - 1) * (guint)per_page + 1, MIN(n_clusters, pg * (guint)per_page));
+          }
+          fputs("</p>\n", fp);
+        }
         fputs("<table id=\"clusters\"><tr><th>cluster</th><th>articles</th><th>origin</th><th>by</th></tr>\n", fp);
         for (guint c = 1; c <= n_clusters; c++) {
-          guint pg = (c - 1) / (guint)per_page, o = origin[members[mfirst[c]]];
-          g_autofree char *target = pg == 0 ? g_strdup("") : page_name(cli.output, pg);
+          guint o = origin[members[mfirst[c]]];
+          g_autofree char *target = paged ? page_name(cli.output, 1 + (c - 1) / (guint)per_page) : g_strdup("");
           fprintf(fp, "<tr><td><a href=\"");
           html_escape_str(fp, target);
           fprintf(fp, "#cluster%u\">%u</a></td><td class=\"n\">%u</td><td>", c, c, mfirst[c + 1] - mfirst[c]);
@@ -465,6 +489,8 @@ cmd_report(int argc, char **argv)
                                                                                                     : "evidence");
         }
         fputs("</table>\n", fp);
+      }
+      if (page == others_page) {
         guint apart = mfirst[1];
         if (apart > 0) {
           fprintf(fp, "<h2 id=\"apart\">%u article%s sharing no reporting with another</h2>\n<ul>\n", apart,
@@ -490,24 +516,11 @@ cmd_report(int argc, char **argv)
           for (guint k = 0; k < weak->len && !cli_interrupted(); k++)
             write_pair(fp, &r, &g_array_index(weak, NdPair, k), pairs->len + k, NULL, ta, tb);
         }
-        if (n_pages > 1) {
-          fputs("<p>Pages:", fp);
-          for (guint pg = 1; pg < n_pages; pg++) {
-            g_autofree char *name = page_name(cli.output, pg);
-            fputs(" <a href=\"", fp);
-            html_escape_str(fp, name);
-            fprintf(fp, "\">%u</a>", pg + 1);
-          }
-          fputs("</p>\n", fp);
-        }
-      } else {
-        g_autofree char *home = page_name(cli.output, 0);
-        fprintf(fp, "<p><a href=\"");
-        html_escape_str(fp, home);
-        fprintf(fp, "\">summary</a> · page %u of %u</p>\n", page + 1, n_pages);
       }
-      guint c_end = MIN(n_clusters, (page + 1) * (guint)per_page);
-      for (guint c = page * (guint)per_page + 1; c <= c_end && !cli_interrupted() && !ferror(fp); c++) {
+      guint c_first = paged ? (page >= 1 && page <= n_cluster_pages ? (page - 1) * (guint)per_page + 1 : 1) : 1;
+      guint c_end = paged ? (page >= 1 && page <= n_cluster_pages ? MIN(n_clusters, page * (guint)per_page) : 0)
+                          : n_clusters;
+      for (guint c = c_first; c <= c_end && !cli_interrupted() && !ferror(fp); c++) {
         guint nm = mfirst[c + 1] - mfirst[c], np = pfirst[c + 1] - pfirst[c];
         fprintf(fp, "<h2 id=\"cluster%u\">Cluster %u: %u articles, %u pairs</h2>\n", c, c, nm, np);
         write_timeline(fp, &r, members + mfirst[c], nm, plist + pfirst[c], np);

@@ -473,8 +473,10 @@ report_html)
   grep -q '<mark class="q">' "$WORK/q.html" || fail "the shared statement is not marked as a quotation"
   # Pages: one cluster per page, linked from the summary, each page self-contained.
   expect_code 0 "$NEARDUP" report examples/articles --per-page 1 -o "$WORK/paged.html"
-  [[ -s $WORK/paged-2.html && -s $WORK/paged-3.html && ! -e $WORK/paged-4.html ]] || fail "pages"
-  grep -q '<a href="paged-3.html#cluster3">3</a>' "$WORK/paged.html" || fail "summary links to page 3"
+  [[ -s $WORK/paged-2.html && -s $WORK/paged-4.html && -s $WORK/paged-5.html && ! -e $WORK/paged-6.html ]] || fail "pages"
+  grep -q '<a href="paged-4.html#cluster3">3</a>' "$WORK/paged.html" || fail "summary links to cluster 3's page"
+  ! grep -q '<svg' "$WORK/paged.html" || fail "the summary page holds no cluster"
+  grep -q 'id="apart"' "$WORK/paged-5.html" || fail "the last page lists the articles apart"
   grep -q '<a href="paged.html">summary</a>' "$WORK/paged-2.html" || fail "page 2 links back"
   expect_code 2 "$NEARDUP" report examples/articles
   expect_err "give the report's file with -o FILE"
