@@ -18,10 +18,17 @@ echo "== pkg-config: $(pkg-config --modversion neardup)"
 # shellcheck disable=SC2046
 cc -o "$work/pairs_pc" examples/api/pairs_example.c $(pkg-config --cflags --libs neardup)
 "$work/pairs_pc"
+# shellcheck disable=SC2046
+cc -o "$work/passages_pc" examples/api/passages_example.c $(pkg-config --cflags --libs neardup)
+"$work/passages_pc"
+# docs/api.md shows passages_example.c as it is
+diff <(sed -n '/^```c$/,/^```$/p' docs/api.md | sed '1d;$d') examples/api/passages_example.c >&2 \
+  || { echo "docs/api.md's example differs from examples/api/passages_example.c" >&2; exit 1; }
 echo "== CMake find_package"
 cmake -S examples/api -B "$work/cm" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cm" >/dev/null
 "$work/cm/pairs_example"
+"$work/cm/passages_example" >/dev/null
 ldd "$work/cm/pairs_example" | grep -q "$libdir/libneardup.so" || { echo "not linked to the installed library" >&2; exit 1; }
 echo "== the installed tool"
 "$prefix/bin/neardup" --version

@@ -314,7 +314,7 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   g_return_val_if_fail(s != NULL && id != NULL, NULL);
   if (len > s->params.max_bytes) {
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article of %" G_GSIZE_FORMAT " bytes is larger than the "
-                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", len, s->params.max_bytes);
+                "maximum of %" G_GSIZE_FORMAT " bytes", len, s->params.max_bytes);
     return NULL;
   }
   if (!nd_article_bytes_ok(text, len, error))

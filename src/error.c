@@ -22,6 +22,7 @@ nd_error_describe(NdErrorCode code)
   case ND_ERROR_CANCELLED: return "cancelled";
   case ND_ERROR_FORMAT: return "malformed WARC record or HTTP message";
   case ND_ERROR_DATE: return "unreadable date";
+  case ND_ERROR_TOO_MANY_TOKENS: return "article has too many tokens";
   }
   return "unknown error";
 }

@@ -216,7 +216,7 @@ json_string_check(const char *s, gsize len, gsize *i, gsize max_bytes, gssize *n
     string_len += j - p + (j < len && s[j] == '\\'); /* an escape counts as one byte */
     if (string_len > max_bytes) {
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a string in the record is larger than the maximum of "
-                  "%" G_GSIZE_FORMAT " bytes (see --max-bytes); the line of %" G_GSIZE_FORMAT " bytes is not "
+                  "%" G_GSIZE_FORMAT " bytes; the line of %" G_GSIZE_FORMAT " bytes is not "
                   "parsed", max_bytes, len);
       return FALSE;
     }

@@ -890,6 +890,8 @@ START_TEST(test_read_article)
     if (cases[i].in_message != NULL)
       ck_assert_msg(strstr(error->message, cases[i].in_message) != NULL, "case %zu: \"%s\" lacks \"%s\"", i,
                     error->message, cases[i].in_message);
+    /* the library names no command-line option: the tool adds its own hints (error.h) */
+    ck_assert_msg(strstr(error->message, "--") == NULL, "case %zu: \"%s\" names an option", i, error->message);
     g_clear_error(&error);
   }
   /* lossy: invalid UTF-8 is accepted as it is */
@@ -900,6 +902,23 @@ START_TEST(test_read_article)
   /* exactly max_bytes is allowed */
   g_autofree char *exact = nd_read_article(ok, sizeof text - 1, ND_TEXT_DEFAULT, &len, &error);
   ck_assert_ptr_nonnull(exact);
+}
+END_TEST
+
+/* The token limit has its own code (the tool's hint differs from the byte limit's), and neither
+ * message names a command-line option. */
+START_TEST(test_token_limit_error)
+{
+  GError *error = NULL;
+  const char text[] = "one two three four five";
+  ck_assert(nd_check_token_limit(text, sizeof text - 1, ND_TOKENS_WORDS, ND_TEXT_DEFAULT, 5, &error));
+  ck_assert_ptr_null(error);
+  ck_assert(!nd_check_token_limit(text, sizeof text - 1, ND_TOKENS_WORDS, ND_TEXT_DEFAULT, 4, &error));
+  ck_assert_msg(g_error_matches(error, ND_ERROR, ND_ERROR_TOO_MANY_TOKENS), "code %d: %s", error->code,
+                error->message);
+  ck_assert_msg(strstr(error->message, "--") == NULL, "\"%s\" names an option", error->message);
+  ck_assert_str_eq(nd_error_describe(ND_ERROR_TOO_MANY_TOKENS), "article has too many tokens");
+  g_clear_error(&error);
 }
 END_TEST
 
@@ -927,6 +946,7 @@ input_suite(void)
   tcase_add_test(tc, test_too_large);
   tcase_add_test(tc, test_no_callback_and_free);
   tcase_add_test(tc, test_read_article);
+  tcase_add_test(tc, test_token_limit_error);
   suite_add_tcase(s, tc);
   return s;
 }

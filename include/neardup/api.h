@@ -3,8 +3,13 @@
  * The library is compiled with hidden visibility: only declarations between ND_BEGIN_DECLS and
  * ND_END_DECLS in these public headers (or marked ND_API) are exported from the shared library.
  * Every public header wraps its declarations in them; functions declared only in src/ stay private,
- * whatever their names. Stability: the calls and types declared in include/neardup/ are the API;
+ * whatever their names. The calls and types declared in include/neardup/ are the API;
  * error codes keep their numbers (error.h); the index format has its own version (index.h).
+ *
+ * Stability (docs/api.md): within a minor version (0.MINOR.x) the API and ABI do not change; while
+ * the version is 0.x a new minor version may change them, and its soname (libneardup.so.0.MINOR)
+ * changes with it. Structs that callers fill start from their _init function and only grow at the
+ * end; structs the library fills only grow at the end. Error codes are never renumbered (error.h).
  */
 #ifndef NEARDUP_API_H
 #define NEARDUP_API_H

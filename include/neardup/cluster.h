@@ -1,6 +1,9 @@
 /* cluster.h — connected components of reported pairs (union-find with path halving and union by
  * size). Cluster numbers are assigned 1, 2, ... in the order of each cluster's first document, so
- * they are stable for a given input order. */
+ * they are stable for a given input order.
+ *
+ * Stability: stable (docs/api.md): nd_cluster_assign and its numbering of clusters.
+ */
 #ifndef NEARDUP_CLUSTER_H
 #define NEARDUP_CLUSTER_H
 

@@ -5,6 +5,11 @@
  * passage anchors (winnowed runs of words, score.h) and its distinct words (the vocabulary score).
  * The text itself is not kept. An NdSigner holds per-thread scratch buffers; use one per thread.
  * An NdCollection owns its documents, keeps them in insertion order and refuses duplicate ids.
+ *
+ * Stability: stable (docs/api.md): every call declared here. NdSignParams starts from
+ * nd_sign_params_init() and only grows at the end; NdDocument is filled by the library, read-only
+ * to callers, and only grows at the end. The signature values for a given seed are pinned by golden
+ * vectors (tests), so archived signatures stay comparable within a minor version.
  */
 #ifndef NEARDUP_COLLECTION_H
 #define NEARDUP_COLLECTION_H

@@ -19,6 +19,9 @@
  *
  * A weekday, when written, is not checked against the date (feeds get it wrong more often than the
  * date). A date without a zone is taken as UTC (has_zone FALSE says so). Years 1 to 9999 only.
+ *
+ * Stability: stable (docs/api.md): the calls, NdDate (grows only at the end) and the forms
+ * accepted; a new form may be accepted in a new minor version, never one refused that was read.
  */
 #ifndef NEARDUP_DATE_H
 #define NEARDUP_DATE_H

@@ -25,6 +25,11 @@
  *
  * New groups are numbered next_group, next_group + 1, ... in input order of their first member, so a
  * plan made without adding gives the numbers an add would give.
+ *
+ * Stability: stable (docs/api.md): the calls and enums (values numbered, new ones added last);
+ * NdDedupOptions, NdDedupArticle, NdDedupGroup, NdDedupResult and NdDedupSuperseded only grow at
+ * the end. NdDedupOptions has no _init: zero it (= {0}) before setting fields, so new fields get
+ * their zero default.
  */
 #ifndef NEARDUP_DEDUP_H
 #define NEARDUP_DEDUP_H

@@ -50,6 +50,11 @@
  * over the seeds; sentence alignment reads, for each sentence of A, the sentences of B that share
  * its content words. Linear in the input for ordinary text; repetitive text is bounded by
  * max_seed_occurrences. No dynamic programming over whole documents.
+ *
+ * Stability: stable (docs/api.md): the calls; NdDiffOptions starts from nd_diff_options_init() and
+ * only grows at the end; NdPassage and NdDiff are filled by the library and only grow at the end;
+ * NdPassageKind values are never renumbered. Passages found for given texts and options may improve
+ * in a new minor version (the rule above is the documentation, tests/ the reference).
  */
 #ifndef NEARDUP_DIFF_H
 #define NEARDUP_DIFF_H

@@ -6,7 +6,9 @@
  *
  * Stable: the codes are numbered explicitly; a number is never reused or removed, and new codes are
  * added at the end (as curl's CURLcode). Messages are for people and may change between versions;
- * programs should test the code, never the message.
+ * programs should test the code, never the message. Messages name the input and the library's own
+ * terms (a limit by its value), never a command-line option: a tool adds its own hints (the neardup
+ * tool appends "(see --max-bytes)" to ND_ERROR_TOO_LARGE, for instance).
  */
 #ifndef NEARDUP_ERROR_H
 #define NEARDUP_ERROR_H
@@ -25,7 +27,7 @@ typedef enum {
   ND_ERROR_NO_TOKENS = 3,   /* the article has text but no word or character to compare */
   ND_ERROR_BINARY = 4,      /* the input contains NUL bytes: not a text file */
   ND_ERROR_UTF8 = 5,        /* invalid UTF-8 (the message gives the byte offset) */
-  ND_ERROR_TOO_LARGE = 6,   /* the article is larger than the configured maximum */
+  ND_ERROR_TOO_LARGE = 6,   /* the article (or a line, record, page or body) is larger than a maximum */
   ND_ERROR_JSON = 7,        /* a JSON Lines record is malformed or lacks the id/text field */
   ND_ERROR_DUPLICATE_ID = 8, /* two articles carry the same id */
   ND_ERROR_INVALID_ARG = 9, /* a parameter is out of range */
@@ -35,6 +37,7 @@ typedef enum {
   ND_ERROR_CANCELLED = 13,  /* the caller's cancel flag was raised (e.g. by SIGINT) */
   ND_ERROR_FORMAT = 14,     /* a WARC record or its HTTP message is malformed or truncated */
   ND_ERROR_DATE = 15,       /* a date that is not one of the forms date.h reads */
+  ND_ERROR_TOO_MANY_TOKENS = 16, /* the article has more tokens than the configured maximum (max_tokens) */
 } NdErrorCode;
 
 /* Generic English text for `code`; a static string, never NULL (unknown codes give "unknown error"). */

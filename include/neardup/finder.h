@@ -21,6 +21,9 @@
  * from signatures and set sizes (ND_VERIFY_SIGNATURE) — and, in batches of at least 30 articles
  * with their words, the vocabulary shared both ways. score.h's report rule decides.
  * Results are sorted by (a, b) and do not depend on the number of threads.
+ *
+ * Stability: stable (docs/api.md): the calls; NdFindOptions starts from nd_find_options_init() and
+ * only grows at the end; NdFindStats is filled by the library and only grows at the end.
  */
 #ifndef NEARDUP_FINDER_H
 #define NEARDUP_FINDER_H

@@ -31,6 +31,9 @@
  * Hostile pages: nesting deeper than 512 elements is flattened (text kept, elements beyond that depth
  * not kept as nodes); a page of more than 8 million elements and text nodes is refused; a NUL byte
  * in the decoded page is refused as binary data.
+ *
+ * Stability: stable (docs/api.md): the calls and NdPage (filled by the library, grows only at the
+ * end). What counts as article text may improve in a new minor version.
  */
 #ifndef NEARDUP_HTML_H
 #define NEARDUP_HTML_H

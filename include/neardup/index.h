@@ -52,6 +52,12 @@
  * Transactions: every add (nd_index_begin .. nd_index_commit) is one SQLite transaction, so a process
  * killed at any moment leaves the index as it was before the add or after it. Readers never block
  * (WAL); a second writer waits up to the busy timeout and then fails with ND_ERROR_INDEX_BUSY.
+ *
+ * Stability: stable (docs/api.md): the calls; NdIndexOptions starts from nd_index_options_init()
+ * and only grows at the end; the records the library fills (NdIndexEntry, NdIndexStats,
+ * NdIndexMatch, NdIndexRecord, NdIndexGroup) only grow at the end; enums keep their values. The
+ * file format has its own version (format_version): a newer library reads older formats or upgrades
+ * them (nd_index_upgrade), never silently.
  */
 #ifndef NEARDUP_INDEX_H
 #define NEARDUP_INDEX_H

@@ -38,6 +38,10 @@
  * of pipes return when a signal interrupts them, the workers skip the work queued, and nothing more
  * is merged or passed to the document function. nd_loader_finish() then returns promptly (after the
  * articles being signed at that moment) and nd_loader_cancelled() is TRUE.
+ *
+ * Stability: stable (docs/api.md): the calls, the callback types and NdPassedOver (grows only at
+ * the end). Formats are recognised by content; new formats may be recognised in a new minor
+ * version.
  */
 #ifndef NEARDUP_INPUT_H
 #define NEARDUP_INPUT_H
@@ -145,7 +149,7 @@ guint nd_loader_finish(NdLoader *loader);
 gboolean nd_loader_stopped(const NdLoader *loader);
 
 /* Refuses articles with more than `max_tokens` tokens (words, or letters and digits with chars:K)
- * with ND_ERROR_TOO_LARGE; 0 (the default) = no limit. See "Limits" above. */
+ * with ND_ERROR_TOO_MANY_TOKENS; 0 (the default) = no limit. See "Limits" above. */
 void nd_loader_set_max_tokens(NdLoader *loader, guint64 max_tokens);
 #define ND_DEFAULT_MAX_TOKENS ((guint64)4 << 20) /* the CLI's default for --max-tokens */
 
@@ -165,7 +169,7 @@ gsize nd_jsonl_max_line(gsize max_bytes);
 
 /* Checks, before tokenising it whole, that `text` has at most `max_tokens` tokens in `mode`: a text
  * that cannot have more (by its length) is accepted at once; otherwise it is tokenised 256 KiB at a
- * time, holding at most one chunk's tokens. FALSE with ND_ERROR_TOO_LARGE when it certainly has more.
+ * time, holding at most one chunk's tokens. FALSE with ND_ERROR_TOO_MANY_TOKENS when it certainly has more.
  * Invalid UTF-8 (without ND_TEXT_LOSSY) ends the count early: tokenising stops there too.
  * max_tokens 0 = no limit. */
 gboolean nd_check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, guint64 max_tokens,

@@ -10,6 +10,8 @@
  * picks (b, r) minimising the false-positive area  FP = integral_0^t P(s) ds  plus the
  * false-negative area  FN = integral_t^1 (1 - P(s)) ds, weighting FN by `fn_weight` (a missed
  * duplicate costs more than an extra verification, since every candidate is verified exactly).
+ *
+ * Stability: stable (docs/api.md): the calls and NdLshParams (grows only at the end).
  */
 #ifndef NEARDUP_LSH_H
 #define NEARDUP_LSH_H

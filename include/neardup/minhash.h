@@ -20,6 +20,9 @@
  *
  * Signatures are deterministic for (shingle hashes, N, seed): golden vectors are frozen in
  * tests/test_minhash.c. Changing anything here changes them.
+ *
+ * Stability: stable (docs/api.md): the calls, and the signature values for a given seed (golden
+ * vectors in tests/).
  */
 #ifndef NEARDUP_MINHASH_H
 #define NEARDUP_MINHASH_H

@@ -26,6 +26,9 @@
  * Errors: every fallible function takes a GError ** in the ND_ERROR domain (error.h).
  * Memory: functions named _new/_dup return owned values freed with the matching _free;
  * g_autoptr() works for every object type.
+ *
+ * Stability: this header, nd_version() and the version macros (version.h) are stable; each module's
+ * header says what of it is stable (docs/api.md).
  */
 #ifndef NEARDUP_NEARDUP_H
 #define NEARDUP_NEARDUP_H

@@ -10,6 +10,8 @@
  *
  * Offsets are 32-bit: an article and its input are at most ND_TEXT_MAX_BYTES long.
  * A NULL map is the identity (plain text files: the text is the file).
+ *
+ * Stability: stable (docs/api.md): the calls; NdOffsetMap is opaque.
  */
 #ifndef NEARDUP_OFFSETS_H
 #define NEARDUP_OFFSETS_H

@@ -61,6 +61,10 @@
  * The vocabulary is taken both ways on purpose: an independently written article on the same story
  * contains most of a short agency copy's names, but the agency copy does not contain the article's.
  * The defaults were chosen on the development sets (docs/detection.md).
+ *
+ * Stability: stable (docs/api.md): the calls; NdPair, NdReportRule and NdWordProfile only grow at
+ * the end; NdVerifyMode and NdPairKind values are never renumbered. The default thresholds may be
+ * retuned in a new minor version (docs/detection.md says why they are what they are).
  */
 #ifndef NEARDUP_SCORE_H
 #define NEARDUP_SCORE_H

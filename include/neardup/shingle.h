@@ -4,6 +4,9 @@
  * seed. Word shingles (k tokens of ND_TOKENS_WORDS) catch reused phrasing; character shingles
  * (k tokens of ND_TOKENS_CHARS) serve scripts without spaces. A text with fewer than k tokens (but
  * at least one) yields a single shingle over all its tokens, so very short texts still compare.
+ *
+ * Stability: stable (docs/api.md): the calls, NdShingleSpec and the shingle hashes for a given
+ * seed.
  */
 #ifndef NEARDUP_SHINGLE_H
 #define NEARDUP_SHINGLE_H
@@ -20,7 +23,7 @@ typedef struct {
 } NdShingleSpec;
 
 #define ND_SHINGLE_K_MAX 64
-/* Defaults chosen on the labelled sets (README, "Choosing the defaults"). */
+/* Defaults chosen on the labelled sets (docs/how-it-works.md, "Choosing the defaults"). */
 #define ND_DEFAULT_WORD_K 3
 #define ND_DEFAULT_CHAR_K 5
 

@@ -18,6 +18,9 @@
  *
  * Character mode (ND_TOKENS_CHARS) is for scripts written without spaces (Chinese, Japanese,
  * Thai): every letter or digit, with the combining marks that follow it, is its own token.
+ *
+ * Stability: stable (docs/api.md): the calls, NdToken (grows only at the end) and the enums'
+ * values. The normalisation (and so the tokens of a text) changes only in a new minor version.
  */
 #ifndef NEARDUP_TEXT_H
 #define NEARDUP_TEXT_H

@@ -12,6 +12,8 @@
  * Only English is recognised today (a language is one list of function words and the name of its
  * Snowball stemmer); text in other languages (Urdu, which Snowball does not cover, Russian ...)
  * gets the frequency rule and no stemming.
+ *
+ * Stability: stable (docs/api.md): the calls and NdLanguage values (new languages added last).
  */
 #ifndef NEARDUP_WORDS_H
 #define NEARDUP_WORDS_H

@@ -109,6 +109,10 @@ void find_cli_apply_window(const FindCli *cli, GArray *pairs, const NdPublished 
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
 NdCollection *find_cli_load(FindCli *cli, guint *skipped);
 
+/* The tool's hint for a library error: the option that changes the limit it hit (" (see
+ * --max-bytes)"), or "". The library's messages never name options (error.h). Static; NULL gives "". */
+const char *cli_error_hint(const GError *error);
+
 /* Problems an index query skips (a corrupt row, metadata that is not JSON) are printed on stderr as
  * "neardup: MESSAGE" and counted in *problems (which must outlive the index): the command then exits
  * 1, its results covering the rest. */

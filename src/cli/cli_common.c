@@ -396,6 +396,18 @@ typedef struct {
   guint64 warnings;
 } Reports;
 
+const char *
+cli_error_hint(const GError *error)
+{
+  if (error == NULL || error->domain != ND_ERROR)
+    return "";
+  switch (error->code) {
+  case ND_ERROR_TOO_LARGE: return " (see --max-bytes)";
+  case ND_ERROR_TOO_MANY_TOKENS: return " (see --max-tokens)";
+  default: return "";
+  }
+}
+
 static void
 on_input_error(const char *input, const GError *error, gpointer data)
 {
@@ -403,7 +415,7 @@ on_input_error(const char *input, const GError *error, gpointer data)
   guint kind = error->domain == ND_ERROR && error->code > 0 && error->code < N_KINDS ? (guint)error->code : 0;
   if (++p->reported[kind] > REPORTS_PER_KIND)
     return;
-  cli_message("%s: %s", input, error->message);
+  cli_message("%s: %s%s", input, error->message, cli_error_hint(error));
   if (p->reported[kind] == REPORTS_PER_KIND)
     cli_message("(further inputs skipped for this reason are counted, not listed)");
 }

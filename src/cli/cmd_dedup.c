@@ -24,14 +24,12 @@ static const char dedup_description[] =
   "                   cannot be read are reported once, with their count.\n"
   "Inputs are never deleted, moved or modified.\n"
   "\n"
-  "Manifest (JSON Lines, or CSV with --format csv): one row per batch article: id, group (the\n"
-  "archive's group number, or the number a new group gets), status (kept, dropped, or superseded\n"
-  "for an archived kept article a batch member replaces), duplicate_of (the group's kept article)\n"
-  "and duplicate_in_index (it is archived), best_match (the article it joined through) and\n"
-  "best_match_in_index, jaccard and containment (the share of this article found in its best\n"
-  "match), date (UTC, as understood), already_archived (the article itself is archived: a batch\n"
-  "run again), copy (its copy, relative to DIR); with --passages, the passages it shares with its\n"
-  "best match (JSON only).\n"
+  "Manifest (JSON Lines, or CSV with --format csv): one row per batch article, then one per\n"
+  "archived kept article a batch member replaces (status superseded). group is the archive's group\n"
+  "number, or the number a new group gets; duplicate_of the group's kept article; best_match the\n"
+  "article it joined through, jaccard and containment (the share of this article found there) its\n"
+  "scores; date the date in UTC, as understood; already_archived: the article itself is archived (a\n"
+  "batch run again); copy its copy, relative to DIR.\n"
   "  --copy-to DIR  copy the kept articles into DIR, each made from the article's own text (with\n"
   "                 --link: a hard link to its own input file, if that still holds what was read).\n"
   "                 Names come from ids, percent-encoded so that each id has its own name (files keep\n"
@@ -48,7 +46,7 @@ static const char dedup_description[] =
   "\n"
   "Outputs never replace an input: -o naming the index (or its -wal/-shm file) or an input file is\n"
   "refused with exit status 2 before anything is written.\n"
-  "\n" CLI_EXIT_CODES_HELP;
+  "\n";
 
 typedef struct {
   gboolean has_date;
@@ -60,6 +58,53 @@ typedef struct {
 } Item;
 
 static const char *const status_names[] = { "kept", "dropped", "superseded" };
+
+/* The columns of the manifest (CSV order since 0.2; new fields go last). */
+static const FieldId manifest_fields[] = { F_ID, F_GROUP, F_STATUS, F_DUPLICATE_OF, F_DUPLICATE_IN_INDEX,
+                                           F_BEST_MATCH, F_BEST_MATCH_IN_INDEX, F_JACCARD, F_CONTAINMENT,
+                                           F_DATE, F_ALREADY_ARCHIVED, F_COPY };
+
+/* One manifest row. */
+typedef struct {
+  const char *id;
+  guint64 group;
+  const char *status;
+  const char *duplicate_of; /* NULL for a kept article */
+  gboolean duplicate_in_index;
+  const char *best_match;   /* NULL: none (then no scores) */
+  gboolean best_match_in_index;
+  double jaccard, containment;
+  gboolean has_date;
+  gint64 date_utc;
+  gboolean already_archived;
+  const char *copy;
+} ManifestRow;
+
+static void
+write_manifest_row(Rows *r, gconstpointer data)
+{
+  const ManifestRow *m = data;
+  rows_string(r, F_ID, m->id);
+  rows_integer(r, F_GROUP, m->group);
+  rows_string(r, F_STATUS, m->status);
+  rows_string(r, F_DUPLICATE_OF, m->duplicate_of);
+  rows_boolean(r, F_DUPLICATE_IN_INDEX, m->duplicate_in_index);
+  rows_string(r, F_BEST_MATCH, m->best_match);
+  rows_boolean(r, F_BEST_MATCH_IN_INDEX, m->best_match_in_index);
+  if (m->best_match != NULL) {
+    rows_number(r, F_JACCARD, m->jaccard);
+    rows_number(r, F_CONTAINMENT, m->containment);
+  } else {
+    rows_null(r, F_JACCARD);
+    rows_null(r, F_CONTAINMENT);
+  }
+  char iso[ND_DATE_ISO_SIZE];
+  if (m->has_date)
+    nd_date_format_utc(m->date_utc, iso);
+  rows_string(r, F_DATE, m->has_date ? iso : NULL);
+  rows_boolean(r, F_ALREADY_ARCHIVED, m->already_archived);
+  rows_string(r, F_COPY, m->copy);
+}
 
 /* The record of a document as one JSON Lines line: its id and text under the input's field names,
  * then its metadata members. */
@@ -120,18 +165,6 @@ passages_with(NdIndex *ix, const NdDocument *d, const NdDocument *other_doc, con
   return side_diff(sa, sb, NULL);
 }
 
-static void
-write_date(FILE *fp, const Item *it, gboolean csv)
-{
-  char iso[ND_DATE_ISO_SIZE];
-  if (it->has_date) {
-    nd_date_format_utc(it->date.utc, iso);
-    fprintf(fp, csv ? "%s" : "\"%s\"", iso);
-  } else if (!csv) {
-    fputs("null", fp);
-  }
-}
-
 int
 cmd_dedup(int argc, char **argv)
 {
@@ -145,7 +178,9 @@ cmd_dedup(int argc, char **argv)
   gint busy_ms = 10000;
   cli.score = 0; /* the containment rule: a rewrite is not a duplicate */
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
-  g_option_context_set_description(ctx, dedup_description);
+  g_autofree char *description = fields_help(dedup_description, manifest_fields, G_N_ELEMENTS(manifest_fields),
+                                             PASSAGES_FIELDS_HELP);
+  g_option_context_set_description(ctx, description);
   find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_OUTPUT | OPT_PASSAGES);
   GOptionEntry extra[] = {
     { "index", 'i', 0, G_OPTION_ARG_FILENAME, &index_path, "Also group with the articles archived in DB", "DB" },
@@ -464,74 +499,35 @@ cmd_dedup(int argc, char **argv)
     NdSignParams sp = cli.sign;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
-    if (cli.format == FORMAT_CSV)
-      fputs("id,group,status,duplicate_of,duplicate_in_index,best_match,best_match_in_index,jaccard,containment,date,"
-            "already_archived,copy\n", fp);
+    FieldId cols[G_N_ELEMENTS(manifest_fields) + 16];
+    guint n_cols = columns_with_passages(cols, manifest_fields, G_N_ELEMENTS(manifest_fields), cli.format,
+                                         cli.passages);
+    Rows rows;
+    rows_init(&rows, fp, cli.format, cols, n_cols);
+    rows_header(&rows);
     guint n_kept = 0, n_dropped = 0, n_joined_archive = 0;
     for (guint i = 0; i < n && !ferror(fp); i++) {
       const NdDocument *d = nd_collection_get(coll, i);
       const NdDedupResult *r = nd_dedup_plan_result(plan, i);
       gboolean kept = r->status == ND_DEDUP_KEPT;
-      const char *dup_of = kept ? NULL : r->kept_id;
-      gboolean dup_archived = dup_of != NULL && r->kept_article < 0;
-      gboolean match_archived = r->match_id != NULL && r->match_article < 0;
       n_dropped += r->status == ND_DEDUP_DROPPED;
       n_kept += kept;
       n_joined_archive += !r->new_group && !items[i].archived;
-      if (cli.format == FORMAT_JSON) {
-        fputs("{\"id\":", fp);
-        json_write_string(fp, d->id);
-        fprintf(fp, ",\"group\":%" G_GUINT64_FORMAT ",\"status\":\"%s\",\"duplicate_of\":", r->group,
-                status_names[r->status]);
-        if (dup_of)
-          json_write_string(fp, dup_of);
-        else
-          fputs("null", fp);
-        fprintf(fp, ",\"duplicate_in_index\":%s,\"best_match\":", dup_archived ? "true" : "false");
-        if (r->match_id)
-          json_write_string(fp, r->match_id);
-        else
-          fputs("null", fp);
-        fprintf(fp, ",\"best_match_in_index\":%s,\"jaccard\":", match_archived ? "true" : "false");
-        if (r->match_id)
-          fprintf(fp, "%.4f,\"containment\":%.4f", r->jaccard, r->containment);
-        else
-          fputs("null,\"containment\":null", fp);
-        fputs(",\"date\":", fp);
-        write_date(fp, &items[i], FALSE);
-        fprintf(fp, ",\"already_archived\":%s,\"copy\":", items[i].archived ? "true" : "false");
-        if (items[i].copy)
-          json_write_string(fp, items[i].copy);
-        else
-          fputs("null", fp);
-        if (cli.passages && r->match_id != NULL) {
-          g_autofree char *archived_text = NULL;
-          Side sa = { 0 }, sb = { 0 };
-          const NdDocument *other = r->match_article >= 0 ? nd_collection_get(coll, (guint)r->match_article) : NULL;
-          g_autoptr(NdDiff) diff = passages_with(ix, d, other, r->match_id, &sp, ta, tb, &archived_text, &sa, &sb);
-          if (diff != NULL) {
-            fputs(",\"passages\":", fp);
-            render_passages_json_array(fp, &sa, &sb, diff);
-          }
-        }
-        fputs("}\n", fp);
-      } else {
-        csv_write_field(fp, d->id);
-        fprintf(fp, ",%" G_GUINT64_FORMAT ",%s,", r->group, status_names[r->status]);
-        csv_write_field(fp, dup_of ? dup_of : "");
-        fprintf(fp, ",%s,", dup_archived ? "true" : "false");
-        csv_write_field(fp, r->match_id ? r->match_id : "");
-        fprintf(fp, ",%s,", match_archived ? "true" : "false");
-        if (r->match_id)
-          fprintf(fp, "%.4f,%.4f", r->jaccard, r->containment);
-        else
-          fputc(',', fp);
-        fputc(',', fp);
-        write_date(fp, &items[i], TRUE);
-        fprintf(fp, ",%s,", items[i].archived ? "true" : "false");
-        csv_write_field(fp, items[i].copy ? items[i].copy : "");
-        fputc('\n', fp);
+      ManifestRow row = {
+        .id = d->id, .group = r->group, .status = status_names[r->status],
+        .duplicate_of = kept ? NULL : r->kept_id, .duplicate_in_index = !kept && r->kept_article < 0,
+        .best_match = r->match_id, .best_match_in_index = r->match_id != NULL && r->match_article < 0,
+        .jaccard = r->jaccard, .containment = r->containment, .has_date = items[i].has_date,
+        .date_utc = items[i].date.utc, .already_archived = items[i].archived, .copy = items[i].copy,
+      };
+      g_autofree char *archived_text = NULL;
+      Side sa = { 0 }, sb = { 0 };
+      g_autoptr(NdDiff) diff = NULL;
+      if (cli.passages && r->match_id != NULL) {
+        const NdDocument *other = r->match_article >= 0 ? nd_collection_get(coll, (guint)r->match_article) : NULL;
+        diff = passages_with(ix, d, other, r->match_id, &sp, ta, tb, &archived_text, &sa, &sb);
       }
+      rows_write_with_passages(&rows, cli.passages, &sa, &sb, diff, write_manifest_row, &row);
     }
     guint n_superseded = 0;
     const NdDedupSuperseded *sup = nd_dedup_plan_superseded(plan, &n_superseded);
@@ -541,41 +537,21 @@ cmd_dedup(int argc, char **argv)
         in_batch = items[i].archived && strcmp(nd_collection_get(coll, i)->id, sup[k].id) == 0;
       if (in_batch)
         continue; /* its row is above */
-      const char *new_kept = nd_collection_get(coll, sup[k].new_kept)->id;
       const NdIndexRecord *old = NULL; /* the superseded article as archived: its match and date */
       for (guint g = 0; g < groups->len && old == NULL; g++)
         if (g_array_index(groups, NdIndexGroup, g).group == sup[k].group)
           old = &g_array_index(groups, NdIndexGroup, g).kept;
-      Item was = { .has_date = old && old->has_date, .date = { .utc = old ? old->date_utc : 0 } };
-      if (cli.format == FORMAT_JSON) {
-        fputs("{\"id\":", fp);
-        json_write_string(fp, sup[k].id);
-        fprintf(fp, ",\"group\":%" G_GUINT64_FORMAT ",\"status\":\"superseded\",\"duplicate_of\":", sup[k].group);
-        json_write_string(fp, new_kept);
-        fputs(",\"duplicate_in_index\":false,\"best_match\":", fp);
-        if (old && old->match_id) {
-          json_write_string(fp, old->match_id);
-          fprintf(fp, ",\"best_match_in_index\":true,\"jaccard\":%.4f,\"containment\":%.4f", old->jaccard,
-                  old->containment);
-        } else {
-          fputs("null,\"best_match_in_index\":false,\"jaccard\":null,\"containment\":null", fp);
-        }
-        fputs(",\"date\":", fp);
-        write_date(fp, &was, FALSE);
-        fputs(",\"already_archived\":true,\"copy\":null}\n", fp);
-      } else {
-        csv_write_field(fp, sup[k].id);
-        fprintf(fp, ",%" G_GUINT64_FORMAT ",superseded,", sup[k].group);
-        csv_write_field(fp, new_kept);
-        fputs(",false,", fp);
-        csv_write_field(fp, old && old->match_id ? old->match_id : "");
-        if (old && old->match_id)
-          fprintf(fp, ",true,%.4f,%.4f,", old->jaccard, old->containment);
-        else
-          fputs(",false,,,", fp);
-        write_date(fp, &was, TRUE);
-        fputs(",true,\n", fp);
-      }
+      gboolean has_match = old != NULL && old->match_id != NULL;
+      ManifestRow row = {
+        .id = sup[k].id, .group = sup[k].group, .status = "superseded",
+        .duplicate_of = nd_collection_get(coll, sup[k].new_kept)->id, .duplicate_in_index = FALSE,
+        .best_match = has_match ? old->match_id : NULL, .best_match_in_index = has_match,
+        .jaccard = has_match ? old->jaccard : 0, .containment = has_match ? old->containment : 0,
+        .has_date = old != NULL && old->has_date, .date_utc = old != NULL ? old->date_utc : 0,
+        .already_archived = TRUE, .copy = NULL,
+      };
+      /* its passages are not computed: the archived kept article is not compared again */
+      rows_write_with_passages(&rows, cli.passages, NULL, NULL, NULL, write_manifest_row, &row);
     }
     if (!output_commit(&out)) {
       code = cli_failure_exit();

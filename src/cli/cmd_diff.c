@@ -21,16 +21,14 @@ static const char diff_description[] =
   "\n"
   "Text output: each passage with its kind and both sides on one line, words only in A as [-word-],\n"
   "words only in the source as {+word+} (coloured on a terminal), --context words around.\n"
-  "JSON Lines (--format json): one object per passage with the fields a, b, passage (1-based),\n"
-  "  a_start, a_end, b_start, b_end (byte offsets [start, end) into the files as saved: for a web\n"
-  "  page, into the page, not its extracted text; decompressed for .gz), a_tokens,\n"
-  "  b_tokens (words in each span), a_matched, b_matched (words aligned), score\n"
-  "  ((a_matched + b_matched) / (a_tokens + b_tokens)), kind (verbatim or rewritten), a_text, b_text\n"
-  "  (with --text), passages (the pair's passage count), a_coverage, b_coverage (share of each\n"
-  "  article's words in passages).\n"
+  "JSON Lines (--format json) and CSV (--format csv, a header line): one row per passage. Byte\n"
+  "  offsets [start, end) are into the files as saved: for a web page, into the page, not its\n"
+  "  extracted text; decompressed for .gz. passage_score = (a_matched + b_matched) / (a_tokens +\n"
+  "  b_tokens); passage_count is the pair's number of passages, a_coverage and b_coverage the share of\n"
+  "  each article's words in passages; a_text and b_text come with --text.\n"
   "HTML (--format html, best with -o FILE): one self-contained page, the articles side by side,\n"
   "  shared passages highlighted in matching colours and linked, a summary table at the top.\n"
-  "\n" CLI_EXIT_CODES_HELP;
+  "\n";
 
 typedef struct {
   NdDocument *doc; /* read the way the loader reads (web pages extracted), with its text and offset map */
@@ -49,7 +47,7 @@ load_side(const char *path, gsize max_bytes, guint64 max_tokens, NdTextFlags fla
   params.keep_sets = FALSE;
   out->doc = nd_read_document(path, &params, max_tokens, NULL, NULL, &error);
   if (out->doc == NULL) {
-    fprintf(stderr, "neardup: %s: %s\n", path, error->message);
+    fprintf(stderr, "neardup: %s: %s%s\n", path, error->message, cli_error_hint(error));
     return FALSE;
   }
   out->tokens = g_array_new(FALSE, FALSE, sizeof(NdToken));
@@ -81,11 +79,11 @@ cmd_diff(int argc, char **argv)
   gint64 max_bytes = (gint64)ND_DEFAULT_MAX_BYTES, max_tokens = (gint64)ND_DEFAULT_MAX_TOKENS;
   gboolean with_text = FALSE, lossy = FALSE;
   GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json (JSON Lines) or html (default: text)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json (JSON Lines), csv or html (default: text)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the report to FILE (atomically) instead of stdout", "FILE" },
     { "context", 'C', 0, G_OPTION_ARG_INT, &context, "Words of context around each passage in text output (default: 5)", "N" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color_name, "Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always, never", "WHEN" },
-    { "text", 0, 0, G_OPTION_ARG_NONE, &with_text, "Include both sides' text of each passage in JSON output", NULL },
+    { "text", 0, 0, G_OPTION_ARG_NONE, &with_text, "Include both sides' text of each passage in JSON and CSV output", NULL },
     { "shingle", 'k', 0, G_OPTION_ARG_STRING, &shingle, "Tokens: words or chars (chars:K for Chinese, Japanese, Thai; K is ignored)", "SPEC" },
     { "seed-tokens", 0, 0, G_OPTION_ARG_INT, &seed_tokens, "Words in a seed (default: 3)", "N" },
     { "min-tokens", 0, 0, G_OPTION_ARG_INT, &min_tokens, "Shortest passage in words (default: 6)", "N" },
@@ -100,11 +98,12 @@ cmd_diff(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("A SOURCE... - show the passages A shares with each source");
-  g_option_context_set_description(ctx, diff_description);
+  g_autofree char *description = fields_help(diff_description, diff_fields, n_diff_fields, NULL);
+  g_option_context_set_description(ctx, description);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
-  enum { OUT_TEXT, OUT_JSON, OUT_HTML } format = OUT_TEXT;
+  enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML } format = OUT_TEXT;
   NdDiffOptions dopt;
   nd_diff_options_init(&dopt);
   NdShingleSpec spec = { ND_TOKENS_WORDS, ND_DEFAULT_WORD_K };
@@ -116,8 +115,8 @@ cmd_diff(int argc, char **argv)
   } else if (paths == NULL || g_strv_length(paths) < 2) {
     cli_error("diff", "give an article and at least one source to compare it with (see --help)");
     code = EXIT_USAGE;
-  } else if (format_name && !g_strv_contains((const char *const[]){ "text", "json", "jsonl", "html", NULL }, format_name)) {
-    cli_error("diff", "unknown format '%s' (expected text, json or html)", format_name);
+  } else if (format_name && !g_strv_contains((const char *const[]){ "text", "json", "jsonl", "csv", "html", NULL }, format_name)) {
+    cli_error("diff", "unknown format '%s' (expected text, json, csv or html)", format_name);
     code = EXIT_USAGE;
   } else if (color_name && !g_strv_contains((const char *const[]){ "auto", "always", "never", NULL }, color_name)) {
     cli_error("diff", "--color takes auto, always or never");
@@ -138,6 +137,8 @@ cmd_diff(int argc, char **argv)
     format = OUT_HTML;
   else if (format_name && strncmp(format_name, "json", 4) == 0)
     format = OUT_JSON;
+  else if (format_name && strcmp(format_name, "csv") == 0)
+    format = OUT_CSV;
   if (seed_tokens > 0)
     dopt.seed_tokens = (guint)seed_tokens;
   if (min_tokens > 0)
@@ -201,18 +202,21 @@ cmd_diff(int argc, char **argv)
         output_abort(&out);
         code = EXIT_USAGE;
       } else {
-        RenderOptions ro = { (guint)context, color, with_text };
+        RenderOptions ro = { (guint)context, color };
         if (format == OUT_HTML) {
           render_diff_html(out.fp, &side_a, sides, diffs, n_ok);
+        } else if (format == OUT_JSON || format == OUT_CSV) {
+          Rows rows;
+          rows_init(&rows, out.fp, format == OUT_CSV ? FORMAT_CSV : FORMAT_JSON, diff_fields,
+                    with_text ? n_diff_fields : n_diff_fields - 2);
+          rows_header(&rows);
+          for (guint i = 0; i < n_ok; i++)
+            render_diff_rows(&rows, &side_a, &sides[i], diffs[i], with_text);
         } else {
           for (guint i = 0; i < n_ok; i++) {
-            if (format == OUT_JSON) {
-              render_diff_json(out.fp, &side_a, &sides[i], diffs[i], &ro);
-            } else {
-              if (i > 0)
-                fputs("\n\n", out.fp);
-              render_diff_text(out.fp, &side_a, &sides[i], diffs[i], &ro);
-            }
+            if (i > 0)
+              fputs("\n\n", out.fp);
+            render_diff_text(out.fp, &side_a, &sides[i], diffs[i], &ro);
           }
         }
         if (!output_commit(&out))

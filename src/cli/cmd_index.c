@@ -1,6 +1,6 @@
 /* cmd_index.c — `neardup index create|add|remove|stats|list|show|export|check|upgrade`: the
  * persistent archive of groups (index.h). */
-#include "cli.h"
+#include "rows.h"
 #include <string.h>
 
 static const char index_description[] =
@@ -22,15 +22,15 @@ static const char index_description[] =
   "  index stats DB [--format json]\n"
   "      number of articles and groups, sizes, parameters\n"
   "  index list DB [--group N] [--where COND]... [--format text|json|csv] [-o FILE]\n"
-  "      one line per archived article: id, group, status (kept or dropped), date (UTC), bytes,\n"
-  "      batch, added, best_match (the article it joined its group through), jaccard, containment\n"
-  "      (and metadata in JSON)\n"
+  "      one line per archived article; JSON and CSV: id, group, status (kept or dropped), date\n"
+  "      (UTC), bytes, batch, added, best_match (the article it joined its group through), jaccard,\n"
+  "      containment, date_text (as written), metadata (`neardup help fields`)\n"
   "  index show DB ID... [--format text|json]\n"
   "      everything about archived articles: their fields, metadata, group members, and text\n"
   "  index export DB [--group N] [--where COND]... [-o FILE]\n"
   "      JSON Lines that `--jsonl` reads back: id, text and metadata members, and the archive's\n"
-  "      fields in an object \"neardup\" (group, status, date_utc, batch, added, best_match,\n"
-  "      jaccard, containment); text is null where it is not stored\n"
+  "      fields in an object \"neardup\" (group, status, date, date_text, bytes, batch, added,\n"
+  "      best_match, jaccard, containment); text is null where it is not stored\n"
   "  index check DB\n"
   "      read and check everything (pages, rows, groups, postings): exit 0 when sound, 3 when not\n"
   "  index upgrade OLD NEW [--date-field NAME]\n"
@@ -403,50 +403,51 @@ index_stats(int argc, char **argv)
 
 /* ---- browsing: list, show, export ---- */
 
+/* The columns of `index list` (CSV order since 0.2; new fields go last). */
+static const FieldId list_fields[] = { F_ID, F_GROUP, F_STATUS, F_DATE, F_BYTES, F_BATCH, F_ADDED, F_BEST_MATCH,
+                                       F_JACCARD, F_CONTAINMENT, F_DATE_TEXT, F_METADATA };
+
 typedef struct {
   OutputFormat format;
   FILE *fp;
-  guint64 rows, without_text;
+  guint64 n_rows, without_text;
   gboolean export_mode;
+  Rows rows; /* list in JSON or CSV */
 } ListContext;
 
-static void
-write_score(FILE *fp, gboolean has, double v, gboolean csv)
-{
-  if (has)
-    fprintf(fp, "%.4f", v);
-  else if (!csv)
-    fputs("null", fp);
-}
+/* The archive's fields of a record (`index show`, `index export`), names from rows.c's table. */
+static const FieldId record_fields[] = { F_GROUP, F_STATUS, F_DATE, F_DATE_TEXT, F_BYTES, F_BATCH, F_ADDED,
+                                         F_BEST_MATCH, F_JACCARD, F_CONTAINMENT };
 
+/* Writes them as JSON members: after a comma when `inline_members` (inside an object the caller
+ * opened), else as an object of their own. */
 static void
-write_json_or_null(FILE *fp, const char *s)
+write_record_fields(FILE *fp, const NdIndexRecord *r, gboolean inline_members)
 {
-  if (s != NULL)
-    json_write_string(fp, s);
-  else
-    fputs("null", fp);
-}
-
-/* The archive's fields of a record as JSON members (after a comma). */
-static void
-write_record_fields(FILE *fp, const NdIndexRecord *r)
-{
+  Rows rows;
+  rows_init(&rows, fp, FORMAT_JSON, record_fields, G_N_ELEMENTS(record_fields));
+  rows.nested = TRUE;
+  rows.inline_members = inline_members;
   char date[ND_DATE_ISO_SIZE];
   if (r->has_date)
     nd_date_format_utc(r->date_utc, date);
-  fprintf(fp, "\"group\":%" G_GUINT64_FORMAT ",\"status\":\"%s\",\"date\":", r->group, r->kept ? "kept" : "dropped");
-  write_json_or_null(fp, r->has_date ? date : NULL);
-  fputs(",\"date_text\":", fp);
-  write_json_or_null(fp, r->date);
-  fprintf(fp, ",\"bytes\":%" G_GUINT64_FORMAT ",\"batch\":%" G_GUINT64_FORMAT ",\"added\":", r->bytes, r->batch);
-  write_json_or_null(fp, r->added);
-  fputs(",\"best_match\":", fp);
-  write_json_or_null(fp, r->match_id);
-  fputs(",\"jaccard\":", fp);
-  write_score(fp, r->match_id != NULL, r->jaccard, FALSE);
-  fputs(",\"containment\":", fp);
-  write_score(fp, r->match_id != NULL, r->containment, FALSE);
+  rows_begin(&rows);
+  rows_integer(&rows, F_GROUP, r->group);
+  rows_string(&rows, F_STATUS, r->kept ? "kept" : "dropped");
+  rows_string(&rows, F_DATE, r->has_date ? date : NULL);
+  rows_string(&rows, F_DATE_TEXT, r->date);
+  rows_integer(&rows, F_BYTES, r->bytes);
+  rows_integer(&rows, F_BATCH, r->batch);
+  rows_string(&rows, F_ADDED, r->added);
+  rows_string(&rows, F_BEST_MATCH, r->match_id);
+  if (r->match_id != NULL) {
+    rows_number(&rows, F_JACCARD, r->jaccard);
+    rows_number(&rows, F_CONTAINMENT, r->containment);
+  } else {
+    rows_null(&rows, F_JACCARD);
+    rows_null(&rows, F_CONTAINMENT);
+  }
+  rows_end(&rows);
 }
 
 static gboolean
@@ -455,7 +456,7 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
   ListContext *c = data;
   FILE *fp = c->fp;
   (void)text_len; /* texts hold no NUL byte: written up to it */
-  c->rows++;
+  c->n_rows++;
   char date[ND_DATE_ISO_SIZE] = "";
   if (r->has_date)
     nd_date_format_utc(r->date_utc, date);
@@ -474,27 +475,30 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
       fputc(',', fp);
       fwrite(r->metadata + 1, 1, strlen(r->metadata) - 2, fp); /* the canonical object's members */
     }
-    fputs(",\"neardup\":{", fp);
-    write_record_fields(fp, r);
-    fputs("}}\n", fp);
-  } else if (c->format == FORMAT_JSON) {
-    fputs("{\"id\":", fp);
-    json_write_string(fp, r->id);
-    fputc(',', fp);
-    write_record_fields(fp, r);
-    fprintf(fp, ",\"metadata\":%s}\n", r->metadata ? r->metadata : "null");
-  } else if (c->format == FORMAT_CSV) {
-    csv_write_field(fp, r->id);
-    fprintf(fp, ",%" G_GUINT64_FORMAT ",%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",", r->group,
-            r->kept ? "kept" : "dropped", date, r->bytes, r->batch);
-    csv_write_field(fp, r->added ? r->added : "");
-    fputc(',', fp);
-    csv_write_field(fp, r->match_id ? r->match_id : "");
-    fputc(',', fp);
-    write_score(fp, r->match_id != NULL, r->jaccard, TRUE);
-    fputc(',', fp);
-    write_score(fp, r->match_id != NULL, r->containment, TRUE);
-    fputc('\n', fp);
+    fputs(",\"neardup\":", fp);
+    write_record_fields(fp, r, FALSE);
+    fputs("}\n", fp);
+  } else if (c->format != FORMAT_TEXT) {
+    Rows *rows = &c->rows;
+    rows_begin(rows);
+    rows_string(rows, F_ID, r->id);
+    rows_integer(rows, F_GROUP, r->group);
+    rows_string(rows, F_STATUS, r->kept ? "kept" : "dropped");
+    rows_string(rows, F_DATE, r->has_date ? date : NULL);
+    rows_integer(rows, F_BYTES, r->bytes);
+    rows_integer(rows, F_BATCH, r->batch);
+    rows_string(rows, F_ADDED, r->added);
+    rows_string(rows, F_BEST_MATCH, r->match_id);
+    if (r->match_id != NULL) {
+      rows_number(rows, F_JACCARD, r->jaccard);
+      rows_number(rows, F_CONTAINMENT, r->containment);
+    } else {
+      rows_null(rows, F_JACCARD);
+      rows_null(rows, F_CONTAINMENT);
+    }
+    rows_string(rows, F_DATE_TEXT, r->date);
+    rows_json(rows, F_METADATA, r->metadata);
+    rows_end(rows);
   } else {
     fprintf(fp, "%8" G_GUINT64_FORMAT "  %-7s  %-20s  %s\n", r->group, r->kept ? "kept" : "dropped",
             r->has_date ? date : "-", r->id);
@@ -522,7 +526,7 @@ index_browse(int argc, char **argv, gboolean export_mode)
   g_option_context_set_description(ctx, index_description);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
-  ListContext lc = { FORMAT_TEXT, NULL, 0, 0, export_mode };
+  ListContext lc = { FORMAT_TEXT, NULL, 0, 0, export_mode, { 0 } };
   g_autoptr(GPtrArray) conds = g_ptr_array_new_with_free_func((GDestroyNotify)nd_index_condition_free);
   int code = EXIT_OK;
   const char *db = NULL;
@@ -552,8 +556,10 @@ index_browse(int argc, char **argv, gboolean export_mode)
     code = EXIT_USAGE;
   if (db != NULL && code == EXIT_OK) {
     lc.fp = out.fp;
-    if (!export_mode && lc.format == FORMAT_CSV)
-      fputs("id,group,status,date,bytes,batch,added,best_match,jaccard,containment\n", lc.fp);
+    if (!export_mode && lc.format != FORMAT_TEXT) {
+      rows_init(&lc.rows, lc.fp, lc.format, list_fields, G_N_ELEMENTS(list_fields));
+      rows_header(&lc.rows);
+    }
     if (!nd_index_foreach(ix, (guint64)group, (NdIndexCondition *const *)conds->pdata, conds->len, export_mode,
                           list_record, &lc, &error)) {
       cli_message("%s", error->message);
@@ -565,7 +571,7 @@ index_browse(int argc, char **argv, gboolean export_mode)
     } else {
       code = problems ? EXIT_INPUT_ERRORS : EXIT_OK;
       if (export_mode)
-        cli_message("exported %" G_GUINT64_FORMAT " article%s from %s%s", lc.rows, lc.rows == 1 ? "" : "s", db,
+        cli_message("exported %" G_GUINT64_FORMAT " article%s from %s%s", lc.n_rows, lc.n_rows == 1 ? "" : "s", db,
                     lc.without_text ? " (some without their text, which is not stored)" : "");
     }
   }
@@ -648,8 +654,7 @@ index_show(int argc, char **argv)
     if (format == FORMAT_JSON) {
       fputs("{\"id\":", stdout);
       json_write_string(stdout, r.id);
-      fputc(',', stdout);
-      write_record_fields(stdout, &r);
+      write_record_fields(stdout, &r, TRUE);
       fprintf(stdout, ",\"tokens\":%" G_GUINT64_FORMAT ",\"shingles\":%" G_GUINT64_FORMAT ",\"anchors\":%"
               G_GUINT64_FORMAT ",\"metadata\":%s,\"members\":[", r.tokens, r.set_size, r.n_anchors,
               r.metadata ? r.metadata : "null");

@@ -11,13 +11,37 @@ static const char query_description[] =
   "\n"
   "Scores: a is the query article, b the archived one; containment_a_in_b is the share of the new\n"
   "article found in the archived one.\n"
-  "JSON Lines (--format json): one object per match with a, b, rank (1 = best), jaccard,\n"
-  "  containment_a_in_b, containment_b_in_a, shared_shingles, kind, b_metadata (the archived\n"
-  "  article's metadata object, or null), b_group and b_status (its group, and whether it is the\n"
-  "  group's kept article), and with --passages an array \"passages\" (as in pairs).\n"
-  "CSV (--format csv): a, b, rank, jaccard, containment_a_in_b, containment_b_in_a,\n"
-  "  shared_shingles, kind.\n"
-  "\n" CLI_EXIT_CODES_HELP;
+  "JSON Lines (--format json): one object per match; CSV (--format csv): one row per match,\n"
+  "b_metadata as its JSON text. b_metadata is the archived article's metadata object (or null),\n"
+  "b_group and b_status its group and whether it is the group's kept article.\n";
+
+/* The columns of a match (CSV order since 0.1; new fields go last). */
+static const FieldId query_fields[] = { F_A, F_B, F_RANK, F_JACCARD, F_CONTAINMENT_A_IN_B, F_CONTAINMENT_B_IN_A,
+                                        F_SHARED_SHINGLES, F_KIND, F_B_METADATA, F_B_GROUP, F_B_STATUS };
+
+typedef struct {
+  const char *a;
+  guint rank;
+  const NdIndexMatch *x;
+} MatchRow;
+
+static void
+write_match(Rows *r, gconstpointer data)
+{
+  const MatchRow *row = data;
+  const NdPair *p = &row->x->scores;
+  rows_string(r, F_A, row->a);
+  rows_string(r, F_B, row->x->id);
+  rows_integer(r, F_RANK, row->rank);
+  rows_number(r, F_JACCARD, p->jaccard);
+  rows_number(r, F_CONTAINMENT_A_IN_B, p->containment_a_in_b);
+  rows_number(r, F_CONTAINMENT_B_IN_A, p->containment_b_in_a);
+  rows_integer(r, F_SHARED_SHINGLES, p->shared);
+  rows_string(r, F_KIND, nd_pair_kind_name(p->kind));
+  rows_json(r, F_B_METADATA, row->x->metadata);
+  rows_integer(r, F_B_GROUP, row->x->group);
+  rows_string(r, F_B_STATUS, row->x->kept ? "kept" : "dropped");
+}
 
 int
 cmd_query(int argc, char **argv)
@@ -26,7 +50,9 @@ cmd_query(int argc, char **argv)
   find_cli_init(&cli);
   gint limit = 0;
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB PATH... - find archived sources of new articles");
-  g_option_context_set_description(ctx, query_description);
+  g_autofree char *description = fields_help(query_description, query_fields, G_N_ELEMENTS(query_fields),
+                                             PASSAGES_FIELDS_HELP);
+  g_option_context_set_description(ctx, description);
   find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_MATCHING | OPT_OUTPUT | OPT_PASSAGES);
   GOptionEntry extra[] = {
     { "limit", 'l', 0, G_OPTION_ARG_INT, &limit, "Report at most N matches per article (default: all)", "N" },
@@ -80,8 +106,13 @@ cmd_query(int argc, char **argv)
     return EXIT_FATAL;
   }
   FILE *fp = out.fp;
-  if (cli.format == FORMAT_CSV)
-    fputs("a,b,rank,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind\n", fp);
+  FieldId cols[G_N_ELEMENTS(query_fields) + 16];
+  Rows rows = { 0 };
+  if (cli.format != FORMAT_TEXT) {
+    guint n_cols = columns_with_passages(cols, query_fields, G_N_ELEMENTS(query_fields), cli.format, cli.passages);
+    rows_init(&rows, fp, cli.format, cols, n_cols);
+    rows_header(&rows);
+  }
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   gboolean failed = FALSE;
@@ -121,8 +152,7 @@ cmd_query(int argc, char **argv)
           d = side_diff(&sa, &sb, NULL);
         }
       }
-      switch (cli.format) {
-      case FORMAT_TEXT:
+      if (cli.format == FORMAT_TEXT) {
         fprintf(fp, "  %2u. %s  jaccard %.3f, %.0f%% of this article found there, %.0f%% of it found here (%s; group "
                 "%" G_GUINT64_FORMAT ", %s)\n", m + 1, x->id, p->jaccard, 100 * p->containment_a_in_b,
                 100 * p->containment_b_in_a, kind, x->group, x->kept ? "kept" : "dropped");
@@ -130,29 +160,9 @@ cmd_query(int argc, char **argv)
           fprintf(fp, "      %s\n", x->metadata);
         if (d)
           render_passages_brief(fp, &sa, &sb, d);
-        break;
-      case FORMAT_JSON:
-        fputs("{\"a\":", fp);
-        json_write_string(fp, doc->id);
-        fputs(",\"b\":", fp);
-        json_write_string(fp, x->id);
-        fprintf(fp, ",\"rank\":%u,\"jaccard\":%.4f,\"containment_a_in_b\":%.4f,\"containment_b_in_a\":%.4f,"
-                "\"shared_shingles\":%u,\"kind\":\"%s\",\"b_metadata\":%s,\"b_group\":%" G_GUINT64_FORMAT
-                ",\"b_status\":\"%s\"", m + 1, p->jaccard, p->containment_a_in_b, p->containment_b_in_a, p->shared,
-                kind, x->metadata ? x->metadata : "null", x->group, x->kept ? "kept" : "dropped");
-        if (d) {
-          fputs(",\"passages\":", fp);
-          render_passages_json_array(fp, &sa, &sb, d);
-        }
-        fputs("}\n", fp);
-        break;
-      case FORMAT_CSV:
-        csv_write_field(fp, doc->id);
-        fputc(',', fp);
-        csv_write_field(fp, x->id);
-        fprintf(fp, ",%u,%.4f,%.4f,%.4f,%u,%s\n", m + 1, p->jaccard, p->containment_a_in_b, p->containment_b_in_a,
-                p->shared, kind);
-        break;
+      } else {
+        MatchRow row = { doc->id, m + 1, x };
+        rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_match, &row);
       }
     }
   }

@@ -8,20 +8,42 @@ static const char scan_description[] =
   ">= --containment), and prints the clusters they form.\n"
   "\n"
   "Text output: one block per cluster, each member with its closest match in the cluster.\n"
-  "JSON Lines (--format json): one object per clustered article with the fields\n"
-  "  cluster (number, 1-based, in order of first member), id, cluster_size, best_match (id of the\n"
-  "  member it is most similar to), jaccard, containment (share of this article found in best_match),\n"
-  "  origin (the cluster's likely origin: its earliest article by --date-field, else the one the texts\n"
-  "  point to; null when undecided) and origin_basis (date, evidence or null).\n"
-  "With --passages, the passages each article shares with its best_match (text: one line each;\n"
-  "  JSON: an array \"passages\" as in `neardup pairs`; CSV: a field \"a_start-a_end:b_start-b_end:score;...\").\n"
-  "CSV (--format csv): the same fields, with a header line.\n"
-  "\n" CLI_EXIT_CODES_HELP;
+  "JSON Lines (--format json): one object per clustered article. CSV (--format csv): one row per\n"
+  "clustered article. best_match is the member it is most similar to (highest jaccard), containment\n"
+  "the share of this article found in best_match. origin is the cluster's likely origin: its earliest\n"
+  "article by --date-field, else the one the texts point to (origin_basis date or evidence).\n"
+  "With --passages, the passages each article shares with its best_match (text: one line each).\n";
 
 typedef struct {
   guint match;
   double jaccard, containment;
 } BestMatch;
+
+/* The columns of a clustered article (CSV order since 0.1; new fields go last). */
+static const FieldId scan_fields[] = { F_CLUSTER, F_ID, F_CLUSTER_SIZE, F_BEST_MATCH, F_JACCARD, F_CONTAINMENT,
+                                       F_ORIGIN, F_ORIGIN_BASIS };
+
+typedef struct {
+  guint cluster, size;
+  const char *id, *match_id;
+  const BestMatch *best;
+  const char *origin;     /* NULL: undecided */
+  NdSourceBasis basis;
+} ScanRow;
+
+static void
+write_member(Rows *r, gconstpointer data)
+{
+  const ScanRow *row = data;
+  rows_integer(r, F_CLUSTER, row->cluster);
+  rows_string(r, F_ID, row->id);
+  rows_integer(r, F_CLUSTER_SIZE, row->size);
+  rows_string(r, F_BEST_MATCH, row->match_id);
+  rows_number(r, F_JACCARD, row->best->jaccard);
+  rows_number(r, F_CONTAINMENT, row->best->containment);
+  rows_string(r, F_ORIGIN, row->origin);
+  rows_string(r, F_ORIGIN_BASIS, nd_source_basis_name(row->basis));
+}
 
 /* The best match of every document: the partner with the highest Jaccard, ties to the lower index. */
 static BestMatch *
@@ -69,20 +91,23 @@ write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Outp
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) boilerplate = cli->passages ? nd_find_boilerplate(coll, NULL) : NULL;
-  if (cli->format == FORMAT_CSV)
-    fprintf(fp, "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis%s\n",
-            cli->passages ? ",passages" : "");
+  FieldId cols[G_N_ELEMENTS(scan_fields) + 16];
+  Rows rows = { 0 };
+  if (cli->format != FORMAT_TEXT) {
+    guint n_cols = columns_with_passages(cols, scan_fields, G_N_ELEMENTS(scan_fields), cli->format, cli->passages);
+    rows_init(&rows, fp, cli->format, cols, n_cols);
+    rows_header(&rows);
+  }
   guint clustered = 0;
   for (guint c = 1; c <= n_clusters && !cli_interrupted() && !ferror(fp); c++) {
     guint size = first[c + 1] - first[c];
     guint o = origin[order[first[c]]];
     const char *origin_id = o != G_MAXUINT ? nd_collection_get(coll, o)->id : NULL;
-    const char *basis = nd_source_basis_name(origin_basis[order[first[c]]]);
+    NdSourceBasis basis = origin_basis[order[first[c]]];
     if (cli->format == FORMAT_TEXT) {
       fprintf(fp, "%sCluster %u: %u articles\n", c > 1 ? "\n" : "", c, size);
       if (origin_id != NULL)
-        fprintf(fp, "  origin: %s (%s)\n", origin_id,
-                origin_basis[order[first[c]]] == ND_BASIS_DATE ? "earliest date" : "inferred from the texts");
+        fprintf(fp, "  origin: %s (%s)\n", origin_id, basis == ND_BASIS_DATE ? "earliest date" : "inferred from the texts");
     }
     for (guint k = first[c]; k < first[c + 1]; k++) {
       guint i = order[k];
@@ -90,50 +115,16 @@ write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Outp
       const BestMatch *b = &best[i];
       const char *match_id = nd_collection_get(coll, b->match)->id;
       clustered++;
-      Side sa, sb;
+      Side sa = { 0 }, sb = { 0 };
       g_autoptr(NdDiff) d = cli->passages ? pair_diff(coll, i, b->match, boilerplate, ta, tb, &sa, &sb) : NULL;
-      switch (cli->format) {
-      case FORMAT_TEXT:
+      if (cli->format == FORMAT_TEXT) {
         fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,
                 b->jaccard, 100.0 * b->containment);
         if (d != NULL)
           render_passages_brief(fp, &sa, &sb, d);
-        break;
-      case FORMAT_JSON:
-        fprintf(fp, "{\"cluster\":%u,\"id\":", c);
-        json_write_string(fp, id);
-        fprintf(fp, ",\"cluster_size\":%u,\"best_match\":", size);
-        json_write_string(fp, match_id);
-        fprintf(fp, ",\"jaccard\":%.4f,\"containment\":%.4f,\"origin\":", b->jaccard, b->containment);
-        if (origin_id != NULL)
-          json_write_string(fp, origin_id);
-        else
-          fputs("null", fp);
-        if (basis != NULL)
-          fprintf(fp, ",\"origin_basis\":\"%s\"", basis);
-        else
-          fputs(",\"origin_basis\":null", fp);
-        if (d != NULL) {
-          fputs(",\"passages\":", fp);
-          render_passages_json_array(fp, &sa, &sb, d);
-        }
-        fputs("}\n", fp);
-        break;
-      case FORMAT_CSV:
-        fprintf(fp, "%u,", c);
-        csv_write_field(fp, id);
-        fprintf(fp, ",%u,", size);
-        csv_write_field(fp, match_id);
-        fprintf(fp, ",%.4f,%.4f,", b->jaccard, b->containment);
-        if (origin_id != NULL)
-          csv_write_field(fp, origin_id);
-        fprintf(fp, ",%s", basis ? basis : "");
-        if (d != NULL) {
-          fputc(',', fp);
-          render_passages_csv(fp, &sa, &sb, d);
-        }
-        fputc('\n', fp);
-        break;
+      } else {
+        ScanRow row = { c, size, id, match_id, b, origin_id, basis };
+        rows_write_with_passages(&rows, cli->passages, &sa, &sb, d, write_member, &row);
       }
     }
   }
@@ -149,7 +140,9 @@ cmd_scan(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - cluster near-duplicate articles");
-  g_option_context_set_description(ctx, scan_description);
+  g_autofree char *description = fields_help(scan_description, scan_fields, G_N_ELEMENTS(scan_fields),
+                                             PASSAGES_FIELDS_HELP);
+  g_option_context_set_description(ctx, description);
   find_cli_add_options(&cli, ctx, OPT_FIND | OPT_DATES);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;

@@ -1,5 +1,5 @@
 /* main.c — the neardup tool: a small command table in front of one file per subcommand. */
-#include "cli.h"
+#include "rows.h"
 #include <locale.h>
 #include <string.h>
 
@@ -28,7 +28,8 @@ usage(FILE *fp)
               "Find near-duplicate and text-reusing news articles.\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
     fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf(fp, "\nRun 'neardup help COMMAND' (or 'neardup COMMAND --help') for a command's options.\n"
+  fprintf(fp, "\nRun 'neardup help COMMAND' (or 'neardup COMMAND --help') for a command's options, and\n"
+              "'neardup help fields' for the fields of the JSON Lines and CSV outputs.\n"
               "  --help     show this help\n  --version  show the version\n\n" CLI_EXIT_CODES_HELP);
 }
 
@@ -71,6 +72,10 @@ main(int argc, char **argv)
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       (strcmp(argv[1], "help") == 0 && argc == 2)) {
     usage(stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(argv[1], "help") == 0 && strcmp(argv[2], "fields") == 0) {
+    fields_print_markdown(stdout); /* the output fields of every command (docs/output-fields.md) */
     return EXIT_OK;
   }
   if (strcmp(argv[1], "help") == 0) { /* `neardup help scan` is `neardup scan --help` */

@@ -1,5 +1,7 @@
-/* render.c — passage reports for people (text, HTML) and programs (JSON Lines). */
+/* render.c — passage reports for people (text, HTML) and programs (JSON Lines and CSV rows, through
+ * the field table of rows.c). */
 #include "render.h"
+#include <errno.h>
 #include <string.h>
 
 #define RED "\033[31m"
@@ -113,46 +115,128 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
   }
 }
 
-static void
-json_write_slice(FILE *fp, const char *text, gsize from, gsize to)
+/* A slice of a text as a NUL-terminated copy (caller frees). */
+static char *
+text_slice(const char *text, gsize from, gsize to)
 {
-  g_autofree char *s = g_strndup(text + from, to - from);
-  json_write_string(fp, s);
+  return g_strndup(text + from, to - from);
 }
 
 void
-render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff *d, guint index, gboolean with_text)
+rows_passage(Rows *r, const Side *a, const Side *b, const NdDiff *d, guint index)
 {
+  if (d == NULL || index >= d->passages->len) {
+    for (guint i = 0; i < n_passage_fields; i++)
+      rows_null(r, passage_fields[i]);
+    return;
+  }
   const NdPassage *q = &g_array_index(d->passages, NdPassage, index);
   guint64 as, ae, bs, be;
   passage_bytes(a, b, q, &as, &ae, &bs, &be);
-  fprintf(fp, "\"passage\":%u,\"a_start\":%" G_GUINT64_FORMAT ",\"a_end\":%" G_GUINT64_FORMAT ",\"b_start\":%"
-          G_GUINT64_FORMAT ",\"b_end\":%" G_GUINT64_FORMAT ",\"a_tokens\":%u,\"b_tokens\":%u,\"a_matched\":%u,"
-          "\"b_matched\":%u,\"score\":%.4f,\"kind\":\"%s\"", index + 1, as, ae, bs, be,
-          q->a_end - q->a_first, q->b_end - q->b_first, q->a_matched, q->b_matched, q->score,
-          q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
-  fprintf(fp, ",\"label\":\"%s\",\"a_quoted\":%u,\"b_quoted\":%u", nd_passage_label(q), q->a_quoted, q->b_quoted);
-  if (with_text) {
-    fputs(",\"a_text\":", fp);
-    json_write_slice(fp, a->text, q->a_start, q->a_stop);
-    fputs(",\"b_text\":", fp);
-    json_write_slice(fp, b->text, q->b_start, q->b_stop);
+  rows_integer(r, F_PASSAGE, index + 1);
+  rows_integer(r, F_A_START, as);
+  rows_integer(r, F_A_END, ae);
+  rows_integer(r, F_B_START, bs);
+  rows_integer(r, F_B_END, be);
+  rows_integer(r, F_A_TOKENS, q->a_end - q->a_first);
+  rows_integer(r, F_B_TOKENS, q->b_end - q->b_first);
+  rows_integer(r, F_A_MATCHED, q->a_matched);
+  rows_integer(r, F_B_MATCHED, q->b_matched);
+  rows_number(r, F_PASSAGE_SCORE, q->score);
+  rows_string(r, F_PASSAGE_KIND, q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
+  rows_string(r, F_PASSAGE_LABEL, nd_passage_label(q));
+  rows_integer(r, F_A_QUOTED, q->a_quoted);
+  rows_integer(r, F_B_QUOTED, q->b_quoted);
+}
+
+const FieldId diff_fields[] = { F_A, F_B, F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS,
+                                F_B_TOKENS, F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND,
+                                F_PASSAGE_LABEL, F_A_QUOTED, F_B_QUOTED, F_PASSAGE_COUNT, F_A_COVERAGE,
+                                F_B_COVERAGE, F_QUOTED_WORDS, F_NARRATIVE_WORDS, F_A_TEXT, F_B_TEXT };
+const guint n_diff_fields = G_N_ELEMENTS(diff_fields);
+
+void
+render_diff_rows(Rows *r, const Side *a, const Side *b, const NdDiff *d, gboolean with_text)
+{
+  for (guint p = 0; p < d->passages->len; p++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    rows_begin(r);
+    rows_string(r, F_A, a->id);
+    rows_string(r, F_B, b->id);
+    rows_passage(r, a, b, d, p);
+    rows_integer(r, F_PASSAGE_COUNT, d->passages->len);
+    rows_number(r, F_A_COVERAGE, d->a_coverage);
+    rows_number(r, F_B_COVERAGE, d->b_coverage);
+    rows_integer(r, F_QUOTED_WORDS, d->quoted_words);
+    rows_integer(r, F_NARRATIVE_WORDS, d->narrative_words);
+    if (with_text) {
+      g_autofree char *at = text_slice(a->text, q->a_start, q->a_stop);
+      g_autofree char *bt = text_slice(b->text, q->b_start, q->b_stop);
+      rows_string(r, F_A_TEXT, at);
+      rows_string(r, F_B_TEXT, bt);
+    }
+    rows_end(r);
   }
 }
 
-void
-render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o)
+char *
+passages_json_array(const Side *a, const Side *b, const NdDiff *d)
 {
-  for (guint p = 0; p < d->passages->len; p++) {
-    fputs("{\"a\":", fp);
-    json_write_string(fp, a->id);
-    fputs(",\"b\":", fp);
-    json_write_string(fp, b->id);
-    fputc(',', fp);
-    render_passage_json_fields(fp, a, b, d, p, o->with_text);
-    fprintf(fp, ",\"passages\":%u,\"a_coverage\":%.4f,\"b_coverage\":%.4f,\"quoted_words\":%u,"
-            "\"narrative_words\":%u}\n", d->passages->len, d->a_coverage, d->b_coverage, d->quoted_words,
-            d->narrative_words);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  if (fp == NULL)
+    g_error("open_memstream: %s", g_strerror(errno));
+  fputc('[', fp);
+  Rows r;
+  rows_init(&r, fp, FORMAT_JSON, passage_fields, n_passage_fields);
+  r.nested = TRUE;
+  for (guint p = 0; d != NULL && p < d->passages->len; p++) {
+    if (p)
+      fputc(',', fp);
+    rows_begin(&r);
+    rows_passage(&r, a, b, d, p);
+    rows_end(&r);
+  }
+  fputc(']', fp);
+  fclose(fp);
+  return buf;
+}
+
+guint
+columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputFormat format, gboolean passages)
+{
+  memcpy(cols, base, n * sizeof *cols);
+  if (!passages)
+    return n;
+  if (format == FORMAT_JSON) {
+    cols[n] = F_PASSAGES;
+    return n + 1;
+  }
+  memcpy(cols + n, passage_fields, n_passage_fields * sizeof *cols);
+  return n + n_passage_fields;
+}
+
+void
+rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *b, const NdDiff *d,
+                         RowFieldsFunc write_fields, gconstpointer data)
+{
+  if (!passages || r->format == FORMAT_JSON) {
+    rows_begin(r);
+    write_fields(r, data);
+    if (passages) {
+      g_autofree char *array = passages_json_array(a, b, d);
+      rows_json(r, F_PASSAGES, array);
+    }
+    rows_end(r);
+    return;
+  }
+  guint n = d != NULL && d->passages->len > 0 ? d->passages->len : 1;
+  for (guint p = 0; p < n; p++) { /* CSV: one row per passage; a pair without one keeps its row */
+    rows_begin(r);
+    write_fields(r, data);
+    rows_passage(r, a, b, d, p);
+    rows_end(r);
   }
 }
 
@@ -343,30 +427,6 @@ render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
     guint32 last = MIN(q->a_end, q->a_first + 12);
     put_flat(fp, a->text, a->tokens[q->a_first].start, a->tokens[last - 1].end);
     fputs(last < q->a_end ? " …\"\n" : "\"\n", fp);
-  }
-}
-
-void
-render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
-{
-  fputc('[', fp);
-  for (guint p = 0; p < d->passages->len; p++) {
-    fputs(p ? ",{" : "{", fp);
-    render_passage_json_fields(fp, a, b, d, p, FALSE);
-    fputc('}', fp);
-  }
-  fputc(']', fp);
-}
-
-void
-render_passages_csv(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
-{
-  for (guint p = 0; p < d->passages->len; p++) {
-    const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
-    guint64 as, ae, bs, be;
-    passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "%s%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ":%.4f",
-            p ? ";" : "", as, ae, bs, be, q->score);
   }
 }
 

@@ -1,8 +1,9 @@
-/* render.h — writing passage reports: text (with optional colour), JSON Lines and HTML. */
+/* render.h — writing passage reports: text (with optional colour), JSON Lines, CSV and HTML. */
 #ifndef NEARDUP_RENDER_H
 #define NEARDUP_RENDER_H
 
 #include "cli.h"
+#include "rows.h"
 
 /* One side of a compared pair: the article's id, text and tokens, and the map from its text to the
  * bytes of the input it was read from (NULL: the text is the input, as for plain text files).
@@ -23,19 +24,44 @@ void passage_bytes(const Side *a, const Side *b, const NdPassage *q, guint64 *a_
 typedef struct {
   guint context;       /* words of context shown around a passage (text output) */
   gboolean color;      /* ANSI colours (text output) */
-  gboolean with_text;  /* include the passages' text in JSON */
 } RenderOptions;
 
 /* Text: a header with coverage, then each passage with both sides; words only in A are shown as
  * [-word-] (red), words only in B as {+word+} (green). */
 void render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o);
 
-/* JSON Lines: one object per passage (fields documented in `neardup diff --help`). */
-void render_diff_json(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o);
+/* The passage fields (passage_fields of rows.h) of passage `index` of d; null / empty ones when d is
+ * NULL or has no such passage. */
+void rows_passage(Rows *r, const Side *a, const Side *b, const NdDiff *d, guint index);
 
-/* The fields of one passage ("passage":N,"a_start":...), without braces or the pair's ids. */
-void render_passage_json_fields(FILE *fp, const Side *a, const Side *b, const NdDiff *d, guint index,
-                                gboolean with_text);
+/* diff's rows (JSON Lines or CSV): one per passage, with the columns diff_fields (all n_diff_fields
+ * of them with --text; without its last two, a_text and b_text, otherwise). */
+extern const FieldId diff_fields[];
+extern const guint n_diff_fields;
+void render_diff_rows(Rows *r, const Side *a, const Side *b, const NdDiff *d, gboolean with_text);
+
+/* d's passages as a JSON array of passage objects; d NULL: an empty array. Caller frees. */
+char *passages_json_array(const Side *a, const Side *b, const NdDiff *d);
+
+/* The columns of a command that takes --passages: `base` (n), then with `passages` the field
+ * "passages" (JSON) or the passage fields (CSV: one row per passage). `cols` must hold
+ * n + n_passage_fields. Returns how many. */
+guint columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputFormat format, gboolean passages);
+
+/* What --passages adds to the fields, for --help. */
+#define PASSAGES_FIELDS_HELP                                                                              \
+  "With --passages: JSON adds \"passages\", an array of passage objects (passage, a_start, a_end,\n"       \
+  "  b_start, b_end, a_tokens, b_tokens, a_matched, b_matched, passage_score, passage_kind); CSV adds\n"    \
+  "  those passage fields as columns, one row per passage (a row without passages keeps one row with\n" \
+  "  them empty).\n"
+
+/* Writes a row's own fields (the base columns) from `data`. */
+typedef void (*RowFieldsFunc)(Rows *r, gconstpointer data);
+/* One row of the columns of columns_with_passages: in JSON, the row with its "passages" array (when
+ * `passages`); in CSV with `passages`, one row per passage of d (its own fields repeated), or one row
+ * with empty passage fields when d has none (d may be NULL). */
+void rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *b, const NdDiff *d,
+                              RowFieldsFunc write_fields, gconstpointer data);
 
 /* Tokenises the kept texts of documents a and b of `coll` (signed with keep_text) into ta/tb and
  * fills both sides; returns their alignment (free with nd_diff_free), the batch's boilerplate lines
@@ -47,11 +73,8 @@ NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boil
  * word) and the batch's boilerplate lines (NULL = none) given. Free with nd_diff_free. */
 NdDiff *side_diff(const Side *a, const Side *b, const GArray *boilerplate);
 
-/* `pairs`/`scan --passages` helpers: an indented summary line per passage (text), a JSON array of
- * passage objects, and one CSV field "a_start-a_end:b_start-b_end:score;..." */
+/* `--passages` in text output: an indented summary line per passage. */
 void render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
-void render_passages_json_array(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
-void render_passages_csv(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
 
 /* HTML escaping of text[from, to) (< > & "), and of a whole string (bytes that are not UTF-8 replaced). */
 void html_escape(FILE *fp, const char *text, gsize from, gsize to);

@@ -155,7 +155,7 @@ nd_inflate_body(const guint8 *in, gsize len, gboolean gzip, gsize max, GByteArra
     inflateEnd(&z);
     if (out->len > max) {
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "the body decompresses to more than the maximum of %"
-                  G_GSIZE_FORMAT " bytes (see --max-bytes)", max);
+                  G_GSIZE_FORMAT " bytes", max);
       return FALSE;
     }
     if (rc == Z_STREAM_END)

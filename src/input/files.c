@@ -24,8 +24,8 @@
 static const char PASS_SCRIPT[] = "scripts and stylesheets (by name: .js, .css ...)";
 static const char PASS_MEDIA[] = "images, audio, video, fonts and documents (by name: .png, .woff, .pdf ...)";
 static const char PASS_BINARY[] = "binary files (by their content: a NUL byte or a magic number)";
-static const char PASS_EXCLUDED[] = "files left out by --exclude";
-static const char PASS_NOT_INCLUDED[] = "files not matched by --include";
+static const char PASS_EXCLUDED[] = "files left out by an exclude pattern";
+static const char PASS_NOT_INCLUDED[] = "files not matched by an include pattern";
 
 /* Name suffixes (lower case) of files a directory walk passes over. */
 static const char *const script_suffixes[] = { ".js", ".mjs", ".cjs", ".css", ".scss", ".less", ".map", ".json",
@@ -104,7 +104,7 @@ read_plain_file(NdWorkerCtx *ctx, const char *path, GError **error)
     if (n > 0 && nd_compression_sniff(magic, (gsize)n) != ND_COMPRESSION_NONE)
       return 0;
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
-                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)st.st_size, max_bytes);
+                "maximum of %" G_GSIZE_FORMAT " bytes", (guint64)st.st_size, max_bytes);
     return -1;
   }
   g_byte_array_set_size(ctx->buf, (guint)st.st_size + 1);
@@ -134,7 +134,7 @@ read_plain_file(NdWorkerCtx *ctx, const char *path, GError **error)
     return 0;
   if (got > limit) {
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file is larger than the maximum of %" G_GSIZE_FORMAT
-                " bytes (see --max-bytes)", max_bytes);
+                " bytes", max_bytes);
     return -1;
   }
   return 1;
@@ -176,7 +176,7 @@ files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
   if (regular && !compressed && ((guint64)size > max_bytes || (guint64)size >= G_MAXUINT32)) {
     nd_in_stream_free(s);
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
-                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)size, max_bytes);
+                "maximum of %" G_GSIZE_FORMAT " bytes", (guint64)size, max_bytes);
     return FALSE;
   }
   g_byte_array_set_size(ctx->buf, 0);
@@ -190,13 +190,13 @@ files_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
   if (ctx->buf->len > MIN(max_bytes, (gsize)G_MAXUINT32 - 2)) {
     if (compressed)
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "decompressed data larger than the maximum of %"
-                  G_GSIZE_FORMAT " bytes (see --max-bytes)", max_bytes);
+                  G_GSIZE_FORMAT " bytes", max_bytes);
     else if (pipe)
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "stream holds more than the maximum of %" G_GSIZE_FORMAT
-                  " bytes (see --max-bytes); not read further", max_bytes);
+                  " bytes; not read further", max_bytes);
     else
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file is larger than the maximum of %" G_GSIZE_FORMAT
-                  " bytes (see --max-bytes)", max_bytes);
+                  " bytes", max_bytes);
     return FALSE;
   }
   NdDocInput in = { item->name, ctx->buf->data, ctx->buf->len, NULL, NULL };
@@ -258,7 +258,7 @@ queue_stream(NdLoader *l, NdInStream *s, const char *path, const char *display, 
     return;
   if (buf->len > MIN(max_bytes, (gsize)G_MAXUINT32 - 2)) { /* refused without reading the rest */
     nd_loader_queue_error(l, display, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "%s holds more than the maximum "
-                                                  "of %" G_GSIZE_FORMAT " bytes (see --max-bytes); not read further",
+                                                  "of %" G_GSIZE_FORMAT " bytes; not read further",
                                                   strcmp(path, "-") == 0 ? "standard input" : "stream", max_bytes));
     return;
   }
@@ -514,7 +514,7 @@ nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len
   if (size >= 0 && ((guint64)size > max_bytes || (guint64)size >= G_MAXUINT32)) {
     nd_in_stream_free(s);
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "file of %" G_GUINT64_FORMAT " bytes is larger than the "
-                "maximum of %" G_GSIZE_FORMAT " bytes (see --max-bytes)", (guint64)size, max_bytes);
+                "maximum of %" G_GSIZE_FORMAT " bytes", (guint64)size, max_bytes);
     return NULL;
   }
   gboolean ok = nd_in_stream_read_all(s, buf, max_bytes, error);
@@ -523,7 +523,7 @@ nd_read_article(const char *path, gsize max_bytes, NdTextFlags flags, gsize *len
     return NULL;
   if (buf->len > MIN(max_bytes, (gsize)G_MAXUINT32 - 2)) {
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article is larger than the maximum of %" G_GSIZE_FORMAT
-                " bytes (see --max-bytes)", max_bytes);
+                " bytes", max_bytes);
     return NULL;
   }
   if (!nd_article_bytes_ok((const char *)buf->data, buf->len, error))

@@ -58,17 +58,17 @@ parse_json_record(JsonParser *parser, const NdItem *it, const JsonlFields *f, gs
   } else if (id != NULL && JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_INT64) {
     *id_out = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(id));
   } else {
-    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "no string or integer field \"%s\" (see --id-field)", f->id_field);
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "no string or integer field \"%s\"", f->id_field);
     return FALSE;
   }
   if ((*id_out)[0] == '\0') {
-    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the field \"%s\" is an empty string (see --id-field)", f->id_field);
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "the field \"%s\" is an empty string", f->id_field);
     g_clear_pointer(id_out, g_free);
     return FALSE;
   }
   JsonNode *tx = json_object_get_member(obj, f->text_field);
   if (tx == NULL || !JSON_NODE_HOLDS_VALUE(tx) || json_node_get_value_type(tx) != G_TYPE_STRING) {
-    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "record \"%s\" has no string field \"%s\" (see --text-field)",
+    g_set_error(error, ND_ERROR, ND_ERROR_JSON, "record \"%s\" has no string field \"%s\"",
                 *id_out, f->text_field);
     g_clear_pointer(id_out, g_free);
     return FALSE;
@@ -129,7 +129,7 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
     if (too_long) { /* read and dropped while streaming: at most `limit` bytes of it were held */
       nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT " bytes "
                                                  "is longer than the maximum of %" G_GSIZE_FORMAT " bytes for a record "
-                                                 "(twice --max-bytes, plus 1 KiB); skipped (the rest of it was read "
+                                                 "(twice the article limit, plus 1 KiB); skipped (the rest of it was read "
                                                  "and dropped)", length, limit));
       continue;
     }

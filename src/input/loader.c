@@ -178,8 +178,8 @@ check_token_limit(const char *text, gsize len, NdTokenMode mode, NdTextFlags fla
     gboolean valid = nd_tokenize(text + pos, end - pos, mode, flags, scratch, NULL);
     count += scratch->len;
     if (count > max_tokens + forced) {
-      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article has more than the maximum of %" G_GUINT64_FORMAT
-                  " tokens (words; letters with chars:K) (see --max-tokens); not signed", max_tokens);
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_MANY_TOKENS, "article has more than the maximum of %" G_GUINT64_FORMAT
+                  " tokens (words; letters with chars:K); not signed", max_tokens);
       g_array_set_size(scratch, 0);
       return FALSE;
     }
@@ -211,8 +211,8 @@ sign_limited(NdSigner *signer, const NdLoader *l, GArray *scratch, const char *i
     return NULL;
   NdDocument *doc = nd_signer_sign(signer, id, text, len, error);
   if (doc != NULL && l->max_tokens > 0 && doc->tokens > l->max_tokens) {
-    g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "article of %u tokens is larger than the maximum of %"
-                G_GUINT64_FORMAT " tokens (see --max-tokens)", doc->tokens, l->max_tokens);
+    g_set_error(error, ND_ERROR, ND_ERROR_TOO_MANY_TOKENS, "article of %u tokens is larger than the maximum of %"
+                G_GUINT64_FORMAT " tokens", doc->tokens, l->max_tokens);
     g_clear_pointer(&doc, nd_document_free);
   }
   return doc;

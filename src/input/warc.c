@@ -199,7 +199,7 @@ dechunk(const guint8 *b, gsize n, gsize max, GByteArray *out, GError **error)
     }
     if (out->len + size > max) {
       g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "the body is larger than the maximum of %" G_GSIZE_FORMAT
-                  " bytes (see --max-bytes)", max);
+                  " bytes", max);
       return FALSE;
     }
     g_byte_array_append(out, b + i, (guint)size);
@@ -283,7 +283,7 @@ warc_read(NdWorkerCtx *ctx, const NdItem *item, NdArticle *out, GError **error)
   }
   if (len > max) {
     g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "body of %" G_GSIZE_FORMAT " bytes is larger than the maximum of %"
-                G_GSIZE_FORMAT " bytes (see --max-bytes)", len, max);
+                G_GSIZE_FORMAT " bytes", len, max);
     return FALSE;
   }
   if (len > 0 && nd_bytes_look_binary(body, MIN(len, (gsize)4096))) {
@@ -575,7 +575,7 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
     if (want && !kept) {
       nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "record of %" G_GINT64_FORMAT
                                                  " bytes is larger than the maximum of %" G_GSIZE_FORMAT
-                                                 " bytes (see --max-bytes); skipped", length, max_block));
+                                                 " bytes; skipped", length, max_block));
       want = FALSE;
       pass = NULL; /* reported, not counted */
     }

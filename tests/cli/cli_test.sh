@@ -360,7 +360,9 @@ origin_quotations)
   expect_no_out '"kind":"quotation"'
   # Passages: the shared statement is labelled quotation, word counts per pair.
   expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --passages --format json
-  expect_out '"label":"quotation"'
+  expect_out '"passage_label":"quotation"'
+  expect_code 0 "$NEARDUP" diff "$WORK/q1.txt" "$WORK/q2.txt" --format json
+  expect_out '"passage_label":"quotation"'
   expect_out '"narrative_words":0'
   ;;
 diff_text)
@@ -392,8 +394,8 @@ diff_text)
 diff_json)
   expect_code 0 "$NEARDUP" diff --format json --text examples/articles/wire_tidal_barrier.txt \
     examples/articles/reprint_harbour_gazette.txt examples/articles/quote_story_a.txt
-  "$JSONL_CHECK" "$WORK/out" a b passage a_start a_end b_start b_end a_tokens b_tokens a_matched b_matched score \
-    a_text b_text passages a_coverage b_coverage >/dev/null || fail "diff JSON"
+  "$JSONL_CHECK" "$WORK/out" a b passage a_start a_end b_start b_end a_tokens b_tokens a_matched b_matched \
+    passage_score passage_kind a_text b_text passage_count a_coverage b_coverage >/dev/null || fail "diff JSON"
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want the gazette's 2 passages and none for the quote story"
   # a_text is exactly the bytes [a_start, a_end) of the file.
   s=$(sed -n '2s/.*"a_start":\([0-9]*\).*/\1/p' "$WORK/out"); e=$(sed -n '2s/.*"a_end":\([0-9]*\).*/\1/p' "$WORK/out")
@@ -421,8 +423,92 @@ passages)
     examples/articles/wire_tidal_barrier.txt
   expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
   expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
-  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passages"
-  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,2423-3305:982-1864:1.0000"
+  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted"
+  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,1,2423,3305,982,1864,150,150,150,150,1.0000,verbatim,narrative,"
+  ;;
+csv_outputs)
+  # CSV wherever JSON Lines is written: the same fields from one table (src/cli/rows.c), RFC 4180
+  # quoting (ids and texts with commas, quotes and newlines), one row per passage with --passages.
+  [[ -n ${NEARDUP_CSV_CHECK:-} ]] || fail "NEARDUP_CSV_CHECK (tests/cli/csv_check.c) is not set"
+  CSV=$NEARDUP_CSV_CHECK
+  mkdir -p "$WORK/in"
+  A=$WORK/in/'wire, "final".txt' B=$WORK/in/reprint.txt
+  # Two articles sharing two paragraphs (a passage spanning a blank line), plus text of their own.
+  make_article 5 60 >"$WORK/p1"; make_article 6 60 >"$WORK/p2"
+  { make_article 7 40; echo; cat "$WORK/p1"; echo; cat "$WORK/p2"; } >"$A"
+  { make_article 8 50; echo; cat "$WORK/p1"; echo; cat "$WORK/p2"; echo; make_article 9 30; } >"$B"
+  # diff --format csv: the columns of diff's JSON, one row per passage; a_text decoded from its
+  # quoted field is the bytes [a_start, a_end) of the file, newlines included.
+  expect_code 0 "$NEARDUP" diff --format json --text "$A" "$B" examples/articles/unrelated_sports.txt
+  n_json=$(wc -l <"$WORK/out")
+  [[ $n_json -ge 1 ]] || fail "diff found no passage"
+  json_keys=$(head -1 "$WORK/out" | grep -o '"[a-z_]*":' | tr -d '":' | paste -sd,)
+  expect_code 0 "$NEARDUP" diff --format csv --text "$A" "$B" examples/articles/unrelated_sports.txt
+  [[ $(head -1 "$WORK/out") == "$json_keys" ]] || fail "diff CSV header $(head -1 "$WORK/out") is not the JSON keys $json_keys"
+  [[ $(head -1 "$WORK/out") == a,b,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted,passage_count,a_coverage,b_coverage,quoted_words,narrative_words,a_text,b_text ]] \
+    || fail "diff CSV header: $(head -1 "$WORK/out")"
+  cp "$WORK/out" "$WORK/diff.csv"
+  [[ $("$CSV" "$WORK/diff.csv" a a_text b_text) == "$n_json" ]] || fail "diff CSV rows differ from JSON's $n_json"
+  [[ $("$CSV" "$WORK/diff.csv" --get 1 a) == "$A" ]] || fail "the id with a comma and quotes: $("$CSV" "$WORK/diff.csv" --get 1 a)"
+  grep -qF '"'"$WORK"'/in/wire, ""final"".txt"' "$WORK/diff.csv" || fail "the id is not quoted as RFC 4180 says"
+  s=$("$CSV" "$WORK/diff.csv" --get 1 a_start); e=$("$CSV" "$WORK/diff.csv" --get 1 a_end)
+  "$CSV" "$WORK/diff.csv" --get 1 a_text >"$WORK/a_text"
+  tail -c +$((s + 1)) "$A" | head -c $((e - s)) | cmp -s - "$WORK/a_text" || fail "a_text is not the bytes $s-$e of A"
+  grep -q '^$' "$WORK/a_text" || fail "the passage should span the blank line between the paragraphs"
+  expect_code 0 "$NEARDUP" diff --format csv "$A" examples/articles/unrelated_sports.txt
+  [[ $("$CSV" "$WORK/out") == 0 ]] || fail "no passage: a header and no row"
+  [[ $(head -1 "$WORK/out") == *",narrative_words" ]] || fail "without --text: no a_text, b_text columns"
+  # pairs --passages --format csv: a row per passage, the pair's fields repeated, and one row with
+  # empty passage fields for a pair without a passage; the same offsets as JSON.
+  # Two articles sharing 40 word 3-grams, each between five words of their own: a pair at
+  # --threshold 0.01, but no passage.
+  scattered() { local out="" i; for i in $(seq 1 40); do out+="tri${i}a tri${i}b tri${i}c $1${i}a $1${i}b $1${i}c $1${i}d $1${i}e "; done; echo "$out"; }
+  scattered x >"$WORK/in/scattered_x.txt"; scattered y >"$WORK/in/scattered_y.txt"
+  expect_code 0 "$NEARDUP" pairs --passages --format json --threshold 0.01 "$WORK/in" \
+    examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt
+  cp "$WORK/out" "$WORK/pairs.jsonl"
+  want=0
+  while IFS= read -r line; do
+    k=$(grep -o '"passage":' <<<"$line" | wc -l); (( want += k > 0 ? k : 1 ))
+  done <"$WORK/pairs.jsonl"
+  grep -q '"passages":\[\]' "$WORK/pairs.jsonl" || fail "this test wants a pair without passages"
+  expect_code 0 "$NEARDUP" pairs --passages --format csv --threshold 0.01 "$WORK/in" \
+    examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt
+  cp "$WORK/out" "$WORK/pairs.csv"
+  [[ $(head -1 "$WORK/pairs.csv") == a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score,quotation_share,source,source_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted ]] \
+    || fail "pairs --passages CSV header: $(head -1 "$WORK/pairs.csv")"
+  grep -qF '"'"$WORK"'/in/wire, ""final"".txt",' "$WORK/pairs.csv" || fail "pairs CSV: the id is not quoted as RFC 4180 says"
+  [[ $("$CSV" "$WORK/pairs.csv" a b score passage a_start passage_score passage_kind) == "$want" ]] \
+    || fail "pairs --passages CSV: want $want rows (one per passage, one per pair without)"
+  grep -q ',,,,,,,,,,$' "$WORK/pairs.csv" || fail "a pair without passages has empty passage fields"
+  first=$(sed -n 's/.*"passages":\[{"passage":1,"a_start":\([0-9]*\),"a_end":\([0-9]*\),.*/\1,\2/p' "$WORK/pairs.jsonl" | head -1)
+  grep -q ",1,$first," "$WORK/pairs.csv" || fail "the first passage's offsets $first are not in the CSV"
+  # query --format csv: the JSON's fields, b_metadata as its JSON text in one quoted field.
+  printf '%s\n' "{\"id\":\"wire-1\",\"text\":\"$(json_text examples/articles/wire_tidal_barrier.txt)\",\"outlet\":\"Wire, \\\"Ltd\\\"\",\"note\":\"line one\\nline two\"}" >"$WORK/ar.jsonl"
+  expect_code 0 "$NEARDUP" index create "$WORK/q.db"
+  expect_code 0 "$NEARDUP" index add "$WORK/q.db" --jsonl "$WORK/ar.jsonl"
+  expect_code 0 "$NEARDUP" query "$WORK/q.db" examples/articles/feature_embeds_wire.txt --format json
+  meta_json=$(sed -E 's/.*"b_metadata":(\{.*\}),"b_group".*/\1/' "$WORK/out")
+  [[ $meta_json == *'line one\nline two'* ]] || fail "metadata in JSON: $meta_json"
+  expect_code 0 "$NEARDUP" query "$WORK/q.db" examples/articles/feature_embeds_wire.txt --format csv
+  cp "$WORK/out" "$WORK/query.csv"
+  [[ $(head -1 "$WORK/query.csv") == a,b,rank,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,b_metadata,b_group,b_status ]] \
+    || fail "query CSV header: $(head -1 "$WORK/query.csv")"
+  [[ $("$CSV" "$WORK/query.csv" b_metadata) == 1 ]] || fail "query CSV: want one row"
+  [[ $("$CSV" "$WORK/query.csv" --get 1 b_metadata) == "$meta_json" ]] \
+    || fail "b_metadata in CSV: $("$CSV" "$WORK/query.csv" --get 1 b_metadata), want $meta_json"
+  [[ $("$CSV" "$WORK/query.csv" --get 1 b_status) == kept ]] || fail "b_status in CSV"
+  expect_code 0 "$NEARDUP" query "$WORK/q.db" examples/articles/feature_embeds_wire.txt --format csv --passages
+  [[ $("$CSV" "$WORK/out" passage a_start b_start) == 1 ]] || fail "query --passages CSV: one passage, one row"
+  expect_out ",kept,1,2423,3305,982,1864,"
+  # dedup: the manifest in CSV with --passages has the passage columns too.
+  expect_code 0 "$NEARDUP" dedup "$WORK/in" --format csv --passages --containment 0.5
+  [[ $("$CSV" "$WORK/out" id group status passage passage_kind) -ge 4 ]] || fail "dedup --passages CSV"
+  # The fields' table is the documentation: docs/output-fields.md is `neardup help fields`.
+  expect_code 0 "$NEARDUP" help fields
+  sed -n '/^<!-- fields:begin/,/^<!-- fields:end/p' docs/output-fields.md | sed '1d;$d' >"$WORK/doc_table"
+  diff -u "$WORK/doc_table" "$WORK/out" >&2 \
+    || fail "docs/output-fields.md is out of date: regenerate it with scripts/gen_output_fields.sh"
   ;;
 html_report)
   expect_code 0 "$NEARDUP" diff --format html -o "$WORK/report.html" examples/articles/wire_tidal_barrier.txt \
@@ -944,7 +1030,7 @@ diff_page_offsets)
   done
   # the same offsets from pairs --passages
   expect_code 0 "$NEARDUP" pairs --passages --format csv tests/data/pages
-  expect_out ",$a_start-$a_end:$b_start-$b_end:"
+  expect_out ",1,$a_start,$a_end,$b_start,$b_end,"
   ;;
 dedup_archive)
   # Batch after batch against an archive of groups: the drift of issue 14, dates understood, rekeep,
@@ -1047,7 +1133,13 @@ index_browse)
   expect_code 0 "$NEARDUP" index list ix.db --format json
   "$JSONL_CHECK" "$WORK/out" id group status date date_text bytes batch added best_match jaccard containment metadata \
     >/dev/null || fail "list JSON"
-  expect_out '"id":"b","group":1,"status":"dropped","date":"2026-01-09T08:00:00Z","date_text":"Fri, 09 Jan 2026 08:00:00 GMT"'
+  expect_out '"id":"b","group":1,"status":"dropped","date":"2026-01-09T08:00:00Z",'
+  expect_out '"date_text":"Fri, 09 Jan 2026 08:00:00 GMT","metadata":{"date":"Fri, 09 Jan 2026 08:00:00 GMT",'
+  # CSV has the fields of JSON, in the same order; the metadata as its JSON text (RFC 4180 quoting)
+  expect_code 0 "$NEARDUP" index list ix.db --format csv
+  expect_out "id,group,status,date,bytes,batch,added,best_match,jaccard,containment,date_text,metadata"
+  expect_out ',"Fri, 09 Jan 2026 08:00:00 GMT","{""date"":""Fri, 09 Jan 2026 08:00:00 GMT"",""outlet"":""Gazette"",""n"":12}"'
+  [[ $(wc -l <"$WORK/out") == 4 ]] || fail "index list CSV: a header and 3 rows: $(cat "$WORK/out")"
   expect_code 0 "$NEARDUP" index list ix.db --format csv --where outlet=Wire
   [[ $(tail -n +2 "$WORK/out" | cut -d, -f1 | tr '\n' ' ') == "a c " ]] || fail "--where outlet=Wire: $(cat "$WORK/out")"
   expect_code 0 "$NEARDUP" index list ix.db --format csv --where 'date<2026-01-09'

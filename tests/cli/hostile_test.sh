@@ -5,7 +5,7 @@
 #
 # Every case states what it measures on stdout ("measure: ...": exit code, peak RSS from
 # /usr/bin/time -f %M when it is installed, wall time), so `ctest -V` shows the numbers behind the
-# README's section "Hostile inputs and limits". Large inputs are generated on the fly: sparse files
+# section "Hostile inputs and limits" of docs/safety.md. Large inputs are generated on the fly: sparse files
 # (truncate) and pipes, never gigabytes written to disk; the million-files case checks the free space
 # and inodes first and skips (exit 77) when they are short. Everything lives under one mktemp
 # directory that the EXIT trap removes (and unmounts, for the full-disk case).
@@ -215,7 +215,7 @@ hostile_json)
   { printf '{"id":"huge","text":"'; head -c 100000000 /dev/zero | tr '\0' 'x'; printf '"}\n'; rec after "$text"; } \
     >"$WORK/huge.jsonl"
   run 1 "$NEARDUP" scan --jsonl "$WORK/huge.jsonl"
-  expect_err "$WORK/huge.jsonl:1: a string in the record is larger than the maximum of 67108864 bytes (see --max-bytes)"
+  expect_err "$WORK/huge.jsonl:1: a string in the record is larger than the maximum of 67108864 bytes; the line of 100000023 bytes is not parsed (see --max-bytes)"
   err_lines 1
   [[ $(articles_read) == 1 ]] || fail "the record after the huge one was not read"
   rss_below 250 "100 MB string"
@@ -427,7 +427,7 @@ hostile_limits)
   run 1 "$NEARDUP" scan "$WORK/two-mb.txt" "$WORK/small.txt" --max-bytes 1000000
   expect_err "$WORK/two-mb.txt: file of 2000000 bytes is larger than the maximum of 1000000 bytes (see --max-bytes)"
   run 1 "$NEARDUP" scan - "$WORK/small.txt" --max-bytes 1000000 <"$WORK/two-mb.txt"
-  expect_err "-: standard input holds more than the maximum of 1000000 bytes (see --max-bytes); not read further"
+  expect_err "-: standard input holds more than the maximum of 1000000 bytes; not read further (see --max-bytes)"
   { printf '{"id":"long","text":"'; cat "$WORK/two-mb.txt"; printf '"}\n'; rec ok "$(cat "$WORK/small.txt")"; } >"$WORK/long.jsonl"
   run 1 "$NEARDUP" scan --jsonl "$WORK/long.jsonl" --max-bytes 900000
   expect_err "$WORK/long.jsonl:1: line of 2000023 bytes is longer than the maximum of 1801024 bytes for a record"

@@ -7,7 +7,7 @@
  *
  * Let n be the tokens signing would see: all of them when lossy or valid, else those before the
  * first invalid byte (nd_tokenize's strict prefix). Invariants, for limits around n:
- *   - FALSE only with ND_ERROR_TOO_LARGE, and only when n > limit ("certainly has more");
+ *   - FALSE only with ND_ERROR_TOO_MANY_TOKENS, and only when n > limit ("certainly has more");
  *   - limit 0 means no limit: always TRUE;
  *   - texts of one chunk are counted exactly: TRUE iff n <= limit;
  *   - big texts: TRUE may be given for a few tokens over the limit (each cut inside a token may
@@ -37,7 +37,7 @@ check(const char *text, gsize len, NdTokenMode mode, NdTextFlags flags, guint64 
   g_autoptr(GError) error = NULL;
   gboolean ok = nd_check_token_limit(text, len, mode, flags, limit, &error);
   if (!ok) {
-    const int codes[] = { ND_ERROR_TOO_LARGE };
+    const int codes[] = { ND_ERROR_TOO_MANY_TOKENS };
     fuzz_check_error(error, codes, 1, "nd_check_token_limit");
     FUZZ_CHECK(limit > 0 && n > limit, "refused %zu bytes with %" G_GUINT64_FORMAT " tokens at limit %" G_GUINT64_FORMAT,
                len, n, limit);

@@ -1,0 +1,308 @@
+/* rows.c — the one table of output fields (name, type, meaning, commands) and the JSON Lines / CSV
+ * row writer built on it.
+ *
+ * Design: a command never spells a field name; it lists FieldIds and the writer takes the names from
+ * the table, so the CSV header, the JSON keys, `neardup help fields` and docs/output-fields.md cannot
+ * disagree. A name means one thing everywhere (a passage's score is passage_score, a pair's score is
+ * score), so CSV rows that carry a pair and one of its passages have no clashing columns.
+ */
+#include "rows.h"
+#include <string.h>
+
+#define PAIRWISE (IN_PAIRS | IN_QUERY)
+#define CLOSEST (IN_SCAN | IN_DEDUP | IN_INDEX_LIST)
+
+static const FieldInfo fields[F_COUNT] = {
+  [F_A] = { "a", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
+            "id of article A: the first of the pair in input order (pairs), the new article (query), the article "
+            "compared (diff)" },
+  [F_B] = { "b", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
+            "id of article B: the second of the pair (pairs), the archived article (query), the source (diff)" },
+  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST, "the article's id: its path as given, or its JSON Lines id" },
+  [F_RANK] = { "rank", FT_INTEGER, FALSE, IN_QUERY, "1 for the best archived match of the new article, then 2, ..." },
+  [F_JACCARD] = { "jaccard", FT_NUMBER, TRUE, PAIRWISE | CLOSEST,
+                  "`|A ∩ B| / |A ∪ B|` over the shingle sets (of the article and its `best_match` in scan, dedup "
+                  "and index list; null without one)" },
+  [F_CONTAINMENT_A_IN_B] = { "containment_a_in_b", FT_NUMBER, FALSE, PAIRWISE,
+                             "`|A ∩ B| / |A|`: the share of A's shingles found in B" },
+  [F_CONTAINMENT_B_IN_A] = { "containment_b_in_a", FT_NUMBER, FALSE, PAIRWISE,
+                             "`|A ∩ B| / |B|`: the share of B's shingles found in A" },
+  [F_SHARED_SHINGLES] = { "shared_shingles", FT_INTEGER, FALSE, PAIRWISE, "`|A ∩ B|`: shingles in both" },
+  [F_KIND] = { "kind", FT_STRING, FALSE, PAIRWISE,
+               "why the pair is reported: `near-duplicate` (jaccard ≥ --threshold), `reuse` (containment ≥ "
+               "--containment), `rewrite` (the reuse score alone) or `quotation` (pairs: the two share only what "
+               "both quote; --quotations)" },
+  [F_PASSAGE_A_IN_B] = { "passage_a_in_b", FT_NUMBER, FALSE, IN_PAIRS,
+                         "share of A's passage anchors (runs of six words) found in B" },
+  [F_PASSAGE_B_IN_A] = { "passage_b_in_a", FT_NUMBER, FALSE, IN_PAIRS,
+                         "share of B's passage anchors found in A" },
+  [F_VOCABULARY_A_IN_B] = { "vocabulary_a_in_b", FT_NUMBER, TRUE, IN_PAIRS,
+                            "share of A's distinct words found in B, each weighted by its rarity in the batch; "
+                            "null below 30 articles" },
+  [F_VOCABULARY_B_IN_A] = { "vocabulary_b_in_a", FT_NUMBER, TRUE, IN_PAIRS,
+                            "share of B's distinct words found in A, weighted likewise; null below 30 articles" },
+  [F_SCORE] = { "score", FT_NUMBER, FALSE, IN_PAIRS,
+                "the pair's reuse score (docs/usage.md: when a pair is reported)" },
+  [F_QUOTATION_SHARE] = { "quotation_share", FT_NUMBER, FALSE, IN_PAIRS,
+                          "share of the passage text the pair shares that lies inside quotation marks in both" },
+  [F_SOURCE] = { "source", FT_STRING, TRUE, IN_PAIRS,
+                 "the id judged the source of the pair (the other took from it); null when undecided" },
+  [F_SOURCE_BASIS] = { "source_basis", FT_STRING, TRUE, IN_PAIRS,
+                       "`date` (the earlier --date-field) or `evidence` (inferred from the texts: docs/report.md); "
+                       "null when undecided" },
+  [F_CLUSTER] = { "cluster", FT_INTEGER, FALSE, IN_SCAN,
+                  "the cluster (connected component of reported pairs) numbered 1, 2, ... in order of its first "
+                  "article; a batch's own numbering, unlike `group`" },
+  [F_CLUSTER_SIZE] = { "cluster_size", FT_INTEGER, FALSE, IN_SCAN, "articles in the cluster" },
+  [F_GROUP] = { "group", FT_INTEGER, FALSE, IN_DEDUP | IN_INDEX_LIST,
+                "the dedup group: one kept article and its duplicates, numbered by the archive (stable across "
+                "runs), or the number a new group gets" },
+  [F_STATUS] = { "status", FT_STRING, FALSE, IN_DEDUP | IN_INDEX_LIST,
+                 "`kept` (the group's kept article), `dropped`, or `superseded` (dedup: an archived kept article "
+                 "a batch member replaces)" },
+  [F_DUPLICATE_OF] = { "duplicate_of", FT_STRING, TRUE, IN_DEDUP,
+                       "the kept article of the group; null for a kept article" },
+  [F_DUPLICATE_IN_INDEX] = { "duplicate_in_index", FT_BOOLEAN, FALSE, IN_DEDUP, "`duplicate_of` is archived" },
+  [F_BEST_MATCH] = { "best_match", FT_STRING, TRUE, CLOSEST,
+                     "the article this one is most similar to (scan: highest jaccard in its cluster; dedup, index: "
+                     "the one it joined its group through); null when none" },
+  [F_BEST_MATCH_IN_INDEX] = { "best_match_in_index", FT_BOOLEAN, FALSE, IN_DEDUP, "`best_match` is archived" },
+  [F_CONTAINMENT] = { "containment", FT_NUMBER, TRUE, CLOSEST,
+                      "the share of this article's shingles found in `best_match`; null without one" },
+  [F_ORIGIN] = { "origin", FT_STRING, TRUE, IN_SCAN,
+                 "the cluster's likely origin: its earliest dated article, else the one the texts point to; null "
+                 "when undecided" },
+  [F_ORIGIN_BASIS] = { "origin_basis", FT_STRING, TRUE, IN_SCAN, "`date` or `evidence` (inferred); null when undecided" },
+  [F_B_METADATA] = { "b_metadata", FT_OBJECT, TRUE, IN_QUERY,
+                     "the archived article's metadata (a JSON object; in CSV its JSON text), or null" },
+  [F_B_GROUP] = { "b_group", FT_INTEGER, FALSE, IN_QUERY, "the archived article's `group`" },
+  [F_B_STATUS] = { "b_status", FT_STRING, FALSE, IN_QUERY, "the archived article's `status`: kept or dropped" },
+  [F_DATE] = { "date", FT_STRING, TRUE, IN_DEDUP | IN_INDEX_LIST,
+               "the article's date in UTC, ISO 8601 (`2026-03-11T09:30:00Z`), as understood; null when none "
+               "could be read" },
+  [F_DATE_TEXT] = { "date_text", FT_STRING, TRUE, IN_INDEX_LIST, "the date as written in the input, or null" },
+  [F_BYTES] = { "bytes", FT_INTEGER, FALSE, IN_INDEX_LIST, "the article's size in bytes (its text)" },
+  [F_BATCH] = { "batch", FT_INTEGER, FALSE, IN_INDEX_LIST, "the `index add` or `dedup --add` run that archived it" },
+  [F_ADDED] = { "added", FT_STRING, TRUE, IN_INDEX_LIST, "when it was archived (UTC, ISO 8601)" },
+  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, IN_INDEX_LIST,
+                   "the article's metadata (a JSON object; in CSV its JSON text), or null" },
+  [F_ALREADY_ARCHIVED] = { "already_archived", FT_BOOLEAN, FALSE, IN_DEDUP,
+                           "the article itself is archived already (a batch run again)" },
+  [F_COPY] = { "copy", FT_STRING, TRUE, IN_DEDUP, "its copy under --copy-to DIR (relative to DIR), or null" },
+  [F_PASSAGES] = { "passages", FT_ARRAY, FALSE, IN_SCAN | IN_PAIRS | IN_QUERY | IN_DEDUP,
+                   "with --passages (JSON): the passage objects the two articles share (fields marked passage); "
+                   "in CSV one row per passage instead, the passage fields after the row's own" },
+  [F_PASSAGE] = { "passage", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE,
+                  "the passage's number, 1-based (CSV with --passages: empty on the row of a pair without "
+                  "passages; so are the other passage fields)" },
+  [F_A_START] = { "a_start", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE,
+                  "byte offset where the passage starts in A's input as saved (a web page, not its extracted "
+                  "text; decompressed for .gz)" },
+  [F_A_END] = { "a_end", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "byte offset where it ends in A (exclusive)" },
+  [F_B_START] = { "b_start", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE,
+                  "byte offset where it starts in B's input (for an archived B: in its archived text)" },
+  [F_B_END] = { "b_end", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "byte offset where it ends in B (exclusive)" },
+  [F_A_TOKENS] = { "a_tokens", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "words in A's span" },
+  [F_B_TOKENS] = { "b_tokens", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "words in B's span" },
+  [F_A_MATCHED] = { "a_matched", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "words of A's span aligned with B" },
+  [F_B_MATCHED] = { "b_matched", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "words of B's span aligned with A" },
+  [F_PASSAGE_SCORE] = { "passage_score", FT_NUMBER, TRUE, IN_DIFF | IN_PASSAGE,
+                        "`(a_matched + b_matched) / (a_tokens + b_tokens)`" },
+  [F_PASSAGE_KIND] = { "passage_kind", FT_STRING, TRUE, IN_DIFF | IN_PASSAGE, "`verbatim` or `rewritten`" },
+  [F_PASSAGE_LABEL] = { "passage_label", FT_STRING, TRUE, IN_DIFF | IN_PASSAGE,
+                        "`quotation` (most of its aligned words lie inside quotation marks in both articles) or "
+                        "`narrative`" },
+  [F_A_QUOTED] = { "a_quoted", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE,
+                   "aligned words of A's span inside quotation marks in both articles" },
+  [F_B_QUOTED] = { "b_quoted", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "the same for B's span" },
+  [F_A_TEXT] = { "a_text", FT_STRING, FALSE, IN_DIFF, "with --text: A's side of the passage (its extracted text)" },
+  [F_B_TEXT] = { "b_text", FT_STRING, FALSE, IN_DIFF, "with --text: B's side of the passage" },
+  [F_PASSAGE_COUNT] = { "passage_count", FT_INTEGER, FALSE, IN_DIFF, "passages A and B share" },
+  [F_A_COVERAGE] = { "a_coverage", FT_NUMBER, FALSE, IN_DIFF, "share of A's words inside the shared passages" },
+  [F_B_COVERAGE] = { "b_coverage", FT_NUMBER, FALSE, IN_DIFF, "share of B's words inside the shared passages" },
+  [F_QUOTED_WORDS] = { "quoted_words", FT_INTEGER, FALSE, IN_DIFF,
+                       "aligned words of A inside quotation marks in both articles (a quotation both report)" },
+  [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
+};
+
+const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
+                                   F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND, F_PASSAGE_LABEL,
+                                   F_A_QUOTED, F_B_QUOTED };
+const guint n_passage_fields = G_N_ELEMENTS(passage_fields);
+
+const FieldInfo *
+field_info(FieldId f)
+{
+  g_assert((guint)f < F_COUNT);
+  return &fields[f];
+}
+
+static const char *const type_names[] = { "string", "integer", "number", "boolean", "object", "array" };
+
+void
+fields_print_markdown(FILE *fp)
+{
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } where[] = { { IN_SCAN, "scan" },   { IN_PAIRS, "pairs" }, { IN_QUERY, "query" }, { IN_DEDUP, "dedup" },
+                { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" } };
+  fputs("| field | type | written by | meaning |\n|---|---|---|---|\n", fp);
+  for (guint f = 0; f < F_COUNT; f++) {
+    const FieldInfo *fi = &fields[f];
+    fprintf(fp, "| `%s` | %s%s | ", fi->name, type_names[fi->type], fi->nullable ? " or null" : "");
+    gboolean first = TRUE;
+    for (gsize w = 0; w < G_N_ELEMENTS(where); w++) {
+      if (fi->where & where[w].bit) {
+        fprintf(fp, "%s%s", first ? "" : ", ", where[w].name);
+        first = FALSE;
+      }
+    }
+    fprintf(fp, " | %s |\n", fi->description);
+  }
+}
+
+char *
+fields_help(const char *description, const FieldId *cols, guint n, const char *after)
+{
+  GString *s = g_string_new(description);
+  g_string_append(s, "Fields, in this order (JSON keys; CSV columns, with a header line):\n ");
+  gsize line = 1;
+  for (guint i = 0; i < n; i++) {
+    const char *name = fields[cols[i]].name;
+    gsize width = strlen(name) + (i + 1 < n ? 1 : 0);
+    if (line + 1 + width > 100) {
+      g_string_append(s, "\n ");
+      line = 1;
+    }
+    g_string_append_printf(s, " %s%s", name, i + 1 < n ? "," : "");
+    line += 1 + width;
+  }
+  g_string_append(s, "\n");
+  if (after != NULL)
+    g_string_append(s, after);
+  g_string_append(s, "`neardup help fields` says what each field means.\n\n" CLI_EXIT_CODES_HELP);
+  return g_string_free(s, FALSE);
+}
+
+/* ---- the writer ---- */
+
+void
+rows_init(Rows *r, FILE *fp, OutputFormat format, const FieldId *cols, guint n)
+{
+  g_assert(format == FORMAT_JSON || format == FORMAT_CSV);
+  *r = (Rows){ fp, format, cols, n, 0, FALSE, FALSE };
+}
+
+void
+rows_header(Rows *r)
+{
+  if (r->format != FORMAT_CSV)
+    return;
+  for (guint i = 0; i < r->n_cols; i++) {
+    if (i)
+      fputc(',', r->fp);
+    fputs(fields[r->cols[i]].name, r->fp);
+  }
+  fputc('\n', r->fp);
+}
+
+void
+rows_begin(Rows *r)
+{
+  r->next = 0;
+  if (r->format == FORMAT_JSON && !r->inline_members)
+    fputc('{', r->fp);
+}
+
+void
+rows_end(Rows *r)
+{
+  if (r->next != r->n_cols)
+    g_error("rows: a row ended after %u of its %u fields", r->next, r->n_cols);
+  if (r->format == FORMAT_JSON && !r->inline_members)
+    fputc('}', r->fp);
+  if (!r->nested)
+    fputc('\n', r->fp);
+}
+
+/* Checks that `f` is the next column and writes what goes before its value. */
+static void
+rows_key(Rows *r, FieldId f)
+{
+  if (r->next >= r->n_cols || r->cols[r->next] != f)
+    g_error("rows: field %s written where %s was expected", fields[f].name,
+            r->next < r->n_cols ? fields[r->cols[r->next]].name : "the end of the row");
+  if (r->format == FORMAT_JSON) {
+    if (r->next || r->inline_members)
+      fputc(',', r->fp);
+    fprintf(r->fp, "\"%s\":", fields[f].name);
+  } else if (r->next) {
+    fputc(',', r->fp);
+  }
+  r->next++;
+}
+
+void
+rows_null(Rows *r, FieldId f)
+{
+  rows_key(r, f);
+  if (r->format == FORMAT_JSON)
+    fputs("null", r->fp);
+}
+
+void
+rows_string(Rows *r, FieldId f, const char *s)
+{
+  if (s == NULL) {
+    rows_null(r, f);
+    return;
+  }
+  rows_key(r, f);
+  if (r->format == FORMAT_JSON)
+    json_write_string(r->fp, s);
+  else
+    csv_write_field(r->fp, s);
+}
+
+void
+rows_integer(Rows *r, FieldId f, guint64 v)
+{
+  rows_key(r, f);
+  fprintf(r->fp, "%" G_GUINT64_FORMAT, v);
+}
+
+void
+rows_number(Rows *r, FieldId f, double v)
+{
+  rows_key(r, f);
+  fprintf(r->fp, "%.4f", v);
+}
+
+void
+rows_boolean(Rows *r, FieldId f, gboolean v)
+{
+  rows_key(r, f);
+  fputs(v ? "true" : "false", r->fp);
+}
+
+void
+rows_json(Rows *r, FieldId f, const char *json)
+{
+  if (json == NULL) {
+    rows_null(r, f);
+    return;
+  }
+  rows_key(r, f);
+  if (r->format == FORMAT_JSON)
+    fputs(json, r->fp);
+  else
+    csv_write_field(r->fp, json);
+}
+
+void
+rows_null_rest(Rows *r)
+{
+  while (r->next < r->n_cols)
+    rows_null(r, r->cols[r->next]);
+}

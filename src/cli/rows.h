@@ -1,0 +1,102 @@
+/* rows.h — the one table of output fields, and the writer that turns rows into JSON Lines or CSV.
+ *
+ * Every field a command writes in JSON Lines or CSV is declared once in rows.c: its name, its type,
+ * what it means and which commands write it (curl's --write-out variables). A command lists the
+ * fields of its rows (the CSV header and the JSON keys, in one order) and writes each row's values
+ * through the writer, which checks that the values come in the order the command listed. The same
+ * thing has the same name in every command; `neardup help fields` prints the table, and
+ * docs/output-fields.md is that output (a test fails when they differ).
+ */
+#ifndef NEARDUP_ROWS_H
+#define NEARDUP_ROWS_H
+
+#include "cli.h"
+
+typedef enum {
+  /* ids and ranks */
+  F_A, F_B, F_ID, F_RANK,
+  /* pair scores */
+  F_JACCARD, F_CONTAINMENT_A_IN_B, F_CONTAINMENT_B_IN_A, F_SHARED_SHINGLES, F_KIND, F_PASSAGE_A_IN_B,
+  F_PASSAGE_B_IN_A, F_VOCABULARY_A_IN_B, F_VOCABULARY_B_IN_A, F_SCORE, F_QUOTATION_SHARE, F_SOURCE, F_SOURCE_BASIS,
+  /* an article's closest partner */
+  F_CLUSTER, F_CLUSTER_SIZE, F_GROUP, F_STATUS, F_DUPLICATE_OF, F_DUPLICATE_IN_INDEX, F_BEST_MATCH,
+  F_BEST_MATCH_IN_INDEX, F_CONTAINMENT, F_ORIGIN, F_ORIGIN_BASIS,
+  /* archived articles */
+  F_B_METADATA, F_B_GROUP, F_B_STATUS, F_DATE, F_DATE_TEXT, F_BYTES, F_BATCH, F_ADDED, F_METADATA,
+  F_ALREADY_ARCHIVED, F_COPY,
+  /* passages */
+  F_PASSAGES, F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS, F_A_MATCHED, F_B_MATCHED,
+  F_PASSAGE_SCORE, F_PASSAGE_KIND, F_PASSAGE_LABEL, F_A_QUOTED, F_B_QUOTED, F_A_TEXT, F_B_TEXT, F_PASSAGE_COUNT,
+  F_A_COVERAGE, F_B_COVERAGE, F_QUOTED_WORDS, F_NARRATIVE_WORDS,
+  F_COUNT
+} FieldId;
+
+typedef enum { FT_STRING, FT_INTEGER, FT_NUMBER, FT_BOOLEAN, FT_OBJECT, FT_ARRAY } FieldType;
+
+/* Where a field is written (a bit set). IN_PASSAGE: in the passage objects of --passages (JSON) and
+ * in the one-row-per-passage CSV of every command that takes --passages. */
+enum {
+  IN_SCAN = 1 << 0,
+  IN_PAIRS = 1 << 1,
+  IN_QUERY = 1 << 2,
+  IN_DEDUP = 1 << 3,
+  IN_DIFF = 1 << 4,
+  IN_INDEX_LIST = 1 << 5,
+  IN_PASSAGE = 1 << 6
+};
+
+typedef struct {
+  const char *name;
+  FieldType type;
+  gboolean nullable;        /* the value may be null (JSON) / empty (CSV) */
+  unsigned where;           /* IN_* bits */
+  const char *description;  /* one sentence, Markdown */
+} FieldInfo;
+
+/* The field `f` of the table (never NULL). */
+const FieldInfo *field_info(FieldId f);
+
+/* Prints the table as a Markdown table (what `neardup help fields` shows). */
+void fields_print_markdown(FILE *fp);
+
+/* The fields of a passage, in their order (for a command's column list); n_passage_fields of them. */
+extern const FieldId passage_fields[];
+extern const guint n_passage_fields;
+
+/* A writer of rows with the columns `cols` (n of them), in JSON Lines or CSV. Values are given
+ * field by field, in the order of `cols`; a value for another field than the next column is a
+ * programming error (g_error). `nested` writes JSON objects without a newline (passage objects inside
+ * a row); `inline_members` writes only the members, each after a comma. The writer holds no memory: nothing to free. */
+typedef struct {
+  FILE *fp;
+  OutputFormat format; /* FORMAT_JSON or FORMAT_CSV */
+  const FieldId *cols;
+  guint n_cols;
+  guint next;          /* the next column expected */
+  gboolean nested;         /* JSON: no newline after the object */
+  gboolean inline_members; /* JSON: no braces; every member after a comma (inside the caller's object) */
+} Rows;
+
+void rows_init(Rows *r, FILE *fp, OutputFormat format, const FieldId *cols, guint n);
+/* The CSV header line (nothing in JSON). */
+void rows_header(Rows *r);
+void rows_begin(Rows *r);
+void rows_end(Rows *r);
+/* A string (NULL: null / empty). */
+void rows_string(Rows *r, FieldId f, const char *s);
+void rows_integer(Rows *r, FieldId f, guint64 v);
+/* A number with 4 decimals. */
+void rows_number(Rows *r, FieldId f, double v);
+void rows_boolean(Rows *r, FieldId f, gboolean v);
+void rows_null(Rows *r, FieldId f);
+/* A JSON value given as its text (an object, an array); in CSV the JSON text as one field; NULL:
+ * null / empty. */
+void rows_json(Rows *r, FieldId f, const char *json);
+/* Empty values (null / empty) for every remaining column of the row. */
+void rows_null_rest(Rows *r);
+
+/* A command's --help description: `description`, then the names of `cols` (n) in order, then
+ * `after` (or NULL), a pointer to `neardup help fields` and the exit codes. Caller frees. */
+char *fields_help(const char *description, const FieldId *cols, guint n, const char *after);
+
+#endif
