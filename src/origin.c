@@ -82,7 +82,7 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
                    NdDirection *direction, guint *origin, NdSourceBasis *origin_basis)
 {
   /* Clusters: union-find over the pairs that are not quotations, each root the smallest index. */
-  g_autofree guint *root = g_new(guint, n_docs + 1);
+  g_autofree guint *root = g_new0(guint, n_docs + 1);
   for (guint i = 0; i < n_docs; i++)
     root[i] = i;
   for (guint k = 0; k < n_pairs; k++) {
@@ -153,7 +153,8 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       second_centre[r] = centre[i];
     }
   }
-  g_autofree guint *cluster_origin = g_new(guint, n_docs + 1), *cluster_evidence = g_new(guint, n_docs + 1);
+  /* zeroed, then set below for every document: the analyzer cannot tell the loop covers every root */
+  g_autofree guint *cluster_origin = g_new0(guint, n_docs + 1), *cluster_evidence = g_new0(guint, n_docs + 1);
   g_autofree NdSourceBasis *cluster_basis = g_new(NdSourceBasis, n_docs + 1);
   for (guint r = 0; r < n_docs; r++) {
     cluster_origin[r] = cluster_evidence[r] = G_MAXUINT;

@@ -265,7 +265,7 @@ write_timeline(FILE *fp, const Report *r, const guint *members, guint n, const g
   for (guint i = 0; i < n; i++) {
     guint m = order[i];
     gboolean is_origin = r->origin[m] == m;
-    fprintf(fp, "<circle cx=\"%u\" cy=\"100\" r=\"%u\" fill=\"%s\" stroke=\"#333\"/>\n", 75 + i * step, is_origin ? 9 : 6,
+    fprintf(fp, "<circle cx=\"%u\" cy=\"100\" r=\"%d\" fill=\"%s\" stroke=\"#333\"/>\n", 75 + i * step, is_origin ? 9 : 6,
             is_origin ? "#e01b24" : "#fff");
     const Meta *mt = &r->meta[m];
     const char *label = mt->outlet ? mt->outlet : nd_collection_get(r->coll, m)->id;
@@ -410,7 +410,7 @@ cmd_report(int argc, char **argv)
     }
     g_autofree guint *mfill = g_memdup2(mfirst, (n_clusters + 2) * sizeof(guint));
     g_autofree guint *pfill = g_memdup2(pfirst, (n_clusters + 2) * sizeof(guint));
-    g_autofree guint *members = g_new(guint, n + 1), *plist = g_new(guint, pairs->len + 1);
+    g_autofree guint *members = g_new0(guint, n + 1), *plist = g_new0(guint, pairs->len + 1);
     for (guint i = 0; i < n; i++)
       members[mfill[cluster_of[i]]++] = i;
     for (guint k = 0; k < pairs->len; k++) {
