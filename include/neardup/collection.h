@@ -67,9 +67,6 @@ typedef struct {
   guint32 n_fingerprints;
   guint32 *anchors;     /* sorted distinct passage anchors (score.h: winnowing); owned */
   guint32 n_anchors;
-  guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
-                              sorted distinct; owned; NULL when none (and for archived articles) */
-  guint32 n_quoted_anchors;
   guint32 *words;       /* sorted distinct word keys (high half of nd_token_hash); owned; NULL unless
                            keep_words, and with character tokens */
   guint32 n_words;
@@ -84,6 +81,9 @@ typedef struct {
                            when they are the same (plain text) or unless keep_text */
   guint64 source_bytes; /* with `path`: the file's size and the XXH3-64 of its bytes when it was read */
   guint64 source_hash;  /* (as stored, compressed or not), so that a copy of it can be checked */
+  guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
+                              sorted distinct; owned; NULL when none (and for archived articles) */
+  guint32 n_quoted_anchors;
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

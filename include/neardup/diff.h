@@ -119,11 +119,11 @@ typedef struct {
   double b_coverage;
   guint8 *a_aligned;       /* per A token: 1 when aligned inside a reported passage */
   guint8 *b_aligned;
+  NdLanguage language;     /* what words.h recognised in both texts (unknown unless both agree) */
   guint8 *a_quoted;        /* per A token: 1 when aligned and a quotation word (quoted in both texts) */
   guint8 *b_quoted;
   guint32 quoted_words;    /* aligned tokens of A that are quotation words */
   guint32 narrative_words; /* the other aligned tokens of A */
-  NdLanguage language;     /* what words.h recognised in both texts (unknown unless both agree) */
 } NdDiff;
 
 /* Aligns two token sequences (from nd_tokenize of a_text and b_text). Returns a new result; free

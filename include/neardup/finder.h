@@ -41,7 +41,6 @@ typedef struct {
   guint min_shared;           /* reuse pairs share at least this many shingles; default 8 */
   double score;               /* score threshold in [0, 1] (score.h); 0: the containment rule even
                                  with batch statistics; default ND_DEFAULT_SCORE */
-  NdQuotations quotations;    /* pairs sharing only quotations (score.h); default ND_QUOTATIONS_DROP */
   NdVerifyMode verify;
   gboolean anchors;           /* use the passage anchors (default TRUE; FALSE: LSH and rare words) */
   guint max_posting;          /* default ND_DEFAULT_MAX_POSTING */
@@ -50,6 +49,7 @@ typedef struct {
   const gint *cancel_flag;    /* NULL, or a flag read atomically (a signal handler may set it): once
                                  non-zero, nd_find_pairs stops within milliseconds with
                                  ND_ERROR_CANCELLED */
+  NdQuotations quotations;    /* pairs sharing only quotations (score.h); default ND_QUOTATIONS_DROP */
 } NdFindOptions;
 
 typedef struct {

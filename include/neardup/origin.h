@@ -27,6 +27,10 @@
  *   Neither: undecided (null).
  *
  * Pairs of kind quotation (score.h) share only what both quote: no direction.
+ *
+ * Stability: new in 0.3, stable (docs/api.md): the calls; NdPublished and NdDirection only grow at
+ * the end; NdSourceBasis values are never renumbered. The rules may improve in a new minor version
+ * (docs/report.md measures them).
  */
 #ifndef NEARDUP_ORIGIN_H
 #define NEARDUP_ORIGIN_H

@@ -35,6 +35,9 @@
  *
  * Cost: one pass over the text; the stack of open marks is bounded (ND_QUOTE_MAX_DEPTH, deeper marks
  * are ignored).
+ *
+ * Stability: new in 0.3, stable (docs/api.md): the calls and NdQuoteSpan. The spans found for a text
+ * may improve in a new minor version (the rules above are the documentation, tests/ the reference).
  */
 #ifndef NEARDUP_QUOTE_H
 #define NEARDUP_QUOTE_H

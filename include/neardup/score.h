@@ -142,13 +142,13 @@ typedef struct {
   double containment_b_in_a;
   double passage_a_in_b;      /* share of a's passage anchors found in b: text in shared runs of 6+ words */
   double passage_b_in_a;
-  double quotation_a_in_b;    /* share of a's passage anchors shared with b and quoted in both */
-  double quotation_b_in_a;
   gboolean has_vocabulary;    /* the batch's word frequencies gave the two vocabulary scores */
   double vocabulary_a_in_b;   /* rarity-weighted share of a's distinct words found in b */
   double vocabulary_b_in_a;
   double score;               /* nd_pair_score */
   NdPairKind kind;            /* set by nd_pair_report */
+  double quotation_a_in_b;    /* share of a's passage anchors shared with b and quoted in both */
+  double quotation_b_in_a;
 } NdPair;
 
 /* The thresholds of the report rule. */
