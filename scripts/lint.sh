@@ -10,9 +10,17 @@ echo "== cppcheck"
 cppcheck --enable=warning,performance,portability --std=c11 --inline-suppr --error-exitcode=1 --quiet \
   -I include -I src $glib_includes -D__GNUC__ --suppress=missingIncludeSystem --suppress='*:/usr/include/*' \
   src
+# The Python binding, with the headers of the interpreter it is built for (CMake's cache).
+python=$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' build-lint/CMakeCache.txt)
+if [[ -n $python ]]; then
+  python_include=$("$python" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+  cppcheck --enable=warning,performance,portability --std=c11 --inline-suppr --error-exitcode=1 --quiet \
+    -I include -I build-lint/include -I "$python_include" $glib_includes -D__GNUC__ --suppress=missingIncludeSystem \
+    --suppress='*:/usr/include/*' python/neardup
+fi
 echo "== clang-tidy"
 status=0
-for f in src/*.c src/input/*.c src/cli/*.c; do
+for f in src/*.c src/input/*.c src/cli/*.c ${python:+python/neardup/*.c}; do
   clang-tidy -p build-lint --quiet "$f" 2>/dev/null || status=1
 done
 [[ $status == 0 ]] && echo "lint: clean"

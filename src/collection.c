@@ -8,6 +8,7 @@
  */
 #include <neardup/neardup.h>
 #include <string.h>
+#include <xxhash.h>
 #include "article_check.h"
 #include "sort.h"
 
@@ -344,6 +345,7 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   NdDocument *doc = g_new0(NdDocument, 1);
   doc->id = g_strdup(id);
   doc->bytes = len;
+  doc->text_hash = XXH3_64bits(text, len);
   doc->tokens = s->tokens->len;
   doc->signature = g_new(guint32, s->params.num_perm);
   nd_minhash_sign(hashes, n, s->params.num_perm, s->params.seed, doc->signature);

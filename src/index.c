@@ -1894,7 +1894,9 @@ nd_index_holds(NdIndex *ix, const NdDocument *doc, NdIndexRecord *record, GError
     g_propagate_error(error, g_steal_pointer(&local));
     return -1;
   }
-  gboolean same = doc->text != NULL && r.bytes == doc->bytes && r.text_hash == (guint64)XXH3_64bits(doc->text, doc->bytes);
+  /* the text itself when it is kept, else the hash taken when it was signed */
+  guint64 hash = doc->text != NULL ? XXH3_64bits(doc->text, doc->bytes) : doc->text_hash;
+  gboolean same = r.bytes == doc->bytes && r.text_hash == hash;
   if (record != NULL)
     *record = r;
   else

@@ -2019,6 +2019,15 @@ START_TEST(test_holds)
   ck_assert_int_eq(nd_index_holds(ix, a2, NULL, &error), -1);
   ck_assert_ptr_null(error);
   ck_assert_int_eq(nd_index_holds(ix, z, NULL, NULL), 0);
+  /* Signed without keeping the text (dedup without copies or an add): its hash from signing tells. */
+  NdSignParams lean = *nd_index_sign_params(ix);
+  lean.keep_text = FALSE;
+  g_autoptr(NdSigner) signer = nd_signer_new(&lean);
+  g_autoptr(NdDocument) a_lean = nd_signer_sign(signer, "a", t, strlen(t), NULL);
+  g_autoptr(NdDocument) a2_lean = nd_signer_sign(signer, "a", other, strlen(other), NULL);
+  ck_assert_ptr_null(a_lean->text);
+  ck_assert_int_eq(nd_index_holds(ix, a_lean, NULL, NULL), 1);
+  ck_assert_int_eq(nd_index_holds(ix, a2_lean, NULL, NULL), -1);
   nd_index_close(ix);
 }
 END_TEST

@@ -81,6 +81,8 @@ typedef struct {
                            when they are the same (plain text) or unless keep_text */
   guint64 source_bytes; /* with `path`: the file's size and the XXH3-64 of its bytes when it was read */
   guint64 source_hash;  /* (as stored, compressed or not), so that a copy of it can be checked */
+  guint64 text_hash;    /* XXH3-64 of the `bytes` bytes of the text, set when signed (even when the
+                           text is not kept): what the archive compares to know an article again */
   guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
                               sorted distinct; owned; NULL when none (and for archived articles) */
   guint32 n_quoted_anchors;

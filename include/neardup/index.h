@@ -237,8 +237,9 @@ void nd_index_record_clear(NdIndexRecord *record);
  * error). */
 gboolean nd_index_get_record(NdIndex *index, const char *id, NdIndexRecord *record, GError **error);
 
-/* Whether `doc` (with its text) is archived: 1 when an article with its id is archived with the same
- * text (its record in *record when record is not NULL; clear it), 0 when the id is not archived, -1
+/* Whether `doc` is archived: 1 when an article with its id is archived with the same text (compared
+ * by the text when `doc` keeps it, else by its text_hash from signing: the same
+ * bytes) (its record in *record when record is not NULL; clear it), 0 when the id is not archived, -1
  * when it is archived with another text (*record set too), or on an error (error set). */
 int nd_index_holds(NdIndex *index, const NdDocument *doc, NdIndexRecord *record, GError **error);
 
