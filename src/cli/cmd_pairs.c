@@ -13,7 +13,7 @@ static const char pairs_description[] =
   "containment. A pair is reported when jaccard >= --threshold (kind near-duplicate), or score >= --score\n"
   "(with the vocabulary) or containment >= --containment (without it); kind reuse when its containment\n"
   "reaches --containment, rewrite otherwise. A pair whose shared text is only what both quote\n"
-  "(inside quotation marks in both) is kind quotation, listed apart, never reuse (--quotations).\n"
+  "(inside quotation marks in both) is not reported; --quotations list shows it as kind quotation.\n"
   "Direction: source is the id judged the source of the pair (null when undecided); source_basis\n"
   "date when the two --date-field dates decide it (the earlier), evidence when the texts do (in a\n"
   "cluster of copies the one at its centre; else the article largely inside the other): an inference.\n"
@@ -68,7 +68,6 @@ cmd_pairs(int argc, char **argv)
   g_autofree char *description = fields_help(pairs_description, pair_fields, G_N_ELEMENTS(pair_fields),
                                              PASSAGES_FIELDS_HELP);
   g_option_context_set_description(ctx, description);
-  cli.default_quotations = "list";
   find_cli_add_options(&cli, ctx, OPT_FIND | OPT_DATES);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;

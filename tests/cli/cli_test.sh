@@ -340,16 +340,16 @@ origin_quotations)
   expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --window -3
   expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --quotations maybe
   expect_err "--quotations takes drop, list or count"
-  # Two short articles sharing only a statement both quote (other marks on each side): listed as a
-  # quotation by pairs, never a cluster; dropped on request; counted as reuse on request.
+  # Two short articles sharing only a statement both quote (other marks on each side): not reported
+  # by default, listed as a quotation on request (never a cluster), counted as reuse on request.
   S="the regional council will not approve the harbour extension until every survey of the seabed near the old pier has been published in full and the fishing cooperatives have been heard at a public meeting"
   printf 'Quay plans\n\nCouncillors in Marrow Bay met on Tuesday evening.\n“%s,” the council leader said after the vote.\nThe meeting ran for three hours.\n' "$S" >"$WORK/q1.txt"
   printf 'Harbour row\n\nAsked about the project, the council leader replied: «%s».\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q2.txt"
   printf 'Harbour row, copied\n\nAsked about the project, the council leader replied that %s.\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q3.txt"
-  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --format json
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations list --format json
   expect_out '"kind":"quotation"'
   expect_out '"source":null,"source_basis":null'
-  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations drop
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt"
   expect_out "0 pairs among 2 articles."
   expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations count --format csv
   expect_out ",reuse,"
@@ -359,7 +359,7 @@ origin_quotations)
   expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q3.txt" --format json
   expect_no_out '"kind":"quotation"'
   # Passages: the shared statement is labelled quotation, word counts per pair.
-  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --passages --format json
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations list --passages --format json
   expect_out '"passage_label":"quotation"'
   expect_code 0 "$NEARDUP" diff "$WORK/q1.txt" "$WORK/q2.txt" --format json
   expect_out '"passage_label":"quotation"'
