@@ -1876,6 +1876,8 @@ typedef struct {
     uint32_t reprints;          /* reprints planted per batch after the first */
     uint32_t reprint_edit;      /* 1e-4: their edit rate */
     bool dates;                 /* a "date" member in every record */
+    bool direction;             /* --direction: copies and excerpt articles always after their source;
+                                   the truth names each pair's source */
     uint32_t rewrite;           /* 1e-4, share of excerpt blocks rewritten (rewrite_block) */
 } Params;
 
@@ -2252,10 +2254,11 @@ static int64_t article_time(const Params *pp, const Plan *pl, uint32_t i, uint32
 {
     Rng r;
     rng_init(&r, pp->seed, i, P_DATE);
-    if (pl->role[i] != R_COPY || depth > MAX_DEPTH)
+    bool later = pl->role[i] == R_COPY || (pp->direction && pl->role[i] == R_EXCERPT);
+    if (!later || depth > MAX_DEPTH)
         return DATE_BASE + (int64_t)rng_below(&r, DATE_SPAN);
     int64_t parent = article_time(pp, pl, pl->parent[i], depth + 1);
-    if (rng_chance(&r, 1000))
+    if (!pp->direction && rng_chance(&r, 1000))
         return parent - 86400 - (int64_t)rng_below(&r, 9 * 86400);
     return parent + 3600 + (int64_t)rng_below(&r, 5 * 86400);
 }
@@ -2497,16 +2500,19 @@ static void write_passages(FILE *f, const Plan *pl, uint32_t i, const TokVec *co
 }
 
 static bool write_truth(FILE *f, const char *path, const Pair *pairs, size_t n, bool dir_mode,
-    GError **err)
+    const Plan *pl, bool direction, GError **err)
 {
     static const char *const kinds[] = {"dup", "excerpt"};
     char a[48], b[48];
-    fputs("a\tb\tkind\tedit\n", f);
+    fputs(direction ? "a\tb\tkind\tedit\tsource\n" : "a\tb\tkind\tedit\n", f);
     for (size_t k = 0; k < n; k++) {
         format_id(a, sizeof a, dir_mode, pairs[k].a);
         format_id(b, sizeof b, dir_mode, pairs[k].b);
-        fprintf(f, "%s\t%s\t%s\t%u.%04u\n", a, b, kinds[pairs[k].kind], pairs[k].val / UNITS,
+        fprintf(f, "%s\t%s\t%s\t%u.%04u", a, b, kinds[pairs[k].kind], pairs[k].val / UNITS,
             pairs[k].val % UNITS);
+        if (direction) /* a is the source when it is b's ancestor or the source of its excerpt */
+            fprintf(f, "\t%s", pairs[k].kind == 1 || is_ancestor(pl, pairs[k].a, pairs[k].b) ? a : "-");
+        fputc('\n', f);
     }
     if (ferror(f) || fflush(f) != 0) {
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: write failed: %s",
@@ -2555,7 +2561,7 @@ int main(int argc, char **argv)
     g_autofree char *opt_cluster = NULL;
     g_autofree char *opt_batches = NULL;
     g_autofree char *opt_reprints = NULL;
-    gboolean opt_dates = FALSE;
+    gboolean opt_dates = FALSE, opt_direction = FALSE;
     g_autofree char *opt_passages = NULL;
     double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25, opt_reprint_edit = 0.05;
     double opt_rewrite = 0.0;
@@ -2576,6 +2582,7 @@ int main(int argc, char **argv)
         {"reprints", 0, 0, G_OPTION_ARG_STRING, &opt_reprints, "With --batches: plant R reprints of earlier batches' dropped copies in each later batch (default 0)", "R"},
         {"reprint-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_reprint_edit, "Edit rate of a reprint (default 0.05)", "R"},
         {"dates", 0, 0, G_OPTION_ARG_NONE, &opt_dates, "A \"date\" member in every record, in the forms feeds write", NULL},
+        {"direction", 0, 0, G_OPTION_ARG_NONE, &opt_direction, "Copies and excerpt articles always dated after their source, and a truth column 'source' (the pair's source id, or '-' for two copies of one source)", NULL},
         {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source, and of every line of page chrome (source '-', kind chrome)", "FILE"},
         G_OPTION_ENTRY_NULL};
 
@@ -2619,6 +2626,7 @@ int main(int argc, char **argv)
     if (ok && opt_reprints && (ok = parse_u64("reprints", opt_reprints, 0, 10000000, &v, &err)))
         pp.reprints = (uint32_t)v;
     pp.dates = opt_dates;
+    pp.direction = opt_direction;
     ok = ok && parse_frac("rewrite-fraction", opt_rewrite, 1.0, UNITS, &pp.rewrite, &err);
     if (!ok) {
         g_printerr("gen_corpus: %s\n", err->message);
@@ -2782,7 +2790,7 @@ int main(int argc, char **argv)
         g_autofree Pair *pairs = collect_pairs(&pl, &npairs);
         for (size_t k = 0; k < npairs; k++)
             ndup += pairs[k].kind == 0;
-        if (!write_truth(tf, truth_path, pairs, npairs, out.dir_mode, &err))
+        if (!write_truth(tf, truth_path, pairs, npairs, out.dir_mode, &pl, pp.direction, &err))
             rc = EXIT_IO;
         /* reprint rows: a = the article reprinted, b = the reprint, edit = its rate */
         for (size_t k = 0; rc == EXIT_OK && k < n_reprints; k++)

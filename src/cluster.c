@@ -24,6 +24,8 @@ nd_cluster_assign(const NdPair *pairs, gsize n_pairs, guint n_docs, guint *clust
     size[i] = 1;
   }
   for (gsize p = 0; p < n_pairs; p++) {
+    if (pairs[p].kind == ND_PAIR_QUOTATION) /* sharing a quotation is no reuse: it joins nothing */
+      continue;
     guint ra = find_root(parent, pairs[p].a), rb = find_root(parent, pairs[p].b);
     if (ra == rb)
       continue;

@@ -63,6 +63,7 @@ nd_document_free(NdDocument *doc)
   g_free(doc->path);
   g_free(doc->fingerprints);
   g_free(doc->anchors);
+  g_free(doc->quoted_anchors);
   g_free(doc->words);
   g_free(doc->lines);
   g_free(doc->line_anchors);
@@ -76,6 +77,8 @@ struct NdSigner {
   GArray *shingles; /* guint64 */
   GArray *grams;    /* guint64: anchor-length runs of words */
   GArray *breaks;   /* guint32: line breaks before each token, cumulative */
+  GArray *quoted;   /* guint8 per token: inside quotation marks; then guint32 runs of quoted tokens */
+  GArray *quoted_keys; /* guint32: anchors of quoted runs */
   guint32 *keys, *scratch;
   gsize keys_cap;
 };
@@ -89,6 +92,8 @@ nd_signer_new(const NdSignParams *params)
   s->shingles = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
   s->grams = g_array_sized_new(FALSE, FALSE, sizeof(guint64), 1024);
   s->breaks = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 1024);
+  s->quoted = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 1024);
+  s->quoted_keys = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 64);
   return s;
 }
 
@@ -101,6 +106,8 @@ nd_signer_free(NdSigner *signer)
   g_array_unref(signer->shingles);
   g_array_unref(signer->grams);
   g_array_unref(signer->breaks);
+  g_array_unref(signer->quoted);
+  g_array_unref(signer->quoted_keys);
   g_free(signer->keys);
   g_free(signer->scratch);
   g_free(signer);
@@ -154,7 +161,7 @@ mix64(guint64 x)
  * token hashes (themselves XXH3 values) with the seed, mixed: a few multiplications a word instead
  * of a hash call. Keys go to s->keys[0 ..); returns how many (sorted, distinct). */
 static gsize
-winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
+winnow_anchors(NdSigner *s, const char *text, gsize len, const NdToken *tok, gsize n_tok)
 {
   const gboolean chars = s->params.shingle.mode == ND_TOKENS_CHARS;
   const guint k = chars ? ND_ANCHOR_CHAR_TOKENS : ND_ANCHOR_TOKENS;
@@ -162,8 +169,23 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
   g_array_set_size(s->breaks, (guint)n_tok);
   guint32 *brk = (guint32 *)s->breaks->data;
   nd_line_ids(text, tok, n_tok, brk); /* the line of each token */
+  g_array_set_size(s->quoted_keys, 0);
   if (n_tok < k)
     return 0;
+  /* run[i]: how many tokens from i on lie inside quotation marks (quote.h); a run of k words is a
+   * quoted anchor when run[i] >= k. Texts without quotation marks skip this. */
+  g_array_set_size(s->quoted, (guint)(n_tok + 1 + n_tok / 4 + 1));
+  guint32 *run = (guint32 *)s->quoted->data;
+  gboolean any_quoted = memchr(text, '"', len) != NULL || memchr(text, '\'', len) != NULL ||
+                        memchr(text, 0xE2, len) != NULL || memchr(text, 0xC2, len) != NULL ||
+                        memchr(text, 0xE3, len) != NULL || memchr(text, 0xEF, len) != NULL;
+  if (any_quoted) {
+    guint8 *flags = (guint8 *)(run + n_tok + 1); /* after the runs */
+    any_quoted = nd_quote_mark_tokens(text, len, tok, n_tok, flags) >= k;
+    run[n_tok] = 0;
+    for (gsize i = n_tok; i-- > 0;)
+      run[i] = flags[i] ? run[i + 1] + 1 : 0;
+  }
   const gsize n_grams = n_tok - k + 1;
   g_array_set_size(s->grams, (guint)n_grams);
   guint64 *h = (guint64 *)s->grams->data;
@@ -201,6 +223,8 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
       if (h[j] <= h[best])
         best = j;
     s->keys[n_keys++] = (guint32)(h[best] >> 32);
+    if (any_quoted && run[best] >= k)
+      g_array_append_val(s->quoted_keys, s->keys[n_keys - 1]);
     for (gsize start = line + 1; start + win <= end; start++) {
       gsize added = start + win - 1, before = best;
       if (best < start) {
@@ -211,11 +235,17 @@ winnow_anchors(NdSigner *s, const char *text, const NdToken *tok, gsize n_tok)
       } else if (h[added] <= h[best]) {
         best = added;
       }
-      if (best != before)
+      if (best != before) {
         s->keys[n_keys++] = (guint32)(h[best] >> 32);
+        if (any_quoted && run[best] >= k)
+          g_array_append_val(s->quoted_keys, s->keys[n_keys - 1]);
+      }
     }
     line = end;
   }
+  if (s->quoted_keys->len > 0) /* scratch holds n_grams + 1 keys, more than these */
+    g_array_set_size(s->quoted_keys,
+                     (guint)nd_sort_unique_u32((guint32 *)s->quoted_keys->data, s->scratch, s->quoted_keys->len));
   return nd_sort_unique_u32(s->keys, s->scratch, n_keys);
 }
 
@@ -330,9 +360,13 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   else if (s->params.fingerprint_sampling > 0) /* the keys are sorted and distinct, so are these */
     doc->fingerprints = sample_keys(s->keys, distinct, s->params.fingerprint_sampling, &doc->n_fingerprints);
   const NdToken *tok = (const NdToken *)s->tokens->data;
-  gsize n_anchors = winnow_anchors(s, text, tok, s->tokens->len);
+  gsize n_anchors = winnow_anchors(s, text, len, tok, s->tokens->len);
   doc->n_anchors = (guint32)n_anchors;
   doc->anchors = g_memdup2(s->keys, (n_anchors ? n_anchors : 1) * sizeof(guint32));
+  if (s->quoted_keys->len > 0) {
+    doc->n_quoted_anchors = s->quoted_keys->len;
+    doc->quoted_anchors = g_memdup2(s->quoted_keys->data, s->quoted_keys->len * sizeof(guint32));
+  }
   short_lines(s, tok, s->tokens->len, doc);
   if (s->params.keep_words && s->params.shingle.mode == ND_TOKENS_WORDS) {
     /* Repeated words ("the", the story's names) are dropped by a small direct-mapped filter before the

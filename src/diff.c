@@ -28,6 +28,18 @@ nd_diff_options_init(NdDiffOptions *o)
   };
 }
 
+gboolean
+nd_passage_is_quotation(const NdPassage *p)
+{
+  return 2 * (guint64)p->a_quoted > p->a_matched;
+}
+
+const char *
+nd_passage_label(const NdPassage *p)
+{
+  return nd_passage_is_quotation(p) ? "quotation" : "narrative";
+}
+
 void
 nd_diff_free(NdDiff *d)
 {
@@ -36,6 +48,8 @@ nd_diff_free(NdDiff *d)
   g_array_unref(d->passages);
   g_free(d->a_aligned);
   g_free(d->b_aligned);
+  g_free(d->a_quoted);
+  g_free(d->b_quoted);
   g_free(d);
 }
 
@@ -174,7 +188,7 @@ overlap_share(guint32 s1, guint32 e1, guint32 s2, guint32 e2)
  * d->passages with their aligned tokens marked. a_content flags A's content words. */
 static void
 verbatim_passages(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, const guint8 *a_content,
-                  const NdDiffOptions *o, NdDiff *d)
+                  const guint8 *qa, const guint8 *qb, const NdDiffOptions *o, NdDiff *d)
 {
   const guint32 k = MAX(o->seed_tokens, 1);
 
@@ -319,17 +333,26 @@ verbatim_passages(const NdToken *a, gsize n_a, const NdToken *b, gsize n_b, cons
     guint32 i = (guint32)(sd[s] >> 32), j = (guint32)sd[s];
     memset(d->a_aligned + i, 1, k);
     memset(d->b_aligned + j, 1, k);
+    for (guint32 t = 0; t < k; t++)
+      if (qa[i + t] && qb[j + t])
+        d->a_quoted[i + t] = d->b_quoted[j + t] = 1;
   }
   for (guint c = 0; c < chains->len; c++) {
     const Chain *ch = &g_array_index(chains, Chain, c);
     if (!ch->kept)
       continue;
     for (guint32 t = 0; t < ch->ext_left; t++)
-      if (a[ch->first_i + t].hash == b[ch->first_j + t].hash)
+      if (a[ch->first_i + t].hash == b[ch->first_j + t].hash) {
         d->a_aligned[ch->first_i + t] = d->b_aligned[ch->first_j + t] = 1;
+        if (qa[ch->first_i + t] && qb[ch->first_j + t])
+          d->a_quoted[ch->first_i + t] = d->b_quoted[ch->first_j + t] = 1;
+      }
     for (guint32 t = 1; t <= ch->ext_right; t++)
-      if (a[ch->end_a - t].hash == b[ch->end_b - t].hash)
+      if (a[ch->end_a - t].hash == b[ch->end_b - t].hash) {
         d->a_aligned[ch->end_a - t] = d->b_aligned[ch->end_b - t] = 1;
+        if (qa[ch->end_a - t] && qb[ch->end_b - t])
+          d->a_quoted[ch->end_a - t] = d->b_quoted[ch->end_b - t] = 1;
+      }
   }
 }
 
@@ -413,9 +436,9 @@ key_run(const NdKeyed *rec, gsize n, guint64 key, gsize *first, gsize *end)
  * B's content words are (key, sentence) records sorted by key, one per distinct pair, so a word's
  * sentences are one run found by binary search. */
 static void
-sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const guint8 *ca, gsize n_a,
-                  const char *b_text, const NdToken *b, const guint64 *kb, const guint8 *cb, gsize n_b,
-                  const NdDiffOptions *o, NdDiff *d)
+sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const guint8 *ca, const guint8 *qa,
+                  gsize n_a, const char *b_text, const NdToken *b, const guint64 *kb, const guint8 *cb,
+                  const guint8 *qb, gsize n_b, const NdDiffOptions *o, NdDiff *d)
 {
   g_autofree guint32 *sa = g_new(guint32, n_a + 1), *sb = g_new(guint32, n_b + 1);
   guint32 ns_a = sentence_ids(a_text, a, n_a, sa), ns_b = sentence_ids(b_text, b, n_b, sb);
@@ -524,6 +547,18 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
     memcpy(keys_b, kb + tb.first, (tb.end - tb.first) * sizeof(guint64));
     nd_sort_u64(keys_a, kscratch, sp.end - sp.first);
     nd_sort_u64(keys_b, kscratch, tb.end - tb.first);
+    /* The keys each sentence holds inside quotation marks: a word quoted on one side is a quotation
+     * word when the other side quotes a word with its key. */
+    g_autofree guint64 *quoted_a = g_new(guint64, sp.end - sp.first), *quoted_b = g_new(guint64, tb.end - tb.first);
+    gsize nq_a = 0, nq_b = 0;
+    for (guint32 i = sp.first; i < sp.end; i++)
+      if (qa[i])
+        quoted_a[nq_a++] = ka[i];
+    for (guint32 j = tb.first; j < tb.end; j++)
+      if (qb[j])
+        quoted_b[nq_b++] = kb[j];
+    nd_sort_u64(quoted_a, kscratch, nq_a);
+    nd_sort_u64(quoted_b, kscratch, nq_b);
     NdPassage p;
     memset(&p, 0, sizeof p); /* padding too: results are compared bytewise */
     p.a_first = sp.first;
@@ -539,11 +574,15 @@ sentence_passages(const char *a_text, const NdToken *a, const guint64 *ka, const
       if (sorted_has(keys_b, tb.end - tb.first, ka[i])) {
         p.a_matched++;
         d->a_aligned[i] = 1;
+        if (qa[i] && sorted_has(quoted_b, nq_b, ka[i]))
+          d->a_quoted[i] = 1;
       }
     for (guint32 j = tb.first; j < tb.end; j++)
       if (sorted_has(keys_a, sp.end - sp.first, kb[j])) {
         p.b_matched++;
         d->b_aligned[j] = 1;
+        if (qb[j] && sorted_has(quoted_a, nq_a, kb[j]))
+          d->b_quoted[j] = 1;
       }
     p.score = (double)(p.a_matched + p.b_matched) / ((sp.end - sp.first) + (tb.end - tb.first));
     g_array_append_val(d->passages, p);
@@ -620,6 +659,8 @@ nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_te
   d->b_tokens = (guint32)n_b;
   d->a_aligned = g_new0(guint8, n_a + 1);
   d->b_aligned = g_new0(guint8, n_b + 1);
+  d->a_quoted = g_new0(guint8, n_a + 1);
+  d->b_quoted = g_new0(guint8, n_b + 1);
 
   /* Match keys and content words (words.h); a language is used only when both texts have it. */
   NdLanguage la = nd_guess_language(a, n_a), lb = nd_guess_language(b, n_b);
@@ -653,12 +694,30 @@ nd_diff_tokens(const char *a_text, const NdToken *a, gsize n_a, const char *b_te
     silence_boilerplate(a_text, a, n_a, o, G_GUINT64_CONSTANT(0xA5A5000000000000), ka, ca);
     silence_boilerplate(b_text, b, n_b, o, G_GUINT64_CONSTANT(0x5A5A000000000000), kb, cb);
   }
+  /* Words inside quotation marks (quote.h); none without the texts. */
+  g_autofree guint8 *qa = g_new0(guint8, n_a + 1), *qb = g_new0(guint8, n_b + 1);
+  if (texts) {
+    gsize a_len = n_a ? MAX(o->a_len, a[n_a - 1].end) : 0, b_len = n_b ? MAX(o->b_len, b[n_b - 1].end) : 0;
+    nd_quote_mark_tokens(a_text, a_len, a, n_a, qa);
+    nd_quote_mark_tokens(b_text, b_len, b, n_b, qb);
+  }
   g_autofree NdToken *a_keyed = keyed_tokens(a, n_a, ka), *b_keyed = keyed_tokens(b, n_b, kb);
-  verbatim_passages(a_keyed, n_a, b_keyed, n_b, ca, o, d);
+  verbatim_passages(a_keyed, n_a, b_keyed, n_b, ca, qa, qb, o, d);
   if (texts && o->sentence_overlap > 0)
-    sentence_passages(a_text, a, ka, ca, n_a, b_text, b, kb, cb, n_b, o, d);
+    sentence_passages(a_text, a, ka, ca, qa, n_a, b_text, b, kb, cb, qb, n_b, o, d);
   if (d->passages->len > 1)
     qsort(d->passages->data, d->passages->len, sizeof(NdPassage), compare_passages);
+  for (guint p = 0; p < d->passages->len; p++) {
+    NdPassage *q = &g_array_index(d->passages, NdPassage, p);
+    for (guint32 i = q->a_first; i < q->a_end; i++)
+      q->a_quoted += d->a_quoted[i];
+    for (guint32 j = q->b_first; j < q->b_end; j++)
+      q->b_quoted += d->b_quoted[j];
+  }
+  for (gsize i = 0; i < n_a; i++) {
+    d->quoted_words += d->a_quoted[i];
+    d->narrative_words += d->a_aligned[i] && !d->a_quoted[i];
+  }
 
   g_autofree guint8 *cover_a = g_new0(guint8, n_a + 1), *cover_b = g_new0(guint8, n_b + 1);
   for (guint p = 0; p < d->passages->len; p++) {
@@ -693,8 +752,15 @@ nd_diff_pair(const char *a, gsize a_len, NdTextFlags a_flags, const char *b, gsi
     g_prefix_error(error, "B: ");
     return NULL;
   }
+  NdDiffOptions o; /* the texts' lengths: quotation marks after the last word count */
+  if (options != NULL)
+    o = *options;
+  else
+    nd_diff_options_init(&o);
+  o.a_len = a_len;
+  o.b_len = b_len;
   return nd_diff_tokens(a, (const NdToken *)(void *)ta->data, ta->len, b, (const NdToken *)(void *)tb->data, tb->len,
-                        options);
+                        &o);
 }
 
 NdDiff *

@@ -41,6 +41,10 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
     g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "score threshold %g is not between 0 and 1", o->score);
     return FALSE;
   }
+  if (o->quotations > ND_QUOTATIONS_COUNT) {
+    g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "quotations rule %d is not drop, list or count", (int)o->quotations);
+    return FALSE;
+  }
   if (!(o->lsh_threshold == 0.0 || (o->lsh_threshold > 0.0 && o->lsh_threshold < 1.0))) {
     g_set_error(error, ND_ERROR, ND_ERROR_INVALID_ARG, "LSH threshold %g is not between 0 and 1 (0 = the threshold)",
                 o->lsh_threshold);
@@ -56,7 +60,7 @@ nd_find_options_validate(const NdFindOptions *o, GError **error)
 NdReportRule
 nd_find_options_rule(const NdFindOptions *o)
 {
-  return (NdReportRule){ o->threshold, o->containment, o->min_shared, o->score };
+  return (NdReportRule){ o->threshold, o->containment, o->min_shared, o->score, o->quotations };
 }
 
 gboolean

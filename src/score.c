@@ -19,6 +19,8 @@ nd_pair_kind_name(NdPairKind kind)
     return "reuse";
   case ND_PAIR_REWRITE:
     return "rewrite";
+  case ND_PAIR_QUOTATION:
+    return "quotation";
   case ND_PAIR_UNRELATED:
   default:
     return "unrelated";
@@ -57,6 +59,13 @@ passage_scores(const NdDocument *a, const NdDocument *b, NdPair *out)
   guint32 common = a->anchors && b->anchors ? intersect_sorted(a->anchors, a->n_anchors, b->anchors, b->n_anchors) : 0;
   out->passage_a_in_b = a->n_anchors ? (double)common / a->n_anchors : 0.0;
   out->passage_b_in_a = b->n_anchors ? (double)common / b->n_anchors : 0.0;
+  /* Quoted in both: the intersection of the quoted anchors, a subset of the shared ones. */
+  guint32 quoted = common && a->quoted_anchors && b->quoted_anchors
+                     ? intersect_sorted(a->quoted_anchors, a->n_quoted_anchors, b->quoted_anchors, b->n_quoted_anchors)
+                     : 0;
+  quoted = MIN(quoted, common);
+  out->quotation_a_in_b = a->n_anchors ? (double)quoted / a->n_anchors : 0.0;
+  out->quotation_b_in_a = b->n_anchors ? (double)quoted / b->n_anchors : 0.0;
 }
 
 void
@@ -175,8 +184,19 @@ nd_pair_needs_vocabulary(const NdPair *p, double weight_a, double weight_b, cons
   return nd_pair_report(&best, rule);
 }
 
-gboolean
-nd_pair_report(NdPair *p, const NdReportRule *rule)
+double
+nd_pair_quotation_share(const NdPair *p)
+{
+  if (p->passage_a_in_b > 0)
+    return MIN(1.0, p->quotation_a_in_b / p->passage_a_in_b);
+  if (p->passage_b_in_a > 0)
+    return MIN(1.0, p->quotation_b_in_a / p->passage_b_in_a);
+  return 0.0;
+}
+
+/* The report rule on the scores alone (kind set, score set). */
+static gboolean
+report_scores(NdPair *p, const NdReportRule *rule)
 {
   p->score = nd_pair_score(p);
   double containment = MAX(p->containment_a_in_b, p->containment_b_in_a);
@@ -192,4 +212,29 @@ nd_pair_report(NdPair *p, const NdReportRule *rule)
   else
     p->kind = ND_PAIR_UNRELATED;
   return p->kind != ND_PAIR_UNRELATED;
+}
+
+gboolean
+nd_pair_report(NdPair *p, const NdReportRule *rule)
+{
+  if (!report_scores(p, rule))
+    return FALSE;
+  double q = nd_pair_quotation_share(p);
+  if (p->kind == ND_PAIR_NEAR_DUPLICATE || q < ND_QUOTATION_ONLY_SHARE || rule->quotations == ND_QUOTATIONS_COUNT)
+    return TRUE;
+  /* The narrative evidence: the pair without the passage text both quote. */
+  NdPair narrative = *p;
+  narrative.passage_a_in_b = MAX(0.0, p->passage_a_in_b - p->quotation_a_in_b);
+  narrative.passage_b_in_a = MAX(0.0, p->passage_b_in_a - p->quotation_b_in_a);
+  narrative.containment_a_in_b = p->containment_a_in_b * (1.0 - q);
+  narrative.containment_b_in_a = p->containment_b_in_a * (1.0 - q);
+  narrative.shared = (guint32)(p->shared * (1.0 - q));
+  if (report_scores(&narrative, rule))
+    return TRUE;
+  if (rule->quotations == ND_QUOTATIONS_DROP) {
+    p->kind = ND_PAIR_UNRELATED;
+    return FALSE;
+  }
+  p->kind = ND_PAIR_QUOTATION;
+  return TRUE;
 }

@@ -308,6 +308,44 @@ START_TEST(test_names_are_not_rewrites)
 }
 END_TEST
 
+
+/* Quotation words: aligned, and inside quotation marks in both texts. */
+START_TEST(test_quotations)
+{
+  const char *statement = "we will not reopen the bridge until every cable anchor has been inspected by engineers";
+  const char *report = "Repair crews from the county closed the eastern approach road on Monday morning after cracks appeared";
+  g_autofree char *a = g_strdup_printf("The mayor spoke. “%s,” she said. %s near the harbour.", statement, report);
+  g_autofree char *b = g_strdup_printf("Officials met. She said: \"%s.\" %s near the harbour.", statement, report);
+  g_autoptr(NdDiff) d = diff(a, b);
+  ck_assert_uint_ge(d->passages->len, 1);
+  /* The statement's 15 words are quotation words on both sides; the report's are narrative. */
+  ck_assert_uint_eq(d->quoted_words, 15);
+  ck_assert_uint_ge(d->narrative_words, 17);
+  guint32 quoted_b = 0;
+  for (guint32 j = 0; j < d->b_tokens; j++)
+    quoted_b += d->b_quoted[j];
+  ck_assert_uint_eq(quoted_b, 15);
+  /* Quoted in one text only: narrative (one outlet quotes what the other reports as its own). */
+  g_autofree char *c = g_strdup_printf("The mayor spoke. %s, she said. %s near the harbour.", statement, report);
+  g_autoptr(NdDiff) e = diff(a, c);
+  ck_assert_uint_eq(e->quoted_words, 0);
+  for (guint p = 0; p < e->passages->len; p++)
+    ck_assert_str_eq(nd_passage_label(passage(e, p)), "narrative");
+  /* A passage that is only the quotation is labelled quotation. */
+  g_autofree char *qa = g_strdup_printf("Intro words here. «%s» Then something else entirely different.", statement);
+  g_autofree char *qb = g_strdup_printf("Other opening line. „%s“ And an unrelated ending sentence.", statement);
+  g_autoptr(NdDiff) f = diff(qa, qb);
+  ck_assert_uint_eq(f->passages->len, 1);
+  ck_assert(nd_passage_is_quotation(passage(f, 0)));
+  ck_assert_uint_eq(passage(f, 0)->a_quoted, 15);
+  ck_assert_uint_eq(passage(f, 0)->b_quoted, 15);
+  /* A quotation closed after the last word: seen by nd_diff_tokens only when told the lengths. */
+  g_autofree char *ea = g_strdup_printf("He said “%s”", statement), *eb = g_strdup_printf("She said “%s”", statement);
+  g_autoptr(NdDiff) g = diff(ea, eb);
+  ck_assert_uint_eq(g->quoted_words, 15);
+}
+END_TEST
+
 static Suite *
 diff_suite(void)
 {
@@ -325,6 +363,7 @@ diff_suite(void)
   tcase_add_test(tc, test_stems_match);
   tcase_add_test(tc, test_rewritten_sentence);
   tcase_add_test(tc, test_names_are_not_rewrites);
+  tcase_add_test(tc, test_quotations);
   suite_add_tcase(s, tc);
   return s;
 }

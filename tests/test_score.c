@@ -186,12 +186,125 @@ START_TEST(test_score_documents)
 }
 END_TEST
 
+
+/* Quotations: a pair whose shared passages are all quoted in both is no reuse unless asked. */
+START_TEST(test_quotation_rule)
+{
+  NdReportRule r = default_rule();
+  ck_assert_int_eq(r.quotations, ND_QUOTATIONS_DROP);
+  NdPair p = { 0 };
+  p.a = 0;
+  p.b = 1;
+  p.jaccard = 0.05;
+  p.containment_a_in_b = p.containment_b_in_a = 0.1;
+  p.shared = 40;
+  p.has_vocabulary = TRUE;
+  p.vocabulary_a_in_b = p.vocabulary_b_in_a = 0.1;
+  p.passage_a_in_b = p.passage_b_in_a = 0.3;
+  p.quotation_a_in_b = p.quotation_b_in_a = 0.3; /* every shared anchor quoted */
+  ck_assert_double_eq_tol(nd_pair_quotation_share(&p), 1.0, 1e-12);
+  NdPair q = p;
+  ck_assert(!nd_pair_report(&q, &r));
+  ck_assert_int_eq(q.kind, ND_PAIR_UNRELATED);
+  r.quotations = ND_QUOTATIONS_LIST;
+  q = p;
+  ck_assert(nd_pair_report(&q, &r));
+  ck_assert_int_eq(q.kind, ND_PAIR_QUOTATION);
+  ck_assert_str_eq(nd_pair_kind_name(q.kind), "quotation");
+  r.quotations = ND_QUOTATIONS_COUNT;
+  q = p;
+  ck_assert(nd_pair_report(&q, &r));
+  ck_assert_int_eq(q.kind, ND_PAIR_REWRITE); /* containment 0.1 < 0.2 */
+  /* A sixth of the shared text quoted: the narrative rest still reports it, as before. */
+  r.quotations = ND_QUOTATIONS_DROP;
+  q = p;
+  q.quotation_a_in_b = q.quotation_b_in_a = 0.05;
+  ck_assert(nd_pair_report(&q, &r));
+  ck_assert_int_eq(q.kind, ND_PAIR_REWRITE);
+  /* Near-duplicates stay near-duplicates, quoted or not. */
+  q = p;
+  q.jaccard = 0.9;
+  ck_assert(nd_pair_report(&q, &r));
+  ck_assert_int_eq(q.kind, ND_PAIR_NEAR_DUPLICATE);
+  /* No passage shared: share 0. */
+  q = p;
+  q.passage_a_in_b = q.passage_b_in_a = q.quotation_a_in_b = q.quotation_b_in_a = 0;
+  ck_assert_double_eq(nd_pair_quotation_share(&q), 0.0);
+}
+END_TEST
+
+/* End to end through the signer and the finder: two short articles sharing only a long statement
+ * both quote (other quote marks on each side) are not reported at defaults, are listed as a
+ * quotation when asked; the same words shared unquoted are reuse. */
+START_TEST(test_quotation_pairs)
+{
+  g_autofree char *statement = gen_article(77, 60);
+  for (char *c = statement; *c; c++) /* one paragraph: a quotation ends with its line */
+    if (*c == '\n')
+      *c = ' ';
+  g_autofree char *own_a = gen_article(78, 40), *own_b = gen_article(79, 40);
+  for (char *c = own_a; *c; c++)
+    if (*c == '\n')
+      *c = ' ';
+  for (char *c = own_b; *c; c++)
+    if (*c == '\n')
+      *c = ' ';
+  char *texts[3];
+  texts[0] = g_strdup_printf("%s\nThe minister said: “%s”\n", own_a, statement);
+  texts[1] = g_strdup_printf("%s\n«%s», said the minister.\n", own_b, statement);
+  texts[2] = g_strdup_printf("%s\nThe minister said %s\n", own_b, statement); /* unquoted */
+  NdSignParams sp;
+  nd_sign_params_init(&sp);
+  g_autoptr(NdSigner) signer = nd_signer_new(&sp);
+  for (int mode = 0; mode < 3; mode++) {
+    NdCollection *c = nd_collection_new(&sp);
+    for (int i = 0; i < 3; i++) {
+      g_autofree char *id = g_strdup_printf("d%d", i);
+      NdDocument *d = nd_signer_sign(signer, id, texts[i], strlen(texts[i]), NULL);
+      ck_assert_ptr_nonnull(d);
+      if (i < 2)
+        ck_assert_uint_gt(d->n_quoted_anchors, 0);
+      else
+        ck_assert_uint_eq(d->n_quoted_anchors, 0);
+      ck_assert(nd_collection_add(c, d, NULL));
+    }
+    NdFindOptions o;
+    nd_find_options_init(&o);
+    o.quotations = (NdQuotations)mode;
+    g_autoptr(GArray) pairs = nd_find_pairs(c, &o, NULL, NULL);
+    ck_assert_ptr_nonnull(pairs);
+    const NdPair *q01 = NULL, *q02 = NULL;
+    for (guint k = 0; k < pairs->len; k++) {
+      const NdPair *p = &g_array_index(pairs, NdPair, k);
+      if (p->a == 0 && p->b == 1)
+        q01 = p;
+      if (p->a == 0 && p->b == 2)
+        q02 = p;
+    }
+    /* d0-d2 share the statement quoted on one side only: narrative, reported in every mode. */
+    ck_assert_msg(q02 != NULL && q02->kind != ND_PAIR_QUOTATION, "mode %d: d0-d2", mode);
+    ck_assert_double_eq(q02->quotation_a_in_b, 0.0);
+    if (mode == ND_QUOTATIONS_DROP)
+      ck_assert_msg(q01 == NULL, "d0-d1 reported as %s", q01 ? nd_pair_kind_name(q01->kind) : "");
+    else if (mode == ND_QUOTATIONS_LIST)
+      ck_assert(q01 != NULL && q01->kind == ND_PAIR_QUOTATION && nd_pair_quotation_share(q01) > 0.9);
+    else
+      ck_assert(q01 != NULL && q01->kind != ND_PAIR_QUOTATION);
+    nd_collection_free(c);
+  }
+  for (int i = 0; i < 3; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
 static Suite *
 score_suite(void)
 {
   Suite *s = suite_create("score");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_defaults_and_names);
+  tcase_add_test(tc, test_quotation_rule);
+  tcase_add_test(tc, test_quotation_pairs);
   tcase_add_test(tc, test_word_weight);
   tcase_add_test(tc, test_vocabulary_by_hand);
   tcase_add_test(tc, test_report_without_vocabulary);

@@ -14,7 +14,8 @@
 ND_BEGIN_DECLS
 
 /* Fills cluster_of[0..n_docs) with the cluster number of each document (0 for documents in no
- * pair) and returns the number of clusters. `pairs` may be NULL iff n_pairs == 0. */
+ * pair) and returns the number of clusters. Pairs of kind ND_PAIR_QUOTATION (score.h) join nothing.
+ * `pairs` may be NULL iff n_pairs == 0. */
 guint nd_cluster_assign(const NdPair *pairs, gsize n_pairs, guint n_docs, guint *cluster_of);
 
 ND_END_DECLS

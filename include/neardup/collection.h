@@ -83,6 +83,9 @@ typedef struct {
   guint64 source_hash;  /* (as stored, compressed or not), so that a copy of it can be checked */
   guint64 text_hash;    /* XXH3-64 of the `bytes` bytes of the text, set when signed (even when the
                            text is not kept): what the archive compares to know an article again */
+  guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
+                              sorted distinct; owned; NULL when none (and for archived articles) */
+  guint32 n_quoted_anchors;
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

@@ -39,6 +39,13 @@
  * share at least `sentence_min_shared` content words: the facts of the sentence survived a rewrite
  * that changed its words and their order.
  *
+ * Quotations (quote.h), when the texts are given: an aligned word is a quotation word when it lies
+ * inside quotation marks in A and its counterpart in B (the word it is aligned with; in a rewritten
+ * sentence, a word of the B sentence with its key) lies inside quotation marks in B: both articles
+ * quote it. The other aligned words are narrative. A passage is a quotation when most of its aligned
+ * words of A are quotation words (nd_passage_is_quotation), narrative otherwise; each passage counts
+ * both, so a passage that runs from a quotation into the reporting around it says how much of each.
+ *
  * Cost: tokenising, stemming each distinct word once, sorting the seed runs (radix) and one pass
  * over the seeds; sentence alignment reads, for each sentence of A, the sentences of B that share
  * its content words. Linear in the input for ordinary text; repetitive text is bounded by
@@ -73,6 +80,8 @@ typedef struct {
   const guint32 *boilerplate; /* sorted nd_line_key of boilerplate lines (words.h, nd_find_boilerplate):
                                  their words match nothing; borrowed; NULL = none */
   gsize n_boilerplate;
+  gsize a_len, b_len;         /* the texts' lengths in bytes, so that quotation marks after the last word
+                                 are seen; 0: a text ends with its last token (nd_diff_texts sets them) */
 } NdDiffOptions;
 
 #define ND_DIFF_MIN_TOKENS 6
@@ -93,7 +102,15 @@ typedef struct {
   guint32 b_matched;
   double score;            /* (a_matched + b_matched) / (A span tokens + B span tokens) */
   NdPassageKind kind;
+  guint32 a_quoted;        /* aligned tokens of the A span that are quotation words (quoted in both) */
+  guint32 b_quoted;
 } NdPassage;
+
+/* TRUE when most of the passage's aligned words of A are quotation words (see above). */
+gboolean nd_passage_is_quotation(const NdPassage *passage);
+
+/* "quotation" or "narrative"; a static string. */
+const char *nd_passage_label(const NdPassage *passage);
 
 typedef struct {
   GArray *passages;        /* NdPassage, sorted by a_first then b_first */
@@ -103,6 +120,10 @@ typedef struct {
   guint8 *a_aligned;       /* per A token: 1 when aligned inside a reported passage */
   guint8 *b_aligned;
   NdLanguage language;     /* what words.h recognised in both texts (unknown unless both agree) */
+  guint8 *a_quoted;        /* per A token: 1 when aligned and a quotation word (quoted in both texts) */
+  guint8 *b_quoted;
+  guint32 quoted_words;    /* aligned tokens of A that are quotation words */
+  guint32 narrative_words; /* the other aligned tokens of A */
 } NdDiff;
 
 /* Aligns two token sequences (from nd_tokenize of a_text and b_text). Returns a new result; free

@@ -49,6 +49,7 @@ typedef struct {
   const gint *cancel_flag;    /* NULL, or a flag read atomically (a signal handler may set it): once
                                  non-zero, nd_find_pairs stops within milliseconds with
                                  ND_ERROR_CANCELLED */
+  NdQuotations quotations;    /* pairs sharing only quotations (score.h); default ND_QUOTATIONS_DROP */
 } NdFindOptions;
 
 typedef struct {

@@ -14,10 +14,12 @@
  *   score.h       the scores of a pair, the candidate rule and the report rule (batch and archive).
  *   finder.h      candidate pairs of a batch (LSH, passage anchors, rare words), verification.
  *   cluster.h     union-find clustering of verified pairs.
+ *   origin.h      who took from whom: pair directions and cluster origins (dates, else evidence).
  *   date.h        publication dates (ISO 8601, RFC 2822, HTTP, written forms, Unix time) in UTC.
  *   dedup.h       the dedup plan: groups of a batch with the archive's groups, which article each keeps.
  *   index.h       a persistent SQLite archive of groups: add, match, browse, check, upgrade.
  *   words.h       match keys (Snowball stems) and content words for the passage aligner.
+ *   quote.h       which parts of a text lie inside quotation marks (any style, across paragraphs).
  *   diff.h        the passages two articles share, with byte offsets (seed-and-chain alignment for
  *                 verbatim passages, sentence alignment for rewritten ones).
  *
@@ -46,7 +48,9 @@
 #include <neardup/finder.h>
 #include <neardup/cluster.h>
 #include <neardup/words.h>
+#include <neardup/quote.h>
 #include <neardup/diff.h>
+#include <neardup/origin.h>
 #include <neardup/date.h>
 #include <neardup/index.h>
 #include <neardup/dedup.h>

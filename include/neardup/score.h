@@ -48,6 +48,16 @@
  *   vocabulary, score >= rule.score, or, without it, containment >= rule.containment and the two
  *   share at least min_shared 3-grams. A reported pair that is not a near-duplicate is of kind reuse
  *   when its containment reaches rule.containment (much of it is verbatim) and rewrite otherwise.
+ * Quotations (quote.h): two articles that share only a statement both quote are not reusing each
+ * other's reporting. quotation_a_in_b is the share of A's passage anchors shared with B and inside
+ * quotation marks in both; q = quotation / passage is the quoted share of the shared passage text
+ * (the same both ways). The narrative evidence of a pair is the pair with its passage shares less
+ * the quotation shares, and its containments and shared 3-grams scaled by (1 - q) (the vocabulary
+ * is kept: it cannot be split). A reported pair that is not a near-duplicate, with q >=
+ * ND_QUOTATION_ONLY_SHARE, and whose narrative evidence would not be reported shares only
+ * quotations: with rule.quotations ND_QUOTATIONS_DROP (the default) it is not reported, with
+ * ND_QUOTATIONS_LIST it is reported with kind quotation (which clusters and dedup plans must not
+ * join), with ND_QUOTATIONS_COUNT quotations count as any shared text.
  * The vocabulary is taken both ways on purpose: an independently written article on the same story
  * contains most of a short agency copy's names, but the agency copy does not contain the article's.
  * The defaults were chosen on the development sets (docs/detection.md).
@@ -94,6 +104,10 @@ ND_BEGIN_DECLS
 #define ND_DEFAULT_CONTAINMENT 0.2
 #define ND_DEFAULT_MIN_SHARED 8
 #define ND_DEFAULT_SCORE 0.225
+/* A pair whose shared passage text is at least this share quoted in both may share only quotations
+ * (anchors are runs of six words: a rewrite shares 3-grams of narrative in few such runs, so a lower
+ * share would mistake rewritten reporting around a shared quotation for a quotation alone). */
+#define ND_QUOTATION_ONLY_SHARE 0.8
 /* The weight of the passage share in the score (see above). */
 #define ND_SCORE_PASSAGE_WEIGHT 1.25
 
@@ -109,8 +123,16 @@ typedef enum {
   ND_PAIR_UNRELATED = 0,
   ND_PAIR_NEAR_DUPLICATE = 1, /* jaccard >= threshold */
   ND_PAIR_REUSE = 2,          /* reported, containment >= rule.containment */
-  ND_PAIR_REWRITE = 3         /* reported on shared vocabulary, containment < rule.containment */
+  ND_PAIR_REWRITE = 3,        /* reported on shared vocabulary, containment < rule.containment */
+  ND_PAIR_QUOTATION = 4       /* reported only on quotations both quote (rule.quotations LIST) */
 } NdPairKind;
+
+/* What shared quotations count for in the report rule (see above). */
+typedef enum {
+  ND_QUOTATIONS_DROP = 0,  /* a pair sharing only quotations is not reported (default) */
+  ND_QUOTATIONS_LIST = 1,  /* it is reported with kind ND_PAIR_QUOTATION */
+  ND_QUOTATIONS_COUNT = 2  /* quotations count as any shared text */
+} NdQuotations;
 
 typedef struct {
   guint a, b;                 /* document indices in the collection, a < b */
@@ -125,6 +147,8 @@ typedef struct {
   double vocabulary_b_in_a;
   double score;               /* nd_pair_score */
   NdPairKind kind;            /* set by nd_pair_report */
+  double quotation_a_in_b;    /* share of a's passage anchors shared with b and quoted in both */
+  double quotation_b_in_a;
 } NdPair;
 
 /* The thresholds of the report rule. */
@@ -134,9 +158,10 @@ typedef struct {
   guint min_shared;   /* 3-grams a reuse pair must share */
   double score;       /* in [0, 1]; with batch statistics, the score threshold; 0 turns it off (then
                          the containment rule applies even with them) */
+  NdQuotations quotations; /* pairs sharing only quotations; default ND_QUOTATIONS_DROP */
 } NdReportRule;
 
-/* "near-duplicate", "reuse", "rewrite" or "unrelated"; static strings. */
+/* "near-duplicate", "reuse", "rewrite", "quotation" or "unrelated"; static strings. */
 const char *nd_pair_kind_name(NdPairKind kind);
 
 /* Jaccard, both containments and both passage shares of a pair the way the finder verifies it
@@ -175,6 +200,10 @@ gboolean nd_pair_needs_vocabulary(const NdPair *pair, double weight_a, double we
  * / df up to `max_posting`, 0 beyond. The batch (finder.c) and the archive (index.c) both add these
  * up per pair and take pairs reaching ND_ANCHOR_MIN_WEIGHT. */
 guint32 nd_anchor_weight(guint64 df, guint max_posting);
+
+/* The quoted share of the passage text a scored pair shares (q above), in [0, 1]; 0 when it shares
+ * none. */
+double nd_pair_quotation_share(const NdPair *pair);
 
 /* The reuse score of a scored pair (see above). */
 double nd_pair_score(const NdPair *pair);

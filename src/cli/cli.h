@@ -65,6 +65,10 @@ typedef struct {
   gint exact_limit;
   gboolean auto_verify; /* derived: --verify auto */
   const char *default_format; /* the command's default --format (NULL: text), shown in --help */
+  char *quotations_name;      /* --quotations drop|list|count */
+  const char *default_quotations; /* the command's default (NULL: drop), shown in --help */
+  char *date_field;           /* --date-field (NULL: "date") */
+  double window_days;         /* --window DAYS; < 0: none */
   GPtrArray *help_texts;      /* option help texts showing this command's defaults */
 
   /* derived */
@@ -83,6 +87,7 @@ enum {
   OPT_VERIFYING = 1 << 3, /* --verify, --stats */
   OPT_OUTPUT = 1 << 4,    /* --format, --output */
   OPT_PASSAGES = 1 << 5,  /* --passages */
+  OPT_DATES = 1 << 6,     /* --date-field, --window */
   OPT_FIND = OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_VERIFYING | OPT_OUTPUT | OPT_PASSAGES
 };
 
@@ -92,6 +97,13 @@ void find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups);
 gboolean find_cli_finish_options(FindCli *cli, const char *command);
 /* The same, with the signing parameters fixed by an index (its shingles, N and seed). */
 gboolean find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParams *fixed);
+
+/* The publication time of every document of `coll` (--date-field of its metadata; dates that cannot
+ * be read are reported once on stderr and taken as none): a new array of nd_collection_size entries
+ * (caller frees), or NULL when no document has a date. */
+NdPublished *find_cli_dates(const FindCli *cli, const NdCollection *coll);
+/* Keeps, in place, the pairs published within --window days of each other (all without it). */
+void find_cli_apply_window(const FindCli *cli, GArray *pairs, const NdPublished *published);
 
 /* Loads all inputs into a new collection; stores the number of skipped inputs. Errors go to stderr
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
@@ -284,5 +296,6 @@ int cmd_index(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -106,6 +106,7 @@ find_cli_init(FindCli *cli)
   cli->min_shared = ND_DEFAULT_MIN_SHARED;
   cli->score = ND_DEFAULT_SCORE;
   cli->exact_limit = 100000;
+  cli->window_days = -1;
 }
 
 void
@@ -122,6 +123,8 @@ find_cli_clear(FindCli *cli)
   g_free(cli->output);
   g_free(cli->shingle);
   g_free(cli->verify_name);
+  g_free(cli->quotations_name);
+  g_free(cli->date_field);
   if (cli->help_texts != NULL)
     g_ptr_array_unref(cli->help_texts);
 }
@@ -156,6 +159,10 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
                                                            cli->default_format != NULL && strcmp(cli->default_format, "text") != 0
                                                              ? "json (JSON Lines) or csv" : "text, json (JSON Lines) or csv",
                                                            cli->default_format ? cli->default_format : "text"));
+  const char *quotations_help =
+    help_text(cli, g_strdup_printf("Pairs that share only quotations both quote: drop (not reported), list (reported "
+                                   "with kind quotation, apart from reuse) or count (as any shared text) (default: %s)",
+                                   cli->default_quotations ? cli->default_quotations : "drop"));
   GOptionEntry inputs[] = {
     { "files-from", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->files_from, "Read article paths from FILE, one per line ('-' = stdin)", "FILE" },
     { "jsonl", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->jsonl, "Read articles from a JSON Lines file ('-' = stdin)", "FILE" },
@@ -183,6 +190,12 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     { "containment", 'c', 0, G_OPTION_ARG_DOUBLE, &cli->containment, containment_help, "C" },
     { "min-shared", 0, 0, G_OPTION_ARG_INT, &cli->min_shared, min_shared_help, "N" },
     { "score", 0, 0, G_OPTION_ARG_DOUBLE, &cli->score, score_help, "S" },
+    { "quotations", 0, 0, G_OPTION_ARG_STRING, &cli->quotations_name, quotations_help, "HOW" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry dates[] = {
+    { "date-field", 0, 0, G_OPTION_ARG_STRING, &cli->date_field, "Metadata field with the publication date, which decides who took from whom (default: date)", "NAME" },
+    { "window", 0, 0, G_OPTION_ARG_DOUBLE, &cli->window_days, "Keep only pairs published within DAYS of each other (pairs with an undated article are kept)", "DAYS" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionEntry verifying[] = {
@@ -212,6 +225,43 @@ find_cli_add_options(FindCli *cli, GOptionContext *ctx, unsigned groups)
     g_option_context_add_main_entries(ctx, output, NULL);
   if (groups & OPT_PASSAGES)
     g_option_context_add_main_entries(ctx, passages, NULL);
+  if (groups & OPT_DATES)
+    g_option_context_add_main_entries(ctx, dates, NULL);
+}
+
+NdPublished *
+find_cli_dates(const FindCli *cli, const NdCollection *coll)
+{
+  guint n = nd_collection_size(coll);
+  NdPublished *published = g_new0(NdPublished, n + 1);
+  DateReport report = { 0 };
+  gboolean any = FALSE;
+  for (guint i = 0; i < n; i++) {
+    NdDate date;
+    g_autofree char *text = NULL;
+    if (cli_document_date(nd_collection_get(coll, i), cli->date_field ? cli->date_field : "date", FALSE, &date, &text,
+                          &report)) {
+      published[i] = (NdPublished){ TRUE, date.utc, !date.has_time };
+      any = TRUE;
+    }
+  }
+  date_report_print(&report);
+  if (!any)
+    g_clear_pointer(&published, g_free);
+  return published;
+}
+
+void
+find_cli_apply_window(const FindCli *cli, GArray *pairs, const NdPublished *published)
+{
+  if (cli->window_days < 0 || published == NULL)
+    return;
+  gint64 seconds = (gint64)(cli->window_days * 86400.0);
+  guint kept = 0;
+  for (guint i = 0; i < pairs->len; i++)
+    if (nd_pair_within_window(&g_array_index(pairs, NdPair, i), published, seconds))
+      g_array_index(pairs, NdPair, kept++) = g_array_index(pairs, NdPair, i);
+  g_array_set_size(pairs, kept);
 }
 
 gboolean
@@ -284,6 +334,22 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
   cli->find.containment = cli->containment;
   cli->find.min_shared = (guint)cli->min_shared;
   cli->find.score = cli->score;
+  const char *quotations = cli->quotations_name ? cli->quotations_name
+                                                : cli->default_quotations ? cli->default_quotations : "drop";
+  if (strcmp(quotations, "drop") == 0) {
+    cli->find.quotations = ND_QUOTATIONS_DROP;
+  } else if (strcmp(quotations, "list") == 0) {
+    cli->find.quotations = ND_QUOTATIONS_LIST;
+  } else if (strcmp(quotations, "count") == 0) {
+    cli->find.quotations = ND_QUOTATIONS_COUNT;
+  } else {
+    cli_error(command, "--quotations takes drop, list or count, not '%s'", quotations);
+    return FALSE;
+  }
+  if (cli->window_days < 0 && cli->window_days != -1) {
+    cli_error(command, "--window takes a number of days, 0 or more");
+    return FALSE;
+  }
   cli->find.threads = (guint)cli->threads;
   /* Band keys are computed by the signing workers, in parallel, rather than by the finder. */
   NdLshParams lsh;

@@ -179,6 +179,8 @@ cmd_diff(int argc, char **argv)
         continue;
       }
       sides[n_ok] = side_of(paths[i + 1], &loaded[n_ok]);
+      dopt.a_len = side_a.len;
+      dopt.b_len = sides[n_ok].len;
       diffs[n_ok] = nd_diff_tokens(side_a.text, side_a.tokens, side_a.n_tokens, sides[n_ok].text, sides[n_ok].tokens,
                                    sides[n_ok].n_tokens, &dopt);
       n_ok++;

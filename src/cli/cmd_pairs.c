@@ -12,17 +12,24 @@ static const char pairs_description[] =
   "vocabulary, max(min(vocabulary) x (1 + max(containment)), 1.25 x max(passage)); without it, the\n"
   "containment. A pair is reported when jaccard >= --threshold (kind near-duplicate), or score >= --score\n"
   "(with the vocabulary) or containment >= --containment (without it); kind reuse when its containment\n"
-  "reaches --containment, rewrite otherwise.\n"
+  "reaches --containment, rewrite otherwise. A pair whose shared text is only what both quote\n"
+  "(inside quotation marks in both) is not reported; --quotations list shows it as kind quotation.\n"
+  "Direction: source is the id judged the source of the pair (null when undecided); source_basis\n"
+  "date when the two --date-field dates decide it (the earlier), evidence when the texts do (in a\n"
+  "cluster of copies the one at its centre; else the article largely inside the other): an inference.\n"
   "JSON Lines (--format json): one object per pair. CSV (--format csv): one row per pair.\n";
 
 /* The columns of a pair (CSV order since 0.1; new fields go last). */
 static const FieldId pair_fields[] = { F_A, F_B, F_JACCARD, F_CONTAINMENT_A_IN_B, F_CONTAINMENT_B_IN_A,
                                        F_SHARED_SHINGLES, F_KIND, F_PASSAGE_A_IN_B, F_PASSAGE_B_IN_A,
-                                       F_VOCABULARY_A_IN_B, F_VOCABULARY_B_IN_A, F_SCORE };
+                                       F_VOCABULARY_A_IN_B, F_VOCABULARY_B_IN_A, F_SCORE, F_QUOTATION_SHARE,
+                                       F_SOURCE, F_SOURCE_BASIS };
 
 typedef struct {
   const char *a, *b;
   const NdPair *p;
+  const char *source;     /* NULL: undecided */
+  NdSourceBasis basis;
 } PairRow;
 
 static void
@@ -47,6 +54,9 @@ write_pair(Rows *r, gconstpointer data)
     rows_null(r, F_VOCABULARY_B_IN_A);
   }
   rows_number(r, F_SCORE, p->score);
+  rows_number(r, F_QUOTATION_SHARE, nd_pair_quotation_share(p));
+  rows_string(r, F_SOURCE, row->source);
+  rows_string(r, F_SOURCE_BASIS, nd_source_basis_name(row->basis));
 }
 
 int
@@ -58,7 +68,7 @@ cmd_pairs(int argc, char **argv)
   g_autofree char *description = fields_help(pairs_description, pair_fields, G_N_ELEMENTS(pair_fields),
                                              PASSAGES_FIELDS_HELP);
   g_option_context_set_description(ctx, description);
-  find_cli_add_options(&cli, ctx, OPT_FIND);
+  find_cli_add_options(&cli, ctx, OPT_FIND | OPT_DATES);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   NdCollection *coll = NULL;
@@ -84,6 +94,11 @@ cmd_pairs(int argc, char **argv)
   }
   progress_stop();
   {
+    g_autofree NdPublished *published = find_cli_dates(&cli, coll);
+    find_cli_apply_window(&cli, pairs, published);
+    g_autofree NdDirection *direction = g_new(NdDirection, pairs->len + 1);
+    nd_find_directions((const NdPair *)pairs->data, pairs->len, nd_collection_size(coll), published, direction, NULL,
+                       NULL);
     FILE *fp = out.fp;
     g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
@@ -99,12 +114,17 @@ cmd_pairs(int argc, char **argv)
     }
     for (guint i = 0; i < pairs->len && !cli_interrupted() && !ferror(fp); i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
-      PairRow row = { nd_collection_get(coll, p->a)->id, nd_collection_get(coll, p->b)->id, p };
+      const NdDirection *dir = &direction[i];
+      PairRow row = { nd_collection_get(coll, p->a)->id, nd_collection_get(coll, p->b)->id, p,
+                      dir->source != G_MAXUINT ? nd_collection_get(coll, dir->source)->id : NULL, dir->basis };
       Side sa = { 0 }, sb = { 0 };
       g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, boilerplate, ta, tb, &sa, &sb) : NULL;
       if (cli.format == FORMAT_TEXT) {
         fprintf(fp, "%7.3f  %6.3f  %6.3f  %5.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
                 p->containment_b_in_a, p->score, nd_pair_kind_name(p->kind), row.a, row.b);
+        if (row.source != NULL)
+          fprintf(fp, "      source: %s (%s)\n", row.source,
+                  dir->basis == ND_BASIS_DATE ? "earlier date" : "inferred from the texts");
         if (d != NULL)
           render_passages_brief(fp, &sa, &sb, d);
       } else {

@@ -10,7 +10,8 @@ static const char scan_description[] =
   "Text output: one block per cluster, each member with its closest match in the cluster.\n"
   "JSON Lines (--format json): one object per clustered article. CSV (--format csv): one row per\n"
   "clustered article. best_match is the member it is most similar to (highest jaccard), containment\n"
-  "the share of this article found in best_match.\n"
+  "the share of this article found in best_match. origin is the cluster's likely origin: its earliest\n"
+  "article by --date-field, else the one the texts point to (origin_basis date or evidence).\n"
   "With --passages, the passages each article shares with its best_match (text: one line each).\n";
 
 typedef struct {
@@ -19,12 +20,15 @@ typedef struct {
 } BestMatch;
 
 /* The columns of a clustered article (CSV order since 0.1; new fields go last). */
-static const FieldId scan_fields[] = { F_CLUSTER, F_ID, F_CLUSTER_SIZE, F_BEST_MATCH, F_JACCARD, F_CONTAINMENT };
+static const FieldId scan_fields[] = { F_CLUSTER, F_ID, F_CLUSTER_SIZE, F_BEST_MATCH, F_JACCARD, F_CONTAINMENT,
+                                       F_ORIGIN, F_ORIGIN_BASIS };
 
 typedef struct {
   guint cluster, size;
   const char *id, *match_id;
   const BestMatch *best;
+  const char *origin;     /* NULL: undecided */
+  NdSourceBasis basis;
 } ScanRow;
 
 static void
@@ -37,6 +41,8 @@ write_member(Rows *r, gconstpointer data)
   rows_string(r, F_BEST_MATCH, row->match_id);
   rows_number(r, F_JACCARD, row->best->jaccard);
   rows_number(r, F_CONTAINMENT, row->best->containment);
+  rows_string(r, F_ORIGIN, row->origin);
+  rows_string(r, F_ORIGIN_BASIS, nd_source_basis_name(row->basis));
 }
 
 /* The best match of every document: the partner with the highest Jaccard, ties to the lower index. */
@@ -58,9 +64,14 @@ best_matches(const GArray *pairs, guint n_docs)
 
 /* Writes the clusters in the chosen format; returns the exit code of the writing. */
 static int
-write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs, Output *out)
+write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Output *out)
 {
   guint n = nd_collection_size(coll);
+  g_autofree NdPublished *published = find_cli_dates(cli, coll);
+  find_cli_apply_window(cli, pairs, published);
+  g_autofree guint *origin = g_new(guint, n + 1);
+  g_autofree NdSourceBasis *origin_basis = g_new(NdSourceBasis, n + 1);
+  nd_find_directions((const NdPair *)pairs->data, pairs->len, n, published, NULL, origin, origin_basis);
   g_autofree guint *cluster_of = g_new0(guint, n);
   guint n_clusters = nd_cluster_assign((const NdPair *)pairs->data, pairs->len, n, cluster_of);
   g_autofree BestMatch *best = best_matches(pairs, n);
@@ -90,8 +101,14 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
   guint clustered = 0;
   for (guint c = 1; c <= n_clusters && !cli_interrupted() && !ferror(fp); c++) {
     guint size = first[c + 1] - first[c];
-    if (cli->format == FORMAT_TEXT)
+    guint o = origin[order[first[c]]];
+    const char *origin_id = o != G_MAXUINT ? nd_collection_get(coll, o)->id : NULL;
+    NdSourceBasis basis = origin_basis[order[first[c]]];
+    if (cli->format == FORMAT_TEXT) {
       fprintf(fp, "%sCluster %u: %u articles\n", c > 1 ? "\n" : "", c, size);
+      if (origin_id != NULL)
+        fprintf(fp, "  origin: %s (%s)\n", origin_id, basis == ND_BASIS_DATE ? "earliest date" : "inferred from the texts");
+    }
     for (guint k = first[c]; k < first[c + 1]; k++) {
       guint i = order[k];
       const char *id = nd_collection_get(coll, i)->id;
@@ -106,7 +123,7 @@ write_clusters(const FindCli *cli, const NdCollection *coll, const GArray *pairs
         if (d != NULL)
           render_passages_brief(fp, &sa, &sb, d);
       } else {
-        ScanRow row = { c, size, id, match_id, b };
+        ScanRow row = { c, size, id, match_id, b, origin_id, basis };
         rows_write_with_passages(&rows, cli->passages, &sa, &sb, d, write_member, &row);
       }
     }
@@ -126,7 +143,7 @@ cmd_scan(int argc, char **argv)
   g_autofree char *description = fields_help(scan_description, scan_fields, G_N_ELEMENTS(scan_fields),
                                              PASSAGES_FIELDS_HELP);
   g_option_context_set_description(ctx, description);
-  find_cli_add_options(&cli, ctx, OPT_FIND);
+  find_cli_add_options(&cli, ctx, OPT_FIND | OPT_DATES);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
   NdCollection *coll = NULL;

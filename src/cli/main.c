@@ -15,6 +15,7 @@ static const Command commands[] = {
   { "index", cmd_index, "create an archive index; add, remove, list, show, export, check or upgrade it" },
   { "query", cmd_query, "find the archived articles new articles match (their sources)" },
   { "dedup", cmd_dedup, "keep one article per group of near-duplicates (batch and archive), write a manifest" },
+  { "report", cmd_report, "write one HTML page: who copied from whom, timelines, passages side by side" },
   { "diff", cmd_diff, "show the passages an article shares with one or more others" },
   { "extract", cmd_extract, "print the text and metadata neardup reads from each input (pages, WARC, JSON Lines)" },
   { "params", cmd_params, "show the LSH bands/rows chosen for a threshold and their error rates" },

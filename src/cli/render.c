@@ -104,9 +104,9 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
     guint64 as, ae, bs, be;
     passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "\nPassage %u (%s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
+    fprintf(fp, "\nPassage %u (%s, %s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
             G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1,
-            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", q->score, as, ae,
+            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", nd_passage_label(q), q->score, as, ae,
             q->a_end - q->a_first, bs, be, q->b_end - q->b_first);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
@@ -144,11 +144,15 @@ rows_passage(Rows *r, const Side *a, const Side *b, const NdDiff *d, guint index
   rows_integer(r, F_B_MATCHED, q->b_matched);
   rows_number(r, F_PASSAGE_SCORE, q->score);
   rows_string(r, F_PASSAGE_KIND, q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
+  rows_string(r, F_PASSAGE_LABEL, nd_passage_label(q));
+  rows_integer(r, F_A_QUOTED, q->a_quoted);
+  rows_integer(r, F_B_QUOTED, q->b_quoted);
 }
 
 const FieldId diff_fields[] = { F_A, F_B, F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS,
                                 F_B_TOKENS, F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND,
-                                F_PASSAGE_COUNT, F_A_COVERAGE, F_B_COVERAGE, F_A_TEXT, F_B_TEXT };
+                                F_PASSAGE_LABEL, F_A_QUOTED, F_B_QUOTED, F_PASSAGE_COUNT, F_A_COVERAGE,
+                                F_B_COVERAGE, F_QUOTED_WORDS, F_NARRATIVE_WORDS, F_A_TEXT, F_B_TEXT };
 const guint n_diff_fields = G_N_ELEMENTS(diff_fields);
 
 void
@@ -163,6 +167,8 @@ render_diff_rows(Rows *r, const Side *a, const Side *b, const NdDiff *d, gboolea
     rows_integer(r, F_PASSAGE_COUNT, d->passages->len);
     rows_number(r, F_A_COVERAGE, d->a_coverage);
     rows_number(r, F_B_COVERAGE, d->b_coverage);
+    rows_integer(r, F_QUOTED_WORDS, d->quoted_words);
+    rows_integer(r, F_NARRATIVE_WORDS, d->narrative_words);
     if (with_text) {
       g_autofree char *at = text_slice(a->text, q->a_start, q->a_stop);
       g_autofree char *bt = text_slice(b->text, q->b_start, q->b_stop);
@@ -236,7 +242,7 @@ rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *
 
 /* ---- HTML ---------------------------------------------------------------------------------- */
 
-static void
+void
 html_escape(FILE *fp, const char *text, gsize from, gsize to)
 {
   for (gsize i = from; i < to; i++) {
@@ -250,7 +256,7 @@ html_escape(FILE *fp, const char *text, gsize from, gsize to)
   }
 }
 
-static void
+void
 html_escape_str(FILE *fp, const char *s)
 {
   g_autofree char *valid = g_utf8_make_valid(s, -1);

@@ -69,8 +69,13 @@ void rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const S
 NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb,
                   Side *sa, Side *sb);
 
+
 /* `--passages` in text output: an indented summary line per passage. */
 void render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d);
+
+/* HTML escaping of text[from, to) (< > & "), and of a whole string (bytes that are not UTF-8 replaced). */
+void html_escape(FILE *fp, const char *text, gsize from, gsize to);
+void html_escape_str(FILE *fp, const char *s);
 
 /* HTML: a self-contained report of A against every source (n sources, one NdDiff each). */
 void render_diff_html(FILE *fp, const Side *a, const Side *sources, NdDiff *const *diffs, guint n);

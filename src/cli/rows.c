@@ -30,7 +30,8 @@ static const FieldInfo fields[F_COUNT] = {
   [F_SHARED_SHINGLES] = { "shared_shingles", FT_INTEGER, FALSE, PAIRWISE, "`|A ∩ B|`: shingles in both" },
   [F_KIND] = { "kind", FT_STRING, FALSE, PAIRWISE,
                "why the pair is reported: `near-duplicate` (jaccard ≥ --threshold), `reuse` (containment ≥ "
-               "--containment) or `rewrite` (the reuse score alone)" },
+               "--containment), `rewrite` (the reuse score alone) or `quotation` (pairs: the two share only what "
+               "both quote; --quotations)" },
   [F_PASSAGE_A_IN_B] = { "passage_a_in_b", FT_NUMBER, FALSE, IN_PAIRS,
                          "share of A's passage anchors (runs of six words) found in B" },
   [F_PASSAGE_B_IN_A] = { "passage_b_in_a", FT_NUMBER, FALSE, IN_PAIRS,
@@ -42,6 +43,13 @@ static const FieldInfo fields[F_COUNT] = {
                             "share of B's distinct words found in A, weighted likewise; null below 30 articles" },
   [F_SCORE] = { "score", FT_NUMBER, FALSE, IN_PAIRS,
                 "the pair's reuse score (docs/usage.md: when a pair is reported)" },
+  [F_QUOTATION_SHARE] = { "quotation_share", FT_NUMBER, FALSE, IN_PAIRS,
+                          "share of the passage text the pair shares that lies inside quotation marks in both" },
+  [F_SOURCE] = { "source", FT_STRING, TRUE, IN_PAIRS,
+                 "the id judged the source of the pair (the other took from it); null when undecided" },
+  [F_SOURCE_BASIS] = { "source_basis", FT_STRING, TRUE, IN_PAIRS,
+                       "`date` (the earlier --date-field) or `evidence` (inferred from the texts: docs/report.md); "
+                       "null when undecided" },
   [F_CLUSTER] = { "cluster", FT_INTEGER, FALSE, IN_SCAN,
                   "the cluster (connected component of reported pairs) numbered 1, 2, ... in order of its first "
                   "article; a batch's own numbering, unlike `group`" },
@@ -61,6 +69,10 @@ static const FieldInfo fields[F_COUNT] = {
   [F_BEST_MATCH_IN_INDEX] = { "best_match_in_index", FT_BOOLEAN, FALSE, IN_DEDUP, "`best_match` is archived" },
   [F_CONTAINMENT] = { "containment", FT_NUMBER, TRUE, CLOSEST,
                       "the share of this article's shingles found in `best_match`; null without one" },
+  [F_ORIGIN] = { "origin", FT_STRING, TRUE, IN_SCAN,
+                 "the cluster's likely origin: its earliest dated article, else the one the texts point to; null "
+                 "when undecided" },
+  [F_ORIGIN_BASIS] = { "origin_basis", FT_STRING, TRUE, IN_SCAN, "`date` or `evidence` (inferred); null when undecided" },
   [F_B_METADATA] = { "b_metadata", FT_OBJECT, TRUE, IN_QUERY,
                      "the archived article's metadata (a JSON object; in CSV its JSON text), or null" },
   [F_B_GROUP] = { "b_group", FT_INTEGER, FALSE, IN_QUERY, "the archived article's `group`" },
@@ -97,15 +109,25 @@ static const FieldInfo fields[F_COUNT] = {
   [F_PASSAGE_SCORE] = { "passage_score", FT_NUMBER, TRUE, IN_DIFF | IN_PASSAGE,
                         "`(a_matched + b_matched) / (a_tokens + b_tokens)`" },
   [F_PASSAGE_KIND] = { "passage_kind", FT_STRING, TRUE, IN_DIFF | IN_PASSAGE, "`verbatim` or `rewritten`" },
+  [F_PASSAGE_LABEL] = { "passage_label", FT_STRING, TRUE, IN_DIFF | IN_PASSAGE,
+                        "`quotation` (most of its aligned words lie inside quotation marks in both articles) or "
+                        "`narrative`" },
+  [F_A_QUOTED] = { "a_quoted", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE,
+                   "aligned words of A's span inside quotation marks in both articles" },
+  [F_B_QUOTED] = { "b_quoted", FT_INTEGER, TRUE, IN_DIFF | IN_PASSAGE, "the same for B's span" },
   [F_A_TEXT] = { "a_text", FT_STRING, FALSE, IN_DIFF, "with --text: A's side of the passage (its extracted text)" },
   [F_B_TEXT] = { "b_text", FT_STRING, FALSE, IN_DIFF, "with --text: B's side of the passage" },
   [F_PASSAGE_COUNT] = { "passage_count", FT_INTEGER, FALSE, IN_DIFF, "passages A and B share" },
   [F_A_COVERAGE] = { "a_coverage", FT_NUMBER, FALSE, IN_DIFF, "share of A's words inside the shared passages" },
   [F_B_COVERAGE] = { "b_coverage", FT_NUMBER, FALSE, IN_DIFF, "share of B's words inside the shared passages" },
+  [F_QUOTED_WORDS] = { "quoted_words", FT_INTEGER, FALSE, IN_DIFF,
+                       "aligned words of A inside quotation marks in both articles (a quotation both report)" },
+  [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
 };
 
 const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
-                                   F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND };
+                                   F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND, F_PASSAGE_LABEL,
+                                   F_A_QUOTED, F_B_QUOTED };
 const guint n_passage_fields = G_N_ELEMENTS(passage_fields);
 
 const FieldInfo *

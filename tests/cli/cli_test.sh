@@ -309,21 +309,78 @@ no_input_readable)
   expect_code 3 "$NEARDUP" scan "$WORK/nothing-here"
   expect_err "no article could be read"
   ;;
+origin_quotations)
+  # Who took from whom, without dates: the wire story is the origin of its reprints and rewrite (the
+  # centre of the cluster), inferred from the texts.
+  expect_code 0 "$NEARDUP" pairs examples/articles --format json
+  "$JSONL_CHECK" "$WORK/out" a b score kind quotation_share source source_basis >/dev/null || fail "pairs JSON fields"
+  grep -F '"a":"examples/articles/reprint_bay_times_allcaps_headline.txt","b":"examples/articles/wire_tidal_barrier.txt"' "$WORK/out" \
+    | grep -qF '"source":"examples/articles/wire_tidal_barrier.txt","source_basis":"evidence"' || fail "the wire is the source"
+  expect_code 0 "$NEARDUP" scan examples/articles --format json
+  [[ $(grep -c '"origin":"examples/articles/wire_tidal_barrier.txt","origin_basis":"evidence"' "$WORK/out") == 6 ]] \
+    || fail "every member of the tidal barrier cluster names the wire as its origin"
+  expect_code 0 "$NEARDUP" scan examples/articles
+  expect_out "  origin: examples/articles/wire_glacier_study.txt (inferred from the texts)"
+  # With dates, the earlier article is the source even against the evidence; --window drops pairs
+  # published further apart; --date-field names the member.
+  { printf '{"id":"wire","published":"2026-03-11T09:00:00Z","text":"'
+    json_text examples/articles/wire_glacier_study.txt
+    printf '"}\n{"id":"reprint","published":"Tue, 10 Mar 2026 18:30:00 +0000","text":"'
+    json_text examples/articles/reprint_glacier_study_weekly.txt
+    printf '"}\n'; } >"$WORK/dated.jsonl"
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --date-field published --format json
+  expect_out '"source":"reprint","source_basis":"date"'
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --format json
+  expect_out '"source":"wire","source_basis":"evidence"'
+  expect_code 0 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --date-field published --window 0.5 --format json
+  [[ ! -s "$WORK/out" ]] || fail "--window 0.5 keeps a pair published 14.5 hours apart"
+  expect_code 0 "$NEARDUP" scan --jsonl "$WORK/dated.jsonl" --date-field published --format csv
+  expect_out "reprint,2,wire,"
+  expect_out ",reprint,date"
+  expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --window -3
+  expect_code 2 "$NEARDUP" pairs --jsonl "$WORK/dated.jsonl" --quotations maybe
+  expect_err "--quotations takes drop, list or count"
+  # Two short articles sharing only a statement both quote (other marks on each side): not reported
+  # by default, listed as a quotation on request (never a cluster), counted as reuse on request.
+  S="the regional council will not approve the harbour extension until every survey of the seabed near the old pier has been published in full and the fishing cooperatives have been heard at a public meeting"
+  printf 'Quay plans\n\nCouncillors in Marrow Bay met on Tuesday evening.\n“%s,” the council leader said after the vote.\nThe meeting ran for three hours.\n' "$S" >"$WORK/q1.txt"
+  printf 'Harbour row\n\nAsked about the project, the council leader replied: «%s».\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q2.txt"
+  printf 'Harbour row, copied\n\nAsked about the project, the council leader replied that %s.\nA petition against the extension has gathered signatures across the county.\n' "$S" >"$WORK/q3.txt"
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations list --format json
+  expect_out '"kind":"quotation"'
+  expect_out '"source":null,"source_basis":null'
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt"
+  expect_out "0 pairs among 2 articles."
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations count --format csv
+  expect_out ",reuse,"
+  expect_code 0 "$NEARDUP" scan "$WORK/q1.txt" "$WORK/q2.txt" --quotations list
+  expect_out "0 clusters; 0 of 2 articles are in a cluster."
+  # The statement quoted in one and reported unquoted in the other is no quotation.
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q3.txt" --format json
+  expect_no_out '"kind":"quotation"'
+  # Passages: the shared statement is labelled quotation, word counts per pair.
+  expect_code 0 "$NEARDUP" pairs "$WORK/q1.txt" "$WORK/q2.txt" --quotations list --passages --format json
+  expect_out '"passage_label":"quotation"'
+  expect_code 0 "$NEARDUP" diff "$WORK/q1.txt" "$WORK/q2.txt" --format json
+  expect_out '"passage_label":"quotation"'
+  expect_out '"narrative_words":0'
+  ;;
 diff_text)
   A=examples/articles/quote_story_a.txt B=examples/articles/quote_story_b.txt
   expect_code 0 "$NEARDUP" diff "$A" "$B" --context 2
   # The quote, word for word; and the sentence introducing the same commissioner (her name, her
   # title, the region), rewritten.
   expect_out "2 shared passages; 13% of A and 15% of B are in them."
-  expect_out "Passage 2 (verbatim): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
-  expect_out "Passage 1 (rewritten): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
+  # The quote is quoted in both (“…” in A, "…" in B): a quotation; the rewritten sentence is narrative.
+  expect_out "Passage 2 (verbatim, quotation): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  expect_out "Passage 1 (rewritten, narrative): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
   # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
   [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
   [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
   # One-to-many: a passage of A is reported for every source that has it; unrelated sources get none.
   expect_code 0 "$NEARDUP" diff examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt \
     examples/articles/reprint_bay_times_allcaps_headline.txt examples/articles/same_topic_independent_1.txt --color never
-  [[ $(grep -c "^Passage 1 (verbatim):" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
+  [[ $(grep -c "^Passage 1 (verbatim, narrative):" "$WORK/out") == 2 ]] || fail "want one passage for each of the two sources with the wire text"
   expect_out "0 shared passages; 0% of A and 0% of B are in them."
   # A rewrite: differences inside the passage are marked on both sides.
   expect_code 0 "$NEARDUP" diff examples/articles/wire_tidal_barrier.txt examples/articles/rewrite_northern_herald.txt
@@ -366,8 +423,8 @@ passages)
     examples/articles/wire_tidal_barrier.txt
   expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
   expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
-  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind"
-  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,1,2423,3305,982,1864,150,150,150,150,1.0000,verbatim"
+  expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted"
+  expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,1,2423,3305,982,1864,150,150,150,150,1.0000,verbatim,narrative,"
   ;;
 csv_outputs)
   # CSV wherever JSON Lines is written: the same fields from one table (src/cli/rows.c), RFC 4180
@@ -388,7 +445,7 @@ csv_outputs)
   json_keys=$(head -1 "$WORK/out" | grep -o '"[a-z_]*":' | tr -d '":' | paste -sd,)
   expect_code 0 "$NEARDUP" diff --format csv --text "$A" "$B" examples/articles/unrelated_sports.txt
   [[ $(head -1 "$WORK/out") == "$json_keys" ]] || fail "diff CSV header $(head -1 "$WORK/out") is not the JSON keys $json_keys"
-  [[ $(head -1 "$WORK/out") == a,b,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_count,a_coverage,b_coverage,a_text,b_text ]] \
+  [[ $(head -1 "$WORK/out") == a,b,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted,passage_count,a_coverage,b_coverage,quoted_words,narrative_words,a_text,b_text ]] \
     || fail "diff CSV header: $(head -1 "$WORK/out")"
   cp "$WORK/out" "$WORK/diff.csv"
   [[ $("$CSV" "$WORK/diff.csv" a a_text b_text) == "$n_json" ]] || fail "diff CSV rows differ from JSON's $n_json"
@@ -400,7 +457,7 @@ csv_outputs)
   grep -q '^$' "$WORK/a_text" || fail "the passage should span the blank line between the paragraphs"
   expect_code 0 "$NEARDUP" diff --format csv "$A" examples/articles/unrelated_sports.txt
   [[ $("$CSV" "$WORK/out") == 0 ]] || fail "no passage: a header and no row"
-  [[ $(head -1 "$WORK/out") == *",b_coverage" ]] || fail "without --text: no a_text, b_text columns"
+  [[ $(head -1 "$WORK/out") == *",narrative_words" ]] || fail "without --text: no a_text, b_text columns"
   # pairs --passages --format csv: a row per passage, the pair's fields repeated, and one row with
   # empty passage fields for a pair without a passage; the same offsets as JSON.
   # Two articles sharing 40 word 3-grams, each between five words of their own: a pair at
@@ -418,7 +475,7 @@ csv_outputs)
   expect_code 0 "$NEARDUP" pairs --passages --format csv --threshold 0.01 "$WORK/in" \
     examples/articles/feature_embeds_wire.txt examples/articles/wire_tidal_barrier.txt
   cp "$WORK/out" "$WORK/pairs.csv"
-  [[ $(head -1 "$WORK/pairs.csv") == a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind ]] \
+  [[ $(head -1 "$WORK/pairs.csv") == a,b,jaccard,containment_a_in_b,containment_b_in_a,shared_shingles,kind,passage_a_in_b,passage_b_in_a,vocabulary_a_in_b,vocabulary_b_in_a,score,quotation_share,source,source_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted ]] \
     || fail "pairs --passages CSV header: $(head -1 "$WORK/pairs.csv")"
   grep -qF '"'"$WORK"'/in/wire, ""final"".txt",' "$WORK/pairs.csv" || fail "pairs CSV: the id is not quoted as RFC 4180 says"
   [[ $("$CSV" "$WORK/pairs.csv" a b score passage a_start passage_score passage_kind) == "$want" ]] \
@@ -475,6 +532,58 @@ html_report)
     "file://$WORK/report.html" >/dev/null 2>&1 || fail "chromium could not take a screenshot"
   [[ $(head -c 8 "$WORK/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "screenshot is not a PNG"
   (( $(stat -c %s "$WORK/report.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
+  ;;
+report_html)
+  expect_code 0 "$NEARDUP" report examples/articles -o "$WORK/report.html"
+  R=$WORK/report.html
+  ! grep -qE '<(script|link|img|iframe)|url\([^#]' "$R" || fail "the report must be self-contained"
+  grep -q '<table id="summary"><tr><th>articles</th><td class="n">15</td>' "$R" || fail "summary"
+  grep -q 'clusters (stories shared)</th><td class="n">3</td>' "$R" || fail "three clusters"
+  # Origins in the summary, the wire stories, inferred.
+  grep -A1 '#cluster2">2</a>' "$R" | grep -q 'wire_tidal_barrier.txt</code></span></td><td>evidence' || fail "origin of cluster 2"
+  # A timeline per cluster, with arrows from source to copy (dashed: inferred).
+  [[ $(grep -c '<svg class="timeline"' "$R") == 3 ]] || fail "one timeline per cluster"
+  grep -q 'stroke-dasharray="5 4" marker-end="url(#arrow)"' "$R" || fail "no arrow"
+  # Passages side by side, each linked to its counterpart and back; quotations marked apart.
+  grep -q '<td id="p1-a1"><a class="p" href="#p1-b1">' "$R" || fail "passage not linked to its counterpart"
+  grep -q '<td id="p1-b1"><a class="p" href="#p1-a1">' "$R" || fail "counterpart not linked back"
+  grep -q '<mark class="q">' "$R" || fail "no quotation marked"
+  grep -q '<mark class="n">' "$R" || fail "no narrative marked"
+  grep -q 'Port Halloran council approves \$148 million tidal barrier after years of flooding' "$R" || fail "headline"
+  # Articles written apart that share a quoted statement: no cluster, a weaker link, quoted.
+  S="the regional council will not approve the harbour extension until every survey of the seabed near the old pier has been published in full"
+  printf 'Quay plans\n\nCouncillors in Marrow Bay met on Tuesday evening to hear the engineers.\n“%s,” the council leader said after the vote, adding that the budget would be set in spring.\nThe meeting ran for three hours and ended with a vote on the ferry timetable for the summer season.\n' "$S" >"$WORK/q1.txt"
+  printf 'Harbour row\n\nAsked about the project on the radio, the council leader replied: «%s».\nA petition against the extension has gathered four thousand signatures across the county since March.\n' "$S" >"$WORK/q2.txt"
+  expect_code 0 "$NEARDUP" report "$WORK/q1.txt" "$WORK/q2.txt" -o "$WORK/q.html"
+  grep -q 'clusters (stories shared)</th><td class="n">0</td>' "$WORK/q.html" || fail "quotation made a cluster"
+  grep -q '<mark class="q">' "$WORK/q.html" || fail "the shared statement is not marked as a quotation"
+  # Pages: one cluster per page, linked from the summary, each page self-contained.
+  expect_code 0 "$NEARDUP" report examples/articles --per-page 1 -o "$WORK/paged.html"
+  [[ -s $WORK/paged-2.html && -s $WORK/paged-4.html && -s $WORK/paged-5.html && ! -e $WORK/paged-6.html ]] || fail "pages"
+  grep -q '<a href="paged-4.html#cluster3">3</a>' "$WORK/paged.html" || fail "summary links to cluster 3's page"
+  ! grep -q '<svg' "$WORK/paged.html" || fail "the summary page holds no cluster"
+  grep -q 'id="apart"' "$WORK/paged-5.html" || fail "the last page lists the articles apart"
+  grep -q '<a href="paged.html">summary</a>' "$WORK/paged-2.html" || fail "page 2 links back"
+  expect_code 2 "$NEARDUP" report examples/articles
+  expect_err "give the report's file with -o FILE"
+  CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+  if [[ -z $CHROMIUM ]]; then echo "SKIP: no chromium to render the report" >&2; exit 77; fi
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --user-data-dir="$WORK/profile")
+  timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$R" >"$WORK/dom.html" 2>/dev/null || fail "chromium could not load"
+  # The browser parsed the whole page: the timelines' arrows and circles, every passage cell.
+  [[ $(grep -o '<circle' "$WORK/dom.html" | wc -l) == 10 ]] || fail "rendered DOM lacks the timeline's articles"
+  [[ $(grep -o '<td id="p[0-9]*-a' "$WORK/dom.html" | wc -l) == $(grep -o '<td id="p[0-9]*-a' "$R" | wc -l) ]] \
+    || fail "rendered DOM lacks passages"
+  # Following a passage's link brings its counterpart into view: a screenshot of the page opened at
+  # a counterpart's anchor differs from one opened at the top.
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,900 --screenshot="$WORK/top.png" "file://$R" >/dev/null 2>&1 \
+    || fail "chromium could not take a screenshot"
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,900 --screenshot="$WORK/jump.png" "file://$R#p5-b2" \
+    >/dev/null 2>&1 || fail "chromium could not take a screenshot at an anchor"
+  [[ $(head -c 8 "$WORK/top.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "screenshot is not a PNG"
+  (( $(stat -c %s "$WORK/top.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
+  ! cmp -s "$WORK/top.png" "$WORK/jump.png" || fail "the anchor of a counterpart does not scroll"
   ;;
 index_cli)
   DB=$WORK/ix.db

@@ -152,8 +152,13 @@ run(const char *a, gsize a_len, const char *b, gsize b_len, NdTokenMode mode, Nd
   g_autoptr(GArray) ta = tokens_of(a, a_len, mode, flags);
   g_autoptr(GArray) tb = tokens_of(b, b_len, mode, flags);
   check_diff(d, (const NdToken *)ta->data, ta->len, a_len, (const NdToken *)tb->data, tb->len, b_len, o, what);
+  NdDiffOptions with_len = *o; /* the lengths nd_diff_texts passes on (quotation marks after the last word) */
+  with_len.a_len = a_len;
+  with_len.b_len = b_len;
+  if (pass_null)
+    nd_diff_options_init(&with_len), with_len.a_len = a_len, with_len.b_len = b_len;
   g_autoptr(NdDiff) tok = nd_diff_tokens(a, (const NdToken *)ta->data, ta->len, b, (const NdToken *)tb->data, tb->len,
-                                         arg);
+                                         &with_len);
   check_same(d, tok, "nd_diff_tokens vs nd_diff_texts");
 
   /* A against itself. */

@@ -1,0 +1,547 @@
+/* cmd_report.c — `neardup report PATH... -o report.html`: the journalist's answer in one page.
+ *
+ * Reads articles like `pairs`, finds the reported pairs (quotation-only pairs listed apart), their
+ * directions and each cluster's origin (origin.h), and writes one self-contained HTML page: a
+ * summary, then per cluster a timeline drawn as inline SVG (articles by publication time, arrows from
+ * source to copy) and every pair's passages side by side with headline, outlet, date and URL,
+ * quotations and narrative marked differently, each passage linked to its counterpart. No script and
+ * no resource from elsewhere: it works offline and prints. Large inputs: FILE holds the summary, the
+ * clusters go to pages of --per-page clusters (FILE-2.html, ...) and the rest to a last page.
+ */
+#include "render.h"
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static const char report_description[] =
+  "Writes one self-contained HTML page (no scripts or resources from elsewhere; works offline and\n"
+  "prints) answering who copied from whom: a summary (articles, clusters, their origins, pairs by\n"
+  "kind), a timeline of each cluster (articles by publication date from --date-field, arrows from the\n"
+  "source to the copy; without dates, by the evidence of the texts, dashed), and each pair's shared\n"
+  "passages side by side with headline, outlet, date and URL (from the articles' metadata; the first\n"
+  "line of the text for the headline), words both articles quote marked apart from copied narrative.\n"
+  "Each passage links to its counterpart. Pairs that share only quotations are listed apart.\n"
+  "With more than --per-page clusters, FILE holds the summary, the clusters go to FILE-2.html,\n"
+  "FILE-3.html ... next to it, and the articles apart, quotation pairs and weaker links to the last page,\n"
+  "all linked from the summary.\n"
+  "\n" CLI_EXIT_CODES_HELP;
+
+/* The permissive rule of the weaker links (a shared quotation or phrase of a few words). */
+#define WEAK_CONTAINMENT 0.02
+#define WEAK_MIN_SHARED 3
+#define WEAK_SCORE 0.05
+
+typedef struct {
+  char *headline, *outlet, *url, *date;
+} Meta;
+
+static void
+meta_clear(Meta *m)
+{
+  g_free(m->headline);
+  g_free(m->outlet);
+  g_free(m->url);
+  g_free(m->date);
+}
+
+static char *
+member_string(JsonObject *o, const char *const *names)
+{
+  for (; *names != NULL; names++) {
+    JsonNode *n = json_object_get_member(o, *names);
+    if (n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) {
+      const char *s = json_node_get_string(n);
+      if (s != NULL && *s != '\0')
+        return g_strdup(s);
+    }
+  }
+  return NULL;
+}
+
+/* Headline, outlet, URL and date as written, from the metadata; the headline falls back to the first
+ * line of the text holding a letter. */
+static void
+meta_of(const NdDocument *doc, const char *date_field, Meta *m)
+{
+  memset(m, 0, sizeof *m);
+  if (doc->meta != NULL) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (json_parser_load_from_data(parser, doc->meta, -1, NULL) && JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+      JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+      m->headline = member_string(o, (const char *const[]){ "title", "headline", NULL });
+      m->outlet = member_string(o, (const char *const[]){ "site", "outlet", "source", "publisher", NULL });
+      m->url = member_string(o, (const char *const[]){ "url", "link", NULL });
+      m->date = member_string(o, (const char *const[]){ date_field, NULL });
+    }
+  }
+  if (m->headline == NULL && doc->text != NULL) {
+    const char *p = doc->text, *end = doc->text + doc->bytes;
+    while (p < end) {
+      const char *nl = memchr(p, '\n', (gsize)(end - p));
+      const char *e = nl ? nl : end;
+      gboolean letter = FALSE;
+      for (const char *q = p; q < e && !letter; q++)
+        letter = g_ascii_isalpha(*q) || (guchar)*q >= 0x80;
+      if (letter) {
+        m->headline = g_utf8_make_valid(p, MIN(e - p, 200));
+        g_strstrip(m->headline);
+        break;
+      }
+      p = e + 1;
+    }
+  }
+}
+
+typedef struct {
+  const FindCli *cli;
+  const NdCollection *coll;
+  const GArray *pairs;
+  const NdDirection *direction;
+  const NdPublished *published;
+  const guint *origin;
+  const NdSourceBasis *origin_basis;
+  Meta *meta;
+  const GArray *boilerplate;
+} Report;
+
+static const char style[] =
+  "body{font:15px/1.5 system-ui,sans-serif;margin:1.5em auto;max-width:1200px;color:#222;padding:0 1em}\n"
+  "h1{font-size:1.4em} h2{font-size:1.2em;margin-top:2.5em;border-top:2px solid #ccc;padding-top:.8em}\n"
+  "h3{font-size:1em;margin:1.5em 0 .4em}\n"
+  "table{border-collapse:collapse;margin:.6em 0} td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;"
+  "vertical-align:top}\n"
+  "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+  ".art{font-size:.9em;color:#444} .art b{color:#000}\n"
+  "table.pass{width:100%;table-layout:fixed} table.pass td{width:50%}\n"
+  "a.p{color:inherit;text-decoration:none;display:block} td:target{outline:3px solid #1a5fb4}\n"
+  "mark.q{background:#cfe3ff;border-bottom:2px dotted #1a5fb4} mark.n{background:#ffe08a}\n"
+  ".lab{font-size:.75em;text-transform:uppercase;letter-spacing:.05em;color:#555}\n"
+  ".legend mark{padding:0 .3em;margin-right:1em}\n"
+  "svg{max-width:100%;height:auto;border:1px solid #eee;background:#fcfcfc}\n"
+  "@media print{a.p{color:#000} td:target{outline:none} h2{break-before:page}}\n";
+
+/* An article's line: headline, outlet, date, URL and id. */
+static void
+article_line(FILE *fp, const Report *r, guint i)
+{
+  const Meta *m = &r->meta[i];
+  fputs("<span class=\"art\"><b>", fp);
+  html_escape_str(fp, m->headline ? m->headline : nd_collection_get(r->coll, i)->id);
+  fputs("</b>", fp);
+  if (m->outlet) {
+    fputs(" · ", fp);
+    html_escape_str(fp, m->outlet);
+  }
+  if (r->published && r->published[i].dated) {
+    char iso[ND_DATE_ISO_SIZE];
+    nd_date_format_utc(r->published[i].utc, iso);
+    fprintf(fp, " · %.*s", r->published[i].day_only ? 10 : 16, iso);
+  } else if (m->date) {
+    fputs(" · ", fp);
+    html_escape_str(fp, m->date);
+  }
+  if (m->url) {
+    fputs(" · <a href=\"", fp);
+    html_escape_str(fp, m->url);
+    fputs("\">", fp);
+    html_escape_str(fp, m->url);
+    fputs("</a>", fp);
+  }
+  fputs(" · <code>", fp);
+  html_escape_str(fp, nd_collection_get(r->coll, i)->id);
+  fputs("</code></span>", fp);
+}
+
+/* One side of a passage: its words, quotation words and narrative words marked, a few words of
+ * context around it. */
+static void
+passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *aligned, const guint8 *quoted)
+{
+  const guint ctx = 6;
+  guint32 from = first > ctx ? first - ctx : 0, to = MIN((guint32)s->n_tokens, end + ctx);
+  if (from < first)
+    fputs("… ", fp);
+  const char *open = NULL;
+  for (guint32 t = from; t < to; t++) {
+    const char *want = t >= first && t < end && aligned[t] ? (quoted[t] ? "q" : "n") : NULL;
+    if (t > from) {
+      if (open != NULL && (want == NULL || strcmp(want, open) != 0)) {
+        fputs("</mark>", fp);
+        open = NULL;
+      }
+      html_escape(fp, s->text, s->tokens[t - 1].end, s->tokens[t].start);
+    }
+    if (want != NULL && open == NULL) {
+      fprintf(fp, "<mark class=\"%s\">", want);
+      open = want;
+    }
+    html_escape(fp, s->text, s->tokens[t].start, s->tokens[t].end);
+  }
+  if (open != NULL)
+    fputs("</mark>", fp);
+  if (to > end)
+    fputs(" …", fp);
+}
+
+/* A pair: both articles, the direction, the passages side by side. */
+static void
+write_pair(FILE *fp, const Report *r, const NdPair *p, guint k, const NdDirection *dir, GArray *ta, GArray *tb)
+{
+  static const NdDirection undecided = { G_MAXUINT, ND_BASIS_NONE };
+  if (dir == NULL)
+    dir = &undecided;
+  /* The source on the left when there is one. */
+  gboolean swap = dir->source == p->b;
+  guint left = swap ? p->b : p->a, right = swap ? p->a : p->b;
+  Side sa, sb;
+  g_autoptr(NdDiff) d = pair_diff(r->coll, left, right, r->boilerplate, ta, tb, &sa, &sb);
+  if (dir == &undecided && p->kind == ND_PAIR_UNRELATED && d->passages->len == 0)
+    return; /* a weak link without a passage to show */
+  fprintf(fp, "<h3 id=\"pair%u\">%s · score %.2f · %u passage%s, %u words quoted by both, %u narrative</h3>\n", k + 1,
+          p->kind == ND_PAIR_UNRELATED ? "shared passages" : nd_pair_kind_name(p->kind), p->score, d->passages->len, d->passages->len == 1 ? "" : "s", d->quoted_words,
+          d->narrative_words);
+  fputs("<p>", fp);
+  if (dir->source != G_MAXUINT)
+    fprintf(fp, "<span class=\"lab\">source (%s)</span> ", dir->basis == ND_BASIS_DATE ? "earlier date" : "inferred");
+  else
+    fputs("<span class=\"lab\">left</span> ", fp);
+  article_line(fp, r, left);
+  fprintf(fp, "<br><span class=\"lab\">%s</span> ", dir->source != G_MAXUINT ? "copy" : "right");
+  article_line(fp, r, right);
+  fputs("</p>\n<table class=\"pass\">\n", fp);
+  for (guint i = 0; i < d->passages->len; i++) {
+    const NdPassage *q = &g_array_index(d->passages, NdPassage, i);
+    fprintf(fp, "<tr><td id=\"p%u-a%u\"><a class=\"p\" href=\"#p%u-b%u\"><span class=\"lab\">%s · %s</span><br>", k + 1,
+            i + 1, k + 1, i + 1, nd_passage_label(q), q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim");
+    passage_side(fp, &sa, q->a_first, q->a_end, d->a_aligned, d->a_quoted);
+    fprintf(fp, "</a></td><td id=\"p%u-b%u\"><a class=\"p\" href=\"#p%u-a%u\"><span class=\"lab\">%s</span><br>", k + 1,
+            i + 1, k + 1, i + 1, nd_passage_label(q));
+    passage_side(fp, &sb, q->b_first, q->b_end, d->b_aligned, d->b_quoted);
+    fputs("</a></td></tr>\n", fp);
+  }
+  fputs("</table>\n", fp);
+}
+
+/* The timeline of a cluster: members by date (undated ones after, in input order), arrows from the
+ * source to the copy of every directed pair (solid by date, dashed when inferred). */
+static void
+write_timeline(FILE *fp, const Report *r, const guint *members, guint n, const guint *pair_list, guint n_pairs)
+{
+  g_autofree guint *order = g_memdup2(members, n * sizeof(guint));
+  /* insertion sort by (dated first, time, index): clusters are small next to the corpus */
+  for (guint i = 1; i < n; i++) {
+    guint x = order[i], j = i;
+    while (j > 0) {
+      guint y = order[j - 1];
+      gboolean xd = r->published && r->published[x].dated, yd = r->published && r->published[y].dated;
+      gboolean before = xd != yd ? xd : xd ? r->published[x].utc < r->published[y].utc : x < y;
+      if (!before)
+        break;
+      order[j] = y;
+      j--;
+    }
+    order[j] = x;
+  }
+  const guint step = 150, width = MAX(n * step, 300), height = 150;
+  g_autoptr(GHashTable) pos = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert(pos, GUINT_TO_POINTER(order[i] + 1), GUINT_TO_POINTER(i + 1));
+  fprintf(fp, "<svg class=\"timeline\" viewBox=\"0 0 %u %u\" width=\"%u\" role=\"img\" aria-label=\"timeline\">\n"
+          "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+          "orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#1a5fb4\"/></marker></defs>\n"
+          "<line x1=\"20\" y1=\"100\" x2=\"%u\" y2=\"100\" stroke=\"#999\"/>\n", width, height, width, width - 20);
+  for (guint k = 0; k < n_pairs; k++) {
+    const NdDirection *dir = &r->direction[pair_list[k]];
+    if (dir->source == G_MAXUINT)
+      continue;
+    const NdPair *p = &g_array_index(r->pairs, NdPair, pair_list[k]);
+    guint copy = dir->source == p->a ? p->b : p->a;
+    guint xs = GPOINTER_TO_UINT(g_hash_table_lookup(pos, GUINT_TO_POINTER(dir->source + 1))) - 1;
+    guint xc = GPOINTER_TO_UINT(g_hash_table_lookup(pos, GUINT_TO_POINTER(copy + 1))) - 1;
+    double x1 = 75.0 + xs * step, x2 = 75.0 + xc * step, lift = 20.0 + 12.0 * (xs > xc ? xs - xc : xc - xs);
+    fprintf(fp, "<path d=\"M%.0f,92 Q%.0f,%.0f %.0f,92\" fill=\"none\" stroke=\"#1a5fb4\" stroke-width=\"2\"%s "
+            "marker-end=\"url(#arrow)\"><title>pair %u</title></path>\n", x1, (x1 + x2) / 2, MAX(4.0, 92 - 2 * lift), x2,
+            dir->basis == ND_BASIS_DATE ? "" : " stroke-dasharray=\"5 4\"", pair_list[k] + 1);
+  }
+  for (guint i = 0; i < n; i++) {
+    guint m = order[i];
+    gboolean is_origin = r->origin[m] == m;
+    fprintf(fp, "<circle cx=\"%u\" cy=\"100\" r=\"%d\" fill=\"%s\" stroke=\"#333\"/>\n", 75 + i * step, is_origin ? 9 : 6,
+            is_origin ? "#e01b24" : "#fff");
+    const Meta *mt = &r->meta[m];
+    const char *label = mt->outlet ? mt->outlet : nd_collection_get(r->coll, m)->id;
+    g_autofree char *base = g_path_get_basename(label);
+    g_autofree char *shortened = g_utf8_substring(base, 0, MIN(g_utf8_strlen(base, -1), 22));
+    fprintf(fp, "<text x=\"%u\" y=\"122\" font-size=\"11\" text-anchor=\"middle\">", 75 + i * step);
+    html_escape_str(fp, shortened);
+    fputs("</text>", fp);
+    if (r->published && r->published[m].dated) {
+      char iso[ND_DATE_ISO_SIZE];
+      nd_date_format_utc(r->published[m].utc, iso);
+      fprintf(fp, "<text x=\"%u\" y=\"138\" font-size=\"10\" fill=\"#555\" text-anchor=\"middle\">%.*s</text>",
+              75 + i * step, r->published[m].day_only ? 10 : 16, iso);
+    }
+    fputc('\n', fp);
+  }
+  fputs("</svg>\n", fp);
+}
+
+static void
+page_head(FILE *fp, const char *title)
+{
+  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+        "content=\"width=device-width\">\n<title>", fp);
+  html_escape_str(fp, title);
+  fprintf(fp, "</title>\n<style>\n%s</style></head><body>\n", style);
+}
+
+static char *
+page_name(const char *output, guint page)
+{
+  if (page == 0)
+    return g_path_get_basename(output);
+  g_autofree char *base = g_path_get_basename(output);
+  char *dot = strrchr(base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return g_strdup_printf("%s-%u.html", base, page + 1);
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+  FindCli cli;
+  find_cli_init(&cli);
+  gint per_page = 50;
+  GOptionEntry entries[] = {
+    { "per-page", 0, 0, G_OPTION_ARG_INT, &per_page, "Clusters on each page (default: 50)", "N" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... -o FILE - one HTML page: who copied from whom");
+  g_option_context_set_description(ctx, report_description);
+  cli.default_quotations = "list";
+  find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_VERIFYING | OPT_DATES);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  int code = EXIT_OK;
+  NdCollection *coll = NULL;
+  GArray *pairs = NULL;
+  guint skipped = 0;
+  GOptionEntry output[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli.output, "Write the report to FILE (atomically; required)", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_option_context_add_main_entries(ctx, output, NULL);
+  if (!cli_parse(ctx, &argc, &argv, &error)) {
+    cli_error("report", "%s (see --help)", error->message);
+    code = EXIT_USAGE;
+    goto out;
+  }
+  cli.passages = TRUE; /* texts kept for the passages */
+  if (cli.output == NULL || strcmp(cli.output, "-") == 0 || per_page < 1) {
+    cli_error("report", cli.output == NULL || strcmp(cli.output, "-") == 0
+                          ? "give the report's file with -o FILE (its pages go next to it)"
+                          : "--per-page must be at least 1");
+    code = EXIT_USAGE;
+    goto out;
+  }
+  if (!find_cli_finish_options(&cli, "report")) {
+    code = EXIT_USAGE;
+    goto out;
+  }
+  /* The pairs the report rule reports, and beside them weaker links: pairs found with a permissive
+   * rule that share at least one passage (a quoted statement, a phrase of reporting), shown apart. */
+  const NdReportRule rule = nd_find_options_rule(&cli.find);
+  cli.find.containment = MIN(cli.find.containment, WEAK_CONTAINMENT);
+  cli.find.min_shared = MIN(cli.find.min_shared, WEAK_MIN_SHARED);
+  cli.find.score = MIN(cli.find.score, WEAK_SCORE);
+  cli.find.quotations = ND_QUOTATIONS_COUNT;
+  Output first_page;
+  if (!output_open(&first_page, cli.output)) {
+    code = EXIT_FATAL;
+    goto out;
+  }
+  if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
+    output_abort(&first_page);
+    goto out;
+  }
+  progress_stop();
+  {
+    guint n = nd_collection_size(coll);
+    /* Pairs the user's rule reports stay in `pairs` (with its kind); the others are weak links. */
+    g_autoptr(GArray) weak = g_array_new(FALSE, FALSE, sizeof(NdPair));
+    guint kept = 0;
+    for (guint k = 0; k < pairs->len; k++) {
+      NdPair q = g_array_index(pairs, NdPair, k);
+      if (nd_pair_report(&q, &rule))
+        g_array_index(pairs, NdPair, kept++) = q;
+      else if (q.passage_a_in_b > 0 || q.passage_b_in_a > 0) /* a shared run of words to show */
+        g_array_append_val(weak, q);
+    }
+    g_array_set_size(pairs, kept);
+    g_autofree NdPublished *published = find_cli_dates(&cli, coll);
+    find_cli_apply_window(&cli, pairs, published);
+    g_autofree NdDirection *direction = g_new(NdDirection, pairs->len + 1);
+    g_autofree guint *origin = g_new(guint, n + 1);
+    g_autofree NdSourceBasis *origin_basis = g_new(NdSourceBasis, n + 1);
+    nd_find_directions((const NdPair *)pairs->data, pairs->len, n, published, direction, origin, origin_basis);
+    g_autofree guint *cluster_of = g_new0(guint, n + 1);
+    guint n_clusters = nd_cluster_assign((const NdPair *)pairs->data, pairs->len, n, cluster_of);
+    g_autofree Meta *meta = g_new0(Meta, n + 1);
+    for (guint i = 0; i < n; i++)
+      meta_of(nd_collection_get(coll, i), cli.date_field ? cli.date_field : "date", &meta[i]);
+    g_autoptr(GArray) boilerplate = nd_find_boilerplate(coll, NULL);
+    Report r = { &cli, coll, pairs, direction, published, origin, origin_basis, meta, boilerplate };
+
+    /* Members and pairs of each cluster (counting sorts by cluster number); quotation pairs apart. */
+    g_autofree guint *mfirst = g_new0(guint, n_clusters + 2), *pfirst = g_new0(guint, n_clusters + 2);
+    for (guint i = 0; i < n; i++)
+      mfirst[cluster_of[i] + 1]++;
+    guint n_quotation = 0;
+    for (guint k = 0; k < pairs->len; k++) {
+      const NdPair *p = &g_array_index(pairs, NdPair, k);
+      if (p->kind == ND_PAIR_QUOTATION)
+        n_quotation++;
+      else
+        pfirst[cluster_of[p->a] + 1]++;
+    }
+    for (guint c = 1; c <= n_clusters + 1; c++) {
+      mfirst[c] += mfirst[c - 1];
+      pfirst[c] += pfirst[c - 1];
+    }
+    g_autofree guint *mfill = g_memdup2(mfirst, (n_clusters + 2) * sizeof(guint));
+    g_autofree guint *pfill = g_memdup2(pfirst, (n_clusters + 2) * sizeof(guint));
+    g_autofree guint *members = g_new0(guint, n + 1), *plist = g_new0(guint, pairs->len + 1);
+    for (guint i = 0; i < n; i++)
+      members[mfill[cluster_of[i]]++] = i;
+    for (guint k = 0; k < pairs->len; k++) {
+      const NdPair *p = &g_array_index(pairs, NdPair, k);
+      if (p->kind != ND_PAIR_QUOTATION)
+        plist[pfill[cluster_of[p->a]]++] = k;
+    }
+
+    /* One page when the clusters fit on it; otherwise a summary page, pages of clusters, and a last
+     * page of the articles apart, the quotation pairs and the weaker links. */
+    const gboolean paged = n_clusters > (guint)per_page;
+    const guint n_cluster_pages = paged ? (n_clusters + (guint)per_page - 1) / (guint)per_page : 0;
+    const guint others_page = paged ? n_cluster_pages + 1 : 0, n_pages = paged ? n_cluster_pages + 2 : 1;
+    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    g_autofree char *dir = g_path_get_dirname(cli.output);
+    int written = EXIT_OK;
+    for (guint page = 0; page < n_pages && written == EXIT_OK; page++) {
+      Output other;
+      Output *out = &first_page;
+      if (page > 0) {
+        g_autofree char *name = page_name(cli.output, page);
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (!output_open(&other, path)) {
+          written = EXIT_FATAL;
+          break;
+        }
+        out = &other;
+      }
+      FILE *fp = out->fp;
+      page_head(fp, "neardup report");
+      if (page > 0) {
+        g_autofree char *home = page_name(cli.output, 0);
+        fprintf(fp, "<p><a href=\"");
+        html_escape_str(fp, home);
+        fprintf(fp, "\">summary</a> · page %u of %u</p>\n", page + 1, n_pages);
+      }
+      if (page == 0) {
+        guint dated = 0;
+        for (guint i = 0; published && i < n; i++)
+          dated += published[i].dated;
+        fprintf(fp, "<h1>Who copied from whom</h1>\n<table id=\"summary\"><tr><th>articles</th><td class=\"n\">%u</td>"
+                "</tr><tr><th>with a date</th><td class=\"n\">%u</td></tr><tr><th>clusters (stories shared)</th>"
+                "<td class=\"n\">%u</td></tr><tr><th>pairs reusing text</th><td class=\"n\">%u</td></tr><tr><th>pairs "
+                "sharing only quotations</th><td class=\"n\">%u</td></tr><tr><th>weaker links (below the rule)</th>"
+                "<td class=\"n\">%u</td></tr></table>\n", n, dated, n_clusters, pairs->len - n_quotation, n_quotation,
+                weak->len);
+        fputs("<p class=\"legend\"><mark class=\"q\">words both articles quote</mark><mark class=\"n\">copied or "
+              "rewritten narrative</mark> Click a passage to bring its counterpart into view. Arrows point from the "
+              "source to the copy; dashed when inferred from the texts (no dates).</p>\n", fp);
+        if (paged) {
+          fputs("<p>Pages:", fp);
+          for (guint pg = 1; pg < n_pages; pg++) {
+            g_autofree char *name = page_name(cli.output, pg);
+            fputs(" <a href=\"", fp);
+            html_escape_str(fp, name);
+            if (pg == others_page)
+              fputs("\">articles apart, quotations and weaker links</a>", fp);
+            else
+              fprintf(fp, "\">clusters %u–%u</a>", (pg - 1) * (guint)per_page + 1, MIN(n_clusters, pg * (guint)per_page));
+          }
+          fputs("</p>\n", fp);
+        }
+        fputs("<table id=\"clusters\"><tr><th>cluster</th><th>articles</th><th>origin</th><th>by</th></tr>\n", fp);
+        for (guint c = 1; c <= n_clusters; c++) {
+          guint o = origin[members[mfirst[c]]];
+          g_autofree char *target = paged ? page_name(cli.output, 1 + (c - 1) / (guint)per_page) : g_strdup("");
+          fprintf(fp, "<tr><td><a href=\"");
+          html_escape_str(fp, target);
+          fprintf(fp, "#cluster%u\">%u</a></td><td class=\"n\">%u</td><td>", c, c, mfirst[c + 1] - mfirst[c]);
+          if (o != G_MAXUINT)
+            article_line(fp, &r, o);
+          else
+            fputs("undecided", fp);
+          fprintf(fp, "</td><td>%s</td></tr>\n", o == G_MAXUINT ? "" : origin_basis[o] == ND_BASIS_DATE ? "date"
+                                                                                                    : "evidence");
+        }
+        fputs("</table>\n", fp);
+      }
+      if (page == others_page) {
+        guint apart = mfirst[1];
+        if (apart > 0) {
+          fprintf(fp, "<h2 id=\"apart\">%u article%s sharing no reporting with another</h2>\n<ul>\n", apart,
+                  apart == 1 ? "" : "s");
+          for (guint k = 0; k < apart; k++) {
+            fputs("<li>", fp);
+            article_line(fp, &r, members[k]);
+            fputs("</li>\n", fp);
+          }
+          fputs("</ul>\n", fp);
+        }
+        if (n_quotation > 0) {
+          fprintf(fp, "<h2 id=\"quotations\">%u pair%s sharing only quotations (the same statement reported, not "
+                  "copied reporting)</h2>\n", n_quotation, n_quotation == 1 ? "" : "s");
+          for (guint k = 0; k < pairs->len && !cli_interrupted(); k++)
+            if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
+              write_pair(fp, &r, &g_array_index(pairs, NdPair, k), k, &direction[k], ta, tb);
+        }
+        if (weak->len > 0) {
+          fprintf(fp, "<h2 id=\"weak\">Weaker links: passages shared below the report rule</h2>\n<p>Articles "
+                  "written apart can share a quoted statement or a phrase of reporting; these pairs share at "
+                  "least one passage but are not reuse.</p>\n");
+          for (guint k = 0; k < weak->len && !cli_interrupted(); k++)
+            write_pair(fp, &r, &g_array_index(weak, NdPair, k), pairs->len + k, NULL, ta, tb);
+        }
+      }
+      guint c_first = paged ? (page >= 1 && page <= n_cluster_pages ? (page - 1) * (guint)per_page + 1 : 1) : 1;
+      guint c_end = paged ? (page >= 1 && page <= n_cluster_pages ? MIN(n_clusters, page * (guint)per_page) : 0)
+                          : n_clusters;
+      for (guint c = c_first; c <= c_end && !cli_interrupted() && !ferror(fp); c++) {
+        guint nm = mfirst[c + 1] - mfirst[c], np = pfirst[c + 1] - pfirst[c];
+        fprintf(fp, "<h2 id=\"cluster%u\">Cluster %u: %u articles, %u pairs</h2>\n", c, c, nm, np);
+        write_timeline(fp, &r, members + mfirst[c], nm, plist + pfirst[c], np);
+        for (guint k = pfirst[c]; k < pfirst[c + 1] && !cli_interrupted(); k++)
+          write_pair(fp, &r, &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]], ta, tb);
+      }
+      fputs("</body></html>\n", fp);
+      if (page > 0 && !output_commit(out))
+        written = cli_failure_exit();
+    }
+    if (written == EXIT_OK && !output_commit(&first_page))
+      written = cli_failure_exit();
+    output_abort(&first_page); /* nothing after a commit; the first page abandoned after a failure */
+    if (written != EXIT_OK)
+      code = written;
+    for (guint i = 0; i < n; i++)
+      meta_clear(&meta[i]);
+  }
+  g_array_unref(pairs);
+  nd_collection_free(coll);
+out:
+  find_cli_clear(&cli);
+  return code;
+}

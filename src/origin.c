@@ -1,0 +1,210 @@
+/* origin.c — the direction of reported pairs and the origin of clusters (rules in
+ * include/neardup/origin.h).
+ *
+ * Design: dates decide where they can; the text's evidence (containment asymmetry, then the centre
+ * of a star of copies) decides the rest and is marked as inferred. Everything is computed from the
+ * pairs in a few linear passes with per-document and per-cluster arrays, so the result depends on
+ * the pairs' content only (the order of equal candidates is fixed by document index).
+ */
+#include <neardup/neardup.h>
+
+const char *
+nd_source_basis_name(NdSourceBasis basis)
+{
+  switch (basis) {
+  case ND_BASIS_DATE:
+    return "date";
+  case ND_BASIS_EVIDENCE:
+    return "evidence";
+  case ND_BASIS_NONE:
+  default:
+    return NULL;
+  }
+}
+
+gboolean
+nd_pair_within_window(const NdPair *p, const NdPublished *published, gint64 seconds)
+{
+  if (published == NULL || !published[p->a].dated || !published[p->b].dated)
+    return TRUE;
+  gint64 d = published[p->a].utc - published[p->b].utc;
+  return (d < 0 ? -d : d) <= seconds;
+}
+
+static gint64
+day_of(gint64 utc)
+{
+  return utc >= 0 ? utc / 86400 : -((-utc + 86399) / 86400);
+}
+
+/* Rule "date" for one pair: the source's index, or G_MAXUINT. */
+static guint
+by_date(const NdPair *p, const NdPublished *published)
+{
+  if (published == NULL || !published[p->a].dated || !published[p->b].dated)
+    return G_MAXUINT;
+  const NdPublished *a = &published[p->a], *b = &published[p->b];
+  if ((a->day_only || b->day_only) && day_of(a->utc) == day_of(b->utc))
+    return G_MAXUINT;
+  gint64 d = a->utc - b->utc;
+  if (d <= -ND_DIRECTION_MIN_SECONDS)
+    return p->a;
+  if (d >= ND_DIRECTION_MIN_SECONDS)
+    return p->b;
+  return G_MAXUINT;
+}
+
+/* Rule 2 for one pair: the article more contained in the other is the source (the copy wraps it in
+ * its own text); G_MAXUINT when the containments are within ND_DIRECTION_MARGIN of each other. */
+static guint
+by_containment(const NdPair *p)
+{
+  double d = p->containment_a_in_b - p->containment_b_in_a;
+  if (d >= ND_DIRECTION_MARGIN)
+    return p->a; /* a lies inside b: b wrapped it, b is the copy */
+  if (d <= -ND_DIRECTION_MARGIN)
+    return p->b;
+  return G_MAXUINT;
+}
+
+static guint
+find_root(guint *parent, guint x)
+{
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+void
+nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPublished *published,
+                   NdDirection *direction, guint *origin, NdSourceBasis *origin_basis)
+{
+  /* Clusters: union-find over the pairs that are not quotations, each root the smallest index. */
+  g_autofree guint *root = g_new0(guint, n_docs + 1);
+  for (guint i = 0; i < n_docs; i++)
+    root[i] = i;
+  for (guint k = 0; k < n_pairs; k++) {
+    if (pairs[k].kind == ND_PAIR_QUOTATION)
+      continue;
+    guint x = find_root(root, pairs[k].a), y = find_root(root, pairs[k].b);
+    if (x != y)
+      root[MAX(x, y)] = MIN(x, y);
+  }
+  for (guint i = 0; i < n_docs; i++)
+    root[i] = find_root(root, i);
+
+  /* Per document: in a pair at all, earliest date of its cluster (at the root), votes of rule 1 and
+   * the sum of Jaccard similarities (rule 2). */
+  g_autofree gboolean *paired = g_new0(gboolean, n_docs + 1);
+  g_autofree gint *votes = g_new0(gint, n_docs + 1);
+  g_autofree double *centre = g_new0(double, n_docs + 1);
+  for (guint k = 0; k < n_pairs; k++) {
+    const NdPair *p = &pairs[k];
+    if (p->kind == ND_PAIR_QUOTATION)
+      continue;
+    paired[p->a] = paired[p->b] = TRUE;
+    guint s = by_containment(p);
+    if (s != G_MAXUINT) {
+      votes[s]++;
+      votes[s == p->a ? p->b : p->a]--;
+    }
+    centre[p->a] += p->jaccard;
+    centre[p->b] += p->jaccard;
+  }
+  /* The cluster's origin: by date, else the leader of the votes, else the centre. Computed at each
+   * root by one pass keeping the best and the runner-up of each measure. */
+  g_autofree guint *earliest = g_new(guint, n_docs + 1), *best_vote = g_new(guint, n_docs + 1);
+  g_autofree guint *best_centre = g_new(guint, n_docs + 1);
+  g_autofree gint *second_vote = g_new(gint, n_docs + 1);
+  g_autofree double *second_centre = g_new(double, n_docs + 1);
+  g_autofree guint *members = g_new0(guint, n_docs + 1), *runner_up = g_new(guint, n_docs + 1);
+  for (guint i = 0; i < n_docs; i++) {
+    earliest[i] = best_vote[i] = best_centre[i] = runner_up[i] = G_MAXUINT;
+    second_vote[i] = G_MININT;
+    second_centre[i] = -1.0;
+  }
+  for (guint i = 0; i < n_docs; i++) {
+    if (!paired[i])
+      continue;
+    guint r = root[i];
+    members[r]++;
+    if (published != NULL && published[i].dated) {
+      if (earliest[r] == G_MAXUINT || published[i].utc < published[earliest[r]].utc) {
+        runner_up[r] = earliest[r];
+        earliest[r] = i;
+      } else if (runner_up[r] == G_MAXUINT || published[i].utc < published[runner_up[r]].utc) {
+        runner_up[r] = i;
+      }
+    }
+    if (best_vote[r] == G_MAXUINT || votes[i] > votes[best_vote[r]]) {
+      if (best_vote[r] != G_MAXUINT)
+        second_vote[r] = votes[best_vote[r]];
+      best_vote[r] = i;
+    } else if (votes[i] > second_vote[r]) {
+      second_vote[r] = votes[i];
+    }
+    if (best_centre[r] == G_MAXUINT || centre[i] > centre[best_centre[r]]) {
+      if (best_centre[r] != G_MAXUINT)
+        second_centre[r] = centre[best_centre[r]];
+      best_centre[r] = i;
+    } else if (centre[i] > second_centre[r]) {
+      second_centre[r] = centre[i];
+    }
+  }
+  /* zeroed, then set below for every document: the analyzer cannot tell the loop covers every root */
+  g_autofree guint *cluster_origin = g_new0(guint, n_docs + 1), *cluster_evidence = g_new0(guint, n_docs + 1);
+  g_autofree NdSourceBasis *cluster_basis = g_new(NdSourceBasis, n_docs + 1);
+  for (guint r = 0; r < n_docs; r++) {
+    cluster_origin[r] = cluster_evidence[r] = G_MAXUINT;
+    cluster_basis[r] = ND_BASIS_NONE;
+    if (root[r] != r || members[r] == 0)
+      continue;
+    if (members[r] >= 3 && centre[best_centre[r]] >= second_centre[r] + ND_ORIGIN_MARGIN)
+      cluster_evidence[r] = best_centre[r];
+    else if (votes[best_vote[r]] > 0 && votes[best_vote[r]] > second_vote[r])
+      cluster_evidence[r] = best_vote[r];
+    /* The earliest date must lead the next one as a pair's dates must (by_date). */
+    gboolean dated_origin = earliest[r] != G_MAXUINT;
+    if (dated_origin && runner_up[r] != G_MAXUINT) {
+      NdPair two = { 0 };
+      two.a = earliest[r];
+      two.b = runner_up[r];
+      dated_origin = by_date(&two, published) == earliest[r];
+    }
+    if (dated_origin) {
+      cluster_origin[r] = earliest[r];
+      cluster_basis[r] = ND_BASIS_DATE;
+    } else if (cluster_evidence[r] != G_MAXUINT) {
+      cluster_origin[r] = cluster_evidence[r];
+      cluster_basis[r] = ND_BASIS_EVIDENCE;
+    }
+  }
+  if (origin != NULL || origin_basis != NULL)
+    for (guint i = 0; i < n_docs; i++) {
+      gboolean known = paired[i];
+      if (origin != NULL)
+        origin[i] = known ? cluster_origin[root[i]] : G_MAXUINT;
+      if (origin_basis != NULL)
+        origin_basis[i] = known ? cluster_basis[root[i]] : ND_BASIS_NONE;
+    }
+  if (direction == NULL)
+    return;
+  for (guint k = 0; k < n_pairs; k++) {
+    const NdPair *p = &pairs[k];
+    NdDirection d = { G_MAXUINT, ND_BASIS_NONE };
+    if (p->kind != ND_PAIR_QUOTATION) {
+      guint r = root[p->a], s = by_date(p, published), o = cluster_origin[r], e = cluster_evidence[r];
+      if (s != G_MAXUINT)
+        d = (NdDirection){ s, ND_BASIS_DATE };
+      else if (e != G_MAXUINT && (e == p->a || e == p->b) && members[r] >= 3)
+        d = (NdDirection){ e, ND_BASIS_EVIDENCE }; /* the centre of a star of copies */
+      else if (o != G_MAXUINT && (o == p->a || o == p->b))
+        d = (NdDirection){ o, cluster_basis[r] }; /* the cluster's origin (its earliest date, or evidence) */
+      else if ((s = by_containment(p)) != G_MAXUINT)
+        d = (NdDirection){ s, ND_BASIS_EVIDENCE };
+    }
+    direction[k] = d;
+  }
+}

@@ -1,0 +1,260 @@
+/* quote.c — quotation spans of a text (the rules are in include/neardup/quote.h).
+ *
+ * Design: one pass over the characters with a small stack of open marks; a mark's role comes only
+ * from its neighbours, and a line break settles every open mark (continued or dropped), so the
+ * result depends on one line at a time and a stray mark cannot reach past its line.
+ */
+#include <neardup/neardup.h>
+#include <string.h>
+
+typedef enum { FAMILY_NONE, FAMILY_DOUBLE, FAMILY_SINGLE } Family;
+typedef enum { ROLE_FLANK, ROLE_OPEN, ROLE_CLOSE } Role;
+
+/* The family of a quotation mark, and whether its role is fixed. */
+static Family
+mark_family(gunichar c, Role *role)
+{
+  *role = ROLE_FLANK;
+  switch (c) {
+  case '"': case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x00AB: case 0x00BB:
+  case 0x301D: case 0x301E: case 0x301F: case 0xFF02:
+    return FAMILY_DOUBLE;
+  case 0x300C: case 0x300E: /* 「 『 */
+    *role = ROLE_OPEN;
+    return FAMILY_DOUBLE;
+  case 0x300D: case 0x300F: /* 」 』 */
+    *role = ROLE_CLOSE;
+    return FAMILY_DOUBLE;
+  case '\'': case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2039: case 0x203A:
+    return FAMILY_SINGLE;
+  default:
+    return FAMILY_NONE;
+  }
+}
+
+static gboolean
+is_space(gunichar c)
+{
+  return g_unichar_isspace(c) || c == 0x00A0 || c == 0x200B || c == 0xFEFF;
+}
+
+static gboolean
+is_punct(gunichar c)
+{
+  return g_unichar_ispunct(c) || mark_family(c, &(Role){ ROLE_FLANK }) != FAMILY_NONE;
+}
+
+static gboolean
+is_word(gunichar c)
+{
+  return g_unichar_isalnum(c) || g_unichar_ismark(c);
+}
+
+/* The character at p (< end), or U+FFFD for a byte that is not UTF-8; *next is the following one. */
+static gunichar
+char_at(const char *p, const char *end, const char **next)
+{
+  gunichar c = g_utf8_get_char_validated(p, end - p);
+  if (c == (gunichar)-1 || c == (gunichar)-2) {
+    *next = p + 1;
+    return 0xFFFD;
+  }
+  *next = g_utf8_next_char(p);
+  return c;
+}
+
+typedef struct {
+  Family family;
+  guint64 start;
+} Open;
+
+/* Appends [start, end) to the spans, merging it with the last ones it overlaps (an inner quotation is
+ * closed before its outer one, so an outer span swallows the inner spans before it). */
+static void
+add_span(GArray *spans, guint64 start, guint64 end)
+{
+  if (end <= start)
+    return;
+  while (spans->len > 0) {
+    NdQuoteSpan *last = &g_array_index(spans, NdQuoteSpan, spans->len - 1);
+    if (last->end <= start)
+      break;
+    start = MIN(start, last->start);
+    end = MAX(end, last->end);
+    g_array_set_size(spans, spans->len - 1);
+  }
+  NdQuoteSpan s = { start, end };
+  g_array_append_val(spans, s);
+}
+
+static gboolean
+is_guillemet(gunichar c)
+{
+  return c == 0x00AB || c == 0x00BB || c == 0x2039 || c == 0x203A;
+}
+
+/* The end of the last single mark of the line starting at p that could close a quotation (a letter
+ * or punctuation before it, a space, punctuation or the line's end after it, not between two
+ * letters), or 0 when there is none. */
+static guint64
+last_single_closer(const char *text, const char *p, const char *end)
+{
+  guint64 last = 0;
+  gunichar prev = p > text ? 0xFFFD : 0;
+  while (p < end) {
+    const char *next;
+    gunichar c = char_at(p, end, &next);
+    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029)
+      break;
+    Role role;
+    if (mark_family(c, &role) == FAMILY_SINGLE && !is_guillemet(c) && prev != 0 && !is_space(prev)) {
+      const char *after;
+      gunichar n = next < end ? char_at(next, end, &after) : 0;
+      if (n == 0 || is_space(n) || is_punct(n))
+        last = (guint64)(next - text);
+    }
+    prev = c;
+    p = next;
+  }
+  return last;
+}
+
+/* TRUE when the next line holding anything but spaces (from p, just past a line break) starts with
+ * a mark of `family` that can open a quotation. */
+static gboolean
+next_line_opens(const char *p, const char *end, Family family)
+{
+  while (p < end) {
+    const char *next;
+    gunichar c = char_at(p, end, &next);
+    if (is_space(c)) {
+      p = next;
+      continue;
+    }
+    Role role;
+    if (mark_family(c, &role) != family || role == ROLE_CLOSE || next >= end)
+      return FALSE;
+    if (is_guillemet(c)) /* « may stand apart from its words */
+      return TRUE;
+    const char *after;
+    return !is_space(char_at(next, end, &after));
+  }
+  return FALSE;
+}
+
+GArray *
+nd_quote_spans(const char *text, gsize len)
+{
+  GArray *spans = g_array_new(FALSE, FALSE, sizeof(NdQuoteSpan));
+  if (text == NULL || len == 0)
+    return spans;
+  const char *end = text + len;
+  Open stack[ND_QUOTE_MAX_DEPTH];
+  guint depth = 0;
+  gunichar prev = 0; /* 0: the start of the text */
+  guint64 line_end = 0; /* end of the last non-space character of the current line */
+  guint64 line_start = 0, single_closer_line = G_MAXUINT64, single_closer_end = 0;
+  for (const char *p = text; p < end;) {
+    const char *next;
+    gunichar c = char_at(p, end, &next);
+    guint64 at = (guint64)(p - text);
+    if (c == '\n' || c == '\r' || c == 0x2029 || c == 0x2028) {
+      if (depth > 0) {
+        /* A quotation of several paragraphs goes on when the next line reopens it; the rest of the
+         * open marks of this line are unbalanced. */
+        if (next_line_opens(next, end, stack[0].family))
+          add_span(spans, stack[0].start, line_end);
+        depth = 0;
+      }
+      line_start = (guint64)(next - text);
+      prev = c;
+      p = next;
+      continue;
+    }
+    Role fixed;
+    Family family = mark_family(c, &fixed);
+    if (family == FAMILY_NONE) {
+      if (!is_space(c))
+        line_end = (guint64)(next - text);
+      prev = c;
+      p = next;
+      continue;
+    }
+    line_end = (guint64)(next - text);
+    const char *after;
+    gunichar n = next < end ? char_at(next, end, &after) : 0;
+    gboolean prev_open = prev == 0 || is_space(prev) || is_punct(prev);
+    gboolean next_close = n == 0 || is_space(n) || is_punct(n);
+    gboolean can_open = n != 0 && !is_space(n) && prev_open;
+    gboolean can_close = prev != 0 && !is_space(prev) && next_close;
+    if (is_guillemet(c)) {
+      /* Guillemets stand apart from their words in French (« nous restons »). */
+      can_open = n != 0 && prev_open;
+      can_close = prev != 0 && next_close;
+    }
+    if (fixed == ROLE_OPEN) {
+      can_open = TRUE;
+      can_close = FALSE;
+    } else if (fixed == ROLE_CLOSE) {
+      can_open = FALSE;
+      can_close = TRUE;
+    }
+    if (family == FAMILY_SINGLE && fixed == ROLE_FLANK) {
+      /* Apostrophes: inside a word, or eliding the century of a year (’90s). */
+      if ((is_word(prev) && is_word(n)) || (can_open && !can_close && g_unichar_isdigit(n))) {
+        prev = c;
+        p = next;
+        continue;
+      }
+    }
+    /* The innermost open quotation of this family. */
+    gint match = -1;
+    for (gint k = (gint)depth - 1; k >= 0 && match < 0; k--)
+      if (stack[k].family == family)
+        match = k;
+    if (family == FAMILY_SINGLE && fixed == ROLE_FLANK && !is_guillemet(c) && match >= 0 && can_close && !can_open &&
+        (prev == 's' || prev == 'S') && n == ' ') {
+      /* "the leaders' level": a plural possessive closes a single quotation only when no other single
+       * mark of the line could (found once per line). */
+      if (single_closer_line != line_start) {
+        single_closer_line = line_start;
+        single_closer_end = last_single_closer(text, text + line_start, end);
+      }
+      if (single_closer_end > (guint64)(next - text)) {
+        prev = c;
+        p = next;
+        continue;
+      }
+    }
+    if (can_close && match >= 0) {
+      add_span(spans, stack[match].start, (guint64)(next - text));
+      depth = (guint)match; /* marks opened inside it and never closed are unbalanced */
+    } else if (can_open && (!can_close || family == FAMILY_DOUBLE)) {
+      if (depth < ND_QUOTE_MAX_DEPTH)
+        stack[depth++] = (Open){ family, at };
+    }
+    prev = c;
+    p = next;
+  }
+  return spans;
+}
+
+gsize
+nd_quote_mark_tokens(const char *text, gsize len, const NdToken *tokens, gsize n, guint8 *quoted)
+{
+  if (n == 0)
+    return 0;
+  memset(quoted, 0, n);
+  g_autoptr(GArray) spans = nd_quote_spans(text, len);
+  const NdQuoteSpan *s = (const NdQuoteSpan *)spans->data;
+  gsize k = 0, count = 0;
+  for (gsize i = 0; i < n; i++) {
+    while (k < spans->len && s[k].end <= tokens[i].start)
+      k++;
+    if (k < spans->len && s[k].start <= tokens[i].start && tokens[i].end <= s[k].end) {
+      quoted[i] = 1;
+      count++;
+    }
+  }
+  return count;
+}

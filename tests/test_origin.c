@@ -1,0 +1,144 @@
+/* test_origin.c — who took from whom (origin.h): dates, days without a time, the centre of a star of
+ * copies, the containment rule, undecided pairs, quotation pairs and the --window test. */
+#include <check.h>
+#include <neardup/neardup.h>
+
+static NdPair
+pair(guint a, guint b, double jaccard, double a_in_b, double b_in_a, NdPairKind kind)
+{
+  NdPair p = { 0 };
+  p.a = a;
+  p.b = b;
+  p.jaccard = jaccard;
+  p.containment_a_in_b = a_in_b;
+  p.containment_b_in_a = b_in_a;
+  p.kind = kind;
+  return p;
+}
+
+START_TEST(test_dates_decide)
+{
+  NdPair pairs[] = { pair(0, 1, 0.8, 0.9, 0.9, ND_PAIR_NEAR_DUPLICATE) };
+  NdPublished when[] = { { TRUE, 2000, FALSE }, { TRUE, 1000, FALSE } };
+  NdDirection d;
+  guint origin[2];
+  NdSourceBasis basis[2];
+  nd_find_directions(pairs, 1, 2, when, &d, origin, basis);
+  ck_assert_uint_eq(d.source, 1);
+  ck_assert_int_eq(d.basis, ND_BASIS_DATE);
+  ck_assert_str_eq(nd_source_basis_name(d.basis), "date");
+  ck_assert_uint_eq(origin[0], 1);
+  ck_assert_uint_eq(origin[1], 1);
+  ck_assert_int_eq(basis[0], ND_BASIS_DATE);
+  /* Less than a minute apart: dates do not decide; equal containments: undecided. */
+  when[1].utc = 1990;
+  nd_find_directions(pairs, 1, 2, when, &d, NULL, NULL);
+  ck_assert_uint_eq(d.source, G_MAXUINT);
+  ck_assert_int_eq(d.basis, ND_BASIS_NONE);
+  ck_assert_ptr_null(nd_source_basis_name(d.basis));
+  /* A date without a time orders only against another day. */
+  when[0] = (NdPublished){ TRUE, 86400 * 100 + 3600 * 15, FALSE };
+  when[1] = (NdPublished){ TRUE, 86400 * 100, TRUE }; /* midnight, the same day */
+  nd_find_directions(pairs, 1, 2, when, &d, NULL, NULL);
+  ck_assert_uint_eq(d.source, G_MAXUINT);
+  when[1].utc = 86400 * 99;
+  nd_find_directions(pairs, 1, 2, when, &d, NULL, NULL);
+  ck_assert_uint_eq(d.source, 1);
+}
+END_TEST
+
+START_TEST(test_evidence)
+{
+  /* Without dates, two articles: the one largely inside the other is the source (the other wraps
+   * it in its own text); within the margin, undecided. */
+  NdPair pairs[] = { pair(0, 1, 0.5, 0.95, 0.6, ND_PAIR_REUSE) };
+  NdDirection d;
+  guint origin[2];
+  NdSourceBasis basis[2];
+  nd_find_directions(pairs, 1, 2, NULL, &d, origin, basis);
+  ck_assert_uint_eq(d.source, 0);
+  ck_assert_int_eq(d.basis, ND_BASIS_EVIDENCE);
+  ck_assert_uint_eq(origin[1], 0);
+  ck_assert_int_eq(basis[1], ND_BASIS_EVIDENCE);
+  pairs[0] = pair(0, 1, 0.5, 0.6, 0.95, ND_PAIR_REUSE);
+  nd_find_directions(pairs, 1, 2, NULL, &d, NULL, NULL);
+  ck_assert_uint_eq(d.source, 1);
+  pairs[0] = pair(0, 1, 0.5, 0.7, 0.72, ND_PAIR_REUSE);
+  nd_find_directions(pairs, 1, 2, NULL, &d, origin, basis);
+  ck_assert_uint_eq(d.source, G_MAXUINT);
+  ck_assert_uint_eq(origin[0], G_MAXUINT);
+  ck_assert_int_eq(basis[0], ND_BASIS_NONE);
+}
+END_TEST
+
+START_TEST(test_star_centre)
+{
+  /* Three copies of document 2, each edited: the source is closer to each copy than copies are to
+   * each other. Containments equal: only the centre decides. Document 4 is in no pair. */
+  NdPair pairs[] = {
+    pair(0, 1, 0.55, 0.7, 0.7, ND_PAIR_NEAR_DUPLICATE), pair(0, 2, 0.75, 0.8, 0.8, ND_PAIR_NEAR_DUPLICATE),
+    pair(0, 3, 0.5, 0.7, 0.7, ND_PAIR_NEAR_DUPLICATE),  pair(1, 2, 0.7, 0.8, 0.8, ND_PAIR_NEAR_DUPLICATE),
+    pair(1, 3, 0.52, 0.7, 0.7, ND_PAIR_NEAR_DUPLICATE), pair(2, 3, 0.72, 0.8, 0.8, ND_PAIR_NEAR_DUPLICATE),
+  };
+  NdDirection d[6];
+  guint origin[5];
+  NdSourceBasis basis[5];
+  nd_find_directions(pairs, 6, 5, NULL, d, origin, basis);
+  for (guint i = 0; i < 4; i++)
+    ck_assert_uint_eq(origin[i], 2);
+  ck_assert_uint_eq(origin[4], G_MAXUINT);
+  ck_assert_uint_eq(d[1].source, 2);
+  ck_assert_uint_eq(d[3].source, 2);
+  ck_assert_uint_eq(d[5].source, 2);
+  ck_assert_uint_eq(d[0].source, G_MAXUINT); /* two copies: no direction */
+  /* One dated article (a copy): the origin by date is it, but the pairs holding the centre keep it. */
+  NdPublished when[5] = { { TRUE, 5000, FALSE } };
+  nd_find_directions(pairs, 6, 5, when, d, origin, basis);
+  ck_assert_uint_eq(origin[1], 0);
+  ck_assert_int_eq(basis[1], ND_BASIS_DATE);
+  ck_assert_uint_eq(d[1].source, 2);
+  ck_assert_uint_eq(d[0].source, 0); /* the cluster's earliest dated article */
+}
+END_TEST
+
+START_TEST(test_quotations_and_window)
+{
+  /* A quotation pair joins nothing and has no direction. */
+  NdPair pairs[] = { pair(0, 1, 0.1, 0.9, 0.2, ND_PAIR_QUOTATION) };
+  NdPublished when[] = { { TRUE, 0, FALSE }, { TRUE, 10 * 86400, FALSE } };
+  NdDirection d;
+  guint origin[2];
+  nd_find_directions(pairs, 1, 2, when, &d, origin, NULL);
+  ck_assert_uint_eq(d.source, G_MAXUINT);
+  ck_assert_uint_eq(origin[0], G_MAXUINT);
+  ck_assert(!nd_pair_within_window(&pairs[0], when, 9 * 86400));
+  ck_assert(nd_pair_within_window(&pairs[0], when, 10 * 86400));
+  ck_assert(nd_pair_within_window(&pairs[0], NULL, 0));
+  when[1].dated = FALSE;
+  ck_assert(nd_pair_within_window(&pairs[0], when, 0));
+  nd_find_directions(NULL, 0, 0, NULL, NULL, NULL, NULL); /* nothing at all */
+}
+END_TEST
+
+static Suite *
+origin_suite(void)
+{
+  Suite *s = suite_create("origin");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_dates_decide);
+  tcase_add_test(tc, test_evidence);
+  tcase_add_test(tc, test_star_centre);
+  tcase_add_test(tc, test_quotations_and_window);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(origin_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
