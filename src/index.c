@@ -51,7 +51,7 @@ enum { COL_NUM, COL_ID, COL_GRP, COL_BATCH, COL_DATE, COL_DATE_UTC, COL_MATCH_ID
        COL_METADATA, COL_SIGNATURE, COL_ANCHORS, COL_SHINGLES, COL_SHINGLES_TYPE, COL_TEXT_TYPE, COL_TEXT };
 
 enum {
-  ST_INSERT_ARTICLE, ST_ROW_BY_NUM, ST_ROW_BY_ID, ST_TEXT_BY_NUM, ST_TEXT_BY_ID, ST_NANCHORS_BY_NUM, ST_GROUP,
+  ST_INSERT_ARTICLE, ST_ROW_BY_NUM, ST_ROW_BY_ID, ST_TEXT_BY_NUM, ST_TEXT_BY_ID, ST_GROUP,
   ST_GROUP_WRITE, ST_GROUP_DELETE, ST_DELETE_ARTICLE, ST_BATCH, ST_BATCH_WRITE, ST_FIRST_MEMBER, N_STATEMENTS
 };
 
@@ -66,7 +66,6 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [ST_ROW_BY_ID] = "SELECT " ROW_COLUMNS " FROM articles WHERE id = ?1",
   [ST_TEXT_BY_NUM] = "SELECT " ROW_COLUMNS TEXT_COLUMN " FROM articles WHERE num = ?1",
   [ST_TEXT_BY_ID] = "SELECT " ROW_COLUMNS TEXT_COLUMN " FROM articles WHERE id = ?1",
-  [ST_NANCHORS_BY_NUM] = "SELECT n_anchors FROM articles WHERE num = ?1",
   [ST_GROUP] = "SELECT grp, kept, members, batch, row_hash FROM groups WHERE grp = ?1",
   [ST_GROUP_WRITE] = "INSERT OR REPLACE INTO groups(grp, kept, members, batch, row_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
   [ST_GROUP_DELETE] = "DELETE FROM groups WHERE grp = ?1",
@@ -623,11 +622,11 @@ nd_index_set_progress_func(NdIndex *ix, NdIndexProgressFunc func, gpointer user_
 /* What a row hash covers (everything in an article row but the text, which text_hash covers). */
 typedef struct {
   const char *id, *date, *date_utc, *match_id, *metadata;
-  gint64 grp, batch, bytes, tokens, set_size, n_fp, text_hash;
+  gint64 grp, batch, bytes, tokens, set_size, n_anchors, text_hash;
   gboolean has_match;
   double jaccard, containment;
-  const void *sig, *fps, *shingles; /* shingles NULL: not stored */
-  gsize sig_len, fps_len, shingles_len;
+  const void *sig, *anchor_keys, *shingles; /* shingles NULL: not stored */
+  gsize sig_len, anchors_len, shingles_len;
 } RowContent;
 
 static guint64
@@ -651,11 +650,11 @@ row_hash(const RowContent *r)
   memcpy(&jbits, &j, sizeof jbits);
   memcpy(&cbits, &c, sizeof cbits);
   gint64 numbers[] = { GINT64_TO_LE(r->grp), GINT64_TO_LE(r->batch), GINT64_TO_LE(r->bytes), GINT64_TO_LE(r->tokens),
-                       GINT64_TO_LE(r->set_size), GINT64_TO_LE(r->n_fp), GINT64_TO_LE(r->text_hash),
+                       GINT64_TO_LE(r->set_size), GINT64_TO_LE(r->n_anchors), GINT64_TO_LE(r->text_hash),
                        (gint64)GUINT64_TO_LE(jbits), (gint64)GUINT64_TO_LE(cbits), r->shingles != NULL };
   h = XXH3_64bits_withSeed(numbers, sizeof numbers, h);
   h = XXH3_64bits_withSeed(r->sig, r->sig_len, h);
-  h = XXH3_64bits_withSeed(r->fps, r->fps_len, h);
+  h = XXH3_64bits_withSeed(r->anchor_keys, r->anchors_len, h);
   if (r->shingles != NULL)
     h = XXH3_64bits_withSeed(r->shingles, r->shingles_len, h);
   return (gint64)h;
@@ -677,7 +676,7 @@ batch_hash(gint64 batch, const char *added, gint64 articles, gint64 groups)
 
 /* An article row read back and checked (read_row). */
 typedef struct {
-  gint64 num, grp, batch, bytes, tokens, set_size, n_fp, text_hash;
+  gint64 num, grp, batch, bytes, tokens, set_size, n_anchors, text_hash;
   const char *id, *metadata, *date, *date_utc, *match_id; /* valid until the statement is reset */
   gboolean has_match, has_text, has_date;
   double jaccard, containment;
@@ -750,11 +749,11 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   row->bytes = sqlite3_column_int64(st, COL_BYTES);
   row->tokens = sqlite3_column_int64(st, COL_TOKENS);
   row->set_size = sqlite3_column_int64(st, COL_SET_SIZE);
-  row->n_fp = sqlite3_column_int64(st, COL_N_ANCHORS);
+  row->n_anchors = sqlite3_column_int64(st, COL_N_ANCHORS);
   row->text_hash = sqlite3_column_int64(st, COL_TEXT_HASH);
-  const void *sig = sqlite3_column_blob(st, COL_SIGNATURE), *fps = sqlite3_column_blob(st, COL_ANCHORS);
+  const void *sig = sqlite3_column_blob(st, COL_SIGNATURE), *anchor_keys = sqlite3_column_blob(st, COL_ANCHORS);
   const void *set = sqlite3_column_blob(st, COL_SHINGLES);
-  gsize sig_len = (gsize)sqlite3_column_bytes(st, COL_SIGNATURE), fps_len = (gsize)sqlite3_column_bytes(st, COL_ANCHORS);
+  gsize sig_len = (gsize)sqlite3_column_bytes(st, COL_SIGNATURE), anchors_len = (gsize)sqlite3_column_bytes(st, COL_ANCHORS);
   gsize set_len = (gsize)sqlite3_column_bytes(st, COL_SHINGLES);
   const char *shingles_type = (const char *)sqlite3_column_text(st, COL_SHINGLES_TYPE);
   const char *text_type = (const char *)sqlite3_column_text(st, COL_TEXT_TYPE);
@@ -762,12 +761,12 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   row->has_text = g_strcmp0(text_type, "blob") == 0;
   if (what == NULL && (row->grp < 1 || row->batch < 1 || row->bytes < 1 || row->bytes > (gint64)ND_TEXT_MAX_BYTES ||
                        row->tokens < 0 || row->tokens > row->bytes || row->set_size < 0 || row->set_size > row->tokens ||
-                       row->n_fp < 0 || row->n_fp > row->tokens))
+                       row->n_anchors < 0 || row->n_anchors > row->tokens))
     what = "sizes out of range";
   if (what == NULL && (sqlite3_column_type(st, COL_SIGNATURE) != SQLITE_BLOB || sig_len != ix->params.num_perm * 4))
     what = "a signature of the wrong size";
-  if (what == NULL && ((sqlite3_column_type(st, COL_ANCHORS) != SQLITE_BLOB && row->n_fp > 0) ||
-                       fps_len != (gsize)row->n_fp * 4))
+  if (what == NULL && ((sqlite3_column_type(st, COL_ANCHORS) != SQLITE_BLOB && row->n_anchors > 0) ||
+                       anchors_len != (gsize)row->n_anchors * 4))
     what = "anchors that do not match its sizes";
   if (what == NULL && (shingles_stored ? ((sqlite3_column_type(st, COL_SHINGLES) != SQLITE_BLOB && row->set_size > 0) ||
                                           set_len != (gsize)row->set_size * 4)
@@ -786,15 +785,15 @@ read_row(NdIndex *ix, sqlite3_stmt *st, Row *row, GError **error)
   }
   if (what == NULL) {
     RowContent rc = { row->id, row->date, row->date_utc, row->match_id, row->metadata, row->grp, row->batch,
-                      row->bytes, row->tokens, row->set_size, row->n_fp, row->text_hash, row->has_match, row->jaccard,
-                      row->containment, sig ? sig : "", fps ? fps : "", shingles_stored ? (set ? set : "") : NULL,
-                      sig_len, fps_len, set_len };
+                      row->bytes, row->tokens, row->set_size, row->n_anchors, row->text_hash, row->has_match, row->jaccard,
+                      row->containment, sig ? sig : "", anchor_keys ? anchor_keys : "", shingles_stored ? (set ? set : "") : NULL,
+                      sig_len, anchors_len, set_len };
     if (row_hash(&rc) != sqlite3_column_int64(st, COL_ROW_HASH))
       what = "contents that do not match its row hash";
   }
   if (what == NULL) {
     row->signature = decode_u32(sig, ix->params.num_perm, FALSE);
-    row->anchors = decode_u32(fps, (gsize)row->n_fp, TRUE);
+    row->anchors = decode_u32(anchor_keys, (gsize)row->n_anchors, TRUE);
     if (shingles_stored)
       row->set = decode_u32(set, (gsize)row->set_size, TRUE);
     if (row->anchors == NULL || (shingles_stored && row->set == NULL))
@@ -1148,7 +1147,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   gboolean store_text = ix->options.text == ND_INDEX_TEXT_ALL || (ix->options.text == ND_INDEX_TEXT_KEPT && entry->kept);
   g_byte_array_set_size(ix->scratch, 0);
   gsize sig_at = scratch_le(ix, doc->signature, ix->params.num_perm);
-  gsize fps_at = scratch_le(ix, doc->anchors, doc->n_anchors);
+  gsize anchors_at = scratch_le(ix, doc->anchors, doc->n_anchors);
   gsize set_at = store_text ? 0 : scratch_le(ix, doc->set, doc->set_size);
   const void *text = doc->text;
   gsize text_len = doc->bytes;
@@ -1171,7 +1170,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   gboolean has_match = entry->match_id != NULL;
   RowContent rc = { doc->id, entry->date_text, entry->date ? date_utc : NULL, entry->match_id, doc->meta, grp,
                     ix->batch, (gint64)doc->bytes, doc->tokens, doc->set_size, doc->n_anchors, text_hash,
-                    has_match, entry->jaccard, entry->containment, s + sig_at, s + fps_at,
+                    has_match, entry->jaccard, entry->containment, s + sig_at, s + anchors_at,
                     store_text ? NULL : s + set_at, ix->params.num_perm * 4u, doc->n_anchors * 4u,
                     doc->set_size * 4u };
   sqlite3_stmt *st = ix->st[ST_INSERT_ARTICLE];
@@ -1196,7 +1195,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   if (doc->meta != NULL)
     sqlite3_bind_text(st, 15, doc->meta, -1, SQLITE_STATIC);
   sqlite3_bind_blob(st, 16, s + sig_at, (int)rc.sig_len, SQLITE_STATIC);
-  sqlite3_bind_blob(st, 17, rc.fps_len ? (const void *)(s + fps_at) : "", (int)rc.fps_len, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 17, rc.anchors_len ? (const void *)(s + anchors_at) : "", (int)rc.anchors_len, SQLITE_STATIC);
   if (!store_text)
     sqlite3_bind_blob(st, 18, rc.shingles_len ? (const void *)(s + set_at) : "", (int)rc.shingles_len, SQLITE_STATIC);
   else
@@ -1253,16 +1252,16 @@ nd_index_remove(NdIndex *ix, const char *id, GError **error)
   finish_statement(st);
   if (status != ROW_OK)
     return FALSE;
-  gint64 num = row.num, grp = row.grp, n_fp = row.n_fp;
+  gint64 num = row.num, grp = row.grp, n_anchors = row.n_anchors;
   g_autofree guint32 *sig = g_steal_pointer(&row.signature);
-  g_autofree guint32 *fps = g_steal_pointer(&row.anchors);
+  g_autofree guint32 *anchor_keys = g_steal_pointer(&row.anchors);
   row_clear(&row);
   gboolean found;
   for (guint band = 0; band < ix->lsh.bands; band++)
     if (!posting_table_remove(ix->postings[POSTING_BANDS], band_key(ix, sig, band), (guint32)num, &found, error))
       return FALSE;
-  for (gint64 j = 0; j < n_fp; j++)
-    if (!posting_table_remove(ix->postings[POSTING_ANCHORS], fps[j], (guint32)num, &found, error))
+  for (gint64 j = 0; j < n_anchors; j++)
+    if (!posting_table_remove(ix->postings[POSTING_ANCHORS], anchor_keys[j], (guint32)num, &found, error))
       return FALSE;
   sqlite3_bind_int64(ix->st[ST_DELETE_ARTICLE], 1, num);
   if (!step_done(ix, ix->st[ST_DELETE_ARTICLE], "removing an article", error))
@@ -1645,8 +1644,8 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
   /* 1. Candidates: every key of the batch against the postings, in key order, then article by
    *    article. */
   progress(ix, "matching", 0, n);
-  KeyLists bands, fps;
-  memset(&fps, 0, sizeof fps);
+  KeyLists bands, anchor_keys;
+  memset(&anchor_keys, 0, sizeof anchor_keys);
   gboolean ok;
   {
     g_autofree guint64 *q = g_new(guint64, (gsize)n * ix->lsh.bands + 1);
@@ -1665,20 +1664,20 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
     for (guint d = 0; o->anchors && d < n; d++)
       for (guint32 j = 0; j < docs[d]->n_anchors; j++)
         q[nq++] = (guint64)docs[d]->anchors[j] << 32 | d;
-    ok = ok && gather(ix, POSTING_ANCHORS, q, nq, n, &fps, error);
+    ok = ok && gather(ix, POSTING_ANCHORS, q, nq, n, &anchor_keys, error);
   }
   g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
   if (ok) {
     Counter counter = { 0 };
     for (guint d = 0; d < n; d++) {
-      doc_candidates(d, &bands, &fps, MIN(o->max_posting, MAX_POSTING), &counter, cand);
+      doc_candidates(d, &bands, &anchor_keys, MIN(o->max_posting, MAX_POSTING), &counter, cand);
       if ((d & 4095) == 4095)
         progress(ix, "matching", d + 1, n);
     }
     counter_free(&counter);
   }
   key_lists_clear(&bands);
-  key_lists_clear(&fps);
+  key_lists_clear(&anchor_keys);
   if (!ok) {
     g_ptr_array_unref(results);
     return NULL;
@@ -1725,7 +1724,7 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
     g_autofree guint32 *set = row_set(ix, st, &row);
     if (set != NULL) {
       NdDocument archived = { .set_size = (guint32)row.set_size, .signature = row.signature, .set = set,
-                              .anchors = row.anchors, .n_anchors = (guint32)row.n_fp };
+                              .anchors = row.anchors, .n_anchors = (guint32)row.n_anchors };
       gint64 kept = -1;
       const NdReportRule rule = nd_find_options_rule(o);
       for (guint k = 0; k < docs_of->len; k++) {
@@ -1855,7 +1854,7 @@ fill_record(NdIndex *ix, const Row *row, NdIndexRecord *r, GHashTable *kept_cach
   r->bytes = (guint64)row->bytes;
   r->tokens = (guint64)row->tokens;
   r->set_size = (guint64)row->set_size;
-  r->n_anchors = (guint64)row->n_fp;
+  r->n_anchors = (guint64)row->n_anchors;
   r->text_hash = (guint64)row->text_hash;
   r->has_text = row->has_text;
   r->metadata = canonical_metadata(ix, row->id, row->metadata);
@@ -2267,7 +2266,7 @@ check_in_snapshot(NdIndex *ix, guint64 *problems, GError **error)
     exists[num] = 1;
     unlisted += !g_hash_table_contains(batches, &row.batch);
     expect_bands[num] = ix->lsh.bands;
-    expect_fps[num] = (guint32)row.n_fp;
+    expect_fps[num] = (guint32)row.n_anchors;
     guint64 *m = g_hash_table_lookup(members, &row.grp);
     if (m == NULL)
       g_hash_table_insert(members, g_memdup2(&row.grp, sizeof row.grp), m = g_new0(guint64, 1));
