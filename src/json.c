@@ -294,8 +294,28 @@ note_nul_member(NdJsonScan *scan, guint depth, gsize name_start, gsize name_len)
 gboolean
 nd_json_check(const char *s, gsize len, gsize max_bytes, NdJsonScan *scan, GError **error)
 {
+  return nd_json_check_members(s, len, max_bytes, scan, NULL, error);
+}
+
+/* Appends the top-level member whose value ends at value_end (members of a top-level object only). */
+static void
+note_member(GArray *members, const char *open, guint depth, gsize name_start, gsize name_len, gsize value_start,
+            gsize value_end)
+{
+  if (members != NULL && depth == 1 && open[0] == '{') {
+    NdJsonMember m = { name_start, name_len, value_start, value_end };
+    g_array_append_val(members, m);
+  }
+}
+
+gboolean
+nd_json_check_members(const char *s, gsize len, gsize max_bytes, NdJsonScan *scan, GArray *members, GError **error)
+{
   char open[ND_JSON_MAX_DEPTH]; /* '[' or '{' for each level */
   guint depth = 0;
+  gsize value_start = 0; /* where the value of the current top-level member starts */
+  if (members != NULL)
+    g_array_set_size(members, 0);
   JsonExpect expect = JSON_EXPECT_VALUE;
   gsize name_start = 0, name_len = 0; /* the current member name of the top-level object */
   *scan = (NdJsonScan){ .nul_at = -1 };
@@ -353,6 +373,8 @@ nd_json_check(const char *s, gsize len, gsize max_bytes, NdJsonScan *scan, GErro
         break;
       /* fall through */
     case JSON_EXPECT_VALUE:
+      if (depth == 1)
+        value_start = i;
       if (c == '[' || c == '{') {
         if (depth == ND_JSON_MAX_DEPTH) {
           g_set_error(error, ND_ERROR, ND_ERROR_JSON, "malformed JSON line: nested more than %d levels deep (at "
@@ -391,12 +413,14 @@ nd_json_check(const char *s, gsize len, gsize max_bytes, NdJsonScan *scan, GErro
       } else {
         return json_unexpected(s, len, i, "a JSON value", error);
       }
+      note_member(members, open, depth, name_start, name_len, value_start, i);
       expect = depth == 0 ? JSON_EXPECT_END : JSON_EXPECT_COMMA_OR_CLOSE;
       continue;
     }
     /* s[i] closes the innermost container. */
     depth--;
     i++;
+    note_member(members, open, depth, name_start, name_len, value_start, i);
     expect = depth == 0 ? JSON_EXPECT_END : JSON_EXPECT_COMMA_OR_CLOSE;
   }
   if (expect != JSON_EXPECT_END) {
@@ -472,4 +496,159 @@ nd_json_object_canonical(const char *s, gsize len, GError **error)
     return NULL;
   }
   return nd_json_to_string(json_parser_get_root(parser));
+}
+
+/* ---- Reading a record without a tree (JSON Lines) ---- */
+
+/* The value of a hexadecimal digit the grammar check has let through. */
+static guint
+hex_value(char c)
+{
+  return (guint)g_ascii_xdigit_value(c);
+}
+
+void
+nd_json_unescape_append(const char *s, gsize len, GString *out)
+{
+  for (gsize i = 0; i < len;) {
+    gsize j = find_quote_or_backslash(s, i, len);
+    g_string_append_len(out, s + i, (gssize)(j - i));
+    if (j >= len)
+      break;
+    char e = s[j + 1]; /* checked: a backslash always has its escape */
+    gunichar c;
+    i = j + 2;
+    switch (e) {
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u':
+      c = hex_value(s[j + 2]) << 12 | hex_value(s[j + 3]) << 8 | hex_value(s[j + 4]) << 4 | hex_value(s[j + 5]);
+      i = j + 6;
+      if (c >= 0xD800 && c <= 0xDBFF) { /* checked: the low half follows */
+        gunichar low = hex_value(s[j + 8]) << 12 | hex_value(s[j + 9]) << 8 | hex_value(s[j + 10]) << 4 |
+                       hex_value(s[j + 11]);
+        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+        i = j + 12;
+      }
+      break;
+    default: c = (gunichar)(guchar)e; break; /* " \ / */
+    }
+    g_string_append_unichar(out, c);
+  }
+}
+
+gboolean
+nd_utf8_valid(const char *s, gsize len)
+{
+  const guchar *p = (const guchar *)s, *end = p + len;
+  while (p < end) {
+    /* ASCII eight bytes at a time: nearly all of an English record. */
+    while (end - p >= 8) {
+      guint64 w;
+      memcpy(&w, p, 8);
+      if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+        break;
+      p += 8;
+    }
+    if (p >= end)
+      break;
+    guchar b = *p;
+    if (b < 0x80) {
+      p++;
+      continue;
+    }
+    gunichar c, min;
+    int more;
+    if (b >= 0xC2 && b <= 0xDF) {
+      c = b & 0x1F;
+      more = 1;
+      min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      c = b & 0x0F;
+      more = 2;
+      min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      c = b & 0x07;
+      more = 3;
+      min = 0x10000;
+    } else {
+      return FALSE; /* a continuation byte, an overlong lead (C0, C1) or past U+10FFFF (F5..FF) */
+    }
+    if (end - p <= more)
+      return FALSE;
+    for (int k = 1; k <= more; k++) {
+      if ((p[k] & 0xC0) != 0x80)
+        return FALSE;
+      c = c << 6 | (p[k] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+      return FALSE;
+    p += more + 1;
+  }
+  return TRUE;
+}
+
+/* TRUE when s[0..len), a name or a string value as written (quotes included), is written back by
+ * json-glib exactly as it is: no escape, no control character, no DEL (which its writer escapes). */
+static gboolean
+string_as_written(const char *s, gsize len)
+{
+  for (gsize i = 1; i + 1 < len; i++) {
+    guchar b = (guchar)s[i];
+    if (b == '\\' || b < 0x20 || b == 0x7f)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* TRUE when the value s[0..len) (checked) is written back by json-glib exactly as it is: a string
+ * as above, true, false, null, or an integer (not -0, which comes back as 0). */
+static gboolean
+value_as_written(const char *s, gsize len)
+{
+  if (s[0] == '"')
+    return string_as_written(s, len);
+  if (s[0] == 't' || s[0] == 'f' || s[0] == 'n')
+    return TRUE;
+  if (s[0] != '-' && !g_ascii_isdigit(s[0]))
+    return FALSE; /* an object or an array */
+  if (len == 2 && s[0] == '-' && s[1] == '0')
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
+      return FALSE; /* json-glib writes doubles its own way */
+  return TRUE;
+}
+
+char *
+nd_json_members_canonical(const char *s, const NdJsonMember *members, guint n, GError **error)
+{
+  if (n == 0)
+    return NULL;
+  GString *json = g_string_sized_new(256);
+  gboolean as_written = TRUE;
+  g_string_append_c(json, '{');
+  for (guint k = 0; k < n; k++) {
+    const NdJsonMember *m = &members[k];
+    if (k > 0)
+      g_string_append_c(json, ',');
+    g_string_append_len(json, s + m->name_start - 1, (gssize)m->name_len + 2);
+    g_string_append_c(json, ':');
+    g_string_append_len(json, s + m->value_start, (gssize)(m->value_end - m->value_start));
+    as_written = as_written && string_as_written(s + m->name_start - 1, m->name_len + 2) &&
+                 value_as_written(s + m->value_start, m->value_end - m->value_start);
+    /* A name given twice: json-glib's tree keeps one; caught by the parse below. */
+    for (guint j = 0; j < k && as_written; j++)
+      if (members[j].name_len == m->name_len && memcmp(s + members[j].name_start, s + m->name_start, m->name_len) == 0)
+        as_written = FALSE;
+  }
+  g_string_append_c(json, '}');
+  if (as_written)
+    return g_string_free(json, FALSE);
+  char *canonical = nd_json_object_canonical(json->str, json->len, error);
+  g_string_free(json, TRUE);
+  return canonical;
 }

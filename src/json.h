@@ -25,6 +25,32 @@ typedef struct {
  * NUL byte (ND_ERROR_BINARY). FALSE with ND_ERROR_JSON naming what is wrong and its byte offset. */
 gboolean nd_json_check(const char *s, gsize len, gsize max_string, NdJsonScan *scan, GError **error);
 
+/* One member of a top-level object as written: its name between its quotes (s[name_start ..
+ * name_start + name_len)), its value s[value_start .. value_end). */
+typedef struct {
+  gsize name_start, name_len, value_start, value_end;
+} NdJsonMember;
+
+/* nd_json_check, which also puts the members of the top-level object, when it is one, into
+ * `members` (a GArray of NdJsonMember, emptied first; may be NULL). */
+gboolean nd_json_check_members(const char *s, gsize len, gsize max_string, NdJsonScan *scan, GArray *members,
+                               GError **error);
+
+/* Appends to `out` the UTF-8 text of the string written s[0..len) (between its quotes, escapes and
+ * all), which nd_json_check has accepted (its escapes are whole). */
+void nd_json_unescape_append(const char *s, gsize len, GString *out);
+
+/* TRUE when s[0..len) is UTF-8 as g_utf8_validate_len judges it (no overlong forms, surrogates or
+ * code points past U+10FFFF); ASCII is skipped eight bytes at a time. */
+gboolean nd_utf8_valid(const char *s, gsize len);
+
+/* The members[0..n) of the checked object in `s`, as one compact JSON object written exactly as
+ * nd_json_to_string writes the tree json-glib reads from them: copied as written when json-glib
+ * would write them unchanged (plain strings, integers, true, false, null), otherwise read and
+ * written by json-glib. NULL when n is 0, or with an error (as nd_json_object_canonical: a name
+ * given twice). Caller frees. */
+char *nd_json_members_canonical(const char *s, const NdJsonMember *members, guint n, GError **error);
+
 /* The members of all objects in the tree under `node`. */
 guint64 nd_json_count_members(JsonNode *node);
 

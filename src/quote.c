@@ -6,6 +6,9 @@
  */
 #include <neardup/neardup.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef enum { FAMILY_NONE, FAMILY_DOUBLE, FAMILY_SINGLE } Family;
 typedef enum { ROLE_FLANK, ROLE_OPEN, ROLE_CLOSE } Role;
@@ -61,6 +64,39 @@ char_at(const char *p, const char *end, const char **next)
   }
   *next = g_utf8_next_char(p);
   return c;
+}
+
+/* An ASCII character that is not a quotation mark or a line break (the scan's fast path). */
+static inline gboolean
+ascii_plain(guchar b)
+{
+  return b < 0x80 && b != '"' && b != '\'' && b != '\n' && b != '\r';
+}
+
+/* is_space for an ASCII character: g_unichar_isspace's ASCII members. */
+static inline gboolean
+ascii_space(guchar b)
+{
+  return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
+}
+
+/* The end of the run of ascii_plain characters starting at p: 16 bytes at a time where SSE2 is. */
+static const char *
+plain_run_end(const char *p, const char *end)
+{
+#ifdef __SSE2__
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    unsigned m = (unsigned)_mm_movemask_epi8(hit) | (unsigned)_mm_movemask_epi8(v); /* or a byte >= 0x80 */
+    if (m != 0)
+      return p + __builtin_ctz(m);
+  }
+#endif
+  while (p < end && ascii_plain((guchar)*p))
+    p++;
+  return p;
 }
 
 typedef struct {
@@ -155,6 +191,18 @@ nd_quote_spans(const char *text, gsize len)
   guint64 line_end = 0; /* end of the last non-space character of the current line */
   guint64 line_start = 0, single_closer_line = G_MAXUINT64, single_closer_end = 0;
   for (const char *p = text; p < end;) {
+    if (ascii_plain((guchar)*p)) {
+      /* A run of ASCII characters that are neither marks nor line breaks: all the loop below would
+       * do for each is note the last non-space and the previous character. Nearly all of a text. */
+      const char *q = plain_run_end(p, end), *last = q;
+      while (last > p && ascii_space((guchar)last[-1]))
+        last--;
+      if (last > p)
+        line_end = (guint64)(last - text);
+      prev = (guchar)q[-1];
+      p = q;
+      continue;
+    }
     const char *next;
     gunichar c = char_at(p, end, &next);
     guint64 at = (guint64)(p - text);

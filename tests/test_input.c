@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "test_util.h"
+#include "json.h" /* the tree reading the JSON Lines reader is checked against */
 
 static char *tmp_root; /* created in the parent process before the tests run */
 
@@ -922,6 +923,166 @@ START_TEST(test_token_limit_error)
 }
 END_TEST
 
+/* ---- The JSON Lines reader against json-glib ----
+ * The reader decodes records without a parse tree (jsonl.c); json-glib's tree, written by
+ * nd_json_to_string, is what it replaced. Random records (escaped names, the id given twice or
+ * under an escaped name, nested values, doubles, -0, control characters, DEL, surrogate pairs,
+ * invalid UTF-8) must give the same id, text and metadata as the tree reading, or be refused as it
+ * refused them. */
+
+/* The record as the tree reading took it: FALSE when it refused it. */
+static gboolean
+tree_read(JsonParser *parser, const char *line, char **id, char **text, char **meta)
+{
+  NdJsonScan scan;
+  JsonObject *obj = nd_json_parse_object(parser, line, strlen(line), G_MAXSIZE, &scan, NULL);
+  if (obj == NULL || scan.nul_at >= 0)
+    return FALSE;
+  JsonNode *idn = json_object_get_member(obj, "id"), *tx = json_object_get_member(obj, "text");
+  if (idn == NULL || !JSON_NODE_HOLDS_VALUE(idn) || tx == NULL || !JSON_NODE_HOLDS_VALUE(tx) ||
+      json_node_get_value_type(tx) != G_TYPE_STRING)
+    return FALSE;
+  if (json_node_get_value_type(idn) == G_TYPE_STRING)
+    *id = g_strdup(json_node_get_string(idn));
+  else if (json_node_get_value_type(idn) == G_TYPE_INT64)
+    *id = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(idn));
+  else
+    return FALSE;
+  *text = g_strdup(json_node_get_string(tx));
+  JsonObject *rest = json_object_new();
+  g_autoptr(GList) members = json_object_get_members(obj);
+  for (GList *m = members; m != NULL; m = m->next)
+    if (strcmp(m->data, "id") != 0 && strcmp(m->data, "text") != 0)
+      json_object_set_member(rest, m->data, json_node_copy(json_object_get_member(obj, m->data)));
+  *meta = NULL;
+  if (json_object_get_size(rest) > 0) {
+    g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+    json_node_set_object(node, rest);
+    *meta = nd_json_to_string(node);
+  }
+  json_object_unref(rest);
+  return TRUE;
+}
+
+/* Appends the inside of a JSON string: words, escapes, raw control characters, DEL, UTF-8, and now
+ * and then a byte that is not UTF-8. */
+static void
+random_chars(GRand *r, GString *out)
+{
+  static const char *pieces[] = { "word", " ", "words ", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00",
+                                  "\\u001f", "\\u0041", "\t", "\x7f", "\xc3\xa9", "\xe2\x80\xa8", "\xe2\x80\x9c",
+                                  "\\b\\f\\r\\t", "<b>", "x", "'", "\\u2019", "\xff" };
+  for (int k = g_rand_int_range(r, 0, 6); k > 0; k--) {
+    guint piece = (guint)g_rand_int_range(r, 0, G_N_ELEMENTS(pieces));
+    if (piece == G_N_ELEMENTS(pieces) - 1 && g_rand_int_range(r, 0, 10) != 0)
+      piece = 0; /* not UTF-8: now and then only */
+    g_string_append(out, pieces[piece]);
+  }
+}
+
+static void
+random_value(GRand *r, GString *out, int depth)
+{
+  static const char *scalars[] = { "0", "-0", "17", "-42", "9223372036854775807", "1.5", "-0.25", "1e21", "2E-3",
+                                   "1e400", "true", "false", "null" };
+  int kind = g_rand_int_range(r, 0, depth > 2 ? 2 : 4);
+  if (kind == 0) {
+    g_string_append_c(out, '"');
+    random_chars(r, out);
+    g_string_append_c(out, '"');
+  } else if (kind == 1) {
+    g_string_append(out, scalars[g_rand_int_range(r, 0, G_N_ELEMENTS(scalars))]);
+  } else {
+    gboolean array = kind == 2;
+    g_string_append(out, array ? "[ " : "{");
+    for (int k = g_rand_int_range(r, 0, 3); k > 0; k--) {
+      if (!array)
+        g_string_append_printf(out, "\"k%d\": ", k);
+      random_value(r, out, depth + 1);
+      g_string_append(out, k > 1 ? " , " : "");
+    }
+    g_string_append(out, array ? "]" : "}");
+  }
+}
+
+START_TEST(test_jsonl_reader_as_tree)
+{
+  static const char *names[] = { "\"url\"", "\"date\"", "\"title\"", "\"\\u0069d\"", "\"te\\u0078t\"", "\"outlet\"",
+                                 "\"\xc3\xa9t\xc3\xa9\"", "\"a\\\"b\"", "\"url\"", "\"id\"", "\"k\\u0000\"" };
+  g_autofree char *dir = test_dir("jsonl-as-tree");
+  g_autoptr(GRand) r = g_rand_new_with_seed(20261128);
+  g_autoptr(GString) feed = g_string_new(NULL);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+  for (guint n = 0; n < 3000; n++) {
+    GString *line = g_string_new(n % 7 == 0 ? " \t{ " : "{");
+    int id_at = g_rand_int_range(r, 0, 3), text_at = g_rand_int_range(r, 0, 3);
+    for (int k = 0; k < 3; k++) {
+      if (k == id_at && g_rand_int_range(r, 0, 3) == 0)
+        g_string_append_printf(line, "\"id\": %s, ", n % 11 == 0 ? "-0" : n % 13 == 0 ? "1.0" : "-1234");
+      else if (k == id_at)
+        g_string_append_printf(line, "\"id\" : \"r%u\\u00e9\", ", n);
+      if (k == text_at) {
+        g_string_append_printf(line, "\"text\":\"record %u has words enough ", n);
+        random_chars(r, line);
+        g_string_append(line, " end\", ");
+      }
+      for (int extra = g_rand_int_range(r, 0, 3); extra > 0; extra--) {
+        g_string_append(line, names[g_rand_int_range(r, 0, G_N_ELEMENTS(names))]);
+        g_string_append(line, ":");
+        random_value(r, line, 0);
+        g_string_append(line, ", ");
+      }
+    }
+    g_string_append(line, "\"last\": 1}");
+    g_string_append_len(feed, line->str, (gssize)line->len);
+    g_string_append_c(feed, '\n');
+    g_ptr_array_add(lines, g_string_free(line, FALSE));
+  }
+  g_autofree char *path = write_test_file(dir, "feed.jsonl", feed->str, (gssize)feed->len);
+
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.keep_text = TRUE;
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  ErrLog log;
+  errlog_init(&log, c);
+  g_autoptr(NdLoader) l = nd_loader_new(c, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &log);
+  nd_loader_add_jsonl(l, path, "id", "text");
+  nd_loader_finish(l);
+
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  guint doc = 0, refused = 0;
+  for (guint n = 0; n < lines->len; n++) {
+    g_autofree char *id = NULL, *text = NULL, *meta = NULL;
+    g_autofree char *name = g_strdup_printf("%s:%u", path, n + 1);
+    gboolean ok = tree_read(parser, g_ptr_array_index(lines, n), &id, &text, &meta);
+    if (ok && !g_hash_table_add(seen, g_strdup(id)))
+      ok = FALSE; /* the same id again: refused as a duplicate */
+    if (!ok) {
+      ck_assert_uint_lt(refused, log.inputs->len);
+      ck_assert_str_eq(g_ptr_array_index(log.inputs, refused), name);
+      refused++;
+      continue;
+    }
+    ck_assert_uint_lt(doc, nd_collection_size(c));
+    const NdDocument *d = nd_collection_get(c, doc++);
+    ck_assert_str_eq(d->id, id);
+    ck_assert_str_eq(d->text, text);
+    if (meta == NULL)
+      ck_assert_ptr_null(d->meta);
+    else
+      ck_assert_str_eq(d->meta, meta);
+  }
+  ck_assert_uint_eq(doc, nd_collection_size(c));
+  ck_assert_uint_eq(refused, log.inputs->len);
+  ck_assert_uint_gt(doc, 300); /* both sides well exercised */
+  ck_assert_uint_gt(refused, 300);
+  errlog_clear(&log);
+}
+END_TEST
+
 static Suite *
 input_suite(void)
 {
@@ -934,6 +1095,7 @@ input_suite(void)
   tcase_add_test(tc, test_threads_identical);
   tcase_add_test(tc, test_files_from);
   tcase_add_test(tc, test_jsonl);
+  tcase_add_test(tc, test_jsonl_reader_as_tree);
   tcase_add_test(tc, test_jsonl_custom_fields);
   tcase_add_test(tc, test_jsonl_repeated_id);
   tcase_add_test(tc, test_jsonl_nul_escape);

@@ -106,6 +106,7 @@ nd_article_clear(NdArticle *a)
   g_free(a->owned_text);
   if (a->meta != NULL)
     json_object_unref(a->meta);
+  g_free(a->meta_json);
   nd_offset_map_free(a->map);
   g_free(a->path);
   g_clear_error(&a->warning);
@@ -277,7 +278,9 @@ process_item(NdItem *it, NdSigner *signer, NdWorkerCtx *ctx, GArray *scratch, co
     nd_article_clear(&art);
     return;
   }
-  if (art.meta != NULL && json_object_get_size(art.meta) > 0) {
+  if (art.meta_json != NULL) {
+    it->doc->meta = g_steal_pointer(&art.meta_json);
+  } else if (art.meta != NULL && json_object_get_size(art.meta) > 0) {
     g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
     json_node_set_object(node, art.meta);
     it->doc->meta = nd_json_to_string(node);

@@ -53,6 +53,7 @@ typedef struct {
   gsize len;
   char *owned_text;        /* what `text` points into, when the article owns it */
   JsonObject *meta;        /* metadata fields (title, url, date ...) or NULL; a reference is owned */
+  char *meta_json;         /* or the metadata already written as one compact JSON object (owned) */
   NdOffsetMap *map;        /* text offsets -> offsets in the input's bytes; NULL: the same offsets */
   char *path;              /* the regular file it was read from, as named, or NULL */
   guint64 source_bytes, source_hash; /* that file's size and XXH3-64 as read (with `path`) */
