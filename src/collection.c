@@ -7,10 +7,13 @@
  * the memory.
  */
 #include <neardup/neardup.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include "article_check.h"
 #include "sort.h"
+#include "tempfile.h"
 
 void
 nd_sign_params_init(NdSignParams *params)
@@ -403,7 +406,12 @@ struct NdCollection {
   gboolean lean;
   GPtrArray *docs;    /* NdDocument*, owned */
   GHashTable *by_id;  /* id (borrowed from doc) -> present */
+  int spool_fd;       /* texts out of memory (nd_collection_spool_texts), or -1 */
+  guint64 spool_end;  /* bytes written to it */
+  GArray *spooled;    /* guint64 per document: its text's offset in the spool, or NOT_SPOOLED */
 };
+
+#define NOT_SPOOLED G_MAXUINT64
 
 NdCollection *
 nd_collection_new(const NdSignParams *params)
@@ -412,6 +420,7 @@ nd_collection_new(const NdSignParams *params)
   c->params = *params;
   c->docs = g_ptr_array_new_with_free_func((GDestroyNotify)nd_document_free);
   c->by_id = g_hash_table_new(g_str_hash, g_str_equal);
+  c->spool_fd = -1;
   return c;
 }
 
@@ -422,6 +431,10 @@ nd_collection_free(NdCollection *c)
     return;
   g_hash_table_unref(c->by_id);
   g_ptr_array_unref(c->docs);
+  if (c->spool_fd >= 0)
+    close(c->spool_fd);
+  if (c->spooled != NULL)
+    g_array_unref(c->spooled);
   g_free(c);
 }
 
@@ -479,6 +492,16 @@ nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
   }
   g_hash_table_add(c->by_id, doc->id);
   g_ptr_array_add(c->docs, doc);
+  if (c->spooled != NULL) {
+    /* Out of memory until it is asked for again; kept in memory when the spool cannot take it. */
+    guint64 at = NOT_SPOOLED;
+    if (doc->text != NULL && nd_write_all(c->spool_fd, doc->text, doc->bytes)) {
+      at = c->spool_end;
+      c->spool_end += doc->bytes;
+      g_clear_pointer(&doc->text, g_free);
+    }
+    g_array_append_val(c->spooled, at);
+  }
   if (!c->lean && c->lean_after > 0 && c->docs->len > c->lean_after) {
     c->lean = TRUE;
     for (guint i = 0; i < c->docs->len; i++)
@@ -487,6 +510,54 @@ nd_collection_add(NdCollection *c, NdDocument *doc, GError **error)
     make_lean(doc, nd_collection_fingerprint_sampling(c));
   }
   return TRUE;
+}
+
+gboolean
+nd_collection_spool_texts(NdCollection *c, const char *dir, GError **error)
+{
+  g_return_val_if_fail(c != NULL, FALSE);
+  if (c->spooled != NULL)
+    return TRUE;
+  const char *where = dir != NULL ? dir : g_get_tmp_dir();
+  c->spool_fd = nd_temp_file(where);
+  if (c->spool_fd < 0) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create a temporary file for the texts: %s", where,
+                g_strerror(errno));
+    return FALSE;
+  }
+  c->spooled = g_array_new(FALSE, FALSE, sizeof(guint64));
+  guint64 in_memory = NOT_SPOOLED;
+  for (guint i = 0; i < c->docs->len; i++) /* those taken before stay in memory */
+    g_array_append_val(c->spooled, in_memory);
+  return TRUE;
+}
+
+gboolean
+nd_collection_load_text(NdCollection *c, guint index, GError **error)
+{
+  g_return_val_if_fail(c != NULL && index < c->docs->len, FALSE);
+  NdDocument *doc = g_ptr_array_index(c->docs, index);
+  if (doc->text != NULL || c->spooled == NULL || g_array_index(c->spooled, guint64, index) == NOT_SPOOLED)
+    return TRUE;
+  char *text = g_malloc(doc->bytes + 1);
+  if (!nd_pread_all(c->spool_fd, text, doc->bytes, g_array_index(c->spooled, guint64, index))) {
+    g_set_error(error, ND_ERROR, ND_ERROR_IO, "the text of '%s' cannot be read back from its temporary file: %s",
+                doc->id, errno != 0 ? g_strerror(errno) : "the file is shorter than written");
+    g_free(text);
+    return FALSE;
+  }
+  text[doc->bytes] = '\0';
+  doc->text = text;
+  return TRUE;
+}
+
+void
+nd_collection_unload_text(NdCollection *c, guint index)
+{
+  g_return_if_fail(c != NULL && index < c->docs->len);
+  NdDocument *doc = g_ptr_array_index(c->docs, index);
+  if (c->spooled != NULL && g_array_index(c->spooled, guint64, index) != NOT_SPOOLED)
+    g_clear_pointer(&doc->text, g_free);
 }
 
 guint

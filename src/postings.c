@@ -23,15 +23,14 @@
  * XXH3 of the data seeded with the row's other columns, so a block is checked before it is decoded,
  * and decoding checks every bound again (a forged block with a valid hash is refused too).
  */
-#define _GNU_SOURCE /* O_TMPFILE */
 #include "postings.h"
 #include <neardup/error.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include "hash.h"
 #include "sort.h"
+#include "tempfile.h"
 
 #define BLOCK_TARGET 850                 /* bytes: a row stays on its B-tree page (local payload) */
 #define BUFFER_MAX ((gsize)1 << 23)      /* postings held in memory before they are spilled (64 MiB) */
@@ -513,41 +512,11 @@ posting_table_pending(const PostingTable *t)
   return t->n_buf + t->spilled;
 }
 
-/* An unnamed file in the index's directory (it vanishes with the process, even after kill -9);
- * where O_TMPFILE is missing, a named one removed at once. */
-static int
-temp_file(const char *dir)
-{
-  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT))
-    return fd;
-  g_autofree char *name = g_build_filename(dir, ".neardup-run-XXXXXX", NULL);
-  fd = g_mkstemp_full(name, O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    unlink(name);
-  return fd;
-}
-
-static gboolean
-write_all(int fd, const guint8 *p, gsize n)
-{
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return FALSE;
-    p += w;
-    n -= (gsize)w;
-  }
-  return TRUE;
-}
-
 /* Writes every bucket's postings in memory to the spill file as a chunk of it. */
 static gboolean
 spill(PostingTable *t, GError **error)
 {
-  if (t->spill_fd < 0 && (t->spill_fd = temp_file(t->tmp_dir)) < 0) {
+  if (t->spill_fd < 0 && (t->spill_fd = nd_temp_file(t->tmp_dir)) < 0) {
     g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot create a temporary file for postings: %s", t->tmp_dir,
                 g_strerror(errno));
     return FALSE;
@@ -557,7 +526,7 @@ spill(PostingTable *t, GError **error)
     if (k->len == 0)
       continue;
     gsize bytes = k->len * sizeof(guint64);
-    if (!write_all(t->spill_fd, (const guint8 *)k->p, bytes)) {
+    if (!nd_write_all(t->spill_fd, k->p, bytes)) {
       g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot write postings to a temporary file: %s", t->tmp_dir,
                   g_strerror(errno ? errno : ENOSPC));
       return FALSE;
@@ -601,18 +570,11 @@ bucket_sorted(PostingTable *t, guint b, gsize *n, GError **error)
   gsize at = 0;
   for (guint c = 0; k->chunks != NULL && c < k->chunks->len; c++) {
     const Chunk *ch = &g_array_index(k->chunks, Chunk, c);
-    gsize want = ch->count * sizeof(guint64), got = 0;
-    while (got < want) {
-      ssize_t r = pread(t->spill_fd, (guint8 *)(a + at) + got, want - got, (off_t)(ch->offset + got));
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0) {
-        g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot read postings back from a temporary file: %s",
-                    t->tmp_dir, r < 0 ? g_strerror(errno) : "it is shorter than written");
-        g_free(a);
-        return NULL;
-      }
-      got += (gsize)r;
+    if (!nd_pread_all(t->spill_fd, a + at, ch->count * sizeof(guint64), ch->offset)) {
+      g_set_error(error, ND_ERROR, ND_ERROR_IO, "%s: cannot read postings back from a temporary file: %s",
+                  t->tmp_dir, errno != 0 ? g_strerror(errno) : "it is shorter than written");
+      g_free(a);
+      return NULL;
     }
     at += ch->count;
   }

@@ -131,6 +131,20 @@ gboolean nd_collection_is_lean(const NdCollection *collection);
 /* The sampling rate of the documents' fingerprints: fingerprint_sampling, doubled once lean. */
 guint nd_collection_fingerprint_sampling(const NdCollection *collection);
 
+/* Texts out of memory, for a batch whose texts are wanted only after it is matched (archived, copied):
+ * from now on, the text of every document the collection takes is written to an unnamed temporary
+ * file in `dir` (NULL: the system's temporary directory; the file vanishes with the process) and
+ * freed (`text` NULL), to be read back one at a time with nd_collection_load_text. A text the file
+ * cannot take (a full disk) stays in memory. The documents taken before stay as they are. FALSE
+ * with ND_ERROR_IO when the file cannot be made. */
+gboolean nd_collection_spool_texts(NdCollection *collection, const char *dir, GError **error);
+/* Brings the text of document `index` back into its `text` (owned by the document) when it was
+ * written out; TRUE at once when it is in memory or was never kept. FALSE with ND_ERROR_IO when it
+ * cannot be read back. */
+gboolean nd_collection_load_text(NdCollection *collection, guint index, GError **error);
+/* Frees the text of document `index` again when it lives in the spool (no-op otherwise). */
+void nd_collection_unload_text(NdCollection *collection, guint index);
+
 guint nd_collection_size(const NdCollection *collection);
 /* Document number `index` (0-based, insertion order); owned by the collection. */
 const NdDocument *nd_collection_get(const NdCollection *collection, guint index);

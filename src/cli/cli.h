@@ -63,6 +63,7 @@ typedef struct {
   char *verify_name;
   gboolean progress, strict, lossy, show_stats, passages;
   gint exact_limit;
+  gboolean spool_texts; /* kept texts wait in a temporary file until they are wanted (dedup --add) */
   gboolean auto_verify; /* derived: --verify auto */
   const char *default_format; /* the command's default --format (NULL: text), shown in --help */
   char *quotations_name;      /* --quotations drop|list|count */

@@ -458,6 +458,9 @@ find_cli_load(FindCli *cli, guint *skipped)
   NdCollection *coll = nd_collection_new(&cli->sign);
   if (cli->auto_verify && cli->sign.keep_sets)
     nd_collection_set_lean_after(coll, (guint)cli->exact_limit);
+  g_autoptr(GError) spool_error = NULL;
+  if (cli->spool_texts && cli->sign.keep_text && !nd_collection_spool_texts(coll, NULL, &spool_error))
+    cli_message("%s; the texts are kept in memory", spool_error->message);
   *skipped = find_cli_load_into(cli, coll, NULL, NULL);
   return coll;
 }

@@ -273,6 +273,10 @@ cmd_dedup(int argc, char **argv)
     }
     /* every archived article keeps its text (a kept one is copied); --passages needs them */
     cli.sign.keep_text = add || copy_to != NULL || cli.passages;
+    /* Kept texts are wanted only once the batch is planned, one at a time (archived, copied): they
+     * wait in a temporary file, not in memory (400 MB for 100,000 articles). Passages align
+     * pairs in any order, so they keep the texts in memory. */
+    cli.spool_texts = !cli.passages;
     if (ix != NULL)
       cli.exact_limit = 0; /* archived articles are scored exactly: every batch article keeps its set */
   }
@@ -420,13 +424,16 @@ cmd_dedup(int argc, char **argv)
         g_autoptr(GError) local = NULL;
         CopyResult result;
         gboolean done_copy;
-        if (jsonl_copies) {
+        if (!nd_collection_load_text(coll, i, &local)) {
+          done_copy = FALSE;
+        } else if (jsonl_copies) {
           GString *line = record_line(d, d->path != NULL ? "id" : idf, d->path != NULL ? "text" : txf);
           done_copy = copy_dir_put_bytes(cd, d, line->str, line->len, name, &result, &local);
           g_string_free(line, TRUE);
         } else {
           done_copy = copy_dir_put(cd, d, name, &result, &local);
         }
+        nd_collection_unload_text(coll, i);
         if (done_copy) {
           items[i].copy = name;
           copied++;
@@ -467,8 +474,9 @@ cmd_dedup(int argc, char **argv)
         const NdDedupResult *r = nd_dedup_plan_result(plan, i);
         NdIndexEntry entry = { r->group, r->status == ND_DEDUP_KEPT, r->match_id, r->jaccard, r->containment,
                                items[i].has_date ? &items[i].date : NULL, items[i].date_text };
-        if (!nd_index_add_entry(ix, nd_collection_get(coll, i), &entry, &error))
+        if (!nd_collection_load_text(coll, i, &error) || !nd_index_add_entry(ix, nd_collection_get(coll, i), &entry, &error))
           ok = FALSE;
+        nd_collection_unload_text(coll, i);
         added++;
         added_kept += entry.kept;
       }
