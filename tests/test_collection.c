@@ -426,6 +426,64 @@ START_TEST(test_words)
 }
 END_TEST
 
+/* Texts spooled to a temporary file come back byte for byte, one at a time; texts taken before the
+ * spool, and documents signed without a text, are left as they are; a duplicate id spools nothing. */
+START_TEST(test_spool_texts)
+{
+  NdSignParams p = default_params();
+  p.keep_text = TRUE;
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+  for (int i = 0; i < 6; i++)
+    g_ptr_array_add(texts, gen_article(300 + i, 40 + 7 * i));
+  ck_assert(nd_collection_add(c, sign_ok(s, "before", g_ptr_array_index(texts, 0)), NULL));
+  GError *error = NULL;
+  ck_assert(nd_collection_spool_texts(c, NULL, &error));
+  ck_assert_ptr_null(error);
+  ck_assert(nd_collection_spool_texts(c, NULL, NULL)); /* once is enough */
+  for (int i = 1; i < 5; i++) {
+    g_autofree char *id = g_strdup_printf("doc%d", i);
+    ck_assert(nd_collection_add(c, sign_ok(s, id, g_ptr_array_index(texts, i)), NULL));
+  }
+  ck_assert(!nd_collection_add(c, sign_ok(s, "doc1", g_ptr_array_index(texts, 5)), NULL)); /* duplicate */
+  NdSignParams bare = p;
+  bare.keep_text = FALSE;
+  g_autoptr(NdSigner) no_text = nd_signer_new(&bare);
+  ck_assert(nd_collection_add(c, sign_ok(no_text, "bare", g_ptr_array_index(texts, 5)), NULL));
+  ck_assert_uint_eq(nd_collection_size(c), 6);
+
+  ck_assert_str_eq(nd_collection_get(c, 0)->text, g_ptr_array_index(texts, 0)); /* taken before: in memory */
+  for (guint i = 1; i < 5; i++)
+    ck_assert_ptr_null(nd_collection_get(c, i)->text); /* out of memory */
+  /* back in any order, twice, and gone again after unloading */
+  const guint order[] = { 3, 1, 4, 2, 3 };
+  for (guint k = 0; k < G_N_ELEMENTS(order); k++) {
+    guint i = order[k];
+    ck_assert(nd_collection_load_text(c, i, &error));
+    ck_assert(nd_collection_load_text(c, i, &error)); /* already loaded: nothing to do */
+    const NdDocument *d = nd_collection_get(c, i);
+    ck_assert_uint_eq(d->bytes, strlen(g_ptr_array_index(texts, i)));
+    ck_assert_str_eq(d->text, g_ptr_array_index(texts, i));
+    nd_collection_unload_text(c, i);
+    ck_assert_ptr_null(nd_collection_get(c, i)->text);
+  }
+  nd_collection_unload_text(c, 0); /* not spooled: stays */
+  ck_assert_ptr_nonnull(nd_collection_get(c, 0)->text);
+  ck_assert(nd_collection_load_text(c, 5, &error)); /* never had a text */
+  ck_assert_ptr_null(nd_collection_get(c, 5)->text);
+
+  /* a directory that cannot hold the file: an error naming it, and nothing changes */
+  g_autoptr(NdCollection) c2 = nd_collection_new(&p);
+  ck_assert(!nd_collection_spool_texts(c2, "/nonexistent-neardup-dir", &error));
+  ck_assert_int_eq(error->code, ND_ERROR_IO);
+  ck_assert_ptr_nonnull(strstr(error->message, "/nonexistent-neardup-dir"));
+  g_clear_error(&error);
+  ck_assert(nd_collection_add(c2, sign_ok(s, "kept", g_ptr_array_index(texts, 1)), NULL));
+  ck_assert_str_eq(nd_collection_get(c2, 0)->text, g_ptr_array_index(texts, 1));
+}
+END_TEST
+
 static Suite *
 collection_suite(void)
 {
@@ -443,6 +501,7 @@ collection_suite(void)
   tcase_add_test(tc, test_anchor_guarantee);
   tcase_add_test(tc, test_anchors_stay_in_lines);
   tcase_add_test(tc, test_words);
+  tcase_add_test(tc, test_spool_texts);
   suite_add_tcase(s, tc);
   return s;
 }
