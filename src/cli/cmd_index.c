@@ -407,12 +407,18 @@ index_stats(int argc, char **argv)
 static const FieldId list_fields[] = { F_ID, F_GROUP, F_STATUS, F_DATE, F_BYTES, F_BATCH, F_ADDED, F_BEST_MATCH,
                                        F_JACCARD, F_CONTAINMENT, F_DATE_TEXT, F_METADATA };
 
+/* What a person reads of an archived article: its group, status, date and id, under their titles. */
+static const TextColumn list_text[] = { { F_GROUP, NULL, NULL },
+                                        { F_STATUS, NULL, NULL },
+                                        { F_DATE, NULL, NULL },
+                                        { F_ID, NULL, NULL } };
+
 typedef struct {
   OutputFormat format;
   FILE *fp;
   guint64 n_rows, without_text;
   gboolean export_mode;
-  Rows rows; /* list in JSON or CSV */
+  Rows rows; /* list */
 } ListContext;
 
 /* The archive's fields of a record (`index show`, `index export`), names from rows.c's table. */
@@ -478,7 +484,7 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
     fputs(",\"neardup\":", fp);
     write_record_fields(fp, r, FALSE);
     fputs("}\n", fp);
-  } else if (c->format != FORMAT_TEXT) {
+  } else {
     Rows *rows = &c->rows;
     rows_begin(rows);
     rows_string(rows, F_ID, r->id);
@@ -499,9 +505,6 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
     rows_string(rows, F_DATE_TEXT, r->date);
     rows_json(rows, F_METADATA, r->metadata);
     rows_end(rows);
-  } else {
-    fprintf(fp, "%8" G_GUINT64_FORMAT "  %-7s  %-20s  %s\n", r->group, r->kept ? "kept" : "dropped",
-            r->has_date ? date : "-", r->id);
   }
   return !ferror(fp) && !cli_interrupted();
 }
@@ -556,8 +559,10 @@ index_browse(int argc, char **argv, gboolean export_mode)
     code = EXIT_USAGE;
   if (db != NULL && code == EXIT_OK) {
     lc.fp = out.fp;
-    if (!export_mode && lc.format != FORMAT_TEXT) {
+    if (!export_mode) {
       rows_init(&lc.rows, lc.fp, lc.format, list_fields, G_N_ELEMENTS(list_fields));
+      if (lc.format == FORMAT_TEXT)
+        rows_text_layout(&lc.rows, list_text, G_N_ELEMENTS(list_text), NULL);
       rows_header(&lc.rows);
     }
     if (!nd_index_foreach(ix, (guint64)group, (NdIndexCondition *const *)conds->pdata, conds->len, export_mode,
@@ -577,6 +582,7 @@ index_browse(int argc, char **argv, gboolean export_mode)
   }
   if (opened)
     output_abort(&out);
+  rows_clear(&lc.rows);
   g_strfreev(args);
   g_strfreev(where);
   g_free(format_name);

@@ -207,7 +207,7 @@ guint
 columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputFormat format, gboolean passages)
 {
   memcpy(cols, base, n * sizeof *cols);
-  if (!passages)
+  if (!passages || format == FORMAT_TEXT)
     return n;
   if (format == FORMAT_JSON) {
     cols[n] = F_PASSAGES;
@@ -221,6 +221,14 @@ void
 rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *b, const NdDiff *d,
                          RowFieldsFunc write_fields, gconstpointer data)
 {
+  if (r->format == FORMAT_TEXT) { /* the row's line, then a line per passage under it */
+    rows_begin(r);
+    write_fields(r, data);
+    rows_end(r);
+    if (passages && d != NULL)
+      render_passages_brief(r->fp, a, b, d);
+    return;
+  }
   if (!passages || r->format == FORMAT_JSON) {
     rows_begin(r);
     write_fields(r, data);

@@ -1,10 +1,13 @@
-/* rows.c — the one table of output fields (name, type, meaning, commands) and the JSON Lines / CSV
- * row writer built on it.
+/* rows.c — the one table of output fields (name, type, meaning, commands, text title and width) and
+ * the text / JSON Lines / CSV row writer built on it.
  *
  * Design: a command never spells a field name; it lists FieldIds and the writer takes the names from
  * the table, so the CSV header, the JSON keys, `neardup help fields` and docs/output-fields.md cannot
  * disagree. A name means one thing everywhere (a passage's score is passage_score, a pair's score is
- * score), so CSV rows that carry a pair and one of its passages have no clashing columns.
+ * score), so CSV rows that carry a pair and one of its passages have no clashing columns. Text rows
+ * are the same rows: the writer holds a row's values and lays out the ones a person reads as an
+ * aligned line, with the titles and widths of the table (field_text), so a command formats no value
+ * itself.
  */
 #include "rows.h"
 #include <string.h>
@@ -125,6 +128,22 @@ static const FieldInfo fields[F_COUNT] = {
   [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
 };
 
+/* Text columns: a short title where the name is long, and the width of the widest usual value (a
+ * wider value shifts the rest of its line rather than being cut). */
+static const FieldText field_text[F_COUNT] = {
+  [F_RANK] = { "rank", 4 },
+  [F_JACCARD] = { "jaccard", 7 },
+  [F_CONTAINMENT_A_IN_B] = { "a_in_b", 6 },
+  [F_CONTAINMENT_B_IN_A] = { "b_in_a", 6 },
+  [F_SCORE] = { "score", 5 },
+  [F_KIND] = { "kind", 14 },
+  [F_GROUP] = { "group", 8 },
+  [F_STATUS] = { "status", 7 },
+  [F_B_GROUP] = { "group", 5 },
+  [F_B_STATUS] = { "status", 7 },
+  [F_DATE] = { "date", 20 },
+};
+
 const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
                                    F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND, F_PASSAGE_LABEL,
                                    F_A_QUOTED, F_B_QUOTED };
@@ -135,6 +154,13 @@ field_info(FieldId f)
 {
   g_assert((guint)f < F_COUNT);
   return &fields[f];
+}
+
+const char *
+field_text_title(FieldId f)
+{
+  g_assert((guint)f < F_COUNT);
+  return field_text[f].title != NULL ? field_text[f].title : fields[f].name;
 }
 
 static const char *const type_names[] = { "string", "integer", "number", "boolean", "object", "array" };
@@ -190,13 +216,91 @@ fields_help(const char *description, const FieldId *cols, guint n, const char *a
 void
 rows_init(Rows *r, FILE *fp, OutputFormat format, const FieldId *cols, guint n)
 {
-  g_assert(format == FORMAT_JSON || format == FORMAT_CSV);
-  *r = (Rows){ fp, format, cols, n, 0, FALSE, FALSE };
+  *r = (Rows){ .fp = fp, .format = format, .cols = cols, .n_cols = n };
+}
+
+void
+rows_text_layout(Rows *r, const TextColumn *layout, guint n, const char *indent)
+{
+  g_assert(r->format == FORMAT_TEXT);
+  for (guint i = 0; i < n; i++) {
+    guint c = 0;
+    while (c < r->n_cols && r->cols[c] != layout[i].field)
+      c++;
+    if (c == r->n_cols)
+      g_error("rows: the text field %s is not one of the row's columns", fields[layout[i].field].name);
+  }
+  r->text_cols = layout;
+  r->n_text_cols = n;
+  r->text_indent = indent;
+  if (r->cells == NULL)
+    r->cells = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_set_size(r->cells, (gint)r->n_cols);
+}
+
+void
+rows_clear(Rows *r)
+{
+  g_clear_pointer(&r->cells, g_ptr_array_unref);
+}
+
+/* The width of f's text column: its declared width, at least its title's. */
+static int
+text_width(FieldId f)
+{
+  return MAX(field_text[f].width, (int)strlen(field_text_title(f)));
+}
+
+/* One text line: the layout's titles (`header`) or the held values of the row. */
+static void
+rows_text_line(Rows *r, gboolean header)
+{
+  if (r->n_text_cols == 0)
+    return;
+  if (r->text_indent != NULL)
+    fputs(r->text_indent, r->fp);
+  gboolean note = FALSE; /* on a line of its own under the row */
+  for (guint i = 0; i < r->n_text_cols; i++) {
+    const TextColumn *col = &r->text_cols[i];
+    FieldId f = col->field;
+    note = note || (col->before != NULL && col->before[0] == '\n');
+    if (header && note)
+      break; /* notes have no titles */
+    gboolean last = i + 1 == r->n_text_cols || (!note && r->text_cols[i + 1].before != NULL &&
+                                                r->text_cols[i + 1].before[0] == '\n');
+    const char *s = field_text_title(f);
+    if (!header) {
+      guint c = 0;
+      while (r->cols[c] != f) /* found: rows_text_layout checked it */
+        c++;
+      s = g_ptr_array_index(r->cells, c);
+      if (s == NULL && (note || last))
+        continue; /* nothing to show at the end of a line */
+      if (s == NULL)
+        s = "-";
+    }
+    if (i > 0)
+      fputs(col->before != NULL ? col->before : "  ", r->fp);
+    FieldType type = fields[f].type;
+    if (note || (last && type != FT_INTEGER && type != FT_NUMBER))
+      fputs(s, r->fp);
+    else if (type == FT_INTEGER || type == FT_NUMBER)
+      fprintf(r->fp, "%*s", text_width(f), s);
+    else
+      fprintf(r->fp, "%-*s", text_width(f), s);
+    if (col->after != NULL)
+      fputs(col->after, r->fp);
+  }
+  fputc('\n', r->fp);
 }
 
 void
 rows_header(Rows *r)
 {
+  if (r->format == FORMAT_TEXT) {
+    rows_text_line(r, TRUE);
+    return;
+  }
   if (r->format != FORMAT_CSV)
     return;
   for (guint i = 0; i < r->n_cols; i++) {
@@ -220,19 +324,35 @@ rows_end(Rows *r)
 {
   if (r->next != r->n_cols)
     g_error("rows: a row ended after %u of its %u fields", r->next, r->n_cols);
+  if (r->format == FORMAT_TEXT) {
+    rows_text_line(r, FALSE);
+    for (guint c = 0; r->cells != NULL && c < r->cells->len; c++)
+      g_clear_pointer(&g_ptr_array_index(r->cells, c), g_free);
+    return;
+  }
   if (r->format == FORMAT_JSON && !r->inline_members)
     fputc('}', r->fp);
   if (!r->nested)
     fputc('\n', r->fp);
 }
 
-/* Checks that `f` is the next column and writes what goes before its value. */
-static void
-rows_key(Rows *r, FieldId f)
+/* Checks that `f` is the next column and writes what goes before its value; in text, keeps `cell`
+ * (owned; NULL: null) as the column's value and returns FALSE: nothing more to write. */
+static gboolean
+rows_key(Rows *r, FieldId f, char *cell)
 {
   if (r->next >= r->n_cols || r->cols[r->next] != f)
     g_error("rows: field %s written where %s was expected", fields[f].name,
             r->next < r->n_cols ? fields[r->cols[r->next]].name : "the end of the row");
+  if (r->format == FORMAT_TEXT) {
+    if (r->cells != NULL)
+      g_ptr_array_index(r->cells, r->next) = cell;
+    else
+      g_free(cell);
+    r->next++;
+    return FALSE;
+  }
+  g_free(cell);
   if (r->format == FORMAT_JSON) {
     if (r->next || r->inline_members)
       fputc(',', r->fp);
@@ -241,13 +361,16 @@ rows_key(Rows *r, FieldId f)
     fputc(',', r->fp);
   }
   r->next++;
+  return TRUE;
 }
+
+/* The text value of a cell, only made when the writer writes text. */
+#define TEXT_CELL(r, expr) ((r)->format == FORMAT_TEXT ? (expr) : NULL)
 
 void
 rows_null(Rows *r, FieldId f)
 {
-  rows_key(r, f);
-  if (r->format == FORMAT_JSON)
+  if (rows_key(r, f, NULL) && r->format == FORMAT_JSON)
     fputs("null", r->fp);
 }
 
@@ -258,7 +381,8 @@ rows_string(Rows *r, FieldId f, const char *s)
     rows_null(r, f);
     return;
   }
-  rows_key(r, f);
+  if (!rows_key(r, f, TEXT_CELL(r, g_strdup(s))))
+    return;
   if (r->format == FORMAT_JSON)
     json_write_string(r->fp, s);
   else
@@ -268,22 +392,22 @@ rows_string(Rows *r, FieldId f, const char *s)
 void
 rows_integer(Rows *r, FieldId f, guint64 v)
 {
-  rows_key(r, f);
-  fprintf(r->fp, "%" G_GUINT64_FORMAT, v);
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%" G_GUINT64_FORMAT, v))))
+    fprintf(r->fp, "%" G_GUINT64_FORMAT, v);
 }
 
 void
 rows_number(Rows *r, FieldId f, double v)
 {
-  rows_key(r, f);
-  fprintf(r->fp, "%.4f", v);
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%.3f", v))))
+    fprintf(r->fp, "%.4f", v);
 }
 
 void
 rows_boolean(Rows *r, FieldId f, gboolean v)
 {
-  rows_key(r, f);
-  fputs(v ? "true" : "false", r->fp);
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup(v ? "yes" : "no"))))
+    fputs(v ? "true" : "false", r->fp);
 }
 
 void
@@ -293,7 +417,8 @@ rows_json(Rows *r, FieldId f, const char *json)
     rows_null(r, f);
     return;
   }
-  rows_key(r, f);
+  if (!rows_key(r, f, TEXT_CELL(r, g_strdup(json))))
+    return;
   if (r->format == FORMAT_JSON)
     fputs(json, r->fp);
   else

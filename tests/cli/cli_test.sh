@@ -321,6 +321,12 @@ origin_quotations)
     || fail "every member of the tidal barrier cluster names the wire as its origin"
   expect_code 0 "$NEARDUP" scan examples/articles
   expect_out "  origin: examples/articles/wire_glacier_study.txt (inferred from the texts)"
+  # Text rows come from the same fields: a member, then its closest match with their scores.
+  expect_out "      closest: examples/articles/wire_tidal_barrier.txt (jaccard 0.911, containment 0.940)"
+  expect_code 0 "$NEARDUP" pairs examples/articles
+  expect_out "jaccard  a_in_b  b_in_a  score  kind            a  <->  b"
+  expect_out "  0.911   0.940   0.968  0.968  near-duplicate  examples/articles/reprint_bay_times_allcaps_headline.txt  <->  examples/articles/wire_tidal_barrier.txt"
+  expect_out "      source: examples/articles/wire_tidal_barrier.txt (basis: evidence)"
   # With dates, the earlier article is the source even against the evidence; --window drops pairs
   # published further apart; --date-field names the member.
   { printf '{"id":"wire","published":"2026-03-11T09:00:00Z","text":"'
@@ -679,7 +685,7 @@ index_cli)
   grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null,"b_group":5,"b_status":"kept"}' || fail "rec-2 has no metadata"
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want one match per record"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt"
-  expect_out '      {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
+  expect_out '      metadata: {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
   # One id twice in one feed: the first is added, the second reported (exit 1).
   make_article 33 200 >"$WORK/rec3.txt"
   { printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec3.txt")"
@@ -751,7 +757,8 @@ query_cli)
   # The feature reuses paragraphs of the wire story: found through containment, best first.
   expect_code 0 "$NEARDUP" query "$DB" "$F"
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse; group 1, kept)"
+  expect_out "  rank  jaccard  a_in_b  b_in_a  kind            group  status   b"
+  expect_out "     1    0.141   0.183   0.379  reuse               1  kept     $W"
   expect_no_out "unrelated_sports"
   expect_no_out "quote_story_a"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json
@@ -777,8 +784,8 @@ query_cli)
   expect_no_out '"rank":3,'
   expect_code 0 "$NEARDUP" query "$DB" "$F" --limit 1
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W"
-  expect_no_out "   2. "
+  expect_out "     1    0.141"
+  grep -qE '^ +2 +0\.[0-9]{3} ' "$WORK/out" && fail "--limit 1 wrote a second match"
   expect_code 2 "$NEARDUP" query "$DB" "$F" --limit -1
   # --passages: byte offsets into the query file and the archived text, as pairs --passages reports.
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json --passages --limit 1
@@ -804,7 +811,7 @@ query_cli)
   expect_err "$WORK/empty.txt: empty article"
   expect_out "$F: 3 archived matches"
   expect_out "$A/reprint_bay_times_allcaps_headline.txt: 3 archived matches"
-  expect_out "(near-duplicate; group "
+  grep -qE '^ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  near-duplicate +[0-9]+  kept' "$WORK/out" || fail "no near-duplicate match row"
   # An identical article: Jaccard 1, a near-duplicate; the archive is read-only for query.
   cp "$DB" "$WORK/ix.before"
   expect_code 0 "$NEARDUP" query "$DB" "$W" --format csv --threshold 0.9 --containment 0
@@ -1127,6 +1134,7 @@ index_browse)
   expect_code 0 "$NEARDUP" index create ix.db
   expect_code 0 "$NEARDUP" dedup --jsonl feed.jsonl --index ix.db --add -o /dev/null
   expect_code 0 "$NEARDUP" index list ix.db
+  expect_out "   group  status   date                  id"
   expect_out "       1  kept     2026-01-05T00:00:00Z  a"
   expect_out "       1  dropped  2026-01-09T08:00:00Z  b"
   expect_out "       2  kept     -                     c"
