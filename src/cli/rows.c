@@ -6,14 +6,15 @@
  * disagree. A name means one thing everywhere (a passage's score is passage_score, a pair's score is
  * score), so CSV rows that carry a pair and one of its passages have no clashing columns. Text rows
  * are the same rows: the writer holds a row's values and lays out the ones a person reads as an
- * aligned line, with the titles and widths of the table (field_text), so a command formats no value
+ * aligned line, with the titles and widths of the table (field_format), so a command formats no value
  * itself.
  */
 #include "rows.h"
 #include <string.h>
 
 #define PAIRWISE (IN_PAIRS | IN_QUERY)
-#define CLOSEST (IN_SCAN | IN_DEDUP | IN_INDEX_LIST)
+#define CLOSEST (IN_SCAN | IN_DEDUP | IN_INDEX_LIST | IN_INDEX_SHOW)
+#define ARCHIVED (IN_INDEX_LIST | IN_INDEX_SHOW)
 
 static const FieldInfo fields[F_COUNT] = {
   [F_A] = { "a", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
@@ -21,7 +22,7 @@ static const FieldInfo fields[F_COUNT] = {
             "compared (diff)" },
   [F_B] = { "b", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
             "id of article B: the second of the pair (pairs), the archived article (query), the source (diff)" },
-  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST, "the article's id: its path as given, or its JSON Lines id" },
+  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST | IN_EXTRACT, "the article's id: its path as given, or its JSON Lines id" },
   [F_RANK] = { "rank", FT_INTEGER, FALSE, IN_QUERY, "1 for the best archived match of the new article, then 2, ..." },
   [F_JACCARD] = { "jaccard", FT_NUMBER, TRUE, PAIRWISE | CLOSEST,
                   "`|A ∩ B| / |A ∪ B|` over the shingle sets (of the article and its `best_match` in scan, dedup "
@@ -57,10 +58,10 @@ static const FieldInfo fields[F_COUNT] = {
                   "the cluster (connected component of reported pairs) numbered 1, 2, ... in order of its first "
                   "article; a batch's own numbering, unlike `group`" },
   [F_CLUSTER_SIZE] = { "cluster_size", FT_INTEGER, FALSE, IN_SCAN, "articles in the cluster" },
-  [F_GROUP] = { "group", FT_INTEGER, FALSE, IN_DEDUP | IN_INDEX_LIST,
+  [F_GROUP] = { "group", FT_INTEGER, FALSE, IN_DEDUP | ARCHIVED,
                 "the dedup group: one kept article and its duplicates, numbered by the archive (stable across "
                 "runs), or the number a new group gets" },
-  [F_STATUS] = { "status", FT_STRING, FALSE, IN_DEDUP | IN_INDEX_LIST,
+  [F_STATUS] = { "status", FT_STRING, FALSE, IN_DEDUP | ARCHIVED,
                  "`kept` (the group's kept article), `dropped`, or `superseded` (dedup: an archived kept article "
                  "a batch member replaces)" },
   [F_DUPLICATE_OF] = { "duplicate_of", FT_STRING, TRUE, IN_DEDUP,
@@ -80,15 +81,17 @@ static const FieldInfo fields[F_COUNT] = {
                      "the archived article's metadata (a JSON object; in CSV its JSON text), or null" },
   [F_B_GROUP] = { "b_group", FT_INTEGER, FALSE, IN_QUERY, "the archived article's `group`" },
   [F_B_STATUS] = { "b_status", FT_STRING, FALSE, IN_QUERY, "the archived article's `status`: kept or dropped" },
-  [F_DATE] = { "date", FT_STRING, TRUE, IN_DEDUP | IN_INDEX_LIST,
+  [F_DATE] = { "date", FT_STRING, TRUE, IN_DEDUP | ARCHIVED,
                "the article's date in UTC, ISO 8601 (`2026-03-11T09:30:00Z`), as understood; null when none "
                "could be read" },
-  [F_DATE_TEXT] = { "date_text", FT_STRING, TRUE, IN_INDEX_LIST, "the date as written in the input, or null" },
-  [F_BYTES] = { "bytes", FT_INTEGER, FALSE, IN_INDEX_LIST, "the article's size in bytes (its text)" },
-  [F_BATCH] = { "batch", FT_INTEGER, FALSE, IN_INDEX_LIST, "the `index add` or `dedup --add` run that archived it" },
-  [F_ADDED] = { "added", FT_STRING, TRUE, IN_INDEX_LIST, "when it was archived (UTC, ISO 8601)" },
-  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, IN_INDEX_LIST,
-                   "the article's metadata (a JSON object; in CSV its JSON text), or null" },
+  [F_DATE_TEXT] = { "date_text", FT_STRING, TRUE, ARCHIVED, "the date as written in the input, or null" },
+  [F_BYTES] = { "bytes", FT_INTEGER, FALSE, ARCHIVED, "the article's size in bytes (its text)" },
+  [F_BATCH] = { "batch", FT_INTEGER, FALSE, ARCHIVED, "the `index add` or `dedup --add` run that archived it" },
+  [F_ADDED] = { "added", FT_STRING, TRUE, ARCHIVED, "when it was archived (UTC, ISO 8601)" },
+  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, ARCHIVED | IN_EXTRACT,
+                   "the article's metadata (a JSON object; in CSV its JSON text), or null; in extract's JSON its "
+                   "members are the record's own, as --jsonl reads them (`id` and `text` renamed `metadata_id`, "
+                   "`metadata_text`)" },
   [F_ALREADY_ARCHIVED] = { "already_archived", FT_BOOLEAN, FALSE, IN_DEDUP,
                            "the article itself is archived already (a batch run again)" },
   [F_COPY] = { "copy", FT_STRING, TRUE, IN_DEDUP, "its copy under --copy-to DIR (relative to DIR), or null" },
@@ -126,11 +129,46 @@ static const FieldInfo fields[F_COUNT] = {
   [F_QUOTED_WORDS] = { "quoted_words", FT_INTEGER, FALSE, IN_DIFF,
                        "aligned words of A inside quotation marks in both articles (a quotation both report)" },
   [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
+  [F_TEXT] = { "text", FT_STRING, TRUE, IN_EXTRACT | IN_INDEX_SHOW,
+               "the article's text as neardup compares it (extract; index show: as archived, null when not stored)" },
+  [F_TOKENS] = { "tokens", FT_INTEGER, FALSE, IN_INDEX_SHOW, "words in the archived article" },
+  [F_SHINGLES] = { "shingles", FT_INTEGER, FALSE, IN_INDEX_SHOW, "distinct shingles of the archived article" },
+  [F_ANCHORS] = { "anchors", FT_INTEGER, FALSE, IN_INDEX_SHOW | IN_INDEX_STATS,
+                  "passage anchors: of the article (index show), of the whole index (index stats)" },
+  [F_MEMBERS] = { "members", FT_ARRAY, FALSE, IN_INDEX_SHOW,
+                  "the article's group: objects with its members' `id` and `status`, in archive order" },
+  [F_INDEX] = { "index", FT_STRING, FALSE, IN_INDEX_STATS, "the index file, as given" },
+  [F_FORMAT_VERSION] = { "format_version", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                         "the index's format (`index upgrade` copies an older one)" },
+  [F_ARTICLES] = { "articles", FT_INTEGER, FALSE, IN_INDEX_STATS, "archived articles" },
+  [F_GROUPS] = { "groups", FT_INTEGER, FALSE, IN_INDEX_STATS, "dedup groups" },
+  [F_BATCHES] = { "batches", FT_INTEGER, FALSE, IN_INDEX_STATS, "`index add` and `dedup --add` runs" },
+  [F_TEXT_BYTES] = { "text_bytes", FT_INTEGER, FALSE, IN_INDEX_STATS, "the archived articles' texts, in bytes" },
+  [F_FILE_BYTES] = { "file_bytes", FT_INTEGER, FALSE, IN_INDEX_STATS, "the index file's size in bytes" },
+  [F_BAND_KEYS] = { "band_keys", FT_INTEGER, FALSE, IN_INDEX_STATS, "LSH band keys posted" },
+  [F_BAND_SEGMENTS] = { "band_segments", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                        "segments the band postings are stored in" },
+  [F_ANCHOR_SEGMENTS] = { "anchor_segments", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                          "segments the anchor postings are stored in" },
+  [F_TEXT_STORED] = { "text_stored", FT_STRING, FALSE, IN_INDEX_STATS,
+                      "whose texts the index stores (`index create --text`): `all`, `kept` or `none`" },
+  [F_TEXT_FORMAT] = { "text_format", FT_STRING, FALSE, IN_INDEX_STATS,
+                      "how it stores them (`index create --text-format`): `plain` or `zlib`" },
+  [F_SHINGLE] = { "shingle", FT_STRING, FALSE, IN_INDEX_STATS, "the shingles signed (`words:3`: word 3-grams)" },
+  [F_NUM_PERM] = { "num_perm", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "MinHash signature length" },
+  [F_SEED] = { "seed", FT_INTEGER, FALSE, IN_INDEX_STATS, "the MinHash seed" },
+  [F_THRESHOLD] = { "threshold", FT_NUMBER, FALSE, IN_PARAMS, "the Jaccard threshold the banding is chosen for" },
+  [F_BANDS] = { "bands", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "LSH bands the signature is cut into" },
+  [F_ROWS] = { "rows", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "signature values per band" },
+  [F_FALSE_POSITIVE] = { "false_positive", FT_NUMBER, FALSE, IN_PARAMS,
+                         "area under the candidate probability below the threshold (wasted verifications)" },
+  [F_FALSE_NEGATIVE] = { "false_negative", FT_NUMBER, FALSE, IN_PARAMS,
+                         "area above the candidate probability over the threshold (missed pairs)" },
 };
 
 /* Text columns: a short title where the name is long, and the width of the widest usual value (a
- * wider value shifts the rest of its line rather than being cut). */
-static const FieldText field_text[F_COUNT] = {
+ * wider value shifts the rest of its line rather than being cut); numbers finer than the default. */
+static const FieldFormat field_format[F_COUNT] = {
   [F_RANK] = { "rank", 4 },
   [F_JACCARD] = { "jaccard", 7 },
   [F_CONTAINMENT_A_IN_B] = { "a_in_b", 6 },
@@ -142,6 +180,8 @@ static const FieldText field_text[F_COUNT] = {
   [F_B_GROUP] = { "group", 5 },
   [F_B_STATUS] = { "status", 7 },
   [F_DATE] = { "date", 20 },
+  [F_FALSE_POSITIVE] = { NULL, 0, 6 },
+  [F_FALSE_NEGATIVE] = { NULL, 0, 6 },
 };
 
 const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
@@ -160,7 +200,7 @@ const char *
 field_text_title(FieldId f)
 {
   g_assert((guint)f < F_COUNT);
-  return field_text[f].title != NULL ? field_text[f].title : fields[f].name;
+  return field_format[f].title != NULL ? field_format[f].title : fields[f].name;
 }
 
 static const char *const type_names[] = { "string", "integer", "number", "boolean", "object", "array" };
@@ -172,7 +212,9 @@ fields_print_markdown(FILE *fp)
     unsigned bit;
     const char *name;
   } where[] = { { IN_SCAN, "scan" },   { IN_PAIRS, "pairs" }, { IN_QUERY, "query" }, { IN_DEDUP, "dedup" },
-                { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" } };
+                { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" },
+                { IN_INDEX_SHOW, "index show" }, { IN_INDEX_STATS, "index stats" }, { IN_EXTRACT, "extract" },
+                { IN_PARAMS, "params" } };
   fputs("| field | type | written by | meaning |\n|---|---|---|---|\n", fp);
   for (guint f = 0; f < F_COUNT; f++) {
     const FieldInfo *fi = &fields[f];
@@ -248,7 +290,7 @@ rows_clear(Rows *r)
 static int
 text_width(FieldId f)
 {
-  return MAX(field_text[f].width, (int)strlen(field_text_title(f)));
+  return MAX(field_format[f].width, (int)strlen(field_text_title(f)));
 }
 
 /* One text line: the layout's titles (`header`) or the held values of the row. */
@@ -315,7 +357,7 @@ void
 rows_begin(Rows *r)
 {
   r->next = 0;
-  if (r->format == FORMAT_JSON && !r->inline_members)
+  if (r->format == FORMAT_JSON)
     fputc('{', r->fp);
 }
 
@@ -330,7 +372,7 @@ rows_end(Rows *r)
       g_clear_pointer(&g_ptr_array_index(r->cells, c), g_free);
     return;
   }
-  if (r->format == FORMAT_JSON && !r->inline_members)
+  if (r->format == FORMAT_JSON)
     fputc('}', r->fp);
   if (!r->nested)
     fputc('\n', r->fp);
@@ -338,12 +380,18 @@ rows_end(Rows *r)
 
 /* Checks that `f` is the next column and writes what goes before its value; in text, keeps `cell`
  * (owned; NULL: null) as the column's value and returns FALSE: nothing more to write. */
-static gboolean
-rows_key(Rows *r, FieldId f, char *cell)
+static void
+rows_expect(const Rows *r, FieldId f)
 {
   if (r->next >= r->n_cols || r->cols[r->next] != f)
     g_error("rows: field %s written where %s was expected", fields[f].name,
             r->next < r->n_cols ? fields[r->cols[r->next]].name : "the end of the row");
+}
+
+static gboolean
+rows_key(Rows *r, FieldId f, char *cell)
+{
+  rows_expect(r, f);
   if (r->format == FORMAT_TEXT) {
     if (r->cells != NULL)
       g_ptr_array_index(r->cells, r->next) = cell;
@@ -354,7 +402,7 @@ rows_key(Rows *r, FieldId f, char *cell)
   }
   g_free(cell);
   if (r->format == FORMAT_JSON) {
-    if (r->next || r->inline_members)
+    if (r->next)
       fputc(',', r->fp);
     fprintf(r->fp, "\"%s\":", fields[f].name);
   } else if (r->next) {
@@ -399,8 +447,9 @@ rows_integer(Rows *r, FieldId f, guint64 v)
 void
 rows_number(Rows *r, FieldId f, double v)
 {
-  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%.3f", v))))
-    fprintf(r->fp, "%.4f", v);
+  int decimals = field_format[f].decimals;
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%.*f", decimals ? decimals : 3, v))))
+    fprintf(r->fp, "%.*f", decimals ? decimals : 4, v);
 }
 
 void
@@ -423,6 +472,25 @@ rows_json(Rows *r, FieldId f, const char *json)
     fputs(json, r->fp);
   else
     csv_write_field(r->fp, json);
+}
+
+void
+rows_json_members(Rows *r, FieldId f, const char *object)
+{
+  if (r->format != FORMAT_JSON) {
+    rows_json(r, f, object);
+    return;
+  }
+  rows_expect(r, f);
+  if (r->next == 0)
+    g_error("rows: the members of %s cannot open a row", fields[f].name);
+  r->next++;
+  gsize len = object != NULL ? strlen(object) : 0;
+  g_assert(len == 0 || (len >= 2 && object[0] == '{' && object[len - 1] == '}'));
+  if (len > 2) {
+    fputc(',', r->fp);
+    fwrite(object + 1, 1, len - 2, r->fp);
+  }
 }
 
 void

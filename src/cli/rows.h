@@ -30,6 +30,12 @@ typedef enum {
   F_PASSAGES, F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS, F_A_MATCHED, F_B_MATCHED,
   F_PASSAGE_SCORE, F_PASSAGE_KIND, F_PASSAGE_LABEL, F_A_QUOTED, F_B_QUOTED, F_A_TEXT, F_B_TEXT, F_PASSAGE_COUNT,
   F_A_COVERAGE, F_B_COVERAGE, F_QUOTED_WORDS, F_NARRATIVE_WORDS,
+  /* an article's text and its archived counts (extract, index show) */
+  F_TEXT, F_TOKENS, F_SHINGLES, F_ANCHORS, F_MEMBERS,
+  /* an index (index stats) and the banding (params) */
+  F_INDEX, F_FORMAT_VERSION, F_ARTICLES, F_GROUPS, F_BATCHES, F_TEXT_BYTES, F_FILE_BYTES, F_BAND_KEYS,
+  F_BAND_SEGMENTS, F_ANCHOR_SEGMENTS, F_TEXT_STORED, F_TEXT_FORMAT, F_SHINGLE, F_NUM_PERM, F_SEED, F_THRESHOLD,
+  F_BANDS, F_ROWS, F_FALSE_POSITIVE, F_FALSE_NEGATIVE,
   F_COUNT
 } FieldId;
 
@@ -44,7 +50,11 @@ enum {
   IN_DEDUP = 1 << 3,
   IN_DIFF = 1 << 4,
   IN_INDEX_LIST = 1 << 5,
-  IN_PASSAGE = 1 << 6
+  IN_PASSAGE = 1 << 6,
+  IN_INDEX_SHOW = 1 << 7,
+  IN_INDEX_STATS = 1 << 8,
+  IN_EXTRACT = 1 << 9,
+  IN_PARAMS = 1 << 10
 };
 
 typedef struct {
@@ -58,12 +68,14 @@ typedef struct {
 /* The field `f` of the table (never NULL). */
 const FieldInfo *field_info(FieldId f);
 
-/* How a field looks in text output: its column title and the least width of its column (numbers
- * and integers are right-aligned, numbers with 3 decimals; strings left-aligned; null is "-"). */
+/* How a field's values look: in text output its column title and the least width of its column
+ * (numbers and integers are right-aligned; strings left-aligned; null is "-"), and the decimals of a
+ * number (default: 4 in JSON and CSV, 3 in text). */
 typedef struct {
   const char *title; /* NULL: the field's name */
   int width;         /* at least the title's length */
-} FieldText;
+  int decimals;      /* 0: the default */
+} FieldFormat;
 
 /* The column title of `f` in text output (never NULL; static). */
 const char *field_text_title(FieldId f);
@@ -88,7 +100,7 @@ typedef struct {
 /* A writer of rows with the columns `cols` (n of them), in text, JSON Lines or CSV. Values are given
  * field by field, in the order of `cols`; a value for another field than the next column is a
  * programming error (g_error). `nested` writes JSON objects without a newline (passage objects inside
- * a row); `inline_members` writes only the members, each after a comma. In text the values of a row
+ * a row, an index's group members). In text the values of a row
  * are held until rows_end writes the fields of the text layout (rows_text_layout) as one aligned
  * line; that is the only memory the writer holds (rows_clear frees it; a JSON or CSV writer holds
  * none). */
@@ -98,8 +110,7 @@ typedef struct {
   const FieldId *cols;
   guint n_cols;
   guint next;          /* the next column expected */
-  gboolean nested;         /* JSON: no newline after the object */
-  gboolean inline_members; /* JSON: no braces; every member after a comma (inside the caller's object) */
+  gboolean nested;     /* JSON: no newline after the object */
   const TextColumn *text_cols; /* text: the layout (not owned) */
   guint n_text_cols;
   const char *text_indent;     /* text: before each line (not owned; NULL: none) */
@@ -128,6 +139,10 @@ void rows_null(Rows *r, FieldId f);
 /* A JSON value given as its text (an object, an array); in CSV the JSON text as one field; NULL:
  * null / empty. */
 void rows_json(Rows *r, FieldId f, const char *json);
+/* A JSON object given as its text ("{...}", no space around the braces; NULL: none) whose members
+ * become the row's own in JSON (a record --jsonl reads back; never the row's first column); in CSV
+ * and text the object's text as one column, as rows_json. */
+void rows_json_members(Rows *r, FieldId f, const char *object);
 /* Empty values (null / empty) for every remaining column of the row. */
 void rows_null_rest(Rows *r);
 

@@ -510,6 +510,26 @@ csv_outputs)
   # dedup: the manifest in CSV with --passages has the passage columns too.
   expect_code 0 "$NEARDUP" dedup "$WORK/in" --format csv --passages --containment 0.5
   [[ $("$CSV" "$WORK/out" id group status passage passage_kind) -ge 4 ]] || fail "dedup --passages CSV"
+  # params, index stats and extract: CSV too, the same fields as their JSON.
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format csv
+  expect_out "threshold,num_perm,bands,rows,false_positive,false_negative"
+  [[ $("$CSV" "$WORK/out" threshold bands rows) == 1 ]] || fail "params CSV: one row"
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format json
+  want_fp=$(sed -E 's/.*"false_positive":([0-9.]+).*/\1/' "$WORK/out")
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format csv
+  [[ $("$CSV" "$WORK/out" --get 1 false_positive) == "$want_fp" ]] || fail "params CSV false_positive differs from JSON"
+  expect_code 0 "$NEARDUP" index stats "$WORK/q.db" --format csv
+  [[ $("$CSV" "$WORK/out" index articles text_stored shingle) == 1 ]] || fail "index stats CSV: one row"
+  [[ $("$CSV" "$WORK/out" --get 1 index) == "$WORK/q.db" ]] || fail "index stats CSV: index"
+  [[ $("$CSV" "$WORK/out" --get 1 text_stored) == all ]] || fail "index stats CSV: text_stored"
+  printf '{"id":"m1","text":"Line one, with \\"quotes\\".\\nLine two.","outlet":"Wire, Inc.","n":3}\n' >"$WORK/meta.jsonl"
+  expect_code 0 "$NEARDUP" extract --jsonl "$WORK/meta.jsonl" --format csv
+  [[ $("$CSV" "$WORK/out" id text metadata) == 1 ]] || fail "extract CSV: one row"
+  [[ $("$CSV" "$WORK/out" --get 1 text) == $'Line one, with "quotes".\nLine two.' ]] || fail "extract CSV: text"
+  [[ $("$CSV" "$WORK/out" --get 1 metadata) == '{"outlet":"Wire, Inc.","n":3}' ]] \
+    || fail "extract CSV: metadata $("$CSV" "$WORK/out" --get 1 metadata)"
+  expect_code 0 "$NEARDUP" extract --jsonl "$WORK/meta.jsonl" --format json
+  expect_out '{"id":"m1","text":"Line one, with \"quotes\".\nLine two.","outlet":"Wire, Inc.","n":3}'
   # The fields' table is the documentation: docs/output-fields.md is `neardup help fields`.
   expect_code 0 "$NEARDUP" help fields
   sed -n '/^<!-- fields:begin/,/^<!-- fields:end/p' docs/output-fields.md | sed '1d;$d' >"$WORK/doc_table"
@@ -620,7 +640,7 @@ index_cli)
   expect_err "no input"
   expect_code 2 "$NEARDUP" index remove "$DB"
   expect_code 2 "$NEARDUP" index stats
-  expect_code 2 "$NEARDUP" index stats "$DB" --format csv
+  expect_code 2 "$NEARDUP" index stats "$DB" --format xml
   # create never overwrites: neither an index nor any other file.
   cp "$DB" "$WORK/ix.copy"
   expect_code 3 "$NEARDUP" index create "$DB"
@@ -634,7 +654,8 @@ index_cli)
   expect_err "added 2 articles to $DB"
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
   "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys anchors \
-    band_segments anchor_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+    band_segments anchor_segments text_stored text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+  expect_out '"text_stored":"all","text_format":"plain",'
   expect_out "{\"index\":\"$DB\",\"format_version\":4,\"articles\":2,\"groups\":2,\"batches\":1,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
@@ -1015,7 +1036,6 @@ extract_cli)
   expect_out '"id":"https://crawl.example/one","text":"A page fetched by a crawler'
   expect_out '"warc_date":"2026-01-02T03:04:05Z","warc_record_id":"<urn:uuid:one>","warc_offset":'
   expect_err "passed over: 1 WARC warcinfo records"
-  expect_code 2 "$NEARDUP" extract --format csv tests/data/pages
   ;;
 diff_page_offsets)
   # passage offsets point into the pages as saved (from the <h1> headline on), not into their extracted text
@@ -1167,6 +1187,9 @@ index_browse)
   expect_out "Updated at noon."
   expect_code 0 "$NEARDUP" index show ix.db b --format json
   "$JSONL_CHECK" "$WORK/out" id group status members text metadata >/dev/null || fail "show JSON"
+  expect_out '"members":[{"id":"a","status":"kept"},{"id":"b","status":"dropped"}],"text":"'
+  expect_code 0 "$NEARDUP" index show ix.db b
+  expect_out "    dropped  b"
   expect_code 1 "$NEARDUP" index show ix.db nope
   expect_err "id 'nope' is not in the index"
   # export: JSON Lines that --jsonl reads back, the same texts and metadata.
