@@ -169,19 +169,16 @@ static const FieldInfo fields[F_COUNT] = {
 /* Text columns: a short title where the name is long, and the width of the widest usual value (a
  * wider value shifts the rest of its line rather than being cut); numbers finer than the default. */
 static const FieldFormat field_format[F_COUNT] = {
-  [F_RANK] = { "rank", 4 },
-  [F_JACCARD] = { "jaccard", 7 },
-  [F_CONTAINMENT_A_IN_B] = { "a_in_b", 6 },
-  [F_CONTAINMENT_B_IN_A] = { "b_in_a", 6 },
-  [F_SCORE] = { "score", 5 },
-  [F_KIND] = { "kind", 14 },
-  [F_GROUP] = { "group", 8 },
-  [F_STATUS] = { "status", 7 },
-  [F_B_GROUP] = { "group", 5 },
-  [F_B_STATUS] = { "status", 7 },
-  [F_DATE] = { "date", 20 },
-  [F_FALSE_POSITIVE] = { NULL, 0, 6 },
-  [F_FALSE_NEGATIVE] = { NULL, 0, 6 },
+  [F_CONTAINMENT_A_IN_B] = { .title = "a_in_b" },
+  [F_CONTAINMENT_B_IN_A] = { .title = "b_in_a" },
+  [F_KIND] = { .width = 14 },
+  [F_GROUP] = { .width = 8 },
+  [F_STATUS] = { .width = 7 },
+  [F_B_GROUP] = { .title = "group", .width = 5 },
+  [F_B_STATUS] = { .title = "status", .width = 7 },
+  [F_DATE] = { .width = 20 },
+  [F_FALSE_POSITIVE] = { .decimals = 6 },
+  [F_FALSE_NEGATIVE] = { .decimals = 6 },
 };
 
 const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
