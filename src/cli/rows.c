@@ -167,7 +167,8 @@ static const FieldInfo fields[F_COUNT] = {
 };
 
 /* Text columns: a short title where the name is long, and the width of the widest usual value (a
- * wider value shifts the rest of its line rather than being cut); numbers finer than the default. */
+ * wider value shifts the rest of its line rather than being cut); numbers finer than the default;
+ * long texts cut to their first words. */
 static const FieldFormat field_format[F_COUNT] = {
   [F_CONTAINMENT_A_IN_B] = { .title = "a_in_b" },
   [F_CONTAINMENT_B_IN_A] = { .title = "b_in_a" },
@@ -177,6 +178,7 @@ static const FieldFormat field_format[F_COUNT] = {
   [F_B_GROUP] = { .title = "group", .width = 5 },
   [F_B_STATUS] = { .title = "status", .width = 7 },
   [F_DATE] = { .width = 20 },
+  [F_A_TEXT] = { .words = 12 },
   [F_FALSE_POSITIVE] = { .decimals = 6 },
   [F_FALSE_NEGATIVE] = { .decimals = 6 },
 };
@@ -294,11 +296,11 @@ text_width(FieldId f)
 static void
 rows_text_line(Rows *r, gboolean header)
 {
-  if (r->n_text_cols == 0)
+  if (r->n_text_cols == 0 || (header && r->text_sentence))
     return;
   if (r->text_indent != NULL)
     fputs(r->text_indent, r->fp);
-  gboolean note = FALSE; /* on a line of its own under the row */
+  gboolean note = r->text_sentence; /* on a line of its own under the row, or in a sentence */
   for (guint i = 0; i < r->n_text_cols; i++) {
     const TextColumn *col = &r->text_cols[i];
     FieldId f = col->field;
@@ -419,6 +421,36 @@ rows_null(Rows *r, FieldId f)
     fputs("null", r->fp);
 }
 
+/* s as text shows it: with a word limit, its first words with every run of white space as one
+ * space, " …" when cut; else a copy. Caller frees. */
+static char *
+text_string(FieldId f, const char *s)
+{
+  int limit = field_format[f].words;
+  if (limit == 0)
+    return g_strdup(s);
+  GString *out = g_string_new(NULL);
+  int words = 0;
+  const char *p = s;
+  while (*p != '\0') {
+    while (g_ascii_isspace(*p))
+      p++;
+    if (*p == '\0')
+      break;
+    if (words == limit) {
+      g_string_append(out, " …");
+      break;
+    }
+    const char *start = p;
+    while (*p != '\0' && !g_ascii_isspace(*p))
+      p++;
+    if (words++ > 0)
+      g_string_append_c(out, ' ');
+    g_string_append_len(out, start, p - start);
+  }
+  return g_string_free(out, FALSE);
+}
+
 void
 rows_string(Rows *r, FieldId f, const char *s)
 {
@@ -426,7 +458,7 @@ rows_string(Rows *r, FieldId f, const char *s)
     rows_null(r, f);
     return;
   }
-  if (!rows_key(r, f, TEXT_CELL(r, g_strdup(s))))
+  if (!rows_key(r, f, TEXT_CELL(r, text_string(f, s))))
     return;
   if (r->format == FORMAT_JSON)
     json_write_string(r->fp, s);

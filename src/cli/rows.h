@@ -75,6 +75,7 @@ typedef struct {
   const char *title; /* NULL: the field's name */
   int width;         /* at least the title's length */
   int decimals;      /* 0: the default */
+  int words;         /* text: a string shown as its first `words` words on one line, " …" when cut (0: whole) */
 } FieldFormat;
 
 /* The column title of `f` in text output (never NULL; static). */
@@ -113,13 +114,16 @@ typedef struct {
   gboolean nested;     /* JSON: no newline after the object */
   const TextColumn *text_cols; /* text: the layout (not owned) */
   guint n_text_cols;
+  gboolean text_sentence;      /* text: the layout is a sentence, not a table row (rows_text_layout) */
   const char *text_indent;     /* text: before each line (not owned; NULL: none) */
   GPtrArray *cells;            /* text: the values of the row being written, by column (owned) */
 } Rows;
 
 void rows_init(Rows *r, FILE *fp, OutputFormat format, const FieldId *cols, guint n);
 /* Text: the fields a line shows (n of `layout`, each one of the writer's columns; not copied: they
- * must outlive the writer) after `indent` (NULL: none). Without a layout a text row writes nothing. */
+ * must outlive the writer) after `indent` (NULL: none). Without a layout a text row writes nothing.
+ * Set r->text_sentence afterwards for a line that reads as a sentence: every column then is as a
+ * note's (no padding, no titles, a null left out with its before and after). */
 void rows_text_layout(Rows *r, const TextColumn *layout, guint n, const char *indent);
 /* Frees what a text writer holds; safe on a zeroed, cleared or JSON/CSV writer. */
 void rows_clear(Rows *r);

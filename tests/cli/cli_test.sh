@@ -378,8 +378,8 @@ diff_text)
   # title, the region), rewritten.
   expect_out "2 shared passages; 13% of A and 15% of B are in them."
   # The quote is quoted in both (“…” in A, "…" in B): a quotation; the rewritten sentence is narrative.
-  expect_out "Passage 2 (verbatim, quotation): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
-  expect_out "Passage 1 (rewritten, narrative): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
+  expect_out "Passage 2 (verbatim, quotation): score 1.000; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  expect_out "Passage 1 (rewritten, narrative): score 0.405; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
   # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
   [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
   [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
@@ -427,7 +427,7 @@ passages)
   [[ $(grep -c '"passages":\[{"passage":1,"a_start"' "$WORK/out") == 16 ]] || fail "every reported pair should carry passages"
   expect_code 0 "$NEARDUP" pairs --passages examples/articles/quote_story_a.txt examples/articles/feature_embeds_wire.txt \
     examples/articles/wire_tidal_barrier.txt
-  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
+  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.000: \"The vote follows the surge of November 2019, when water rose 1.9 …\""
   expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
   expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted"
   expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,1,2423,3305,982,1864,150,150,150,150,1.0000,verbatim,narrative,"
@@ -820,7 +820,7 @@ query_cli)
     || fail "the offsets do not select the same text in the query file and the archived article"
   [[ $(tail -c +2424 "$F" | head -c 12) != "$(tail -c +2423 "$F" | head -c 12)" ]] || fail "offset check is vacuous"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --passages --limit 1
-  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
+  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.000: \"The vote follows the surge of November 2019, when water rose 1.9 …\""
   # An unrelated article: no matches (text says so; JSON and CSV have no rows).
   expect_code 0 "$NEARDUP" query "$DB" $A/same_topic_independent_1.txt
   expect_out "$A/same_topic_independent_1.txt: 0 archived matches"
