@@ -468,17 +468,28 @@ write_record_values(Rows *rows, const NdIndexRecord *r)
   }
 }
 
-/* Writes them as a JSON object of their own (export's "neardup" member). */
-static void
-write_record_fields(FILE *fp, const NdIndexRecord *r)
+/* Them as a JSON object of their own (export's "neardup" member). Caller frees. */
+static char *
+record_fields_json(const NdIndexRecord *r)
 {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  if (fp == NULL)
+    g_error("open_memstream: %s", g_strerror(errno));
   Rows rows;
   rows_init(&rows, fp, FORMAT_JSON, record_fields, G_N_ELEMENTS(record_fields));
   rows.nested = TRUE;
   rows_begin(&rows);
   write_record_values(&rows, r);
   rows_end(&rows);
+  fclose(fp);
+  return buf;
 }
+
+/* The fields of `index export`: a record --jsonl reads back (id, text, the metadata's members),
+ * then the archive's fields in one object. */
+static const FieldId export_fields[] = { F_ID, F_TEXT, F_METADATA, F_NEARDUP };
 
 static gboolean
 list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer data)
@@ -491,23 +502,15 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
   if (r->has_date)
     nd_date_format_utc(r->date_utc, date);
   if (c->export_mode) {
-    /* the record as --jsonl reads it: id, text, metadata members; then the archive's fields */
-    fputs("{\"id\":", fp);
-    json_write_string(fp, r->id);
-    fputs(",\"text\":", fp);
-    if (text != NULL)
-      json_write_string(fp, text);
-    else {
-      fputs("null", fp);
+    g_autofree char *archive_fields = record_fields_json(r);
+    if (text == NULL)
       c->without_text++;
-    }
-    if (r->metadata != NULL && strcmp(r->metadata, "{}") != 0) {
-      fputc(',', fp);
-      fwrite(r->metadata + 1, 1, strlen(r->metadata) - 2, fp); /* the canonical object's members */
-    }
-    fputs(",\"neardup\":", fp);
-    write_record_fields(fp, r);
-    fputs("}\n", fp);
+    rows_begin(&c->rows);
+    rows_string(&c->rows, F_ID, r->id);
+    rows_string(&c->rows, F_TEXT, text);
+    rows_json_members(&c->rows, F_METADATA, r->metadata);
+    rows_json(&c->rows, F_NEARDUP, archive_fields);
+    rows_end(&c->rows);
   } else {
     Rows *rows = &c->rows;
     rows_begin(rows);
@@ -583,7 +586,9 @@ index_browse(int argc, char **argv, gboolean export_mode)
     code = EXIT_USAGE;
   if (db != NULL && code == EXIT_OK) {
     lc.fp = out.fp;
-    if (!export_mode) {
+    if (export_mode) {
+      rows_init(&lc.rows, lc.fp, FORMAT_JSON, export_fields, G_N_ELEMENTS(export_fields));
+    } else {
       rows_init(&lc.rows, lc.fp, lc.format, list_fields, G_N_ELEMENTS(list_fields));
       if (lc.format == FORMAT_TEXT)
         rows_text_layout(&lc.rows, list_text, G_N_ELEMENTS(list_text), NULL);

@@ -22,7 +22,7 @@ static const FieldInfo fields[F_COUNT] = {
             "compared (diff)" },
   [F_B] = { "b", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
             "id of article B: the second of the pair (pairs), the archived article (query), the source (diff)" },
-  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST | IN_EXTRACT, "the article's id: its path as given, or its JSON Lines id" },
+  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST | IN_EXTRACT | IN_INDEX_EXPORT, "the article's id: its path as given, or its JSON Lines id" },
   [F_RANK] = { "rank", FT_INTEGER, FALSE, IN_QUERY, "1 for the best archived match of the new article, then 2, ..." },
   [F_JACCARD] = { "jaccard", FT_NUMBER, TRUE, PAIRWISE | CLOSEST,
                   "`|A ∩ B| / |A ∪ B|` over the shingle sets (of the article and its `best_match` in scan, dedup "
@@ -88,10 +88,10 @@ static const FieldInfo fields[F_COUNT] = {
   [F_BYTES] = { "bytes", FT_INTEGER, FALSE, ARCHIVED, "the article's size in bytes (its text)" },
   [F_BATCH] = { "batch", FT_INTEGER, FALSE, ARCHIVED, "the `index add` or `dedup --add` run that archived it" },
   [F_ADDED] = { "added", FT_STRING, TRUE, ARCHIVED, "when it was archived (UTC, ISO 8601)" },
-  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, ARCHIVED | IN_EXTRACT,
-                   "the article's metadata (a JSON object; in CSV its JSON text), or null; in extract's JSON its "
-                   "members are the record's own, as --jsonl reads them (`id` and `text` renamed `metadata_id`, "
-                   "`metadata_text`)" },
+  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, ARCHIVED | IN_EXTRACT | IN_INDEX_EXPORT,
+                   "the article's metadata (a JSON object; in CSV its JSON text), or null; in the JSON of extract "
+                   "and index export its members are the record's own, as --jsonl reads them (extract: `id` and "
+                   "`text` renamed `metadata_id`, `metadata_text`)" },
   [F_ALREADY_ARCHIVED] = { "already_archived", FT_BOOLEAN, FALSE, IN_DEDUP,
                            "the article itself is archived already (a batch run again)" },
   [F_COPY] = { "copy", FT_STRING, TRUE, IN_DEDUP, "its copy under --copy-to DIR (relative to DIR), or null" },
@@ -129,8 +129,9 @@ static const FieldInfo fields[F_COUNT] = {
   [F_QUOTED_WORDS] = { "quoted_words", FT_INTEGER, FALSE, IN_DIFF,
                        "aligned words of A inside quotation marks in both articles (a quotation both report)" },
   [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
-  [F_TEXT] = { "text", FT_STRING, TRUE, IN_EXTRACT | IN_INDEX_SHOW,
-               "the article's text as neardup compares it (extract; index show: as archived, null when not stored)" },
+  [F_TEXT] = { "text", FT_STRING, TRUE, IN_EXTRACT | IN_INDEX_SHOW | IN_INDEX_EXPORT,
+               "the article's text as neardup compares it (extract; index show, index export: as archived, null when "
+               "not stored)" },
   [F_TOKENS] = { "tokens", FT_INTEGER, FALSE, IN_INDEX_SHOW, "words in the archived article" },
   [F_SHINGLES] = { "shingles", FT_INTEGER, FALSE, IN_INDEX_SHOW, "distinct shingles of the archived article" },
   [F_ANCHORS] = { "anchors", FT_INTEGER, FALSE, IN_INDEX_SHOW | IN_INDEX_STATS,
@@ -164,6 +165,9 @@ static const FieldInfo fields[F_COUNT] = {
                          "area under the candidate probability below the threshold (wasted verifications)" },
   [F_FALSE_NEGATIVE] = { "false_negative", FT_NUMBER, FALSE, IN_PARAMS,
                          "area above the candidate probability over the threshold (missed pairs)" },
+  [F_NEARDUP] = { "neardup", FT_OBJECT, FALSE, IN_INDEX_EXPORT,
+                  "the archive's fields of the record, an object: `group`, `status`, `date`, `date_text`, `bytes`, "
+                  "`batch`, `added`, `best_match`, `jaccard`, `containment` (--jsonl keeps it as metadata)" },
 };
 
 /* Text columns: a short title where the name is long, and the width of the widest usual value (a
@@ -213,7 +217,7 @@ fields_print_markdown(FILE *fp)
   } where[] = { { IN_SCAN, "scan" },   { IN_PAIRS, "pairs" }, { IN_QUERY, "query" }, { IN_DEDUP, "dedup" },
                 { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" },
                 { IN_INDEX_SHOW, "index show" }, { IN_INDEX_STATS, "index stats" }, { IN_EXTRACT, "extract" },
-                { IN_PARAMS, "params" } };
+                { IN_PARAMS, "params" }, { IN_INDEX_EXPORT, "index export" } };
   fputs("| field | type | written by | meaning |\n|---|---|---|---|\n", fp);
   for (guint f = 0; f < F_COUNT; f++) {
     const FieldInfo *fi = &fields[f];
