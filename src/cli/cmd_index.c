@@ -1,6 +1,7 @@
 /* cmd_index.c — `neardup index create|add|remove|stats|list|show|export|check|upgrade`: the
  * persistent archive of groups (index.h). */
 #include "rows.h"
+#include <errno.h>
 #include <string.h>
 
 static const char index_description[] =
@@ -339,12 +340,17 @@ index_remove(int argc, char **argv)
   return code;
 }
 
+/* The fields of `index stats --format json|csv`: one row. */
+static const FieldId stats_fields[] = { F_INDEX, F_FORMAT_VERSION, F_ARTICLES, F_GROUPS, F_BATCHES, F_TEXT_BYTES,
+                                        F_FILE_BYTES, F_BAND_KEYS, F_ANCHORS, F_BAND_SEGMENTS, F_ANCHOR_SEGMENTS,
+                                        F_TEXT_STORED, F_TEXT_FORMAT, F_SHINGLE, F_NUM_PERM, F_SEED, F_BANDS, F_ROWS };
+
 static int
 index_stats(int argc, char **argv)
 {
   char **args = NULL, *format_name = NULL;
   GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text or json (default: text)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json or csv (default: text)", "FORMAT" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -355,8 +361,8 @@ index_stats(int argc, char **argv)
   OutputFormat format;
   int code = EXIT_OK;
   if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) != 1 ||
-      !parse_format(format_name, &format) || format == FORMAT_CSV) {
-    code = usage_error("stats", "%s", error ? error->message : "give one index file (format text or json)");
+      !parse_format(format_name, &format)) {
+    code = usage_error("stats", "%s", error ? error->message : "give one index file (format text, json or csv)");
   } else {
     guint problems = 0;
     g_autoptr(NdIndex) ix = open_index(args[0], FALSE, &problems);
@@ -372,17 +378,30 @@ index_stats(int argc, char **argv)
       const NdIndexOptions *io = nd_index_options(ix);
       static const char *const text_names[] = { "all", "kept", "none" }, *const format_names[] = { "plain", "zlib" };
       g_autofree char *spec = nd_shingle_spec_to_string(&sp->shingle);
-      if (format == FORMAT_JSON) {
-        printf("{\"index\":");
-        json_write_string(stdout, args[0]);
-        printf(",\"format_version\":%d,\"articles\":%" G_GUINT64_FORMAT ",\"groups\":%" G_GUINT64_FORMAT
-               ",\"batches\":%" G_GUINT64_FORMAT ",\"text_bytes\":%" G_GUINT64_FORMAT ",\"file_bytes\":%"
-               G_GUINT64_FORMAT ",\"band_keys\":%" G_GUINT64_FORMAT ",\"anchors\":%" G_GUINT64_FORMAT
-               ",\"band_segments\":%u,\"anchor_segments\":%u,\"text\":\"%s\",\"text_format\":\"%s\","
-               "\"shingle\":\"%s\",\"num_perm\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"bands\":%u,\"rows\":%u}\n",
-               s.format_version, s.articles, s.groups, s.batches, s.text_bytes, s.file_bytes, s.band_keys,
-               s.anchors, s.band_segments, s.anchor_segments, text_names[io->text],
-               format_names[io->text_format], spec, sp->num_perm, sp->seed, l->bands, l->rows);
+      if (format != FORMAT_TEXT) {
+        Rows rows;
+        rows_init(&rows, stdout, format, stats_fields, G_N_ELEMENTS(stats_fields));
+        rows_header(&rows);
+        rows_begin(&rows);
+        rows_string(&rows, F_INDEX, args[0]);
+        rows_integer(&rows, F_FORMAT_VERSION, (guint64)s.format_version);
+        rows_integer(&rows, F_ARTICLES, s.articles);
+        rows_integer(&rows, F_GROUPS, s.groups);
+        rows_integer(&rows, F_BATCHES, s.batches);
+        rows_integer(&rows, F_TEXT_BYTES, s.text_bytes);
+        rows_integer(&rows, F_FILE_BYTES, s.file_bytes);
+        rows_integer(&rows, F_BAND_KEYS, s.band_keys);
+        rows_integer(&rows, F_ANCHORS, s.anchors);
+        rows_integer(&rows, F_BAND_SEGMENTS, s.band_segments);
+        rows_integer(&rows, F_ANCHOR_SEGMENTS, s.anchor_segments);
+        rows_string(&rows, F_TEXT_STORED, text_names[io->text]);
+        rows_string(&rows, F_TEXT_FORMAT, format_names[io->text_format]);
+        rows_string(&rows, F_SHINGLE, spec);
+        rows_integer(&rows, F_NUM_PERM, sp->num_perm);
+        rows_integer(&rows, F_SEED, sp->seed);
+        rows_integer(&rows, F_BANDS, l->bands);
+        rows_integer(&rows, F_ROWS, l->rows);
+        rows_end(&rows);
       } else {
         printf("index %s (format %d)\n", args[0], s.format_version);
         printf("  articles       %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT " groups (%.1f MB of text), from %"
@@ -408,48 +427,70 @@ index_stats(int argc, char **argv)
 static const FieldId list_fields[] = { F_ID, F_GROUP, F_STATUS, F_DATE, F_BYTES, F_BATCH, F_ADDED, F_BEST_MATCH,
                                        F_JACCARD, F_CONTAINMENT, F_DATE_TEXT, F_METADATA };
 
+/* What a person reads of an archived article: its group, status, date and id, under their titles. */
+static const TextColumn list_text[] = { { F_GROUP, NULL, NULL },
+                                        { F_STATUS, NULL, NULL },
+                                        { F_DATE, NULL, NULL },
+                                        { F_ID, NULL, NULL } };
+
 typedef struct {
   OutputFormat format;
   FILE *fp;
   guint64 n_rows, without_text;
   gboolean export_mode;
-  Rows rows; /* list in JSON or CSV */
+  Rows rows; /* list */
 } ListContext;
 
 /* The archive's fields of a record (`index show`, `index export`), names from rows.c's table. */
 static const FieldId record_fields[] = { F_GROUP, F_STATUS, F_DATE, F_DATE_TEXT, F_BYTES, F_BATCH, F_ADDED,
                                          F_BEST_MATCH, F_JACCARD, F_CONTAINMENT };
 
-/* Writes them as JSON members: after a comma when `inline_members` (inside an object the caller
- * opened), else as an object of their own. */
+/* Writes the values of record_fields for `r` into `rows` (in a row the caller began). */
 static void
-write_record_fields(FILE *fp, const NdIndexRecord *r, gboolean inline_members)
+write_record_values(Rows *rows, const NdIndexRecord *r)
 {
-  Rows rows;
-  rows_init(&rows, fp, FORMAT_JSON, record_fields, G_N_ELEMENTS(record_fields));
-  rows.nested = TRUE;
-  rows.inline_members = inline_members;
   char date[ND_DATE_ISO_SIZE];
   if (r->has_date)
     nd_date_format_utc(r->date_utc, date);
-  rows_begin(&rows);
-  rows_integer(&rows, F_GROUP, r->group);
-  rows_string(&rows, F_STATUS, r->kept ? "kept" : "dropped");
-  rows_string(&rows, F_DATE, r->has_date ? date : NULL);
-  rows_string(&rows, F_DATE_TEXT, r->date);
-  rows_integer(&rows, F_BYTES, r->bytes);
-  rows_integer(&rows, F_BATCH, r->batch);
-  rows_string(&rows, F_ADDED, r->added);
-  rows_string(&rows, F_BEST_MATCH, r->match_id);
+  rows_integer(rows, F_GROUP, r->group);
+  rows_string(rows, F_STATUS, r->kept ? "kept" : "dropped");
+  rows_string(rows, F_DATE, r->has_date ? date : NULL);
+  rows_string(rows, F_DATE_TEXT, r->date);
+  rows_integer(rows, F_BYTES, r->bytes);
+  rows_integer(rows, F_BATCH, r->batch);
+  rows_string(rows, F_ADDED, r->added);
+  rows_string(rows, F_BEST_MATCH, r->match_id);
   if (r->match_id != NULL) {
-    rows_number(&rows, F_JACCARD, r->jaccard);
-    rows_number(&rows, F_CONTAINMENT, r->containment);
+    rows_number(rows, F_JACCARD, r->jaccard);
+    rows_number(rows, F_CONTAINMENT, r->containment);
   } else {
-    rows_null(&rows, F_JACCARD);
-    rows_null(&rows, F_CONTAINMENT);
+    rows_null(rows, F_JACCARD);
+    rows_null(rows, F_CONTAINMENT);
   }
-  rows_end(&rows);
 }
+
+/* Them as a JSON object of their own (export's "neardup" member). Caller frees. */
+static char *
+record_fields_json(const NdIndexRecord *r)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  if (fp == NULL)
+    g_error("open_memstream: %s", g_strerror(errno));
+  Rows rows;
+  rows_init(&rows, fp, FORMAT_JSON, record_fields, G_N_ELEMENTS(record_fields));
+  rows.nested = TRUE;
+  rows_begin(&rows);
+  write_record_values(&rows, r);
+  rows_end(&rows);
+  fclose(fp);
+  return buf;
+}
+
+/* The fields of `index export`: a record --jsonl reads back (id, text, the metadata's members),
+ * then the archive's fields in one object. */
+static const FieldId export_fields[] = { F_ID, F_TEXT, F_METADATA, F_NEARDUP };
 
 static gboolean
 list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer data)
@@ -462,24 +503,16 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
   if (r->has_date)
     nd_date_format_utc(r->date_utc, date);
   if (c->export_mode) {
-    /* the record as --jsonl reads it: id, text, metadata members; then the archive's fields */
-    fputs("{\"id\":", fp);
-    json_write_string(fp, r->id);
-    fputs(",\"text\":", fp);
-    if (text != NULL)
-      json_write_string(fp, text);
-    else {
-      fputs("null", fp);
+    g_autofree char *archive_fields = record_fields_json(r);
+    if (text == NULL)
       c->without_text++;
-    }
-    if (r->metadata != NULL && strcmp(r->metadata, "{}") != 0) {
-      fputc(',', fp);
-      fwrite(r->metadata + 1, 1, strlen(r->metadata) - 2, fp); /* the canonical object's members */
-    }
-    fputs(",\"neardup\":", fp);
-    write_record_fields(fp, r, FALSE);
-    fputs("}\n", fp);
-  } else if (c->format != FORMAT_TEXT) {
+    rows_begin(&c->rows);
+    rows_string(&c->rows, F_ID, r->id);
+    rows_string(&c->rows, F_TEXT, text);
+    rows_json_members(&c->rows, F_METADATA, r->metadata);
+    rows_json(&c->rows, F_NEARDUP, archive_fields);
+    rows_end(&c->rows);
+  } else {
     Rows *rows = &c->rows;
     rows_begin(rows);
     rows_string(rows, F_ID, r->id);
@@ -500,9 +533,6 @@ list_record(const NdIndexRecord *r, const char *text, gsize text_len, gpointer d
     rows_string(rows, F_DATE_TEXT, r->date);
     rows_json(rows, F_METADATA, r->metadata);
     rows_end(rows);
-  } else {
-    fprintf(fp, "%8" G_GUINT64_FORMAT "  %-7s  %-20s  %s\n", r->group, r->kept ? "kept" : "dropped",
-            r->has_date ? date : "-", r->id);
   }
   return !ferror(fp) && !cli_interrupted();
 }
@@ -557,8 +587,12 @@ index_browse(int argc, char **argv, gboolean export_mode)
     code = EXIT_USAGE;
   if (db != NULL && code == EXIT_OK) {
     lc.fp = out.fp;
-    if (!export_mode && lc.format != FORMAT_TEXT) {
+    if (export_mode) {
+      rows_init(&lc.rows, lc.fp, FORMAT_JSON, export_fields, G_N_ELEMENTS(export_fields));
+    } else {
       rows_init(&lc.rows, lc.fp, lc.format, list_fields, G_N_ELEMENTS(list_fields));
+      if (lc.format == FORMAT_TEXT)
+        rows_text_layout(&lc.rows, list_text, G_N_ELEMENTS(list_text), NULL);
       rows_header(&lc.rows);
     }
     if (!nd_index_foreach(ix, (guint64)group, (NdIndexCondition *const *)conds->pdata, conds->len, export_mode,
@@ -578,6 +612,7 @@ index_browse(int argc, char **argv, gboolean export_mode)
   }
   if (opened)
     output_abort(&out);
+  rows_clear(&lc.rows);
   g_strfreev(args);
   g_strfreev(where);
   g_free(format_name);
@@ -585,9 +620,17 @@ index_browse(int argc, char **argv, gboolean export_mode)
   return code;
 }
 
+/* The fields of `index show --format json`: the article, its archive fields, its counts, its group's
+ * members (objects of member_fields) and its text. */
+static const FieldId show_fields[] = { F_ID, F_GROUP, F_STATUS, F_DATE, F_DATE_TEXT, F_BYTES, F_BATCH, F_ADDED,
+                                       F_BEST_MATCH, F_JACCARD, F_CONTAINMENT, F_TOKENS, F_SHINGLES, F_ANCHORS,
+                                       F_METADATA, F_MEMBERS, F_TEXT };
+static const FieldId member_fields[] = { F_ID, F_STATUS };
+/* A member in text: its status, then its id, under the article's "group members:". */
+static const TextColumn member_text[] = { { F_STATUS, NULL, NULL }, { F_ID, NULL, NULL } };
+
 typedef struct {
-  FILE *fp;
-  gboolean json;
+  Rows rows; /* JSON: objects inside the caller's array; text: lines */
   guint64 n;
 } MembersContext;
 
@@ -597,15 +640,14 @@ show_member(const NdIndexRecord *r, const char *text, gsize len, gpointer data)
   (void)text;
   (void)len;
   MembersContext *m = data;
-  if (m->json) {
-    fputs(m->n++ ? "," : "", m->fp);
-    fputs("{\"id\":", m->fp);
-    json_write_string(m->fp, r->id);
-    fprintf(m->fp, ",\"status\":\"%s\"}", r->kept ? "kept" : "dropped");
-  } else {
-    fprintf(m->fp, "    %-7s  %s\n", r->kept ? "kept" : "dropped", r->id);
-  }
-  return !ferror(m->fp);
+  if (m->rows.format == FORMAT_JSON && m->n > 0)
+    fputc(',', m->rows.fp);
+  m->n++;
+  rows_begin(&m->rows);
+  rows_string(&m->rows, F_ID, r->id);
+  rows_string(&m->rows, F_STATUS, r->kept ? "kept" : "dropped");
+  rows_end(&m->rows);
+  return !ferror(m->rows.fp);
 }
 
 static int
@@ -651,14 +693,16 @@ index_show(int argc, char **argv)
     char date[ND_DATE_ISO_SIZE] = "";
     if (r.has_date)
       nd_date_format_utc(r.date_utc, date);
-    MembersContext m = { stdout, format == FORMAT_JSON, 0 };
+    MembersContext m = { { 0 }, 0 };
+    char *members = NULL; /* JSON: the members array */
+    size_t members_len = 0;
     if (format == FORMAT_JSON) {
-      fputs("{\"id\":", stdout);
-      json_write_string(stdout, r.id);
-      write_record_fields(stdout, &r, TRUE);
-      fprintf(stdout, ",\"tokens\":%" G_GUINT64_FORMAT ",\"shingles\":%" G_GUINT64_FORMAT ",\"anchors\":%"
-              G_GUINT64_FORMAT ",\"metadata\":%s,\"members\":[", r.tokens, r.set_size, r.n_anchors,
-              r.metadata ? r.metadata : "null");
+      FILE *mfp = open_memstream(&members, &members_len);
+      if (mfp == NULL)
+        g_error("open_memstream: %s", g_strerror(errno));
+      rows_init(&m.rows, mfp, FORMAT_JSON, member_fields, G_N_ELEMENTS(member_fields));
+      m.rows.nested = TRUE;
+      fputc('[', mfp);
     } else {
       printf("%s\n  group          %" G_GUINT64_FORMAT " (%s)\n", r.id, r.group, r.kept ? "kept" : "dropped");
       printf("  date           %s%s%s%s\n", r.has_date ? date : "none", r.date ? " (written \"" : "",
@@ -672,21 +716,33 @@ index_show(int argc, char **argv)
       if (r.metadata)
         printf("  metadata       %s\n", r.metadata);
       printf("  group members:\n");
+      rows_init(&m.rows, stdout, FORMAT_TEXT, member_fields, G_N_ELEMENTS(member_fields));
+      rows_text_layout(&m.rows, member_text, G_N_ELEMENTS(member_text), "    ");
     }
     if (!nd_index_foreach(ix, r.group, NULL, 0, FALSE, show_member, &m, &local)) {
       cli_message("%s", local->message);
       code = EXIT_FATAL;
     }
     if (format == FORMAT_JSON) {
-      fputs("],\"text\":", stdout);
-      if (text != NULL)
-        json_write_string(stdout, text);
-      else
-        fputs("null", stdout);
-      fputs("}\n", stdout);
+      fputc(']', m.rows.fp);
+      fclose(m.rows.fp);
+      g_autofree char *members_array = members;
+      Rows rows;
+      rows_init(&rows, stdout, FORMAT_JSON, show_fields, G_N_ELEMENTS(show_fields));
+      rows_begin(&rows);
+      rows_string(&rows, F_ID, r.id);
+      write_record_values(&rows, &r);
+      rows_integer(&rows, F_TOKENS, r.tokens);
+      rows_integer(&rows, F_SHINGLES, r.set_size);
+      rows_integer(&rows, F_ANCHORS, r.n_anchors);
+      rows_json(&rows, F_METADATA, r.metadata);
+      rows_json(&rows, F_MEMBERS, members_array);
+      rows_string(&rows, F_TEXT, text);
+      rows_end(&rows);
     } else {
       printf("  text:\n%s%s", text ? text : "    (not stored)\n", text && len && text[len - 1] != '\n' ? "\n" : "");
     }
+    rows_clear(&m.rows);
     nd_index_record_clear(&r);
   }
   g_strfreev(args);

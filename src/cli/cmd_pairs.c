@@ -25,6 +25,17 @@ static const FieldId pair_fields[] = { F_A, F_B, F_JACCARD, F_CONTAINMENT_A_IN_B
                                        F_VOCABULARY_A_IN_B, F_VOCABULARY_B_IN_A, F_SCORE, F_QUOTATION_SHARE,
                                        F_SOURCE, F_SOURCE_BASIS };
 
+/* What a person reads of a pair: the scores, then the two ids; the source on a line under it. */
+static const TextColumn pair_text[] = { { F_JACCARD, NULL, NULL },
+                                        { F_CONTAINMENT_A_IN_B, NULL, NULL },
+                                        { F_CONTAINMENT_B_IN_A, NULL, NULL },
+                                        { F_SCORE, NULL, NULL },
+                                        { F_KIND, NULL, NULL },
+                                        { F_A, NULL, NULL },
+                                        { F_B, "  <->  ", NULL },
+                                        { F_SOURCE, "\n      source: ", NULL },
+                                        { F_SOURCE_BASIS, " (basis: ", ")" } };
+
 typedef struct {
   const char *a, *b;
   const NdPair *p;
@@ -104,14 +115,13 @@ cmd_pairs(int argc, char **argv)
     g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) boilerplate = cli.passages ? nd_find_boilerplate(coll, NULL) : NULL;
     FieldId cols[G_N_ELEMENTS(pair_fields) + 16];
-    Rows rows = { 0 };
-    if (cli.format != FORMAT_TEXT) {
-      guint n_cols = columns_with_passages(cols, pair_fields, G_N_ELEMENTS(pair_fields), cli.format, cli.passages);
-      rows_init(&rows, fp, cli.format, cols, n_cols);
+    g_auto(Rows) rows = { 0 };
+    guint n_cols = columns_with_passages(cols, pair_fields, G_N_ELEMENTS(pair_fields), cli.format, cli.passages);
+    rows_init(&rows, fp, cli.format, cols, n_cols);
+    if (cli.format == FORMAT_TEXT)
+      rows_text_layout(&rows, pair_text, G_N_ELEMENTS(pair_text), NULL);
+    if (cli.format != FORMAT_TEXT || pairs->len > 0)
       rows_header(&rows);
-    } else if (pairs->len > 0) {
-      fputs("jaccard  a_in_b  b_in_a  score  kind            a  <->  b\n", fp);
-    }
     for (guint i = 0; i < pairs->len && !cli_interrupted() && !ferror(fp); i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
       const NdDirection *dir = &direction[i];
@@ -119,17 +129,7 @@ cmd_pairs(int argc, char **argv)
                       dir->source != G_MAXUINT ? nd_collection_get(coll, dir->source)->id : NULL, dir->basis };
       Side sa = { 0 }, sb = { 0 };
       g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, boilerplate, ta, tb, &sa, &sb) : NULL;
-      if (cli.format == FORMAT_TEXT) {
-        fprintf(fp, "%7.3f  %6.3f  %6.3f  %5.3f  %-14s  %s  <->  %s\n", p->jaccard, p->containment_a_in_b,
-                p->containment_b_in_a, p->score, nd_pair_kind_name(p->kind), row.a, row.b);
-        if (row.source != NULL)
-          fprintf(fp, "      source: %s (%s)\n", row.source,
-                  dir->basis == ND_BASIS_DATE ? "earlier date" : "inferred from the texts");
-        if (d != NULL)
-          render_passages_brief(fp, &sa, &sb, d);
-      } else {
-        rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_pair, &row);
-      }
+      rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_pair, &row);
     }
     if (cli.format == FORMAT_TEXT)
       fprintf(fp, "%s%u pair%s among %u articles.\n", pairs->len ? "\n" : "", pairs->len,

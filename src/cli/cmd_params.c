@@ -1,6 +1,10 @@
 /* cmd_params.c — `neardup params`: the LSH banding chosen for a threshold, and what it costs. */
-#include "cli.h"
+#include "rows.h"
 #include <math.h>
+
+/* The fields of `params --format json|csv`: one row. */
+static const FieldId params_fields[] = { F_THRESHOLD, F_NUM_PERM, F_BANDS, F_ROWS, F_FALSE_POSITIVE,
+                                         F_FALSE_NEGATIVE };
 
 int
 cmd_params(int argc, char **argv)
@@ -11,16 +15,18 @@ cmd_params(int argc, char **argv)
   GOptionEntry entries[] = {
     { "threshold", 't', 0, G_OPTION_ARG_DOUBLE, &threshold, "Jaccard threshold (default: 0.5)", "T" },
     { "num-perm", 'n', 0, G_OPTION_ARG_INT, &num_perm, "MinHash signature length (default: 128)", "N" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text or json (default: text)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json or csv (default: text)", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- show the LSH bands and rows for a threshold");
-  g_option_context_set_description(ctx,
+  g_autofree char *description = fields_help(
     "Signatures of N values are cut into b bands of r rows; two articles with Jaccard s become a\n"
     "candidate with probability P(s) = 1 - (1 - s^r)^b. For threshold t, b and r minimise\n"
     "FP + 3 * FN, where FP is the area under P(s) below t (wasted verifications) and FN the area\n"
     "above P(s) over t (missed pairs, weighted 3x because every candidate is verified anyway).\n"
-    "\n" CLI_EXIT_CODES_HELP);
+    "JSON Lines (--format json): one object; CSV (--format csv): a header and one row.\n",
+    params_fields, G_N_ELEMENTS(params_fields), NULL);
+  g_option_context_set_description(ctx, description);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   int code = EXIT_OK;
@@ -32,15 +38,24 @@ cmd_params(int argc, char **argv)
   } else if (argc > 1) {
     cli_error("params", "unexpected argument '%s' (see --help)", argv[1]);
     code = EXIT_USAGE;
-  } else if (!parse_format(format_name, &format) || format == FORMAT_CSV) {
-    cli_error("params", "unknown format '%s' (expected text or json)", format_name);
+  } else if (!parse_format(format_name, &format)) {
+    cli_error("params", "unknown format '%s' (expected text, json or csv)", format_name);
     code = EXIT_USAGE;
   } else if (!nd_lsh_params_for(threshold, (guint)MAX(num_perm, 0), ND_LSH_FN_WEIGHT, &p, &error)) {
     cli_error("params", "%s", error->message);
     code = EXIT_USAGE;
-  } else if (format == FORMAT_JSON) {
-    printf("{\"threshold\":%.4f,\"num_perm\":%d,\"bands\":%u,\"rows\":%u,\"false_positive\":%.6f,"
-           "\"false_negative\":%.6f}\n", threshold, num_perm, p.bands, p.rows, p.false_positive, p.false_negative);
+  } else if (format != FORMAT_TEXT) {
+    Rows rows;
+    rows_init(&rows, stdout, format, params_fields, G_N_ELEMENTS(params_fields));
+    rows_header(&rows);
+    rows_begin(&rows);
+    rows_number(&rows, F_THRESHOLD, threshold);
+    rows_integer(&rows, F_NUM_PERM, (guint64)num_perm);
+    rows_integer(&rows, F_BANDS, p.bands);
+    rows_integer(&rows, F_ROWS, p.rows);
+    rows_number(&rows, F_FALSE_POSITIVE, p.false_positive);
+    rows_number(&rows, F_FALSE_NEGATIVE, p.false_negative);
+    rows_end(&rows);
   } else {
     printf("threshold %.3f, %d permutations: %u bands x %u rows (%u values used)\n", threshold, num_perm,
            p.bands, p.rows, p.bands * p.rows);

@@ -19,6 +19,18 @@ static const char query_description[] =
 static const FieldId query_fields[] = { F_A, F_B, F_RANK, F_JACCARD, F_CONTAINMENT_A_IN_B, F_CONTAINMENT_B_IN_A,
                                         F_SHARED_SHINGLES, F_KIND, F_B_METADATA, F_B_GROUP, F_B_STATUS };
 
+/* What a person reads of a match (under the heading of its new article): rank, scores, the archived
+ * article's group and id; its metadata on a line under it. */
+static const TextColumn match_text[] = { { F_RANK, NULL, NULL },
+                                         { F_JACCARD, NULL, NULL },
+                                         { F_CONTAINMENT_A_IN_B, NULL, NULL },
+                                         { F_CONTAINMENT_B_IN_A, NULL, NULL },
+                                         { F_KIND, NULL, NULL },
+                                         { F_B_GROUP, NULL, NULL },
+                                         { F_B_STATUS, NULL, NULL },
+                                         { F_B, NULL, NULL },
+                                         { F_B_METADATA, "\n      metadata: ", NULL } };
+
 typedef struct {
   const char *a;
   guint rank;
@@ -107,12 +119,13 @@ cmd_query(int argc, char **argv)
   }
   FILE *fp = out.fp;
   FieldId cols[G_N_ELEMENTS(query_fields) + 16];
-  Rows rows = { 0 };
-  if (cli.format != FORMAT_TEXT) {
-    guint n_cols = columns_with_passages(cols, query_fields, G_N_ELEMENTS(query_fields), cli.format, cli.passages);
-    rows_init(&rows, fp, cli.format, cols, n_cols);
+  g_auto(Rows) rows = { 0 };
+  guint n_cols = columns_with_passages(cols, query_fields, G_N_ELEMENTS(query_fields), cli.format, cli.passages);
+  rows_init(&rows, fp, cli.format, cols, n_cols);
+  if (cli.format == FORMAT_TEXT)
+    rows_text_layout(&rows, match_text, G_N_ELEMENTS(match_text), "  ");
+  else
     rows_header(&rows);
-  }
   g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   gboolean failed = FALSE;
@@ -125,12 +138,13 @@ cmd_query(int argc, char **argv)
       break;
     }
     guint n = limit ? MIN((guint)limit, matches->len) : matches->len;
-    if (cli.format == FORMAT_TEXT)
+    if (cli.format == FORMAT_TEXT) {
       fprintf(fp, "%s%s: %u archived match%s\n", i ? "\n" : "", doc->id, matches->len, matches->len == 1 ? "" : "es");
+      if (n > 0)
+        rows_header(&rows); /* the column titles under each article's heading */
+    }
     for (guint m = 0; m < n; m++) {
       const NdIndexMatch *x = &g_array_index(matches, NdIndexMatch, m);
-      const NdPair *p = &x->scores;
-      const char *kind = nd_pair_kind_name(p->kind);
       /* Passages need the archived text: read back from the index and checked against its hash. */
       g_autoptr(NdDiff) d = NULL;
       g_autofree char *archived = NULL;
@@ -149,18 +163,8 @@ cmd_query(int argc, char **argv)
           sb = (Side){ x->id, archived, len, (const NdToken *)tb->data, tb->len, NULL }; /* the archived text */
         }
       }
-      if (cli.format == FORMAT_TEXT) {
-        fprintf(fp, "  %2u. %s  jaccard %.3f, %.0f%% of this article found there, %.0f%% of it found here (%s; group "
-                "%" G_GUINT64_FORMAT ", %s)\n", m + 1, x->id, p->jaccard, 100 * p->containment_a_in_b,
-                100 * p->containment_b_in_a, kind, x->group, x->kept ? "kept" : "dropped");
-        if (x->metadata)
-          fprintf(fp, "      %s\n", x->metadata);
-        if (d)
-          render_passages_brief(fp, &sa, &sb, d);
-      } else {
-        MatchRow row = { doc->id, m + 1, x };
-        rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_match, &row);
-      }
+      MatchRow row = { doc->id, m + 1, x };
+      rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_match, &row);
     }
   }
   if (index_problems > 0 && code == EXIT_OK)

@@ -23,6 +23,13 @@ typedef struct {
 static const FieldId scan_fields[] = { F_CLUSTER, F_ID, F_CLUSTER_SIZE, F_BEST_MATCH, F_JACCARD, F_CONTAINMENT,
                                        F_ORIGIN, F_ORIGIN_BASIS };
 
+/* What a person reads of a clustered article (under its cluster's heading): its id, and on a line
+ * under it its closest match with their scores. */
+static const TextColumn member_text[] = { { F_ID, NULL, NULL },
+                                          { F_BEST_MATCH, "\n      closest: ", NULL },
+                                          { F_JACCARD, " (jaccard ", NULL },
+                                          { F_CONTAINMENT, ", containment ", ")" } };
+
 typedef struct {
   guint cluster, size;
   const char *id, *match_id;
@@ -92,12 +99,13 @@ write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Outp
   g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
   g_autoptr(GArray) boilerplate = cli->passages ? nd_find_boilerplate(coll, NULL) : NULL;
   FieldId cols[G_N_ELEMENTS(scan_fields) + 16];
-  Rows rows = { 0 };
-  if (cli->format != FORMAT_TEXT) {
-    guint n_cols = columns_with_passages(cols, scan_fields, G_N_ELEMENTS(scan_fields), cli->format, cli->passages);
-    rows_init(&rows, fp, cli->format, cols, n_cols);
+  g_auto(Rows) rows = { 0 };
+  guint n_cols = columns_with_passages(cols, scan_fields, G_N_ELEMENTS(scan_fields), cli->format, cli->passages);
+  rows_init(&rows, fp, cli->format, cols, n_cols);
+  if (cli->format == FORMAT_TEXT)
+    rows_text_layout(&rows, member_text, G_N_ELEMENTS(member_text), "  "); /* no titles: the lines say */
+  else
     rows_header(&rows);
-  }
   guint clustered = 0;
   for (guint c = 1; c <= n_clusters && !cli_interrupted() && !ferror(fp); c++) {
     guint size = first[c + 1] - first[c];
@@ -117,15 +125,8 @@ write_clusters(const FindCli *cli, const NdCollection *coll, GArray *pairs, Outp
       clustered++;
       Side sa = { 0 }, sb = { 0 };
       g_autoptr(NdDiff) d = cli->passages ? pair_diff(coll, i, b->match, boilerplate, ta, tb, &sa, &sb) : NULL;
-      if (cli->format == FORMAT_TEXT) {
-        fprintf(fp, "  %s\n      closest: %s (jaccard %.3f, %.0f%% of this article found there)\n", id, match_id,
-                b->jaccard, 100.0 * b->containment);
-        if (d != NULL)
-          render_passages_brief(fp, &sa, &sb, d);
-      } else {
-        ScanRow row = { c, size, id, match_id, b, origin_id, basis };
-        rows_write_with_passages(&rows, cli->passages, &sa, &sb, d, write_member, &row);
-      }
+      ScanRow row = { c, size, id, match_id, b, origin_id, basis };
+      rows_write_with_passages(&rows, cli->passages, &sa, &sb, d, write_member, &row);
     }
   }
   if (cli->format == FORMAT_TEXT)

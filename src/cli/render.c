@@ -86,6 +86,19 @@ render_side_text(FILE *fp, const Side *s, guint32 first, guint32 end, const guin
   fputc('\n', fp);
 }
 
+/* A passage's heading in diff's text report: "Passage N (kind, label): score; A bytes S-E (W words),
+ * B bytes S-E (W words)". */
+static const TextColumn passage_heading_text[] = { { F_PASSAGE, NULL, NULL },
+                                                   { F_PASSAGE_KIND, " (", NULL },
+                                                   { F_PASSAGE_LABEL, ", ", ")" },
+                                                   { F_PASSAGE_SCORE, ": score ", NULL },
+                                                   { F_A_START, "; A bytes ", NULL },
+                                                   { F_A_END, "-", NULL },
+                                                   { F_A_TOKENS, " (", " words)" },
+                                                   { F_B_START, ", B bytes ", NULL },
+                                                   { F_B_END, "-", NULL },
+                                                   { F_B_TOKENS, " (", " words)" } };
+
 void
 render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const RenderOptions *o)
 {
@@ -100,14 +113,15 @@ render_diff_text(FILE *fp, const Side *a, const Side *b, const NdDiff *d, const 
   }
   fprintf(fp, "%u shared passage%s; %.0f%% of A and %.0f%% of B are in them.\n", n, n == 1 ? "" : "s",
           100.0 * d->a_coverage, 100.0 * d->b_coverage);
+  g_auto(Rows) heading = { 0 };
+  rows_init(&heading, fp, FORMAT_TEXT, passage_fields, n_passage_fields);
+  rows_text_layout(&heading, passage_heading_text, G_N_ELEMENTS(passage_heading_text), "\nPassage ");
+  heading.text_sentence = TRUE;
   for (guint p = 0; p < n; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
-    guint64 as, ae, bs, be;
-    passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "\nPassage %u (%s, %s): score %.2f; A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words), B bytes %"
-            G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " (%u words)\n", p + 1,
-            q->kind == ND_PASSAGE_REWRITTEN ? "rewritten" : "verbatim", nd_passage_label(q), q->score, as, ae,
-            q->a_end - q->a_first, bs, be, q->b_end - q->b_first);
+    rows_begin(&heading);
+    rows_passage(&heading, a, b, d, p);
+    rows_end(&heading);
     fputs("  A: ", fp);
     render_side_text(fp, a, q->a_first, q->a_end, d->a_aligned, o->context, o->color, TRUE);
     fputs("  B: ", fp);
@@ -207,7 +221,7 @@ guint
 columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputFormat format, gboolean passages)
 {
   memcpy(cols, base, n * sizeof *cols);
-  if (!passages)
+  if (!passages || format == FORMAT_TEXT)
     return n;
   if (format == FORMAT_JSON) {
     cols[n] = F_PASSAGES;
@@ -221,6 +235,14 @@ void
 rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *b, const NdDiff *d,
                          RowFieldsFunc write_fields, gconstpointer data)
 {
+  if (r->format == FORMAT_TEXT) { /* the row's line, then a line per passage under it */
+    rows_begin(r);
+    write_fields(r, data);
+    rows_end(r);
+    if (passages && d != NULL)
+      render_passages_brief(r->fp, a, b, d);
+    return;
+  }
   if (!passages || r->format == FORMAT_JSON) {
     rows_begin(r);
     write_fields(r, data);
@@ -404,19 +426,34 @@ pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate,
   return diff;
 }
 
+/* A passage in a line under a row (--passages, text): its number, byte ranges, length, score and
+ * the first words of A's side. */
+static const FieldId brief_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS,
+                                        F_B_TOKENS, F_A_MATCHED, F_B_MATCHED, F_PASSAGE_SCORE, F_PASSAGE_KIND,
+                                        F_PASSAGE_LABEL, F_A_QUOTED, F_B_QUOTED, F_A_TEXT };
+static const TextColumn brief_text[] = { { F_PASSAGE, NULL, ":" },
+                                         { F_A_START, " A bytes ", NULL },
+                                         { F_A_END, "-", "," },
+                                         { F_B_START, " B bytes ", NULL },
+                                         { F_B_END, "-", "," },
+                                         { F_A_TOKENS, " ", " words," },
+                                         { F_PASSAGE_SCORE, " score ", NULL },
+                                         { F_A_TEXT, ": \"", "\"" } };
+
 void
 render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d)
 {
+  g_auto(Rows) r = { 0 };
+  rows_init(&r, fp, FORMAT_TEXT, brief_fields, G_N_ELEMENTS(brief_fields));
+  rows_text_layout(&r, brief_text, G_N_ELEMENTS(brief_text), "      passage ");
+  r.text_sentence = TRUE;
   for (guint p = 0; p < d->passages->len; p++) {
     const NdPassage *q = &g_array_index(d->passages, NdPassage, p);
-    guint64 as, ae, bs, be;
-    passage_bytes(a, b, q, &as, &ae, &bs, &be);
-    fprintf(fp, "      passage %u: A bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ", B bytes %" G_GUINT64_FORMAT "-%"
-            G_GUINT64_FORMAT ", %u words, score %.2f: \"", p + 1, as, ae, bs, be, q->a_end - q->a_first, q->score);
-    /* The first dozen words of A's side. */
-    guint32 last = MIN(q->a_end, q->a_first + 12);
-    put_flat(fp, a->text, a->tokens[q->a_first].start, a->tokens[last - 1].end);
-    fputs(last < q->a_end ? " …\"\n" : "\"\n", fp);
+    g_autofree char *a_text = text_slice(a->text, q->a_start, q->a_stop);
+    rows_begin(&r);
+    rows_passage(&r, a, b, d, p);
+    rows_string(&r, F_A_TEXT, a_text);
+    rows_end(&r);
   }
 }
 

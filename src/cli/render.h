@@ -44,7 +44,8 @@ void render_diff_rows(Rows *r, const Side *a, const Side *b, const NdDiff *d, gb
 char *passages_json_array(const Side *a, const Side *b, const NdDiff *d);
 
 /* The columns of a command that takes --passages: `base` (n), then with `passages` the field
- * "passages" (JSON) or the passage fields (CSV: one row per passage). `cols` must hold
+ * "passages" (JSON) or the passage fields (CSV: one row per passage); text: `base` alone (the
+ * passages are lines of their own under the row). `cols` must hold
  * n + n_passage_fields. Returns how many. */
 guint columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputFormat format, gboolean passages);
 
@@ -57,7 +58,8 @@ guint columns_with_passages(FieldId *cols, const FieldId *base, guint n, OutputF
 
 /* Writes a row's own fields (the base columns) from `data`. */
 typedef void (*RowFieldsFunc)(Rows *r, gconstpointer data);
-/* One row of the columns of columns_with_passages: in JSON, the row with its "passages" array (when
+/* One row of the columns of columns_with_passages: in text, the row's line and, with `passages`,
+ * render_passages_brief's lines under it; in JSON, the row with its "passages" array (when
  * `passages`); in CSV with `passages`, one row per passage of d (its own fields repeated), or one row
  * with empty passage fields when d has none (d may be NULL). */
 void rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *b, const NdDiff *d,

@@ -1,16 +1,20 @@
-/* rows.c — the one table of output fields (name, type, meaning, commands) and the JSON Lines / CSV
- * row writer built on it.
+/* rows.c — the one table of output fields (name, type, meaning, commands, text title and width) and
+ * the text / JSON Lines / CSV row writer built on it.
  *
  * Design: a command never spells a field name; it lists FieldIds and the writer takes the names from
  * the table, so the CSV header, the JSON keys, `neardup help fields` and docs/output-fields.md cannot
  * disagree. A name means one thing everywhere (a passage's score is passage_score, a pair's score is
- * score), so CSV rows that carry a pair and one of its passages have no clashing columns.
+ * score), so CSV rows that carry a pair and one of its passages have no clashing columns. Text rows
+ * are the same rows: the writer holds a row's values and lays out the ones a person reads as an
+ * aligned line, with the titles and widths of the table (field_format), so a command formats no value
+ * itself.
  */
 #include "rows.h"
 #include <string.h>
 
 #define PAIRWISE (IN_PAIRS | IN_QUERY)
-#define CLOSEST (IN_SCAN | IN_DEDUP | IN_INDEX_LIST)
+#define CLOSEST (IN_SCAN | IN_DEDUP | IN_INDEX_LIST | IN_INDEX_SHOW)
+#define ARCHIVED (IN_INDEX_LIST | IN_INDEX_SHOW)
 
 static const FieldInfo fields[F_COUNT] = {
   [F_A] = { "a", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
@@ -18,7 +22,7 @@ static const FieldInfo fields[F_COUNT] = {
             "compared (diff)" },
   [F_B] = { "b", FT_STRING, FALSE, PAIRWISE | IN_DIFF,
             "id of article B: the second of the pair (pairs), the archived article (query), the source (diff)" },
-  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST, "the article's id: its path as given, or its JSON Lines id" },
+  [F_ID] = { "id", FT_STRING, FALSE, CLOSEST | IN_EXTRACT | IN_INDEX_EXPORT, "the article's id: its path as given, or its JSON Lines id" },
   [F_RANK] = { "rank", FT_INTEGER, FALSE, IN_QUERY, "1 for the best archived match of the new article, then 2, ..." },
   [F_JACCARD] = { "jaccard", FT_NUMBER, TRUE, PAIRWISE | CLOSEST,
                   "`|A ∩ B| / |A ∪ B|` over the shingle sets (of the article and its `best_match` in scan, dedup "
@@ -54,10 +58,10 @@ static const FieldInfo fields[F_COUNT] = {
                   "the cluster (connected component of reported pairs) numbered 1, 2, ... in order of its first "
                   "article; a batch's own numbering, unlike `group`" },
   [F_CLUSTER_SIZE] = { "cluster_size", FT_INTEGER, FALSE, IN_SCAN, "articles in the cluster" },
-  [F_GROUP] = { "group", FT_INTEGER, FALSE, IN_DEDUP | IN_INDEX_LIST,
+  [F_GROUP] = { "group", FT_INTEGER, FALSE, IN_DEDUP | ARCHIVED,
                 "the dedup group: one kept article and its duplicates, numbered by the archive (stable across "
                 "runs), or the number a new group gets" },
-  [F_STATUS] = { "status", FT_STRING, FALSE, IN_DEDUP | IN_INDEX_LIST,
+  [F_STATUS] = { "status", FT_STRING, FALSE, IN_DEDUP | ARCHIVED,
                  "`kept` (the group's kept article), `dropped`, or `superseded` (dedup: an archived kept article "
                  "a batch member replaces)" },
   [F_DUPLICATE_OF] = { "duplicate_of", FT_STRING, TRUE, IN_DEDUP,
@@ -77,15 +81,17 @@ static const FieldInfo fields[F_COUNT] = {
                      "the archived article's metadata (a JSON object; in CSV its JSON text), or null" },
   [F_B_GROUP] = { "b_group", FT_INTEGER, FALSE, IN_QUERY, "the archived article's `group`" },
   [F_B_STATUS] = { "b_status", FT_STRING, FALSE, IN_QUERY, "the archived article's `status`: kept or dropped" },
-  [F_DATE] = { "date", FT_STRING, TRUE, IN_DEDUP | IN_INDEX_LIST,
+  [F_DATE] = { "date", FT_STRING, TRUE, IN_DEDUP | ARCHIVED,
                "the article's date in UTC, ISO 8601 (`2026-03-11T09:30:00Z`), as understood; null when none "
                "could be read" },
-  [F_DATE_TEXT] = { "date_text", FT_STRING, TRUE, IN_INDEX_LIST, "the date as written in the input, or null" },
-  [F_BYTES] = { "bytes", FT_INTEGER, FALSE, IN_INDEX_LIST, "the article's size in bytes (its text)" },
-  [F_BATCH] = { "batch", FT_INTEGER, FALSE, IN_INDEX_LIST, "the `index add` or `dedup --add` run that archived it" },
-  [F_ADDED] = { "added", FT_STRING, TRUE, IN_INDEX_LIST, "when it was archived (UTC, ISO 8601)" },
-  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, IN_INDEX_LIST,
-                   "the article's metadata (a JSON object; in CSV its JSON text), or null" },
+  [F_DATE_TEXT] = { "date_text", FT_STRING, TRUE, ARCHIVED, "the date as written in the input, or null" },
+  [F_BYTES] = { "bytes", FT_INTEGER, FALSE, ARCHIVED, "the article's size in bytes (its text)" },
+  [F_BATCH] = { "batch", FT_INTEGER, FALSE, ARCHIVED, "the `index add` or `dedup --add` run that archived it" },
+  [F_ADDED] = { "added", FT_STRING, TRUE, ARCHIVED, "when it was archived (UTC, ISO 8601)" },
+  [F_METADATA] = { "metadata", FT_OBJECT, TRUE, ARCHIVED | IN_EXTRACT | IN_INDEX_EXPORT,
+                   "the article's metadata (a JSON object; in CSV its JSON text), or null; in the JSON of extract "
+                   "and index export its members are the record's own, as --jsonl reads them (extract: `id` and "
+                   "`text` renamed `metadata_id`, `metadata_text`)" },
   [F_ALREADY_ARCHIVED] = { "already_archived", FT_BOOLEAN, FALSE, IN_DEDUP,
                            "the article itself is archived already (a batch run again)" },
   [F_COPY] = { "copy", FT_STRING, TRUE, IN_DEDUP, "its copy under --copy-to DIR (relative to DIR), or null" },
@@ -123,6 +129,62 @@ static const FieldInfo fields[F_COUNT] = {
   [F_QUOTED_WORDS] = { "quoted_words", FT_INTEGER, FALSE, IN_DIFF,
                        "aligned words of A inside quotation marks in both articles (a quotation both report)" },
   [F_NARRATIVE_WORDS] = { "narrative_words", FT_INTEGER, FALSE, IN_DIFF, "the other aligned words of A" },
+  [F_TEXT] = { "text", FT_STRING, TRUE, IN_EXTRACT | IN_INDEX_SHOW | IN_INDEX_EXPORT,
+               "the article's text as neardup compares it (extract; index show, index export: as archived, null when "
+               "not stored)" },
+  [F_TOKENS] = { "tokens", FT_INTEGER, FALSE, IN_INDEX_SHOW, "words in the archived article" },
+  [F_SHINGLES] = { "shingles", FT_INTEGER, FALSE, IN_INDEX_SHOW, "distinct shingles of the archived article" },
+  [F_ANCHORS] = { "anchors", FT_INTEGER, FALSE, IN_INDEX_SHOW | IN_INDEX_STATS,
+                  "passage anchors: of the article (index show), of the whole index (index stats)" },
+  [F_MEMBERS] = { "members", FT_ARRAY, FALSE, IN_INDEX_SHOW,
+                  "the article's group: objects with its members' `id` and `status`, in archive order" },
+  [F_INDEX] = { "index", FT_STRING, FALSE, IN_INDEX_STATS, "the index file, as given" },
+  [F_FORMAT_VERSION] = { "format_version", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                         "the index's format (`index upgrade` copies an older one)" },
+  [F_ARTICLES] = { "articles", FT_INTEGER, FALSE, IN_INDEX_STATS, "archived articles" },
+  [F_GROUPS] = { "groups", FT_INTEGER, FALSE, IN_INDEX_STATS, "dedup groups" },
+  [F_BATCHES] = { "batches", FT_INTEGER, FALSE, IN_INDEX_STATS, "`index add` and `dedup --add` runs" },
+  [F_TEXT_BYTES] = { "text_bytes", FT_INTEGER, FALSE, IN_INDEX_STATS, "the archived articles' texts, in bytes" },
+  [F_FILE_BYTES] = { "file_bytes", FT_INTEGER, FALSE, IN_INDEX_STATS, "the index file's size in bytes" },
+  [F_BAND_KEYS] = { "band_keys", FT_INTEGER, FALSE, IN_INDEX_STATS, "LSH band keys posted" },
+  [F_BAND_SEGMENTS] = { "band_segments", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                        "segments the band postings are stored in" },
+  [F_ANCHOR_SEGMENTS] = { "anchor_segments", FT_INTEGER, FALSE, IN_INDEX_STATS,
+                          "segments the anchor postings are stored in" },
+  [F_TEXT_STORED] = { "text_stored", FT_STRING, FALSE, IN_INDEX_STATS,
+                      "whose texts the index stores (`index create --text`): `all`, `kept` or `none`" },
+  [F_TEXT_FORMAT] = { "text_format", FT_STRING, FALSE, IN_INDEX_STATS,
+                      "how it stores them (`index create --text-format`): `plain` or `zlib`" },
+  [F_SHINGLE] = { "shingle", FT_STRING, FALSE, IN_INDEX_STATS, "the shingles signed (`words:3`: word 3-grams)" },
+  [F_NUM_PERM] = { "num_perm", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "MinHash signature length" },
+  [F_SEED] = { "seed", FT_INTEGER, FALSE, IN_INDEX_STATS, "the MinHash seed" },
+  [F_THRESHOLD] = { "threshold", FT_NUMBER, FALSE, IN_PARAMS, "the Jaccard threshold the banding is chosen for" },
+  [F_BANDS] = { "bands", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "LSH bands the signature is cut into" },
+  [F_ROWS] = { "rows", FT_INTEGER, FALSE, IN_INDEX_STATS | IN_PARAMS, "signature values per band" },
+  [F_FALSE_POSITIVE] = { "false_positive", FT_NUMBER, FALSE, IN_PARAMS,
+                         "area under the candidate probability below the threshold (wasted verifications)" },
+  [F_FALSE_NEGATIVE] = { "false_negative", FT_NUMBER, FALSE, IN_PARAMS,
+                         "area above the candidate probability over the threshold (missed pairs)" },
+  [F_NEARDUP] = { "neardup", FT_OBJECT, FALSE, IN_INDEX_EXPORT,
+                  "the archive's fields of the record, an object: `group`, `status`, `date`, `date_text`, `bytes`, "
+                  "`batch`, `added`, `best_match`, `jaccard`, `containment` (--jsonl keeps it as metadata)" },
+};
+
+/* Text columns: a short title where the name is long, and the width of the widest usual value (a
+ * wider value shifts the rest of its line rather than being cut); numbers finer than the default;
+ * long texts cut to their first words. */
+static const FieldFormat field_format[F_COUNT] = {
+  [F_CONTAINMENT_A_IN_B] = { .title = "a_in_b" },
+  [F_CONTAINMENT_B_IN_A] = { .title = "b_in_a" },
+  [F_KIND] = { .width = 14 },
+  [F_GROUP] = { .width = 8 },
+  [F_STATUS] = { .width = 7 },
+  [F_B_GROUP] = { .title = "group", .width = 5 },
+  [F_B_STATUS] = { .title = "status", .width = 7 },
+  [F_DATE] = { .width = 20 },
+  [F_A_TEXT] = { .words = 12 },
+  [F_FALSE_POSITIVE] = { .decimals = 6 },
+  [F_FALSE_NEGATIVE] = { .decimals = 6 },
 };
 
 const FieldId passage_fields[] = { F_PASSAGE, F_A_START, F_A_END, F_B_START, F_B_END, F_A_TOKENS, F_B_TOKENS,
@@ -137,6 +199,13 @@ field_info(FieldId f)
   return &fields[f];
 }
 
+const char *
+field_text_title(FieldId f)
+{
+  g_assert((guint)f < F_COUNT);
+  return field_format[f].title != NULL ? field_format[f].title : fields[f].name;
+}
+
 static const char *const type_names[] = { "string", "integer", "number", "boolean", "object", "array" };
 
 void
@@ -146,7 +215,9 @@ fields_print_markdown(FILE *fp)
     unsigned bit;
     const char *name;
   } where[] = { { IN_SCAN, "scan" },   { IN_PAIRS, "pairs" }, { IN_QUERY, "query" }, { IN_DEDUP, "dedup" },
-                { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" } };
+                { IN_DIFF, "diff" },   { IN_INDEX_LIST, "index list" }, { IN_PASSAGE, "passage" },
+                { IN_INDEX_SHOW, "index show" }, { IN_INDEX_STATS, "index stats" }, { IN_EXTRACT, "extract" },
+                { IN_PARAMS, "params" }, { IN_INDEX_EXPORT, "index export" } };
   fputs("| field | type | written by | meaning |\n|---|---|---|---|\n", fp);
   for (guint f = 0; f < F_COUNT; f++) {
     const FieldInfo *fi = &fields[f];
@@ -190,13 +261,91 @@ fields_help(const char *description, const FieldId *cols, guint n, const char *a
 void
 rows_init(Rows *r, FILE *fp, OutputFormat format, const FieldId *cols, guint n)
 {
-  g_assert(format == FORMAT_JSON || format == FORMAT_CSV);
-  *r = (Rows){ fp, format, cols, n, 0, FALSE, FALSE };
+  *r = (Rows){ .fp = fp, .format = format, .cols = cols, .n_cols = n };
+}
+
+void
+rows_text_layout(Rows *r, const TextColumn *layout, guint n, const char *indent)
+{
+  g_assert(r->format == FORMAT_TEXT);
+  for (guint i = 0; i < n; i++) {
+    guint c = 0;
+    while (c < r->n_cols && r->cols[c] != layout[i].field)
+      c++;
+    if (c == r->n_cols)
+      g_error("rows: the text field %s is not one of the row's columns", fields[layout[i].field].name);
+  }
+  r->text_cols = layout;
+  r->n_text_cols = n;
+  r->text_indent = indent;
+  if (r->cells == NULL)
+    r->cells = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_set_size(r->cells, (gint)r->n_cols);
+}
+
+void
+rows_clear(Rows *r)
+{
+  g_clear_pointer(&r->cells, g_ptr_array_unref);
+}
+
+/* The width of f's text column: its declared width, at least its title's. */
+static int
+text_width(FieldId f)
+{
+  return MAX(field_format[f].width, (int)strlen(field_text_title(f)));
+}
+
+/* One text line: the layout's titles (`header`) or the held values of the row. */
+static void
+rows_text_line(Rows *r, gboolean header)
+{
+  if (r->n_text_cols == 0 || (header && r->text_sentence))
+    return;
+  if (r->text_indent != NULL)
+    fputs(r->text_indent, r->fp);
+  gboolean note = r->text_sentence; /* on a line of its own under the row, or in a sentence */
+  for (guint i = 0; i < r->n_text_cols; i++) {
+    const TextColumn *col = &r->text_cols[i];
+    FieldId f = col->field;
+    note = note || (col->before != NULL && col->before[0] == '\n');
+    if (header && note)
+      break; /* notes have no titles */
+    gboolean last = i + 1 == r->n_text_cols || (!note && r->text_cols[i + 1].before != NULL &&
+                                                r->text_cols[i + 1].before[0] == '\n');
+    const char *s = field_text_title(f);
+    if (!header) {
+      guint c = 0;
+      while (r->cols[c] != f) /* found: rows_text_layout checked it */
+        c++;
+      s = g_ptr_array_index(r->cells, c);
+      if (s == NULL && (note || last))
+        continue; /* nothing to show at the end of a line */
+      if (s == NULL)
+        s = "-";
+    }
+    if (i > 0)
+      fputs(col->before != NULL ? col->before : "  ", r->fp);
+    FieldType type = fields[f].type;
+    if (note || (last && type != FT_INTEGER && type != FT_NUMBER))
+      fputs(s, r->fp);
+    else if (type == FT_INTEGER || type == FT_NUMBER)
+      fprintf(r->fp, "%*s", text_width(f), s);
+    else
+      fprintf(r->fp, "%-*s", text_width(f), s);
+    if (col->after != NULL)
+      fputs(col->after, r->fp);
+  }
+  fputc('\n', r->fp);
 }
 
 void
 rows_header(Rows *r)
 {
+  if (r->format == FORMAT_TEXT) {
+    rows_text_line(r, TRUE);
+    return;
+  }
   if (r->format != FORMAT_CSV)
     return;
   for (guint i = 0; i < r->n_cols; i++) {
@@ -211,7 +360,7 @@ void
 rows_begin(Rows *r)
 {
   r->next = 0;
-  if (r->format == FORMAT_JSON && !r->inline_members)
+  if (r->format == FORMAT_JSON)
     fputc('{', r->fp);
 }
 
@@ -220,35 +369,90 @@ rows_end(Rows *r)
 {
   if (r->next != r->n_cols)
     g_error("rows: a row ended after %u of its %u fields", r->next, r->n_cols);
-  if (r->format == FORMAT_JSON && !r->inline_members)
+  if (r->format == FORMAT_TEXT) {
+    rows_text_line(r, FALSE);
+    for (guint c = 0; r->cells != NULL && c < r->cells->len; c++)
+      g_clear_pointer(&g_ptr_array_index(r->cells, c), g_free);
+    return;
+  }
+  if (r->format == FORMAT_JSON)
     fputc('}', r->fp);
   if (!r->nested)
     fputc('\n', r->fp);
 }
 
-/* Checks that `f` is the next column and writes what goes before its value. */
+/* Checks that `f` is the next column and writes what goes before its value; in text, keeps `cell`
+ * (owned; NULL: null) as the column's value and returns FALSE: nothing more to write. */
 static void
-rows_key(Rows *r, FieldId f)
+rows_expect(const Rows *r, FieldId f)
 {
   if (r->next >= r->n_cols || r->cols[r->next] != f)
     g_error("rows: field %s written where %s was expected", fields[f].name,
             r->next < r->n_cols ? fields[r->cols[r->next]].name : "the end of the row");
+}
+
+static gboolean
+rows_key(Rows *r, FieldId f, char *cell)
+{
+  rows_expect(r, f);
+  if (r->format == FORMAT_TEXT) {
+    if (r->cells != NULL)
+      g_ptr_array_index(r->cells, r->next) = cell;
+    else
+      g_free(cell);
+    r->next++;
+    return FALSE;
+  }
+  g_free(cell);
   if (r->format == FORMAT_JSON) {
-    if (r->next || r->inline_members)
+    if (r->next)
       fputc(',', r->fp);
     fprintf(r->fp, "\"%s\":", fields[f].name);
   } else if (r->next) {
     fputc(',', r->fp);
   }
   r->next++;
+  return TRUE;
 }
+
+/* The text value of a cell, only made when the writer writes text. */
+#define TEXT_CELL(r, expr) ((r)->format == FORMAT_TEXT ? (expr) : NULL)
 
 void
 rows_null(Rows *r, FieldId f)
 {
-  rows_key(r, f);
-  if (r->format == FORMAT_JSON)
+  if (rows_key(r, f, NULL) && r->format == FORMAT_JSON)
     fputs("null", r->fp);
+}
+
+/* s as text shows it: with a word limit, its first words with every run of white space as one
+ * space, " …" when cut; else a copy. Caller frees. */
+static char *
+text_string(FieldId f, const char *s)
+{
+  int limit = field_format[f].words;
+  if (limit == 0)
+    return g_strdup(s);
+  GString *out = g_string_new(NULL);
+  int words = 0;
+  const char *p = s;
+  while (*p != '\0') {
+    while (g_ascii_isspace(*p))
+      p++;
+    if (*p == '\0')
+      break;
+    if (words == limit) {
+      g_string_append(out, " …");
+      break;
+    }
+    const char *start = p;
+    while (*p != '\0' && !g_ascii_isspace(*p))
+      p++;
+    if (words++ > 0)
+      g_string_append_c(out, ' ');
+    g_string_append_len(out, start, p - start);
+  }
+  return g_string_free(out, FALSE);
 }
 
 void
@@ -258,7 +462,8 @@ rows_string(Rows *r, FieldId f, const char *s)
     rows_null(r, f);
     return;
   }
-  rows_key(r, f);
+  if (!rows_key(r, f, TEXT_CELL(r, text_string(f, s))))
+    return;
   if (r->format == FORMAT_JSON)
     json_write_string(r->fp, s);
   else
@@ -268,22 +473,23 @@ rows_string(Rows *r, FieldId f, const char *s)
 void
 rows_integer(Rows *r, FieldId f, guint64 v)
 {
-  rows_key(r, f);
-  fprintf(r->fp, "%" G_GUINT64_FORMAT, v);
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%" G_GUINT64_FORMAT, v))))
+    fprintf(r->fp, "%" G_GUINT64_FORMAT, v);
 }
 
 void
 rows_number(Rows *r, FieldId f, double v)
 {
-  rows_key(r, f);
-  fprintf(r->fp, "%.4f", v);
+  int decimals = field_format[f].decimals;
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup_printf("%.*f", decimals ? decimals : 3, v))))
+    fprintf(r->fp, "%.*f", decimals ? decimals : 4, v);
 }
 
 void
 rows_boolean(Rows *r, FieldId f, gboolean v)
 {
-  rows_key(r, f);
-  fputs(v ? "true" : "false", r->fp);
+  if (rows_key(r, f, TEXT_CELL(r, g_strdup(v ? "yes" : "no"))))
+    fputs(v ? "true" : "false", r->fp);
 }
 
 void
@@ -293,11 +499,31 @@ rows_json(Rows *r, FieldId f, const char *json)
     rows_null(r, f);
     return;
   }
-  rows_key(r, f);
+  if (!rows_key(r, f, TEXT_CELL(r, g_strdup(json))))
+    return;
   if (r->format == FORMAT_JSON)
     fputs(json, r->fp);
   else
     csv_write_field(r->fp, json);
+}
+
+void
+rows_json_members(Rows *r, FieldId f, const char *object)
+{
+  if (r->format != FORMAT_JSON) {
+    rows_json(r, f, object);
+    return;
+  }
+  rows_expect(r, f);
+  if (r->next == 0)
+    g_error("rows: the members of %s cannot open a row", fields[f].name);
+  r->next++;
+  gsize len = object != NULL ? strlen(object) : 0;
+  g_assert(len == 0 || (len >= 2 && object[0] == '{' && object[len - 1] == '}'));
+  if (len > 2) {
+    fputc(',', r->fp);
+    fwrite(object + 1, 1, len - 2, r->fp);
+  }
 }
 
 void

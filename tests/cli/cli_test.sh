@@ -321,6 +321,12 @@ origin_quotations)
     || fail "every member of the tidal barrier cluster names the wire as its origin"
   expect_code 0 "$NEARDUP" scan examples/articles
   expect_out "  origin: examples/articles/wire_glacier_study.txt (inferred from the texts)"
+  # Text rows come from the same fields: a member, then its closest match with their scores.
+  expect_out "      closest: examples/articles/wire_tidal_barrier.txt (jaccard 0.911, containment 0.940)"
+  expect_code 0 "$NEARDUP" pairs examples/articles
+  expect_out "jaccard  a_in_b  b_in_a  score  kind            a  <->  b"
+  expect_out "  0.911   0.940   0.968  0.968  near-duplicate  examples/articles/reprint_bay_times_allcaps_headline.txt  <->  examples/articles/wire_tidal_barrier.txt"
+  expect_out "      source: examples/articles/wire_tidal_barrier.txt (basis: evidence)"
   # With dates, the earlier article is the source even against the evidence; --window drops pairs
   # published further apart; --date-field names the member.
   { printf '{"id":"wire","published":"2026-03-11T09:00:00Z","text":"'
@@ -372,8 +378,8 @@ diff_text)
   # title, the region), rewritten.
   expect_out "2 shared passages; 13% of A and 15% of B are in them."
   # The quote is quoted in both (“…” in A, "…" in B): a quotation; the rewritten sentence is narrative.
-  expect_out "Passage 2 (verbatim, quotation): score 1.00; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
-  expect_out "Passage 1 (rewritten, narrative): score 0.41; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
+  expect_out "Passage 2 (verbatim, quotation): score 1.000; A bytes 749-892 (27 words), B bytes 1090-1233 (27 words)"
+  expect_out "Passage 1 (rewritten, narrative): score 0.405; A bytes 633-744 (17 words), B bytes 880-1012 (20 words)"
   # The quote's bytes in both files are exactly the reported ranges (different quote marks outside).
   [[ $(tail -c +750 "$A" | head -c 143) == "$(tail -c +1091 "$B" | head -c 143)" ]] || fail "offsets do not select the same quote"
   [[ $(tail -c +750 "$A" | head -c 6) == "We wil" ]] || fail "offset 749 is not the start of the quote"
@@ -421,7 +427,7 @@ passages)
   [[ $(grep -c '"passages":\[{"passage":1,"a_start"' "$WORK/out") == 16 ]] || fail "every reported pair should carry passages"
   expect_code 0 "$NEARDUP" pairs --passages examples/articles/quote_story_a.txt examples/articles/feature_embeds_wire.txt \
     examples/articles/wire_tidal_barrier.txt
-  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
+  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.000: \"The vote follows the surge of November 2019, when water rose 1.9 …\""
   expect_code 0 "$NEARDUP" scan --passages --format csv examples/articles
   expect_out "cluster,id,cluster_size,best_match,jaccard,containment,origin,origin_basis,passage,a_start,a_end,b_start,b_end,a_tokens,b_tokens,a_matched,b_matched,passage_score,passage_kind,passage_label,a_quoted,b_quoted"
   expect_out "2,examples/articles/feature_embeds_wire.txt,6,examples/articles/wire_tidal_barrier.txt,0.1409,0.1832,examples/articles/wire_tidal_barrier.txt,evidence,1,2423,3305,982,1864,150,150,150,150,1.0000,verbatim,narrative,"
@@ -504,6 +510,26 @@ csv_outputs)
   # dedup: the manifest in CSV with --passages has the passage columns too.
   expect_code 0 "$NEARDUP" dedup "$WORK/in" --format csv --passages --containment 0.5
   [[ $("$CSV" "$WORK/out" id group status passage passage_kind) -ge 4 ]] || fail "dedup --passages CSV"
+  # params, index stats and extract: CSV too, the same fields as their JSON.
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format csv
+  expect_out "threshold,num_perm,bands,rows,false_positive,false_negative"
+  [[ $("$CSV" "$WORK/out" threshold bands rows) == 1 ]] || fail "params CSV: one row"
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format json
+  want_fp=$(sed -E 's/.*"false_positive":([0-9.]+).*/\1/' "$WORK/out")
+  expect_code 0 "$NEARDUP" params --threshold 0.5 --format csv
+  [[ $("$CSV" "$WORK/out" --get 1 false_positive) == "$want_fp" ]] || fail "params CSV false_positive differs from JSON"
+  expect_code 0 "$NEARDUP" index stats "$WORK/q.db" --format csv
+  [[ $("$CSV" "$WORK/out" index articles text_stored shingle) == 1 ]] || fail "index stats CSV: one row"
+  [[ $("$CSV" "$WORK/out" --get 1 index) == "$WORK/q.db" ]] || fail "index stats CSV: index"
+  [[ $("$CSV" "$WORK/out" --get 1 text_stored) == all ]] || fail "index stats CSV: text_stored"
+  printf '{"id":"m1","text":"Line one, with \\"quotes\\".\\nLine two.","outlet":"Wire, Inc.","n":3}\n' >"$WORK/meta.jsonl"
+  expect_code 0 "$NEARDUP" extract --jsonl "$WORK/meta.jsonl" --format csv
+  [[ $("$CSV" "$WORK/out" id text metadata) == 1 ]] || fail "extract CSV: one row"
+  [[ $("$CSV" "$WORK/out" --get 1 text) == $'Line one, with "quotes".\nLine two.' ]] || fail "extract CSV: text"
+  [[ $("$CSV" "$WORK/out" --get 1 metadata) == '{"outlet":"Wire, Inc.","n":3}' ]] \
+    || fail "extract CSV: metadata $("$CSV" "$WORK/out" --get 1 metadata)"
+  expect_code 0 "$NEARDUP" extract --jsonl "$WORK/meta.jsonl" --format json
+  expect_out '{"id":"m1","text":"Line one, with \"quotes\".\nLine two.","outlet":"Wire, Inc.","n":3}'
   # The fields' table is the documentation: docs/output-fields.md is `neardup help fields`.
   expect_code 0 "$NEARDUP" help fields
   sed -n '/^<!-- fields:begin/,/^<!-- fields:end/p' docs/output-fields.md | sed '1d;$d' >"$WORK/doc_table"
@@ -614,7 +640,7 @@ index_cli)
   expect_err "no input"
   expect_code 2 "$NEARDUP" index remove "$DB"
   expect_code 2 "$NEARDUP" index stats
-  expect_code 2 "$NEARDUP" index stats "$DB" --format csv
+  expect_code 2 "$NEARDUP" index stats "$DB" --format xml
   # create never overwrites: neither an index nor any other file.
   cp "$DB" "$WORK/ix.copy"
   expect_code 3 "$NEARDUP" index create "$DB"
@@ -628,7 +654,8 @@ index_cli)
   expect_err "added 2 articles to $DB"
   expect_code 0 "$NEARDUP" index stats "$DB" --format json
   "$JSONL_CHECK" "$WORK/out" index format_version articles groups batches text_bytes file_bytes band_keys anchors \
-    band_segments anchor_segments text text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+    band_segments anchor_segments text_stored text_format shingle num_perm seed bands rows >/dev/null || fail "stats JSON"
+  expect_out '"text_stored":"all","text_format":"plain",'
   expect_out "{\"index\":\"$DB\",\"format_version\":4,\"articles\":2,\"groups\":2,\"batches\":1,\"text_bytes\":$(($(wc -c <"$W") + $(wc -c <"$S"))),"
   expect_out '"band_keys":64,'
   expect_out '"shingle":"words:3","num_perm":128,"seed":1,"bands":32,"rows":4}'
@@ -679,7 +706,7 @@ index_cli)
   grep "\"b\":\"rec-2\"" "$WORK/out" | grep -qF '"b_metadata":null,"b_group":5,"b_status":"kept"}' || fail "rec-2 has no metadata"
   [[ $(wc -l <"$WORK/out") == 2 ]] || fail "want one match per record"
   expect_code 0 "$NEARDUP" query "$DB" "$WORK/rec1.txt"
-  expect_out '      {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
+  expect_out '      metadata: {"url":"https://example.org/news/1?a=b","outlet":"Example Wire","date":"2024-03-01"}'
   # One id twice in one feed: the first is added, the second reported (exit 1).
   make_article 33 200 >"$WORK/rec3.txt"
   { printf '{"id":"rec-3","text":"%s"}\n' "$(json_text "$WORK/rec3.txt")"
@@ -751,7 +778,8 @@ query_cli)
   # The feature reuses paragraphs of the wire story: found through containment, best first.
   expect_code 0 "$NEARDUP" query "$DB" "$F"
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W  jaccard 0.141, 18% of this article found there, 38% of it found here (reuse; group 1, kept)"
+  expect_out "  rank  jaccard  a_in_b  b_in_a  kind            group  status   b"
+  expect_out "     1    0.141   0.183   0.379  reuse               1  kept     $W"
   expect_no_out "unrelated_sports"
   expect_no_out "quote_story_a"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json
@@ -777,8 +805,8 @@ query_cli)
   expect_no_out '"rank":3,'
   expect_code 0 "$NEARDUP" query "$DB" "$F" --limit 1
   expect_out "$F: 3 archived matches"
-  expect_out "   1. $W"
-  expect_no_out "   2. "
+  expect_out "     1    0.141"
+  grep -qE '^ +2 +0\.[0-9]{3} ' "$WORK/out" && fail "--limit 1 wrote a second match"
   expect_code 2 "$NEARDUP" query "$DB" "$F" --limit -1
   # --passages: byte offsets into the query file and the archived text, as pairs --passages reports.
   expect_code 0 "$NEARDUP" query "$DB" "$F" --format json --passages --limit 1
@@ -792,7 +820,7 @@ query_cli)
     || fail "the offsets do not select the same text in the query file and the archived article"
   [[ $(tail -c +2424 "$F" | head -c 12) != "$(tail -c +2423 "$F" | head -c 12)" ]] || fail "offset check is vacuous"
   expect_code 0 "$NEARDUP" query "$DB" "$F" --passages --limit 1
-  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.00"
+  expect_out "passage 1: A bytes 2423-3305, B bytes 982-1864, 150 words, score 1.000: \"The vote follows the surge of November 2019, when water rose 1.9 …\""
   # An unrelated article: no matches (text says so; JSON and CSV have no rows).
   expect_code 0 "$NEARDUP" query "$DB" $A/same_topic_independent_1.txt
   expect_out "$A/same_topic_independent_1.txt: 0 archived matches"
@@ -804,7 +832,7 @@ query_cli)
   expect_err "$WORK/empty.txt: empty article"
   expect_out "$F: 3 archived matches"
   expect_out "$A/reprint_bay_times_allcaps_headline.txt: 3 archived matches"
-  expect_out "(near-duplicate; group "
+  grep -qE '^ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  near-duplicate +[0-9]+  kept' "$WORK/out" || fail "no near-duplicate match row"
   # An identical article: Jaccard 1, a near-duplicate; the archive is read-only for query.
   cp "$DB" "$WORK/ix.before"
   expect_code 0 "$NEARDUP" query "$DB" "$W" --format csv --threshold 0.9 --containment 0
@@ -1008,7 +1036,6 @@ extract_cli)
   expect_out '"id":"https://crawl.example/one","text":"A page fetched by a crawler'
   expect_out '"warc_date":"2026-01-02T03:04:05Z","warc_record_id":"<urn:uuid:one>","warc_offset":'
   expect_err "passed over: 1 WARC warcinfo records"
-  expect_code 2 "$NEARDUP" extract --format csv tests/data/pages
   ;;
 diff_page_offsets)
   # passage offsets point into the pages as saved (from the <h1> headline on), not into their extracted text
@@ -1127,6 +1154,7 @@ index_browse)
   expect_code 0 "$NEARDUP" index create ix.db
   expect_code 0 "$NEARDUP" dedup --jsonl feed.jsonl --index ix.db --add -o /dev/null
   expect_code 0 "$NEARDUP" index list ix.db
+  expect_out "   group  status   date                  id"
   expect_out "       1  kept     2026-01-05T00:00:00Z  a"
   expect_out "       1  dropped  2026-01-09T08:00:00Z  b"
   expect_out "       2  kept     -                     c"
@@ -1159,6 +1187,9 @@ index_browse)
   expect_out "Updated at noon."
   expect_code 0 "$NEARDUP" index show ix.db b --format json
   "$JSONL_CHECK" "$WORK/out" id group status members text metadata >/dev/null || fail "show JSON"
+  expect_out '"members":[{"id":"a","status":"kept"},{"id":"b","status":"dropped"}],"text":"'
+  expect_code 0 "$NEARDUP" index show ix.db b
+  expect_out "    dropped  b"
   expect_code 1 "$NEARDUP" index show ix.db nope
   expect_err "id 'nope' is not in the index"
   # export: JSON Lines that --jsonl reads back, the same texts and metadata.
