@@ -26,7 +26,7 @@ static const char index_description[] =
   "      one line per archived article; JSON and CSV: id, group, status (kept or dropped), date\n"
   "      (UTC), bytes, batch, added, best_match (the article it joined its group through), jaccard,\n"
   "      containment, date_text (as written), metadata (`neardup help fields`)\n"
-  "  index show DB ID... [--format text|json]\n"
+  "  index show DB ID... [--format text|json|csv]\n"
   "      everything about archived articles: their fields, metadata, group members, and text\n"
   "  index export DB [--group N] [--where COND]... [-o FILE]\n"
   "      JSON Lines that `--jsonl` reads back: id, text and metadata members, and the archive's\n"
@@ -655,7 +655,7 @@ index_show(int argc, char **argv)
 {
   char **args = NULL, *format_name = NULL;
   GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text or json (default: text)", "FORMAT" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: text, json or csv (default: text)", "FORMAT" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -665,8 +665,8 @@ index_show(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   OutputFormat format;
   if (!cli_parse(ctx, &argc, &argv, &error) || args == NULL || g_strv_length(args) < 2 ||
-      !parse_format(format_name, &format) || format == FORMAT_CSV) {
-    int code = usage_error("show", "%s", error ? error->message : "give the index file and ids (format text or json)");
+      !parse_format(format_name, &format)) {
+    int code = usage_error("show", "%s", error ? error->message : "give the index file and ids (format text, json or csv)");
     g_strfreev(args);
     g_free(format_name);
     return code;
@@ -674,6 +674,12 @@ index_show(int argc, char **argv)
   guint problems = 0, missing = 0;
   g_autoptr(NdIndex) ix = open_index(args[0], FALSE, &problems);
   int code = ix == NULL ? EXIT_FATAL : EXIT_OK;
+  if (code == EXIT_OK && format == FORMAT_CSV) { /* one header, a row per article (members as a JSON array) */
+    Rows header;
+    rows_init(&header, stdout, FORMAT_CSV, show_fields, G_N_ELEMENTS(show_fields));
+    rows_header(&header);
+    rows_clear(&header);
+  }
   for (guint i = 1; code == EXIT_OK && args[i] != NULL; i++) {
     NdIndexRecord r;
     g_autoptr(GError) local = NULL;
@@ -694,9 +700,9 @@ index_show(int argc, char **argv)
     if (r.has_date)
       nd_date_format_utc(r.date_utc, date);
     MembersContext m = { { 0 }, 0 };
-    char *members = NULL; /* JSON: the members array */
+    char *members = NULL; /* JSON and CSV: the members array */
     size_t members_len = 0;
-    if (format == FORMAT_JSON) {
+    if (format != FORMAT_TEXT) {
       FILE *mfp = open_memstream(&members, &members_len);
       if (mfp == NULL)
         g_error("open_memstream: %s", g_strerror(errno));
@@ -723,12 +729,12 @@ index_show(int argc, char **argv)
       cli_message("%s", local->message);
       code = EXIT_FATAL;
     }
-    if (format == FORMAT_JSON) {
+    if (format != FORMAT_TEXT) {
       fputc(']', m.rows.fp);
       fclose(m.rows.fp);
       g_autofree char *members_array = members;
       Rows rows;
-      rows_init(&rows, stdout, FORMAT_JSON, show_fields, G_N_ELEMENTS(show_fields));
+      rows_init(&rows, stdout, format, show_fields, G_N_ELEMENTS(show_fields));
       rows_begin(&rows);
       rows_string(&rows, F_ID, r.id);
       write_record_values(&rows, &r);

@@ -522,6 +522,16 @@ csv_outputs)
   [[ $("$CSV" "$WORK/out" index articles text_stored shingle) == 1 ]] || fail "index stats CSV: one row"
   [[ $("$CSV" "$WORK/out" --get 1 index) == "$WORK/q.db" ]] || fail "index stats CSV: index"
   [[ $("$CSV" "$WORK/out" --get 1 text_stored) == all ]] || fail "index stats CSV: text_stored"
+  # index show --format csv: one header, a row per article, the JSON's fields; members a JSON array.
+  expect_code 0 "$NEARDUP" index show "$WORK/q.db" wire-1 --format json
+  show_keys=$(grep -o '"[a-z_]*":' "$WORK/out" | tr -d '":' | grep -vxE 'status|outlet|note' | paste -sd,)
+  expect_code 0 "$NEARDUP" index show "$WORK/q.db" wire-1 wire-1 --format csv
+  [[ $(head -1 "$WORK/out") == id,group,status,date,date_text,bytes,batch,added,best_match,jaccard,containment,tokens,shingles,anchors,metadata,members,text ]] \
+    || fail "index show CSV header: $(head -1 "$WORK/out") (JSON keys: $show_keys)"
+  [[ $("$CSV" "$WORK/out" id members text) == 2 ]] || fail "index show CSV: a row per article shown"
+  [[ $("$CSV" "$WORK/out" --get 2 members) == '[{"id":"wire-1","status":"kept"}]' ]] \
+    || fail "index show CSV members: $("$CSV" "$WORK/out" --get 2 members)"
+  "$CSV" "$WORK/out" --get 1 text | cmp -s - examples/articles/wire_tidal_barrier.txt || fail "index show CSV: the text"
   printf '{"id":"m1","text":"Line one, with \\"quotes\\".\\nLine two.","outlet":"Wire, Inc.","n":3}\n' >"$WORK/meta.jsonl"
   expect_code 0 "$NEARDUP" extract --jsonl "$WORK/meta.jsonl" --format csv
   [[ $("$CSV" "$WORK/out" id text metadata) == 1 ]] || fail "extract CSV: one row"
