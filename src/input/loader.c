@@ -62,6 +62,10 @@ struct NdLoader {
 
   guint64 articles, bytes, skipped;
   gboolean finished;
+
+  guint share_index, share_count, share_block; /* nd_loader_set_share(); count 0 or 1: every item */
+  guint64 next_item;              /* the number the next queued item gets */
+  const NdItem *merging;          /* the item whose document is passed to document_func, or NULL */
 };
 
 gboolean
@@ -362,6 +366,25 @@ nd_loader_new(NdCollection *collection, guint threads, gboolean stop_on_error)
 }
 
 void
+nd_loader_set_share(NdLoader *l, guint index, guint count, guint block)
+{
+  g_return_if_fail(l != NULL && l->next_item == 0 && (count == 0 || index < count));
+  l->share_index = index;
+  l->share_count = count;
+  l->share_block = block ? block : ND_DEFAULT_SHARE_BLOCK;
+}
+
+const char *
+nd_loader_current_item(const NdLoader *l, guint64 *number)
+{
+  if (l == NULL || l->merging == NULL)
+    return NULL;
+  if (number != NULL)
+    *number = l->merging->number;
+  return l->merging->name;
+}
+
+void
 nd_loader_set_error_func(NdLoader *l, NdInputErrorFunc func, gpointer user_data)
 {
   l->error_func = func;
@@ -500,8 +523,10 @@ merge_batch(NdLoader *l, Batch *b)
       continue;
     guint64 bytes = it->doc->bytes;
     g_autoptr(GError) error = NULL;
+    l->merging = it;
     gboolean added = l->document_func != NULL ? l->document_func(g_steal_pointer(&it->doc), l->document_data, &error)
                                               : nd_collection_add(l->collection, g_steal_pointer(&it->doc), &error);
+    l->merging = NULL;
     if (!added) {
       report(l, it->name, error);
       continue;
@@ -558,6 +583,12 @@ flush(NdLoader *l)
 void
 nd_loader_queue(NdLoader *l, NdItem *item)
 {
+  item->number = l->next_item++;
+  if (l->share_count > 1 && (item->number / l->share_block) % l->share_count != l->share_index) {
+    item_clear(item); /* another share's: not read, not reported, not counted here */
+    memset(item, 0, sizeof *item);
+    return;
+  }
   if (l->filling == NULL)
     l->filling = batch_new(l->next_seq++);
   g_array_append_val(l->filling->items, *item);
