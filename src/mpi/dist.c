@@ -263,11 +263,16 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
       r.bad = TRUE;
     } else {
       doc->map = nd_offset_map_new();
-      for (guint64 i = 0; i < spans; i++) {
+      guint64 text_end = 0;
+      for (guint64 i = 0; i < spans && !r.bad; i++) {
         guint32 span[4];
         memcpy(span, r.p, sizeof span);
         r.p += sizeof span;
-        nd_offset_map_add(doc->map, span[0], span[1], span[2], span[3]);
+        if (span[0] < text_end) /* spans come in increasing text order, never overlapping */
+          r.bad = TRUE;
+        else
+          nd_offset_map_add(doc->map, span[0], span[1], span[2], span[3]);
+        text_end = (guint64)span[0] + span[1];
       }
     }
   }
