@@ -89,6 +89,12 @@ void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer
 void nd_loader_set_share(NdLoader *loader, guint index, guint count, guint block);
 #define ND_DEFAULT_SHARE_BLOCK 64
 
+/* The number of items enumerated so far, every share's (as nd_loader_set_share counts them), and in
+ * *names_digest (may be NULL) a 64-bit digest of their input names in order. Loaders of the shares of
+ * one input agree on both; when they do not, they did not read the same inputs (a pipe, a file
+ * changed during the run, a file system not shared by every rank). */
+guint64 nd_loader_items(const NdLoader *loader, guint64 *names_digest);
+
 /* Inside a document function: the input's name in messages ("feed.jsonl:12") of the document being
  * passed (owned by the loader, valid during the call), and in *number (may be NULL) its item number
  * in input order as nd_loader_set_share counts them. NULL outside a document function call. */

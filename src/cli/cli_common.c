@@ -471,6 +471,7 @@ typedef struct {
   NdLoader *loader;
   GByteArray *share;
   const NdSignParams *params;
+  guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
 } ShareSink;
 
 /* Loads the inputs as find_cli_load_into says; with `sink`, only this rank's share of them
@@ -517,8 +518,10 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
   const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
   for (guint i = 0; i < n_passed; i++)
     cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
-  if (sink != NULL)
+  if (sink != NULL) {
+    sink->items = nd_loader_items(loader, &sink->names_digest);
     sink->loader = NULL;
+  }
   return skipped;
 }
 
@@ -537,6 +540,8 @@ peak_rss_mb(void)
 }
 
 #ifdef NEARDUP_HAVE_MPI
+static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
+
 static gboolean
 encode_document(NdDocument *doc, gpointer data, GError **error)
 {
@@ -556,9 +561,20 @@ load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GByteArray) share = g_byte_array_new();
-  ShareSink sink = { NULL, share, nd_collection_params(coll) };
+  ShareSink sink = { NULL, share, nd_collection_params(coll), 0, 0 };
   guint skipped = load_inputs(cli, coll, encode_document, &sink, &sink);
   gint64 t1 = g_get_monotonic_time();
+  /* Every rank must have enumerated the same items, or the shares do not add up to the input. */
+  guint64 most = nd_dist_max(sink.items), digest = nd_dist_max(sink.names_digest);
+  guint64 least = G_MAXUINT64 - nd_dist_max(G_MAXUINT64 - sink.items);
+  if (nd_dist_sum(sink.items != most || sink.names_digest != digest) != 0) {
+    if (cli_rank() == 0)
+      fprintf(stderr, "neardup: the %u MPI ranks did not see the same inputs (from %" G_GUINT64_FORMAT " to %"
+              G_GUINT64_FORMAT " articles and inputs, or other names): name regular files on a file system every rank "
+              "reads, not pipes, and do not change them during the run\n", cli_ranks(), least, most);
+    dist_failed = TRUE;
+    return (guint)nd_dist_sum(skipped);
+  }
   Reports reports = { { 0 }, 0 };
   guint rejected = 0;
   NdDistStats st;
@@ -680,8 +696,8 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     if (sig != 0 && cli_interrupted() == 0)
       g_atomic_int_set(&signal_received, sig);
     gboolean alias = nd_dist_max(output_alias_found()) != 0;
-    if (cli_rank() != 0 || alias) {
-      *exit_code = cli_interrupted() ? cli_interrupt_exit() : alias ? EXIT_USAGE : EXIT_OK;
+    if (cli_rank() != 0 || alias || dist_failed) {
+      *exit_code = cli_interrupted() ? cli_interrupt_exit() : alias ? EXIT_USAGE : dist_failed ? EXIT_FATAL : EXIT_OK;
       return FALSE;
     }
   }
