@@ -41,6 +41,14 @@ void nd_dist_abort(int code) G_GNUC_NORETURN;
 guint nd_dist_rank(void);
 guint nd_dist_size(void);
 
+/* The number of ranks on this machine (sharing its memory), this one included; 1 without MPI. A
+ * collective call. */
+guint nd_dist_local_size(void);
+
+/* Waits until every rank has called it, sleeping meanwhile rather than polling (Open MPI's blocking
+ * calls keep a core busy, which the ranks still signing on the machine need). Collective. */
+void nd_dist_wait_all(void);
+
 /* The sum of `value` over all ranks, on every rank (a collective call: every rank must make it). */
 guint64 nd_dist_sum(guint64 value);
 /* The maximum of `value` over all ranks, on every rank (collective). */

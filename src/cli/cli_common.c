@@ -562,8 +562,17 @@ load_distributed(FindCli *cli, NdCollection *coll)
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GByteArray) share = g_byte_array_new();
   ShareSink sink = { NULL, share, nd_collection_params(coll), 0, 0 };
+  /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
+   * candidate search, when the others are done, uses them all). */
+  int threads = cli->threads;
+  guint local = nd_dist_local_size();
+  if (threads == 0)
+    cli->threads = (int)MAX(1u, g_get_num_processors() / local);
   guint skipped = load_inputs(cli, coll, encode_document, &sink, &sink);
+  cli->threads = threads;
   gint64 t1 = g_get_monotonic_time();
+  nd_dist_wait_all(); /* the ranks done first sleep until the others are */
+  gint64 t2 = g_get_monotonic_time();
   /* Every rank must have enumerated the same items, or the shares do not add up to the input. */
   guint64 most = nd_dist_max(sink.items), digest = nd_dist_max(sink.names_digest);
   guint64 least = G_MAXUINT64 - nd_dist_max(G_MAXUINT64 - sink.items);
@@ -586,9 +595,10 @@ load_distributed(FindCli *cli, NdCollection *coll)
   summarise_reports(&reports);
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
-            " bytes encoded (%.0f per article); gather %.3f s, %" G_GUINT64_FORMAT " messages, %" G_GUINT64_FORMAT
-            " bytes received; peak RSS %.1f MB before the search\n", cli_rank(), cli_ranks(), (t1 - t0) / 1e6,
-            st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1), st.seconds,
+            " bytes encoded (%.0f per article); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
+            " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
+            cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
+            (t2 - t1) / 1e6, st.seconds,
             st.messages, st.bytes_received, peak_rss_mb());
   return (guint)nd_dist_sum(skipped + rejected);
 }

@@ -64,6 +64,44 @@ nd_dist_size(void)
   return (guint)size;
 }
 
+guint
+nd_dist_local_size(void)
+{
+  if (!initialised)
+    return 1;
+  MPI_Comm local;
+  int size = 1;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
+    MPI_Comm_size(local, &size);
+    MPI_Comm_free(&local);
+  }
+  return (guint)MAX(size, 1);
+}
+
+/* Waits for `request` sleeping between tests: a rank that waits for others must leave its core to
+ * them (Open MPI's blocking calls poll at full speed). */
+static void
+wait_idle(MPI_Request *request)
+{
+  int done = 0;
+  for (;;) {
+    MPI_Test(request, &done, MPI_STATUS_IGNORE);
+    if (done)
+      return;
+    g_usleep(200);
+  }
+}
+
+void
+nd_dist_wait_all(void)
+{
+  if (!initialised)
+    return;
+  MPI_Request request;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  wait_idle(&request);
+}
+
 static guint64
 reduce(guint64 value, MPI_Op op)
 {
@@ -318,7 +356,13 @@ refill(Stream *s, int source, NdDistStats *st)
       break;
     }
     MPI_Status status;
-    MPI_Probe(source, TAG_CHUNK, MPI_COMM_WORLD, &status);
+    int ready = 0;
+    for (;;) { /* MPI_Probe would poll at full speed while the rank is still signing */
+      MPI_Iprobe(source, TAG_CHUNK, MPI_COMM_WORLD, &ready, &status);
+      if (ready)
+        break;
+      g_usleep(200);
+    }
     int count = 0;
     MPI_Get_count(&status, MPI_BYTE, &count);
     s->owned = g_malloc(count > 0 ? (gsize)count : 1);
@@ -399,11 +443,15 @@ send_share(const GByteArray *share, NdDistStats *st, GError **error)
                   "to send to rank 0 (at most 2 GiB)", end - pos);
       return FALSE;
     }
-    MPI_Send(share->data + pos, (int)(end - pos), MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD);
+    MPI_Request request; /* sent while rank 0 merges other ranks' chunks: wait without spinning */
+    MPI_Isend(share->data + pos, (int)(end - pos), MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
+    wait_idle(&request);
     st->messages++;
     pos = end;
   }
-  MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD);
+  MPI_Request request;
+  MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
+  wait_idle(&request);
   st->messages++;
   return TRUE;
 }
