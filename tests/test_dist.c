@@ -191,22 +191,25 @@ START_TEST(test_gather_one_rank)
   NdSignParams p;
   nd_sign_params_init(&p);
   g_autoptr(NdSigner) signer = nd_signer_new(&p);
-  g_autoptr(GByteArray) share = g_byte_array_new();
+  g_autoptr(NdDistShare) share = nd_dist_share_new(&p);
   const char *ids[] = { "a", "b", "a", "c" };
   for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
     g_autofree char *text = gen_article(500 + i, 80);
     g_autoptr(GError) error = NULL;
     g_autoptr(NdDocument) doc = nd_signer_sign(signer, ids[i], text, strlen(text), &error);
     g_autofree char *name = g_strdup_printf("feed.jsonl:%u", i + 1);
-    nd_dist_encode_document(share, &p, 10 * i, name, doc);
+    nd_dist_share_add(share, 10 * i, name, doc);
   }
+  guint64 documents = 0;
+  guint64 bytes = nd_dist_share_bytes(share, &documents);
+  ck_assert_uint_eq(documents, 4);
   g_autoptr(NdCollection) coll = nd_collection_new(&p);
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
   guint rejected = 99;
   NdDistStats st;
   g_autoptr(GError) error = NULL;
   ck_assert(nd_dist_gather(share, coll, on_refused, refused, &rejected, &st, &error));
-  ck_assert_uint_eq(share->len, 0);
+  ck_assert_uint_eq(nd_dist_share_bytes(share, NULL), bytes); /* what was encoded, not what is left */
   ck_assert_uint_eq(rejected, 1);
   ck_assert_uint_eq(refused->len, 1);
   ck_assert_str_eq(g_ptr_array_index(refused, 0), "feed.jsonl:3");
@@ -215,6 +218,7 @@ START_TEST(test_gather_one_rank)
   ck_assert_str_eq(nd_collection_get(coll, 1)->id, "b");
   ck_assert_str_eq(nd_collection_get(coll, 2)->id, "c");
   ck_assert_uint_eq(st.documents, 4);
+  ck_assert_uint_eq(st.bytes_encoded, bytes);
   ck_assert_uint_gt(st.bytes_encoded, 4 * 128 * sizeof(guint32));
   ck_assert_uint_eq(st.bytes_received, 0);
 }

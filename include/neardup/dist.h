@@ -71,6 +71,20 @@ NdDocument *nd_dist_decode_document(const NdSignParams *params, const guint8 *by
 
 /* ---- Gathering the documents on rank 0 ---- */
 
+/* One rank's signed documents, encoded, in chunks of about 16 MiB (a record larger than that has a
+ * chunk to itself): what it sends to rank 0, one message per chunk. */
+typedef struct NdDistShare NdDistShare;
+
+/* An empty share for documents signed with `params` (copied; not NULL). Free with
+ * nd_dist_share_free (NULL is ignored). */
+NdDistShare *nd_dist_share_new(const NdSignParams *params);
+void nd_dist_share_free(NdDistShare *share);
+/* Appends `doc` (borrowed; the caller may free it at once) with its item number (items must come
+ * in increasing order, as a loader passes them) and input name `name` (not NULL). */
+void nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, const NdDocument *doc);
+/* The bytes encoded so far, and in *documents (may be NULL) their number. */
+guint64 nd_dist_share_bytes(const NdDistShare *share, guint64 *documents);
+
 typedef struct {
   guint64 documents;      /* documents this rank encoded (its share) */
   guint64 bytes_encoded;  /* their wire size */
@@ -79,17 +93,19 @@ typedef struct {
   double seconds;         /* the gather, waiting for the other ranks included */
 } NdDistStats;
 
-/* Merges every rank's encoded documents (`share`: this rank's records, in increasing item order, as
- * nd_dist_encode_document appended them; borrowed, and emptied on return) into `into` on rank 0,
- * in item order. A document nd_collection_add refuses (a duplicate id) is reported through `report`
- * (may be NULL) with its input name and counted in *rejected, as the loader reports it in one
- * process. Other ranks send their share in chunks of at most 16 MiB (a record larger than that
- * travels alone) and leave `into` as it is. A collective call: every rank must make it. FALSE with
- * ND_ERROR_FORMAT when a received record does not decode, ND_ERROR_TOO_LARGE for a record over
- * 2 GiB (one message); the job should then be aborted (nd_dist_abort), as other ranks may wait.
- * `stats` (may be NULL) receives this rank's figures. */
-gboolean nd_dist_gather(GByteArray *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
+/* Merges every rank's share into `into` on rank 0, in item order. A document nd_collection_add
+ * refuses (a duplicate id) is reported through `report` (may be NULL) with its input name and
+ * counted in *rejected, as the loader reports it in one process. Other ranks send their chunks and
+ * leave `into` as it is. Every chunk is freed once merged or sent, so that rank 0 holds its
+ * collection and one chunk per rank, never the shares whole; `share` is empty on return. A
+ * collective call: every rank must make it. FALSE with ND_ERROR_FORMAT when a received record does
+ * not decode, ND_ERROR_TOO_LARGE for a record over 2 GiB (one message); the job should then be
+ * aborted (nd_dist_abort), as other ranks may be waiting. `stats` (may be NULL) receives this
+ * rank's figures. */
+gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
                         guint *rejected, NdDistStats *stats, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDistShare, nd_dist_share_free)
 
 ND_END_DECLS
 

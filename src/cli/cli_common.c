@@ -469,8 +469,7 @@ on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
 /* Where an MPI rank's loader puts its documents: encoded, with their item numbers (dist.h). */
 typedef struct {
   NdLoader *loader;
-  GByteArray *share;
-  const NdSignParams *params;
+  struct NdDistShare *share; /* dist.h */
   guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
 } ShareSink;
 
@@ -549,7 +548,7 @@ encode_document(NdDocument *doc, gpointer data, GError **error)
   ShareSink *sink = data;
   guint64 item = 0;
   const char *name = nd_loader_current_item(sink->loader, &item);
-  nd_dist_encode_document(sink->share, sink->params, item, name ? name : doc->id, doc);
+  nd_dist_share_add(sink->share, item, name ? name : doc->id, doc);
   nd_document_free(doc);
   return TRUE;
 }
@@ -560,8 +559,8 @@ static guint
 load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
-  g_autoptr(GByteArray) share = g_byte_array_new();
-  ShareSink sink = { NULL, share, nd_collection_params(coll), 0, 0 };
+  g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
+  ShareSink sink = { NULL, share, 0, 0 };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
   int threads = cli->threads;

@@ -323,14 +323,85 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
   return g_steal_pointer(&doc);
 }
 
+/* ---- the share: encoded records in chunks ---- */
+
+struct NdDistShare {
+  NdSignParams params;
+  GPtrArray *chunks; /* GByteArray*: whole records, at most CHUNK_BYTES unless one record is larger;
+                        NULL once sent or merged */
+  guint next;        /* the first chunk not yet sent or merged */
+  guint64 documents, bytes;
+};
+
+static void
+chunk_free(gpointer chunk)
+{
+  if (chunk != NULL)
+    g_byte_array_unref(chunk);
+}
+
+NdDistShare *
+nd_dist_share_new(const NdSignParams *params)
+{
+  g_return_val_if_fail(params != NULL, NULL);
+  NdDistShare *share = g_new0(NdDistShare, 1);
+  share->params = *params;
+  share->chunks = g_ptr_array_new_with_free_func(chunk_free);
+  return share;
+}
+
+void
+nd_dist_share_free(NdDistShare *share)
+{
+  if (share == NULL)
+    return;
+  g_ptr_array_unref(share->chunks);
+  g_free(share);
+}
+
+void
+nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, const NdDocument *doc)
+{
+  g_return_if_fail(share != NULL && name != NULL && doc != NULL);
+  GByteArray *last = share->chunks->len ? g_ptr_array_index(share->chunks, share->chunks->len - 1) : NULL;
+  if (last == NULL || last->len >= CHUNK_BYTES) {
+    last = g_byte_array_new();
+    g_ptr_array_add(share->chunks, last);
+  }
+  guint before = last->len;
+  nd_dist_encode_document(last, &share->params, item, name, doc);
+  share->documents++;
+  share->bytes += last->len - before;
+}
+
+guint64
+nd_dist_share_bytes(const NdDistShare *share, guint64 *documents)
+{
+  g_return_val_if_fail(share != NULL, 0);
+  if (documents != NULL)
+    *documents = share->documents;
+  return share->bytes;
+}
+
+/* Takes the next chunk of `share` (caller frees), or NULL when none is left. */
+static GByteArray *
+share_take(NdDistShare *share)
+{
+  if (share->next >= share->chunks->len)
+    return NULL;
+  GByteArray *chunk = g_ptr_array_index(share->chunks, share->next);
+  g_ptr_array_index(share->chunks, share->next) = NULL; /* taken: the slot stays, the order too */
+  share->next++;
+  return chunk;
+}
+
 /* ---- the gather ---- */
 
 /* Where rank 0 is in one rank's stream of records. */
 typedef struct {
-  guint8 *owned;      /* the chunk received (NULL for rank 0's own share) */
-  const guint8 *data;
-  gsize len, pos;
-  gboolean done;      /* the empty chunk that ends the stream was received */
+  GByteArray *chunk;  /* the chunk being read (received, or rank 0's own); NULL at the end */
+  gsize pos;
+  gboolean done;      /* the stream has ended (the empty chunk that ends it was received) */
   guint64 next_item;  /* the item number of the record at pos */
 } Stream;
 
@@ -338,59 +409,64 @@ typedef struct {
 static gboolean
 peek_item(Stream *s)
 {
-  if (s->len - s->pos < 2 * sizeof(guint64))
+  if (s->chunk->len - s->pos < 2 * sizeof(guint64))
     return FALSE;
-  memcpy(&s->next_item, s->data + s->pos + sizeof(guint64), sizeof(guint64));
+  memcpy(&s->next_item, s->chunk->data + s->pos + sizeof(guint64), sizeof(guint64));
   return TRUE;
 }
 
-/* Makes a record available at s->pos of rank `source`'s stream, receiving its next chunk when the
- * last one is used up; sets s->done at the end. FALSE on a malformed chunk. */
-static gboolean
-refill(Stream *s, int source, NdDistStats *st)
+/* The next chunk from rank `source` (> 0), sleeping while it has not come (MPI_Probe would poll at
+ * full speed while the rank is still signing); an empty array ends its stream. */
+static GByteArray *
+receive_chunk(int source, NdDistStats *st)
 {
-  while (!s->done && s->pos >= s->len) {
-    g_clear_pointer(&s->owned, g_free);
-    if (source == 0) {
-      s->done = TRUE;
+  MPI_Status status;
+  int ready = 0;
+  for (;;) {
+    MPI_Iprobe(source, TAG_CHUNK, MPI_COMM_WORLD, &ready, &status);
+    if (ready)
       break;
-    }
-    MPI_Status status;
-    int ready = 0;
-    for (;;) { /* MPI_Probe would poll at full speed while the rank is still signing */
-      MPI_Iprobe(source, TAG_CHUNK, MPI_COMM_WORLD, &ready, &status);
-      if (ready)
-        break;
-      g_usleep(200);
-    }
-    int count = 0;
-    MPI_Get_count(&status, MPI_BYTE, &count);
-    s->owned = g_malloc(count > 0 ? (gsize)count : 1);
-    MPI_Recv(s->owned, count, MPI_BYTE, source, TAG_CHUNK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    st->messages++;
-    st->bytes_received += (guint64)count;
-    s->data = s->owned;
-    s->len = (gsize)count;
+    g_usleep(200);
+  }
+  int count = 0;
+  MPI_Get_count(&status, MPI_BYTE, &count);
+  GByteArray *chunk = g_byte_array_sized_new((guint)MAX(count, 1));
+  g_byte_array_set_size(chunk, (guint)count);
+  MPI_Recv(chunk->data, count, MPI_BYTE, source, TAG_CHUNK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  st->messages++;
+  st->bytes_received += (guint64)count;
+  return chunk;
+}
+
+/* Makes a record available at s->pos of rank `source`'s stream, taking its next chunk (rank 0's
+ * own, or received) when the last one is used up; sets s->done at the end. FALSE on a chunk that
+ * does not start with a record. */
+static gboolean
+refill(Stream *s, NdDistShare *own, int source, NdDistStats *st)
+{
+  while (!s->done && (s->chunk == NULL || s->pos >= s->chunk->len)) {
+    g_clear_pointer(&s->chunk, g_byte_array_unref);
+    s->chunk = source == 0 ? share_take(own) : receive_chunk(source, st);
     s->pos = 0;
-    if (count == 0)
+    if (s->chunk == NULL || s->chunk->len == 0) {
+      g_clear_pointer(&s->chunk, g_byte_array_unref);
       s->done = TRUE;
+    }
   }
   return s->done || peek_item(s);
 }
 
 /* Rank 0: merges the streams in item order into `into`. */
 static gboolean
-merge_streams(GByteArray *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data, guint *rejected,
+merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data, guint *rejected,
               NdDistStats *st, GError **error)
 {
   guint size = nd_dist_size();
   const NdSignParams *params = nd_collection_params(into);
   g_autofree Stream *streams = g_new0(Stream, size);
-  streams[0].data = share->data;
-  streams[0].len = share->len;
   gboolean ok = TRUE;
   for (guint r = 0; r < size && ok; r++)
-    ok = refill(&streams[r], (int)r, st);
+    ok = refill(&streams[r], share, (int)r, st);
   while (ok) {
     /* The stream whose next record comes first in input order: a linear scan, as the ranks of a
      * job are few next to the documents each sends. */
@@ -404,7 +480,7 @@ merge_streams(GByteArray *share, NdCollection *into, NdInputErrorFunc report, gp
     guint64 item;
     g_autofree char *name = NULL;
     g_autoptr(GError) refused = NULL;
-    NdDocument *doc = nd_dist_decode_document(params, s->data, s->len, &s->pos, &item, &name, error);
+    NdDocument *doc = nd_dist_decode_document(params, s->chunk->data, s->chunk->len, &s->pos, &item, &name, error);
     if (doc == NULL) {
       ok = FALSE;
       break;
@@ -414,40 +490,37 @@ merge_streams(GByteArray *share, NdCollection *into, NdInputErrorFunc report, gp
       if (report != NULL)
         report(name, refused, report_data);
     }
-    ok = refill(s, (int)best, st);
+    ok = refill(s, share, (int)best, st);
     if (!ok)
       g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "a chunk from rank %u does not start with a record", best);
   }
-  for (guint r = 1; r < size; r++)
-    g_free(streams[r].owned);
-  return ok;
+  for (guint r = 0; r < size; r++)
+    if (streams[r].chunk != NULL)
+      g_byte_array_unref(streams[r].chunk);
+  if (!ok) /* the ranks still sending wait for rank 0: the job is aborted by the caller */
+    return FALSE;
+  return TRUE;
 }
 
-/* Another rank: sends its records in chunks of whole records, then an empty chunk. FALSE with
- * ND_ERROR_TOO_LARGE for a record MPI cannot send in one message (over 2 GiB: a kept text that size). */
+/* Another rank: sends its chunks one message each, each freed once sent, then an empty one.
+ * FALSE with ND_ERROR_TOO_LARGE for a chunk MPI cannot send in one message (a record over 2 GiB: a
+ * kept text that size). */
 static gboolean
-send_share(const GByteArray *share, NdDistStats *st, GError **error)
+send_share(NdDistShare *share, NdDistStats *st, GError **error)
 {
-  gsize pos = 0;
-  while (pos < share->len) {
-    gsize end = pos;
-    while (end < share->len) {
-      guint64 record;
-      memcpy(&record, share->data + end, sizeof record);
-      if (end > pos && end + record - pos > CHUNK_BYTES)
-        break;
-      end += record;
-    }
-    if (end - pos > (gsize)G_MAXINT) {
-      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a signed article of %" G_GSIZE_FORMAT " bytes is too large "
-                  "to send to rank 0 (at most 2 GiB)", end - pos);
+  GByteArray *chunk;
+  while ((chunk = share_take(share)) != NULL) {
+    if (chunk->len > (guint)G_MAXINT) {
+      g_set_error(error, ND_ERROR, ND_ERROR_TOO_LARGE, "a signed article of %u bytes is too large to send to "
+                  "rank 0 (at most 2 GiB)", chunk->len);
+      g_byte_array_unref(chunk);
       return FALSE;
     }
     MPI_Request request; /* sent while rank 0 merges other ranks' chunks: wait without spinning */
-    MPI_Isend(share->data + pos, (int)(end - pos), MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
+    MPI_Isend(chunk->data, (int)chunk->len, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
     wait_idle(&request);
     st->messages++;
-    pos = end;
+    g_byte_array_unref(chunk);
   }
   MPI_Request request;
   MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
@@ -457,25 +530,19 @@ send_share(const GByteArray *share, NdDistStats *st, GError **error)
 }
 
 gboolean
-nd_dist_gather(GByteArray *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
+nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
                guint *rejected, NdDistStats *stats, GError **error)
 {
   g_return_val_if_fail(share != NULL && into != NULL && rejected != NULL, FALSE);
   gint64 t0 = g_get_monotonic_time();
   NdDistStats st = { 0 };
-  st.bytes_encoded = share->len;
-  for (gsize pos = 0; pos < share->len; st.documents++) {
-    guint64 record;
-    memcpy(&record, share->data + pos, sizeof record);
-    pos += record;
-  }
+  st.documents = share->documents;
+  st.bytes_encoded = share->bytes;
   *rejected = 0;
-  gboolean ok = TRUE;
-  if (nd_dist_rank() == 0)
-    ok = merge_streams(share, into, report, report_data, rejected, &st, error);
-  else
-    ok = send_share(share, &st, error);
-  g_byte_array_set_size(share, 0);
+  gboolean ok = nd_dist_rank() == 0 ? merge_streams(share, into, report, report_data, rejected, &st, error)
+                                    : send_share(share, &st, error);
+  g_ptr_array_set_size(share->chunks, 0);
+  share->next = 0;
   st.seconds = (g_get_monotonic_time() - t0) / 1e6;
   if (stats != NULL)
     *stats = st;
