@@ -22,7 +22,12 @@ install(TARGETS neardup_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS neardup_shared neardup EXPORT neardupTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/neardup DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+if(NEARDUP_MPI)
+  install(DIRECTORY include/neardup DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+else() # dist.h declares the MPI engine, which a build without it does not have
+  install(DIRECTORY include/neardup DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h"
+    PATTERN "dist.h" EXCLUDE)
+endif()
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/include/neardup/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/neardup)
 
 # pkg-config. The file finds its prefix from where it lies (${pcfiledir}), so that an install with

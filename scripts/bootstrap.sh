@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc make cmake pkg-config libglib2.0-dev libxxhash-dev libjson-glib-dev libsqlite3-dev zlib1g-dev libzstd-dev
-          libxml2-dev libstemmer-dev check help2man python3-dev python3-pytest)
+          libxml2-dev libstemmer-dev check help2man python3-dev python3-pytest libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -20,7 +20,7 @@ if [[ -n $python ]]; then
 fi
 echo "== clang-tidy"
 status=0
-for f in src/*.c src/input/*.c src/cli/*.c ${python:+python/neardup/*.c}; do
+for f in src/*.c src/input/*.c src/mpi/*.c src/cli/*.c ${python:+python/neardup/*.c}; do
   clang-tidy -p build-lint --quiet "$f" 2>/dev/null || status=1
 done
 [[ $status == 0 ]] && echo "lint: clean"

@@ -49,6 +49,18 @@ nd_offset_map_spans(const NdOffsetMap *map)
 }
 
 void
+nd_offset_map_span(const NdOffsetMap *map, guint i, guint32 *text, guint32 *text_len, guint32 *source,
+                   guint32 *source_len)
+{
+  g_return_if_fail(map != NULL && i < map->spans->len);
+  const Span *s = &g_array_index(map->spans, Span, i);
+  *text = s->text;
+  *text_len = s->text_len;
+  *source = s->source;
+  *source_len = s->source_len;
+}
+
+void
 nd_offset_map_add(NdOffsetMap *map, guint32 text, guint32 text_len, guint32 source, guint32 source_len)
 {
   g_return_if_fail(map != NULL);

@@ -1083,6 +1083,108 @@ START_TEST(test_jsonl_reader_as_tree)
 }
 END_TEST
 
+/* One share's documents, with the item numbers and names the loader gave them. */
+typedef struct {
+  const NdLoader *loader;
+  GPtrArray *ids;   /* char* */
+  GArray *items;    /* guint64 */
+} ShareLog;
+
+static gboolean
+on_share_document(NdDocument *doc, gpointer data, GError **error)
+{
+  (void)error;
+  ShareLog *log = data;
+  guint64 item = G_MAXUINT64;
+  const char *name = nd_loader_current_item(log->loader, &item);
+  ck_assert_ptr_nonnull(name);
+  ck_assert_str_eq(name, doc->id); /* files: the name is the path, which is the id */
+  g_ptr_array_add(log->ids, g_strdup(doc->id));
+  g_array_append_val(log->items, item);
+  nd_document_free(doc);
+  return TRUE;
+}
+
+/* Shares of one input, loaded by separate loaders as MPI ranks do: every article is signed by
+ * exactly one share, every bad input reported by exactly one, and ordering the shares' documents by
+ * item number gives the one-loader order. */
+START_TEST(test_shares_partition)
+{
+  g_autofree char *dir = test_dir("shares");
+  GString *list = g_string_new(NULL);
+  for (guint i = 0; i < 23; i++) {
+    g_autofree char *name = g_strdup_printf("a%02u.txt", i);
+    g_autofree char *text = gen_article(1700 + i, 40);
+    g_autofree char *path = write_test_file(dir, name, text, -1);
+    g_string_append_printf(list, "%s\n", path);
+    if (i % 7 == 3) /* a missing file now and then */
+      g_string_append_printf(list, "%s/missing%02u.txt\n", dir, i);
+  }
+  g_autofree char *list_path = write_test_file(dir, "list", list->str, -1);
+  g_string_free(list, TRUE);
+
+  g_autoptr(NdCollection) whole = new_collection();
+  ErrLog whole_log;
+  errlog_init(&whole_log, whole);
+  g_autoptr(NdLoader) l = nd_loader_new(whole, 2, FALSE);
+  nd_loader_set_error_func(l, on_error, &whole_log);
+  nd_loader_add_files_from(l, list_path);
+  guint whole_skipped = nd_loader_finish(l);
+  ck_assert_uint_eq(whole_skipped, 3);
+  ck_assert_uint_eq(nd_collection_size(whole), 23);
+  ck_assert_ptr_null(nd_loader_current_item(l, NULL)); /* only inside a document function */
+
+  for (guint count = 1; count <= 4; count++) {
+    for (guint block = 1; block <= 3; block += 2) {
+      g_autoptr(GPtrArray) merged_ids = g_ptr_array_new_with_free_func(g_free);
+      g_autoptr(GArray) merged_items = g_array_new(FALSE, FALSE, sizeof(guint64));
+      g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+      guint skipped = 0;
+      for (guint index = 0; index < count; index++) {
+        g_autoptr(NdCollection) params_only = new_collection();
+        ErrLog elog;
+        errlog_init(&elog, params_only);
+        g_autoptr(NdLoader) sl = nd_loader_new(params_only, 2, FALSE);
+        ShareLog slog = { sl, g_ptr_array_new_with_free_func(g_free), g_array_new(FALSE, FALSE, sizeof(guint64)) };
+        nd_loader_set_share(sl, index, count, block);
+        nd_loader_set_error_func(sl, on_error, &elog);
+        nd_loader_set_document_func(sl, on_share_document, &slog);
+        nd_loader_add_files_from(sl, list_path);
+        skipped += nd_loader_finish(sl);
+        for (guint i = 0; i < slog.items->len; i++) {
+          guint64 item = g_array_index(slog.items, guint64, i);
+          ck_assert_uint_eq((item / block) % count, index);
+          if (i > 0)
+            ck_assert_uint_gt(item, g_array_index(slog.items, guint64, i - 1));
+          g_ptr_array_add(merged_ids, g_strdup(g_ptr_array_index(slog.ids, i)));
+          g_array_append_val(merged_items, item);
+        }
+        for (guint i = 0; i < elog.inputs->len; i++) {
+          const char *input = g_ptr_array_index(elog.inputs, i);
+          ck_assert_msg(g_hash_table_add(reported, g_strdup(input)), "%s reported twice", input);
+        }
+        errlog_clear(&elog);
+        g_ptr_array_unref(slog.ids);
+        g_array_unref(slog.items);
+      }
+      ck_assert_uint_eq(skipped, whole_skipped);
+      ck_assert_uint_eq(g_hash_table_size(reported), whole_log.inputs->len);
+      for (guint i = 0; i < whole_log.inputs->len; i++)
+        ck_assert(g_hash_table_contains(reported, g_ptr_array_index(whole_log.inputs, i)));
+      /* In item order, the shares' documents are the one loader's, in its order. */
+      ck_assert_uint_eq(merged_ids->len, nd_collection_size(whole));
+      for (guint i = 0; i < merged_ids->len; i++) {
+        guint rank = 0;
+        for (guint j = 0; j < merged_ids->len; j++)
+          rank += g_array_index(merged_items, guint64, j) < g_array_index(merged_items, guint64, i);
+        ck_assert_str_eq(g_ptr_array_index(merged_ids, i), nd_collection_get(whole, rank)->id);
+      }
+    }
+  }
+  errlog_clear(&whole_log);
+}
+END_TEST
+
 static Suite *
 input_suite(void)
 {
@@ -1109,6 +1211,7 @@ input_suite(void)
   tcase_add_test(tc, test_no_callback_and_free);
   tcase_add_test(tc, test_read_article);
   tcase_add_test(tc, test_token_limit_error);
+  tcase_add_test(tc, test_shares_partition);
   suite_add_tcase(s, tc);
   return s;
 }

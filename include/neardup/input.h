@@ -79,6 +79,27 @@ void nd_loader_set_progress_func(NdLoader *loader, NdProgressFunc func, gpointer
  * the signing parameters): memory stays bounded however many articles are read. */
 void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer user_data);
 
+/* Reads only share `index` of `count` (0 or 1: everything; call before queueing inputs): of the items
+ * the inputs make in input order (articles, unreadable inputs, inputs passed over), numbered from 0,
+ * the ones in blocks of `block` (0: ND_DEFAULT_SHARE_BLOCK) dealt out in turn, block k to share
+ * k mod count: runs of a directory or a JSON Lines file stay together, and every share gets about as
+ * many. The others are enumerated (a directory listed, a JSON Lines or WARC file read through) but
+ * never opened, parsed, signed, reported or counted: `count` loaders, one per share, between them
+ * handle each item exactly once, which is how the ranks of an MPI run (dist.h) split their input. */
+void nd_loader_set_share(NdLoader *loader, guint index, guint count, guint block);
+#define ND_DEFAULT_SHARE_BLOCK 64
+
+/* The number of items enumerated so far, every share's (as nd_loader_set_share counts them), and in
+ * *names_digest (may be NULL) a 64-bit digest of their input names in order. Loaders of the shares of
+ * one input agree on both; when they do not, they did not read the same inputs (a pipe, a file
+ * changed during the run, a file system not shared by every rank). */
+guint64 nd_loader_items(const NdLoader *loader, guint64 *names_digest);
+
+/* Inside a document function: the input's name in messages ("feed.jsonl:12") of the document being
+ * passed (owned by the loader, valid during the call), and in *number (may be NULL) its item number
+ * in input order as nd_loader_set_share counts them. NULL outside a document function call. */
+const char *nd_loader_current_item(const NdLoader *loader, guint64 *number);
+
 /* Receives problems that did not stop an input from being read (a page whose declared charset
  * was wrong), in input order; the input is not counted as skipped. NULL = none. */
 void nd_loader_set_warning_func(NdLoader *loader, NdInputErrorFunc func, gpointer user_data);

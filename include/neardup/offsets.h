@@ -48,6 +48,11 @@ NdOffsetMap *nd_offset_map_compose(const NdOffsetMap *inner, const NdOffsetMap *
 
 /* The number of spans (for tests and memory accounting). */
 guint nd_offset_map_spans(const NdOffsetMap *map);
+/* Span `i` (< nd_offset_map_spans) of `map` (not NULL) as nd_offset_map_add took it, for copying a map
+ * elsewhere (an MPI rank sends its documents' maps): adding the spans in order to an empty map gives
+ * a map with the same lookups. */
+void nd_offset_map_span(const NdOffsetMap *map, guint i, guint32 *text, guint32 *text_len, guint32 *source,
+                        guint32 *source_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdOffsetMap, nd_offset_map_free)
 

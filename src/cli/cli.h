@@ -106,6 +106,20 @@ NdPublished *find_cli_dates(const FindCli *cli, const NdCollection *coll);
 /* Keeps, in place, the pairs published within --window days of each other (all without it). */
 void find_cli_apply_window(const FindCli *cli, GArray *pairs, const NdPublished *published);
 
+/* MPI (mpirun, srun): when the environment says the process was launched as a rank of a job, starts
+ * MPI for scan, pairs and dedup (builds with NEARDUP_HAVE_MPI), refuses other commands on more than
+ * one rank, and refuses a job of several ranks in a build without MPI. Returns EXIT_OK to go on, or
+ * the exit code after printing why. A plain launch never starts MPI. */
+int cli_mpi_start(const char *command, int *argc, char ***argv);
+/* Ends MPI when cli_mpi_start started it. */
+void cli_mpi_end(void);
+/* TRUE between cli_mpi_start starting MPI and cli_mpi_end; then find_cli_load reads this rank's
+ * share and gathers the documents on rank 0 (dist.h), and only rank 0 goes on after it. */
+gboolean cli_distributed(void);
+/* This process's MPI rank and the job's number of ranks (0 and 1 without MPI). */
+guint cli_rank(void);
+guint cli_ranks(void);
+
 /* Loads all inputs into a new collection; stores the number of skipped inputs. Errors go to stderr
  * as "neardup: INPUT: message". Returns NULL (after printing why) on a fatal error. */
 NdCollection *find_cli_load(FindCli *cli, guint *skipped);

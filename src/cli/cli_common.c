@@ -10,6 +10,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+#include <sys/resource.h>
+#ifdef NEARDUP_HAVE_MPI
+#include <neardup/dist.h>
+#endif
 
 /* ---- interruption ---- */
 
@@ -288,6 +292,16 @@ gboolean
 find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParams *fixed)
 {
   g_autoptr(GError) error = NULL;
+  if (cli_ranks() > 1) { /* every rank enumerates every input: standard input reaches rank 0 only */
+    gboolean stdin_named = FALSE;
+    for (char **lists[] = { cli->paths, cli->files_from, cli->jsonl }, **const *l = lists; l < lists + 3; l++)
+      for (char **p = *l; p && *p; p++)
+        stdin_named |= strcmp(*p, "-") == 0;
+    if (stdin_named) {
+      cli_error(command, "standard input cannot be shared by %u MPI ranks: name a file", cli_ranks());
+      return FALSE;
+    }
+  }
   if (!parse_format(cli->format_name, &cli->format)) {
     cli_error(command, "unknown format '%s' (expected text, json or csv)", cli->format_name);
     return FALSE;
@@ -452,27 +466,30 @@ on_progress(guint64 articles, guint64 bytes, guint64 skipped, gpointer data)
   progress_set(articles + skipped, 0);
 }
 
-NdCollection *
-find_cli_load(FindCli *cli, guint *skipped)
-{
-  NdCollection *coll = nd_collection_new(&cli->sign);
-  if (cli->auto_verify && cli->sign.keep_sets)
-    nd_collection_set_lean_after(coll, (guint)cli->exact_limit);
-  g_autoptr(GError) spool_error = NULL;
-  if (cli->spool_texts && cli->sign.keep_text && !nd_collection_spool_texts(coll, NULL, &spool_error))
-    cli_message("%s; the texts are kept in memory", spool_error->message);
-  *skipped = find_cli_load_into(cli, coll, NULL, NULL);
-  return coll;
-}
+/* Where an MPI rank's loader puts its documents: encoded, with their item numbers (dist.h). */
+typedef struct {
+  NdLoader *loader;
+  struct NdDistShare *share; /* dist.h */
+  guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
+} ShareSink;
 
-guint
-find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data)
+/* Loads the inputs as find_cli_load_into says; with `sink`, only this rank's share of them
+ * (input.h: nd_loader_set_share), its documents encoded into sink->share. */
+static guint
+load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data, ShareSink *sink)
 {
   Reports reports = { { 0 }, 0 };
   progress_start(cli->progress);
   progress_phase("reading and signing", "articles", 0);
   progress_count_inputs(cli->paths, cli->files_from, cli->jsonl);
   g_autoptr(NdLoader) loader = nd_loader_new(coll, (guint)cli->threads, cli->strict);
+  if (sink != NULL) {
+    sink->loader = loader;
+    /* NEARDUP_MPI_BLOCK: the items per block of a share (docs/mpi.md; tests deal small inputs out
+     * in blocks of 1 to exercise every rank) */
+    const char *block = g_getenv("NEARDUP_MPI_BLOCK");
+    nd_loader_set_share(loader, cli_rank(), cli_ranks(), block ? (guint)g_ascii_strtoull(block, NULL, 10) : 0);
+  }
   nd_loader_set_error_func(loader, on_input_error, &reports);
   nd_loader_set_warning_func(loader, on_input_warning, &reports);
   for (char **g = cli->include; g && *g; g++)
@@ -500,7 +517,181 @@ find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpoint
   const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
   for (guint i = 0; i < n_passed; i++)
     cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
+  if (sink != NULL) {
+    sink->items = nd_loader_items(loader, &sink->names_digest);
+    sink->loader = NULL;
+  }
   return skipped;
+}
+
+guint
+find_cli_load_into(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data)
+{
+  return load_inputs(cli, coll, func, data, NULL);
+}
+
+/* Peak resident memory of this process in MB. */
+static double
+peak_rss_mb(void)
+{
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024.0 : 0.0;
+}
+
+#ifdef NEARDUP_HAVE_MPI
+static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
+
+static gboolean
+encode_document(NdDocument *doc, gpointer data, GError **error)
+{
+  (void)error;
+  ShareSink *sink = data;
+  guint64 item = 0;
+  const char *name = nd_loader_current_item(sink->loader, &item);
+  nd_dist_share_add(sink->share, item, name ? name : doc->id, doc);
+  nd_document_free(doc);
+  return TRUE;
+}
+
+/* An MPI run: this rank reads and signs its share, rank 0 gathers every share into `coll` in input
+ * order. Returns the number of inputs skipped on all ranks together. */
+static guint
+load_distributed(FindCli *cli, NdCollection *coll)
+{
+  gint64 t0 = g_get_monotonic_time();
+  g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
+  ShareSink sink = { NULL, share, 0, 0 };
+  /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
+   * candidate search, when the others are done, uses them all). */
+  int threads = cli->threads;
+  guint local = nd_dist_local_size();
+  if (threads == 0)
+    cli->threads = (int)MAX(1u, g_get_num_processors() / local);
+  guint skipped = load_inputs(cli, coll, encode_document, &sink, &sink);
+  cli->threads = threads;
+  gint64 t1 = g_get_monotonic_time();
+  nd_dist_wait_all(); /* the ranks done first sleep until the others are */
+  gint64 t2 = g_get_monotonic_time();
+  /* Every rank must have enumerated the same items, or the shares do not add up to the input. */
+  guint64 most = nd_dist_max(sink.items), digest = nd_dist_max(sink.names_digest);
+  guint64 least = G_MAXUINT64 - nd_dist_max(G_MAXUINT64 - sink.items);
+  if (nd_dist_sum(sink.items != most || sink.names_digest != digest) != 0) {
+    if (cli_rank() == 0)
+      fprintf(stderr, "neardup: the %u MPI ranks did not see the same inputs (from %" G_GUINT64_FORMAT " to %"
+              G_GUINT64_FORMAT " articles and inputs, or other names): name regular files on a file system every rank "
+              "reads, not pipes, and do not change them during the run\n", cli_ranks(), least, most);
+    dist_failed = TRUE;
+    return (guint)nd_dist_sum(skipped);
+  }
+  Reports reports = { { 0 }, 0 };
+  guint rejected = 0;
+  NdDistStats st;
+  g_autoptr(GError) error = NULL;
+  if (!nd_dist_gather(share, coll, on_input_error, &reports, &rejected, &st, &error)) {
+    fprintf(stderr, "neardup: rank %u: %s\n", cli_rank(), error->message);
+    nd_dist_abort(EXIT_FATAL);
+  }
+  summarise_reports(&reports);
+  if (cli->show_stats)
+    fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
+            " bytes encoded (%.0f per article); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
+            " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
+            cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
+            (t2 - t1) / 1e6, st.seconds,
+            st.messages, st.bytes_received, peak_rss_mb());
+  return (guint)nd_dist_sum(skipped + rejected);
+}
+#endif
+
+static gboolean distributed; /* MPI started by cli_mpi_start */
+
+gboolean
+cli_distributed(void)
+{
+  return distributed;
+}
+
+int
+cli_mpi_start(const char *command, int *argc, char ***argv)
+{
+  const char *size_text = g_getenv("OMPI_COMM_WORLD_SIZE");
+  if (size_text == NULL)
+    size_text = g_getenv("PMI_SIZE");
+  if (size_text == NULL && g_getenv("PMIX_RANK") == NULL)
+    return EXIT_OK; /* not launched by mpirun or srun: no MPI start-up to pay */
+  guint64 size = size_text ? g_ascii_strtoull(size_text, NULL, 10) : 0;
+  gboolean batch = strcmp(command, "scan") == 0 || strcmp(command, "pairs") == 0 || strcmp(command, "dedup") == 0;
+  if (!batch) {
+    if (size <= 1)
+      return EXIT_OK;
+    fprintf(stderr, "neardup: %s does not run on several MPI ranks (scan, pairs and dedup do)\n", command);
+    return EXIT_USAGE;
+  }
+#ifdef NEARDUP_HAVE_MPI
+  (void)size;
+  g_autoptr(GError) error = NULL;
+  if (!nd_dist_init(argc, argv, &error)) {
+    fprintf(stderr, "neardup: %s\n", error->message);
+    return EXIT_FATAL;
+  }
+  distributed = TRUE;
+  return EXIT_OK;
+#else
+  (void)argc;
+  (void)argv;
+  if (size <= 1)
+    return EXIT_OK;
+  fprintf(stderr, "neardup: launched on %" G_GUINT64_FORMAT " MPI ranks, but built without MPI (NEARDUP_MPI)\n", size);
+  return EXIT_USAGE;
+#endif
+}
+
+void
+cli_mpi_end(void)
+{
+#ifdef NEARDUP_HAVE_MPI
+  nd_dist_finalize();
+#endif
+  distributed = FALSE;
+}
+
+guint
+cli_rank(void)
+{
+#ifdef NEARDUP_HAVE_MPI
+  return nd_dist_rank();
+#else
+  return 0;
+#endif
+}
+
+guint
+cli_ranks(void)
+{
+#ifdef NEARDUP_HAVE_MPI
+  return nd_dist_size();
+#else
+  return 1;
+#endif
+}
+
+NdCollection *
+find_cli_load(FindCli *cli, guint *skipped)
+{
+  NdCollection *coll = nd_collection_new(&cli->sign);
+  if (cli->auto_verify && cli->sign.keep_sets)
+    nd_collection_set_lean_after(coll, (guint)cli->exact_limit);
+  g_autoptr(GError) spool_error = NULL;
+  if (cli->spool_texts && cli->sign.keep_text && !nd_collection_spool_texts(coll, NULL, &spool_error))
+    cli_message("%s; the texts are kept in memory", spool_error->message);
+#ifdef NEARDUP_HAVE_MPI
+  if (cli_distributed()) {
+    *skipped = load_distributed(cli, coll);
+    return coll;
+  }
+#endif
+  *skipped = find_cli_load_into(cli, coll, NULL, NULL);
+  return coll;
 }
 
 gboolean
@@ -509,6 +700,20 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdCollection) coll = find_cli_load(cli, skipped);
   gint64 t1 = g_get_monotonic_time();
+#ifdef NEARDUP_HAVE_MPI
+  if (cli_distributed()) {
+    /* Every rank decides as rank 0 will: a signal, or an input that is the output, seen by any rank
+     * abandons the run on all. Only rank 0 goes on; the others have sent their share. */
+    int sig = (int)nd_dist_max((guint64)cli_interrupted());
+    if (sig != 0 && cli_interrupted() == 0)
+      g_atomic_int_set(&signal_received, sig);
+    gboolean alias = nd_dist_max(output_alias_found()) != 0;
+    if (cli_rank() != 0 || alias || dist_failed) {
+      *exit_code = cli_interrupted() ? cli_interrupt_exit() : alias ? EXIT_USAGE : dist_failed ? EXIT_FATAL : EXIT_OK;
+      return FALSE;
+    }
+  }
+#endif
   if (cli_interrupted()) {
     *exit_code = cli_interrupt_exit();
     return FALSE;
@@ -571,6 +776,8 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
             stats.seconds_vocabulary, stats.vocabulary ? "" : " (no batch vocabulary)", stats.candidates,
             stats.reported, stats.seconds_verify, stats.boilerplate_lines, (guint)ND_BOILERPLATE_MIN_ARTICLES,
             stats.boilerplate_articles);
+    if (cli_distributed())
+      fprintf(stderr, "stats: rank 0: peak RSS %.1f MB after the search\n", peak_rss_mb());
   }
   *coll_out = g_steal_pointer(&coll);
   *pairs_out = pairs;

@@ -41,8 +41,12 @@ run_command(int argc, char **argv)
     if (strcmp(argv[0], commands[i].name) == 0) {
       g_autofree char *prg = g_strdup_printf("neardup %s", commands[i].name);
       g_set_prgname(prg); /* "Usage: neardup scan ..." in --help */
-      int code = commands[i].run(argc, argv);
+      int code = cli_mpi_start(argv[0], &argc, &argv);
+      if (code != EXIT_OK)
+        return code;
+      code = commands[i].run(argc, argv);
       progress_stop();
+      cli_mpi_end();
       return code;
     }
   }

@@ -62,6 +62,11 @@ struct NdLoader {
 
   guint64 articles, bytes, skipped;
   gboolean finished;
+
+  guint share_index, share_count, share_block; /* nd_loader_set_share(); count 0 or 1: every item */
+  guint64 next_item;              /* the number the next queued item gets */
+  guint64 names_digest;           /* FNV-1a of the names of every item queued, in order (shares) */
+  const NdItem *merging;          /* the item whose document is passed to document_func, or NULL */
 };
 
 gboolean
@@ -352,6 +357,7 @@ nd_loader_new(NdCollection *collection, guint threads, gboolean stop_on_error)
   l->config.include = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
   l->config.exclude = g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
   l->passed = g_array_new(FALSE, FALSE, sizeof(NdPassedOver));
+  l->names_digest = G_GUINT64_CONSTANT(0xcbf29ce484222325);
   l->n_workers = threads ? threads : g_get_num_processors();
   l->todo = g_async_queue_new();
   l->done = g_async_queue_new();
@@ -362,6 +368,34 @@ nd_loader_new(NdCollection *collection, guint threads, gboolean stop_on_error)
     l->workers[i].thread = g_thread_new("neardup-sign", worker_main, &l->workers[i]);
   }
   return l;
+}
+
+void
+nd_loader_set_share(NdLoader *l, guint index, guint count, guint block)
+{
+  g_return_if_fail(l != NULL && l->next_item == 0 && (count == 0 || index < count));
+  l->share_index = index;
+  l->share_count = count;
+  l->share_block = block ? block : ND_DEFAULT_SHARE_BLOCK;
+}
+
+guint64
+nd_loader_items(const NdLoader *l, guint64 *names_digest)
+{
+  g_return_val_if_fail(l != NULL, 0);
+  if (names_digest != NULL)
+    *names_digest = l->names_digest;
+  return l->next_item;
+}
+
+const char *
+nd_loader_current_item(const NdLoader *l, guint64 *number)
+{
+  if (l == NULL || l->merging == NULL)
+    return NULL;
+  if (number != NULL)
+    *number = l->merging->number;
+  return l->merging->name;
 }
 
 void
@@ -503,8 +537,10 @@ merge_batch(NdLoader *l, Batch *b)
       continue;
     guint64 bytes = it->doc->bytes;
     g_autoptr(GError) error = NULL;
+    l->merging = it;
     gboolean added = l->document_func != NULL ? l->document_func(g_steal_pointer(&it->doc), l->document_data, &error)
                                               : nd_collection_add(l->collection, g_steal_pointer(&it->doc), &error);
+    l->merging = NULL;
     if (!added) {
       report(l, it->name, error);
       continue;
@@ -561,6 +597,17 @@ flush(NdLoader *l)
 void
 nd_loader_queue(NdLoader *l, NdItem *item)
 {
+  item->number = l->next_item++;
+  for (const char *c = item->name ? item->name : ""; ; c++) { /* the NUL too: names stay apart */
+    l->names_digest = (l->names_digest ^ (guchar)*c) * G_GUINT64_CONSTANT(0x100000001b3);
+    if (*c == '\0')
+      break;
+  }
+  if (l->share_count > 1 && (item->number / l->share_block) % l->share_count != l->share_index) {
+    item_clear(item); /* another share's: not read, not reported, not counted here */
+    memset(item, 0, sizeof *item);
+    return;
+  }
   if (l->filling == NULL)
     l->filling = batch_new(l->next_seq++);
   g_array_append_val(l->filling->items, *item);

@@ -43,6 +43,7 @@ typedef struct {
   GError *error;           /* an error found while enumerating, or the worker's */
   GError *warning;         /* a problem that did not stop the read (reported, not counted as skipped) */
   NdDocument *doc;         /* the worker's result */
+  guint64 number;          /* set by nd_loader_queue: the item's place in input order, from 0 (shares) */
 } NdItem;
 
 /* An article before signing, as a format's read() or parse() makes it. Everything owned is freed

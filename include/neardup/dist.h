@@ -1,0 +1,112 @@
+/* dist.h — one batch run over the ranks of an MPI job (mpirun/srun), with the output of one process.
+ *
+ * Present only in builds with NEARDUP_MPI (CMake finds Open MPI; NEARDUP_HAVE_MPI is then defined for
+ * the tool). The library hides MPI: no MPI type appears here, and everything runs on MPI_COMM_WORLD.
+ *
+ * The work is split where it is heavy and embarrassingly parallel: reading, parsing and signing.
+ * Each rank loads its share of the inputs (input.h: nd_loader_set_share: blocks of 64 items in
+ * input order, dealt out in turn), encodes every signed document with its item number and input
+ * name into a buffer (the wire form below), and the ranks send their buffers to rank 0 in bounded
+ * chunks. Rank 0 merges the documents in item order into its collection — the same documents in
+ * the same order as one process would add, so the candidate search, the scores, the clusters and
+ * every byte of the output are those of a one-process run (finder.h is called unchanged). What
+ * this does not split: the candidate search and verification (finder.c) run on rank 0 alone; see
+ * docs/mpi.md for the measurements and for what a distributed search would need.
+ *
+ * Wire form: native byte order and word size (the ranks of a job run one build on one kind of
+ * machine); per document a little over the memory it takes: about 6 KB with shingle sets, more
+ * with texts kept (--passages).
+ *
+ * Stability: experimental (docs/api.md): may change in any version.
+ */
+#ifndef NEARDUP_DIST_H
+#define NEARDUP_DIST_H
+
+#include <neardup/api.h>
+#include <glib.h>
+#include <neardup/collection.h>
+#include <neardup/input.h>
+
+ND_BEGIN_DECLS
+
+/* Starts MPI (thread level FUNNELED: the loader's worker threads never call MPI). Call once, from
+ * the main thread, before any other nd_dist_ call; FALSE with ND_ERROR_IO when MPI cannot start. */
+gboolean nd_dist_init(int *argc, char ***argv, GError **error);
+/* Ends MPI after nd_dist_init (waits for every rank); nothing otherwise. */
+void nd_dist_finalize(void);
+/* Ends every rank of the job at once with `code` (after nd_dist_init; otherwise exit(code)). */
+void nd_dist_abort(int code) G_GNUC_NORETURN;
+
+/* This process's rank and the number of ranks: 0 and 1 without nd_dist_init. */
+guint nd_dist_rank(void);
+guint nd_dist_size(void);
+
+/* The number of ranks on this machine (sharing its memory), this one included; 1 without MPI. A
+ * collective call. */
+guint nd_dist_local_size(void);
+
+/* Waits until every rank has called it, sleeping meanwhile rather than polling (Open MPI's blocking
+ * calls keep a core busy, which the ranks still signing on the machine need). Collective. */
+void nd_dist_wait_all(void);
+
+/* The sum of `value` over all ranks, on every rank (a collective call: every rank must make it). */
+guint64 nd_dist_sum(guint64 value);
+/* The maximum of `value` over all ranks, on every rank (collective). */
+guint64 nd_dist_max(guint64 value);
+
+/* ---- The wire form of signed documents ---- */
+
+/* Appends to `buf` document `doc` (not NULL; borrowed), signed with `params` (which give the lengths
+ * of its signature and band keys), with its item number and input name `name` (not NULL). Every
+ * field of NdDocument travels, NULL-ness included. */
+void nd_dist_encode_document(GByteArray *buf, const NdSignParams *params, guint64 item, const char *name,
+                             const NdDocument *doc);
+
+/* Decodes the record starting at `*pos` in bytes[0..len), encoded with the same `params`, and
+ * advances `*pos` past it. Returns a new document (free with nd_document_free), its item number in
+ * *item and its name in *name (a new string, free with g_free); NULL with ND_ERROR_FORMAT when the
+ * bytes are not one whole record of those parameters (nothing is returned in *name then). */
+NdDocument *nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize len, gsize *pos,
+                                    guint64 *item, char **name, GError **error);
+
+/* ---- Gathering the documents on rank 0 ---- */
+
+/* One rank's signed documents, encoded, in chunks of about 16 MiB (a record larger than that has a
+ * chunk to itself): what it sends to rank 0, one message per chunk. */
+typedef struct NdDistShare NdDistShare;
+
+/* An empty share for documents signed with `params` (copied; not NULL). Free with
+ * nd_dist_share_free (NULL is ignored). */
+NdDistShare *nd_dist_share_new(const NdSignParams *params);
+void nd_dist_share_free(NdDistShare *share);
+/* Appends `doc` (borrowed; the caller may free it at once) with its item number (items must come
+ * in increasing order, as a loader passes them) and input name `name` (not NULL). */
+void nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, const NdDocument *doc);
+/* The bytes encoded so far, and in *documents (may be NULL) their number. */
+guint64 nd_dist_share_bytes(const NdDistShare *share, guint64 *documents);
+
+typedef struct {
+  guint64 documents;      /* documents this rank encoded (its share) */
+  guint64 bytes_encoded;  /* their wire size */
+  guint64 bytes_received; /* rank 0: bytes received from the other ranks */
+  guint64 messages;       /* point-to-point messages this rank sent or received */
+  double seconds;         /* the gather, waiting for the other ranks included */
+} NdDistStats;
+
+/* Merges every rank's share into `into` on rank 0, in item order. A document nd_collection_add
+ * refuses (a duplicate id) is reported through `report` (may be NULL) with its input name and
+ * counted in *rejected, as the loader reports it in one process. Other ranks send their chunks and
+ * leave `into` as it is. Every chunk is freed once merged or sent, so that rank 0 holds its
+ * collection and one chunk per rank, never the shares whole; `share` is empty on return. A
+ * collective call: every rank must make it. FALSE with ND_ERROR_FORMAT when a received record does
+ * not decode, ND_ERROR_TOO_LARGE for a record over 2 GiB (one message); the job should then be
+ * aborted (nd_dist_abort), as other ranks may be waiting. `stats` (may be NULL) receives this
+ * rank's figures. */
+gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
+                        guint *rejected, NdDistStats *stats, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDistShare, nd_dist_share_free)
+
+ND_END_DECLS
+
+#endif

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# mpi_test.sh — `mpirun -n N neardup scan|pairs|dedup` gives a one-process run's output, byte for
+# byte, for N = 1..4 (oversubscribed on a 2-core machine), and fails the way it does.
+#   mpi_test.sh NEARDUP GEN_CORPUS SOURCE_DIR CASE
+# Each CASE is one ctest (label "mpi"). Open MPI refuses to run as root unless told it may: CI runs
+# as root, so the two variables below are set here. Exit 77 (skipped) when mpirun is missing.
+set -u
+NEARDUP=$1
+GEN=$2
+SRC=$3
+CASE=$4
+command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/neardup-mpi.XXXXXX")
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
+
+# mpi N CMD...: the ranks of one job; NEARDUP_MPI_BLOCK (when set) travels to every rank.
+mpi() {
+  local n=$1; shift
+  mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_BLOCK "$@"
+}
+
+# same_as_one LABEL ARGS...: runs `neardup ARGS` in one process, then on 1..4 ranks; stdout and
+# the exit code must be the same every time.
+same_as_one() {
+  local label=$1; shift
+  "$NEARDUP" "$@" >"$WORK/one.out" 2>"$WORK/one.err"
+  local want=$?
+  [[ $want == 0 || $want == 1 ]] || { cat "$WORK/one.err" >&2; fail "$label: one process exited $want"; }
+  [[ -s $WORK/one.out ]] || fail "$label: one process wrote nothing"
+  for n in 1 2 3 4; do
+    mpi "$n" "$NEARDUP" "$@" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+    local got=$?
+    [[ $got == "$want" ]] || { cat "$WORK/mpi.err" >&2; fail "$label: $n ranks exited $got, one process $want"; }
+    cmp -s "$WORK/one.out" "$WORK/mpi.out" || {
+      diff "$WORK/one.out" "$WORK/mpi.out" | head -20 >&2
+      fail "$label: the output of $n ranks differs from one process's"
+    }
+  done
+}
+
+# ranks_signed N ARGS...: with --stats, every one of N ranks must have signed articles (the input
+# really was split).
+ranks_signed() {
+  local n=$1; shift
+  mpi "$n" "$NEARDUP" "$@" --stats >/dev/null 2>"$WORK/stats.err"
+  for ((r = 0; r < n; r++)); do
+    grep -qE "^stats: rank $r of $n: read\+sign [0-9.]+ s, [1-9][0-9]* articles" "$WORK/stats.err" ||
+      { cat "$WORK/stats.err" >&2; fail "rank $r of $n signed nothing"; }
+  done
+}
+
+case $CASE in
+mpi_examples)
+  # The bundled examples (about twenty files) dealt out one by one, so that every rank has some.
+  # (Each format of a command is one row table, rows.c: one format per command is enough here.)
+  export NEARDUP_MPI_BLOCK=1
+  same_as_one "scan text" scan "$SRC/examples"
+  same_as_one "pairs csv" pairs --format csv "$SRC/examples"
+  same_as_one "dedup json" dedup --format json "$SRC/examples"
+  same_as_one "scan passages" scan --passages --format json "$SRC/examples" # texts and offset maps travel
+  ranks_signed 4 scan "$SRC/examples"
+  ;;
+mpi_generated)
+  # Generated articles (kept few: the MPI tests together stay under a minute on 2 cores), as one JSON
+  # Lines file and as a tree of files, in the default blocks of 64 items; then with --exact-limit
+  # below the size, so that the collection turns lean as rank 0 merges it.
+  "$GEN" -n 1000 --jsonl "$WORK/c.jsonl" --truth "$WORK/c.tsv" -s 5 2>/dev/null || fail "gen_corpus"
+  "$GEN" -n 500 --out "$WORK/tree" -s 6 >/dev/null 2>&1 || fail "gen_corpus --out"
+  unset NEARDUP_MPI_BLOCK
+  same_as_one "jsonl scan text" scan "$WORK/c.jsonl"
+  same_as_one "jsonl scan lean" scan --format json --exact-limit 400 "$WORK/c.jsonl"
+  same_as_one "tree pairs json" pairs --format json "$WORK/tree"
+  ranks_signed 4 scan "$WORK/c.jsonl"
+  ;;
+mpi_failures)
+  export NEARDUP_MPI_BLOCK=1
+  # 1. An unreadable input in another rank's share is reported as one process reports it, the
+  # others are read (exit 1), and the output is the same.
+  find "$SRC/examples/articles" -type f | LC_ALL=C sort >"$WORK/list"
+  sed -i "2i $WORK/vanished.txt" "$WORK/list" # item 1: rank 1's on 2 ranks and more
+  "$NEARDUP" scan --files-from "$WORK/list" >"$WORK/one.out" 2>"$WORK/one.err"
+  [[ $? == 1 ]] || fail "one process: want exit 1 for a missing input"
+  grep -F "$WORK/vanished.txt" "$WORK/one.err" >"$WORK/one.msg" || fail "one process did not name the input"
+  for n in 2 3; do
+    mpi "$n" "$NEARDUP" scan --files-from "$WORK/list" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+    [[ $? == 1 ]] || { cat "$WORK/mpi.err" >&2; fail "$n ranks: want exit 1 for a missing input"; }
+    grep -F "$WORK/vanished.txt" "$WORK/mpi.err" >"$WORK/mpi.msg"
+    cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || fail "$n ranks: the message differs: $(cat "$WORK/mpi.msg")"
+    cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "$n ranks: the output differs"
+  done
+  # 2. --strict: the same stop (exit 3), and no output file.
+  mpi 3 "$NEARDUP" scan --strict -o "$WORK/strict.txt" --files-from "$WORK/list" >/dev/null 2>"$WORK/mpi.err"
+  [[ $? == 3 ]] || { cat "$WORK/mpi.err" >&2; fail "--strict: want exit 3"; }
+  grep -qF "stopped at the first unreadable input" "$WORK/mpi.err" || fail "--strict: no message"
+  [[ ! -e $WORK/strict.txt ]] || fail "--strict left an output file"
+  # 3. A duplicate id across two ranks' shares is refused as one process refuses it.
+  printf '{"id":"x","text":"%s"}\n' "The harbour council met on Tuesday to vote on the gates." \
+    "The river agency published its flood survey for the coast on Monday." \
+    "The harbour council met on Tuesday to vote on the gates again." >"$WORK/dup.jsonl"
+  "$NEARDUP" pairs "$WORK/dup.jsonl" >"$WORK/one.out" 2>"$WORK/one.err"
+  want=$?
+  mpi 3 "$NEARDUP" pairs "$WORK/dup.jsonl" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+  [[ $? == "$want" ]] || fail "duplicate ids: exit differs from one process ($want)"
+  cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "duplicate ids: the output differs"
+  [[ $(grep -c "dup.jsonl:[23]: " "$WORK/mpi.err") == 2 ]] || { cat "$WORK/mpi.err" >&2; fail "duplicates not reported"; }
+  # 4. Standard input cannot be shared by ranks: refused on the command line.
+  mpi 2 "$NEARDUP" scan - <"$WORK/list" >/dev/null 2>"$WORK/mpi.err"
+  [[ $? == 2 ]] || fail "standard input on 2 ranks: want exit 2"
+  grep -qF "standard input cannot be shared" "$WORK/mpi.err" || fail "standard input: no message"
+  # 5. A list read through a pipe reaches one rank only: the ranks notice they disagree (exit 3).
+  rm -f "$WORK/fifo"; mkfifo "$WORK/fifo"
+  (cat "$WORK/list"; sleep 1) >"$WORK/fifo" &
+  PIDS+=($!)
+  mpi 2 "$NEARDUP" scan -o "$WORK/pipe.txt" --files-from "$WORK/fifo" >/dev/null 2>"$WORK/mpi.err"
+  [[ $? == 3 ]] || { cat "$WORK/mpi.err" >&2; fail "a list on a pipe: want exit 3"; }
+  grep -qF "did not see the same inputs" "$WORK/mpi.err" || fail "a list on a pipe: no message"
+  [[ ! -e $WORK/pipe.txt ]] || fail "a list on a pipe left an output file"
+  # 6. A rank killed mid-run (SIGKILL: nothing of its own can run) aborts the job, and the output
+  # file, being written by rank 0, is not left behind, partial or whole; neither is an old one
+  # replaced. The ranks wait on a list fed through a FIFO that stays open.
+  echo "previous results" >"$WORK/keep.txt"
+  rm -f "$WORK/fifo"; mkfifo "$WORK/fifo"
+  (head -n 3 "$WORK/list"; sleep 60) >"$WORK/fifo" &
+  FEEDER=$!
+  PIDS+=("$FEEDER")
+  for target in new.txt keep.txt; do
+    mpirun --oversubscribe -n 2 "$NEARDUP" scan -o "$WORK/$target" --files-from "$WORK/fifo" >/dev/null \
+      2>"$WORK/kill.err" &
+    RUN=$!
+    PIDS+=("$RUN")
+    ranks=""
+    for _ in $(seq 100); do # the two ranks, children of mpirun
+      ranks=$(pgrep -P "$RUN" -f "$NEARDUP" | tr '\n' ' ')
+      [[ $(wc -w <<<"$ranks") == 2 ]] && break
+      sleep 0.1
+    done
+    [[ $(wc -w <<<"$ranks") == 2 ]] || fail "did not find the 2 ranks of mpirun $RUN"
+    sleep 0.5
+    kill -9 "${ranks%% *}"
+    wait "$RUN"
+    rc=$?
+    [[ $rc != 0 ]] || fail "a job with a killed rank exited 0"
+    [[ $target == keep.txt ]] && { [[ $(cat "$WORK/keep.txt") == "previous results" ]] || fail "the old output was replaced"; }
+    leftover=$(ls -A "$WORK" | grep -E 'new\.txt|keep\.txt' | grep -vx keep.txt)
+    [[ -z $leftover ]] || fail "a killed job left an output or temporary file: $leftover"
+  done
+  kill "$FEEDER" 2>/dev/null
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
+exit 0

@@ -1,0 +1,247 @@
+/* test_dist.c — the MPI engine's wire form and its merge on one rank (dist.h). Built only with
+ * NEARDUP_MPI. These tests run without mpirun (MPI not started: rank 0 of 1); the exchange between
+ * ranks is tested end to end by tests/cli/mpi_test.sh. */
+#include <check.h>
+#include <neardup/neardup.h>
+#include <neardup/dist.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_util.h"
+
+static NdSignParams
+full_params(void)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.keep_text = TRUE;
+  p.lsh_bands = 16;
+  p.lsh_rows = 8;
+  return p;
+}
+
+static void
+assert_u32_eq(const guint32 *a, const guint32 *b, gsize n, const char *what)
+{
+  ck_assert_msg((a == NULL) == (b == NULL), "%s: NULL on one side only", what);
+  if (a != NULL && n > 0)
+    ck_assert_msg(memcmp(a, b, n * sizeof(guint32)) == 0, "%s differs", what);
+}
+
+static void
+assert_same_document(const NdDocument *a, const NdDocument *b, const NdSignParams *p)
+{
+  ck_assert_str_eq(a->id, b->id);
+  ck_assert_uint_eq(a->bytes, b->bytes);
+  ck_assert_uint_eq(a->tokens, b->tokens);
+  ck_assert_uint_eq(a->set_size, b->set_size);
+  ck_assert_uint_eq(a->source_bytes, b->source_bytes);
+  ck_assert_uint_eq(a->source_hash, b->source_hash);
+  ck_assert_uint_eq(a->text_hash, b->text_hash);
+  assert_u32_eq(a->signature, b->signature, p->num_perm, "signature");
+  assert_u32_eq(a->band_keys, b->band_keys, p->lsh_bands, "band keys");
+  assert_u32_eq(a->set, b->set, a->set_size, "set");
+  ck_assert_msg((a->text == NULL) == (b->text == NULL), "text: NULL on one side only");
+  if (a->text != NULL) {
+    ck_assert(memcmp(a->text, b->text, a->bytes) == 0);
+    ck_assert_int_eq(b->text[b->bytes], '\0');
+  }
+  ck_assert_msg(g_strcmp0(a->meta, b->meta) == 0, "meta differs");
+  ck_assert_msg(g_strcmp0(a->path, b->path) == 0, "path differs");
+  ck_assert_uint_eq(a->n_fingerprints, b->n_fingerprints);
+  assert_u32_eq(a->fingerprints, b->fingerprints, a->n_fingerprints, "fingerprints");
+  ck_assert_uint_eq(a->n_anchors, b->n_anchors);
+  assert_u32_eq(a->anchors, b->anchors, a->n_anchors, "anchors");
+  ck_assert_uint_eq(a->n_words, b->n_words);
+  assert_u32_eq(a->words, b->words, a->n_words, "words");
+  ck_assert_uint_eq(a->n_lines, b->n_lines);
+  assert_u32_eq(a->lines, b->lines, a->n_lines, "lines");
+  ck_assert_uint_eq(a->n_line_anchors, b->n_line_anchors);
+  assert_u32_eq(a->line_anchors, b->line_anchors, 2 * (gsize)a->n_line_anchors, "line anchors");
+  ck_assert_uint_eq(a->n_quoted_anchors, b->n_quoted_anchors);
+  assert_u32_eq(a->quoted_anchors, b->quoted_anchors, a->n_quoted_anchors, "quoted anchors");
+  ck_assert_msg((a->map == NULL) == (b->map == NULL), "map: NULL on one side only");
+  for (guint64 t = 0; a->map != NULL && t <= a->bytes; t++) {
+    ck_assert_uint_eq(nd_offset_map_start(a->map, t), nd_offset_map_start(b->map, t));
+    ck_assert_uint_eq(nd_offset_map_end(a->map, t), nd_offset_map_end(b->map, t));
+  }
+}
+
+/* A page (so the document has an offset map and metadata) with a quotation and short lines. */
+static NdDocument *
+sign_page(const NdSignParams *p, const char *dir)
+{
+  g_autofree char *body = gen_article(4242, 300);
+  g_autofree char *page = g_strdup_printf(
+    "<!DOCTYPE html><html><head><title>Harbour &amp; gates</title></head><body><article>"
+    "<h1>Harbour gates</h1><p>%s</p><p>\"We will build the new harbour gates before the first storms of the coming winter reach the old town,\" the mayor said.</p>"
+    "<p>Subscribe now</p></article></body></html>\n", body);
+  g_autofree char *path = write_test_file(dir, "page.html", page, -1);
+  g_autoptr(GError) error = NULL;
+  NdDocument *doc = nd_read_document(path, p, 0, NULL, NULL, &error);
+  ck_assert_msg(doc != NULL, "%s", error ? error->message : "");
+  return doc;
+}
+
+START_TEST(test_round_trip)
+{
+  g_autofree char *dir = g_dir_make_tmp("neardup-test-dist-XXXXXX", NULL);
+  ck_assert_ptr_nonnull(dir);
+  NdSignParams p = full_params();
+  g_autoptr(NdDocument) page = sign_page(&p, dir);
+  ck_assert_ptr_nonnull(page->map);
+  ck_assert_ptr_nonnull(page->meta);
+  ck_assert_ptr_nonnull(page->band_keys);
+  ck_assert_ptr_nonnull(page->quoted_anchors);
+  /* and a document without text, map, path or metadata: the NULLs travel too */
+  NdSignParams lean = p;
+  lean.keep_text = FALSE;
+  lean.keep_sets = FALSE;
+  lean.keep_words = FALSE;
+  g_autoptr(NdSigner) signer = nd_signer_new(&lean);
+  g_autofree char *text = gen_article(99, 120);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NdDocument) plain = nd_signer_sign(signer, "plain-1", text, strlen(text), &error);
+  ck_assert_ptr_nonnull(plain);
+
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  nd_dist_encode_document(buf, &p, 7, "site/page.html", page);
+  nd_dist_encode_document(buf, &lean, 12, "feed.jsonl:3", plain);
+  gsize pos = 0;
+  guint64 item = 0;
+  g_autofree char *name1 = NULL, *name2 = NULL;
+  g_autoptr(NdDocument) back1 = nd_dist_decode_document(&p, buf->data, buf->len, &pos, &item, &name1, &error);
+  ck_assert_msg(back1 != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq(item, 7);
+  ck_assert_str_eq(name1, "site/page.html");
+  assert_same_document(page, back1, &p);
+  g_autoptr(NdDocument) back2 = nd_dist_decode_document(&lean, buf->data, buf->len, &pos, &item, &name2, &error);
+  ck_assert_msg(back2 != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq(item, 12);
+  ck_assert_str_eq(name2, "feed.jsonl:3");
+  assert_same_document(plain, back2, &lean);
+  ck_assert_uint_eq(pos, buf->len);
+  remove_tree(dir);
+}
+END_TEST
+
+/* Every truncation and every flipped length word is refused with ND_ERROR_FORMAT, never read past
+ * the buffer (ASan and valgrind watch), and never half-returned. */
+START_TEST(test_malformed_records)
+{
+  g_autofree char *dir = g_dir_make_tmp("neardup-test-dist-XXXXXX", NULL);
+  NdSignParams p = full_params();
+  g_autoptr(NdDocument) page = sign_page(&p, dir);
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  nd_dist_encode_document(buf, &p, 1, "page", page);
+  for (gsize len = 0; len < buf->len; len++) {
+    guint8 *copy = g_memdup2(buf->data, len ? len : 1);
+    gsize pos = 0;
+    guint64 item;
+    char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    NdDocument *doc = nd_dist_decode_document(&p, copy, len, &pos, &item, &name, &error);
+    ck_assert_msg(doc == NULL, "a record cut to %zu of %u bytes decoded", len, buf->len);
+    ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_FORMAT));
+    ck_assert_ptr_null(name);
+    ck_assert_uint_eq(pos, 0);
+    g_free(copy);
+  }
+  /* Each 8-byte word made huge in turn: a length that lies is caught. */
+  guint refused = 0;
+  for (gsize off = 0; off + 8 <= buf->len; off += 8) {
+    g_autoptr(GByteArray) bad = g_byte_array_new();
+    g_byte_array_append(bad, buf->data, buf->len);
+    guint64 huge = G_GUINT64_CONSTANT(1) << 40;
+    memcpy(bad->data + off, &huge, sizeof huge);
+    gsize pos = 0;
+    guint64 item;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(NdDocument) doc = nd_dist_decode_document(&p, bad->data, bad->len, &pos, &item, &name, &error);
+    refused += doc == NULL;
+  }
+  ck_assert_uint_gt(refused, 10);
+  /* Other parameters (another signature length) do not decode the record. */
+  NdSignParams other = p;
+  other.num_perm = 64;
+  gsize pos = 0;
+  guint64 item;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  ck_assert_ptr_null(nd_dist_decode_document(&other, buf->data, buf->len, &pos, &item, &name, &error));
+  remove_tree(dir);
+}
+END_TEST
+
+static void
+on_refused(const char *input, const GError *error, gpointer data)
+{
+  GPtrArray *log = data;
+  ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_DUPLICATE_ID));
+  g_ptr_array_add(log, g_strdup(input));
+}
+
+/* Without mpirun (one rank) the gather merges the rank's own share: documents in order, a repeated
+ * id refused and reported with its input name, as the loader does. */
+START_TEST(test_gather_one_rank)
+{
+  ck_assert_uint_eq(nd_dist_rank(), 0);
+  ck_assert_uint_eq(nd_dist_size(), 1);
+  ck_assert_uint_eq(nd_dist_sum(5), 5);
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  g_autoptr(NdSigner) signer = nd_signer_new(&p);
+  g_autoptr(NdDistShare) share = nd_dist_share_new(&p);
+  const char *ids[] = { "a", "b", "a", "c" };
+  for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+    g_autofree char *text = gen_article(500 + i, 80);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(NdDocument) doc = nd_signer_sign(signer, ids[i], text, strlen(text), &error);
+    g_autofree char *name = g_strdup_printf("feed.jsonl:%u", i + 1);
+    nd_dist_share_add(share, 10 * i, name, doc);
+  }
+  guint64 documents = 0;
+  guint64 bytes = nd_dist_share_bytes(share, &documents);
+  ck_assert_uint_eq(documents, 4);
+  g_autoptr(NdCollection) coll = nd_collection_new(&p);
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
+  guint rejected = 99;
+  NdDistStats st;
+  g_autoptr(GError) error = NULL;
+  ck_assert(nd_dist_gather(share, coll, on_refused, refused, &rejected, &st, &error));
+  ck_assert_uint_eq(nd_dist_share_bytes(share, NULL), bytes); /* what was encoded, not what is left */
+  ck_assert_uint_eq(rejected, 1);
+  ck_assert_uint_eq(refused->len, 1);
+  ck_assert_str_eq(g_ptr_array_index(refused, 0), "feed.jsonl:3");
+  ck_assert_uint_eq(nd_collection_size(coll), 3);
+  ck_assert_str_eq(nd_collection_get(coll, 0)->id, "a");
+  ck_assert_str_eq(nd_collection_get(coll, 1)->id, "b");
+  ck_assert_str_eq(nd_collection_get(coll, 2)->id, "c");
+  ck_assert_uint_eq(st.documents, 4);
+  ck_assert_uint_eq(st.bytes_encoded, bytes);
+  ck_assert_uint_gt(st.bytes_encoded, 4 * 128 * sizeof(guint32));
+  ck_assert_uint_eq(st.bytes_received, 0);
+}
+END_TEST
+
+static Suite *
+dist_suite(void)
+{
+  Suite *s = suite_create("dist");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_round_trip);
+  tcase_add_test(tc, test_malformed_records);
+  tcase_add_test(tc, test_gather_one_rank);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(dist_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
