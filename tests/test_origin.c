@@ -147,9 +147,9 @@ START_TEST(test_dated_dateline)
   ck_assert(!dated("(Westwire) PORTMORE, March 3 - credit first\n"));
   ck_assert(!dated("PORTMORE, March 3 - no credit at all\n"));
   ck_assert(!dated("2026, March 3 (Westwire) - a number is not a place\n"));
-  /* Only the first three non-blank lines are looked at. */
-  ck_assert(!dated("One.\n\nTwo.\n\nThree.\n\nPORTMORE, March 3 (Westwire) - late.\n"));
-  ck_assert(dated("One.\n\n\n\nTwo.\n\nPORTMORE, March 3 (Westwire) - third line.\n"));
+  /* Only the first five non-blank lines are looked at (a page's navigation, headline, share line). */
+  ck_assert(!dated("1.\n\n2.\n\n3.\n\n4.\n\n5.\n\nPORTMORE, March 3 (Westwire) - late.\n"));
+  ck_assert(dated("1.\n\n\n\n2.\n\n3.\n \n4.\n\nPORTMORE, March 3 (Westwire) - fifth line.\n"));
   /* Hostile: empty, NULL, invalid UTF-8, a lone paren, a long line, len shorter than the text. */
   ck_assert(!dated(""));
   ck_assert(!nd_text_has_dated_dateline(NULL, 5));

@@ -55,7 +55,7 @@ ND_BEGIN_DECLS
 /* A dated dateline (rule 0 below) is looked for in the first ND_DATELINE_LINES non-blank lines, its
  * "(" within ND_DATELINE_BYTES of the line's start, its credit at most ND_DATELINE_CREDIT_BYTES
  * long, place and date at most ND_DATELINE_WORDS words each. */
-#define ND_DATELINE_LINES 3
+#define ND_DATELINE_LINES 5
 #define ND_DATELINE_BYTES 160
 #define ND_DATELINE_CREDIT_BYTES 64
 #define ND_DATELINE_WORDS 4
