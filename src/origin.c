@@ -1,8 +1,9 @@
 /* origin.c — the direction of reported pairs and the origin of clusters (rules in
  * include/neardup/origin.h).
  *
- * Design: dates decide where they can; the text's evidence (containment asymmetry, then the centre
- * of a star of copies) decides the rest and is marked as inferred. Everything is computed from the
+ * Design: dates decide where they can; the text's evidence (a dated dateline, then the centre of a
+ * star of copies) decides the rest and is marked as inferred; a pair with neither stays undecided
+ * (a wrong source is worse than none). Everything is computed from the
  * pairs in a few linear passes with per-document and per-cluster arrays, so the result depends on
  * the pairs' content only (the order of equal candidates is fixed by document index).
  */
@@ -207,19 +208,6 @@ by_dateline(const NdPair *p, const NdPublished *published)
   return published[p->a].dated_dateline ? p->a : p->b;
 }
 
-/* Rule 2 for one pair: the article more contained in the other is the source (the copy wraps it in
- * its own text); G_MAXUINT when the containments are within ND_DIRECTION_MARGIN of each other. */
-static guint
-by_containment(const NdPair *p)
-{
-  double d = p->containment_a_in_b - p->containment_b_in_a;
-  if (d >= ND_DIRECTION_MARGIN)
-    return p->a; /* a lies inside b: b wrapped it, b is the copy */
-  if (d <= -ND_DIRECTION_MARGIN)
-    return p->b;
-  return G_MAXUINT;
-}
-
 static guint
 find_root(guint *parent, guint x)
 {
@@ -248,35 +236,25 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
   for (guint i = 0; i < n_docs; i++)
     root[i] = find_root(root, i);
 
-  /* Per document: in a pair at all, earliest date of its cluster (at the root), votes of rule 1 and
-   * the sum of Jaccard similarities (rule 2). */
+  /* Per document: in a pair at all, and the sum of its Jaccard similarities (rule 1). */
   g_autofree gboolean *paired = g_new0(gboolean, n_docs + 1);
-  g_autofree gint *votes = g_new0(gint, n_docs + 1);
   g_autofree double *centre = g_new0(double, n_docs + 1);
   for (guint k = 0; k < n_pairs; k++) {
     const NdPair *p = &pairs[k];
     if (p->kind == ND_PAIR_QUOTATION)
       continue;
     paired[p->a] = paired[p->b] = TRUE;
-    guint s = by_containment(p);
-    if (s != G_MAXUINT) {
-      votes[s]++;
-      votes[s == p->a ? p->b : p->a]--;
-    }
     centre[p->a] += p->jaccard;
     centre[p->b] += p->jaccard;
   }
-  /* The cluster's origin: by date, else the leader of the votes, else the centre. Computed at each
+  /* The cluster's origin: by date, else its one dated dateline, else the centre. Computed at each
    * root by one pass keeping the best and the runner-up of each measure. */
-  g_autofree guint *earliest = g_new(guint, n_docs + 1), *best_vote = g_new(guint, n_docs + 1);
-  g_autofree guint *best_centre = g_new(guint, n_docs + 1);
-  g_autofree gint *second_vote = g_new(gint, n_docs + 1);
+  g_autofree guint *earliest = g_new(guint, n_docs + 1), *best_centre = g_new(guint, n_docs + 1);
   g_autofree double *second_centre = g_new(double, n_docs + 1);
   g_autofree guint *members = g_new0(guint, n_docs + 1), *runner_up = g_new(guint, n_docs + 1);
   g_autofree guint *datelined = g_new0(guint, n_docs + 1), *dateline_member = g_new(guint, n_docs + 1);
   for (guint i = 0; i < n_docs; i++) {
-    earliest[i] = best_vote[i] = best_centre[i] = runner_up[i] = G_MAXUINT;
-    second_vote[i] = G_MININT;
+    earliest[i] = best_centre[i] = dateline_member[i] = runner_up[i] = G_MAXUINT;
     second_centre[i] = -1.0;
   }
   for (guint i = 0; i < n_docs; i++) {
@@ -295,13 +273,6 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       } else if (runner_up[r] == G_MAXUINT || published[i].utc < published[runner_up[r]].utc) {
         runner_up[r] = i;
       }
-    }
-    if (best_vote[r] == G_MAXUINT || votes[i] > votes[best_vote[r]]) {
-      if (best_vote[r] != G_MAXUINT)
-        second_vote[r] = votes[best_vote[r]];
-      best_vote[r] = i;
-    } else if (votes[i] > second_vote[r]) {
-      second_vote[r] = votes[i];
     }
     if (best_centre[r] == G_MAXUINT || centre[i] > centre[best_centre[r]]) {
       if (best_centre[r] != G_MAXUINT)
@@ -323,8 +294,6 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       cluster_evidence[r] = dateline_member[r];
     else if (members[r] >= 3 && centre[best_centre[r]] >= second_centre[r] + ND_ORIGIN_MARGIN)
       cluster_evidence[r] = best_centre[r];
-    else if (votes[best_vote[r]] > 0 && votes[best_vote[r]] > second_vote[r])
-      cluster_evidence[r] = best_vote[r];
     /* The earliest date must lead the next one as a pair's dates must (by_date). */
     gboolean dated_origin = earliest[r] != G_MAXUINT;
     if (dated_origin && runner_up[r] != G_MAXUINT) {
@@ -364,8 +333,6 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
         d = (NdDirection){ e, ND_BASIS_EVIDENCE }; /* the centre of a star of copies */
       else if (o != G_MAXUINT && (o == p->a || o == p->b))
         d = (NdDirection){ o, cluster_basis[r] }; /* the cluster's origin (its earliest date, or evidence) */
-      else if ((s = by_containment(p)) != G_MAXUINT)
-        d = (NdDirection){ s, ND_BASIS_EVIDENCE };
     }
     direction[k] = d;
   }

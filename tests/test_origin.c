@@ -1,5 +1,6 @@
-/* test_origin.c — who took from whom (origin.h): dates, days without a time, the centre of a star of
- * copies, the containment rule, undecided pairs, quotation pairs and the --window test. */
+/* test_origin.c — who took from whom (origin.h): dates, days without a time, dated datelines, the
+ * centre of a star of copies, containment deciding nothing, undecided pairs, quotation pairs and the
+ * --window test. */
 #include <check.h>
 #include <neardup/neardup.h>
 #include <string.h>
@@ -50,25 +51,29 @@ END_TEST
 
 START_TEST(test_evidence)
 {
-  /* Without dates, two articles: the one largely inside the other is the source (the other wraps
-   * it in its own text); within the margin, undecided. */
+  /* Without dates or datelines, two articles: containment says nothing either way (a copy may wrap
+   * its source or be cut from it): undecided, whichever is more contained. */
   NdPair pairs[] = { pair(0, 1, 0.5, 0.95, 0.6, ND_PAIR_REUSE) };
   NdDirection d;
   guint origin[2];
   NdSourceBasis basis[2];
   nd_find_directions(pairs, 1, 2, NULL, &d, origin, basis);
-  ck_assert_uint_eq(d.source, 0);
-  ck_assert_int_eq(d.basis, ND_BASIS_EVIDENCE);
-  ck_assert_uint_eq(origin[1], 0);
-  ck_assert_int_eq(basis[1], ND_BASIS_EVIDENCE);
+  ck_assert_uint_eq(d.source, G_MAXUINT);
+  ck_assert_int_eq(d.basis, ND_BASIS_NONE);
+  ck_assert_uint_eq(origin[1], G_MAXUINT);
+  ck_assert_int_eq(basis[1], ND_BASIS_NONE);
   pairs[0] = pair(0, 1, 0.5, 0.6, 0.95, ND_PAIR_REUSE);
-  nd_find_directions(pairs, 1, 2, NULL, &d, NULL, NULL);
-  ck_assert_uint_eq(d.source, 1);
-  pairs[0] = pair(0, 1, 0.5, 0.7, 0.72, ND_PAIR_REUSE);
   nd_find_directions(pairs, 1, 2, NULL, &d, origin, basis);
   ck_assert_uint_eq(d.source, G_MAXUINT);
   ck_assert_uint_eq(origin[0], G_MAXUINT);
-  ck_assert_int_eq(basis[0], ND_BASIS_NONE);
+  /* A dated dateline decides it, marked as evidence. */
+  NdPublished when[2] = { { 0 } };
+  when[1].dated_dateline = TRUE;
+  nd_find_directions(pairs, 1, 2, when, &d, origin, basis);
+  ck_assert_uint_eq(d.source, 1);
+  ck_assert_int_eq(d.basis, ND_BASIS_EVIDENCE);
+  ck_assert_uint_eq(origin[0], 1);
+  ck_assert_int_eq(basis[0], ND_BASIS_EVIDENCE);
 }
 END_TEST
 
@@ -178,10 +183,10 @@ START_TEST(test_dateline_decides)
   ck_assert_uint_eq(d[0].source, 1);
   ck_assert_int_eq(d[0].basis, ND_BASIS_EVIDENCE);
   ck_assert_uint_eq(origin[0], 1);
-  /* Both with one: the rule says nothing, containment decides again. */
+  /* Both with one: the rule says nothing, the pair is undecided again. */
   when[0].dated_dateline = TRUE;
   nd_find_directions(pairs, 1, 3, when, d, origin, basis);
-  ck_assert_uint_eq(d[0].source, 0);
+  ck_assert_uint_eq(d[0].source, G_MAXUINT);
   /* A cluster of three where only 1 has one: its origin is 1, every pair holding it points to it. */
   when[0].dated_dateline = FALSE;
   nd_find_directions(pairs, 3, 3, when, d, origin, basis);

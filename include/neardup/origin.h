@@ -6,9 +6,9 @@
  * earliest dated member when its date leads the next one as a pair's dates must.
  *
  * A pair that dates cannot decide (an article undated, or two dates of one day without a time) takes,
- * in this order: the centre of its cluster's star (rule 1 below) when the pair holds it; its
+ * in this order: rule 0 below; the centre of its cluster's star (rule 1) when the pair holds it; its
  * cluster's origin when it holds it (the earliest dated member: an undated article is more likely a
- * copy than the story's origin); rule 2.
+ * copy than the story's origin; else its one dated dateline).
  *
  * Evidence otherwise (basis "evidence", an inference):
  *   0. A dated dateline ("LONDON, March 3 (Reuters) -", "ممبئی ۔ یکم دسمبر (اے پی پی)": place, date,
@@ -25,14 +25,10 @@
  *      member with the largest sum of Jaccard similarities to the members it is paired with is the
  *      cluster's origin when it leads the runner-up by ND_ORIGIN_MARGIN; a pair holding the origin
  *      has it as its source.
- *   2. Otherwise the copy is the article that wraps the other: web copies add page chrome, credits
- *      and their own text around what they take (a reprint's site furniture, a feature around a wire
- *      story), so when one containment exceeds the other by at least ND_DIRECTION_MARGIN, the
- *      article largely inside the other is the source. The cluster's origin is then the member that
- *      is the source of the most of its pairs less those where it is the copy, when it leads. This
- *      misjudges a trimmed copy (an excerpt cut from the bottom of a wire story): the text alone
- *      cannot tell an addition in the copy from a cut in the source; docs/origin.md measures both.
- *   Neither: undecided (null).
+ *   Neither: undecided (null). Containment asymmetry is no rule: a copy may wrap its source (a
+ *   feature around a wire story, site furniture) or lie inside it (a paper trimming the wire's last
+ *   paragraphs); on COUNTER the article more contained was the copy about as often as the source
+ *   (docs/report.md), so it would decide pairs wrongly as often as rightly.
  *
  * Pairs of kind quotation (score.h) share only what both quote: no direction.
  *
@@ -50,7 +46,6 @@
 ND_BEGIN_DECLS
 
 #define ND_DIRECTION_MIN_SECONDS 60
-#define ND_DIRECTION_MARGIN 0.05
 #define ND_ORIGIN_MARGIN 0.02
 /* A dated dateline (rule 0 below) is looked for in the first ND_DATELINE_LINES non-blank lines, its
  * "(" within ND_DATELINE_BYTES of the line's start, its credit at most ND_DATELINE_CREDIT_BYTES
