@@ -183,17 +183,65 @@ passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *
 }
 
 /* A pair: both articles, the direction, the passages side by side. */
+/* The sides of a pair as the report shows them: the source on the left when there is one. */
 static void
-write_pair(FILE *fp, const Report *r, const NdPair *p, guint k, const NdDirection *dir, GArray *ta, GArray *tb)
+pair_sides(const NdPair *p, const NdDirection *dir, guint *left, guint *right)
+{
+  gboolean swap = dir != NULL && dir->source == p->b;
+  *left = swap ? p->b : p->a;
+  *right = swap ? p->a : p->b;
+}
+
+/* The pairs a page writes, in order, aligned ALIGN_BATCH at a time on the worker threads ahead of
+ * the writer (the output does not depend on the thread count). */
+typedef struct {
+  const NdPair *pair;
+  guint number;             /* its number in the report (anchors) */
+  const NdDirection *dir;   /* NULL: a weak link, no direction */
+} PairRef;
+
+typedef struct {
+  const Report *r;
+  const PairRef *refs;
+  guint n, first, len;
+  AlignedPair *aligned;
+} AlignStream;
+
+/* The aligned pair refs[j]; j must not decrease between calls. NULL after an interrupt. */
+static const AlignedPair *
+stream_get(AlignStream *s, guint j)
+{
+  if (j >= s->first + s->len) {
+    aligned_pairs_free(s->aligned, s->len);
+    s->first = j;
+    s->len = MIN(ALIGN_BATCH, s->n - j);
+    guint left[ALIGN_BATCH], right[ALIGN_BATCH];
+    for (guint i = 0; i < s->len; i++)
+      pair_sides(s->refs[j + i].pair, s->refs[j + i].dir, &left[i], &right[i]);
+    s->aligned = align_pairs(s->r->coll, left, right, s->len, s->r->boilerplate, (guint)s->r->cli->threads);
+  }
+  const AlignedPair *a = &s->aligned[j - s->first];
+  return a->diff != NULL ? a : NULL;
+}
+
+static void
+stream_clear(AlignStream *s)
+{
+  aligned_pairs_free(s->aligned, s->len);
+  s->aligned = NULL;
+  s->first = s->len = 0;
+}
+
+static void
+write_pair(FILE *fp, const Report *r, const PairRef *ref, const AlignedPair *al)
 {
   static const NdDirection undecided = { G_MAXUINT, ND_BASIS_NONE };
-  if (dir == NULL)
-    dir = &undecided;
-  /* The source on the left when there is one. */
-  gboolean swap = dir->source == p->b;
-  guint left = swap ? p->b : p->a, right = swap ? p->a : p->b;
-  Side sa, sb;
-  g_autoptr(NdDiff) d = pair_diff(r->coll, left, right, r->boilerplate, ta, tb, &sa, &sb);
+  const NdPair *p = ref->pair;
+  const NdDirection *dir = ref->dir != NULL ? ref->dir : &undecided;
+  guint k = ref->number, left, right;
+  pair_sides(p, dir, &left, &right);
+  const NdDiff *d = al->diff;
+  const Side sa = al->sa, sb = al->sb;
   if (dir == &undecided && p->kind == ND_PAIR_UNRELATED && d->passages->len == 0)
     return; /* a weak link without a passage to show */
   fprintf(fp, "<h3 id=\"pair%u\">%s · score %.2f · %u passage%s, %u words quoted by both, %u narrative</h3>\n", k + 1,
@@ -424,8 +472,6 @@ cmd_report(int argc, char **argv)
     const gboolean paged = n_clusters > (guint)per_page;
     const guint n_cluster_pages = paged ? (n_clusters + (guint)per_page - 1) / (guint)per_page : 0;
     const guint others_page = paged ? n_cluster_pages + 1 : 0, n_pages = paged ? n_cluster_pages + 2 : 1;
-    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
-    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autofree char *dir = g_path_get_dirname(cli.output);
     int written = EXIT_OK;
     for (guint page = 0; page < n_pages && written == EXIT_OK; page++) {
@@ -502,31 +548,47 @@ cmd_report(int argc, char **argv)
           }
           fputs("</ul>\n", fp);
         }
-        if (n_quotation > 0) {
+        /* The quotation pairs, then the weak links, aligned as one stream. */
+        g_autofree PairRef *refs = g_new(PairRef, n_quotation + weak->len + 1);
+        guint n_refs = 0;
+        for (guint k = 0; k < pairs->len; k++)
+          if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
+            refs[n_refs++] = (PairRef){ &g_array_index(pairs, NdPair, k), k, &direction[k] };
+        for (guint k = 0; k < weak->len; k++)
+          refs[n_refs++] = (PairRef){ &g_array_index(weak, NdPair, k), pairs->len + k, NULL };
+        AlignStream stream = { &r, refs, n_refs, 0, 0, NULL };
+        const AlignedPair *al;
+        if (n_quotation > 0)
           fprintf(fp, "<h2 id=\"quotations\">%u pair%s sharing only quotations (the same statement reported, not "
                   "copied reporting)</h2>\n", n_quotation, n_quotation == 1 ? "" : "s");
-          for (guint k = 0; k < pairs->len && !cli_interrupted(); k++)
-            if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
-              write_pair(fp, &r, &g_array_index(pairs, NdPair, k), k, &direction[k], ta, tb);
-        }
-        if (weak->len > 0) {
+        for (guint j = 0; j < n_quotation && (al = stream_get(&stream, j)) != NULL; j++)
+          write_pair(fp, &r, &refs[j], al);
+        if (weak->len > 0)
           fprintf(fp, "<h2 id=\"weak\">Weaker links: passages shared below the report rule</h2>\n<p>Articles "
                   "written apart can share a quoted statement or a phrase of reporting; these pairs share at "
                   "least one passage but are not reuse.</p>\n");
-          for (guint k = 0; k < weak->len && !cli_interrupted(); k++)
-            write_pair(fp, &r, &g_array_index(weak, NdPair, k), pairs->len + k, NULL, ta, tb);
-        }
+        for (guint j = n_quotation; j < n_refs && (al = stream_get(&stream, j)) != NULL; j++)
+          write_pair(fp, &r, &refs[j], al);
+        stream_clear(&stream);
       }
       guint c_first = paged ? (page >= 1 && page <= n_cluster_pages ? (page - 1) * (guint)per_page + 1 : 1) : 1;
       guint c_end = paged ? (page >= 1 && page <= n_cluster_pages ? MIN(n_clusters, page * (guint)per_page) : 0)
                           : n_clusters;
+      /* The page's pairs are contiguous in plist: one stream from the first cluster's to the last's. */
+      guint k_first = c_first <= c_end ? pfirst[c_first] : 0, k_end = c_first <= c_end ? pfirst[c_end + 1] : 0;
+      g_autofree PairRef *refs = g_new(PairRef, k_end - k_first + 1);
+      for (guint k = k_first; k < k_end; k++)
+        refs[k - k_first] = (PairRef){ &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]] };
+      AlignStream stream = { &r, refs, k_end - k_first, 0, 0, NULL };
       for (guint c = c_first; c <= c_end && !cli_interrupted() && !ferror(fp); c++) {
         guint nm = mfirst[c + 1] - mfirst[c], np = pfirst[c + 1] - pfirst[c];
         fprintf(fp, "<h2 id=\"cluster%u\">Cluster %u: %u articles, %u pairs</h2>\n", c, c, nm, np);
         write_timeline(fp, &r, members + mfirst[c], nm, plist + pfirst[c], np);
-        for (guint k = pfirst[c]; k < pfirst[c + 1] && !cli_interrupted(); k++)
-          write_pair(fp, &r, &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]], ta, tb);
+        const AlignedPair *al;
+        for (guint k = pfirst[c]; k < pfirst[c + 1] && (al = stream_get(&stream, k - k_first)) != NULL; k++)
+          write_pair(fp, &r, &refs[k - k_first], al);
       }
+      stream_clear(&stream);
       fputs("</body></html>\n", fp);
       if (page > 0 && !output_commit(out))
         written = cli_failure_exit();
