@@ -155,6 +155,16 @@ nd_quote_spans(const char *text, gsize len)
   guint64 line_end = 0; /* end of the last non-space character of the current line */
   guint64 line_start = 0, single_closer_line = G_MAXUINT64, single_closer_end = 0;
   for (const char *p = text; p < end;) {
+    guchar b = (guchar)*p;
+    if (b != 0 && b < 0x80 && b != '"' && b != '\'' && b != '\n' && b != '\r') {
+      /* An ASCII character that is neither a mark nor a line break (most of a text): what the
+       * general case below does with it, without decoding. */
+      if (b != ' ' && (b < '\t' || b > '\r'))
+        line_end = (guint64)(p - text) + 1;
+      prev = b;
+      p++;
+      continue;
+    }
     const char *next;
     gunichar c = char_at(p, end, &next);
     guint64 at = (guint64)(p - text);
