@@ -182,7 +182,6 @@ passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *
     fputs(" …", fp);
 }
 
-/* A pair: both articles, the direction, the passages side by side. */
 /* The sides of a pair as the report shows them: the source on the left when there is one. */
 static void
 pair_sides(const NdPair *p, const NdDirection *dir, guint *left, guint *right)
@@ -232,6 +231,7 @@ stream_clear(AlignStream *s)
   s->first = s->len = 0;
 }
 
+/* A pair: both articles, the direction, the passages side by side. */
 static void
 write_pair(FILE *fp, const Report *r, const PairRef *ref, const AlignedPair *al)
 {
