@@ -160,22 +160,27 @@ passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *
   guint32 from = first > ctx ? first - ctx : 0, to = MIN((guint32)s->n_tokens, end + ctx);
   if (from < first)
     fputs("… ", fp);
+  /* The text is escaped in runs between mark changes (a gap between two tokens goes outside a mark
+   * that closes there and inside one that goes on). */
   const char *open = NULL;
+  gsize written = from < to ? s->tokens[from].start : 0;
   for (guint32 t = from; t < to; t++) {
     const char *want = t >= first && t < end && aligned[t] ? (quoted[t] ? "q" : "n") : NULL;
-    if (t > from) {
-      if (open != NULL && (want == NULL || strcmp(want, open) != 0)) {
-        fputs("</mark>", fp);
-        open = NULL;
-      }
-      html_escape(fp, s->text, s->tokens[t - 1].end, s->tokens[t].start);
+    if (open != NULL && (want == NULL || strcmp(want, open) != 0)) {
+      html_escape(fp, s->text, written, s->tokens[t - 1].end);
+      written = s->tokens[t - 1].end;
+      fputs("</mark>", fp);
+      open = NULL;
     }
     if (want != NULL && open == NULL) {
+      html_escape(fp, s->text, written, s->tokens[t].start);
+      written = s->tokens[t].start;
       fprintf(fp, "<mark class=\"%s\">", want);
       open = want;
     }
-    html_escape(fp, s->text, s->tokens[t].start, s->tokens[t].end);
   }
+  if (from < to)
+    html_escape(fp, s->text, written, s->tokens[to - 1].end);
   if (open != NULL)
     fputs("</mark>", fp);
   if (to > end)
