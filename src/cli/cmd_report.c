@@ -190,10 +190,12 @@ passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *
     fputs(" …", fp);
 }
 
-/* The sides of a pair as the report shows them: the source on the left when there is one. */
+/* The sides of a pair (not NULL) as the report shows them: the source on the left when there is one
+ * (dir NULL: none). */
 static void
 pair_sides(const NdPair *p, const NdDirection *dir, guint *left, guint *right)
 {
+  g_assert(p != NULL);
   gboolean swap = dir != NULL && dir->source == p->b;
   *left = swap ? p->b : p->a;
   *right = swap ? p->a : p->b;
@@ -222,7 +224,7 @@ stream_get(AlignStream *s, guint j)
     aligned_pairs_free(s->aligned, s->len);
     s->first = j;
     s->len = MIN(ALIGN_BATCH, s->n - j);
-    guint left[ALIGN_BATCH], right[ALIGN_BATCH];
+    guint left[ALIGN_BATCH] = { 0 }, right[ALIGN_BATCH] = { 0 }; /* zeroed for the analyzer: len <= ALIGN_BATCH */
     for (guint i = 0; i < s->len; i++)
       pair_sides(s->refs[j + i].pair, s->refs[j + i].dir, &left[i], &right[i]);
     s->aligned = align_pairs(s->r->coll, left, right, s->len, s->r->boilerplate, (guint)s->r->cli->threads);
@@ -267,6 +269,7 @@ write_pair(FILE *fp, const Report *r, const PairRef *ref, const AlignedPair *al)
 {
   static const NdDirection undecided = { G_MAXUINT, ND_BASIS_NONE };
   const NdPair *p = ref->pair;
+  g_assert(p != NULL);
   const NdDirection *dir = ref->dir != NULL ? ref->dir : &undecided;
   guint k = ref->number, left, right;
   pair_sides(p, dir, &left, &right);
@@ -498,7 +501,7 @@ cmd_report(int argc, char **argv)
     }
 
     /* The other pairs: quotation pairs, then the weaker links. */
-    g_autofree PairRef *orefs = g_new(PairRef, n_quotation + weak->len + 1);
+    g_autofree PairRef *orefs = g_new0(PairRef, n_quotation + weak->len + 1);
     guint n_orefs = 0;
     for (guint k = 0; k < pairs->len; k++)
       if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
@@ -668,7 +671,7 @@ cmd_report(int argc, char **argv)
       /* The page's pairs are contiguous in plist: one stream from the first cluster's to the last's. */
       guint c_first = pp->c_first, c_end = pp->c_end;
       guint k_first = pfirst[c_first], k_end = pfirst[c_end];
-      g_autofree PairRef *refs = g_new(PairRef, k_end - k_first + 1);
+      g_autofree PairRef *refs = g_new0(PairRef, k_end - k_first + 1);
       for (guint k = k_first; k < k_end; k++)
         refs[k - k_first] = (PairRef){ &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]] };
       AlignStream stream = { &r, refs, k_end - k_first, 0, 0, NULL };
