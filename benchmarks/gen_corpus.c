@@ -71,7 +71,8 @@ typedef struct {
 } Rng;
 
 /* Stream purposes (mixed into the seed of each per-article stream). */
-enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_DATE, P_REPRINT, P_REWRITE };
+enum { P_PLAN = 1, P_TEXT, P_EDIT, P_EXCERPT, P_CHROME, P_LEXICON, P_CHROMEPOOL, P_DATE, P_REPRINT, P_REWRITE,
+       P_DATELINE };
 
 static inline uint64_t splitmix64(uint64_t *x)
 {
@@ -1707,14 +1708,20 @@ static inline void put_token_at(const Lexicon *lx, const Tok *t, Buf *o, Offsets
     }
 }
 
-/* Tokens only: paragraphs separated by blank lines, final newline. */
-static void render_tokens_at(const Lexicon *lx, const TokVec *v, Buf *o, Offsets *f)
+/* Tokens only: paragraphs separated by blank lines, final newline; `dateline` (NULL: none) opens
+ * the first paragraph after the headline. */
+static void render_tokens_at(const Lexicon *lx, const TokVec *v, Buf *o, Offsets *f, const char *dateline)
 {
     o->len = 0;
     bool line_start = true;
+    uint32_t para = 0;
     if (f != NULL)
         offsets_reserve(f, v->n);
     for (size_t i = 0; i < v->n; i++) {
+        if (line_start && para == 1 && dateline != NULL) {
+            buf_puts(o, dateline);
+            buf_putc(o, ' ');
+        }
         if (!line_start)
             buf_putc(o, ' ');
         put_token_at(lx, &v->t[i], o, f, i);
@@ -1722,13 +1729,14 @@ static void render_tokens_at(const Lexicon *lx, const TokVec *v, Buf *o, Offsets
         if (v->t[i].flags & F_PARA_END) {
             buf_puts(o, i + 1 < v->n ? "\n\n" : "\n");
             line_start = true;
+            para++;
         }
     }
 }
 
 static void render_tokens(const Lexicon *lx, const TokVec *v, Buf *o)
 {
-    render_tokens_at(lx, v, o, NULL);
+    render_tokens_at(lx, v, o, NULL, NULL);
 }
 
 static uint32_t count_paragraphs(const TokVec *v)
@@ -1760,14 +1768,14 @@ static void chrome_put(Buf *o, const char *line, ChromeSpans *cs)
 }
 
 /* Full article: chrome (if any) around the tokens; word offsets into `f` and chrome spans into `cspans`
- * unless they are NULL. */
+ * unless they are NULL; `dateline` (NULL: none) opens the first paragraph after the headline. */
 static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec *cs,
-    const TokVec *v, Buf *o, Offsets *f, ChromeSpans *cspans)
+    const TokVec *v, Buf *o, Offsets *f, ChromeSpans *cspans, const char *dateline)
 {
     if (cspans != NULL)
         cspans->n = 0;
     if (!cs->on) {
-        render_tokens_at(lx, v, o, f);
+        render_tokens_at(lx, v, o, f, dateline);
         return;
     }
     o->len = 0;
@@ -1781,6 +1789,10 @@ static void render_article(const Lexicon *lx, const Chrome *ch, const ChromeSpec
     uint32_t para = 0; /* paragraph 0 is the headline */
     bool line_start = true;
     for (size_t i = 0; i < v->n; i++) {
+        if (line_start && para == 1 && dateline != NULL) {
+            buf_puts(o, dateline);
+            buf_putc(o, ' ');
+        }
         if (!line_start)
             buf_putc(o, ' ');
         put_token_at(lx, &v->t[i], o, f, i);
@@ -1879,6 +1891,7 @@ typedef struct {
     bool direction;             /* --direction: copies and excerpt articles always after their source;
                                    the truth names each pair's source */
     uint32_t rewrite;           /* 1e-4, share of excerpt blocks rewritten (rewrite_block) */
+    bool datelines;             /* --datelines: wire datelines on originals, kept or rewritten by copies */
 } Params;
 
 /* Probabilities (1e-4) of how a copy picks its parent. */
@@ -2276,6 +2289,86 @@ static void days_to_civil(int64_t z, int64_t *y, uint32_t *m, uint32_t *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* ======================================================================
+ * Datelines (--datelines): how agency copy opens, and what papers do with
+ * it.  A wire service files each story with a dated dateline, "VELBURG,
+ * Mar 3 (Westwire) -": the date is for the many papers that take it on
+ * different days.  A paper running the story drops the date (its issue
+ * carries one) and writes "VELBURG (The Courier) -", or drops the dateline,
+ * or, less often, keeps the wire's line as it came.  Shares (1e-4): an
+ * original is agency copy with a dated dateline 70% of the time (the rest
+ * are a paper's own stories: an undated dateline or none); a copy keeps its
+ * parent's opening 15%, writes its own undated dateline 55%, none 30%; an
+ * excerpt article is a paper's own story.  A copy never adds a date its
+ * parent lacks.  Real agency copy and the papers' articles written from it
+ * (COUNTER, docs/report.md) carry a dated dateline in 376 of 425 agency
+ * stories and 1 of 425 papers' articles.
+ * ====================================================================== */
+
+#define DATELINE_WIRE 7000
+#define DATELINE_KEEP 1500
+#define DATELINE_OWN 5500
+#define DATELINE_CAP 96
+
+static const char *const WIRES[] = {"Westwire", "Nordpress", "Capital News Service", "Meridian Wire"};
+static const char *const OUTLETS[] = {"The Courier", "Evening Ledger", "Daily Sentinel", "Harbour Gazette",
+                                      "Metro Desk", "The Northern Herald"};
+
+/* The place of article i's dateline (upper case), drawn from the lexicon. */
+static void dateline_place(const Lexicon *lx, Rng *r, char *buf, size_t cap)
+{
+    uint32_t w = draw_id(lx, C_PLACE, r);
+    size_t n = MIN((size_t)lx->len[w], cap - 1);
+    memcpy(buf, lx_str(lx, w), n);
+    buf[n] = '\0';
+    for (size_t k = 0; k < n; k++)
+        buf[k] = g_ascii_toupper(buf[k]);
+}
+
+/* Article i's dateline into buf (cap DATELINE_CAP), or "" for none. */
+static void article_dateline(const Lexicon *lx, const Params *pp, const Plan *pl, uint32_t i, uint32_t depth,
+    char *buf)
+{
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                      "Sep", "Oct", "Nov", "Dec"};
+    Rng r;
+    rng_init(&r, pp->seed, i, P_DATELINE);
+    char place[48];
+    buf[0] = '\0';
+    if (pl->role[i] == R_COPY && depth <= MAX_DEPTH) {
+        uint32_t x = rng_below(&r, UNITS);
+        char parent[DATELINE_CAP];
+        article_dateline(lx, pp, pl, pl->parent[i], depth + 1, parent);
+        if (x < DATELINE_KEEP) {
+            memcpy(buf, parent, DATELINE_CAP);
+            return;
+        }
+        if (x >= DATELINE_KEEP + DATELINE_OWN)
+            return;
+        /* the parent's place when it had a dateline */
+        const char *cut = strpbrk(parent, ",(");
+        if (cut != NULL && cut > parent + 1) {
+            size_t n = MIN((size_t)(cut - parent), sizeof place - 1);
+            memcpy(place, parent, n);
+            place[n] = '\0';
+            g_strchomp(place);
+        } else {
+            dateline_place(lx, &r, place, sizeof place);
+        }
+        g_snprintf(buf, DATELINE_CAP, "%s (%s) -", place, OUTLETS[rng_below(&r, G_N_ELEMENTS(OUTLETS))]);
+        return;
+    }
+    dateline_place(lx, &r, place, sizeof place);
+    if (pl->role[i] == R_ORIG && rng_chance(&r, DATELINE_WIRE)) {
+        int64_t t = article_time(pp, pl, i, 0), y;
+        uint32_t m, d;
+        days_to_civil(t >= 0 ? t / 86400 : -((-t + 86399) / 86400), &y, &m, &d);
+        g_snprintf(buf, DATELINE_CAP, "%s, %s %u (%s) -", place, mon[m - 1], d, WIRES[rng_below(&r, G_N_ELEMENTS(WIRES))]);
+    } else if (rng_chance(&r, 6000)) {
+        g_snprintf(buf, DATELINE_CAP, "%s (%s) -", place, OUTLETS[rng_below(&r, G_N_ELEMENTS(OUTLETS))]);
+    }
+}
+
 /* Appends `,"date":...` for time t (seconds) to o, in a form drawn for article `key`. */
 static void put_date(Buf *o, const Params *pp, uint64_t key, int64_t t)
 {
@@ -2561,7 +2654,7 @@ int main(int argc, char **argv)
     g_autofree char *opt_cluster = NULL;
     g_autofree char *opt_batches = NULL;
     g_autofree char *opt_reprints = NULL;
-    gboolean opt_dates = FALSE, opt_direction = FALSE;
+    gboolean opt_dates = FALSE, opt_direction = FALSE, opt_datelines = FALSE;
     g_autofree char *opt_passages = NULL;
     double opt_dup = 0.2, opt_exc = 0.05, opt_edit = 0.30, opt_chrome = 0.25, opt_reprint_edit = 0.05;
     double opt_rewrite = 0.0;
@@ -2583,6 +2676,7 @@ int main(int argc, char **argv)
         {"reprint-edit", 0, 0, G_OPTION_ARG_DOUBLE, &opt_reprint_edit, "Edit rate of a reprint (default 0.05)", "R"},
         {"dates", 0, 0, G_OPTION_ARG_NONE, &opt_dates, "A \"date\" member in every record, in the forms feeds write", NULL},
         {"direction", 0, 0, G_OPTION_ARG_NONE, &opt_direction, "Copies and excerpt articles always dated after their source, and a truth column 'source' (the pair's source id, or '-' for two copies of one source)", NULL},
+        {"datelines", 0, 0, G_OPTION_ARG_NONE, &opt_datelines, "Datelines as agency copy and papers write them: originals mostly open with a dated wire dateline (\"VELBURG, Mar 3 (Westwire) -\"), copies keep it, write an undated one of their own or none", NULL},
         {"passages", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passages, "Also write the passage truth: byte spans of every copy and excerpt article taken from its source, and of every line of page chrome (source '-', kind chrome)", "FILE"},
         G_OPTION_ENTRY_NULL};
 
@@ -2627,6 +2721,7 @@ int main(int argc, char **argv)
         pp.reprints = (uint32_t)v;
     pp.dates = opt_dates;
     pp.direction = opt_direction;
+    pp.datelines = opt_datelines;
     ok = ok && parse_frac("rewrite-fraction", opt_rewrite, 1.0, UNITS, &pp.rewrite, &err);
     if (!ok) {
         g_printerr("gen_corpus: %s\n", err->message);
@@ -2731,7 +2826,11 @@ int main(int argc, char **argv)
             bool on = rng_chance(&cr, pl.role[i] == R_COPY ? P_COPY_CHROME : pp.chrome);
             ChromeSpec cs;
             chrome_pick(&cr, on, count_paragraphs(core), &cs);
-            render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL, pf ? &cspans : NULL);
+            char dateline[DATELINE_CAP] = "";
+            if (pp.datelines)
+                article_dateline(&lx, &pp, &pl, i, 0, dateline);
+            render_article(&lx, &ch, &cs, core, &text, pf ? &offsets : NULL, pf ? &cspans : NULL,
+                dateline[0] ? dateline : NULL);
             if (pf) {
                 write_passages(pf, &pl, i, core, &offsets, out.dir_mode);
                 char cid[48];
@@ -2753,7 +2852,10 @@ int main(int argc, char **argv)
             edit_words(&lx, &er, core, &G.tmp2, pp.reprint_edit);
             ChromeSpec cs;
             chrome_pick(&er, false, count_paragraphs(&G.tmp2), &cs);
-            render_article(&lx, &ch, &cs, &G.tmp2, &text, NULL, NULL);
+            char dateline[DATELINE_CAP] = ""; /* a reprint keeps its article's opening */
+            if (pp.datelines)
+                article_dateline(&lx, &pp, &pl, x, 0, dateline);
+            render_article(&lx, &ch, &cs, &G.tmp2, &text, NULL, NULL, dateline[0] ? dateline : NULL);
             char id[48];
             g_snprintf(id, sizeof id, "r%07u.%02u", x, b);
             int64_t t = pp.dates ? article_time(&pp, &pl, x, 0) + 86400 + (int64_t)(k % 20) * 3600 : 0;

@@ -349,6 +349,7 @@ nd_signer_sign(NdSigner *s, const char *id, const char *text, gsize len, GError 
   doc->id = g_strdup(id);
   doc->bytes = len;
   doc->text_hash = XXH3_64bits(text, len);
+  doc->dated_dateline = nd_text_has_dated_dateline(text, len);
   doc->tokens = s->tokens->len;
   doc->signature = g_new(guint32, s->params.num_perm);
   nd_minhash_sign(hashes, n, s->params.num_perm, s->params.seed, doc->signature);

@@ -1,12 +1,14 @@
 /* origin.c — the direction of reported pairs and the origin of clusters (rules in
  * include/neardup/origin.h).
  *
- * Design: dates decide where they can; the text's evidence (containment asymmetry, then the centre
- * of a star of copies) decides the rest and is marked as inferred. Everything is computed from the
+ * Design: dates decide where they can; the text's evidence (a dated dateline, then the centre of a
+ * star of copies) decides the rest and is marked as inferred; a pair with neither stays undecided
+ * (a wrong source is worse than none). Everything is computed from the
  * pairs in a few linear passes with per-document and per-cluster arrays, so the result depends on
  * the pairs' content only (the order of equal candidates is fixed by document index).
  */
 #include <neardup/neardup.h>
+#include <string.h>
 
 const char *
 nd_source_basis_name(NdSourceBasis basis)
@@ -20,6 +22,149 @@ nd_source_basis_name(NdSourceBasis basis)
   default:
     return NULL;
   }
+}
+
+/* TRUE when s[0..len) names a month: an English month name or its abbreviation (a final '.'
+ * ignored), or an Urdu month name. */
+static gboolean
+is_month(const char *s, gsize len)
+{
+  static const char *const english[] = { "january", "february", "march",   "april",    "may",      "june",
+                                         "july",    "august",   "september", "october", "november", "december" };
+  static const char *const urdu[] = { "جنوری", "فروری", "مارچ", "اپریل", "مئی", "جون",
+                                      "جولائی", "اگست", "ستمبر", "اکتوبر", "نومبر", "دسمبر" };
+  if (len > 0 && s[len - 1] == '.')
+    len--;
+  for (guint m = 0; m < 12; m++) {
+    gsize full = strlen(english[m]);
+    if ((len == full || (len >= 3 && len < full)) && g_ascii_strncasecmp(s, english[m], len) == 0)
+      return TRUE;
+    if (len == strlen(urdu[m]) && memcmp(s, urdu[m], len) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The character at s (before end) in *c and the position after it; an invalid or truncated
+ * sequence is one byte read as U+FFFD (neither a letter, a digit nor a space). */
+static const char *
+next_char(const char *s, const char *end, gunichar *c)
+{
+  gunichar u = g_utf8_get_char_validated(s, end - s);
+  if (u == (gunichar)-1 || u == (gunichar)-2) {
+    *c = 0xFFFD;
+    return s + 1;
+  }
+  *c = u;
+  return g_utf8_next_char(s);
+}
+
+/* Words of [s, end) (split at white space), counting stops at max + 1; *date_like TRUE when one of
+ * them holds a digit (any script) or names a month. */
+static guint
+count_words(const char *s, const char *end, guint max, gboolean *date_like)
+{
+  guint n = 0;
+  *date_like = FALSE;
+  while (s < end && n <= max) {
+    gunichar c;
+    const char *next = next_char(s, end, &c);
+    if (g_unichar_isspace(c)) {
+      s = next;
+      continue;
+    }
+    const char *w = s;
+    while (s < end) {
+      next = next_char(s, end, &c);
+      if (g_unichar_isspace(c))
+        break;
+      if (g_unichar_isdigit(c))
+        *date_like = TRUE;
+      s = next;
+    }
+    gsize wlen = (gsize)(s - w);
+    if (is_month(w, wlen) || (wlen > 1 && w[wlen - 1] == ',' && is_month(w, wlen - 1)))
+      *date_like = TRUE;
+    n++;
+  }
+  return n;
+}
+
+/* The byte length of the separator between a dateline's place and date at s, or 0: a comma, the
+ * Arabic comma or full stop (U+060C, U+06D4), or a dash set off by spaces. */
+static gsize
+dateline_separator(const char *s, const char *end)
+{
+  if (*s == ',')
+    return 1;
+  if (end - s >= 2 && ((guchar)s[0] == 0xD8 && (guchar)s[1] == 0x8C))
+    return 2;
+  if (end - s >= 2 && ((guchar)s[0] == 0xDB && (guchar)s[1] == 0x94))
+    return 2;
+  if (end - s >= 3 && s[0] == ' ' && s[1] == '-' && s[2] == ' ')
+    return 3;
+  return 0;
+}
+
+/* One line [s, end): does it open with PLACE SEP DATE (CREDIT)? */
+static gboolean
+line_dated_dateline(const char *s, const char *end)
+{
+  gunichar c = 0;
+  while (s < end) {
+    const char *next = next_char(s, end, &c);
+    if (!g_unichar_isspace(c))
+      break;
+    s = next;
+  }
+  if (s >= end || !g_unichar_isalpha(c))
+    return FALSE; /* a place name opens the dateline */
+  const char *limit = end - s > ND_DATELINE_BYTES ? s + ND_DATELINE_BYTES : end;
+  const char *open = memchr(s, '(', (gsize)(limit - s));
+  if (open == NULL)
+    return FALSE;
+  const char *close = memchr(open, ')', (gsize)(end - open));
+  if (close == NULL || close - open > ND_DATELINE_CREDIT_BYTES || memchr(open + 1, '(', (gsize)(close - open - 1)))
+    return FALSE;
+  gboolean credit_has_letter = FALSE;
+  for (const char *p = open + 1; p < close && !credit_has_letter;) {
+    p = next_char(p, close, &c);
+    credit_has_letter = g_unichar_isalpha(c);
+  }
+  if (!credit_has_letter)
+    return FALSE;
+  for (const char *p = s; p < open; p++) {
+    gsize sep = dateline_separator(p, open);
+    if (sep == 0)
+      continue;
+    gboolean place_date_like, date_like;
+    guint place = count_words(s, p, ND_DATELINE_WORDS, &place_date_like);
+    guint date = count_words(p + sep, open, ND_DATELINE_WORDS, &date_like);
+    return place <= ND_DATELINE_WORDS && date >= 1 && date <= ND_DATELINE_WORDS && date_like;
+  }
+  return FALSE;
+}
+
+gboolean
+nd_text_has_dated_dateline(const char *text, gsize len)
+{
+  if (text == NULL)
+    return FALSE;
+  const char *s = text, *end = text + len;
+  for (guint lines = 0; s < end && lines < ND_DATELINE_LINES;) {
+    const char *nl = memchr(s, '\n', (gsize)(end - s));
+    const char *line_end = nl != NULL ? nl : end;
+    gboolean blank = TRUE;
+    for (const char *c = s; c < line_end && blank; c++)
+      blank = g_ascii_isspace(*c);
+    if (!blank) {
+      if (line_dated_dateline(s, line_end))
+        return TRUE;
+      lines++;
+    }
+    s = nl != NULL ? nl + 1 : end;
+  }
+  return FALSE;
 }
 
 gboolean
@@ -54,17 +199,13 @@ by_date(const NdPair *p, const NdPublished *published)
   return G_MAXUINT;
 }
 
-/* Rule 2 for one pair: the article more contained in the other is the source (the copy wraps it in
- * its own text); G_MAXUINT when the containments are within ND_DIRECTION_MARGIN of each other. */
+/* Rule 0 for one pair: the one article of the two with a dated dateline, or G_MAXUINT. */
 static guint
-by_containment(const NdPair *p)
+by_dateline(const NdPair *p, const NdPublished *published)
 {
-  double d = p->containment_a_in_b - p->containment_b_in_a;
-  if (d >= ND_DIRECTION_MARGIN)
-    return p->a; /* a lies inside b: b wrapped it, b is the copy */
-  if (d <= -ND_DIRECTION_MARGIN)
-    return p->b;
-  return G_MAXUINT;
+  if (published == NULL || published[p->a].dated_dateline == published[p->b].dated_dateline)
+    return G_MAXUINT;
+  return published[p->a].dated_dateline ? p->a : p->b;
 }
 
 static guint
@@ -95,34 +236,25 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
   for (guint i = 0; i < n_docs; i++)
     root[i] = find_root(root, i);
 
-  /* Per document: in a pair at all, earliest date of its cluster (at the root), votes of rule 1 and
-   * the sum of Jaccard similarities (rule 2). */
+  /* Per document: in a pair at all, and the sum of its Jaccard similarities (rule 1). */
   g_autofree gboolean *paired = g_new0(gboolean, n_docs + 1);
-  g_autofree gint *votes = g_new0(gint, n_docs + 1);
   g_autofree double *centre = g_new0(double, n_docs + 1);
   for (guint k = 0; k < n_pairs; k++) {
     const NdPair *p = &pairs[k];
     if (p->kind == ND_PAIR_QUOTATION)
       continue;
     paired[p->a] = paired[p->b] = TRUE;
-    guint s = by_containment(p);
-    if (s != G_MAXUINT) {
-      votes[s]++;
-      votes[s == p->a ? p->b : p->a]--;
-    }
     centre[p->a] += p->jaccard;
     centre[p->b] += p->jaccard;
   }
-  /* The cluster's origin: by date, else the leader of the votes, else the centre. Computed at each
+  /* The cluster's origin: by date, else its one dated dateline, else the centre. Computed at each
    * root by one pass keeping the best and the runner-up of each measure. */
-  g_autofree guint *earliest = g_new(guint, n_docs + 1), *best_vote = g_new(guint, n_docs + 1);
-  g_autofree guint *best_centre = g_new(guint, n_docs + 1);
-  g_autofree gint *second_vote = g_new(gint, n_docs + 1);
+  g_autofree guint *earliest = g_new(guint, n_docs + 1), *best_centre = g_new(guint, n_docs + 1);
   g_autofree double *second_centre = g_new(double, n_docs + 1);
   g_autofree guint *members = g_new0(guint, n_docs + 1), *runner_up = g_new(guint, n_docs + 1);
+  g_autofree guint *datelined = g_new0(guint, n_docs + 1), *dateline_member = g_new(guint, n_docs + 1);
   for (guint i = 0; i < n_docs; i++) {
-    earliest[i] = best_vote[i] = best_centre[i] = runner_up[i] = G_MAXUINT;
-    second_vote[i] = G_MININT;
+    earliest[i] = best_centre[i] = dateline_member[i] = runner_up[i] = G_MAXUINT;
     second_centre[i] = -1.0;
   }
   for (guint i = 0; i < n_docs; i++) {
@@ -130,6 +262,10 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       continue;
     guint r = root[i];
     members[r]++;
+    if (published != NULL && published[i].dated_dateline) {
+      datelined[r]++;
+      dateline_member[r] = i;
+    }
     if (published != NULL && published[i].dated) {
       if (earliest[r] == G_MAXUINT || published[i].utc < published[earliest[r]].utc) {
         runner_up[r] = earliest[r];
@@ -137,13 +273,6 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       } else if (runner_up[r] == G_MAXUINT || published[i].utc < published[runner_up[r]].utc) {
         runner_up[r] = i;
       }
-    }
-    if (best_vote[r] == G_MAXUINT || votes[i] > votes[best_vote[r]]) {
-      if (best_vote[r] != G_MAXUINT)
-        second_vote[r] = votes[best_vote[r]];
-      best_vote[r] = i;
-    } else if (votes[i] > second_vote[r]) {
-      second_vote[r] = votes[i];
     }
     if (best_centre[r] == G_MAXUINT || centre[i] > centre[best_centre[r]]) {
       if (best_centre[r] != G_MAXUINT)
@@ -161,10 +290,10 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
     cluster_basis[r] = ND_BASIS_NONE;
     if (root[r] != r || members[r] == 0)
       continue;
-    if (members[r] >= 3 && centre[best_centre[r]] >= second_centre[r] + ND_ORIGIN_MARGIN)
+    if (datelined[r] == 1)
+      cluster_evidence[r] = dateline_member[r];
+    else if (members[r] >= 3 && centre[best_centre[r]] >= second_centre[r] + ND_ORIGIN_MARGIN)
       cluster_evidence[r] = best_centre[r];
-    else if (votes[best_vote[r]] > 0 && votes[best_vote[r]] > second_vote[r])
-      cluster_evidence[r] = best_vote[r];
     /* The earliest date must lead the next one as a pair's dates must (by_date). */
     gboolean dated_origin = earliest[r] != G_MAXUINT;
     if (dated_origin && runner_up[r] != G_MAXUINT) {
@@ -198,12 +327,12 @@ nd_find_directions(const NdPair *pairs, guint n_pairs, guint n_docs, const NdPub
       guint r = root[p->a], s = by_date(p, published), o = cluster_origin[r], e = cluster_evidence[r];
       if (s != G_MAXUINT)
         d = (NdDirection){ s, ND_BASIS_DATE };
+      else if ((s = by_dateline(p, published)) != G_MAXUINT)
+        d = (NdDirection){ s, ND_BASIS_EVIDENCE };
       else if (e != G_MAXUINT && (e == p->a || e == p->b) && members[r] >= 3)
         d = (NdDirection){ e, ND_BASIS_EVIDENCE }; /* the centre of a star of copies */
       else if (o != G_MAXUINT && (o == p->a || o == p->b))
         d = (NdDirection){ o, cluster_basis[r] }; /* the cluster's origin (its earliest date, or evidence) */
-      else if ((s = by_containment(p)) != G_MAXUINT)
-        d = (NdDirection){ s, ND_BASIS_EVIDENCE };
     }
     direction[k] = d;
   }

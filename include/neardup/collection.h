@@ -86,6 +86,7 @@ typedef struct {
   guint32 *quoted_anchors; /* the anchors whose run of words lies inside quotation marks (quote.h),
                               sorted distinct; owned; NULL when none (and for archived articles) */
   guint32 n_quoted_anchors;
+  gboolean dated_dateline; /* the text opens with a dated dateline (origin.h), set when signed */
 } NdDocument;
 
 /* Frees a document and everything it owns; NULL is ignored. */

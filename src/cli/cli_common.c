@@ -243,11 +243,13 @@ find_cli_dates(const FindCli *cli, const NdCollection *coll)
   for (guint i = 0; i < n; i++) {
     NdDate date;
     g_autofree char *text = NULL;
-    if (cli_document_date(nd_collection_get(coll, i), cli->date_field ? cli->date_field : "date", FALSE, &date, &text,
-                          &report)) {
-      published[i] = (NdPublished){ TRUE, date.utc, !date.has_time };
+    const NdDocument *doc = nd_collection_get(coll, i);
+    if (cli_document_date(doc, cli->date_field ? cli->date_field : "date", FALSE, &date, &text, &report)) {
+      published[i] = (NdPublished){ TRUE, date.utc, !date.has_time, FALSE };
       any = TRUE;
     }
+    published[i].dated_dateline = doc->dated_dateline;
+    any = any || doc->dated_dateline;
   }
   date_report_print(&report);
   if (!any)

@@ -111,8 +111,6 @@ cmd_pairs(int argc, char **argv)
     nd_find_directions((const NdPair *)pairs->data, pairs->len, nd_collection_size(coll), published, direction, NULL,
                        NULL);
     FILE *fp = out.fp;
-    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
-    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
     g_autoptr(GArray) boilerplate = cli.passages ? nd_find_boilerplate(coll, NULL) : NULL;
     FieldId cols[G_N_ELEMENTS(pair_fields) + 16];
     g_auto(Rows) rows = { 0 };
@@ -122,15 +120,39 @@ cmd_pairs(int argc, char **argv)
       rows_text_layout(&rows, pair_text, G_N_ELEMENTS(pair_text), NULL);
     if (cli.format != FORMAT_TEXT || pairs->len > 0)
       rows_header(&rows);
+    /* With --passages, the pairs are aligned a batch at a time on the worker threads, then written in
+     * order. */
+    guint batch_first = 0, batch_len = 0;
+    AlignedPair *aligned = NULL;
+    guint pa[ALIGN_BATCH], pb[ALIGN_BATCH];
     for (guint i = 0; i < pairs->len && !cli_interrupted() && !ferror(fp); i++) {
       const NdPair *p = &g_array_index(pairs, NdPair, i);
       const NdDirection *dir = &direction[i];
       PairRow row = { nd_collection_get(coll, p->a)->id, nd_collection_get(coll, p->b)->id, p,
                       dir->source != G_MAXUINT ? nd_collection_get(coll, dir->source)->id : NULL, dir->basis };
       Side sa = { 0 }, sb = { 0 };
-      g_autoptr(NdDiff) d = cli.passages ? pair_diff(coll, p->a, p->b, boilerplate, ta, tb, &sa, &sb) : NULL;
+      const NdDiff *d = NULL;
+      if (cli.passages) {
+        if (i == batch_first + batch_len) {
+          aligned_pairs_free(aligned, batch_len);
+          batch_first = i;
+          batch_len = MIN(ALIGN_BATCH, pairs->len - i);
+          for (guint k = 0; k < batch_len; k++) {
+            pa[k] = g_array_index(pairs, NdPair, i + k).a;
+            pb[k] = g_array_index(pairs, NdPair, i + k).b;
+          }
+          aligned = align_pairs(coll, pa, pb, batch_len, boilerplate, (guint)cli.threads);
+        }
+        const AlignedPair *ap = &aligned[i - batch_first];
+        if (ap->diff == NULL)
+          break; /* interrupted */
+        d = ap->diff;
+        sa = ap->sa;
+        sb = ap->sb;
+      }
       rows_write_with_passages(&rows, cli.passages, &sa, &sb, d, write_pair, &row);
     }
+    aligned_pairs_free(aligned, batch_len);
     if (cli.format == FORMAT_TEXT)
       fprintf(fp, "%s%u pair%s among %u articles.\n", pairs->len ? "\n" : "", pairs->len,
               pairs->len == 1 ? "" : "s", nd_collection_size(coll));

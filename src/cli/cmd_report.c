@@ -6,7 +6,9 @@
  * source to copy) and every pair's passages side by side with headline, outlet, date and URL,
  * quotations and narrative marked differently, each passage linked to its counterpart. No script and
  * no resource from elsewhere: it works offline and prints. Large inputs: FILE holds the summary, the
- * clusters go to pages of --per-page clusters (FILE-2.html, ...) and the rest to a last page.
+ * clusters go to pages of at most --per-page clusters and about PAGE_TEXT_BYTES of article text
+ * (FILE-2.html, ...; a page's text is what a browser takes time to lay out) and the rest to the last
+ * pages. The pairs of a page are aligned on the worker threads ahead of the writer (AlignStream).
  */
 #include "render.h"
 #include <json-glib/json-glib.h>
@@ -20,9 +22,10 @@ static const char report_description[] =
   "passages side by side with headline, outlet, date and URL (from the articles' metadata; the first\n"
   "line of the text for the headline), words both articles quote marked apart from copied narrative.\n"
   "Each passage links to its counterpart. Pairs that share only quotations are listed apart.\n"
-  "With more than --per-page clusters, FILE holds the summary, the clusters go to FILE-2.html,\n"
-  "FILE-3.html ... next to it, and the articles apart, quotation pairs and weaker links to the last page,\n"
-  "all linked from the summary.\n"
+  "With more than --per-page clusters or 256 KB of article text, FILE holds the summary, the clusters\n"
+  "go to FILE-2.html, FILE-3.html ... next to it (at most --per-page clusters and about 256 KB of text\n"
+  "each, so that a browser opens them quickly; a cluster is never split), and the articles apart,\n"
+  "quotation pairs and weaker links to the last pages, all linked from the summary.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 /* The permissive rule of the weaker links (a shared quotation or phrase of a few words). */
@@ -160,40 +163,118 @@ passage_side(FILE *fp, const Side *s, guint32 first, guint32 end, const guint8 *
   guint32 from = first > ctx ? first - ctx : 0, to = MIN((guint32)s->n_tokens, end + ctx);
   if (from < first)
     fputs("… ", fp);
+  /* The text is escaped in runs between mark changes (a gap between two tokens goes outside a mark
+   * that closes there and inside one that goes on). */
   const char *open = NULL;
+  gsize written = from < to ? s->tokens[from].start : 0;
   for (guint32 t = from; t < to; t++) {
     const char *want = t >= first && t < end && aligned[t] ? (quoted[t] ? "q" : "n") : NULL;
-    if (t > from) {
-      if (open != NULL && (want == NULL || strcmp(want, open) != 0)) {
-        fputs("</mark>", fp);
-        open = NULL;
-      }
-      html_escape(fp, s->text, s->tokens[t - 1].end, s->tokens[t].start);
+    if (open != NULL && (want == NULL || strcmp(want, open) != 0)) {
+      html_escape(fp, s->text, written, s->tokens[t - 1].end);
+      written = s->tokens[t - 1].end;
+      fputs("</mark>", fp);
+      open = NULL;
     }
     if (want != NULL && open == NULL) {
+      html_escape(fp, s->text, written, s->tokens[t].start);
+      written = s->tokens[t].start;
       fprintf(fp, "<mark class=\"%s\">", want);
       open = want;
     }
-    html_escape(fp, s->text, s->tokens[t].start, s->tokens[t].end);
   }
+  if (from < to)
+    html_escape(fp, s->text, written, s->tokens[to - 1].end);
   if (open != NULL)
     fputs("</mark>", fp);
   if (to > end)
     fputs(" …", fp);
 }
 
+/* The sides of a pair (not NULL) as the report shows them: the source on the left when there is one
+ * (dir NULL: none). */
+static void
+pair_sides(const NdPair *p, const NdDirection *dir, guint *left, guint *right)
+{
+  g_assert(p != NULL);
+  gboolean swap = dir != NULL && dir->source == p->b;
+  *left = swap ? p->b : p->a;
+  *right = swap ? p->a : p->b;
+}
+
+/* The pairs a page writes, in order, aligned ALIGN_BATCH at a time on the worker threads ahead of
+ * the writer (the output does not depend on the thread count). */
+typedef struct {
+  const NdPair *pair;
+  guint number;             /* its number in the report (anchors) */
+  const NdDirection *dir;   /* NULL: a weak link, no direction */
+} PairRef;
+
+typedef struct {
+  const Report *r;
+  const PairRef *refs;
+  guint n, first, len;
+  AlignedPair *aligned;
+} AlignStream;
+
+/* The aligned pair refs[j]; j must not decrease between calls. NULL after an interrupt. */
+static const AlignedPair *
+stream_get(AlignStream *s, guint j)
+{
+  if (j >= s->first + s->len) {
+    aligned_pairs_free(s->aligned, s->len);
+    s->first = j;
+    s->len = MIN(ALIGN_BATCH, s->n - j);
+    guint left[ALIGN_BATCH] = { 0 }, right[ALIGN_BATCH] = { 0 }; /* zeroed for the analyzer: len <= ALIGN_BATCH */
+    for (guint i = 0; i < s->len; i++)
+      pair_sides(s->refs[j + i].pair, s->refs[j + i].dir, &left[i], &right[i]);
+    s->aligned = align_pairs(s->r->coll, left, right, s->len, s->r->boilerplate, (guint)s->r->cli->threads);
+  }
+  const AlignedPair *a = &s->aligned[j - s->first];
+  return a->diff != NULL ? a : NULL;
+}
+
+static void
+stream_clear(AlignStream *s)
+{
+  aligned_pairs_free(s->aligned, s->len);
+  s->aligned = NULL;
+  s->first = s->len = 0;
+}
+
+/* What a page holds: the summary, clusters c_first to c_end - 1, articles apart a_first to a_end - 1,
+ * the other pairs (quotation pairs, then weaker links) r_first to r_end - 1. */
+typedef struct {
+  gboolean summary;
+  guint c_first, c_end;
+  guint a_first, a_end;
+  guint r_first, r_end;
+} PagePlan;
+
+/* The weight of an article apart in the list: about its line of HTML. */
+#define APART_WEIGHT 256
+
+/* The article text a pair shows (both sides): a page's weight. A page with 3 MB of HTML took 4 s
+ * longer to open in Chromium than an empty one; 256 KB of text makes about 400 KB of HTML. */
+#define PAGE_TEXT_BYTES (256 * 1024)
+
+static guint64
+pair_weight(const NdCollection *coll, const NdPair *p)
+{
+  return nd_collection_get(coll, p->a)->bytes + nd_collection_get(coll, p->b)->bytes;
+}
+
 /* A pair: both articles, the direction, the passages side by side. */
 static void
-write_pair(FILE *fp, const Report *r, const NdPair *p, guint k, const NdDirection *dir, GArray *ta, GArray *tb)
+write_pair(FILE *fp, const Report *r, const PairRef *ref, const AlignedPair *al)
 {
   static const NdDirection undecided = { G_MAXUINT, ND_BASIS_NONE };
-  if (dir == NULL)
-    dir = &undecided;
-  /* The source on the left when there is one. */
-  gboolean swap = dir->source == p->b;
-  guint left = swap ? p->b : p->a, right = swap ? p->a : p->b;
-  Side sa, sb;
-  g_autoptr(NdDiff) d = pair_diff(r->coll, left, right, r->boilerplate, ta, tb, &sa, &sb);
+  const NdPair *p = ref->pair;
+  g_assert(p != NULL);
+  const NdDirection *dir = ref->dir != NULL ? ref->dir : &undecided;
+  guint k = ref->number, left, right;
+  pair_sides(p, dir, &left, &right);
+  const NdDiff *d = al->diff;
+  const Side sa = al->sa, sb = al->sb;
   if (dir == &undecided && p->kind == ND_PAIR_UNRELATED && d->passages->len == 0)
     return; /* a weak link without a passage to show */
   fprintf(fp, "<h3 id=\"pair%u\">%s · score %.2f · %u passage%s, %u words quoted by both, %u narrative</h3>\n", k + 1,
@@ -419,13 +500,78 @@ cmd_report(int argc, char **argv)
         plist[pfill[cluster_of[p->a]]++] = k;
     }
 
-    /* One page when the clusters fit on it; otherwise a summary page, pages of clusters, and a last
-     * page of the articles apart, the quotation pairs and the weaker links. */
-    const gboolean paged = n_clusters > (guint)per_page;
-    const guint n_cluster_pages = paged ? (n_clusters + (guint)per_page - 1) / (guint)per_page : 0;
-    const guint others_page = paged ? n_cluster_pages + 1 : 0, n_pages = paged ? n_cluster_pages + 2 : 1;
-    g_autoptr(GArray) ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
-    g_autoptr(GArray) tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    /* The other pairs: quotation pairs, then the weaker links. */
+    g_autofree PairRef *orefs = g_new0(PairRef, n_quotation + weak->len + 1);
+    guint n_orefs = 0;
+    for (guint k = 0; k < pairs->len; k++)
+      if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
+        orefs[n_orefs++] = (PairRef){ &g_array_index(pairs, NdPair, k), k, &direction[k] };
+    for (guint k = 0; k < weak->len; k++)
+      orefs[n_orefs++] = (PairRef){ &g_array_index(weak, NdPair, k), pairs->len + k, NULL };
+
+    /* Pages: one when everything fits in --per-page clusters and PAGE_TEXT_BYTES; otherwise the
+     * summary, then pages of whole clusters, then pages of the other pairs (the first with the
+     * articles apart), each page at most --per-page clusters and, unless one cluster alone is more,
+     * PAGE_TEXT_BYTES of article text in its pairs: what a browser takes time to lay out. */
+    g_autofree guint64 *cluster_weight = g_new0(guint64, n_clusters + 2);
+    guint64 total_weight = 0;
+    for (guint c = 1; c <= n_clusters; c++)
+      for (guint k = pfirst[c]; k < pfirst[c + 1]; k++)
+        cluster_weight[c] += pair_weight(coll, &g_array_index(pairs, NdPair, plist[k]));
+    for (guint c = 1; c <= n_clusters; c++)
+      total_weight += cluster_weight[c];
+    for (guint j = 0; j < n_orefs; j++)
+      total_weight += pair_weight(coll, orefs[j].pair);
+    const gboolean paged = n_clusters > (guint)per_page || total_weight > PAGE_TEXT_BYTES;
+    g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(PagePlan));
+    g_autofree guint *cluster_page = g_new0(guint, n_clusters + 2);
+    const guint apart = mfirst[1];
+    guint first_other_page = 0;
+    if (!paged) {
+      PagePlan one = { TRUE, 1, n_clusters + 1, 0, apart, 0, n_orefs };
+      g_array_append_val(plan, one);
+    } else {
+      PagePlan summary = { TRUE, 1, 1, 0, 0, 0, 0 };
+      g_array_append_val(plan, summary);
+      guint64 w = 0;
+      for (guint c = 1; c <= n_clusters; c++) {
+        PagePlan *last = &g_array_index(plan, PagePlan, plan->len - 1);
+        guint on_page = last->c_end - last->c_first;
+        if (plan->len == 1 || on_page == (guint)per_page || (on_page > 0 && w + cluster_weight[c] > PAGE_TEXT_BYTES)) {
+          PagePlan next = { FALSE, c, c, 0, 0, 0, 0 };
+          g_array_append_val(plan, next);
+          w = 0;
+        }
+        g_array_index(plan, PagePlan, plan->len - 1).c_end = c + 1;
+        cluster_page[c] = plan->len - 1;
+        w += cluster_weight[c];
+      }
+      /* Then the articles apart and the other pairs, as one sequence cut into pages by weight. */
+      PagePlan others = { FALSE, 1, 1, 0, 0, 0, 0 };
+      first_other_page = plan->len;
+      g_array_append_val(plan, others);
+      w = 0;
+      for (guint j = 0; j < apart + n_orefs; j++) {
+        PagePlan *last = &g_array_index(plan, PagePlan, plan->len - 1);
+        guint64 iw = j < apart ? APART_WEIGHT : pair_weight(coll, orefs[j - apart].pair);
+        gboolean empty = last->a_end == last->a_first && last->r_end == last->r_first;
+        if (!empty && w + iw > PAGE_TEXT_BYTES) {
+          PagePlan next = { FALSE, 1, 1, MIN(j, apart), MIN(j, apart), j < apart ? 0 : j - apart, j < apart ? 0 : j - apart };
+          g_array_append_val(plan, next);
+          last = &g_array_index(plan, PagePlan, plan->len - 1);
+          w = 0;
+        }
+        if (j < apart) {
+          last->a_end = j + 1;
+        } else {
+          if (last->r_end == last->r_first)
+            last->r_first = j - apart;
+          last->r_end = j - apart + 1;
+        }
+        w += iw;
+      }
+    }
+    const guint n_pages = plan->len;
     g_autofree char *dir = g_path_get_dirname(cli.output);
     int written = EXIT_OK;
     for (guint page = 0; page < n_pages && written == EXIT_OK; page++) {
@@ -448,7 +594,8 @@ cmd_report(int argc, char **argv)
         html_escape_str(fp, home);
         fprintf(fp, "\">summary</a> · page %u of %u</p>\n", page + 1, n_pages);
       }
-      if (page == 0) {
+      const PagePlan *pp = &g_array_index(plan, PagePlan, page);
+      if (pp->summary) {
         guint dated = 0;
         for (guint i = 0; published && i < n; i++)
           dated += published[i].dated;
@@ -464,20 +611,23 @@ cmd_report(int argc, char **argv)
         if (paged) {
           fputs("<p>Pages:", fp);
           for (guint pg = 1; pg < n_pages; pg++) {
+            const PagePlan *q = &g_array_index(plan, PagePlan, pg);
             g_autofree char *name = page_name(cli.output, pg);
             fputs(" <a href=\"", fp);
             html_escape_str(fp, name);
-            if (pg == others_page)
+            if (q->c_end > q->c_first)
+              fprintf(fp, "\">clusters %u–%u</a>", q->c_first, q->c_end - 1);
+            else if (pg == first_other_page)
               fputs("\">articles apart, quotations and weaker links</a>", fp);
             else
-              fprintf(fp, "\">clusters %u–%u</a>", (pg - 1) * (guint)per_page + 1, MIN(n_clusters, pg * (guint)per_page));
+              fprintf(fp, "\">continued (%u)</a>", pg - first_other_page + 1);
           }
           fputs("</p>\n", fp);
         }
         fputs("<table id=\"clusters\"><tr><th>cluster</th><th>articles</th><th>origin</th><th>by</th></tr>\n", fp);
         for (guint c = 1; c <= n_clusters; c++) {
           guint o = origin[members[mfirst[c]]];
-          g_autofree char *target = paged ? page_name(cli.output, 1 + (c - 1) / (guint)per_page) : g_strdup("");
+          g_autofree char *target = paged ? page_name(cli.output, cluster_page[c]) : g_strdup("");
           fprintf(fp, "<tr><td><a href=\"");
           html_escape_str(fp, target);
           fprintf(fp, "#cluster%u\">%u</a></td><td class=\"n\">%u</td><td>", c, c, mfirst[c + 1] - mfirst[c]);
@@ -490,43 +640,50 @@ cmd_report(int argc, char **argv)
         }
         fputs("</table>\n", fp);
       }
-      if (page == others_page) {
-        guint apart = mfirst[1];
-        if (apart > 0) {
-          fprintf(fp, "<h2 id=\"apart\">%u article%s sharing no reporting with another</h2>\n<ul>\n", apart,
+      if (pp->a_end > pp->a_first) {
+        if (pp->a_first == 0)
+          fprintf(fp, "<h2 id=\"apart\">%u article%s sharing no reporting with another</h2>\n", apart,
                   apart == 1 ? "" : "s");
-          for (guint k = 0; k < apart; k++) {
-            fputs("<li>", fp);
-            article_line(fp, &r, members[k]);
-            fputs("</li>\n", fp);
-          }
-          fputs("</ul>\n", fp);
+        fputs("<ul>\n", fp);
+        for (guint k = pp->a_first; k < pp->a_end; k++) {
+          fputs("<li>", fp);
+          article_line(fp, &r, members[k]);
+          fputs("</li>\n", fp);
         }
-        if (n_quotation > 0) {
-          fprintf(fp, "<h2 id=\"quotations\">%u pair%s sharing only quotations (the same statement reported, not "
-                  "copied reporting)</h2>\n", n_quotation, n_quotation == 1 ? "" : "s");
-          for (guint k = 0; k < pairs->len && !cli_interrupted(); k++)
-            if (g_array_index(pairs, NdPair, k).kind == ND_PAIR_QUOTATION)
-              write_pair(fp, &r, &g_array_index(pairs, NdPair, k), k, &direction[k], ta, tb);
-        }
-        if (weak->len > 0) {
-          fprintf(fp, "<h2 id=\"weak\">Weaker links: passages shared below the report rule</h2>\n<p>Articles "
-                  "written apart can share a quoted statement or a phrase of reporting; these pairs share at "
-                  "least one passage but are not reuse.</p>\n");
-          for (guint k = 0; k < weak->len && !cli_interrupted(); k++)
-            write_pair(fp, &r, &g_array_index(weak, NdPair, k), pairs->len + k, NULL, ta, tb);
-        }
+        fputs("</ul>\n", fp);
       }
-      guint c_first = paged ? (page >= 1 && page <= n_cluster_pages ? (page - 1) * (guint)per_page + 1 : 1) : 1;
-      guint c_end = paged ? (page >= 1 && page <= n_cluster_pages ? MIN(n_clusters, page * (guint)per_page) : 0)
-                          : n_clusters;
-      for (guint c = c_first; c <= c_end && !cli_interrupted() && !ferror(fp); c++) {
+      {
+        AlignStream stream = { &r, orefs + pp->r_first, pp->r_end - pp->r_first, 0, 0, NULL };
+        const AlignedPair *al;
+        for (guint j = pp->r_first; j < pp->r_end && (al = stream_get(&stream, j - pp->r_first)) != NULL && !ferror(fp);
+             j++) {
+          if (j == 0 && n_quotation > 0)
+            fprintf(fp, "<h2 id=\"quotations\">%u pair%s sharing only quotations (the same statement reported, "
+                    "not copied reporting)</h2>\n", n_quotation, n_quotation == 1 ? "" : "s");
+          if (j == n_quotation)
+            fprintf(fp, "<h2 id=\"weak\">Weaker links: passages shared below the report rule</h2>\n<p>Articles "
+                    "written apart can share a quoted statement or a phrase of reporting; these pairs share at "
+                    "least one passage but are not reuse.</p>\n");
+          write_pair(fp, &r, &orefs[j], al);
+        }
+        stream_clear(&stream);
+      }
+      /* The page's pairs are contiguous in plist: one stream from the first cluster's to the last's. */
+      guint c_first = pp->c_first, c_end = pp->c_end;
+      guint k_first = pfirst[c_first], k_end = pfirst[c_end];
+      g_autofree PairRef *refs = g_new0(PairRef, k_end - k_first + 1);
+      for (guint k = k_first; k < k_end; k++)
+        refs[k - k_first] = (PairRef){ &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]] };
+      AlignStream stream = { &r, refs, k_end - k_first, 0, 0, NULL };
+      for (guint c = c_first; c < c_end && !cli_interrupted() && !ferror(fp); c++) {
         guint nm = mfirst[c + 1] - mfirst[c], np = pfirst[c + 1] - pfirst[c];
         fprintf(fp, "<h2 id=\"cluster%u\">Cluster %u: %u articles, %u pairs</h2>\n", c, c, nm, np);
         write_timeline(fp, &r, members + mfirst[c], nm, plist + pfirst[c], np);
-        for (guint k = pfirst[c]; k < pfirst[c + 1] && !cli_interrupted(); k++)
-          write_pair(fp, &r, &g_array_index(pairs, NdPair, plist[k]), plist[k], &direction[plist[k]], ta, tb);
+        const AlignedPair *al;
+        for (guint k = pfirst[c]; k < pfirst[c + 1] && (al = stream_get(&stream, k - k_first)) != NULL; k++)
+          write_pair(fp, &r, &refs[k - k_first], al);
       }
+      stream_clear(&stream);
       fputs("</body></html>\n", fp);
       if (page > 0 && !output_commit(out))
         written = cli_failure_exit();

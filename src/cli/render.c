@@ -267,15 +267,22 @@ rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const Side *
 void
 html_escape(FILE *fp, const char *text, gsize from, gsize to)
 {
+  gsize run = from; /* the bytes from `run` to i need no escape: written with one fwrite */
   for (gsize i = from; i < to; i++) {
+    const char *entity;
     switch (text[i]) {
-    case '<': fputs("&lt;", fp); break;
-    case '>': fputs("&gt;", fp); break;
-    case '&': fputs("&amp;", fp); break;
-    case '"': fputs("&quot;", fp); break;
-    default: fputc(text[i], fp);
+    case '<': entity = "&lt;"; break;
+    case '>': entity = "&gt;"; break;
+    case '&': entity = "&amp;"; break;
+    case '"': entity = "&quot;"; break;
+    default: continue;
     }
+    fwrite(text + run, 1, i - run, fp);
+    fputs(entity, fp);
+    run = i + 1;
   }
+  if (to > run)
+    fwrite(text + run, 1, to - run, fp);
 }
 
 void
@@ -424,6 +431,64 @@ pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate,
   *sa = (Side){ da->id, da->text, da->bytes, (const NdToken *)ta->data, ta->len, da->map };
   *sb = (Side){ db->id, db->text, db->bytes, (const NdToken *)tb->data, tb->len, db->map };
   return diff;
+}
+
+typedef struct {
+  const NdCollection *coll;
+  const guint *a, *b;
+  guint n;
+  const GArray *boilerplate;
+  AlignedPair *out;
+  gint next; /* the next pair to align (atomic) */
+} AlignJob;
+
+static gpointer
+align_worker(gpointer data)
+{
+  AlignJob *job = data;
+  for (;;) {
+    gint i = g_atomic_int_add(&job->next, 1);
+    if (i < 0 || (guint)i >= job->n || cli_interrupted())
+      break;
+    AlignedPair *r = &job->out[i];
+    r->ta = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    r->tb = g_array_new(FALSE, FALSE, sizeof(NdToken));
+    r->diff = pair_diff(job->coll, job->a[i], job->b[i], job->boilerplate, r->ta, r->tb, &r->sa, &r->sb);
+  }
+  return NULL;
+}
+
+AlignedPair *
+align_pairs(const NdCollection *coll, const guint *a, const guint *b, guint n, const GArray *boilerplate,
+            guint threads)
+{
+  AlignedPair *out = g_new0(AlignedPair, n + 1);
+  AlignJob job = { coll, a, b, n, boilerplate, out, 0 };
+  if (threads == 0)
+    threads = (guint)g_get_num_processors();
+  threads = MAX(1, MIN(threads, n / 2)); /* a thread for one or two pairs costs more than it saves */
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 1; t < threads; t++)
+    tids[t] = g_thread_new("neardup-align", align_worker, &job);
+  align_worker(&job);
+  for (guint t = 1; t < threads; t++)
+    g_thread_join(tids[t]);
+  return out;
+}
+
+void
+aligned_pairs_free(AlignedPair *pairs, guint n)
+{
+  if (pairs == NULL)
+    return;
+  for (guint i = 0; i < n; i++) {
+    nd_diff_free(pairs[i].diff);
+    if (pairs[i].ta != NULL)
+      g_array_unref(pairs[i].ta);
+    if (pairs[i].tb != NULL)
+      g_array_unref(pairs[i].tb);
+  }
+  g_free(pairs);
 }
 
 /* A passage in a line under a row (--passages, text): its number, byte ranges, length, score and

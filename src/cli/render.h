@@ -71,6 +71,26 @@ void rows_write_with_passages(Rows *r, gboolean passages, const Side *a, const S
 NdDiff *pair_diff(const NdCollection *coll, guint a, guint b, const GArray *boilerplate, GArray *ta, GArray *tb,
                   Side *sa, Side *sb);
 
+/* A pair aligned for showing: its alignment and both sides (sa, sb point into ta, tb). */
+typedef struct {
+  NdDiff *diff;
+  GArray *ta, *tb;
+  Side sa, sb;
+} AlignedPair;
+
+/* pair_diff of the n pairs (a[i], b[i]) of `coll`, on `threads` worker threads (0: all cores) taking
+ * the next pair as they finish one; result i is pair i's whatever the thread count, so output written
+ * from them is byte-identical. A pair left unaligned after an interrupt (cli_interrupted) has diff
+ * NULL. Free with aligned_pairs_free. */
+AlignedPair *align_pairs(const NdCollection *coll, const guint *a, const guint *b, guint n, const GArray *boilerplate,
+                         guint threads);
+
+/* Frees the n results of align_pairs; NULL is ignored. */
+void aligned_pairs_free(AlignedPair *pairs, guint n);
+
+/* How many pairs a command aligns at once before writing them: enough to keep every thread busy,
+ * few enough that their tokens stay small beside the collection. */
+#define ALIGN_BATCH 512
 
 /* `--passages` in text output: an indented summary line per passage. */
 void render_passages_brief(FILE *fp, const Side *a, const Side *b, const NdDiff *d);

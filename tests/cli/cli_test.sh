@@ -600,6 +600,20 @@ report_html)
   ! grep -q '<svg' "$WORK/paged.html" || fail "the summary page holds no cluster"
   grep -q 'id="apart"' "$WORK/paged-5.html" || fail "the last page lists the articles apart"
   grep -q '<a href="paged.html">summary</a>' "$WORK/paged-2.html" || fail "page 2 links back"
+  # Pages also by weight: three stories of two 47 KB articles each fit in --per-page 50 clusters but
+  # not in one page's 256 KB of text: two stories on page 2, the third on page 3, the rest on page 4.
+  mkdir -p "$WORK/heavy"
+  for c in 1 2 3; do
+    awk -v seed=$c 'BEGIN { srand(seed); for (l = 0; l < 600; l++) { s = ""; for (w = 0; w < 12; w++) {
+      n = 3 + int(rand() * 6); x = ""; for (k = 0; k < n; k++) x = x sprintf("%c", 97 + int(rand() * 26))
+      s = s (w ? " " : "") x }; print s "." } }' >"$WORK/heavy/s$c-a.txt"
+    { cat "$WORK/heavy/s$c-a.txt"; echo "A line the reprint adds."; } >"$WORK/heavy/s$c-b.txt"
+  done
+  expect_code 0 "$NEARDUP" report "$WORK/heavy" -o "$WORK/heavy.html"
+  [[ -s $WORK/heavy-3.html && -s $WORK/heavy-4.html && ! -e $WORK/heavy-5.html ]] || fail "pages by weight"
+  [[ $(grep -c '<svg class="timeline"' "$WORK/heavy-2.html") == 2 && $(grep -c '<svg class="timeline"' "$WORK/heavy-3.html") == 1 ]] \
+    || fail "clusters by weight: two on page 2, one on page 3"
+  grep -q '<a href="heavy-3.html#cluster3">3</a>' "$WORK/heavy.html" || fail "summary links to cluster 3's page"
   expect_code 2 "$NEARDUP" report examples/articles
   expect_err "give the report's file with -o FILE"
   CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
