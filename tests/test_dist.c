@@ -37,6 +37,7 @@ assert_same_document(const NdDocument *a, const NdDocument *b, const NdSignParam
   ck_assert_uint_eq(a->source_bytes, b->source_bytes);
   ck_assert_uint_eq(a->source_hash, b->source_hash);
   ck_assert_uint_eq(a->text_hash, b->text_hash);
+  ck_assert_int_eq(a->dated_dateline, b->dated_dateline);
   assert_u32_eq(a->signature, b->signature, p->num_perm, "signature");
   assert_u32_eq(a->band_keys, b->band_keys, p->lsh_bands, "band keys");
   assert_u32_eq(a->set, b->set, a->set_size, "set");
@@ -66,14 +67,15 @@ assert_same_document(const NdDocument *a, const NdDocument *b, const NdSignParam
   }
 }
 
-/* A page (so the document has an offset map and metadata) with a quotation and short lines. */
+/* A page (so the document has an offset map and metadata) with a dated dateline, a quotation and
+ * short lines. */
 static NdDocument *
 sign_page(const NdSignParams *p, const char *dir)
 {
   g_autofree char *body = gen_article(4242, 300);
   g_autofree char *page = g_strdup_printf(
     "<!DOCTYPE html><html><head><title>Harbour &amp; gates</title></head><body><article>"
-    "<h1>Harbour gates</h1><p>%s</p><p>\"We will build the new harbour gates before the first storms of the coming winter reach the old town,\" the mayor said.</p>"
+    "<h1>Harbour gates</h1><p>PORTMOUTH, March 3 (Coast Wire) - %s</p><p>\"We will build the new harbour gates before the first storms of the coming winter reach the old town,\" the mayor said.</p>"
     "<p>Subscribe now</p></article></body></html>\n", body);
   g_autofree char *path = write_test_file(dir, "page.html", page, -1);
   g_autoptr(GError) error = NULL;
@@ -92,6 +94,7 @@ START_TEST(test_round_trip)
   ck_assert_ptr_nonnull(page->meta);
   ck_assert_ptr_nonnull(page->band_keys);
   ck_assert_ptr_nonnull(page->quoted_anchors);
+  ck_assert(page->dated_dateline); /* a flag travels too */
   /* and a document without text, map, path or metadata: the NULLs travel too */
   NdSignParams lean = p;
   lean.keep_text = FALSE;

@@ -171,7 +171,8 @@ nd_dist_encode_document(GByteArray *buf, const NdSignParams *params, guint64 ite
   put_u64(buf, item);
   put_string(buf, name);
   put_string(buf, doc->id);
-  guint64 counts[] = { doc->bytes, doc->tokens, doc->set_size, doc->source_bytes, doc->source_hash, doc->text_hash };
+  guint64 counts[] = { doc->bytes, doc->tokens, doc->set_size, doc->source_bytes, doc->source_hash, doc->text_hash,
+                       (guint64)doc->dated_dateline };
   for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
     put_u64(buf, counts[i]);
   put_blob(buf, doc->signature, sizeof(guint32) * params->num_perm);
@@ -282,7 +283,7 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
   *item = get_u64(&r);
   g_autofree char *nm = get_string(&r);
   doc->id = get_string(&r);
-  guint64 counts[6];
+  guint64 counts[7];
   for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
     counts[i] = get_u64(&r);
   doc->bytes = counts[0];
@@ -291,7 +292,8 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
   doc->source_bytes = counts[3];
   doc->source_hash = counts[4];
   doc->text_hash = counts[5];
-  if (counts[1] > G_MAXUINT32 || counts[2] > G_MAXUINT32)
+  doc->dated_dateline = counts[6] != 0;
+  if (counts[1] > G_MAXUINT32 || counts[2] > G_MAXUINT32 || counts[6] > 1)
     r.bad = TRUE;
   gsize n;
   doc->signature = get_blob(&r, sizeof(guint32) * params->num_perm, 0, &n);
