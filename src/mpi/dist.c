@@ -220,9 +220,9 @@ get_u64(Reader *r)
   return v;
 }
 
-/* A copy of the next field (NULL when it was NULL, or on a malformed record), and its length in
- * *len. `expect` (G_MAXSIZE: any) is the length the field must have when present; `extra` bytes of
- * zeros are added after it (a string's NUL). */
+/* A copy of the next field (NULL when it was NULL or is an empty array, or on a malformed record),
+ * and its length in *len. `expect` (G_MAXSIZE: any) is the length the field must have when present;
+ * `extra` bytes of zeros are added after it (a string's NUL). */
 static gpointer
 get_blob(Reader *r, gsize expect, gsize extra, gsize *len)
 {
@@ -234,6 +234,8 @@ get_blob(Reader *r, gsize expect, gsize extra, gsize *len)
     r->bad = TRUE;
     return NULL;
   }
+  if (n + extra == 0)
+    return NULL; /* an empty array: no memory to hold it (g_malloc(0) is NULL) */
   guint8 *out = g_malloc(n + extra);
   memcpy(out, r->p, n);
   memset(out + n, 0, extra);
