@@ -1166,7 +1166,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
   char date_utc[ND_DATE_ISO_SIZE];
   if (entry->date != NULL)
     nd_date_format_utc(entry->date->utc, date_utc);
-  gint64 text_hash = (gint64)XXH3_64bits(doc->text, doc->bytes);
+  gint64 text_hash = (gint64)doc->text_hash; /* XXH3-64 of the text, taken when it was signed */
   gboolean has_match = entry->match_id != NULL;
   RowContent rc = { doc->id, entry->date_text, entry->date ? date_utc : NULL, entry->match_id, doc->meta, grp,
                     ix->batch, (gint64)doc->bytes, doc->tokens, doc->set_size, doc->n_anchors, text_hash,
