@@ -2,8 +2,8 @@
  *
  * Design: one pass over the characters with a small stack of open marks; a mark's role comes only
  * from its neighbours, and a line break settles every open mark (continued or dropped) unless it
- * wraps a paragraph, so a stray mark cannot reach past its paragraph, nor past a line that ends a
- * sentence.
+ * wraps a paragraph, so a stray mark cannot reach past its paragraph, a long line, or
+ * ND_QUOTE_WRAP_LINES lines.
  */
 #include <neardup/neardup.h>
 #include <string.h>
@@ -156,22 +156,23 @@ line_wraps(const char *start, const char *end)
 }
 
 /* The end of the last single mark of the line starting at p, and of the lines that go on from it
- * as a hard-wrapped paragraph (line_wraps), that could close a quotation (a letter or punctuation
- * before it, a space, punctuation or the line's end after it, not between two letters), or 0 when
- * there is none. */
+ * as a hard-wrapped paragraph (line_wraps, at most ND_QUOTE_WRAP_LINES: the scan stays linear), that
+ * could close a quotation (a letter or punctuation before it, a space, punctuation or the line's
+ * end after it, not between two letters), or 0 when there is none. */
 static guint64
 last_single_closer(const char *text, const char *p, const char *end)
 {
   guint64 last = 0;
   gunichar prev = p > text ? 0xFFFD : 0;
   const char *line = p, *line_last = p; /* the line's start, past its last non-space character */
+  guint breaks = 0;
   while (p < end) {
     const char *next;
     gunichar c = char_at(p, end, &next);
     if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
       if (c == '\r' && next < end && *next == '\n')
         next++;
-      if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(line, line_last))
+      if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(line, line_last) || ++breaks > ND_QUOTE_WRAP_LINES)
         break;
       line = line_last = next;
       prev = c;

@@ -190,6 +190,13 @@ START_TEST(test_long)
   ck_assert_uint_eq(one->len, 1);
   ck_assert_uint_eq(g_array_index(one, NdQuoteSpan, 0).start, 2);
   ck_assert_uint_eq(g_array_index(one, NdQuoteSpan, 0).end, s->len - 2);
+  /* 200,000 short lines, each opening a single quotation and holding a plural possessive: the look
+   * for a later closing mark stays within ND_QUOTE_WRAP_LINES lines (linear, not quadratic). */
+  g_string_truncate(s, 0);
+  for (int i = 0; i < 200000; i++)
+    g_string_append(s, "‘the leaders' level\n");
+  g_autoptr(GArray) wrapped = nd_quote_spans(s->str, s->len);
+  ck_assert_uint_le(wrapped->len, 200000);
   /* A million stray openers on one line: nothing, and no stack overflow. */
   g_string_truncate(s, 0);
   for (int i = 0; i < 1000000; i++)
