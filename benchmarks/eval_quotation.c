@@ -13,7 +13,10 @@
  * precision = TP / (TP + FP), recall = TP / words of the planted quotations. Target (issue 16): both
  * >= 0.95.
  *
- *   eval_quotation [--pairs N] [--seed S] [--neardup PATH] [--keep FILE]
+ * With --wrap COLS the articles are plain-text wire copy: paragraphs apart by blank lines, each
+ * hard-wrapped at COLS characters (quotations broken over lines).
+ *
+ *   eval_quotation [--pairs N] [--seed S] [--wrap COLS] [--neardup PATH] [--keep FILE]
  */
 #include <neardup/neardup.h>
 #include <json-glib/json-glib.h>
@@ -83,6 +86,31 @@ typedef struct {
   guint64 copy_start, copy_end;   /* the copied narrative in A */
 } Truth;
 
+/* What ends a paragraph: a line break, or with --wrap a blank line (plain-text wire copy). */
+static const char *paragraph_break = "\n";
+
+/* Hard-wraps `s` in place at `cols` characters: a space becomes a line break where the line would
+ * grow longer (byte offsets unchanged, so the truth still holds). */
+static void
+hard_wrap(GString *s, guint cols)
+{
+  gsize line_start = 0, last_space = G_MAXSIZE;
+  for (gsize i = 0; i < s->len; i++) {
+    if (s->str[i] == '\n') {
+      line_start = i + 1;
+      last_space = G_MAXSIZE;
+      continue;
+    }
+    if (s->str[i] == ' ')
+      last_space = i;
+    if (last_space != G_MAXSIZE && g_utf8_strlen(s->str + line_start, (gssize)(i + 1 - line_start)) > (glong)cols) {
+      s->str[last_space] = '\n';
+      line_start = last_space + 1;
+      last_space = G_MAXSIZE;
+    }
+  }
+}
+
 /* One article: own text, the quotation (one or two paragraphs), own text, the narrative, own text. */
 static void
 article(guint64 *st, const char *statement1, const char *statement2, const char *narrative, GString *out,
@@ -90,7 +118,7 @@ article(guint64 *st, const char *statement1, const char *statement2, const char 
 {
   const Style *s = &styles[next(st) % G_N_ELEMENTS(styles)];
   words(st, 30 + (guint)(next(st) % 30), out);
-  g_string_append(out, "\n");
+  g_string_append(out, paragraph_break);
   gboolean said_first = next(st) % 2;
   if (said_first)
     g_string_append(out, "The spokesperson told reporters: ");
@@ -99,7 +127,7 @@ article(guint64 *st, const char *statement1, const char *statement2, const char 
   g_string_append(out, statement1);
   if (statement2 != NULL && s->open[0] != '\'' && strcmp(s->open, "‘") != 0) {
     /* two paragraphs: the first left open, the second reopening (double quotes only) */
-    g_string_append(out, "\n");
+    g_string_append(out, paragraph_break);
     g_string_append(out, s->open);
     g_string_append(out, statement2);
   }
@@ -107,15 +135,15 @@ article(guint64 *st, const char *statement1, const char *statement2, const char 
   g_string_append(out, s->close);
   if (!said_first)
     g_string_append(out, ", the spokesperson told reporters.");
-  g_string_append(out, "\n");
+  g_string_append(out, paragraph_break);
   words(st, 30 + (guint)(next(st) % 30), out);
-  g_string_append(out, "\n");
+  g_string_append(out, paragraph_break);
   t->copy_start = out->len;
   g_string_append(out, narrative);
   t->copy_end = out->len;
-  g_string_append(out, "\n");
+  g_string_append(out, paragraph_break);
   words(st, 30 + (guint)(next(st) % 30), out);
-  g_string_append(out, "\n");
+  g_string_append(out, paragraph_break);
 }
 
 static char *
@@ -157,10 +185,12 @@ main(int argc, char **argv)
 {
   gint n_pairs = 500;
   gint64 seed = 1;
+  gint wrap = 0;
   char *neardup = NULL, *keep = NULL;
   GOptionEntry entries[] = {
     { "pairs", 'n', 0, G_OPTION_ARG_INT, &n_pairs, "Pairs of articles (default: 500)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed (default: 1)", "S" },
+    { "wrap", 'w', 0, G_OPTION_ARG_INT, &wrap, "Hard-wrap paragraphs at COLS characters, blank lines between them (default: 0, no wrap)", "COLS" },
     { "neardup", 0, 0, G_OPTION_ARG_FILENAME, &neardup, "The neardup binary (default: ../neardup)", "PATH" },
     { "keep", 0, 0, G_OPTION_ARG_FILENAME, &keep, "Also write the generated JSON Lines to FILE", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -168,10 +198,12 @@ main(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new("- the quotation label, by word, end to end");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || n_pairs < 1) {
-    fprintf(stderr, "eval_quotation: %s\n", error ? error->message : "--pairs must be at least 1");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error) || n_pairs < 1 || wrap < 0 || (wrap > 0 && wrap < 20)) {
+    fprintf(stderr, "eval_quotation: %s\n", error ? error->message : "--pairs must be at least 1, --wrap 0 or at least 20");
     return 2;
   }
+  if (wrap > 0)
+    paragraph_break = "\n\n";
   g_autofree char *bin = neardup ? g_strdup(neardup) : default_neardup(argv[0]);
   guint64 st = (guint64)seed;
   GString *jsonl = g_string_new(NULL);
@@ -189,6 +221,10 @@ main(int argc, char **argv)
     Truth tb;
     article(&st, s1->str, two ? s2->str : NULL, nar->str, a, &truth[i]);
     article(&st, s1->str, two ? s2->str : NULL, nar->str, b, &tb);
+    if (wrap > 0) {
+      hard_wrap(a, (guint)wrap);
+      hard_wrap(b, (guint)wrap);
+    }
     g_autofree char *ida = g_strdup_printf("q%05da", i), *idb = g_strdup_printf("q%05db", i);
     json_line(jsonl, ida, a->str);
     json_line(jsonl, idb, b->str);
@@ -243,7 +279,8 @@ main(int argc, char **argv)
     }
   }
   double precision = tp + fp ? (double)tp / (tp + fp) : 0.0, recall = quote_words ? (double)tp / quote_words : 0.0;
-  printf("quotation label by word (%d generated pairs, neardup pairs --passages --quotations count):\n", n_pairs);
+  printf("quotation label by word (%d generated pairs%s, neardup pairs --passages --quotations count):\n", n_pairs,
+         wrap > 0 ? ", hard-wrapped" : "");
   printf("  pairs found %" G_GUINT64_FORMAT " of %d (and %" G_GUINT64_FORMAT " across pairs)\n", found_pairs, n_pairs,
          other_pairs);
   printf("  planted quotation words %" G_GUINT64_FORMAT ", labelled quotation: %" G_GUINT64_FORMAT

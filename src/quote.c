@@ -1,8 +1,9 @@
 /* quote.c — quotation spans of a text (the rules are in include/neardup/quote.h).
  *
  * Design: one pass over the characters with a small stack of open marks; a mark's role comes only
- * from its neighbours, and a line break settles every open mark (continued or dropped), so the
- * result depends on one line at a time and a stray mark cannot reach past its line.
+ * from its neighbours, and a line break settles every open mark (continued or dropped) unless it
+ * wraps a paragraph, so a stray mark cannot reach past its paragraph, a long line, or
+ * ND_QUOTE_WRAP_LINES lines.
  */
 #include <neardup/neardup.h>
 #include <string.h>
@@ -129,19 +130,57 @@ is_guillemet(gunichar c)
   return c == 0x00AB || c == 0x00BB || c == 0x2039 || c == 0x203A;
 }
 
-/* The end of the last single mark of the line starting at p that could close a quotation (a letter
- * or punctuation before it, a space, punctuation or the line's end after it, not between two
- * letters), or 0 when there is none. */
+/* TRUE when the line after a break (from p) holds nothing but spaces: a paragraph ends there. */
+static gboolean
+next_line_blank(const char *p, const char *end)
+{
+  while (p < end) {
+    const char *next;
+    gunichar c = char_at(p, end, &next);
+    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029)
+      return TRUE;
+    if (!is_space(c))
+      return FALSE;
+    p = next;
+  }
+  return TRUE;
+}
+
+/* TRUE when the line [start, end) (end: past its last non-space character) may be a line of a
+ * hard-wrapped paragraph: at most ND_QUOTE_WRAP_COLUMNS characters. (Whether it ends a sentence says
+ * nothing: wrapped quotations break after a full stop as often as the sentences make them.) */
+static gboolean
+line_wraps(const char *start, const char *end)
+{
+  return end > start && g_utf8_strlen(start, end - start) <= ND_QUOTE_WRAP_COLUMNS;
+}
+
+/* The end of the last single mark of the line starting at p, and of the lines that go on from it
+ * as a hard-wrapped paragraph (line_wraps, at most ND_QUOTE_WRAP_LINES: the scan stays linear), that
+ * could close a quotation (a letter or punctuation before it, a space, punctuation or the line's
+ * end after it, not between two letters), or 0 when there is none. */
 static guint64
 last_single_closer(const char *text, const char *p, const char *end)
 {
   guint64 last = 0;
   gunichar prev = p > text ? 0xFFFD : 0;
+  const char *line = p, *line_last = p; /* the line's start, past its last non-space character */
+  guint breaks = 0;
   while (p < end) {
     const char *next;
     gunichar c = char_at(p, end, &next);
-    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029)
-      break;
+    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
+      if (c == '\r' && next < end && *next == '\n')
+        next++;
+      if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(line, line_last) || ++breaks > ND_QUOTE_WRAP_LINES)
+        break;
+      line = line_last = next;
+      prev = c;
+      p = next;
+      continue;
+    }
+    if (!is_space(c))
+      line_last = next;
     Role role;
     if (mark_family(c, &role) == FAMILY_SINGLE && !is_guillemet(c) && prev != 0 && !is_space(prev)) {
       const char *after;
@@ -170,10 +209,11 @@ next_line_opens(const char *p, const char *end, Family family)
     Role role;
     if (mark_family(c, &role) != family || role == ROLE_CLOSE || next >= end)
       return FALSE;
-    if (is_guillemet(c)) /* « may stand apart from its words */
-      return TRUE;
     const char *after;
-    return !is_space(char_at(next, end, &after));
+    gunichar n = char_at(next, end, &after);
+    if (is_punct(n) && mark_family(n, &role) == FAMILY_NONE) /* », the minister said: a closing mark */
+      return FALSE;
+    return is_guillemet(c) || !is_space(n); /* « may stand apart from its words */
   }
   return FALSE;
 }
@@ -186,7 +226,7 @@ nd_quote_spans(const char *text, gsize len)
     return spans;
   const char *end = text + len;
   Open stack[ND_QUOTE_MAX_DEPTH];
-  guint depth = 0;
+  guint depth = 0, wrapped_lines = 0; /* wrapped_lines: line breaks the open quotations went on over */
   gunichar prev = 0; /* 0: the start of the text */
   guint64 line_end = 0; /* end of the last non-space character of the current line */
   guint64 line_start = 0, single_closer_line = G_MAXUINT64, single_closer_end = 0;
@@ -207,13 +247,22 @@ nd_quote_spans(const char *text, gsize len)
     gunichar c = char_at(p, end, &next);
     guint64 at = (guint64)(p - text);
     if (c == '\n' || c == '\r' || c == 0x2029 || c == 0x2028) {
+      if (c == '\r' && next < end && *next == '\n')
+        next++; /* CRLF: one break */
       if (depth > 0) {
-        /* A quotation of several paragraphs goes on when the next line reopens it; the rest of the
-         * open marks of this line are unbalanced. */
-        if (next_line_opens(next, end, stack[0].family))
+        /* A quotation of several paragraphs goes on when the next line reopens it. One broken by a
+         * hard wrap goes on in the next line of its paragraph. Otherwise the open marks of this
+         * line are unbalanced. */
+        if (next_line_opens(next, end, stack[0].family)) {
           add_span(spans, stack[0].start, line_end);
-        depth = 0;
+          depth = 0;
+        } else if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(text + line_start, text + line_end) ||
+                   ++wrapped_lines > ND_QUOTE_WRAP_LINES) {
+          depth = 0;
+        }
       }
+      if (depth == 0)
+        wrapped_lines = 0;
       line_start = (guint64)(next - text);
       prev = c;
       p = next;
@@ -277,6 +326,8 @@ nd_quote_spans(const char *text, gsize len)
     if (can_close && match >= 0) {
       add_span(spans, stack[match].start, (guint64)(next - text));
       depth = (guint)match; /* marks opened inside it and never closed are unbalanced */
+      if (depth == 0)
+        wrapped_lines = 0;
     } else if (can_open && (!can_close || family == FAMILY_DOUBLE)) {
       if (depth < ND_QUOTE_MAX_DEPTH)
         stack[depth++] = (Open){ family, at };

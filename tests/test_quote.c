@@ -85,13 +85,62 @@ START_TEST(test_paragraphs)
   ck_spans("He said:\n“First paragraph of it.\n“Second paragraph.\n“Last one.”\nThen narrative.",
            "“First paragraph of it.|“Second paragraph.|“Last one.”");
   ck_spans("“First.\n\n“Second, after a blank line.”\nNarrative.", "“First.|“Second, after a blank line.”");
-  /* An unclosed quotation not reopened is unbalanced: nothing. */
-  ck_spans("He said “we stay\nand then more narrative.”", "");
+  /* An unclosed quotation not reopened nor wrapped (a blank line, U+2029) is unbalanced: nothing. */
+  ck_spans("He said “we stay\n\nand then more narrative.”", "");
+  ck_spans("He said “we stay\u2029and then more narrative.”", "");
+  /* A closing mark at the start of the next line reopens nothing: it closes. */
+  ck_spans("Il a dit « nous restons\n», a-t-il dit.", "« nous restons\n»");
   ck_spans("“Unclosed at the end", "");
   ck_spans("« Premier paragraphe.\n« Second paragraphe. »\nRécit.", "« Premier paragraphe.|« Second paragraphe. »");
   /* Reopening with the other family does not continue it. */
   ck_spans("“Open\n‘other’ line", "‘other’");
   ck_spans("Line one \"a\"\r\nLine two \"b\"", "\"a\"|\"b\"");
+}
+END_TEST
+
+START_TEST(test_hard_wrapped)
+{
+  /* Plain-text wire copy: a paragraph broken over short lines; the quotation goes on across them. */
+  ck_spans("The mayor said “the wall will hold through\nthe winter storms and we will not\nmove the ferry,” at the meeting.",
+           "“the wall will hold through\nthe winter storms and we will not\nmove the ferry,”");
+  ck_spans("He said “we stay\nand then more narrative.”", "“we stay\nand then more narrative.”");
+  ck_spans("Line one “wraps\r\nhere” with CRLF.", "“wraps\r\nhere”");
+  ck_spans("Il a dit « nous\nrestons » hier.", "« nous\nrestons »");
+  ck_spans("She said ‘the leaders\nwill meet’ today.", "‘the leaders\nwill meet’");
+  /* Nested quotations and a second quotation in the same wrapped paragraph. */
+  ck_spans("“They told me ‘never\nagain’ twice,” he said. Then\n“once more” she said.",
+           "“They told me ‘never\nagain’ twice,”|“once more”");
+  /* A wrapped quotation of several paragraphs: each reopens after a blank line, the last closes. */
+  ck_spans("He said: “First paragraph\nwrapped here.\n\n“Second paragraph\nwrapped too.”\nNarrative.",
+           "“First paragraph\nwrapped here.|“Second paragraph\nwrapped too.”");
+  /* Not a wrap: a line longer than ND_QUOTE_WRAP_COLUMNS, a line ending a sentence (one paragraph per
+   * line), a blank line: a stray mark stays within its line. */
+  GString *lng = g_string_new("He said “");
+  for (int i = 0; i < ND_QUOTE_WRAP_COLUMNS / 5; i++)
+    g_string_append(lng, "word ");
+  g_string_append(lng, "more\nnext line” here.");
+  ck_spans(lng->str, "");
+  g_string_free(lng, TRUE);
+  ck_spans("He said “no\nThe council met on Tuesday.\nShe said “yes” later.", "“yes”");
+  /* A sentence may end at a wrap inside the quotation. */
+  ck_spans("He said “we stay.\nAnd then more,” and left.", "“we stay.\nAnd then more,”");
+  /* The possessive rule looks over the wrapped lines for the closing mark. */
+  ck_spans("She said ‘the leaders' level\nis what counts’ today.", "‘the leaders' level\nis what counts’");
+  /* At most ND_QUOTE_WRAP_LINES breaks: a stray opener does not reach a closer further on. */
+  GString *many = g_string_new("A stray “opener");
+  for (int i = 0; i <= ND_QUOTE_WRAP_LINES; i++)
+    g_string_append(many, "\nshort line");
+  g_string_append(many, " closer” end");
+  ck_spans(many->str, "");
+  g_string_truncate(many, many->len - strlen(" closer” end"));
+  g_string_truncate(many, many->len - strlen("\nshort line"));
+  g_string_append(many, " closer” end");
+  g_autoptr(GArray) reached = nd_quote_spans(many->str, many->len); /* one break fewer: reached */
+  ck_assert_uint_eq(reached->len, 1);
+  g_string_free(many, TRUE);
+  ck_spans("Stray “opener\nline two\n\nline three” closer", "");
+  ck_spans("「東京は\n晴れ」と言った。", "「東京は\n晴れ」");
+  ck_spans("«Мы\nостаёмся.»\n", "«Мы\nостаёмся.»");
 }
 END_TEST
 
@@ -141,6 +190,13 @@ START_TEST(test_long)
   ck_assert_uint_eq(one->len, 1);
   ck_assert_uint_eq(g_array_index(one, NdQuoteSpan, 0).start, 2);
   ck_assert_uint_eq(g_array_index(one, NdQuoteSpan, 0).end, s->len - 2);
+  /* 200,000 short lines, each opening a single quotation and holding a plural possessive: the look
+   * for a later closing mark stays within ND_QUOTE_WRAP_LINES lines (linear, not quadratic). */
+  g_string_truncate(s, 0);
+  for (int i = 0; i < 200000; i++)
+    g_string_append(s, "‘the leaders' level\n");
+  g_autoptr(GArray) wrapped = nd_quote_spans(s->str, s->len);
+  ck_assert_uint_le(wrapped->len, 200000);
   /* A million stray openers on one line: nothing, and no stack overflow. */
   g_string_truncate(s, 0);
   for (int i = 0; i < 1000000; i++)
@@ -180,6 +236,7 @@ quote_suite(void)
   tcase_add_test(tc, test_nesting);
   tcase_add_test(tc, test_apostrophes);
   tcase_add_test(tc, test_paragraphs);
+  tcase_add_test(tc, test_hard_wrapped);
   tcase_add_test(tc, test_hostile);
   tcase_add_test(tc, test_long);
   tcase_add_test(tc, test_tokens);

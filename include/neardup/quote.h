@@ -19,19 +19,30 @@
  * Paragraphs (lines): a quotation still open at the end of a line continues into the next line when
  * that line opens with a mark of the same family (the convention for a quotation of several
  * paragraphs: each paragraph reopens, only the last closes); the span then ends with the line and a
- * new one starts at the reopening mark. Otherwise the open marks of the line are unbalanced and
- * dropped: an unclosed quotation marks nothing (a stray mark never turns the rest of a text into a
- * quotation). Nested quotations lie inside their outer one; an inner quotation closed inside an
+ * new one starts at the reopening mark (a mark followed by punctuation, as in "», he said", closes:
+ * it reopens nothing). Otherwise (unless the line wraps: below) the open marks of the line are
+ * unbalanced and dropped: an unclosed quotation marks nothing (a stray mark never turns the rest of
+ * a text into a quotation). Nested quotations lie inside their outer one; an inner quotation closed inside an
  * unbalanced outer one still counts.
  *
  * Guillemets may stand apart from their words (French « nous restons »): next to a space they open
  * after a space or punctuation and close before one.
  *
  * A plural possessive (a single mark after s, before a space: "the leaders' level") closes an open
- * single quotation only when no later single mark of its line could close it.
+ * single quotation only when no later single mark of its line (or of the lines its hard-wrapped
+ * paragraph goes on over) could close it.
  *
- * Limits: hard-wrapped text (a paragraph broken over several lines) ends its quotations at each
- * line break, so a quotation wrapped over lines is missed rather than guessed.
+ * Hard-wrapped text (plain-text wire copy: a paragraph broken over lines of 60-80 columns): a
+ * quotation still open at a line break that does not reopen it goes on in the next line when that
+ * line is not blank (the paragraph goes on), the line broken may be a wrapped line (at most
+ * ND_QUOTE_WRAP_COLUMNS characters) and it has gone on over at most ND_QUOTE_WRAP_LINES breaks.
+ * So it ends at a blank line, at U+2029, after a long line (a text of one paragraph per line) and
+ * after ND_QUOTE_WRAP_LINES lines; an unclosed mark still marks nothing, and a stray opening mark
+ * marks text only if a stray closing mark follows within that reach. The plural-possessive rule
+ * above looks for a later closing mark over the same lines.
+ *
+ * Limits: a quotation in text wrapped at more than ND_QUOTE_WRAP_COLUMNS characters, or over more
+ * than ND_QUOTE_WRAP_LINES lines, is missed (nothing marked) rather than guessed.
  *
  * Cost: one pass over the text; the stack of open marks is bounded (ND_QUOTE_MAX_DEPTH, deeper marks
  * are ignored).
@@ -49,6 +60,10 @@
 ND_BEGIN_DECLS
 
 #define ND_QUOTE_MAX_DEPTH 16
+/* The longest line (in characters) read as a line of a hard-wrapped paragraph. */
+#define ND_QUOTE_WRAP_COLUMNS 100
+/* The most line breaks a quotation goes on over in a hard-wrapped paragraph. */
+#define ND_QUOTE_WRAP_LINES 24
 
 /* A quotation: bytes [start, end) of the text, from its opening mark to the end of its closing mark
  * (or, for a paragraph of a quotation that continues, to the end of the line). */

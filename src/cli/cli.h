@@ -71,6 +71,13 @@ typedef struct {
   char *date_field;           /* --date-field (NULL: "date") */
   double window_days;         /* --window DAYS; < 0: none */
   GPtrArray *help_texts;      /* option help texts showing this command's defaults */
+  /* Archived articles read as inputs after the others (report --index): the open archive (not
+   * owned; NULL: none), the group to read (0: all) and the conditions all must meet (not owned). */
+  NdIndex *archive;
+  guint64 archive_group;
+  NdIndexCondition *const *archive_where;
+  guint n_archive_where;
+  gboolean archive_failed;    /* derived: the archive could not be read */
 
   /* derived */
   OutputFormat format;

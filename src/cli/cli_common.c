@@ -395,7 +395,11 @@ find_cli_finish_options_for(FindCli *cli, const char *command, const NdSignParam
     cli_error(command, "%s", error->message);
     return FALSE;
   }
-  if (cli->paths == NULL && cli->files_from == NULL && cli->jsonl == NULL) {
+  if (cli->archive != NULL && cli_ranks() > 1) {
+    cli_error(command, "archived articles are read by one process: run it without mpirun");
+    return FALSE;
+  }
+  if (cli->paths == NULL && cli->files_from == NULL && cli->jsonl == NULL && cli->archive == NULL) {
     cli_error(command, "no input: give files or directories, --files-from or --jsonl (see --help)");
     return FALSE;
   }
@@ -677,6 +681,59 @@ cli_ranks(void)
 #endif
 }
 
+typedef struct {
+  NdCollection *coll;
+  NdSigner *signer;
+  guint skipped;          /* not added: no stored text, an id already read, a text that cannot be signed */
+  guint64 without_text;
+} ArchiveLoad;
+
+static gboolean
+add_archived(const NdIndexRecord *record, const char *text, gsize len, gpointer data)
+{
+  ArchiveLoad *al = data;
+  if (cli_interrupted())
+    return FALSE;
+  if (text == NULL) { /* reported once, counted */
+    al->without_text++;
+    al->skipped++;
+    return TRUE;
+  }
+  g_autoptr(GError) error = NULL;
+  NdDocument *doc = nd_signer_sign(al->signer, record->id, text, len, &error);
+  if (doc != NULL) {
+    doc->meta = g_strdup(record->metadata);
+    if (nd_collection_add(al->coll, doc, &error)) /* takes doc, also when it refuses it */
+      return TRUE;
+  }
+  cli_message("%s (archived)%s", error->message, cli_error_hint(error));
+  al->skipped++;
+  return TRUE;
+}
+
+/* Adds the archived articles cli->archive selects to `coll`, signed again from their stored texts
+ * with `coll`'s parameters (the archive's: see find_cli_finish_options_for), their metadata as a
+ * JSON Lines record's. Returns the number left out (each reported), or -1 when the archive could
+ * not be read (reported). */
+static gint64
+load_archived(FindCli *cli, NdCollection *coll)
+{
+  g_autoptr(NdSigner) signer = nd_signer_new(nd_collection_params(coll));
+  ArchiveLoad al = { coll, signer, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  progress_start(cli->progress);
+  progress_phase("reading archived articles", "articles", 0);
+  if (!nd_index_foreach(cli->archive, cli->archive_group, cli->archive_where, cli->n_archive_where, TRUE,
+                        add_archived, &al, &error)) {
+    cli_message("%s", error->message);
+    return -1;
+  }
+  if (al.without_text > 0)
+    cli_message("%" G_GUINT64_FORMAT " archived article%s selected without a stored text (the archive keeps only "
+                "some texts: index create --text) left out", al.without_text, al.without_text == 1 ? "" : "s");
+  return al.skipped;
+}
+
 NdCollection *
 find_cli_load(FindCli *cli, guint *skipped)
 {
@@ -692,7 +749,14 @@ find_cli_load(FindCli *cli, guint *skipped)
     return coll;
   }
 #endif
-  *skipped = find_cli_load_into(cli, coll, NULL, NULL);
+  *skipped = cli->paths || cli->files_from || cli->jsonl ? find_cli_load_into(cli, coll, NULL, NULL) : 0;
+  if (cli->archive != NULL && !cli_interrupted()) {
+    gint64 left_out = load_archived(cli, coll);
+    if (left_out < 0)
+      cli->archive_failed = TRUE;
+    else
+      *skipped += (guint)left_out;
+  }
   return coll;
 }
 
@@ -722,6 +786,10 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
   }
   if (output_alias_found()) {
     *exit_code = EXIT_USAGE;
+    return FALSE;
+  }
+  if (cli->archive_failed) {
+    *exit_code = EXIT_FATAL;
     return FALSE;
   }
   if (cli->strict && *skipped > 0) {

@@ -9,6 +9,8 @@
  * clusters go to pages of at most --per-page clusters and about PAGE_TEXT_BYTES of article text
  * (FILE-2.html, ...; a page's text is what a browser takes time to lay out) and the rest to the last
  * pages. The pairs of a page are aligned on the worker threads ahead of the writer (AlignStream).
+ * With --index, a selection of archived articles (the archive's --group/--where, index.h) is read as
+ * inputs (find_cli_load): the same page from the archive's stored texts and metadata.
  */
 #include "render.h"
 #include <json-glib/json-glib.h>
@@ -26,6 +28,13 @@ static const char report_description[] =
   "go to FILE-2.html, FILE-3.html ... next to it (at most --per-page clusters and about 256 KB of text\n"
   "each, so that a browser opens them quickly; a cluster is never split), and the articles apart,\n"
   "quotation pairs and weaker links to the last pages, all linked from the summary.\n"
+  "\n"
+  "From an archive: --index DB adds the articles archived in DB (all of them, the members of\n"
+  "--group N, or those meeting every --where COND, the conditions of `index list`) to the articles\n"
+  "of the PATHs, if any: their stored texts are signed again with the archive's parameters (which\n"
+  "then replace --shingle, --num-perm and --seed), their stored metadata give headline, outlet, URL\n"
+  "and date, and the page is laid out as for files. An archived article without a stored text, or\n"
+  "with the id of an article already read, is left out and reported (exit 1).\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 /* The permissive rule of the weaker links (a shared quotation or phrase of a few words). */
@@ -393,11 +402,17 @@ cmd_report(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   gint per_page = 50;
+  g_autofree char *index_path = NULL;
+  gint64 group = 0;
+  char **where = NULL;
   GOptionEntry entries[] = {
     { "per-page", 0, 0, G_OPTION_ARG_INT, &per_page, "Clusters on each page (default: 50)", "N" },
+    { "index", 'i', 0, G_OPTION_ARG_FILENAME, &index_path, "Also report the articles archived in DB (see --group, --where)", "DB" },
+    { "group", 'g', 0, G_OPTION_ARG_INT64, &group, "With --index: only the archived members of group N", "N" },
+    { "where", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &where, "With --index: only archived articles meeting COND (repeatable; as index list)", "COND" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... -o FILE - one HTML page: who copied from whom");
+  g_autoptr(GOptionContext) ctx = g_option_context_new("[PATH...] [--index DB] -o FILE - one HTML page: who copied from whom");
   g_option_context_set_description(ctx, report_description);
   cli.default_quotations = "list";
   find_cli_add_options(&cli, ctx, OPT_INPUTS | OPT_SIGNING | OPT_MATCHING | OPT_VERIFYING | OPT_DATES);
@@ -406,7 +421,9 @@ cmd_report(int argc, char **argv)
   int code = EXIT_OK;
   NdCollection *coll = NULL;
   GArray *pairs = NULL;
-  guint skipped = 0;
+  guint skipped = 0, index_problems = 0;
+  g_autoptr(NdIndex) ix = NULL;
+  g_autoptr(GPtrArray) conds = g_ptr_array_new_with_free_func((GDestroyNotify)nd_index_condition_free);
   GOptionEntry output[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &cli.output, "Write the report to FILE (atomically; required)", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -425,7 +442,42 @@ cmd_report(int argc, char **argv)
     code = EXIT_USAGE;
     goto out;
   }
-  if (!find_cli_finish_options(&cli, "report")) {
+  if ((group != 0 || where != NULL) && index_path == NULL) {
+    cli_error("report", "--group and --where select archived articles: give the archive with --index DB");
+    code = EXIT_USAGE;
+    goto out;
+  }
+  if (group < 0) {
+    cli_error("report", "--group takes a group number (1 or more; 0: every group)");
+    code = EXIT_USAGE;
+    goto out;
+  }
+  for (char **w = where; w && *w; w++) {
+    NdIndexCondition *c = nd_index_condition_parse(*w, &error);
+    if (c == NULL) {
+      cli_error("report", "%s", error->message);
+      code = EXIT_USAGE;
+      goto out;
+    }
+    g_ptr_array_add(conds, c);
+  }
+  if (index_path != NULL) {
+    /* The archive's articles are signed again with its own parameters, and so are the inputs. */
+    if ((ix = nd_index_open(index_path, FALSE, &error)) == NULL) {
+      cli_message("%s", error->message);
+      code = EXIT_FATAL;
+      goto out;
+    }
+    cli_index_watch(ix, &index_problems);
+    output_protect_index(index_path);
+    cli.archive = ix;
+    cli.archive_group = (guint64)group;
+    cli.archive_where = (NdIndexCondition *const *)conds->pdata;
+    cli.n_archive_where = conds->len;
+  }
+  NdSignParams archive_params = ix ? *nd_index_sign_params(ix) : (NdSignParams){ 0 };
+  archive_params.keep_text = TRUE;
+  if (!find_cli_finish_options_for(&cli, "report", ix ? &archive_params : NULL)) {
     code = EXIT_USAGE;
     goto out;
   }
@@ -439,6 +491,11 @@ cmd_report(int argc, char **argv)
   Output first_page;
   if (!output_open(&first_page, cli.output)) {
     code = EXIT_FATAL;
+    goto out;
+  }
+  if (index_path != NULL && !output_refuse_input(&first_page, "report", index_path, "index")) {
+    output_abort(&first_page);
+    code = EXIT_USAGE;
     goto out;
   }
   if (!find_cli_run(&cli, &coll, &pairs, &skipped, &code)) {
@@ -699,6 +756,9 @@ cmd_report(int argc, char **argv)
   g_array_unref(pairs);
   nd_collection_free(coll);
 out:
+  if (code == EXIT_OK && index_problems > 0)
+    code = EXIT_INPUT_ERRORS; /* corrupt archived rows were skipped, each reported */
+  g_strfreev(where);
   find_cli_clear(&cli);
   return code;
 }

@@ -635,6 +635,85 @@ report_html)
   (( $(stat -c %s "$WORK/top.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
   ! cmp -s "$WORK/top.png" "$WORK/jump.png" || fail "the anchor of a counterpart does not scroll"
   ;;
+report_index)
+  # The report of archived articles is the report of the same articles read from files.
+  DB=$WORK/ix.db
+  expect_code 0 "$NEARDUP" index create "$DB"
+  expect_code 0 "$NEARDUP" index add "$DB" examples/articles
+  expect_code 0 "$NEARDUP" report examples/articles -o "$WORK/files.html"
+  expect_code 0 "$NEARDUP" report --index "$DB" -o "$WORK/archive.html"
+  cmp -s "$WORK/files.html" "$WORK/archive.html" || fail "the archive's report differs from the files' report"
+  # A story on a wire and two papers, and an unrelated article, archived with their metadata and
+  # grouped by dedup; --group and --where select them as `index list` does.
+  make_article 11 220 >"$WORK/body"
+  { echo "Ferry to Orrin Island runs again after storm repairs"; echo; cat "$WORK/body"; } >"$WORK/wire.txt"
+  { echo "Island ferry back in service"; echo; cat "$WORK/body"; echo "Harbour staff said the timetable would be printed in the weekend edition."; } >"$WORK/paper1.txt"
+  { echo "Orrin ferry returns"; echo; sed '1s/^[^.]*\. //' "$WORK/body"; } >"$WORK/paper2.txt"
+  make_article 12 220 >"$WORK/other.txt"
+  {
+    printf '{"id":"wire","site":"Lakeside Wire","date":"2026-03-01T08:00:00Z","text":"%s"}\n' "$(json_text "$WORK/wire.txt")"
+    printf '{"id":"paper1","site":"Orrin Gazette","date":"2026-03-02T09:30:00Z","text":"%s"}\n' "$(json_text "$WORK/paper1.txt")"
+    printf '{"id":"paper2","site":"Valley Post","date":"2026-03-03T07:15:00Z","text":"%s"}\n' "$(json_text "$WORK/paper2.txt")"
+    printf '{"id":"other","site":"Valley Post","date":"2026-03-04T10:00:00Z","text":"%s"}\n' "$(json_text "$WORK/other.txt")"
+  } >"$WORK/story.jsonl"
+  G=$WORK/g.db
+  expect_code 0 "$NEARDUP" index create "$G"
+  expect_code 0 "$NEARDUP" dedup --index "$G" --add --jsonl "$WORK/story.jsonl" -o "$WORK/plan"
+  expect_code 0 "$NEARDUP" index show "$G" paper2 --format json
+  group=$(json_num group)
+  [[ -n $group ]] || fail "no group for paper2"
+  expect_code 0 "$NEARDUP" report --index "$G" --group "$group" -o "$WORK/group.html"
+  R=$WORK/group.html
+  grep -q '<table id="summary"><tr><th>articles</th><td class="n">3</td>' "$R" || fail "the group's three articles"
+  grep -q 'clusters (stories shared)</th><td class="n">1</td>' "$R" || fail "one cluster"
+  ! grep -q '<code>other</code>' "$R" || fail "an article outside the group is in the report"
+  # The archived metadata give outlet and date; the dates make the wire the origin.
+  grep -q 'Orrin Gazette' "$R" || fail "outlet from the archived metadata"
+  grep -q '2026-03-02T09:30' "$R" || fail "date from the archived metadata"
+  grep -A1 '#cluster1">1</a>' "$R" | grep -q '<code>wire</code></span></td><td>date' || fail "the wire is not the dated origin"
+  expect_code 0 "$NEARDUP" report --index "$G" --where 'date>=2026-03-02' --where 'site=Valley Post' -o "$WORK/where.html"
+  grep -q '<table id="summary"><tr><th>articles</th><td class="n">2</td>' "$WORK/where.html" || fail "--where: paper2 and other"
+  ! grep -q '<code>wire</code>' "$WORK/where.html" || fail "--where kept an article it excludes"
+  # Files and archive together: the archived article with a file's id is left out (exit 1).
+  expect_code 1 "$NEARDUP" report --jsonl "$WORK/story.jsonl" --index "$G" --group "$group" -o "$WORK/both.html"
+  expect_err "duplicate id 'wire'"
+  # Errors: a selection without an archive, a bad condition, a missing archive, the archive as output.
+  expect_code 2 "$NEARDUP" report examples/articles --where 'date>=2026-01-01' -o "$WORK/x.html"
+  expect_err "give the archive with --index DB"
+  expect_code 2 "$NEARDUP" report --index "$G" --where 'nonsense' -o "$WORK/x.html"
+  expect_err "'nonsense' is not a condition"
+  expect_code 3 "$NEARDUP" report --index "$WORK/missing.db" -o "$WORK/x.html"
+  [[ ! -e $WORK/x.html ]] || fail "a failed report left a file"
+  expect_code 2 "$NEARDUP" report --index "$G" -o "$G"
+  expect_err "refusing to replace it"
+  expect_code 0 "$NEARDUP" index check "$G"
+  # An archive that keeps only the kept articles' texts: the others are left out, said, exit 1.
+  K=$WORK/kept.db
+  expect_code 0 "$NEARDUP" index create "$K" --text kept
+  expect_code 0 "$NEARDUP" dedup --index "$K" --add --jsonl "$WORK/story.jsonl" -o "$WORK/plan"
+  expect_code 0 "$NEARDUP" index list "$K" --where status=dropped
+  dropped=$(grep -c dropped "$WORK/out")
+  (( dropped > 0 )) || fail "dedup dropped no copy"
+  expect_code 1 "$NEARDUP" report --index "$K" -o "$WORK/kept.html"
+  expect_err "$dropped archived article"
+  expect_err "without a stored text"
+  CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+  if [[ -z $CHROMIUM ]]; then echo "SKIP: no chromium to render the report" >&2; exit 77; fi
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --user-data-dir="$WORK/profile")
+  timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$R" >"$WORK/dom.html" 2>/dev/null || fail "chromium could not load"
+  [[ $(grep -o '<circle' "$WORK/dom.html" | wc -l) == 3 ]] || fail "rendered DOM lacks the timeline's three articles"
+  cells=$(grep -o '<td id="p[0-9]*-a' "$R" | wc -l)
+  (( cells > 0 )) || fail "no passage in the archive's report"
+  [[ $(grep -o '<td id="p[0-9]*-a' "$WORK/dom.html" | wc -l) == "$cells" ]] || fail "rendered DOM lacks passages"
+  anchor=$(grep -o 'id="p[0-9]*-b[0-9]*"' "$R" | tail -1 | sed -E 's/id="(.*)"/\1/')
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,600 --screenshot="$WORK/top.png" "file://$R" >/dev/null 2>&1 \
+    || fail "chromium could not take a screenshot"
+  timeout 120 "$CHROMIUM" "${flags[@]}" --window-size=1300,600 --screenshot="$WORK/jump.png" "file://$R#$anchor" \
+    >/dev/null 2>&1 || fail "chromium could not take a screenshot at an anchor"
+  (( $(stat -c %s "$WORK/top.png") > 20000 )) || fail "screenshot is suspiciously small (blank page?)"
+  ! cmp -s "$WORK/top.png" "$WORK/jump.png" || fail "the anchor of a counterpart does not scroll"
+  ;;
 index_cli)
   DB=$WORK/ix.db
   A=examples/articles

@@ -3,7 +3,8 @@
  * Invariants: no crash, no leak; spans lie inside the input, are non-empty, sorted and disjoint;
  * each starts with a quotation mark (one of quote.h's list) and ends either with one or at the end
  * of a line's last non-space character; the same bytes give the same spans; the spans of the first
- * line do not depend on the lines after the next non-blank one (a prefix cut there keeps them); nd_quote_mark_tokens marks exactly the tokens inside the spans.
+ * paragraph (to the first blank line) do not depend on the lines after the next non-blank one (a
+ * prefix cut there keeps them); nd_quote_mark_tokens marks exactly the tokens inside the spans.
  */
 #include "fuzz_common.h"
 
@@ -38,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *text = (const char *)data;
   g_autoptr(GArray) spans = nd_quote_spans(text, size);
   g_autoptr(GArray) again = nd_quote_spans(text, size);
-  FUZZ_CHECK(spans->len == again->len && memcmp(spans->data, again->data, spans->len * sizeof(NdQuoteSpan)) == 0,
+  FUZZ_CHECK(spans->len == again->len &&
+             (spans->len == 0 || memcmp(spans->data, again->data, spans->len * sizeof(NdQuoteSpan)) == 0),
              "the same bytes gave other spans");
   for (guint i = 0; i < spans->len; i++) {
     const NdQuoteSpan *q = &g_array_index(spans, NdQuoteSpan, i);
@@ -61,9 +63,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(ends_with_mark(text, q->end) || line_end, "span %u ends inside a line without a mark", i);
   }
-  /* Spans of a prefix: cut after the first line break and the next line holding anything but ASCII
-   * spaces (the one that may reopen a quotation), the spans that end before the first break stay. */
-  const char *cut = memchr(text, '\n', size);
+  /* Spans of a prefix: cut after the first paragraph's end (a line break, then a line of spaces and
+   * tabs: a hard-wrapped quotation and the possessive rule reach no further) and the next line holding
+   * anything but spaces (the one that may reopen a quotation); the spans that end before the
+   * paragraph's end stay. */
+  const char *cut = NULL;
+  for (const char *nl = memchr(text, '\n', size); nl != NULL && cut == NULL;
+       nl = memchr(nl + 1, '\n', (gsize)(text + size - nl - 1))) {
+    const char *q = nl + 1;
+    while (q < text + size && (*q == ' ' || *q == '\t'))
+      q++;
+    if (q < text + size && *q == '\n')
+      cut = nl;
+  }
   if (cut != NULL) {
     const char *p = cut + 1, *end = text + size;
     gboolean other_break = FALSE; /* \r, U+2028, U+2029 also end lines: keep the check simple */
