@@ -54,6 +54,12 @@ guint64 nd_dist_sum(guint64 value);
 /* The maximum of `value` over all ranks, on every rank (collective). */
 guint64 nd_dist_max(guint64 value);
 
+/* In place, values[0..n) becomes the sum over all ranks (collective). */
+void nd_dist_sum_array(guint64 *values, guint n);
+/* In place, values[0..n) becomes the sum over the ranks before this one (0 on rank 0): where each
+ * rank's part starts when the parts are laid out in rank order (collective). */
+void nd_dist_exclusive_sum(guint64 *values, guint n);
+
 /* ---- The wire form of signed documents ---- */
 
 /* Appends to `buf` document `doc` (not NULL; borrowed), signed with `params` (which give the lengths

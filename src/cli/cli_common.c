@@ -473,7 +473,42 @@ typedef struct {
   NdLoader *loader;
   struct NdDistShare *share; /* dist.h */
   guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
+  guint64 plan_bytes;          /* bytes read to plan the line ranges */
 } ShareSink;
+
+#ifdef NEARDUP_HAVE_MPI
+/* Each rank reads only its byte range of the JSON Lines files named as arguments (input.h:
+ * nd_line_range_plan), when every rank can: the ranks count the lines of their ranges and add up
+ * the counts of the ranks before them, which numbers their first lines. Files found in directories,
+ * compressed files and WARC files are shared by items (every rank reads them through). All of it
+ * happens before the loader starts, so that no rank stops before a collective call the others
+ * make. NEARDUP_MPI_RANGES=0 turns it off (measurements). Returns the bytes it read. */
+static guint64
+plan_line_ranges(FindCli *cli, NdLoader *loader)
+{
+  const char *env = g_getenv("NEARDUP_MPI_RANGES");
+  if (cli_ranks() < 2 || (env != NULL && strcmp(env, "0") == 0))
+    return 0;
+  guint n_paths = cli->paths ? g_strv_length(cli->paths) : 0, n = n_paths + (cli->jsonl ? g_strv_length(cli->jsonl) : 0);
+  if (n == 0)
+    return 0;
+  g_autofree NdLineRange *ranges = g_new0(NdLineRange, n);
+  g_autofree guint64 *usable = g_new0(guint64, n), *first_line = g_new0(guint64, n);
+  guint64 bytes = 0;
+  for (guint i = 0; i < n; i++) {
+    const char *path = i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths];
+    usable[i] = nd_line_range_plan(path, i >= n_paths, cli_rank(), cli_ranks(), output_file_check, NULL, &ranges[i],
+                                   &bytes);
+    first_line[i] = ranges[i].newlines;
+  }
+  nd_dist_sum_array(usable, n);
+  nd_dist_exclusive_sum(first_line, n);
+  for (guint i = 0; i < n; i++)
+    if (usable[i] == cli_ranks())
+      nd_loader_set_line_range(loader, i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths], &ranges[i], first_line[i]);
+  return bytes;
+}
+#endif
 
 /* Loads the inputs as find_cli_load_into says; with `sink`, only this rank's share of them
  * (input.h: nd_loader_set_share), its documents encoded into sink->share. */
@@ -491,6 +526,9 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
      * in blocks of 1 to exercise every rank) */
     const char *block = g_getenv("NEARDUP_MPI_BLOCK");
     nd_loader_set_share(loader, cli_rank(), cli_ranks(), block ? (guint)g_ascii_strtoull(block, NULL, 10) : 0);
+#ifdef NEARDUP_HAVE_MPI
+    sink->plan_bytes = plan_line_ranges(cli, loader);
+#endif
   }
   nd_loader_set_error_func(loader, on_input_error, &reports);
   nd_loader_set_warning_func(loader, on_input_warning, &reports);
@@ -541,6 +579,18 @@ peak_rss_mb(void)
 }
 
 #ifdef NEARDUP_HAVE_MPI
+/* Bytes this process has read through read(2) and its kind so far (/proc/self/io's rchar: page
+ * cache or not), or 0 where there is no such file. */
+static guint64
+bytes_read_so_far(void)
+{
+  g_autofree char *io = NULL;
+  if (!g_file_get_contents("/proc/self/io", &io, NULL, NULL))
+    return 0;
+  const char *r = strstr(io, "rchar:");
+  return r != NULL ? g_ascii_strtoull(r + 6, NULL, 10) : 0;
+}
+
 static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
 
 static gboolean
@@ -562,14 +612,16 @@ load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
-  ShareSink sink = { NULL, share, 0, 0 };
+  ShareSink sink = { NULL, share, 0, 0, 0 };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
   int threads = cli->threads;
   guint local = nd_dist_local_size();
   if (threads == 0)
     cli->threads = (int)MAX(1u, g_get_num_processors() / local);
+  guint64 read_before = bytes_read_so_far();
   guint skipped = load_inputs(cli, coll, encode_document, &sink, &sink);
+  guint64 read_after = bytes_read_so_far();
   cli->threads = threads;
   gint64 t1 = g_get_monotonic_time();
   nd_dist_wait_all(); /* the ranks done first sleep until the others are */
@@ -596,10 +648,11 @@ load_distributed(FindCli *cli, NdCollection *coll)
   summarise_reports(&reports);
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
-            " bytes encoded (%.0f per article); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
+            " bytes encoded (%.0f per article), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "
+            "plan line ranges); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
             " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
             cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
-            (t2 - t1) / 1e6, st.seconds,
+            read_after - read_before, sink.plan_bytes, (t2 - t1) / 1e6, st.seconds,
             st.messages, st.bytes_received, peak_rss_mb());
   return (guint)nd_dist_sum(skipped + rejected);
 }

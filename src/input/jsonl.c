@@ -167,22 +167,42 @@ nd_jsonl_max_line(gsize max_bytes)
   return (gsize)MIN(limit, (guint64)G_MAXUINT32 - 1);
 }
 
+/* Queues an error about the file's record at byte `offset` (its item number within a range). */
 static void
-produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_field, const char *text_field)
+queue_error_at(NdLoader *l, char *name, GError *error, guint64 offset)
+{
+  NdItem it = { .name = name, .error = error, .number = offset };
+  nd_loader_queue(l, &it);
+}
+
+/* Queues the records of `s`: all of them, or with `range` (a share's byte range of the file, input.h:
+ * nd_line_range_plan) the lines that start in it, numbered in messages from range->first_line + 1. */
+static void
+produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_field, const char *text_field,
+              const NdLoaderLineRange *range)
 {
   const gsize limit = nd_jsonl_max_line(nd_loader_config(l)->max_bytes);
+  guint64 lineno = 0, length, end = G_MAXUINT64, at = 0;
+  if (range != NULL && (nd_in_stream_compression(s) != NULL || nd_in_stream_file_size(s) != (gint64)range->range.size ||
+                        !nd_in_stream_seek(s, range->range.start)))
+    range = NULL; /* not the file planned: read through, which the shares notice (nd_loader_items) */
+  if (range != NULL) {
+    nd_loader_range_begin(l, display, range->range.size);
+    lineno = range->first_line;
+    end = range->range.end;
+  }
   NdLineReader r;
   nd_line_reader_init(&r, s);
-  guint64 lineno = 0, length;
   gboolean too_long;
-  while (nd_line_reader_next(&r, limit, &length, &too_long)) {
+  while ((range == NULL || (at = nd_in_stream_offset(s)) < end) && nd_line_reader_next(&r, limit, &length, &too_long)) {
     lineno++;
     g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
     if (too_long) { /* read and dropped while streaming: at most `limit` bytes of it were held */
-      nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT " bytes "
-                                                 "is longer than the maximum of %" G_GSIZE_FORMAT " bytes for a record "
-                                                 "(twice the article limit, plus 1 KiB); skipped (the rest of it was read "
-                                                 "and dropped)", length, limit));
+      queue_error_at(l, g_steal_pointer(&name), g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT
+                                                             " bytes is longer than the maximum of %" G_GSIZE_FORMAT
+                                                             " bytes for a record (twice the article limit, plus 1 KiB); "
+                                                             "skipped (the rest of it was read and dropped)", length,
+                                                             limit), at);
       continue;
     }
     gsize len = r.line_len;
@@ -204,23 +224,25 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
     f->id_field = id_field;
     f->text_field = text_field;
     NdItem it = { .format = &nd_format_jsonl, .name = g_steal_pointer(&name), .payload = payload,
-                  .payload_len = len, .data = f };
+                  .payload_len = len, .data = f, .number = at };
     nd_loader_queue(l, &it);
   }
   if (r.error != NULL)
-    nd_loader_queue_error(l, display, nd_in_stream_read_errno(s) != 0
-                          ? g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s", lineno,
-                                        g_strerror(nd_in_stream_read_errno(s)))
-                          : g_error_new(ND_ERROR, ND_ERROR_IO, "after line %" G_GUINT64_FORMAT ": %s", lineno,
-                                        r.error->message));
+    queue_error_at(l, g_strdup(display), nd_in_stream_read_errno(s) != 0
+                   ? g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s", lineno,
+                                 g_strerror(nd_in_stream_read_errno(s)))
+                   : g_error_new(ND_ERROR, ND_ERROR_IO, "after line %" G_GUINT64_FORMAT ": %s", lineno,
+                                 r.error->message), range != NULL ? MIN(nd_in_stream_offset(s), range->range.size) : 0);
   nd_line_reader_clear(&r);
+  if (range != NULL)
+    nd_loader_range_end(l);
 }
 
 static void
 jsonl_produce(NdLoader *l, NdInStream *s, const char *display)
 {
   const NdSourceConfig *cfg = nd_loader_config(l);
-  produce_lines(l, s, display, cfg->id_field, cfg->text_field);
+  produce_lines(l, s, display, cfg->id_field, cfg->text_field, nd_loader_line_range(l, display));
 }
 
 void
@@ -236,7 +258,7 @@ nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const c
     return;
   }
   produce_lines(l, s, strcmp(path, "-") == 0 ? "<stdin>" : path, nd_loader_intern(l, id_field),
-                nd_loader_intern(l, text_field));
+                nd_loader_intern(l, text_field), strcmp(path, "-") == 0 ? NULL : nd_loader_line_range(l, path));
   nd_in_stream_free(s);
 }
 

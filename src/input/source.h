@@ -105,6 +105,20 @@ const NdFormat *nd_format_document_for(const guint8 *bytes, gsize len, const cha
 
 /* ---- loader.c: what the loader offers formats ---- */
 
+/* A byte range of a JSON Lines file this loader reads instead of all of it (nd_loader_set_line_range),
+ * or NULL: looked up by the input's name in messages. */
+typedef struct {
+  NdLineRange range;
+  guint64 first_line; /* the lines before range.start */
+} NdLoaderLineRange;
+const NdLoaderLineRange *nd_loader_line_range(const NdLoader *loader, const char *display);
+/* Between these two calls the producer queues the items of a range of the file `display` of `size`
+ * bytes: each with .number preset to the byte offset of its record, which the loader adds to the
+ * file's first number; the file takes size + 1 numbers, whichever share reads which range, and
+ * every item queued is this share's. */
+void nd_loader_range_begin(NdLoader *loader, const char *display, guint64 size);
+void nd_loader_range_end(NdLoader *loader);
+
 /* What formats need to know of the loader's settings (read-only while it runs). */
 typedef struct {
   gsize max_bytes;                  /* the signing parameters' max_bytes */
@@ -187,6 +201,11 @@ void nd_in_stream_source_digest(const NdInStream *in, guint64 *bytes, guint64 *h
 int nd_in_stream_read_errno(const NdInStream *in);
 /* TRUE when the stream reads a pipe, FIFO or terminal (not a regular file or memory). */
 gboolean nd_in_stream_is_pipe(const NdInStream *in);
+
+/* Moves an uncompressed regular file's stream to byte `offset` (a share's range, ranges.c): what
+ * was buffered is dropped. FALSE (the stream unchanged) for a compressed stream, a pipe, memory, or
+ * when the file cannot seek there. */
+gboolean nd_in_stream_seek(NdInStream *in, guint64 offset);
 
 /* Reads the bytes as they are, never decompressed (call before the first read). */
 void nd_in_stream_set_raw(NdInStream *in);

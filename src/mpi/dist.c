@@ -135,6 +135,30 @@ nd_dist_max(guint64 value)
   return reduce(value, MPI_MAX);
 }
 
+void
+nd_dist_sum_array(guint64 *values, guint n)
+{
+  if (!initialised || n == 0)
+    return;
+  g_autofree guint64 *out = g_new0(guint64, n);
+  MPI_Allreduce(values, out, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  memcpy(values, out, n * sizeof *values);
+}
+
+void
+nd_dist_exclusive_sum(guint64 *values, guint n)
+{
+  if (n == 0)
+    return;
+  g_autofree guint64 *out = g_new0(guint64, n);
+  if (initialised)
+    MPI_Exscan(values, out, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  if (nd_dist_rank() != 0) /* MPI_Exscan leaves rank 0's result undefined */
+    memcpy(values, out, n * sizeof *values);
+  else
+    memset(values, 0, n * sizeof *values);
+}
+
 /* ---- the wire form ---- */
 
 static void

@@ -59,6 +59,21 @@ ranks_signed() {
   done
 }
 
+# ranks_read_part N FILE ARGS...: with --stats, every one of N ranks read less than FRACTION of FILE
+# (JSON Lines read by byte ranges: each rank its range, counted then parsed, not the whole file).
+ranks_read_part() {
+  local n=$1 file=$2; shift 2
+  local size; size=$(stat -c %s "$file")
+  mpi "$n" "$NEARDUP" "$@" --stats >/dev/null 2>"$WORK/stats.err"
+  for ((r = 0; r < n; r++)); do
+    local got
+    got=$(sed -nE "s/^stats: rank $r of $n: .* ([0-9]+) bytes read .*/\1/p" "$WORK/stats.err")
+    [[ -n $got ]] || { cat "$WORK/stats.err" >&2; fail "rank $r of $n: no bytes read in --stats"; }
+    # its range twice (2/n of the file), a little around its cuts, the program's own small reads
+    ((got < size * 2 / n + 200000)) || fail "rank $r of $n read $got bytes of a $size-byte file"
+  done
+}
+
 case $CASE in
 mpi_examples)
   # The bundled examples (about twenty files) dealt out one by one, so that every rank has some.
@@ -81,6 +96,7 @@ mpi_generated)
   same_as_one "jsonl scan lean" scan --format json --exact-limit 400 "$WORK/c.jsonl"
   same_as_one "tree pairs json" pairs --format json "$WORK/tree"
   ranks_signed 4 scan "$WORK/c.jsonl"
+  ranks_read_part 4 "$WORK/c.jsonl" scan "$WORK/c.jsonl"
   ;;
 mpi_failures)
   export NEARDUP_MPI_BLOCK=1
@@ -113,6 +129,34 @@ mpi_failures)
   [[ $? == "$want" ]] || fail "duplicate ids: exit differs from one process ($want)"
   cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "duplicate ids: the output differs"
   [[ $(grep -c "dup.jsonl:[23]: " "$WORK/mpi.err") == 2 ]] || { cat "$WORK/mpi.err" >&2; fail "duplicates not reported"; }
+  # 3b. JSON Lines read by byte ranges: bad records, a line over the limit, blank and CR LF lines,
+  # no newline at the end, as a path and with --jsonl: the same messages with the same line numbers
+  # (each from the rank whose range holds the line), the same output and exit code.
+  unset NEARDUP_MPI_BLOCK
+  {
+    for i in $(seq 40); do
+      ((i % 7 == 3)) && echo '{"id":"broken","text":'
+      ((i % 9 == 5)) && printf '{"id":"long%s","text":"%s"}\n' "$i" "$(head -c 3000 /dev/zero | tr '\0' w)"
+      ((i % 6 == 1)) && printf '\n  \r\n'
+      printf '{"id":"a%s","text":"Report %s: the harbour council met on Tuesday to vote on the flood gates, and the river agency published its survey of the coast."}\r\n' "$i" "$((i % 5))"
+    done
+    printf '{"id":"last","text":"The last line has no newline after it."}'
+  } >"$WORK/hostile.jsonl"
+  for args in "$WORK/hostile.jsonl" "--jsonl=$WORK/hostile.jsonl"; do
+    "$NEARDUP" pairs --max-bytes 1000 $args >"$WORK/one.out" 2>"$WORK/one.err"
+    want=$?
+    [[ $want == 1 ]] || fail "hostile JSON Lines: one process exited $want"
+    grep -F "hostile.jsonl:" "$WORK/one.err" | LC_ALL=C sort >"$WORK/one.msg"
+    [[ $(wc -l <"$WORK/one.msg") -ge 10 ]] || fail "hostile JSON Lines: too few messages"
+    for n in 2 3 4; do
+      mpi "$n" "$NEARDUP" pairs --max-bytes 1000 $args >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+      [[ $? == "$want" ]] || { cat "$WORK/mpi.err" >&2; fail "hostile JSON Lines, $n ranks: exit differs"; }
+      grep -F "hostile.jsonl:" "$WORK/mpi.err" | LC_ALL=C sort >"$WORK/mpi.msg"
+      cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || { diff "$WORK/one.msg" "$WORK/mpi.msg" >&2; fail "hostile JSON Lines, $n ranks: messages differ"; }
+      cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "hostile JSON Lines, $n ranks: the output differs"
+    done
+  done
+  export NEARDUP_MPI_BLOCK=1
   # 4. Standard input cannot be shared by ranks: refused on the command line.
   mpi 2 "$NEARDUP" scan - <"$WORK/list" >/dev/null 2>"$WORK/mpi.err"
   [[ $? == 2 ]] || fail "standard input on 2 ranks: want exit 2"
