@@ -60,6 +60,10 @@ void nd_dist_sum_array(guint64 *values, guint n);
  * rank's part starts when the parts are laid out in rank order (collective). */
 void nd_dist_exclusive_sum(guint64 *values, guint n);
 
+/* Rank 0: every rank's `text` (not NULL), joined in rank order (a new string, free with g_free);
+ * other ranks: NULL. Collective. */
+char *nd_dist_gather_text(const char *text);
+
 /* ---- The wire form of signed documents ---- */
 
 /* Appends to `buf` document `doc` (not NULL; borrowed), signed with `params` (which give the lengths

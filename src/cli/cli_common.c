@@ -474,6 +474,8 @@ typedef struct {
   struct NdDistShare *share; /* dist.h */
   guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
   guint64 plan_bytes;          /* bytes read to plan the line ranges */
+  Reports reports;             /* this rank's reports, summed over the ranks before their summary */
+  char *passed;                /* this rank's inputs passed over, "COUNT\tREASON\n" each (owned) */
 } ShareSink;
 
 #ifdef NEARDUP_HAVE_MPI
@@ -552,15 +554,21 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
     nd_loader_add_jsonl(loader, *p, idf, txf);
   guint skipped = nd_loader_finish(loader);
   progress_stop_counting();
-  summarise_reports(&reports);
   guint n_passed;
   const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
-  for (guint i = 0; i < n_passed; i++)
-    cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
-  if (sink != NULL) {
+  if (sink != NULL) { /* the summary is of all the ranks' inputs: load_distributed prints it */
     sink->items = nd_loader_items(loader, &sink->names_digest);
     sink->loader = NULL;
+    sink->reports = reports;
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; i < n_passed; i++)
+      g_string_append_printf(text, "%" G_GUINT64_FORMAT "\t%s\n", passed[i].count, passed[i].reason);
+    sink->passed = g_string_free(text, FALSE);
+    return skipped;
   }
+  summarise_reports(&reports);
+  for (guint i = 0; i < n_passed; i++)
+    cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
   return skipped;
 }
 
@@ -591,6 +599,57 @@ bytes_read_so_far(void)
   return r != NULL ? g_ascii_strtoull(r + 6, NULL, 10) : 0;
 }
 
+/* Prints on rank 0 the summary lines of one process (summarise_reports, "passed over: ...") for
+ * every rank's inputs, from each rank's reports of its loading (`loaded`) and of rank 0's merge
+ * (`merged`: duplicate ids), and its inputs passed over (`passed`: "COUNT\tREASON\n" lines),
+ * summed over the ranks. Each of them listed up to REPORTS_PER_KIND inputs of a kind itself, so
+ * the "more ... not listed" counts are of what none listed. The reasons passed over come in rank
+ * order of first occurrence. Collective. */
+static void
+summarise_ranks(const Reports *loaded, const Reports *merged, const char *passed)
+{
+  const guint64 most = REPORTS_PER_KIND;
+  guint64 counts[2 * N_KINDS + 2];
+  for (guint k = 0; k < N_KINDS; k++) {
+    counts[k] = loaded->reported[k] + merged->reported[k];
+    counts[N_KINDS + k] = MIN(loaded->reported[k], most) + MIN(merged->reported[k], most);
+  }
+  counts[2 * N_KINDS] = loaded->warnings;
+  counts[2 * N_KINDS + 1] = MIN(loaded->warnings, most);
+  nd_dist_sum_array(counts, G_N_ELEMENTS(counts));
+  g_autofree char *all = nd_dist_gather_text(passed);
+  if (cli_rank() != 0)
+    return;
+  for (guint kind = 0; kind < N_KINDS; kind++)
+    if (counts[kind] > counts[N_KINDS + kind])
+      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)", counts[kind] - counts[N_KINDS + kind],
+                  kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
+  if (counts[2 * N_KINDS] > counts[2 * N_KINDS + 1])
+    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", counts[2 * N_KINDS] - counts[2 * N_KINDS + 1]);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new(); /* borrowed from `all` */
+  g_autoptr(GArray) totals = g_array_new(FALSE, TRUE, sizeof(guint64));
+  for (char *line = all, *next; line != NULL && *line != '\0'; line = next) {
+    next = strchr(line, '\n');
+    if (next != NULL)
+      *next++ = '\0';
+    char *tab = strchr(line, '\t');
+    if (tab == NULL)
+      continue;
+    *tab = '\0';
+    guint i = 0;
+    while (i < reasons->len && strcmp(g_ptr_array_index(reasons, i), tab + 1) != 0)
+      i++;
+    if (i == reasons->len) {
+      g_ptr_array_add(reasons, tab + 1);
+      g_array_set_size(totals, reasons->len);
+    }
+    g_array_index(totals, guint64, i) += g_ascii_strtoull(line, NULL, 10);
+  }
+  for (guint i = 0; i < reasons->len; i++)
+    cli_message("passed over: %" G_GUINT64_FORMAT " %s", g_array_index(totals, guint64, i),
+                (const char *)g_ptr_array_index(reasons, i));
+}
+
 static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
 
 static gboolean
@@ -612,7 +671,7 @@ load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
-  ShareSink sink = { NULL, share, 0, 0, 0 };
+  ShareSink sink = { NULL, share, 0, 0, 0, { { 0 }, 0 }, NULL };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
   int threads = cli->threads;
@@ -635,6 +694,7 @@ load_distributed(FindCli *cli, NdCollection *coll)
               G_GUINT64_FORMAT " articles and inputs, or other names): name regular files on a file system every rank "
               "reads, not pipes, and do not change them during the run\n", cli_ranks(), least, most);
     dist_failed = TRUE;
+    g_free(sink.passed);
     return (guint)nd_dist_sum(skipped);
   }
   Reports reports = { { 0 }, 0 };
@@ -645,7 +705,8 @@ load_distributed(FindCli *cli, NdCollection *coll)
     fprintf(stderr, "neardup: rank %u: %s\n", cli_rank(), error->message);
     nd_dist_abort(EXIT_FATAL);
   }
-  summarise_reports(&reports);
+  summarise_ranks(&sink.reports, &reports, sink.passed);
+  g_free(sink.passed);
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
             " bytes encoded (%.0f per article), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "

@@ -159,6 +159,29 @@ nd_dist_exclusive_sum(guint64 *values, guint n)
     memset(values, 0, n * sizeof *values);
 }
 
+char *
+nd_dist_gather_text(const char *text)
+{
+  g_return_val_if_fail(text != NULL, NULL);
+  if (!initialised)
+    return g_strdup(text);
+  guint size = nd_dist_size(), rank = nd_dist_rank();
+  int len = (int)strlen(text);
+  g_autofree int *lens = rank == 0 ? g_new0(int, size) : NULL, *displs = rank == 0 ? g_new0(int, size) : NULL;
+  MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  char *all = NULL;
+  if (rank == 0) {
+    gsize total = 0;
+    for (guint r = 0; r < size; r++) {
+      displs[r] = (int)total;
+      total += (gsize)lens[r];
+    }
+    all = g_malloc0(total + 1); /* summaries: a few lines per rank, far from 2 GiB */
+  }
+  MPI_Gatherv(text, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return all;
+}
+
 /* ---- the wire form ---- */
 
 static void

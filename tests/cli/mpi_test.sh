@@ -157,6 +157,28 @@ mpi_failures)
     done
   done
   export NEARDUP_MPI_BLOCK=1
+  # 3c. The summary counts every rank's inputs as one process's does: 130 empty files (one process
+  # lists 100 and counts 30; the ranks list their own, up to 100 each, and count what none listed)
+  # and 3 binary files passed over, summed into one line.
+  mkdir -p "$WORK/sum"
+  for i in $(seq 130); do : >"$WORK/sum/e$i.txt"; done
+  for i in 1 2 3; do printf '\x89PNG\r\n\x1a\nxx' >"$WORK/sum/b$i.dat"; done
+  cp -r "$SRC/examples/articles" "$WORK/sum/"
+  "$NEARDUP" scan "$WORK/sum" >"$WORK/one.out" 2>"$WORK/one.err"
+  [[ $? == 1 ]] || fail "summary: one process: want exit 1"
+  grep "passed over" "$WORK/one.err" >"$WORK/one.msg"
+  [[ $(grep -c "passed over: 3 binary" "$WORK/one.msg") == 1 ]] || fail "summary: one process: no passed-over line"
+  for n in 2 3; do
+    mpi "$n" "$NEARDUP" scan "$WORK/sum" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+    [[ $? == 1 ]] || { cat "$WORK/mpi.err" >&2; fail "summary, $n ranks: want exit 1"; }
+    cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "summary, $n ranks: the output differs"
+    grep "passed over" "$WORK/mpi.err" >"$WORK/mpi.msg"
+    cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || fail "summary, $n ranks: passed over: $(cat "$WORK/mpi.msg")"
+    listed=$(grep -c "^neardup: $WORK/sum/e[0-9]*\.txt: " "$WORK/mpi.err")
+    more=$(sed -nE 's/^neardup: ([0-9]+) more inputs skipped as: empty article .*/\1/p' "$WORK/mpi.err")
+    [[ $(grep -c "more inputs skipped" "$WORK/mpi.err") -le 1 ]] || fail "summary, $n ranks: several summary lines"
+    ((listed + ${more:-0} == 130)) || fail "summary, $n ranks: $listed listed + ${more:-0} counted, not 130"
+  done
   # 4. Standard input cannot be shared by ranks: refused on the command line.
   mpi 2 "$NEARDUP" scan - <"$WORK/list" >/dev/null 2>"$WORK/mpi.err"
   [[ $? == 2 ]] || fail "standard input on 2 ranks: want exit 2"
