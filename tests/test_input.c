@@ -1239,8 +1239,8 @@ START_TEST(test_line_range_cuts)
     for (guint count = 1; count <= 6; count++) {
       guint64 newlines = 0, prev_end = 0, bytes = 0;
       for (guint index = 0; index < count; index++) {
-        NdLineRange r;
-        ck_assert_msg(nd_line_range_plan(path, TRUE, index, count, NULL, NULL, &r, &bytes), "file %u", c);
+        NdInputRange r;
+        ck_assert_msg(nd_input_range_plan(path, TRUE, index, count, NULL, NULL, &r, &bytes), "file %u", c);
         ck_assert_uint_eq(r.size, len);
         ck_assert_uint_eq(r.start, prev_end);
         ck_assert_uint_eq(r.start, expected_line_start(text, len, len * index / count));
@@ -1259,24 +1259,24 @@ START_TEST(test_line_range_cuts)
       ck_assert_uint_le(bytes, len + count * (4096 + (16 << 10)) + len);
     }
     /* Recognised by content: a JSON Lines file is, an empty file or newlines only are not. */
-    NdLineRange r;
-    ck_assert(nd_line_range_plan(path, FALSE, 0, 2, NULL, NULL, &r, NULL) == (len > 0 && text[0] == '{'));
+    NdInputRange r;
+    ck_assert(nd_input_range_plan(path, FALSE, 0, 2, NULL, NULL, &r, NULL) == (len > 0 && text[0] == '{'));
   }
   /* Not for ranges: a directory, a missing file, a compressed file, standard input, a text article,
    * a file the check refuses. */
-  NdLineRange r;
-  ck_assert(!nd_line_range_plan(dir, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  NdInputRange r;
+  ck_assert(!nd_input_range_plan(dir, TRUE, 0, 2, NULL, NULL, &r, NULL));
   g_autofree char *missing = g_build_filename(dir, "missing.jsonl", NULL);
-  ck_assert(!nd_line_range_plan(missing, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(!nd_input_range_plan(missing, TRUE, 0, 2, NULL, NULL, &r, NULL));
   static const char gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00";
   g_autofree char *gz_path = write_test_file(dir, "z.jsonl.gz", gz, sizeof gz - 1);
-  ck_assert(!nd_line_range_plan(gz_path, TRUE, 0, 2, NULL, NULL, &r, NULL));
-  ck_assert(!nd_line_range_plan("-", TRUE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(!nd_input_range_plan(gz_path, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(!nd_input_range_plan("-", TRUE, 0, 2, NULL, NULL, &r, NULL));
   g_autofree char *art = write_test_file(dir, "a.txt", "Just one article of plain text.\n", -1);
-  ck_assert(!nd_line_range_plan(art, FALSE, 0, 2, NULL, NULL, &r, NULL));
-  ck_assert(nd_line_range_plan(art, TRUE, 0, 2, NULL, NULL, &r, NULL)); /* named as JSON Lines: taken so */
+  ck_assert(!nd_input_range_plan(art, FALSE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(nd_input_range_plan(art, TRUE, 0, 2, NULL, NULL, &r, NULL)); /* named as JSON Lines: taken so */
   g_autofree char *jl = g_build_filename(dir, "c1.jsonl", NULL);
-  ck_assert(!nd_line_range_plan(jl, TRUE, 0, 2, refuse_all, NULL, &r, NULL));
+  ck_assert(!nd_input_range_plan(jl, TRUE, 0, 2, refuse_all, NULL, &r, NULL));
 }
 END_TEST
 
@@ -1341,10 +1341,10 @@ START_TEST(test_line_range_loaders)
 
   for (guint count = 1; count <= 5; count++) {
     for (int as_jsonl = 0; as_jsonl <= 1; as_jsonl++) {
-      NdLineRange ranges[5];
+      NdInputRange ranges[5];
       guint64 first_line[5], sum = 0, bytes = 0;
       for (guint index = 0; index < count; index++) {
-        ck_assert(nd_line_range_plan(path, as_jsonl, index, count, NULL, NULL, &ranges[index], &bytes));
+        ck_assert(nd_input_range_plan(path, as_jsonl, index, count, NULL, NULL, &ranges[index], &bytes));
         first_line[index] = sum;
         sum += ranges[index].newlines;
       }
@@ -1360,7 +1360,7 @@ START_TEST(test_line_range_loaders)
         g_autoptr(NdLoader) sl = nd_loader_new(params_only, 2, FALSE);
         RangeLog slog = { sl, g_array_new(FALSE, FALSE, sizeof(guint64)), g_ptr_array_new_with_free_func(g_free) };
         nd_loader_set_share(sl, index, count, 1);
-        nd_loader_set_line_range(sl, path, &ranges[index], first_line[index]);
+        nd_loader_set_input_range(sl, path, &ranges[index], first_line[index]);
         nd_loader_set_error_func(sl, on_error, &elog);
         nd_loader_set_document_func(sl, on_range_document, &slog);
         if (as_jsonl)

@@ -480,13 +480,13 @@ typedef struct {
 
 #ifdef NEARDUP_HAVE_MPI
 /* Each rank reads only its byte range of the JSON Lines files named as arguments (input.h:
- * nd_line_range_plan), when every rank can: the ranks count the lines of their ranges and add up
+ * nd_input_range_plan), when every rank can: the ranks count the lines of their ranges and add up
  * the counts of the ranks before them, which numbers their first lines. Files found in directories,
  * compressed files and WARC files are shared by items (every rank reads them through). All of it
  * happens before the loader starts, so that no rank stops before a collective call the others
  * make. NEARDUP_MPI_RANGES=0 turns it off (measurements). Returns the bytes it read. */
 static guint64
-plan_line_ranges(FindCli *cli, NdLoader *loader)
+plan_input_ranges(FindCli *cli, NdLoader *loader)
 {
   const char *env = g_getenv("NEARDUP_MPI_RANGES");
   if (cli_ranks() < 2 || (env != NULL && strcmp(env, "0") == 0))
@@ -494,12 +494,12 @@ plan_line_ranges(FindCli *cli, NdLoader *loader)
   guint n_paths = cli->paths ? g_strv_length(cli->paths) : 0, n = n_paths + (cli->jsonl ? g_strv_length(cli->jsonl) : 0);
   if (n == 0)
     return 0;
-  g_autofree NdLineRange *ranges = g_new0(NdLineRange, n);
+  g_autofree NdInputRange *ranges = g_new0(NdInputRange, n);
   g_autofree guint64 *usable = g_new0(guint64, n), *first_line = g_new0(guint64, n);
   guint64 bytes = 0;
   for (guint i = 0; i < n; i++) {
     const char *path = i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths];
-    usable[i] = nd_line_range_plan(path, i >= n_paths, cli_rank(), cli_ranks(), output_file_check, NULL, &ranges[i],
+    usable[i] = nd_input_range_plan(path, i >= n_paths, cli_rank(), cli_ranks(), output_file_check, NULL, &ranges[i],
                                    &bytes);
     first_line[i] = ranges[i].newlines;
   }
@@ -507,7 +507,7 @@ plan_line_ranges(FindCli *cli, NdLoader *loader)
   nd_dist_exclusive_sum(first_line, n);
   for (guint i = 0; i < n; i++)
     if (usable[i] == cli_ranks())
-      nd_loader_set_line_range(loader, i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths], &ranges[i], first_line[i]);
+      nd_loader_set_input_range(loader, i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths], &ranges[i], first_line[i]);
   return bytes;
 }
 #endif
@@ -529,7 +529,7 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
     const char *block = g_getenv("NEARDUP_MPI_BLOCK");
     nd_loader_set_share(loader, cli_rank(), cli_ranks(), block ? (guint)g_ascii_strtoull(block, NULL, 10) : 0);
 #ifdef NEARDUP_HAVE_MPI
-    sink->plan_bytes = plan_line_ranges(cli, loader);
+    sink->plan_bytes = plan_input_ranges(cli, loader);
 #endif
   }
   nd_loader_set_error_func(loader, on_input_error, &reports);

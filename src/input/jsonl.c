@@ -167,19 +167,11 @@ nd_jsonl_max_line(gsize max_bytes)
   return (gsize)MIN(limit, (guint64)G_MAXUINT32 - 1);
 }
 
-/* Queues an error about the file's record at byte `offset` (its item number within a range). */
-static void
-queue_error_at(NdLoader *l, char *name, GError *error, guint64 offset)
-{
-  NdItem it = { .name = name, .error = error, .number = offset };
-  nd_loader_queue(l, &it);
-}
-
 /* Queues the records of `s`: all of them, or with `range` (a share's byte range of the file, input.h:
- * nd_line_range_plan) the lines that start in it, numbered in messages from range->first_line + 1. */
+ * nd_input_range_plan) the lines that start in it, numbered in messages from range->first_line + 1. */
 static void
 produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_field, const char *text_field,
-              const NdLoaderLineRange *range)
+              const NdLoaderRange *range)
 {
   const gsize limit = nd_jsonl_max_line(nd_loader_config(l)->max_bytes);
   guint64 lineno = 0, length, end = G_MAXUINT64, at = 0;
@@ -196,13 +188,14 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
   gboolean too_long;
   while ((range == NULL || (at = nd_in_stream_offset(s)) < end) && nd_line_reader_next(&r, limit, &length, &too_long)) {
     lineno++;
+    if (range != NULL)
+      nd_loader_range_at(l, at);
     g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
     if (too_long) { /* read and dropped while streaming: at most `limit` bytes of it were held */
-      queue_error_at(l, g_steal_pointer(&name), g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT
-                                                             " bytes is longer than the maximum of %" G_GSIZE_FORMAT
-                                                             " bytes for a record (twice the article limit, plus 1 KiB); "
-                                                             "skipped (the rest of it was read and dropped)", length,
-                                                             limit), at);
+      nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT " bytes "
+                                                 "is longer than the maximum of %" G_GSIZE_FORMAT " bytes for a record "
+                                                 "(twice the article limit, plus 1 KiB); skipped (the rest of it was read "
+                                                 "and dropped)", length, limit));
       continue;
     }
     gsize len = r.line_len;
@@ -224,15 +217,17 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
     f->id_field = id_field;
     f->text_field = text_field;
     NdItem it = { .format = &nd_format_jsonl, .name = g_steal_pointer(&name), .payload = payload,
-                  .payload_len = len, .data = f, .number = at };
+                  .payload_len = len, .data = f };
     nd_loader_queue(l, &it);
   }
+  if (r.error != NULL && range != NULL)
+    nd_loader_range_at(l, MIN(nd_in_stream_offset(s), range->range.size));
   if (r.error != NULL)
-    queue_error_at(l, g_strdup(display), nd_in_stream_read_errno(s) != 0
-                   ? g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s", lineno,
-                                 g_strerror(nd_in_stream_read_errno(s)))
-                   : g_error_new(ND_ERROR, ND_ERROR_IO, "after line %" G_GUINT64_FORMAT ": %s", lineno,
-                                 r.error->message), range != NULL ? MIN(nd_in_stream_offset(s), range->range.size) : 0);
+    nd_loader_queue_error(l, display, nd_in_stream_read_errno(s) != 0
+                          ? g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s", lineno,
+                                        g_strerror(nd_in_stream_read_errno(s)))
+                          : g_error_new(ND_ERROR, ND_ERROR_IO, "after line %" G_GUINT64_FORMAT ": %s", lineno,
+                                        r.error->message));
   nd_line_reader_clear(&r);
   if (range != NULL)
     nd_loader_range_end(l);
@@ -242,7 +237,7 @@ static void
 jsonl_produce(NdLoader *l, NdInStream *s, const char *display)
 {
   const NdSourceConfig *cfg = nd_loader_config(l);
-  produce_lines(l, s, display, cfg->id_field, cfg->text_field, nd_loader_line_range(l, display));
+  produce_lines(l, s, display, cfg->id_field, cfg->text_field, nd_loader_input_range(l, display));
 }
 
 void
@@ -258,7 +253,7 @@ nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const c
     return;
   }
   produce_lines(l, s, strcmp(path, "-") == 0 ? "<stdin>" : path, nd_loader_intern(l, id_field),
-                nd_loader_intern(l, text_field), strcmp(path, "-") == 0 ? NULL : nd_loader_line_range(l, path));
+                nd_loader_intern(l, text_field), strcmp(path, "-") == 0 ? NULL : nd_loader_input_range(l, path));
   nd_in_stream_free(s);
 }
 

@@ -67,9 +67,10 @@ struct NdLoader {
   guint64 next_item;              /* the number the next queued item gets */
   guint64 names_digest;           /* FNV-1a of the names of every item queued, in order (shares) */
   const NdItem *merging;          /* the item whose document is passed to document_func, or NULL */
-  GHashTable *line_ranges;        /* name -> NdLoaderLineRange (nd_loader_set_line_range), or NULL */
+  GHashTable *input_ranges;        /* name -> NdLoaderRange (nd_loader_set_input_range), or NULL */
   gboolean in_range;              /* between nd_loader_range_begin and _end */
   guint64 range_base, range_size; /* the number of the ranged file's byte 0, and its size */
+  guint64 range_at;               /* the offset of the record being queued (nd_loader_range_at) */
 };
 
 gboolean
@@ -383,21 +384,21 @@ nd_loader_set_share(NdLoader *l, guint index, guint count, guint block)
 }
 
 void
-nd_loader_set_line_range(NdLoader *l, const char *path, const NdLineRange *range, guint64 first_line)
+nd_loader_set_input_range(NdLoader *l, const char *path, const NdInputRange *range, guint64 first_line)
 {
   g_return_if_fail(l != NULL && path != NULL && range != NULL && l->next_item == 0);
-  if (l->line_ranges == NULL)
-    l->line_ranges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  NdLoaderLineRange *r = g_new(NdLoaderLineRange, 1);
+  if (l->input_ranges == NULL)
+    l->input_ranges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  NdLoaderRange *r = g_new(NdLoaderRange, 1);
   r->range = *range;
   r->first_line = first_line;
-  g_hash_table_replace(l->line_ranges, g_strdup(path), r);
+  g_hash_table_replace(l->input_ranges, g_strdup(path), r);
 }
 
-const NdLoaderLineRange *
-nd_loader_line_range(const NdLoader *l, const char *display)
+const NdLoaderRange *
+nd_loader_input_range(const NdLoader *l, const char *display)
 {
-  return l->line_ranges != NULL ? g_hash_table_lookup(l->line_ranges, display) : NULL;
+  return l->input_ranges != NULL ? g_hash_table_lookup(l->input_ranges, display) : NULL;
 }
 
 /* Adds `name` (and its NUL, which keeps names apart) to the digest of the names queued. */
@@ -422,6 +423,14 @@ nd_loader_range_begin(NdLoader *l, const char *display, guint64 size)
   l->in_range = TRUE;
   l->range_base = l->next_item;
   l->range_size = size;
+  l->range_at = 0;
+}
+
+void
+nd_loader_range_at(NdLoader *l, guint64 offset)
+{
+  g_return_if_fail(l->in_range && offset <= l->range_size);
+  l->range_at = offset;
 }
 
 void
@@ -651,8 +660,7 @@ void
 nd_loader_queue(NdLoader *l, NdItem *item)
 {
   if (l->in_range) { /* a record of this share's range of a file: numbered by its byte offset */
-    g_assert(item->number <= l->range_size);
-    item->number += l->range_base;
+    item->number = l->range_base + l->range_at;
   } else {
     item->number = l->next_item++;
     digest_name(l, item->name);
@@ -716,8 +724,8 @@ nd_loader_free(NdLoader *l)
   g_ptr_array_unref(l->config.exclude);
   g_array_unref(l->passed);
   g_ptr_array_unref(l->strings);
-  if (l->line_ranges != NULL)
-    g_hash_table_unref(l->line_ranges);
+  if (l->input_ranges != NULL)
+    g_hash_table_unref(l->input_ranges);
   g_free(l->filling);
   g_free(l);
 }

@@ -1,12 +1,13 @@
-/* ranges.c — cutting a JSON Lines file into byte ranges of whole lines, one per share (MPI ranks),
- * so that each share reads its own bytes only (input.h: nd_line_range_plan).
+/* ranges.c — cutting a JSON Lines file or a .warc.gz into byte ranges of whole records, one per
+ * share (MPI ranks), so that each share reads its own bytes only (input.h: nd_input_range_plan).
  *
- * Design: the cut rule needs no communication: share k starts at the first line start at or after
+ * Design: the cut rule needs no communication: share k starts at the first record start at or after
  * size * k / count, which every share computes alike from the file alone (reading from that point to
- * the next '\n'). What does need the other shares is the line number of a share's first line: each
- * share counts the '\n' in its own range, and the caller adds up the counts of the shares before it
- * (an exclusive prefix sum, dist.h). Counting reads the range once more than parsing does; the
- * second read, when the range fits in memory, comes from the page cache.
+ * the next '\n', or to the next gzip member that decompresses to "WARC/1."). What does need the
+ * other shares is the line number of a JSON Lines share's first line: each share counts the '\n' in
+ * its own range, and the caller adds up the counts of the shares before it (an exclusive prefix sum,
+ * dist.h). Counting reads the range once more than parsing does; the second read, when the range
+ * fits in memory, comes from the page cache. WARC records are named by offset: nothing to count.
  */
 #include "source.h"
 #include <errno.h>
@@ -61,6 +62,103 @@ line_start_at_or_after(int fd, guint64 size, guint64 at, guint8 *buf, guint64 *b
   return (gint64)size;
 }
 
+/* TRUE when the gzip member at `at` decompresses to the start of a WARC record ("WARC/1."). */
+static gboolean
+warc_member_at(int fd, guint64 at, guint64 *bytes_read)
+{
+  guint8 in[HEAD_BYTES], out[16];
+  gssize n = read_at(fd, in, sizeof in, at, bytes_read);
+  if (n < 3 || in[0] != 0x1f || in[1] != 0x8b || in[2] != 8)
+    return FALSE;
+  NdDecoder *d = nd_decoder_new(ND_COMPRESSION_GZIP);
+  gsize pos = 0, have = 0;
+  gboolean ok = TRUE;
+  while (ok && have < 8 && pos < (gsize)n) {
+    gsize used, produced;
+    gboolean member_end;
+    ok = nd_decoder_step(d, in + pos, (gsize)n - pos, &used, out + have, sizeof out - have, &produced, &member_end,
+                         NULL);
+    pos += used;
+    have += produced;
+    if (used == 0 && produced == 0)
+      break;
+  }
+  nd_decoder_free(d);
+  return ok && have >= 8 && memcmp(out, "WARC/1.", 7) == 0;
+}
+
+/* TRUE when the gzip member at `at` holds one WARC record and nothing after it but its blank line:
+ * records are then named by their member's offset, whichever share reads them (a member of several
+ * records would name the later ones by decompressed offsets, known only reading from the file's
+ * start). A member larger than MEMBER_CHECK is taken as one record. */
+#define MEMBER_CHECK ((gsize)8 << 20)
+static gboolean
+member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *bytes_read)
+{
+  NdDecoder *d = nd_decoder_new(ND_COMPRESSION_GZIP);
+  g_autofree guint8 *in = g_malloc(CUT_CHUNK);
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  gboolean ended = FALSE, ok = TRUE;
+  gsize in_len = 0, in_pos = 0;
+  guint64 pos = at;
+  while (ok && !ended && out->len <= MEMBER_CHECK) {
+    if (in_pos == in_len) {
+      gssize n = pos < size ? read_at(fd, in, (gsize)MIN((guint64)CUT_CHUNK, size - pos), pos, bytes_read) : 0;
+      if (n <= 0)
+        break;
+      pos += (guint64)n;
+      in_len = (gsize)n;
+      in_pos = 0;
+    }
+    gsize used, produced, old = out->len;
+    g_byte_array_set_size(out, (guint)(old + CUT_CHUNK));
+    ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, out->data + old, CUT_CHUNK, &produced, &ended, NULL);
+    g_byte_array_set_size(out, (guint)(old + produced));
+    in_pos += used;
+    if (ok && used == 0 && produced == 0 && !ended)
+      break; /* wants more than the file holds */
+  }
+  nd_decoder_free(d);
+  if (!ok)
+    return FALSE;
+  if (!ended)
+    return out->len > MEMBER_CHECK;
+  const char *b = (const char *)out->data;
+  gsize len = out->len, header_end = 0;
+  for (gsize i = 0; i + 3 < len && header_end == 0; i++)
+    if (memcmp(b + i, "\r\n\r\n", 4) == 0)
+      header_end = i + 4;
+  if (header_end == 0)
+    return FALSE;
+  guint64 length = G_MAXUINT64;
+  for (gsize i = 0; i + 16 < header_end; i++)
+    if ((i == 0 || b[i - 1] == '\n') && g_ascii_strncasecmp(b + i, "Content-Length:", 15) == 0)
+      length = g_ascii_strtoull(b + i + 15, NULL, 10);
+  return length != G_MAXUINT64 && header_end + length <= len && len - header_end - length <= 4;
+}
+
+/* The first WARC record's gzip member at or after `at`: `at` itself when 0, otherwise the first
+ * offset holding the gzip magic whose member decompresses to "WARC/1.", or `size` when none follows.
+ * -1 on a read error. */
+static gint64
+member_start_at_or_after(int fd, guint64 size, guint64 at, guint8 *buf, guint64 *bytes_read)
+{
+  if (at == 0 || at >= size)
+    return (gint64)MIN(at, size);
+  for (guint64 pos = at; pos < size;) {
+    gssize n = read_at(fd, buf, (gsize)MIN((guint64)CUT_CHUNK, size - pos), pos, bytes_read);
+    if (n < 0)
+      return -1;
+    if (n < 3)
+      break;
+    for (const guint8 *p = buf, *stop = buf + n - 2; (p = memchr(p, 0x1f, (gsize)(stop - p))) != NULL; p++)
+      if (p[1] == 0x8b && p[2] == 8 && warc_member_at(fd, pos + (guint64)(p - buf), bytes_read))
+        return (gint64)(pos + (guint64)(p - buf));
+    pos += (guint64)n - 2; /* the magic may straddle two reads */
+  }
+  return (gint64)size;
+}
+
 /* floor(size * k / count) without overflow (k <= count < 2^32). */
 static guint64
 cut_point(guint64 size, guint k, guint count)
@@ -69,8 +167,8 @@ cut_point(guint64 size, guint k, guint count)
 }
 
 gboolean
-nd_line_range_plan(const char *path, gboolean known_jsonl, guint index, guint count, NdFileCheckFunc check,
-                   gpointer check_data, NdLineRange *range, guint64 *bytes_read)
+nd_input_range_plan(const char *path, gboolean known_jsonl, guint index, guint count, NdFileCheckFunc check,
+                    gpointer check_data, NdInputRange *range, guint64 *bytes_read)
 {
   g_return_val_if_fail(path != NULL && range != NULL && count >= 1 && index < count, FALSE);
   memset(range, 0, sizeof *range);
@@ -83,22 +181,33 @@ nd_line_range_plan(const char *path, gboolean known_jsonl, guint index, guint co
   if (fd < 0)
     return FALSE;
   g_autofree guint8 *buf = g_malloc(SCAN_CHUNK);
-  gboolean ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  gboolean ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode), jsonl = FALSE;
   guint64 size = ok ? (guint64)st.st_size : 0;
-  if (ok) { /* recognised as the loader does: not compressed, and JSON Lines by content */
+  if (ok) { /* recognised as the loader does, by the first bytes (decompressed) */
     gssize n = read_at(fd, buf, HEAD_BYTES, 0, bytes_read);
-    ok = n >= 0 && nd_compression_sniff(buf, (gsize)n) == ND_COMPRESSION_NONE &&
-         (known_jsonl || nd_format_container_for(buf, (gsize)n, (gsize)n < HEAD_BYTES) == &nd_format_jsonl);
+    NdCompression kind = n >= 0 ? nd_compression_sniff(buf, (gsize)n) : ND_COMPRESSION_ZSTD;
+    if (kind == ND_COMPRESSION_NONE) {
+      jsonl = known_jsonl || nd_format_container_for(buf, (gsize)n, (gsize)n < HEAD_BYTES) == &nd_format_jsonl;
+      ok = jsonl;
+    } else {
+      ok = kind == ND_COMPRESSION_GZIP && !known_jsonl && warc_member_at(fd, 0, bytes_read);
+    }
   }
   gint64 start = -1, end = -1;
   if (ok) {
     guint64 at = cut_point(size, index, count), to = cut_point(size, index + 1, count);
-    start = line_start_at_or_after(fd, size, at, buf, bytes_read);
-    end = line_start_at_or_after(fd, size, to, buf, bytes_read);
-    ok = start >= 0 && end >= start;
+    start = jsonl ? line_start_at_or_after(fd, size, at, buf, bytes_read)
+                  : member_start_at_or_after(fd, size, at, buf, bytes_read);
+    end = jsonl ? line_start_at_or_after(fd, size, to, buf, bytes_read)
+                : member_start_at_or_after(fd, size, to, buf, bytes_read);
+    /* a WARC with fewer members than shares, gzip'd whole, or of members holding several records
+     * (as far as the member this share starts at tells): not cut */
+    ok = start >= 0 && end >= start &&
+         (jsonl || ((index == 0 || (guint64)start < size) && member_holds_one_record(fd, (guint64)start, size,
+                                                                                         bytes_read)));
   }
   guint64 newlines = 0;
-  for (guint64 pos = ok ? (guint64)start : 0; ok && pos < (guint64)end;) {
+  for (guint64 pos = ok && jsonl ? (guint64)start : 0; ok && jsonl && pos < (guint64)end;) {
     gssize n = read_at(fd, buf, (gsize)MIN((guint64)SCAN_CHUNK, (guint64)end - pos), pos, bytes_read);
     if (n <= 0) {
       ok = FALSE;

@@ -178,19 +178,23 @@ static gboolean sniff(NdInStream *s, GError **error);
 gboolean
 nd_in_stream_seek(NdInStream *s, guint64 offset)
 {
-  if (s->fd < 0 || s->pipe || s->failed || s->pending != NULL || (s->sniffed && s->compression != ND_COMPRESSION_NONE))
+  if (s->fd < 0 || s->pipe || s->failed || s->pending != NULL)
     return FALSE;
-  if (!s->sniffed) { /* learn the compression first: only plain bytes can be entered anywhere */
-    if (!sniff(s, NULL) || s->compression != ND_COMPRESSION_NONE)
-      return FALSE;
-  }
-  if (lseek(s->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
+  if (!s->sniffed && !sniff(s, NULL)) /* the compression first: it decides what an offset means */
+    return FALSE;
+  if (s->compression == ND_COMPRESSION_ZSTD || lseek(s->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
     return FALSE;
   s->raw_pos = s->raw_len = 0;
   s->raw_offset = offset;
   s->raw_eof = FALSE;
   s->out_pos = s->out_len = 0;
-  s->offset = s->produced = offset;
+  if (s->compression == ND_COMPRESSION_GZIP) {
+    nd_decoder_reset(s->dec);
+    g_array_set_size(s->members, 0);
+    s->offset = s->produced = 0;
+  } else {
+    s->offset = s->produced = offset;
+  }
   return TRUE;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mpi_test.sh — `mpirun -n N neardup scan|pairs|dedup` gives a one-process run's output, byte for
 # byte, for N = 1..4 (oversubscribed on a 2-core machine), and fails the way it does.
-#   mpi_test.sh NEARDUP GEN_CORPUS SOURCE_DIR CASE
+#   mpi_test.sh NEARDUP GEN_CORPUS SOURCE_DIR CASE GEN_WARC
 # Each CASE is one ctest (label "mpi"). Open MPI refuses to run as root unless told it may: CI runs
 # as root, so the two variables below are set here. Exit 77 (skipped) when mpirun is missing.
 set -u
@@ -9,6 +9,7 @@ NEARDUP=$1
 GEN=$2
 SRC=$3
 CASE=$4
+GEN_WARC=$5
 command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
@@ -97,6 +98,18 @@ mpi_generated)
   same_as_one "tree pairs json" pairs --format json "$WORK/tree"
   ranks_signed 4 scan "$WORK/c.jsonl"
   ranks_read_part 4 "$WORK/c.jsonl" scan "$WORK/c.jsonl"
+  # A crawl as a .warc.gz of one gzip member per record, with hostile records at its end, read by
+  # byte ranges cut at members: the same output, and the same messages about its bad records.
+  head -n 300 "$WORK/c.jsonl" >"$WORK/c300.jsonl"
+  "$GEN_WARC" "$WORK/c300.jsonl" "$WORK/crawl.warc.gz" --padding 2000 --hostile 2>/dev/null || fail "gen_warc"
+  same_as_one "warc.gz scan json" scan --format json "$WORK/crawl.warc.gz"
+  "$NEARDUP" scan "$WORK/crawl.warc.gz" 2>&1 >/dev/null | grep -F "crawl.warc.gz@" | LC_ALL=C sort >"$WORK/one.msg"
+  [[ $(wc -l <"$WORK/one.msg") -ge 3 ]] || fail "warc.gz: the hostile records were not reported"
+  for n in 3; do
+    mpi "$n" "$NEARDUP" scan "$WORK/crawl.warc.gz" 2>&1 >/dev/null | grep -F "crawl.warc.gz@" | LC_ALL=C sort >"$WORK/mpi.msg"
+    cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || { diff "$WORK/one.msg" "$WORK/mpi.msg" >&2; fail "warc.gz, $n ranks: messages differ"; }
+  done
+  ranks_read_part 4 "$WORK/crawl.warc.gz" scan "$WORK/crawl.warc.gz"
   ;;
 mpi_failures)
   export NEARDUP_MPI_BLOCK=1
