@@ -7,7 +7,10 @@
  * other shares is the line number of a JSON Lines share's first line: each share counts the '\n' in
  * its own range, and the caller adds up the counts of the shares before it (an exclusive prefix sum,
  * dist.h). Counting reads the range once more than parsing does; the second read, when the range
- * fits in memory, comes from the page cache. WARC records are named by offset: nothing to count.
+ * fits in memory, comes from the page cache. WARC records are named by offset: nothing to count,
+ * but a .warc.gz is cut only when every member of every range holds one record (a record inside a
+ * member is named by its decompressed offset, which only reading from the start gives): each share
+ * decompresses its range once to check, before reading it.
  */
 #include "source.h"
 #include <errno.h>
@@ -87,21 +90,22 @@ warc_member_at(int fd, guint64 at, guint64 *bytes_read)
   return ok && have >= 8 && memcmp(out, "WARC/1.", 7) == 0;
 }
 
-/* TRUE when the gzip member at `at` holds one WARC record and nothing after it but its blank line:
- * records are then named by their member's offset, whichever share reads them (a member of several
- * records would name the later ones by decompressed offsets, known only reading from the file's
- * start). A member larger than MEMBER_CHECK is taken as one record. */
-#define MEMBER_CHECK ((gsize)8 << 20)
+/* TRUE when the gzip member at `at` holds one WARC record and nothing after it but its blank line,
+ * and decompresses without error; *next is the offset after it. Records are then named by their
+ * member's offset, whichever share reads them (a member of several records names the later ones
+ * by decompressed offsets, known only reading from the file's start). The first MEMBER_CHECK bytes
+ * are kept to read the record's header. */
+#define MEMBER_CHECK ((gsize)1 << 20)
 static gboolean
-member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *bytes_read)
+member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *next, guint64 *bytes_read)
 {
   NdDecoder *d = nd_decoder_new(ND_COMPRESSION_GZIP);
-  g_autofree guint8 *in = g_malloc(CUT_CHUNK);
+  g_autofree guint8 *in = g_malloc(CUT_CHUNK), *scratch = g_malloc(CUT_CHUNK);
   g_autoptr(GByteArray) out = g_byte_array_new();
   gboolean ended = FALSE, ok = TRUE;
   gsize in_len = 0, in_pos = 0;
-  guint64 pos = at;
-  while (ok && !ended && out->len <= MEMBER_CHECK) {
+  guint64 pos = at, total = 0;
+  while (ok && !ended) {
     if (in_pos == in_len) {
       gssize n = pos < size ? read_at(fd, in, (gsize)MIN((guint64)CUT_CHUNK, size - pos), pos, bytes_read) : 0;
       if (n <= 0)
@@ -110,31 +114,45 @@ member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *bytes_read)
       in_len = (gsize)n;
       in_pos = 0;
     }
-    gsize used, produced, old = out->len;
-    g_byte_array_set_size(out, (guint)(old + CUT_CHUNK));
-    ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, out->data + old, CUT_CHUNK, &produced, &ended, NULL);
-    g_byte_array_set_size(out, (guint)(old + produced));
+    gsize used, produced;
+    ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, scratch, CUT_CHUNK, &produced, &ended, NULL);
+    if (out->len < MEMBER_CHECK)
+      g_byte_array_append(out, scratch, (guint)MIN(produced, MEMBER_CHECK - out->len));
+    total += produced;
     in_pos += used;
     if (ok && used == 0 && produced == 0 && !ended)
       break; /* wants more than the file holds */
   }
   nd_decoder_free(d);
-  if (!ok)
+  *next = pos - (in_len - in_pos);
+  if (!ok || !ended)
     return FALSE;
-  if (!ended)
-    return out->len > MEMBER_CHECK;
   const char *b = (const char *)out->data;
   gsize len = out->len, header_end = 0;
   for (gsize i = 0; i + 3 < len && header_end == 0; i++)
     if (memcmp(b + i, "\r\n\r\n", 4) == 0)
       header_end = i + 4;
-  if (header_end == 0)
+  if (header_end == 0 || memcmp(b, "WARC/1.", MIN(len, 7)) != 0)
     return FALSE;
   guint64 length = G_MAXUINT64;
   for (gsize i = 0; i + 16 < header_end; i++)
     if ((i == 0 || b[i - 1] == '\n') && g_ascii_strncasecmp(b + i, "Content-Length:", 15) == 0)
       length = g_ascii_strtoull(b + i + 15, NULL, 10);
-  return length != G_MAXUINT64 && header_end + length <= len && len - header_end - length <= 4;
+  return length != G_MAXUINT64 && header_end + length <= total && total - header_end - length <= 4;
+}
+
+/* TRUE when every gzip member in [start, end) holds one WARC record (member_holds_one_record), the
+ * members following each other with nothing between them. */
+static gboolean
+members_hold_one_record_each(int fd, guint64 start, guint64 end, guint64 size, guint64 *bytes_read)
+{
+  for (guint64 pos = start; pos < end;) {
+    guint64 next;
+    if (!member_holds_one_record(fd, pos, size, &next, bytes_read) || next <= pos || next > end)
+      return FALSE;
+    pos = next;
+  }
+  return TRUE;
 }
 
 /* The first WARC record's gzip member at or after `at`: `at` itself when 0, otherwise the first
@@ -200,11 +218,11 @@ nd_input_range_plan(const char *path, gboolean known_jsonl, guint index, guint c
                   : member_start_at_or_after(fd, size, at, buf, bytes_read);
     end = jsonl ? line_start_at_or_after(fd, size, to, buf, bytes_read)
                 : member_start_at_or_after(fd, size, to, buf, bytes_read);
-    /* a WARC with fewer members than shares, gzip'd whole, or of members holding several records
-     * (as far as the member this share starts at tells): not cut */
+    /* a WARC with fewer members than shares, gzip'd whole, with members of several records, or with
+     * anything else than members of one record each in this share's range: not cut */
     ok = start >= 0 && end >= start &&
-         (jsonl || ((index == 0 || (guint64)start < size) && member_holds_one_record(fd, (guint64)start, size,
-                                                                                         bytes_read)));
+         (jsonl || ((index == 0 || (guint64)start < size) &&
+                    members_hold_one_record_each(fd, (guint64)start, (guint64)end, size, bytes_read)));
   }
   guint64 newlines = 0;
   for (guint64 pos = ok && jsonl ? (guint64)start : 0; ok && jsonl && pos < (guint64)end;) {
