@@ -90,49 +90,17 @@ warc_member_at(int fd, guint64 at, guint64 *bytes_read)
   return ok && have >= 8 && memcmp(out, "WARC/1.", 7) == 0;
 }
 
-/* TRUE when the gzip member at `at` holds one WARC record and nothing after it but its blank line,
- * and decompresses without error; *next is the offset after it. Records are then named by their
- * member's offset, whichever share reads them (a member of several records names the later ones
- * by decompressed offsets, known only reading from the file's start). The first MEMBER_CHECK bytes
- * are kept to read the record's header. */
-#define MEMBER_CHECK ((gsize)1 << 20)
+/* TRUE when the decompressed member `head` (its first bytes; `total` in all) is one WARC record and
+ * nothing after it but its blank line. */
 static gboolean
-member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *next, guint64 *bytes_read)
+one_record(const GByteArray *head, guint64 total)
 {
-  NdDecoder *d = nd_decoder_new(ND_COMPRESSION_GZIP);
-  g_autofree guint8 *in = g_malloc(CUT_CHUNK), *scratch = g_malloc(CUT_CHUNK);
-  g_autoptr(GByteArray) out = g_byte_array_new();
-  gboolean ended = FALSE, ok = TRUE;
-  gsize in_len = 0, in_pos = 0;
-  guint64 pos = at, total = 0;
-  while (ok && !ended) {
-    if (in_pos == in_len) {
-      gssize n = pos < size ? read_at(fd, in, (gsize)MIN((guint64)CUT_CHUNK, size - pos), pos, bytes_read) : 0;
-      if (n <= 0)
-        break;
-      pos += (guint64)n;
-      in_len = (gsize)n;
-      in_pos = 0;
-    }
-    gsize used, produced;
-    ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, scratch, CUT_CHUNK, &produced, &ended, NULL);
-    if (out->len < MEMBER_CHECK)
-      g_byte_array_append(out, scratch, (guint)MIN(produced, MEMBER_CHECK - out->len));
-    total += produced;
-    in_pos += used;
-    if (ok && used == 0 && produced == 0 && !ended)
-      break; /* wants more than the file holds */
-  }
-  nd_decoder_free(d);
-  *next = pos - (in_len - in_pos);
-  if (!ok || !ended)
-    return FALSE;
-  const char *b = (const char *)out->data;
-  gsize len = out->len, header_end = 0;
+  const char *b = (const char *)head->data;
+  gsize len = head->len, header_end = 0;
   for (gsize i = 0; i + 3 < len && header_end == 0; i++)
     if (memcmp(b + i, "\r\n\r\n", 4) == 0)
       header_end = i + 4;
-  if (header_end == 0 || memcmp(b, "WARC/1.", MIN(len, 7)) != 0)
+  if (header_end == 0 || len < 7 || memcmp(b, "WARC/1.", 7) != 0)
     return FALSE;
   guint64 length = G_MAXUINT64;
   for (gsize i = 0; i + 16 < header_end; i++)
@@ -141,18 +109,51 @@ member_holds_one_record(int fd, guint64 at, guint64 size, guint64 *next, guint64
   return length != G_MAXUINT64 && header_end + length <= total && total - header_end - length <= 4;
 }
 
-/* TRUE when every gzip member in [start, end) holds one WARC record (member_holds_one_record), the
- * members following each other with nothing between them. */
+/* TRUE when [start, end) is a run of gzip members, each decompressing without error to one WARC
+ * record (one_record) and nothing else. Records are then named by their member's offset, whichever
+ * share reads them; a record inside a member would be named by its decompressed offset, and the
+ * one-process reader's recovery from a broken member depends on what came before: only reading
+ * from the file's start gives either. Reads the range once; keeps the first MEMBER_CHECK bytes of a
+ * member to read its header. */
+#define MEMBER_CHECK ((gsize)1 << 20)
 static gboolean
-members_hold_one_record_each(int fd, guint64 start, guint64 end, guint64 size, guint64 *bytes_read)
+members_hold_one_record_each(int fd, guint64 start, guint64 end, guint8 *in, guint64 *bytes_read)
 {
-  for (guint64 pos = start; pos < end;) {
-    guint64 next;
-    if (!member_holds_one_record(fd, pos, size, &next, bytes_read) || next <= pos || next > end)
-      return FALSE;
-    pos = next;
+  NdDecoder *d = nd_decoder_new(ND_COMPRESSION_GZIP);
+  g_autofree guint8 *scratch = g_malloc(CUT_CHUNK);
+  g_autoptr(GByteArray) head = g_byte_array_new();
+  gsize in_len = 0, in_pos = 0;
+  guint64 pos = start; /* the file offset of in[in_len] */
+  gboolean ok = TRUE;
+  while (ok && (pos < end || in_pos < in_len)) { /* one member */
+    g_byte_array_set_size(head, 0);
+    guint64 total = 0;
+    gboolean ended = FALSE;
+    nd_decoder_reset(d);
+    while (ok && !ended) {
+      if (in_pos == in_len) { /* a member that runs past `end` is not one of the range's */
+        gssize n = pos < end ? read_at(fd, in, (gsize)MIN((guint64)SCAN_CHUNK, end - pos), pos, bytes_read) : 0;
+        if (n <= 0) {
+          ok = FALSE;
+          break;
+        }
+        pos += (guint64)n;
+        in_len = (gsize)n;
+        in_pos = 0;
+      }
+      gsize used, produced;
+      ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, scratch, CUT_CHUNK, &produced, &ended, NULL);
+      if (head->len < MEMBER_CHECK)
+        g_byte_array_append(head, scratch, (guint)MIN(produced, MEMBER_CHECK - head->len));
+      total += produced;
+      in_pos += used;
+      if (ok && used == 0 && produced == 0 && !ended && in_pos < in_len)
+        ok = FALSE; /* no progress on the bytes it has */
+    }
+    ok = ok && one_record(head, total);
   }
-  return TRUE;
+  nd_decoder_free(d);
+  return ok;
 }
 
 /* The first WARC record's gzip member at or after `at`: `at` itself when 0, otherwise the first
@@ -222,7 +223,7 @@ nd_input_range_plan(const char *path, gboolean known_jsonl, guint index, guint c
      * anything else than members of one record each in this share's range: not cut */
     ok = start >= 0 && end >= start &&
          (jsonl || ((index == 0 || (guint64)start < size) &&
-                    members_hold_one_record_each(fd, (guint64)start, (guint64)end, size, bytes_read)));
+                    members_hold_one_record_each(fd, (guint64)start, (guint64)end, buf, bytes_read)));
   }
   guint64 newlines = 0;
   for (guint64 pos = ok && jsonl ? (guint64)start : 0; ok && jsonl && pos < (guint64)end;) {
