@@ -187,7 +187,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     log_init(&whole);
     log_init(&parts);
     load(path, jsonl, NULL, 0, 0, 0, &whole);
-    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func(g_free);
     guint64 enumerated = 0, digest = 0;
     for (guint index = 0; index < shares; index++) {
       Log share;
