@@ -473,18 +473,19 @@ typedef struct {
   NdLoader *loader;
   struct NdDistShare *share; /* dist.h */
   guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
-  guint64 plan_bytes;          /* bytes read to plan the line ranges */
+  guint64 plan_bytes;          /* bytes read to plan the byte ranges */
   Reports reports;             /* this rank's reports, summed over the ranks before their summary */
   char *passed;                /* this rank's inputs passed over, "COUNT\tREASON\n" each (owned) */
 } ShareSink;
 
 #ifdef NEARDUP_HAVE_MPI
-/* Each rank reads only its byte range of the JSON Lines files named as arguments (input.h:
- * nd_input_range_plan), when every rank can: the ranks count the lines of their ranges and add up
- * the counts of the ranks before them, which numbers their first lines. Files found in directories,
- * compressed files and WARC files are shared by items (every rank reads them through). All of it
- * happens before the loader starts, so that no rank stops before a collective call the others
- * make. NEARDUP_MPI_RANGES=0 turns it off (measurements). Returns the bytes it read. */
+/* Each rank reads only its byte range of the JSON Lines files and .warc.gz named as arguments
+ * (input.h: nd_input_range_plan), when every rank can: the ranks count the lines of their JSON Lines
+ * ranges and add up the counts of the ranks before them, which numbers their first lines. Files
+ * found in directories, lists, and files that cannot be cut are shared by items (every rank reads
+ * them through). All of it happens before the loader starts, so that no rank stops before a
+ * collective call the others make. NEARDUP_MPI_RANGES=0 turns it off (measurements). Returns the
+ * bytes it read. */
 static guint64
 plan_input_ranges(FindCli *cli, NdLoader *loader)
 {
@@ -710,7 +711,7 @@ load_distributed(FindCli *cli, NdCollection *coll)
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
             " bytes encoded (%.0f per article), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "
-            "plan line ranges); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
+            "plan byte ranges); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
             " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
             cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
             read_after - read_before, sink.plan_bytes, (t2 - t1) / 1e6, st.seconds,
