@@ -67,7 +67,7 @@ struct NdLoader {
   guint64 next_item;              /* the number the next queued item gets */
   guint64 names_digest;           /* FNV-1a of the names of every item queued, in order (shares) */
   const NdItem *merging;          /* the item whose document is passed to document_func, or NULL */
-  GHashTable *input_ranges;        /* name -> NdLoaderRange (nd_loader_set_input_range), or NULL */
+  GHashTable *input_ranges;       /* name -> NdLoaderRange (nd_loader_set_input_range), or NULL */
   gboolean in_range;              /* between nd_loader_range_begin and _end */
   guint64 range_base, range_size; /* the number of the ranged file's byte 0, and its size */
   guint64 range_at;               /* the offset of the record being queued (nd_loader_range_at) */
