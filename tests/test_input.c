@@ -1185,6 +1185,238 @@ START_TEST(test_shares_partition)
 }
 END_TEST
 
+/* A file check that refuses every file. */
+static gboolean
+refuse_all(const char *path, guint64 dev, guint64 ino, gpointer data, GError **error)
+{
+  (void)path, (void)dev, (void)ino, (void)data;
+  g_set_error_literal(error, ND_ERROR, ND_ERROR_INVALID_ARG, "refused");
+  return FALSE;
+}
+
+/* The first line start at or after `at` in s[0..len), by the rule input.h states. */
+static guint64
+expected_line_start(const char *s, guint64 len, guint64 at)
+{
+  if (at == 0 || at >= len)
+    return MIN(at, len);
+  for (guint64 i = at - 1; i < len; i++)
+    if (s[i] == '\n')
+      return i + 1;
+  return len;
+}
+
+/* Hostile layouts for the byte-range cut: empty, no final newline, CR LF, blank lines, one line longer
+ * than a share (ranges start inside it; shares with no line start), a file of newlines only. */
+static GPtrArray *
+range_contents(void)
+{
+  GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(c, g_strdup(""));
+  g_ptr_array_add(c, g_strdup("{\"id\":\"a\",\"text\":\"one two three\"}"));
+  g_ptr_array_add(c, g_strdup("{\"id\":\"a\",\"text\":\"one\"}\r\n{\"id\":\"b\",\"text\":\"two\"}\r\n\r\n"));
+  g_ptr_array_add(c, g_strdup("\n\n\n\n\n\n\n"));
+  g_autofree char *huge = g_strnfill(5000, 'x');
+  g_ptr_array_add(c, g_strdup_printf("{\"id\":\"h\",\"text\":\"%s\"}\n{\"id\":\"s\",\"text\":\"short\"}\n", huge));
+  g_ptr_array_add(c, g_strdup_printf("{\"id\":\"s\",\"text\":\"short\"}\n{\"id\":\"h\",\"text\":\"%s\"}", huge));
+  return c;
+}
+
+/* The cut rule on hostile files: for every number of shares, the ranges tile the file in order,
+ * each starts at the first line start at or after its cut point (so a range that would start inside
+ * a line starts after it, and may be empty), and their newline counts add up to the file's. */
+START_TEST(test_line_range_cuts)
+{
+  g_autofree char *dir = test_dir("ranges");
+  g_autoptr(GPtrArray) contents = range_contents();
+  for (guint c = 0; c < contents->len; c++) {
+    const char *text = g_ptr_array_index(contents, c);
+    guint64 len = strlen(text), total_newlines = 0;
+    for (guint64 i = 0; i < len; i++)
+      total_newlines += text[i] == '\n';
+    g_autofree char *name = g_strdup_printf("c%u.jsonl", c);
+    g_autofree char *path = write_test_file(dir, name, text, -1);
+    for (guint count = 1; count <= 6; count++) {
+      guint64 newlines = 0, prev_end = 0, bytes = 0;
+      for (guint index = 0; index < count; index++) {
+        NdInputRange r;
+        ck_assert_msg(nd_input_range_plan(path, TRUE, index, count, NULL, NULL, &r, &bytes), "file %u", c);
+        ck_assert_uint_eq(r.size, len);
+        ck_assert_uint_eq(r.start, prev_end);
+        ck_assert_uint_eq(r.start, expected_line_start(text, len, len * index / count));
+        ck_assert_uint_eq(r.end, expected_line_start(text, len, len * (index + 1) / count));
+        ck_assert_uint_le(r.start, r.end);
+        guint64 in_range = 0;
+        for (guint64 i = r.start; i < r.end; i++)
+          in_range += text[i] == '\n';
+        ck_assert_uint_eq(r.newlines, in_range);
+        newlines += r.newlines;
+        prev_end = r.end;
+      }
+      ck_assert_uint_eq(prev_end, len);
+      ck_assert_uint_eq(newlines, total_newlines);
+      /* each share reads its range and a little around its cuts, not the file once per share */
+      ck_assert_uint_le(bytes, len + count * (4096 + (16 << 10)) + len);
+    }
+    /* Recognised by content: a JSON Lines file is, an empty file or newlines only are not. */
+    NdInputRange r;
+    ck_assert(nd_input_range_plan(path, FALSE, 0, 2, NULL, NULL, &r, NULL) == (len > 0 && text[0] == '{'));
+  }
+  /* Not for ranges: a directory, a missing file, a compressed file, standard input, a text article,
+   * a file the check refuses. */
+  NdInputRange r;
+  ck_assert(!nd_input_range_plan(dir, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  g_autofree char *missing = g_build_filename(dir, "missing.jsonl", NULL);
+  ck_assert(!nd_input_range_plan(missing, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  static const char gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+  g_autofree char *gz_path = write_test_file(dir, "z.jsonl.gz", gz, sizeof gz - 1);
+  ck_assert(!nd_input_range_plan(gz_path, TRUE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(!nd_input_range_plan("-", TRUE, 0, 2, NULL, NULL, &r, NULL));
+  g_autofree char *art = write_test_file(dir, "a.txt", "Just one article of plain text.\n", -1);
+  ck_assert(!nd_input_range_plan(art, FALSE, 0, 2, NULL, NULL, &r, NULL));
+  ck_assert(nd_input_range_plan(art, TRUE, 0, 2, NULL, NULL, &r, NULL)); /* named as JSON Lines: taken so */
+  g_autofree char *jl = g_build_filename(dir, "c1.jsonl", NULL);
+  ck_assert(!nd_input_range_plan(jl, TRUE, 0, 2, refuse_all, NULL, &r, NULL));
+}
+END_TEST
+
+/* One share's items: documents with their numbers and names, and errors. */
+typedef struct {
+  const NdLoader *loader;
+  GArray *items;    /* guint64 */
+  GPtrArray *lines; /* "name id", char* */
+} RangeLog;
+
+static gboolean
+on_range_document(NdDocument *doc, gpointer data, GError **error)
+{
+  (void)error;
+  RangeLog *log = data;
+  guint64 item = 0;
+  const char *name = nd_loader_current_item(log->loader, &item);
+  g_array_append_val(log->items, item);
+  g_ptr_array_add(log->lines, g_strdup_printf("%s %s", name, doc->id));
+  nd_document_free(doc);
+  return TRUE;
+}
+
+/* JSON Lines read by byte ranges, one loader per share as MPI ranks do (the line counts of the
+ * shares before each added up as dist.h does): the shares' documents, in item order, are one
+ * loader's, with the same names ("file:LINE"); every error is reported by exactly one share with
+ * one loader's name and message; the shares agree on the items enumerated. */
+START_TEST(test_line_range_loaders)
+{
+  g_autofree char *dir = test_dir("range_loaders");
+  GString *file = g_string_new(NULL);
+  g_autofree char *huge = g_strnfill(20000, 'y'); /* longer than the 9 KiB line limit below */
+  for (guint i = 0; i < 60; i++) {
+    g_autofree char *text = gen_article(900 + i, 30 + i % 50);
+    if (i % 11 == 4)
+      g_string_append(file, "{\"id\":\"bad\",\"text\":}\n"); /* malformed */
+    if (i % 13 == 6)
+      g_string_append_printf(file, "{\"id\":\"long%u\",\"text\":\"%s\"}\n", i, huge);
+    if (i % 9 == 2)
+      g_string_append(file, "\n  \r\n"); /* blank lines: counted, no item */
+    g_string_append_printf(file, "{\"id\":\"r%02u\",\"text\":\"%s\"}%s", i, text, i % 2 ? "\r\n" : "\n");
+  }
+  g_string_append(file, "{\"id\":\"last\",\"text\":\"no newline after the last line\"}");
+  g_autofree char *path = write_test_file(dir, "feed.jsonl", file->str, (gssize)file->len);
+  g_string_free(file, TRUE);
+
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.max_bytes = 4096;
+  g_autoptr(NdCollection) whole = nd_collection_new(&p);
+  ErrLog wlog;
+  errlog_init(&wlog, whole);
+  g_autoptr(NdLoader) l = nd_loader_new(whole, 2, FALSE);
+  RangeLog whole_docs = { l, g_array_new(FALSE, FALSE, sizeof(guint64)), g_ptr_array_new_with_free_func(g_free) };
+  nd_loader_set_error_func(l, on_error, &wlog);
+  nd_loader_set_document_func(l, on_range_document, &whole_docs);
+  nd_loader_add_path(l, path);
+  guint whole_skipped = nd_loader_finish(l);
+  ck_assert_uint_eq(whole_docs.lines->len, 61);
+  ck_assert_uint_eq(whole_skipped, 6 + 5);
+  guint64 whole_items = nd_loader_items(l, NULL);
+
+  for (guint count = 1; count <= 5; count++) {
+    for (int as_jsonl = 0; as_jsonl <= 1; as_jsonl++) {
+      NdInputRange ranges[5];
+      guint64 first_line[5], sum = 0, bytes = 0;
+      for (guint index = 0; index < count; index++) {
+        ck_assert(nd_input_range_plan(path, as_jsonl, index, count, NULL, NULL, &ranges[index], &bytes));
+        first_line[index] = sum;
+        sum += ranges[index].newlines;
+      }
+      g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(guint64));
+      g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+      g_autoptr(GHashTable) errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+      guint skipped = 0;
+      guint64 n_items = 0, digest = 0;
+      for (guint index = 0; index < count; index++) {
+        g_autoptr(NdCollection) params_only = nd_collection_new(&p);
+        ErrLog elog;
+        errlog_init(&elog, params_only);
+        g_autoptr(NdLoader) sl = nd_loader_new(params_only, 2, FALSE);
+        RangeLog slog = { sl, g_array_new(FALSE, FALSE, sizeof(guint64)), g_ptr_array_new_with_free_func(g_free) };
+        nd_loader_set_share(sl, index, count, 1);
+        nd_loader_set_input_range(sl, path, &ranges[index], first_line[index]);
+        nd_loader_set_error_func(sl, on_error, &elog);
+        nd_loader_set_document_func(sl, on_range_document, &slog);
+        if (as_jsonl)
+          nd_loader_add_jsonl(sl, path, "id", "text");
+        else
+          nd_loader_add_path(sl, path);
+        skipped += nd_loader_finish(sl);
+        guint64 share_digest;
+        guint64 share_items = nd_loader_items(sl, &share_digest);
+        if (index == 0) {
+          n_items = share_items;
+          digest = share_digest;
+        }
+        ck_assert_uint_eq(share_items, n_items); /* the shares agree on what they enumerated */
+        ck_assert_uint_eq(share_digest, digest);
+        for (guint i = 0; i < slog.items->len; i++) {
+          guint64 item = g_array_index(slog.items, guint64, i);
+          ck_assert_uint_ge(item, ranges[index].start); /* numbered by byte offset, within its range */
+          ck_assert_uint_lt(item, MAX(ranges[index].end, ranges[index].start + 1));
+          g_array_append_val(items, item);
+          g_ptr_array_add(lines, g_strdup(g_ptr_array_index(slog.lines, i)));
+        }
+        for (guint i = 0; i < elog.inputs->len; i++) {
+          g_autofree char *what = g_strdup_printf("%s: %s", (char *)g_ptr_array_index(elog.inputs, i),
+                                                  (char *)g_ptr_array_index(elog.messages, i));
+          ck_assert_msg(g_hash_table_add(errors, g_steal_pointer(&what)), "reported twice");
+        }
+        errlog_clear(&elog);
+        g_array_unref(slog.items);
+        g_ptr_array_unref(slog.lines);
+      }
+      ck_assert_uint_eq(n_items, ranges[0].size + 1); /* a file by ranges takes size + 1 numbers */
+      ck_assert_uint_lt(whole_items, n_items);
+      ck_assert_uint_le(bytes, 2 * ranges[0].size + count * (4096 + (16 << 10)));
+      ck_assert_uint_eq(skipped, whole_skipped);
+      ck_assert_uint_eq(g_hash_table_size(errors), wlog.inputs->len);
+      for (guint i = 0; i < wlog.inputs->len; i++) {
+        g_autofree char *what = g_strdup_printf("%s: %s", (char *)g_ptr_array_index(wlog.inputs, i),
+                                                (char *)g_ptr_array_index(wlog.messages, i));
+        ck_assert_msg(g_hash_table_contains(errors, what), "%s not reported with %u shares", what, count);
+      }
+      ck_assert_uint_eq(lines->len, whole_docs.lines->len);
+      for (guint i = 0; i < lines->len; i++) {
+        guint rank = 0;
+        for (guint j = 0; j < lines->len; j++)
+          rank += g_array_index(items, guint64, j) < g_array_index(items, guint64, i);
+        ck_assert_str_eq(g_ptr_array_index(lines, i), g_ptr_array_index(whole_docs.lines, rank));
+      }
+    }
+  }
+  errlog_clear(&wlog);
+  g_array_unref(whole_docs.items);
+  g_ptr_array_unref(whole_docs.lines);
+}
+END_TEST
+
 static Suite *
 input_suite(void)
 {
@@ -1212,6 +1444,8 @@ input_suite(void)
   tcase_add_test(tc, test_read_article);
   tcase_add_test(tc, test_token_limit_error);
   tcase_add_test(tc, test_shares_partition);
+  tcase_add_test(tc, test_line_range_cuts);
+  tcase_add_test(tc, test_line_range_loaders);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -342,6 +342,199 @@ START_TEST(test_hostile_records)
 }
 END_TEST
 
+/* A share's (or one loader's) items: documents as "NAME ID META" with their item numbers, errors as
+ * "NAME: MESSAGE". */
+typedef struct {
+  const NdLoader *loader;
+  GArray *items;     /* guint64 */
+  GPtrArray *docs;   /* char* */
+  GPtrArray *errors; /* char* */
+} ShareLog;
+
+static gboolean
+on_share_doc(NdDocument *doc, gpointer data, GError **error)
+{
+  (void)error;
+  ShareLog *log = data;
+  guint64 item = 0;
+  const char *name = nd_loader_current_item(log->loader, &item);
+  g_array_append_val(log->items, item);
+  g_ptr_array_add(log->docs, g_strdup_printf("%s %s %s", name, doc->id, doc->meta ? doc->meta : "-"));
+  nd_document_free(doc);
+  return TRUE;
+}
+
+static void
+on_share_error(const char *input, const GError *error, gpointer data)
+{
+  ShareLog *log = data;
+  g_ptr_array_add(log->errors, g_strdup_printf("%s: %s", input, error->message));
+}
+
+/* Loads `path` whole (count 0) or share `index` of `count` by byte range into a new log. */
+static ShareLog
+load_share(const char *path, guint index, guint count, GHashTable *passed)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  NdLoader *l = nd_loader_new(c, 2, FALSE);
+  ShareLog log = { l, g_array_new(FALSE, FALSE, sizeof(guint64)), g_ptr_array_new_with_free_func(g_free),
+                   g_ptr_array_new_with_free_func(g_free) };
+  if (count > 0) {
+    NdInputRange r;
+    ck_assert_msg(nd_input_range_plan(path, FALSE, index, count, NULL, NULL, &r, NULL), "share %u of %u", index, count);
+    nd_loader_set_share(l, index, count, 1);
+    nd_loader_set_input_range(l, path, &r, 0);
+  }
+  nd_loader_set_document_func(l, on_share_doc, &log);
+  nd_loader_set_error_func(l, on_share_error, &log);
+  nd_loader_add_path(l, path);
+  nd_loader_finish(l);
+  guint n;
+  const NdPassedOver *po = nd_loader_passed_over(l, &n);
+  for (guint i = 0; i < n; i++) {
+    guint64 *sum = g_hash_table_lookup(passed, po[i].reason);
+    if (sum == NULL) {
+      sum = g_new0(guint64, 1);
+      g_hash_table_insert(passed, (gpointer)po[i].reason, sum);
+    }
+    *sum += po[i].count;
+  }
+  nd_loader_free(l);
+  log.loader = NULL;
+  return log;
+}
+
+static void
+share_log_clear(ShareLog *log)
+{
+  g_array_unref(log->items);
+  g_ptr_array_unref(log->docs);
+  g_ptr_array_unref(log->errors);
+}
+
+/* A .warc.gz of one member per record read by byte ranges, as MPI ranks read it: for 1 to 5 shares,
+ * the shares' documents in item order are one loader's (names FILE@OFFSET, ids, metadata with the
+ * record offsets), each error is reported by one share as one loader reports it, and the records
+ * passed over add up. The file holds records the workers refuse. Files that cannot be cut are
+ * refused by the plan: plain, gzip'd whole, members of two records, too few members, a member that
+ * is not a record, a Content-Length that swallows the next member, a corrupt member. */
+START_TEST(test_gz_ranges)
+{
+  Warc w;
+  warc_init(&w);
+  warc_record(&w, "warcinfo", NULL, "application/warc-fields", "software: test\r\n", -1, -1);
+  for (guint i = 0; i < 40; i++) {
+    g_autofree char *uri = g_strdup_printf("https://valley.example/%u", i);
+    g_autofree char *body = g_strdup_printf("<html><body><p>Story %u. %s</p></body></html>", i, i % 2 ? page1 : page2);
+    warc_record(&w, "request", uri, "application/http; msgtype=request", "GET / HTTP/1.1\r\n\r\n", -1, -1);
+    warc_response(&w, uri, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n", body, -1, -1);
+    if (i % 13 == 7) /* a wrong chunk size: an error in the worker */
+      warc_response(&w, uri, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n",
+                    "10\r\n<html><body><p>longer than sixteen bytes</p></body></html>\r\n0\r\n\r\n", -1, -1);
+  }
+  g_autofree char *path = write_tmp("ranges.warc.gz", w.gz->str, w.gz->len);
+  g_autoptr(GHashTable) whole_passed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  ShareLog whole = load_share(path, 0, 0, whole_passed);
+  ck_assert_uint_eq(whole.docs->len, 40);
+  ck_assert_uint_eq(whole.errors->len, 3);
+  for (guint count = 1; count <= 5; count++) {
+    g_autoptr(GHashTable) passed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint64 prev_end = 0;
+    for (guint index = 0; index < count; index++) {
+      NdInputRange r;
+      ck_assert(nd_input_range_plan(path, FALSE, index, count, NULL, NULL, &r, NULL));
+      ck_assert_uint_eq(r.start, prev_end); /* the ranges tile the file */
+      gboolean at_record = r.start == w.gz->len;
+      for (guint k = 0; k < w.gz_at->len; k++) /* and start at records' members, never at the non-record one */
+        at_record |= g_array_index(w.gz_at, guint64, k) == r.start && memcmp(w.plain->str +
+                     g_array_index(w.plain_at, guint64, k), "WARC/", 5) == 0;
+      ck_assert_msg(at_record, "share %u of %u starts at %" G_GUINT64_FORMAT, index, count, r.start);
+      prev_end = r.end;
+      ShareLog log = load_share(path, index, count, passed);
+      for (guint i = 0; i < log.docs->len; i++) {
+        guint64 item = g_array_index(log.items, guint64, i);
+        ck_assert_uint_ge(item, r.start);
+        ck_assert_uint_lt(item, r.end);
+        g_array_append_val(items, item);
+        g_ptr_array_add(docs, g_strdup(g_ptr_array_index(log.docs, i)));
+      }
+      for (guint i = 0; i < log.errors->len; i++)
+        ck_assert(g_hash_table_add(errors, g_strdup(g_ptr_array_index(log.errors, i))));
+      share_log_clear(&log);
+    }
+    ck_assert_uint_eq(prev_end, w.gz->len);
+    ck_assert_uint_eq(docs->len, whole.docs->len);
+    for (guint i = 0; i < docs->len; i++) {
+      guint rank = 0;
+      for (guint j = 0; j < docs->len; j++)
+        rank += g_array_index(items, guint64, j) < g_array_index(items, guint64, i);
+      ck_assert_str_eq(g_ptr_array_index(docs, i), g_ptr_array_index(whole.docs, rank));
+    }
+    ck_assert_uint_eq(g_hash_table_size(errors), whole.errors->len);
+    for (guint i = 0; i < whole.errors->len; i++)
+      ck_assert_msg(g_hash_table_contains(errors, g_ptr_array_index(whole.errors, i)), "%s",
+                    (char *)g_ptr_array_index(whole.errors, i));
+    ck_assert_uint_eq(g_hash_table_size(passed), g_hash_table_size(whole_passed));
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, whole_passed);
+    while (g_hash_table_iter_next(&it, &key, &value))
+      ck_assert_uint_eq(*(guint64 *)g_hash_table_lookup(passed, key), *(guint64 *)value);
+  }
+  share_log_clear(&whole);
+
+  /* Not cut: a plain WARC, a WARC gzip'd whole, members of two records each, fewer members than shares. */
+  NdInputRange r;
+  g_autofree char *plain = write_tmp("ranges.warc", w.plain->str, w.plain->len);
+  ck_assert(!nd_input_range_plan(plain, FALSE, 1, 2, NULL, NULL, &r, NULL));
+  gsize zn;
+  g_autofree char *z = gzip_bytes(w.plain->str, w.plain->len, &zn);
+  g_autofree char *whole_gz = write_tmp("whole.warc.gz", z, zn);
+  ck_assert(nd_input_range_plan(whole_gz, FALSE, 0, 2, NULL, NULL, &r, NULL) == FALSE ||
+            r.end == zn); /* share 0 may take it all, */
+  ck_assert(!nd_input_range_plan(whole_gz, FALSE, 1, 2, NULL, NULL, &r, NULL)); /* share 1 finds no member */
+  GString *pairs = g_string_new(NULL);
+  for (guint k = 0; k + 1 < w.plain_at->len; k += 2) {
+    guint64 from = g_array_index(w.plain_at, guint64, k);
+    guint64 to = k + 2 < w.plain_at->len ? g_array_index(w.plain_at, guint64, k + 2) : w.plain->len;
+    g_autofree char *m = gzip_bytes(w.plain->str + from, (gsize)(to - from), &zn);
+    g_string_append_len(pairs, m, (gssize)zn);
+  }
+  g_autofree char *pairs_path = write_tmp("pairs.warc.gz", pairs->str, pairs->len);
+  for (guint index = 0; index < 3; index++)
+    ck_assert(!nd_input_range_plan(pairs_path, FALSE, index, 3, NULL, NULL, &r, NULL));
+  g_string_free(pairs, TRUE);
+  g_autofree char *few = write_tmp("few.warc.gz", w.gz->str, g_array_index(w.gz_at, guint64, 2));
+  ck_assert(!nd_input_range_plan(few, FALSE, 3, 4, NULL, NULL, &r, NULL));
+  /* one bad member in the middle: no share may cut the file (the ranks agree on all or none) */
+  for (int bad = 0; bad < 3; bad++) {
+    Warc v;
+    warc_init(&v);
+    for (guint i = 0; i < 12; i++) {
+      g_autofree char *uri = g_strdup_printf("https://hill.example/%u", i);
+      warc_response(&v, uri, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n", i % 2 ? page1 : page2, -1,
+                    i == 6 && bad == 1 ? (gint64)strlen(page1) + 500 : -1);
+      if (i == 6 && bad == 0)
+        warc_raw(&v, "this is not a record\r\nnor is this\r\n", 35);
+    }
+    if (bad == 2)
+      v.gz->str[g_array_index(v.gz_at, guint64, 6) + 20] ^= 0x55;
+    g_autofree char *bad_path = write_tmp("bad.warc.gz", v.gz->str, v.gz->len);
+    guint accepted = 0;
+    for (guint index = 0; index < 2; index++)
+      accepted += nd_input_range_plan(bad_path, FALSE, index, 2, NULL, NULL, &r, NULL);
+    ck_assert_msg(accepted < 2, "bad member %d: cut", bad);
+    warc_clear(&v);
+  }
+  warc_clear(&w);
+}
+END_TEST
+
 /* Compressed and mis-named inputs are recognised by their content. */
 START_TEST(test_by_content)
 {
@@ -456,6 +649,7 @@ warc_suite(void)
   tcase_add_test(tc, test_hostile_records);
   tcase_add_test(tc, test_by_content);
   tcase_add_test(tc, test_walk_filters);
+  tcase_add_test(tc, test_gz_ranges);
   suite_add_tcase(s, tc);
   return s;
 }

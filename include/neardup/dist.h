@@ -4,8 +4,9 @@
  * the tool). The library hides MPI: no MPI type appears here, and everything runs on MPI_COMM_WORLD.
  *
  * The work is split where it is heavy and embarrassingly parallel: reading, parsing and signing.
- * Each rank loads its share of the inputs (input.h: nd_loader_set_share: blocks of 64 items in
- * input order, dealt out in turn), encodes every signed document with its item number and input
+ * Each rank loads its share of the inputs (input.h: its byte range of the JSON Lines files and
+ * .warc.gz named as inputs, nd_input_range_plan; of the other items, nd_loader_set_share: blocks of
+ * 64 in input order, dealt out in turn), encodes every signed document with its item number and input
  * name into a buffer (the wire form below), and the ranks send their buffers to rank 0 in bounded
  * chunks. Rank 0 merges the documents in item order into its collection — the same documents in
  * the same order as one process would add, so the candidate search, the scores, the clusters and
@@ -53,6 +54,16 @@ void nd_dist_wait_all(void);
 guint64 nd_dist_sum(guint64 value);
 /* The maximum of `value` over all ranks, on every rank (collective). */
 guint64 nd_dist_max(guint64 value);
+
+/* In place, values[0..n) becomes the sum over all ranks (collective). */
+void nd_dist_sum_array(guint64 *values, guint n);
+/* In place, values[0..n) becomes the sum over the ranks before this one (0 on rank 0): where each
+ * rank's part starts when the parts are laid out in rank order (collective). */
+void nd_dist_exclusive_sum(guint64 *values, guint n);
+
+/* Rank 0: every rank's `text` (not NULL), joined in rank order (a new string, free with g_free);
+ * other ranks: NULL. Collective. */
+char *nd_dist_gather_text(const char *text);
 
 /* ---- The wire form of signed documents ---- */
 

@@ -89,6 +89,49 @@ void nd_loader_set_document_func(NdLoader *loader, NdDocumentFunc func, gpointer
 void nd_loader_set_share(NdLoader *loader, guint index, guint count, guint block);
 #define ND_DEFAULT_SHARE_BLOCK 64
 
+/* A share of one JSON Lines or WARC file read by byte range, as the ranks of an MPI run read such
+ * files (dist.h), rather than every share reading every byte. The file of `size` bytes is cut at
+ * size * k / count (k = 1 .. count - 1), each cut moved forward to the next record start, so that
+ * share `index` holds the records that start in [start, end): a record that crosses a cut belongs
+ * to the share in which it starts, however long; a share may be empty.
+ *   JSON Lines (uncompressed): a record starts after a '\n' (CR LF is a '\n' line end as the reader
+ *   sees it). `newlines` is the count of '\n' in [start, end): the shares before `index` together
+ *   hold the lines before `start`, so their sum numbers this share's lines.
+ *   WARC compressed with one gzip member per record (as crawlers write .warc.gz): a record starts at
+ *   a gzip member whose first bytes decompress to "WARC/1."; compressed data that happens to hold the
+ *   3-byte gzip magic is told apart by decompressing. Records are named by offset (FILE@OFFSET), so
+ *   `newlines` is 0. A plain WARC is not cut (a block may hold text that looks like a record start,
+ *   which only reading from the file's start tells apart), nor a WARC gzip'd whole (no member to
+ *   start at), nor compressed JSON Lines. */
+typedef struct {
+  guint64 size;       /* the file's size when planned (as stored: compressed) */
+  guint64 start, end; /* this share's bytes */
+  guint64 newlines;   /* JSON Lines: '\n' bytes in [start, end) */
+} NdInputRange;
+
+/* Plans share `index` of `count` (count >= 1) of `path` into *range: TRUE when `path` is a regular
+ * file that can be cut (above), recognised by content as nd_loader_add_path does (with
+ * `known_jsonl`, an uncompressed file is taken as JSON Lines, as nd_loader_add_jsonl takes it); and
+ * for a WARC file, when share `index` > 0 found a record start after its cut (else the file has too
+ * few members to cut). Reads the share's bytes (JSON Lines: to count its lines) and a little after
+ * its cuts. FALSE otherwise (not an error: the file is then read through and shared by items, or
+ * reported by the loader when it cannot be read); `check` (may be NULL) is the loader's file check
+ * (nd_loader_set_file_check), called by name before the file is opened, and FALSE when it refuses.
+ * Adds the bytes it read to *bytes_read (may be NULL). */
+gboolean nd_input_range_plan(const char *path, gboolean known_jsonl, guint index, guint count, NdFileCheckFunc check,
+                             gpointer check_data, NdInputRange *range, guint64 *bytes_read);
+
+/* Makes this loader read only `range` of the file `path` (as named to nd_loader_add_path or
+ * nd_loader_add_jsonl, or found in a walk); JSON Lines: its first line numbered first_line + 1 in
+ * messages (first_line: the sum of the `newlines` of the shares before this one). Use with
+ * nd_loader_set_share, before queueing inputs: the file's items are numbered by the byte offset of
+ * their record (from the file's first number, the file taking size + 1 numbers), so that the items
+ * of the shares, ordered by number, are in input order; every item of the range is this share's
+ * (the block dealing does not apply to it). If the file is then not the one planned (another size,
+ * another compression), the range is ignored (every share reads it through, which the shares notice
+ * as different names; nd_loader_items). Copied. */
+void nd_loader_set_input_range(NdLoader *loader, const char *path, const NdInputRange *range, guint64 first_line);
+
 /* The number of items enumerated so far, every share's (as nd_loader_set_share counts them), and in
  * *names_digest (may be NULL) a 64-bit digest of their input names in order. Loaders of the shares of
  * one input agree on both; when they do not, they did not read the same inputs (a pipe, a file

@@ -477,7 +477,45 @@ typedef struct {
   NdLoader *loader;
   struct NdDistShare *share; /* dist.h */
   guint64 items, names_digest; /* what the loader enumerated (nd_loader_items), set when it is done */
+  guint64 plan_bytes;          /* bytes read to plan the byte ranges */
+  Reports reports;             /* this rank's reports, summed over the ranks before their summary */
+  char *passed;                /* this rank's inputs passed over, "COUNT\tREASON\n" each (owned) */
 } ShareSink;
+
+#ifdef NEARDUP_HAVE_MPI
+/* Each rank reads only its byte range of the JSON Lines files and .warc.gz named as arguments
+ * (input.h: nd_input_range_plan), when every rank can: the ranks count the lines of their JSON Lines
+ * ranges and add up the counts of the ranks before them, which numbers their first lines. Files
+ * found in directories, lists, and files that cannot be cut are shared by items (every rank reads
+ * them through). All of it happens before the loader starts, so that no rank stops before a
+ * collective call the others make. NEARDUP_MPI_RANGES=0 turns it off (measurements). Returns the
+ * bytes it read. */
+static guint64
+plan_input_ranges(FindCli *cli, NdLoader *loader)
+{
+  const char *env = g_getenv("NEARDUP_MPI_RANGES");
+  if (cli_ranks() < 2 || (env != NULL && strcmp(env, "0") == 0))
+    return 0;
+  guint n_paths = cli->paths ? g_strv_length(cli->paths) : 0, n = n_paths + (cli->jsonl ? g_strv_length(cli->jsonl) : 0);
+  if (n == 0)
+    return 0;
+  g_autofree NdInputRange *ranges = g_new0(NdInputRange, n);
+  g_autofree guint64 *usable = g_new0(guint64, n), *first_line = g_new0(guint64, n);
+  guint64 bytes = 0;
+  for (guint i = 0; i < n; i++) {
+    const char *path = i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths];
+    usable[i] = nd_input_range_plan(path, i >= n_paths, cli_rank(), cli_ranks(), output_file_check, NULL, &ranges[i],
+                                   &bytes);
+    first_line[i] = ranges[i].newlines;
+  }
+  nd_dist_sum_array(usable, n);
+  nd_dist_exclusive_sum(first_line, n);
+  for (guint i = 0; i < n; i++)
+    if (usable[i] == cli_ranks())
+      nd_loader_set_input_range(loader, i < n_paths ? cli->paths[i] : cli->jsonl[i - n_paths], &ranges[i], first_line[i]);
+  return bytes;
+}
+#endif
 
 /* Loads the inputs as find_cli_load_into says; with `sink`, only this rank's share of them
  * (input.h: nd_loader_set_share), its documents encoded into sink->share. */
@@ -495,6 +533,9 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
      * in blocks of 1 to exercise every rank) */
     const char *block = g_getenv("NEARDUP_MPI_BLOCK");
     nd_loader_set_share(loader, cli_rank(), cli_ranks(), block ? (guint)g_ascii_strtoull(block, NULL, 10) : 0);
+#ifdef NEARDUP_HAVE_MPI
+    sink->plan_bytes = plan_input_ranges(cli, loader);
+#endif
   }
   nd_loader_set_error_func(loader, on_input_error, &reports);
   nd_loader_set_warning_func(loader, on_input_warning, &reports);
@@ -518,15 +559,21 @@ load_inputs(FindCli *cli, NdCollection *coll, NdDocumentFunc func, gpointer data
     nd_loader_add_jsonl(loader, *p, idf, txf);
   guint skipped = nd_loader_finish(loader);
   progress_stop_counting();
-  summarise_reports(&reports);
   guint n_passed;
   const NdPassedOver *passed = nd_loader_passed_over(loader, &n_passed);
-  for (guint i = 0; i < n_passed; i++)
-    cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
-  if (sink != NULL) {
+  if (sink != NULL) { /* the summary is of all the ranks' inputs: load_distributed prints it */
     sink->items = nd_loader_items(loader, &sink->names_digest);
     sink->loader = NULL;
+    sink->reports = reports;
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; i < n_passed; i++)
+      g_string_append_printf(text, "%" G_GUINT64_FORMAT "\t%s\n", passed[i].count, passed[i].reason);
+    sink->passed = g_string_free(text, FALSE);
+    return skipped;
   }
+  summarise_reports(&reports);
+  for (guint i = 0; i < n_passed; i++)
+    cli_message("passed over: %" G_GUINT64_FORMAT " %s", passed[i].count, passed[i].reason);
   return skipped;
 }
 
@@ -545,6 +592,69 @@ peak_rss_mb(void)
 }
 
 #ifdef NEARDUP_HAVE_MPI
+/* Bytes this process has read through read(2) and its kind so far (/proc/self/io's rchar: page
+ * cache or not), or 0 where there is no such file. */
+static guint64
+bytes_read_so_far(void)
+{
+  g_autofree char *io = NULL;
+  if (!g_file_get_contents("/proc/self/io", &io, NULL, NULL))
+    return 0;
+  const char *r = strstr(io, "rchar:");
+  return r != NULL ? g_ascii_strtoull(r + 6, NULL, 10) : 0;
+}
+
+/* Prints on rank 0 the summary lines of one process (summarise_reports, "passed over: ...") for
+ * every rank's inputs, from each rank's reports of its loading (`loaded`) and of rank 0's merge
+ * (`merged`: duplicate ids), and its inputs passed over (`passed`: "COUNT\tREASON\n" lines),
+ * summed over the ranks. Each of them listed up to REPORTS_PER_KIND inputs of a kind itself, so
+ * the "more ... not listed" counts are of what none listed. The reasons passed over come in rank
+ * order of first occurrence. Collective. */
+static void
+summarise_ranks(const Reports *loaded, const Reports *merged, const char *passed)
+{
+  const guint64 most = REPORTS_PER_KIND;
+  guint64 counts[2 * N_KINDS + 2];
+  for (guint k = 0; k < N_KINDS; k++) {
+    counts[k] = loaded->reported[k] + merged->reported[k];
+    counts[N_KINDS + k] = MIN(loaded->reported[k], most) + MIN(merged->reported[k], most);
+  }
+  counts[2 * N_KINDS] = loaded->warnings;
+  counts[2 * N_KINDS + 1] = MIN(loaded->warnings, most);
+  nd_dist_sum_array(counts, G_N_ELEMENTS(counts));
+  g_autofree char *all = nd_dist_gather_text(passed);
+  if (cli_rank() != 0)
+    return;
+  for (guint kind = 0; kind < N_KINDS; kind++)
+    if (counts[kind] > counts[N_KINDS + kind])
+      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)", counts[kind] - counts[N_KINDS + kind],
+                  kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
+  if (counts[2 * N_KINDS] > counts[2 * N_KINDS + 1])
+    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", counts[2 * N_KINDS] - counts[2 * N_KINDS + 1]);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new(); /* borrowed from `all` */
+  g_autoptr(GArray) totals = g_array_new(FALSE, TRUE, sizeof(guint64));
+  for (char *line = all, *next; line != NULL && *line != '\0'; line = next) {
+    next = strchr(line, '\n');
+    if (next != NULL)
+      *next++ = '\0';
+    char *tab = strchr(line, '\t');
+    if (tab == NULL)
+      continue;
+    *tab = '\0';
+    guint i = 0;
+    while (i < reasons->len && strcmp(g_ptr_array_index(reasons, i), tab + 1) != 0)
+      i++;
+    if (i == reasons->len) {
+      g_ptr_array_add(reasons, tab + 1);
+      g_array_set_size(totals, reasons->len);
+    }
+    g_array_index(totals, guint64, i) += g_ascii_strtoull(line, NULL, 10);
+  }
+  for (guint i = 0; i < reasons->len; i++)
+    cli_message("passed over: %" G_GUINT64_FORMAT " %s", g_array_index(totals, guint64, i),
+                (const char *)g_ptr_array_index(reasons, i));
+}
+
 static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
 
 static gboolean
@@ -566,14 +676,16 @@ load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
-  ShareSink sink = { NULL, share, 0, 0 };
+  ShareSink sink = { NULL, share, 0, 0, 0, { { 0 }, 0 }, NULL };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
   int threads = cli->threads;
   guint local = nd_dist_local_size();
   if (threads == 0)
     cli->threads = (int)MAX(1u, g_get_num_processors() / local);
+  guint64 read_before = bytes_read_so_far();
   guint skipped = load_inputs(cli, coll, encode_document, &sink, &sink);
+  guint64 read_after = bytes_read_so_far();
   cli->threads = threads;
   gint64 t1 = g_get_monotonic_time();
   nd_dist_wait_all(); /* the ranks done first sleep until the others are */
@@ -587,6 +699,7 @@ load_distributed(FindCli *cli, NdCollection *coll)
               G_GUINT64_FORMAT " articles and inputs, or other names): name regular files on a file system every rank "
               "reads, not pipes, and do not change them during the run\n", cli_ranks(), least, most);
     dist_failed = TRUE;
+    g_free(sink.passed);
     return (guint)nd_dist_sum(skipped);
   }
   Reports reports = { { 0 }, 0 };
@@ -597,13 +710,15 @@ load_distributed(FindCli *cli, NdCollection *coll)
     fprintf(stderr, "neardup: rank %u: %s\n", cli_rank(), error->message);
     nd_dist_abort(EXIT_FATAL);
   }
-  summarise_reports(&reports);
+  summarise_ranks(&sink.reports, &reports, sink.passed);
+  g_free(sink.passed);
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
-            " bytes encoded (%.0f per article); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
+            " bytes encoded (%.0f per article), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "
+            "plan byte ranges); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
             " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
             cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
-            (t2 - t1) / 1e6, st.seconds,
+            read_after - read_before, sink.plan_bytes, (t2 - t1) / 1e6, st.seconds,
             st.messages, st.bytes_received, peak_rss_mb());
   return (guint)nd_dist_sum(skipped + rejected);
 }

@@ -167,16 +167,29 @@ nd_jsonl_max_line(gsize max_bytes)
   return (gsize)MIN(limit, (guint64)G_MAXUINT32 - 1);
 }
 
+/* Queues the records of `s`: all of them, or with `range` (a share's byte range of the file, input.h:
+ * nd_input_range_plan) the lines that start in it, numbered in messages from range->first_line + 1. */
 static void
-produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_field, const char *text_field)
+produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_field, const char *text_field,
+              const NdLoaderRange *range)
 {
   const gsize limit = nd_jsonl_max_line(nd_loader_config(l)->max_bytes);
+  guint64 lineno = 0, length, end = G_MAXUINT64, at = 0;
+  if (range != NULL && (nd_in_stream_compression(s) != NULL || nd_in_stream_file_size(s) != (gint64)range->range.size ||
+                        !nd_in_stream_seek(s, range->range.start)))
+    range = NULL; /* not the file planned: read through, which the shares notice (nd_loader_items) */
+  if (range != NULL) {
+    nd_loader_range_begin(l, display, range->range.size);
+    lineno = range->first_line;
+    end = range->range.end;
+  }
   NdLineReader r;
   nd_line_reader_init(&r, s);
-  guint64 lineno = 0, length;
   gboolean too_long;
-  while (nd_line_reader_next(&r, limit, &length, &too_long)) {
+  while ((range == NULL || (at = nd_in_stream_offset(s)) < end) && nd_line_reader_next(&r, limit, &length, &too_long)) {
     lineno++;
+    if (range != NULL)
+      nd_loader_range_at(l, at);
     g_autofree char *name = g_strdup_printf("%s:%" G_GUINT64_FORMAT, display, lineno);
     if (too_long) { /* read and dropped while streaming: at most `limit` bytes of it were held */
       nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_TOO_LARGE, "line of %" G_GUINT64_FORMAT " bytes "
@@ -207,6 +220,8 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
                   .payload_len = len, .data = f };
     nd_loader_queue(l, &it);
   }
+  if (r.error != NULL && range != NULL)
+    nd_loader_range_at(l, MIN(nd_in_stream_offset(s), range->range.size));
   if (r.error != NULL)
     nd_loader_queue_error(l, display, nd_in_stream_read_errno(s) != 0
                           ? g_error_new(ND_ERROR, ND_ERROR_IO, "read error after line %" G_GUINT64_FORMAT ": %s", lineno,
@@ -214,13 +229,15 @@ produce_lines(NdLoader *l, NdInStream *s, const char *display, const char *id_fi
                           : g_error_new(ND_ERROR, ND_ERROR_IO, "after line %" G_GUINT64_FORMAT ": %s", lineno,
                                         r.error->message));
   nd_line_reader_clear(&r);
+  if (range != NULL)
+    nd_loader_range_end(l);
 }
 
 static void
 jsonl_produce(NdLoader *l, NdInStream *s, const char *display)
 {
   const NdSourceConfig *cfg = nd_loader_config(l);
-  produce_lines(l, s, display, cfg->id_field, cfg->text_field);
+  produce_lines(l, s, display, cfg->id_field, cfg->text_field, nd_loader_input_range(l, display));
 }
 
 void
@@ -236,7 +253,7 @@ nd_loader_add_jsonl(NdLoader *l, const char *path, const char *id_field, const c
     return;
   }
   produce_lines(l, s, strcmp(path, "-") == 0 ? "<stdin>" : path, nd_loader_intern(l, id_field),
-                nd_loader_intern(l, text_field));
+                nd_loader_intern(l, text_field), strcmp(path, "-") == 0 ? NULL : nd_loader_input_range(l, path));
   nd_in_stream_free(s);
 }
 

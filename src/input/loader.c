@@ -67,6 +67,10 @@ struct NdLoader {
   guint64 next_item;              /* the number the next queued item gets */
   guint64 names_digest;           /* FNV-1a of the names of every item queued, in order (shares) */
   const NdItem *merging;          /* the item whose document is passed to document_func, or NULL */
+  GHashTable *input_ranges;       /* name -> NdLoaderRange (nd_loader_set_input_range), or NULL */
+  gboolean in_range;              /* between nd_loader_range_begin and _end */
+  guint64 range_base, range_size; /* the number of the ranged file's byte 0, and its size */
+  guint64 range_at;               /* the offset of the record being queued (nd_loader_range_at) */
 };
 
 gboolean
@@ -379,6 +383,64 @@ nd_loader_set_share(NdLoader *l, guint index, guint count, guint block)
   l->share_block = block ? block : ND_DEFAULT_SHARE_BLOCK;
 }
 
+void
+nd_loader_set_input_range(NdLoader *l, const char *path, const NdInputRange *range, guint64 first_line)
+{
+  g_return_if_fail(l != NULL && path != NULL && range != NULL && l->next_item == 0);
+  if (l->input_ranges == NULL)
+    l->input_ranges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  NdLoaderRange *r = g_new(NdLoaderRange, 1);
+  r->range = *range;
+  r->first_line = first_line;
+  g_hash_table_replace(l->input_ranges, g_strdup(path), r);
+}
+
+const NdLoaderRange *
+nd_loader_input_range(const NdLoader *l, const char *display)
+{
+  return l->input_ranges != NULL ? g_hash_table_lookup(l->input_ranges, display) : NULL;
+}
+
+/* Adds `name` (and its NUL, which keeps names apart) to the digest of the names queued. */
+static void
+digest_name(NdLoader *l, const char *name)
+{
+  for (const char *c = name ? name : ""; ; c++) {
+    l->names_digest = (l->names_digest ^ (guchar)*c) * G_GUINT64_CONSTANT(0x100000001b3);
+    if (*c == '\0')
+      break;
+  }
+}
+
+void
+nd_loader_range_begin(NdLoader *l, const char *display, guint64 size)
+{
+  g_return_if_fail(!l->in_range);
+  /* The shares' names differ within the file (each its own lines): the digest takes the file's
+   * name and size, which they share. */
+  g_autofree char *what = g_strdup_printf("%s (%" G_GUINT64_FORMAT " bytes, by ranges)", display, size);
+  digest_name(l, what);
+  l->in_range = TRUE;
+  l->range_base = l->next_item;
+  l->range_size = size;
+  l->range_at = 0;
+}
+
+void
+nd_loader_range_at(NdLoader *l, guint64 offset)
+{
+  g_return_if_fail(l->in_range && offset <= l->range_size);
+  l->range_at = offset;
+}
+
+void
+nd_loader_range_end(NdLoader *l)
+{
+  g_return_if_fail(l->in_range);
+  l->in_range = FALSE;
+  l->next_item = l->range_base + l->range_size + 1;
+}
+
 guint64
 nd_loader_items(const NdLoader *l, guint64 *names_digest)
 {
@@ -597,13 +659,13 @@ flush(NdLoader *l)
 void
 nd_loader_queue(NdLoader *l, NdItem *item)
 {
-  item->number = l->next_item++;
-  for (const char *c = item->name ? item->name : ""; ; c++) { /* the NUL too: names stay apart */
-    l->names_digest = (l->names_digest ^ (guchar)*c) * G_GUINT64_CONSTANT(0x100000001b3);
-    if (*c == '\0')
-      break;
+  if (l->in_range) { /* a record of this share's range of a file: numbered by its byte offset */
+    item->number = l->range_base + l->range_at;
+  } else {
+    item->number = l->next_item++;
+    digest_name(l, item->name);
   }
-  if (l->share_count > 1 && (item->number / l->share_block) % l->share_count != l->share_index) {
+  if (!l->in_range && l->share_count > 1 && (item->number / l->share_block) % l->share_count != l->share_index) {
     item_clear(item); /* another share's: not read, not reported, not counted here */
     memset(item, 0, sizeof *item);
     return;
@@ -662,6 +724,8 @@ nd_loader_free(NdLoader *l)
   g_ptr_array_unref(l->config.exclude);
   g_array_unref(l->passed);
   g_ptr_array_unref(l->strings);
+  if (l->input_ranges != NULL)
+    g_hash_table_unref(l->input_ranges);
   g_free(l->filling);
   g_free(l);
 }

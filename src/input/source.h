@@ -105,6 +105,22 @@ const NdFormat *nd_format_document_for(const guint8 *bytes, gsize len, const cha
 
 /* ---- loader.c: what the loader offers formats ---- */
 
+/* A byte range of a JSON Lines or WARC file this loader reads instead of all of it
+ * (nd_loader_set_input_range), or NULL: looked up by the input's name in messages. */
+typedef struct {
+  NdInputRange range;
+  guint64 first_line; /* JSON Lines: the lines before range.start */
+} NdLoaderRange;
+const NdLoaderRange *nd_loader_input_range(const NdLoader *loader, const char *display);
+/* Between these two calls the producer queues the items of a range of the file `display` of `size`
+ * bytes, calling nd_loader_range_at with the byte offset of each record before queueing its items
+ * (an article, an error, a pass-over): the loader numbers them from the file's first number plus
+ * that offset; the file takes size + 1 numbers, whichever share reads which range, and every item
+ * queued is this share's. */
+void nd_loader_range_begin(NdLoader *loader, const char *display, guint64 size);
+void nd_loader_range_at(NdLoader *loader, guint64 offset);
+void nd_loader_range_end(NdLoader *loader);
+
 /* What formats need to know of the loader's settings (read-only while it runs). */
 typedef struct {
   gsize max_bytes;                  /* the signing parameters' max_bytes */
@@ -187,6 +203,14 @@ void nd_in_stream_source_digest(const NdInStream *in, guint64 *bytes, guint64 *h
 int nd_in_stream_read_errno(const NdInStream *in);
 /* TRUE when the stream reads a pipe, FIFO or terminal (not a regular file or memory). */
 gboolean nd_in_stream_is_pipe(const NdInStream *in);
+
+/* Moves a regular file's stream to byte `offset` of the file as stored (a share's range, ranges.c):
+ * what was buffered is dropped. Uncompressed: reading goes on from there, and
+ * nd_in_stream_offset counts from `offset`. gzip: `offset` must be where a member starts; the
+ * decoder starts afresh there, nd_in_stream_offset counts decompressed bytes from 0 and
+ * nd_in_stream_member_offset gives offsets in the file. FALSE (then the stream must not be read
+ * further) for zstd, a pipe, memory, or when the file cannot seek there. */
+gboolean nd_in_stream_seek(NdInStream *in, guint64 offset);
 
 /* Reads the bytes as they are, never decompressed (call before the first read). */
 void nd_in_stream_set_raw(NdInStream *in);

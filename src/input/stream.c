@@ -173,6 +173,31 @@ nd_in_stream_set_raw(NdInStream *s)
   s->compression = ND_COMPRESSION_NONE;
 }
 
+static gboolean sniff(NdInStream *s, GError **error);
+
+gboolean
+nd_in_stream_seek(NdInStream *s, guint64 offset)
+{
+  if (s->fd < 0 || s->pipe || s->failed || s->pending != NULL)
+    return FALSE;
+  if (!s->sniffed && !sniff(s, NULL)) /* the compression first: it decides what an offset means */
+    return FALSE;
+  if (s->compression == ND_COMPRESSION_ZSTD || lseek(s->fd, (off_t)offset, SEEK_SET) != (off_t)offset)
+    return FALSE;
+  s->raw_pos = s->raw_len = 0;
+  s->raw_offset = offset;
+  s->raw_eof = FALSE;
+  s->out_pos = s->out_len = 0;
+  if (s->compression == ND_COMPRESSION_GZIP) {
+    nd_decoder_reset(s->dec);
+    g_array_set_size(s->members, 0);
+    s->offset = s->produced = 0;
+  } else {
+    s->offset = s->produced = offset;
+  }
+  return TRUE;
+}
+
 gint64
 nd_in_stream_file_size(const NdInStream *s)
 {

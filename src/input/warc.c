@@ -400,15 +400,27 @@ read_line(NdInStream *s, GString *line, gsize limit, gboolean *too_long, GError 
   }
 }
 
+/* The item number, within a share's range of a .warc.gz, of a record starting at the stream's
+ * position: its member's offset in the file (one record per member: here()); for a record inside a
+ * member (which the range's plan looks for, ranges.c), the offset of the member that holds it, so
+ * that numbers still follow the file's order. */
+static guint64
+range_number(const NdInStream *s)
+{
+  guint64 member;
+  return nd_in_stream_member_start(s, &member) ? member : nd_in_stream_member_offset(s);
+}
+
 /* After a malformed record: reads on to the next line that starts a WARC record (into `line`, its
- * offset into *offset). FALSE at the end. */
+ * offset into *offset, its range_number into *number). FALSE at the end. */
 static gboolean
-resync(NdInStream *s, GString *line, guint64 *offset)
+resync(NdInStream *s, GString *line, guint64 *offset, guint64 *number)
 {
   gboolean too_long;
   for (;;) {
     GError *e = NULL;
     *offset = here(s);
+    *number = range_number(s);
     if (!read_line(s, line, MAX_HEADER_LINE, &too_long, &e)) {
       gboolean more = e != NULL && nd_in_stream_resync(s);
       g_clear_error(&e);
@@ -427,14 +439,39 @@ record_name(const char *display, guint64 offset)
   return g_strdup_printf("%s@%" G_GUINT64_FORMAT, display, offset);
 }
 
+static void produce_records(NdLoader *l, NdInStream *s, const char *display, guint64 stop);
+
+/* The records of the WARC `s`: all of them, or with a range of this file (input.h: a .warc.gz of
+ * one member per record, cut at member starts), those that start in it. */
 static void
 warc_produce(NdLoader *l, NdInStream *s, const char *display)
+{
+  const NdLoaderRange *range = nd_loader_input_range(l, display);
+  const char *compression = nd_in_stream_compression(s);
+  if (range == NULL || compression == NULL || strcmp(compression, "gzip") != 0 ||
+      nd_in_stream_file_size(s) != (gint64)range->range.size) {
+    produce_records(l, s, display, G_MAXUINT64); /* not the file planned: the shares notice (nd_loader_items) */
+    return;
+  }
+  nd_loader_range_begin(l, display, range->range.size);
+  if (nd_in_stream_seek(s, range->range.start))
+    produce_records(l, s, display, range->range.end);
+  else
+    nd_loader_queue_error(l, display, g_error_new(ND_ERROR, ND_ERROR_IO, "cannot seek to byte %" G_GUINT64_FORMAT
+                                                  " (this rank's share)", range->range.start));
+  nd_loader_range_end(l);
+}
+
+/* Queues the records that start before `stop` (an offset in the file; G_MAXUINT64: all). */
+static void
+produce_records(NdLoader *l, NdInStream *s, const char *display, guint64 stop)
 {
   g_autoptr(GString) line = g_string_new(NULL);
   g_autoptr(GByteArray) block = g_byte_array_new();
   gsize max_block = nd_loader_config(l)->max_bytes + HTTP_SLACK;
   gboolean have_version = FALSE; /* resync found the next record's first line */
-  guint64 version_offset = 0;
+  guint64 version_offset = 0, version_number = 0;
+  const gboolean ranged = stop != G_MAXUINT64;
   while (!nd_loader_halted(l)) {
     GError *error = NULL;
     gboolean too_long;
@@ -444,6 +481,10 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
     } else {
       /* blank lines between records are tolerated */
       offset = here(s);
+      if (ranged && range_number(s) >= stop)
+        return;
+      if (ranged)
+        nd_loader_range_at(l, range_number(s));
       if (!read_line(s, line, MAX_HEADER_LINE, &too_long, &error)) {
         if (error != NULL) {
           g_autofree char *name = record_name(display, offset);
@@ -456,13 +497,17 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
       if (line->len == 0 && !too_long)
         continue;
     }
+    if (ranged && have_version && version_number >= stop)
+      return;
+    if (ranged && have_version)
+      nd_loader_range_at(l, version_number);
     have_version = FALSE;
     g_autofree char *name = record_name(display, offset);
     if (!g_str_has_prefix(line->str, "WARC/")) {
       nd_loader_queue_error(l, name, g_error_new(ND_ERROR, ND_ERROR_FORMAT, "not the start of a WARC record: "
                                                  "expected a line \"WARC/1.1\", found \"%.40s\"%s; looking for the next "
                                                  "record", line->str, line->len > 40 ? "..." : ""));
-      if (!resync(s, line, &version_offset))
+      if (!resync(s, line, &version_offset, &version_number))
         return;
       have_version = TRUE;
       continue;
@@ -521,7 +566,7 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
     }
     if (bad) {
       nd_loader_queue_error(l, name, error);
-      if (!resync(s, line, &version_offset))
+      if (!resync(s, line, &version_offset, &version_number))
         return;
       have_version = TRUE;
       continue;
@@ -613,7 +658,7 @@ warc_produce(NdLoader *l, NdInStream *s, const char *display)
           break;
         }
       }
-      if (!resync(s, line, &version_offset))
+      if (!resync(s, line, &version_offset, &version_number))
         return;
       have_version = TRUE;
       continue;

@@ -135,6 +135,53 @@ nd_dist_max(guint64 value)
   return reduce(value, MPI_MAX);
 }
 
+void
+nd_dist_sum_array(guint64 *values, guint n)
+{
+  if (!initialised || n == 0)
+    return;
+  g_autofree guint64 *out = g_new0(guint64, n);
+  MPI_Allreduce(values, out, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  memcpy(values, out, n * sizeof *values);
+}
+
+void
+nd_dist_exclusive_sum(guint64 *values, guint n)
+{
+  if (n == 0)
+    return;
+  g_autofree guint64 *out = g_new0(guint64, n);
+  if (initialised)
+    MPI_Exscan(values, out, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  if (nd_dist_rank() != 0) /* MPI_Exscan leaves rank 0's result undefined */
+    memcpy(values, out, n * sizeof *values);
+  else
+    memset(values, 0, n * sizeof *values);
+}
+
+char *
+nd_dist_gather_text(const char *text)
+{
+  g_return_val_if_fail(text != NULL, NULL);
+  if (!initialised)
+    return g_strdup(text);
+  guint size = nd_dist_size(), rank = nd_dist_rank();
+  int len = (int)strlen(text);
+  g_autofree int *lens = rank == 0 ? g_new0(int, size) : NULL, *displs = rank == 0 ? g_new0(int, size) : NULL;
+  MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  char *all = NULL;
+  if (rank == 0) {
+    gsize total = 0;
+    for (guint r = 0; r < size; r++) {
+      displs[r] = (int)total;
+      total += (gsize)lens[r];
+    }
+    all = g_malloc0(total + 1); /* summaries: a few lines per rank, far from 2 GiB */
+  }
+  MPI_Gatherv(text, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return all;
+}
+
 /* ---- the wire form ---- */
 
 static void

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mpi_test.sh — `mpirun -n N neardup scan|pairs|dedup` gives a one-process run's output, byte for
 # byte, for N = 1..4 (oversubscribed on a 2-core machine), and fails the way it does.
-#   mpi_test.sh NEARDUP GEN_CORPUS SOURCE_DIR CASE
+#   mpi_test.sh NEARDUP GEN_CORPUS SOURCE_DIR CASE GEN_WARC
 # Each CASE is one ctest (label "mpi"). Open MPI refuses to run as root unless told it may: CI runs
 # as root, so the two variables below are set here. Exit 77 (skipped) when mpirun is missing.
 set -u
@@ -9,6 +9,7 @@ NEARDUP=$1
 GEN=$2
 SRC=$3
 CASE=$4
+GEN_WARC=$5
 command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
@@ -59,6 +60,21 @@ ranks_signed() {
   done
 }
 
+# ranks_read_part N FILE ARGS...: with --stats, every one of N ranks read less than FRACTION of FILE
+# (JSON Lines read by byte ranges: each rank its range, counted then parsed, not the whole file).
+ranks_read_part() {
+  local n=$1 file=$2; shift 2
+  local size; size=$(stat -c %s "$file")
+  mpi "$n" "$NEARDUP" "$@" --stats >/dev/null 2>"$WORK/stats.err"
+  for ((r = 0; r < n; r++)); do
+    local got
+    got=$(sed -nE "s/^stats: rank $r of $n: .* ([0-9]+) bytes read .*/\1/p" "$WORK/stats.err")
+    [[ -n $got ]] || { cat "$WORK/stats.err" >&2; fail "rank $r of $n: no bytes read in --stats"; }
+    # its range twice (2/n of the file), a little around its cuts, the program's own small reads
+    ((got < size * 2 / n + 200000)) || fail "rank $r of $n read $got bytes of a $size-byte file"
+  done
+}
+
 case $CASE in
 mpi_examples)
   # The bundled examples (about twenty files) dealt out one by one, so that every rank has some.
@@ -81,6 +97,23 @@ mpi_generated)
   same_as_one "jsonl scan lean" scan --format json --exact-limit 400 "$WORK/c.jsonl"
   same_as_one "tree pairs json" pairs --format json "$WORK/tree"
   ranks_signed 4 scan "$WORK/c.jsonl"
+  ranks_read_part 4 "$WORK/c.jsonl" scan "$WORK/c.jsonl"
+  # A crawl as a .warc.gz of one gzip member per record, read by byte ranges cut at members: the
+  # same output, each rank reading its part. With hostile records at its end (a Content-Length
+  # that swallows the next record's start, one that runs past the end of the file) it is not cut
+  # (ranks.c): the same output and messages all the same.
+  head -n 300 "$WORK/c.jsonl" >"$WORK/c300.jsonl"
+  "$GEN_WARC" "$WORK/c300.jsonl" "$WORK/crawl.warc.gz" --padding 2000 2>/dev/null || fail "gen_warc"
+  same_as_one "warc.gz scan json" scan --format json "$WORK/crawl.warc.gz"
+  ranks_read_part 4 "$WORK/crawl.warc.gz" scan "$WORK/crawl.warc.gz"
+  "$GEN_WARC" "$WORK/c300.jsonl" "$WORK/hostile.warc.gz" --padding 2000 --hostile 2>/dev/null || fail "gen_warc"
+  "$NEARDUP" scan "$WORK/hostile.warc.gz" 2>"$WORK/one.err" >"$WORK/one.out"
+  grep -F "hostile.warc.gz@" "$WORK/one.err" | LC_ALL=C sort >"$WORK/one.msg"
+  [[ $(wc -l <"$WORK/one.msg") -ge 3 ]] || fail "warc.gz: the hostile records were not reported"
+  mpi 3 "$NEARDUP" scan "$WORK/hostile.warc.gz" 2>"$WORK/mpi.err" >"$WORK/mpi.out"
+  grep -F "hostile.warc.gz@" "$WORK/mpi.err" | LC_ALL=C sort >"$WORK/mpi.msg"
+  cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "hostile warc.gz, 3 ranks: the output differs"
+  cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || { diff "$WORK/one.msg" "$WORK/mpi.msg" >&2; fail "hostile warc.gz, 3 ranks: messages differ"; }
   ;;
 mpi_failures)
   export NEARDUP_MPI_BLOCK=1
@@ -113,6 +146,56 @@ mpi_failures)
   [[ $? == "$want" ]] || fail "duplicate ids: exit differs from one process ($want)"
   cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "duplicate ids: the output differs"
   [[ $(grep -c "dup.jsonl:[23]: " "$WORK/mpi.err") == 2 ]] || { cat "$WORK/mpi.err" >&2; fail "duplicates not reported"; }
+  # 3b. JSON Lines read by byte ranges: bad records, a line over the limit, blank and CR LF lines,
+  # no newline at the end, as a path and with --jsonl: the same messages with the same line numbers
+  # (each from the rank whose range holds the line), the same output and exit code.
+  unset NEARDUP_MPI_BLOCK
+  {
+    for i in $(seq 40); do
+      ((i % 7 == 3)) && echo '{"id":"broken","text":'
+      ((i % 9 == 5)) && printf '{"id":"long%s","text":"%s"}\n' "$i" "$(head -c 3000 /dev/zero | tr '\0' w)"
+      ((i % 6 == 1)) && printf '\n  \r\n'
+      printf '{"id":"a%s","text":"Report %s: the harbour council met on Tuesday to vote on the flood gates, and the river agency published its survey of the coast."}\r\n' "$i" "$((i % 5))"
+    done
+    printf '{"id":"last","text":"The last line has no newline after it."}'
+  } >"$WORK/hostile.jsonl"
+  for args in "$WORK/hostile.jsonl" "--jsonl=$WORK/hostile.jsonl"; do
+    "$NEARDUP" pairs --max-bytes 1000 $args >"$WORK/one.out" 2>"$WORK/one.err"
+    want=$?
+    [[ $want == 1 ]] || fail "hostile JSON Lines: one process exited $want"
+    grep -F "hostile.jsonl:" "$WORK/one.err" | LC_ALL=C sort >"$WORK/one.msg"
+    [[ $(wc -l <"$WORK/one.msg") -ge 10 ]] || fail "hostile JSON Lines: too few messages"
+    for n in 2 3 4; do
+      mpi "$n" "$NEARDUP" pairs --max-bytes 1000 $args >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+      [[ $? == "$want" ]] || { cat "$WORK/mpi.err" >&2; fail "hostile JSON Lines, $n ranks: exit differs"; }
+      grep -F "hostile.jsonl:" "$WORK/mpi.err" | LC_ALL=C sort >"$WORK/mpi.msg"
+      cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || { diff "$WORK/one.msg" "$WORK/mpi.msg" >&2; fail "hostile JSON Lines, $n ranks: messages differ"; }
+      cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "hostile JSON Lines, $n ranks: the output differs"
+    done
+  done
+  export NEARDUP_MPI_BLOCK=1
+  # 3c. The summary counts every rank's inputs as one process's does: 130 empty files (one process
+  # lists 100 and counts 30; the ranks list their own, up to 100 each, and count what none listed)
+  # and 3 binary files passed over, summed into one line.
+  mkdir -p "$WORK/sum"
+  for i in $(seq 130); do : >"$WORK/sum/e$i.txt"; done
+  for i in 1 2 3; do printf '\x89PNG\r\n\x1a\nxx' >"$WORK/sum/b$i.dat"; done
+  cp -r "$SRC/examples/articles" "$WORK/sum/"
+  "$NEARDUP" scan "$WORK/sum" >"$WORK/one.out" 2>"$WORK/one.err"
+  [[ $? == 1 ]] || fail "summary: one process: want exit 1"
+  grep "passed over" "$WORK/one.err" >"$WORK/one.msg"
+  [[ $(grep -c "passed over: 3 binary" "$WORK/one.msg") == 1 ]] || fail "summary: one process: no passed-over line"
+  for n in 2 3; do
+    mpi "$n" "$NEARDUP" scan "$WORK/sum" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
+    [[ $? == 1 ]] || { cat "$WORK/mpi.err" >&2; fail "summary, $n ranks: want exit 1"; }
+    cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "summary, $n ranks: the output differs"
+    grep "passed over" "$WORK/mpi.err" >"$WORK/mpi.msg"
+    cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || fail "summary, $n ranks: passed over: $(cat "$WORK/mpi.msg")"
+    listed=$(grep -c "^neardup: $WORK/sum/e[0-9]*\.txt: " "$WORK/mpi.err")
+    more=$(sed -nE 's/^neardup: ([0-9]+) more inputs skipped as: empty article .*/\1/p' "$WORK/mpi.err")
+    [[ $(grep -c "more inputs skipped" "$WORK/mpi.err") -le 1 ]] || fail "summary, $n ranks: several summary lines"
+    ((listed + ${more:-0} == 130)) || fail "summary, $n ranks: $listed listed + ${more:-0} counted, not 130"
+  done
   # 4. Standard input cannot be shared by ranks: refused on the command line.
   mpi 2 "$NEARDUP" scan - <"$WORK/list" >/dev/null 2>"$WORK/mpi.err"
   [[ $? == 2 ]] || fail "standard input on 2 ranks: want exit 2"
