@@ -91,6 +91,7 @@ struct NdIndex {
   NdIndexOptions options;
   double threshold;
   gboolean in_transaction;
+  gboolean writer_cache; /* the page cache sized for writing: from the first write on (cache_for_writing) */
   sqlite3_stmt *st[N_STATEMENTS];
   PostingTable *postings[2];
   NdIndexWarningFunc warning_func;
@@ -231,9 +232,11 @@ open_db(const char *path, int flags, GError **error)
   sqlite3_db_config(ix->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_exec(ix->db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
   sqlite3_busy_timeout(ix->db, 10000);
+  /* A reader's cache until the first write (cache_for_writing): `dedup --add` reads the archive
+   * (ids, postings, candidate rows) while its batch and the match's key lists are in memory, and a
+   * larger cache there only adds to that peak; each page of a scan is read once anyway. */
   char pragma[64];
-  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d",
-             (flags & SQLITE_OPEN_READWRITE) ? WRITER_CACHE_KIB : READER_CACHE_KIB);
+  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", READER_CACHE_KIB);
   sqlite3_exec(ix->db, pragma, NULL, NULL, NULL);
   return ix;
 }
@@ -1020,6 +1023,18 @@ write_pending_groups(NdIndex *ix, GError **error)
   return TRUE;
 }
 
+/* Sizes the page cache for appends and merges, once, before the first write. */
+static void
+cache_for_writing(NdIndex *ix)
+{
+  if (ix->writer_cache)
+    return;
+  char pragma[64];
+  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", WRITER_CACHE_KIB);
+  sqlite3_exec(ix->db, pragma, NULL, NULL, NULL);
+  ix->writer_cache = TRUE;
+}
+
 static gboolean
 flush_postings(NdIndex *ix, GError **error)
 {
@@ -1034,6 +1049,7 @@ gboolean
 nd_index_commit(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(ix->in_transaction, FALSE);
+  cache_for_writing(ix);
   gboolean ok = flush_postings(ix, error) && write_pending_groups(ix, error);
   if (ok && ix->batch_articles > 0) { /* an add that added nothing leaves no trace */
     sqlite3_stmt *st = ix->st[ST_BATCH_WRITE];
@@ -1140,6 +1156,7 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
                         "signature or text");
     return FALSE;
   }
+  cache_for_writing(ix);
   gint64 grp = join_group(ix, entry, error);
   if (grp == 0)
     return FALSE;
@@ -1242,6 +1259,7 @@ gboolean
 nd_index_remove(NdIndex *ix, const char *id, GError **error)
 {
   g_return_val_if_fail(ix->in_transaction, FALSE);
+  cache_for_writing(ix);
   if (!flush_postings(ix, error) || !write_pending_groups(ix, error))
     return FALSE;
   sqlite3_stmt *st = ix->st[ST_ROW_BY_ID];
@@ -1440,74 +1458,6 @@ row_set(NdIndex *ix, sqlite3_stmt *st, Row *row)
   return g_steal_pointer(&doc->set);
 }
 
-/* The postings of a batch's distinct keys of one kind, each list stored once (however many batch
- * articles share the key), and for each article the keys it has: candidates are then counted
- * article by article, so memory follows the distinct keys, not keys x documents. Most keys of a new
- * batch have no postings, so only the keys with a list have a start: a bitmap over the distinct
- * keys and its running counts (rank) turn a key's index into its list. A key whose list is longer
- * than the lookup's limit (boilerplate) counts as having none. */
-typedef struct {
-  guint32 *nums;     /* all lists, one after the other */
-  guint32 n_nums, cap;
-  guint64 *has;      /* per distinct key: 1 when it has a list */
-  guint32 *rank;     /* per 64 keys: the keys with a list before them */
-  guint32 *start;    /* per key with a list, in key order: its list in nums (start[r] .. start[r + 1]) */
-  gsize n_start, start_cap;
-  gsize *doc_first;  /* per document: its keys in doc_keys (doc_first[d] .. doc_first[d + 1]) */
-  guint32 *doc_keys; /* distinct key indices */
-  gsize nk;
-  gboolean overflow; /* the lists passed G_MAXUINT32 entries */
-} KeyLists;
-
-static void
-key_lists_clear(KeyLists *kl)
-{
-  g_free(kl->nums);
-  g_free(kl->has);
-  g_free(kl->rank);
-  g_free(kl->start);
-  g_free(kl->doc_first);
-  g_free(kl->doc_keys);
-}
-
-/* The list of distinct key k: nums[*from .. *to) (empty when it has none). */
-static inline void
-key_list(const KeyLists *kl, guint32 k, gsize *from, gsize *to)
-{
-  guint64 word = kl->has[k >> 6], bit = G_GUINT64_CONSTANT(1) << (k & 63);
-  if (!(word & bit)) {
-    *from = *to = 0;
-    return;
-  }
-  gsize r = kl->rank[k >> 6] + (gsize)__builtin_popcountll(word & (bit - 1));
-  *from = kl->start[r];
-  *to = kl->start[r + 1];
-}
-
-static void
-gather_list(gsize k, const guint32 *nums, guint count, gpointer data)
-{
-  KeyLists *kl = data;
-  if (nums == NULL || count == 0 || kl->overflow)
-    return;
-  if ((guint64)kl->n_nums + count >= G_MAXUINT32) {
-    kl->overflow = TRUE;
-    return;
-  }
-  if (kl->n_nums + count > kl->cap) {
-    kl->cap = (guint32)MIN((guint64)G_MAXUINT32, MAX(2 * (guint64)kl->cap, (guint64)kl->n_nums + count + 1024));
-    kl->nums = g_renew(guint32, kl->nums, kl->cap);
-  }
-  if (kl->n_start + 2 > kl->start_cap) {
-    kl->start_cap = MAX(2 * kl->start_cap, 1024);
-    kl->start = g_renew(guint32, kl->start, kl->start_cap);
-  }
-  kl->has[k >> 6] |= G_GUINT64_CONSTANT(1) << (k & 63);
-  kl->start[kl->n_start++] = kl->n_nums;
-  memcpy(kl->nums + kl->n_nums, nums, count * sizeof(guint32));
-  kl->n_nums += count;
-}
-
 /* A batch's keys of one kind, document by document: each document's keys sorted and distinct, in
  * `buf` (room for 2 x the bands) when they are made here. */
 typedef const guint32 *(*DocKeysFunc)(NdIndex *ix, const NdDocument *doc, guint32 *buf, guint32 *n);
@@ -1539,47 +1489,107 @@ doc_no_keys(NdIndex *ix, const NdDocument *doc, guint32 *buf, guint32 *n)
   return buf;
 }
 
-/* Index of `key` in the sorted distinct keys, through `top` (per value of the key's top bits, key >>
- * shift, the first key index with that top or more); the key is there. */
-static inline guint32
-key_index(const guint32 *keys, const guint32 *top, guint shift, guint32 key)
+/* The postings of a batch's distinct keys of one kind, each list stored once (however many batch
+ * articles share the key): candidates are then counted article by article, each article's keys
+ * found again in the distinct keys, so memory follows the distinct keys and the postings, not keys
+ * x documents. Most keys of a new batch have no postings, so only the keys with a list have a
+ * start: a bitmap over the distinct keys and its running counts (rank) turn a key's index into its
+ * list. A key whose list is longer than the lookup's limit (boilerplate) counts as having none. */
+typedef struct {
+  DocKeysFunc doc_keys; /* each document's keys */
+  guint32 *keys;        /* the distinct keys, sorted */
+  gsize nk;
+  guint32 *top;         /* per value of key >> shift: the first index of a key with that top or more */
+  guint shift;
+  guint64 *has;         /* per distinct key: 1 when it has a list */
+  guint32 *rank;        /* per 64 keys: the keys with a list before them */
+  guint32 *start;       /* per key with a list, in key order: its list in nums (start[r] .. start[r + 1]) */
+  gsize n_start, start_cap;
+  guint32 *nums;        /* all lists, one after the other */
+  guint32 n_nums, cap;
+  gboolean overflow;    /* the lists passed G_MAXUINT32 entries */
+} KeyLists;
+
+static void
+key_lists_clear(KeyLists *kl)
 {
-  guint32 lo = top[key >> shift], hi = top[(key >> shift) + 1];
-  while (lo < hi) {
+  g_free(kl->keys);
+  g_free(kl->top);
+  g_free(kl->has);
+  g_free(kl->rank);
+  g_free(kl->start);
+  g_free(kl->nums);
+}
+
+/* The list of `key`, one of the distinct keys: nums[*from .. *to) (empty when it has none). */
+static inline void
+key_list(const KeyLists *kl, guint32 key, gsize *from, gsize *to)
+{
+  guint32 lo = kl->top[key >> kl->shift], hi = kl->top[(key >> kl->shift) + 1];
+  while (lo < hi) { /* a few keys share a top: a short binary search */
     guint32 mid = lo + (hi - lo) / 2;
-    if (keys[mid] < key)
+    if (kl->keys[mid] < key)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo;
+  guint64 word = kl->has[lo >> 6], bit = G_GUINT64_CONSTANT(1) << (lo & 63);
+  if (lo >= kl->nk || kl->keys[lo] != key || !(word & bit)) {
+    *from = *to = 0;
+    return;
+  }
+  gsize r = kl->rank[lo >> 6] + (gsize)__builtin_popcountll(word & (bit - 1));
+  *from = kl->start[r];
+  *to = kl->start[r + 1];
 }
 
-/* The posting lists of the batch's keys of one kind and each document's keys. Memory is what bounds
- * a large batch here (a 100,000-article batch has 21.6 M anchors): the keys are gathered bucket by
- * bucket of their top byte and sorted there (scratch for one bucket), and each document's key
- * indices are found by search in the distinct keys rather than carried through the sort (8 bytes a
- * key more). FALSE with `error` set on a read error, or when the lists pass 4 G entries (a batch
- * that size is to be added in parts). */
+static void
+gather_list(gsize k, const guint32 *nums, guint count, gpointer data)
+{
+  KeyLists *kl = data;
+  if (nums == NULL || count == 0 || kl->overflow)
+    return;
+  if ((guint64)kl->n_nums + count >= G_MAXUINT32) {
+    kl->overflow = TRUE;
+    return;
+  }
+  if (kl->n_nums + count > kl->cap) {
+    kl->cap = (guint32)MIN((guint64)G_MAXUINT32, MAX(2 * (guint64)kl->cap, (guint64)kl->n_nums + count + 1024));
+    kl->nums = g_renew(guint32, kl->nums, kl->cap);
+  }
+  if (kl->n_start + 2 > kl->start_cap) {
+    kl->start_cap = MAX(2 * kl->start_cap, 1024);
+    kl->start = g_renew(guint32, kl->start, kl->start_cap);
+  }
+  kl->has[k >> 6] |= G_GUINT64_CONSTANT(1) << (k & 63);
+  kl->start[kl->n_start++] = kl->n_nums;
+  memcpy(kl->nums + kl->n_nums, nums, count * sizeof(guint32));
+  kl->n_nums += count;
+}
+
+/* The posting lists of the batch's distinct keys of one kind. Memory is what bounds a large batch
+ * here (a 100,000-article batch has 21.6 M anchors): the keys are gathered bucket by bucket of
+ * their top byte and sorted there (scratch for one bucket, 4 bytes a key), and no per-article key
+ * index is kept (each article's keys are searched again when its candidates are counted). FALSE
+ * with `error` set on a read error, or when the lists pass 4 G entries (a batch that size is to be
+ * added in parts). */
 static gboolean
 gather(NdIndex *ix, int which, const NdDocument *const *docs, guint n_docs, DocKeysFunc doc_keys, KeyLists *kl,
        GError **error)
 {
   memset(kl, 0, sizeof *kl);
-  kl->doc_first = g_new0(gsize, (gsize)n_docs + 1);
+  kl->doc_keys = doc_keys;
   g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
   gsize bucket[257] = { 0 };
   for (guint d = 0; d < n_docs; d++) {
     guint32 m;
     const guint32 *k = doc_keys(ix, docs[d], buf, &m);
-    kl->doc_first[d + 1] = kl->doc_first[d] + m;
     for (guint32 j = 0; j < m; j++)
       bucket[(k[j] >> 24) + 1]++;
   }
-  gsize n = kl->doc_first[n_docs];
   for (int b = 0; b < 256; b++)
     bucket[b + 1] += bucket[b];
-  guint32 *keys = g_new(guint32, n + 1);
+  kl->keys = g_new(guint32, bucket[256] + 1);
   {
     gsize next[256];
     memcpy(next, bucket, sizeof next);
@@ -1587,43 +1597,32 @@ gather(NdIndex *ix, int which, const NdDocument *const *docs, guint n_docs, DocK
       guint32 m;
       const guint32 *k = doc_keys(ix, docs[d], buf, &m);
       for (guint32 j = 0; j < m; j++)
-        keys[next[k[j] >> 24]++] = k[j];
+        kl->keys[next[k[j] >> 24]++] = k[j];
     }
     gsize largest = 0;
     for (int b = 0; b < 256; b++)
       largest = MAX(largest, bucket[b + 1] - bucket[b]);
     g_autofree guint32 *scratch = g_new(guint32, largest + 1);
-    gsize nk = 0;
     for (int b = 0; b < 256; b++) { /* sorted and distinct, bucket by bucket, moved down into place */
-      gsize distinct = nd_sort_unique_u32(keys + bucket[b], scratch, bucket[b + 1] - bucket[b]);
-      memmove(keys + nk, keys + bucket[b], distinct * sizeof(guint32));
-      nk += distinct;
+      gsize distinct = nd_sort_unique_u32(kl->keys + bucket[b], scratch, bucket[b + 1] - bucket[b]);
+      memmove(kl->keys + kl->nk, kl->keys + bucket[b], distinct * sizeof(guint32));
+      kl->nk += distinct;
     }
-    kl->nk = nk;
-    keys = g_renew(guint32, keys, nk + 1);
+    kl->keys = g_renew(guint32, kl->keys, kl->nk + 1);
   }
-  {
-    guint bits = MIN(g_bit_storage(kl->nk), 16u), shift = 32 - bits; /* about a key per top value */
-    g_autofree guint32 *top = g_new(guint32, ((gsize)1 << bits) + 1);
-    gsize i = 0;
-    for (guint32 t = 0; t <= (1u << bits); t++) {
-      while (i < kl->nk && (keys[i] >> shift) < t)
-        i++;
-      top[t] = (guint32)i;
-    }
-    kl->doc_keys = g_new(guint32, n + 1);
-    for (guint d = 0; d < n_docs; d++) {
-      guint32 m;
-      const guint32 *k = doc_keys(ix, docs[d], buf, &m);
-      for (guint32 j = 0; j < m; j++)
-        kl->doc_keys[kl->doc_first[d] + j] = key_index(keys, top, shift, k[j]);
-    }
+  guint bits = MIN(g_bit_storage(kl->nk), 16u); /* about a key per top value */
+  kl->shift = 32 - bits;
+  kl->top = g_new(guint32, ((gsize)1 << bits) + 1);
+  gsize i = 0;
+  for (guint32 t = 0; t <= (1u << bits); t++) {
+    while (i < kl->nk && (kl->keys[i] >> kl->shift) < t)
+      i++;
+    kl->top[t] = (guint32)i;
   }
   kl->has = g_new0(guint64, kl->nk / 64 + 1);
-  gboolean ok = kl->nk == 0 || posting_table_lookup(ix->postings[which], keys, kl->nk,
+  gboolean ok = kl->nk == 0 || posting_table_lookup(ix->postings[which], kl->keys, kl->nk,
                                                     which == POSTING_BANDS ? G_MAXUINT : MAX_POSTING, gather_list,
                                                     kl, error);
-  g_free(keys);
   kl->start = g_renew(guint32, kl->start, kl->n_start + 1);
   kl->start[kl->n_start] = kl->n_nums;
   kl->rank = g_new(guint32, kl->nk / 64 + 1);
@@ -1663,7 +1662,7 @@ counter_clear(Counter *c)
 static void
 counter_reserve(Counter *c, gsize entries)
 {
-  if (2 * entries <= c->cap)
+  if (c->num != NULL && 2 * entries <= c->cap)
     return;
   g_free(c->num);
   g_free(c->count);
@@ -1702,32 +1701,43 @@ counter_free(Counter *c)
   g_free(c->used);
 }
 
+/* A document's lists of one kind: (from, to) pairs into `spans`. */
+static void
+doc_lists(NdIndex *ix, const NdDocument *doc, const KeyLists *kl, guint32 *buf, GArray *spans, gsize *entries)
+{
+  guint32 m;
+  const guint32 *k = kl->doc_keys(ix, doc, buf, &m);
+  g_array_set_size(spans, 0);
+  for (guint32 j = 0; j < m; j++) {
+    gsize span[2];
+    key_list(kl, k[j], &span[0], &span[1]);
+    if (span[1] > span[0]) {
+      g_array_append_vals(spans, span, 1);
+      *entries += span[1] - span[0];
+    }
+  }
+}
+
 /* The candidates of document d under score.h's rule: archived articles sharing a band key, or
  * passage anchors that weigh ND_ANCHOR_MIN_WEIGHT (nd_anchor_weight of each anchor's posting list
- * length in the archive), appended as num << 32 | d. */
+ * length in the archive), appended as num << 32 | d. `band_spans` and `anchor_spans` are scratch. */
 static void
-doc_candidates(guint32 d, const KeyLists *bands, const KeyLists *anchors, guint max_posting, Counter *counter,
-               GArray *out)
+doc_candidates(NdIndex *ix, const NdDocument *doc, guint32 d, const KeyLists *bands, const KeyLists *anchors,
+               guint max_posting, Counter *counter, guint32 *buf, GArray *band_spans, GArray *anchor_spans, GArray *out)
 {
-  gsize entries = 0, from, to;
-  for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++) {
-    key_list(bands, bands->doc_keys[i], &from, &to);
-    entries += to - from;
-  }
-  for (gsize i = anchors->doc_first[d]; i < anchors->doc_first[d + 1]; i++) {
-    key_list(anchors, anchors->doc_keys[i], &from, &to);
-    entries += to - from;
-  }
+  gsize entries = 0;
+  doc_lists(ix, doc, bands, buf, band_spans, &entries);
+  doc_lists(ix, doc, anchors, buf, anchor_spans, &entries);
   counter_reserve(counter, entries);
-  for (gsize i = bands->doc_first[d]; i < bands->doc_first[d + 1]; i++) {
-    key_list(bands, bands->doc_keys[i], &from, &to);
-    for (gsize j = from; j < to; j++)
+  for (guint i = 0; i < band_spans->len; i++) {
+    const gsize *span = &g_array_index(band_spans, gsize, 2 * i);
+    for (gsize j = span[0]; j < span[1]; j++)
       counter_add(counter, bands->nums[j], COUNTER_BAND);
   }
-  for (gsize i = anchors->doc_first[d]; i < anchors->doc_first[d + 1]; i++) {
-    key_list(anchors, anchors->doc_keys[i], &from, &to);
-    guint32 weight = nd_anchor_weight(to - from, max_posting);
-    for (gsize j = from; weight > 0 && j < to; j++)
+  for (guint i = 0; i < anchor_spans->len; i++) {
+    const gsize *span = &g_array_index(anchor_spans, gsize, 2 * i);
+    guint32 weight = nd_anchor_weight(span[1] - span[0], max_posting);
+    for (gsize j = span[0]; weight > 0 && j < span[1]; j++)
       counter_add(counter, anchors->nums[j], weight);
   }
   for (gsize u = 0; u < counter->n_used; u++) {
@@ -1770,8 +1780,12 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
   g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
   if (ok) {
     Counter counter = { 0 };
+    g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
+    g_autoptr(GArray) band_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
+    g_autoptr(GArray) anchor_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
     for (guint d = 0; d < n; d++) {
-      doc_candidates(d, &bands, &anchor_keys, MIN(o->max_posting, MAX_POSTING), &counter, cand);
+      doc_candidates(ix, docs[d], d, &bands, &anchor_keys, MIN(o->max_posting, MAX_POSTING), &counter, buf,
+                     band_spans, anchor_spans, cand);
       if ((d & 4095) == 4095)
         progress(ix, "matching", d + 1, n);
     }
