@@ -91,7 +91,6 @@ struct NdIndex {
   NdIndexOptions options;
   double threshold;
   gboolean in_transaction;
-  gboolean writer_cache; /* the page cache sized for writing: from the first write on (cache_for_writing) */
   sqlite3_stmt *st[N_STATEMENTS];
   PostingTable *postings[2];
   NdIndexWarningFunc warning_func;
@@ -232,11 +231,9 @@ open_db(const char *path, int flags, GError **error)
   sqlite3_db_config(ix->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_exec(ix->db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
   sqlite3_busy_timeout(ix->db, 10000);
-  /* A reader's cache until the first write (cache_for_writing): `dedup --add` reads the archive
-   * (ids, postings, candidate rows) while its batch and the match's key lists are in memory, and a
-   * larger cache there only adds to that peak; each page of a scan is read once anyway. */
   char pragma[64];
-  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", READER_CACHE_KIB);
+  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d",
+             (flags & SQLITE_OPEN_READWRITE) ? WRITER_CACHE_KIB : READER_CACHE_KIB);
   sqlite3_exec(ix->db, pragma, NULL, NULL, NULL);
   return ix;
 }
@@ -1023,18 +1020,6 @@ write_pending_groups(NdIndex *ix, GError **error)
   return TRUE;
 }
 
-/* Sizes the page cache for appends and merges, once, before the first write. */
-static void
-cache_for_writing(NdIndex *ix)
-{
-  if (ix->writer_cache)
-    return;
-  char pragma[64];
-  g_snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", WRITER_CACHE_KIB);
-  sqlite3_exec(ix->db, pragma, NULL, NULL, NULL);
-  ix->writer_cache = TRUE;
-}
-
 static gboolean
 flush_postings(NdIndex *ix, GError **error)
 {
@@ -1049,7 +1034,6 @@ gboolean
 nd_index_commit(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(ix->in_transaction, FALSE);
-  cache_for_writing(ix);
   gboolean ok = flush_postings(ix, error) && write_pending_groups(ix, error);
   if (ok && ix->batch_articles > 0) { /* an add that added nothing leaves no trace */
     sqlite3_stmt *st = ix->st[ST_BATCH_WRITE];
@@ -1156,7 +1140,6 @@ nd_index_add_entry(NdIndex *ix, const NdDocument *doc, const NdIndexEntry *entry
                         "signature or text");
     return FALSE;
   }
-  cache_for_writing(ix);
   gint64 grp = join_group(ix, entry, error);
   if (grp == 0)
     return FALSE;
@@ -1259,7 +1242,6 @@ gboolean
 nd_index_remove(NdIndex *ix, const char *id, GError **error)
 {
   g_return_val_if_fail(ix->in_transaction, FALSE);
-  cache_for_writing(ix);
   if (!flush_postings(ix, error) || !write_pending_groups(ix, error))
     return FALSE;
   sqlite3_stmt *st = ix->st[ST_ROW_BY_ID];
