@@ -452,16 +452,27 @@ on_input_warning(const char *input, const GError *warning, gpointer data)
     cli_message("(further warnings are counted, not listed)");
 }
 
+/* The lines that count what was not listed: of each kind, the inputs `reported` beyond those
+ * `listed` by name, and the warnings alike. */
+static void
+print_unlisted(const guint64 *reported, const guint64 *listed, guint64 warnings, guint64 warnings_listed)
+{
+  for (guint kind = 0; kind < N_KINDS; kind++)
+    if (reported[kind] > listed[kind])
+      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)", reported[kind] - listed[kind],
+                  kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
+  if (warnings > warnings_listed)
+    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", warnings - warnings_listed);
+}
+
 /* One line for each kind of report that went over the limit. */
 static void
 summarise_reports(const Reports *p)
 {
+  guint64 listed[N_KINDS];
   for (guint kind = 0; kind < N_KINDS; kind++)
-    if (p->reported[kind] > REPORTS_PER_KIND)
-      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)",
-                  p->reported[kind] - REPORTS_PER_KIND, kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
-  if (p->warnings > REPORTS_PER_KIND)
-    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", p->warnings - REPORTS_PER_KIND);
+    listed[kind] = MIN(p->reported[kind], REPORTS_PER_KIND);
+  print_unlisted(p->reported, listed, p->warnings, MIN(p->warnings, REPORTS_PER_KIND));
 }
 
 static void
@@ -625,12 +636,7 @@ summarise_ranks(const Reports *loaded, const Reports *merged, const char *passed
   g_autofree char *all = nd_dist_gather_text(passed);
   if (cli_rank() != 0)
     return;
-  for (guint kind = 0; kind < N_KINDS; kind++)
-    if (counts[kind] > counts[N_KINDS + kind])
-      cli_message("%" G_GUINT64_FORMAT " more inputs skipped as: %s (not listed)", counts[kind] - counts[N_KINDS + kind],
-                  kind ? nd_error_describe((NdErrorCode)kind) : "other errors");
-  if (counts[2 * N_KINDS] > counts[2 * N_KINDS + 1])
-    cli_message("%" G_GUINT64_FORMAT " more warnings (not listed)", counts[2 * N_KINDS] - counts[2 * N_KINDS + 1]);
+  print_unlisted(counts, counts + N_KINDS, counts[2 * N_KINDS], counts[2 * N_KINDS + 1]);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new(); /* borrowed from `all` */
   g_autoptr(GArray) totals = g_array_new(FALSE, TRUE, sizeof(guint64));
   for (char *line = all, *next; line != NULL && *line != '\0'; line = next) {
