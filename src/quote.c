@@ -155,6 +155,16 @@ line_wraps(const char *start, const char *end)
   return end > start && g_utf8_strlen(start, end - start) <= ND_QUOTE_WRAP_COLUMNS;
 }
 
+/* TRUE when a quotation open at the line break `c` (the next line from `next`) goes on past it: a
+ * hard-wrapped paragraph (the next line not blank, the broken line [line, line_last) short enough),
+ * for at most ND_QUOTE_WRAP_LINES breaks, counted in *breaks. */
+static gboolean
+wrap_goes_on(gunichar c, const char *next, const char *end, const char *line, const char *line_last, guint *breaks)
+{
+  return c != 0x2029 && !next_line_blank(next, end) && line_wraps(line, line_last) &&
+         ++*breaks <= ND_QUOTE_WRAP_LINES;
+}
+
 /* The end of the last single mark of the line starting at p, and of the lines that go on from it
  * as a hard-wrapped paragraph (line_wraps, at most ND_QUOTE_WRAP_LINES: the scan stays linear), that
  * could close a quotation (a letter or punctuation before it, a space, punctuation or the line's
@@ -172,7 +182,7 @@ last_single_closer(const char *text, const char *p, const char *end)
     if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
       if (c == '\r' && next < end && *next == '\n')
         next++;
-      if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(line, line_last) || ++breaks > ND_QUOTE_WRAP_LINES)
+      if (!wrap_goes_on(c, next, end, line, line_last, &breaks))
         break;
       line = line_last = next;
       prev = c;
@@ -256,8 +266,7 @@ nd_quote_spans(const char *text, gsize len)
         if (next_line_opens(next, end, stack[0].family)) {
           add_span(spans, stack[0].start, line_end);
           depth = 0;
-        } else if (c == 0x2029 || next_line_blank(next, end) || !line_wraps(text + line_start, text + line_end) ||
-                   ++wrapped_lines > ND_QUOTE_WRAP_LINES) {
+        } else if (!wrap_goes_on(c, next, end, text + line_start, text + line_end, &wrapped_lines)) {
           depth = 0;
         }
       }
