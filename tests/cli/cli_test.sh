@@ -15,17 +15,8 @@ trap 'chmod -R u+rwx "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
 
-# NEARDUP_VALGRIND=1 runs every neardup command under valgrind memcheck: any memory error or leak
-# (definitely or indirectly lost) makes the command exit 99, which fails the case.
-if [[ ${NEARDUP_VALGRIND:-0} == 1 ]]; then
-  cat >"$WORK/neardup-vg" <<VG
-#!/bin/sh
-exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-  --error-exitcode=99 "$NEARDUP" "\$@"
-VG
-  chmod +x "$WORK/neardup-vg"
-  NEARDUP=$WORK/neardup-vg
-fi
+# NEARDUP_VALGRIND=1: every neardup command under valgrind memcheck (valgrind.sh).
+source "$SRC/tests/cli/valgrind.sh"
 # expect_code WANT CMD...: runs CMD with stdout/stderr to $WORK/out, $WORK/err.
 expect_code() {
   local want=$1; shift

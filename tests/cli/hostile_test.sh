@@ -35,16 +35,8 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # NEARDUP_VALGRIND=1 (as for cli_test.sh) runs every neardup command under valgrind memcheck; the
 # parts that are about size, memory or timing are left out then (the ASan run covers their code).
 VALGRIND=0
-if [[ ${NEARDUP_VALGRIND:-0} == 1 ]]; then
-  VALGRIND=1
-  cat >"$WORK/neardup-vg" <<VG
-#!/bin/sh
-exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-  --error-exitcode=99 "$NEARDUP" "\$@"
-VG
-  chmod +x "$WORK/neardup-vg"
-  NEARDUP=$WORK/neardup-vg
-fi
+if [[ ${NEARDUP_VALGRIND:-0} == 1 ]]; then VALGRIND=1; fi
+source "$SRC/tests/cli/valgrind.sh"
 # vg_skip WHAT: ends the case here (passed) under valgrind.
 vg_skip() {
   if ((VALGRIND)); then
