@@ -99,6 +99,7 @@ struct NdIndex {
   gpointer progress_data;
   const char *progress_phase;
   NdSigner *signer;          /* signs archived texts again (lazily made) */
+  gsize match_memory;        /* nd_index_set_match_memory */
   /* the add transaction */
   gint64 batch;
   char added[ND_DATE_ISO_SIZE];
@@ -209,6 +210,7 @@ static NdIndex *
 open_db(const char *path, int flags, GError **error)
 {
   NdIndex *ix = g_new0(NdIndex, 1);
+  ix->match_memory = ND_INDEX_MATCH_MEMORY;
   ix->path = g_strdup(path);
   ix->pending_groups = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
   ix->scratch = g_byte_array_new();
@@ -595,6 +597,12 @@ const NdIndexOptions *
 nd_index_options(const NdIndex *ix)
 {
   return &ix->options;
+}
+
+void
+nd_index_set_match_memory(NdIndex *ix, gsize bytes)
+{
+  ix->match_memory = bytes > 0 ? bytes : ND_INDEX_MATCH_MEMORY;
 }
 
 void
@@ -1490,6 +1498,9 @@ typedef struct {
   guint32 *nums;        /* all lists, one after the other */
   guint32 n_nums, cap;
   gboolean overflow;    /* the lists passed G_MAXUINT32 entries */
+  gsize budget;         /* entries the lists may hold (0: any number) */
+  guint16 *lens;        /* past the budget: no lists (nums, start, has), per distinct key its list's length
+                         * (saturated) instead, to plan slices of the batch */
 } KeyLists;
 
 static void
@@ -1501,11 +1512,13 @@ key_lists_clear(KeyLists *kl)
   g_free(kl->rank);
   g_free(kl->start);
   g_free(kl->nums);
+  g_free(kl->lens);
+  memset(kl, 0, sizeof *kl);
 }
 
-/* The list of `key`, one of the distinct keys: nums[*from .. *to) (empty when it has none). */
-static inline void
-key_list(const KeyLists *kl, guint32 key, gsize *from, gsize *to)
+/* The index of `key` among the distinct keys, or kl->nk when it is not one of them. */
+static inline gsize
+key_index(const KeyLists *kl, guint32 key)
 {
   guint32 lo = kl->top[key >> kl->shift], hi = kl->top[(key >> kl->shift) + 1];
   while (lo < hi) { /* a few keys share a top: a short binary search */
@@ -1515,14 +1528,54 @@ key_list(const KeyLists *kl, guint32 key, gsize *from, gsize *to)
     else
       hi = mid;
   }
-  guint64 word = kl->has[lo >> 6], bit = G_GUINT64_CONSTANT(1) << (lo & 63);
-  if (lo >= kl->nk || kl->keys[lo] != key || !(word & bit)) {
+  return lo < kl->nk && kl->keys[lo] == key ? lo : kl->nk;
+}
+
+/* The list of `key`: nums[*from .. *to) (empty when it has none or is not one of the distinct keys). */
+static inline void
+key_list(const KeyLists *kl, guint32 key, gsize *from, gsize *to)
+{
+  gsize i = key_index(kl, key);
+  guint64 word = i < kl->nk ? kl->has[i >> 6] : 0, bit = G_GUINT64_CONSTANT(1) << (i & 63);
+  if (!(word & bit)) {
     *from = *to = 0;
     return;
   }
-  gsize r = kl->rank[lo >> 6] + (gsize)__builtin_popcountll(word & (bit - 1));
+  gsize r = kl->rank[i >> 6] + (gsize)__builtin_popcountll(word & (bit - 1));
   *from = kl->start[r];
   *to = kl->start[r + 1];
+}
+
+/* The length of `key`'s list, from the lists or, past the budget, from lens. */
+static inline gsize
+key_list_length(const KeyLists *kl, guint32 key)
+{
+  if (kl->lens != NULL) {
+    gsize i = key_index(kl, key);
+    return i < kl->nk ? kl->lens[i] : 0;
+  }
+  gsize from, to;
+  key_list(kl, key, &from, &to);
+  return to - from;
+}
+
+/* Past the budget: the lists gathered so far become lengths, and are dropped. */
+static void
+key_lists_over_budget(KeyLists *kl)
+{
+  kl->lens = g_new0(guint16, kl->nk + 1);
+  gsize r = 0;
+  for (gsize w = 0; w <= kl->nk / 64; w++)
+    for (guint64 word = kl->has[w]; word != 0; word &= word - 1, r++) {
+      gsize i = w * 64 + (gsize)__builtin_ctzll(word);
+      guint32 end = r + 1 < kl->n_start ? kl->start[r + 1] : kl->n_nums;
+      kl->lens[i] = (guint16)MIN(end - kl->start[r], (guint32)G_MAXUINT16);
+    }
+  memset(kl->has, 0, (kl->nk / 64 + 1) * sizeof(guint64));
+  g_clear_pointer(&kl->nums, g_free);
+  g_clear_pointer(&kl->start, g_free);
+  kl->n_nums = kl->cap = 0;
+  kl->n_start = kl->start_cap = 0;
 }
 
 static void
@@ -1531,6 +1584,12 @@ gather_list(gsize k, const guint32 *nums, guint count, gpointer data)
   KeyLists *kl = data;
   if (nums == NULL || count == 0 || kl->overflow)
     return;
+  if (kl->lens == NULL && kl->budget > 0 && (gsize)kl->n_nums + count > kl->budget)
+    key_lists_over_budget(kl);
+  if (kl->lens != NULL) {
+    kl->lens[k] = (guint16)MIN(count, (guint)G_MAXUINT16);
+    return;
+  }
   if ((guint64)kl->n_nums + count >= G_MAXUINT32) {
     kl->overflow = TRUE;
     return;
@@ -1552,15 +1611,17 @@ gather_list(gsize k, const guint32 *nums, guint count, gpointer data)
 /* The posting lists of the batch's distinct keys of one kind. Memory is what bounds a large batch
  * here (a 100,000-article batch has 21.6 M anchors): the keys are gathered bucket by bucket of
  * their top byte and sorted there (scratch for one bucket, 4 bytes a key), and no per-article key
- * index is kept (each article's keys are searched again when its candidates are counted). FALSE
- * with `error` set on a read error, or when the lists pass 4 G entries (a batch that size is to be
- * added in parts). */
+ * index is kept (each article's keys are searched again when its candidates are counted). Lists
+ * past `budget` entries (0: no budget) are not kept, only their lengths (kl->lens). FALSE with
+ * `error` set on a read error, or when the lists pass 4 G entries (a batch that size is to be added
+ * in parts). */
 static gboolean
-gather(NdIndex *ix, int which, const NdDocument *const *docs, guint n_docs, DocKeysFunc doc_keys, KeyLists *kl,
-       GError **error)
+gather(NdIndex *ix, int which, const NdDocument *const *docs, guint n_docs, DocKeysFunc doc_keys, gsize budget,
+       KeyLists *kl, GError **error)
 {
   memset(kl, 0, sizeof *kl);
   kl->doc_keys = doc_keys;
+  kl->budget = budget;
   g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
   gsize bucket[257] = { 0 };
   for (guint d = 0; d < n_docs; d++) {
@@ -1732,6 +1793,97 @@ doc_candidates(NdIndex *ix, const NdDocument *doc, guint32 d, const KeyLists *ba
   counter_clear(counter);
 }
 
+/* Appends the candidates of docs[from .. to) to `cand`, from their lists. */
+static void
+count_candidates(NdIndex *ix, const NdDocument *const *docs, guint from, guint to, guint n, const KeyLists *bands,
+                 const KeyLists *anchors, const NdFindOptions *o, GArray *cand)
+{
+  Counter counter = { 0 };
+  g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
+  g_autoptr(GArray) band_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
+  g_autoptr(GArray) anchor_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
+  for (guint d = from; d < to; d++) {
+    doc_candidates(ix, docs[d], d, bands, anchors, MIN(o->max_posting, MAX_POSTING), &counter, buf, band_spans,
+                   anchor_spans, cand);
+    if ((d & 4095) == 4095)
+      progress(ix, "matching", d + 1, n);
+  }
+  counter_free(&counter);
+}
+
+/* The ends of slices of docs[from .. n) whose lists each stay within `budget` entries of each kind,
+ * from the lengths of an over-budget gather (an article's lists counted in full: articles sharing a
+ * key make a slice smaller than it need be, never larger). An article alone over the budget is a
+ * slice of its own. */
+static GArray *
+plan_slices(NdIndex *ix, const NdDocument *const *docs, guint from, guint n, const KeyLists *bands,
+            const KeyLists *anchors, gsize budget)
+{
+  GArray *ends = g_array_new(FALSE, FALSE, sizeof(guint));
+  g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
+  guint64 in_bands = 0, in_anchors = 0;
+  for (guint d = from; d < n; d++) {
+    guint64 kind[2] = { 0, 0 };
+    const KeyLists *kls[2] = { bands, anchors };
+    for (int w = 0; w < 2; w++) {
+      guint32 m;
+      const guint32 *k = kls[w]->doc_keys(ix, docs[d], buf, &m);
+      for (guint32 j = 0; j < m; j++)
+        kind[w] += key_list_length(kls[w], k[j]);
+    }
+    if (d > from && (in_bands + kind[0] > budget || in_anchors + kind[1] > budget)) {
+      g_array_append_val(ends, d);
+      in_bands = in_anchors = 0;
+    }
+    in_bands += kind[0];
+    in_anchors += kind[1];
+  }
+  g_array_append_val(ends, n);
+  return ends;
+}
+
+/* The candidates of the batch, appended to `cand` as num << 32 | doc. The lists of the whole batch
+ * are gathered first; when either kind passes its share of the match memory (a batch the archive
+ * already holds: every anchor has a list), the lengths seen plan slices of the batch, and each
+ * slice reads the postings again for its own keys. Candidates do not depend on the slicing: an
+ * article's candidates come from its own keys' lists. */
+static gboolean
+batch_candidates(NdIndex *ix, const NdDocument *const *docs, guint n, const NdFindOptions *o, GArray *cand,
+                 GError **error)
+{
+  /* 4 bytes of list and up to 4 of its start an entry, two kinds */
+  gsize budget = MAX(ix->match_memory / 16, (gsize)1);
+  DocKeysFunc anchor_keys = o->anchors ? doc_anchor_keys : doc_no_keys;
+  KeyLists bands, anchors;
+  memset(&anchors, 0, sizeof anchors);
+  gboolean ok = gather(ix, POSTING_BANDS, docs, n, doc_band_keys, budget, &bands, error) &&
+                gather(ix, POSTING_ANCHORS, docs, n, anchor_keys, budget, &anchors, error);
+  if (ok && bands.lens == NULL && anchors.lens == NULL) {
+    count_candidates(ix, docs, 0, n, n, &bands, &anchors, o, cand);
+    key_lists_clear(&bands);
+    key_lists_clear(&anchors);
+    return TRUE;
+  }
+  g_autoptr(GArray) ends = ok ? plan_slices(ix, docs, 0, n, &bands, &anchors, budget) : NULL;
+  key_lists_clear(&bands);
+  key_lists_clear(&anchors);
+  if (!ok)
+    return FALSE;
+  guint from = 0;
+  for (guint s = 0; ok && s < ends->len; s++) {
+    guint to = g_array_index(ends, guint, s);
+    /* indices are of the whole batch: the slice's documents are passed from `docs`, its keys only */
+    ok = gather(ix, POSTING_BANDS, docs + from, to - from, doc_band_keys, 0, &bands, error) &&
+         gather(ix, POSTING_ANCHORS, docs + from, to - from, anchor_keys, 0, &anchors, error);
+    if (ok)
+      count_candidates(ix, docs, from, to, n, &bands, &anchors, o, cand);
+    key_lists_clear(&bands);
+    key_lists_clear(&anchors);
+    from = to;
+  }
+  return ok;
+}
+
 static GPtrArray *
 match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdFindOptions *o, GError **error)
 {
@@ -1752,29 +1904,10 @@ match_in_snapshot(NdIndex *ix, const NdDocument *const *docs, guint n, const NdF
     g_ptr_array_add(results, m);
   }
   /* 1. Candidates: every key of the batch against the postings, in key order, then article by
-   *    article. */
+   *    article; in slices of the batch when the lists would take more than the match memory. */
   progress(ix, "matching", 0, n);
-  KeyLists bands, anchor_keys;
-  memset(&anchor_keys, 0, sizeof anchor_keys);
-  gboolean ok = gather(ix, POSTING_BANDS, docs, n, doc_band_keys, &bands, error);
-  if (ok)
-    ok = gather(ix, POSTING_ANCHORS, docs, n, o->anchors ? doc_anchor_keys : doc_no_keys, &anchor_keys, error);
   g_autoptr(GArray) cand = g_array_new(FALSE, FALSE, sizeof(guint64)); /* num << 32 | doc */
-  if (ok) {
-    Counter counter = { 0 };
-    g_autofree guint32 *buf = g_new(guint32, 2 * (gsize)ix->lsh.bands + 2);
-    g_autoptr(GArray) band_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
-    g_autoptr(GArray) anchor_spans = g_array_new(FALSE, FALSE, 2 * sizeof(gsize));
-    for (guint d = 0; d < n; d++) {
-      doc_candidates(ix, docs[d], d, &bands, &anchor_keys, MIN(o->max_posting, MAX_POSTING), &counter, buf,
-                     band_spans, anchor_spans, cand);
-      if ((d & 4095) == 4095)
-        progress(ix, "matching", d + 1, n);
-    }
-    counter_free(&counter);
-  }
-  key_lists_clear(&bands);
-  key_lists_clear(&anchor_keys);
+  gboolean ok = batch_candidates(ix, docs, n, o, cand, error);
   if (!ok) {
     g_ptr_array_unref(results);
     return NULL;

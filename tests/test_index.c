@@ -1765,6 +1765,26 @@ START_TEST(test_match_equals_query)
       ck_assert_msg(one->len >= 1, "query %u found nothing", q);
   }
   ck_assert_uint_gt(total, Q / 2);
+  /* The same matches in slices of the batch, whatever the match memory: 16 bytes (a list entry of
+   * each kind: every article a slice of its own, one alone over the budget), a few articles a slice,
+   * and the default again (0). */
+  const gsize memories[] = { 16, 4096, 65536, 0 };
+  for (gsize m = 0; m < G_N_ELEMENTS(memories); m++) {
+    nd_index_set_match_memory(ix, memories[m]);
+    g_autoptr(GPtrArray) sliced = nd_index_match(ix, (const NdDocument *const *)docs->pdata, docs->len, &o, &error);
+    ck_assert_msg(sliced != NULL, "%s", error ? error->message : "?");
+    ck_assert_uint_eq(sliced->len, Q);
+    for (guint q = 0; q < Q; q++) {
+      GArray *whole = g_ptr_array_index(bulk, q), *part = g_ptr_array_index(sliced, q);
+      ck_assert_msg(whole->len == part->len, "match memory %zu: query %u has %u matches, not %u", memories[m], q,
+                    part->len, whole->len);
+      for (guint k = 0; k < whole->len; k++) {
+        ck_assert_str_eq(match_at(whole, k)->id, match_at(part, k)->id);
+        ck_assert(match_at(whole, k)->scores.jaccard == match_at(part, k)->scores.jaccard);
+        ck_assert_uint_eq(match_at(whole, k)->group, match_at(part, k)->group);
+      }
+    }
+  }
   nd_index_close(ix);
 }
 END_TEST

@@ -132,6 +132,13 @@ void nd_index_set_warning_func(NdIndex *index, NdIndexWarningFunc func, gpointer
 typedef void (*NdIndexProgressFunc)(const char *phase, guint64 done, guint64 total, gpointer user_data);
 void nd_index_set_progress_func(NdIndex *index, NdIndexProgressFunc func, gpointer user_data);
 
+/* Memory for the posting lists a match gathers (default ND_INDEX_MATCH_MEMORY; 0 restores it). A
+ * batch whose lists would take more (one the archive already holds, under other ids: every passage
+ * anchor has a list) is matched in slices, each reading the postings again for its own keys; the
+ * matches are the same. */
+#define ND_INDEX_MATCH_MEMORY ((gsize)128 << 20)
+void nd_index_set_match_memory(NdIndex *index, gsize bytes);
+
 /* How long a writer waits for another writer before ND_ERROR_INDEX_BUSY (default 10 000 ms). */
 void nd_index_set_busy_timeout(NdIndex *index, guint milliseconds);
 
