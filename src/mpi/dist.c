@@ -558,10 +558,10 @@ share_take(NdDistShare *share)
 
 /* ---- the gather ---- */
 
-/* The number of distinct values among every rank's `hashes` (keys: guint64*), counted where they
- * meet: each value goes to rank value mod N, which sorts what it receives. Collective. 0 when a
- * rank would receive more than one message can hold (more than 2^31 values: then the caller sends
- * whole, which is never wrong). */
+/* The number of distinct values among every rank's `hashes` (may be NULL: none; keys: guint64*),
+ * counted where they meet: each value goes to rank value mod N, which sorts what it receives.
+ * Collective. 0 when a rank would send or receive more values than MPI's int counts hold (2^31 - 1:
+ * then the caller sends whole, which is never wrong). */
 static guint64
 distinct_over_ranks(GHashTable *hashes)
 {
@@ -569,6 +569,8 @@ distinct_over_ranks(GHashTable *hashes)
   guint64 n = hashes != NULL ? g_hash_table_size(hashes) : 0;
   if (!initialised || size == 1)
     return n;
+  if (nd_dist_max(n) > (guint64)G_MAXINT) /* counts are ints (a limit set above 2^31 - 1) */
+    return 0;
   g_autofree int *send_counts = g_new0(int, size), *send_displs = g_new0(int, size);
   g_autofree int *recv_counts = g_new0(int, size), *recv_displs = g_new0(int, size);
   g_autofree guint64 *send = g_new(guint64, MAX(n, 1));
@@ -593,7 +595,7 @@ distinct_over_ranks(GHashTable *hashes)
   guint64 total = 0;
   for (guint r = 0; r < size; r++)
     total += (guint64)recv_counts[r];
-  if (nd_dist_max(total) > (guint64)G_MAXINT) /* (a share holds at most the limit, an int: rarely) */
+  if (nd_dist_max(total) > (guint64)G_MAXINT)
     return 0;
   for (guint r = 1; r < size; r++)
     recv_displs[r] = recv_displs[r - 1] + recv_counts[r - 1];
