@@ -158,14 +158,14 @@ mpi_lean)
     lean=no
     grep -qF "more than $limit articles" "$WORK/one.err" && lean=yes
     [[ $lean == $( ((limit < 1000)) && echo yes || echo no) ]] || fail "limit $limit: one process lean: $lean"
-    for n in 2 4; do lean_ranks "$n" "$limit" "$lean"; done
+    # (2 ranks know alone at 300, 4 ranks decide together; 3 ranks for the runs that are not lean)
+    for n in $([[ $lean == yes ]] && echo 2 4 || echo 3); do lean_ranks "$n" "$limit" "$lean"; done
   done
   grep -qE "dup|Duplicate|duplicate id" "$WORK/one.err" || fail "the repeated ids were not refused"
-  # Item shares (a compressed file is not cut by byte ranges), blocks of 16, and another command.
+  # Item shares (a compressed file is not cut by byte ranges) in blocks of 16, and another command.
   gzip -c "$WORK/lean.jsonl" >"$WORK/lean.jsonl.gz"
   export NEARDUP_MPI_BLOCK=16
-  same_as_one "lean.jsonl.gz scan, limit 999" scan --exact-limit 999 "$WORK/lean.jsonl.gz"
-  same_as_one "lean.jsonl.gz pairs, limit 1000" pairs --format json --exact-limit 1000 "$WORK/lean.jsonl.gz"
+  same_as_one "lean.jsonl.gz pairs, limit 999" pairs --format json --exact-limit 999 "$WORK/lean.jsonl.gz"
   ;;
 mpi_failures)
   export NEARDUP_MPI_BLOCK=1
