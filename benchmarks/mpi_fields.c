@@ -1,7 +1,7 @@
 /* mpi_fields.c — what each field of a signed article weighs, for the MPI cost model (docs/mpi.md):
- * the bytes per article of the gather the MPI engine does today (the whole encoded document), and of
- * what a distributed candidate search would exchange instead (band keys, anchors, words, lines and
- * the verification samples).
+ * the bytes per article of the gather the MPI engine does (the whole encoded document, and the lean
+ * one it sends when the run will be lean), and of what a distributed candidate search would exchange
+ * instead (band keys, anchors, words, lines and the verification samples).
  *
  *   mpi_fields CORPUS...   (files, directories or JSON Lines, as `neardup scan` reads them)
  *
@@ -41,8 +41,8 @@ main(int argc, char **argv)
     return 1;
   }
   double set = 0, anchors = 0, words = 0, lines = 0, line_anchors = 0, quoted = 0, samples16 = 0, text = 0;
-  guint64 wire = 0;
-  g_autoptr(GByteArray) buf = g_byte_array_new();
+  guint64 wire = 0, wire_lean = 0;
+  g_autoptr(GByteArray) buf = g_byte_array_new(), lean = g_byte_array_new();
   for (guint i = 0; i < n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     set += 4.0 * d->set_size;
@@ -59,10 +59,24 @@ main(int argc, char **argv)
     g_byte_array_set_size(buf, 0);
     nd_dist_encode_document(buf, &params, i, d->id, d);
     wire += buf->len;
+    /* What a rank sends when the run will be lean (dist.h): the same document, made lean. */
+    gsize pos = 0;
+    guint64 item;
+    g_autofree char *name = NULL;
+    g_autoptr(NdDocument) copy = nd_dist_decode_document(&params, buf->data, buf->len, &pos, &item, &name, &error);
+    if (copy == NULL) {
+      fprintf(stderr, "mpi_fields: %s\n", error->message);
+      return 1;
+    }
+    nd_document_make_lean(copy, &params);
+    g_byte_array_set_size(lean, 0);
+    nd_dist_encode_document(lean, &params, i, d->id, copy);
+    wire_lean += lean->len;
   }
   printf("%u articles, %.0f bytes of text per article; LSH b=%u r=%u\n", n, text / n, lsh.bands, lsh.rows);
   printf("bytes per article:\n");
-  printf("  encoded document (the gather today)  %8.0f\n", (double)wire / n);
+  printf("  encoded document (the gather)        %8.0f\n", (double)wire / n);
+  printf("  encoded lean document (lean sends)   %8.0f\n", (double)wire_lean / n);
   printf("  shingle set                          %8.0f\n", set / n);
   printf("  signature                            %8u\n", 4 * params.num_perm);
   printf("  band keys                            %8u\n", 4 * lsh.bands);

@@ -47,16 +47,17 @@ for n in $RANKS; do
   same=identical
   cmp -s "$WORK/one.out" "$WORK/mpi.out" || same=DIFFERENT
   ranks=$(grep -E '^stats: rank [0-9]+ of' "$WORK/mpi.err")
+  printf "%s\n" "$ranks" >>"$WORK/ranks.txt"
   readsign=$(sed -nE 's/.*read\+sign ([0-9.]+) s.*/\1/p' <<<"$ranks" | sort -g | tail -1)
   waited=$(sed -nE 's/.*waited ([0-9.]+) s.*/\1/p' <<<"$ranks" | sort -g | tail -1)
   gather=$(sed -nE 's/^stats: rank 0 of .* gather ([0-9.]+) s.*/\1/p' <<<"$ranks")
-  encoded=$(sed -nE 's/.* ([0-9]+) bytes encoded.*/\1/p' <<<"$ranks" | awk '{ s += $1 } END { print s }')
+  encoded=$(sed -nE 's/.* ([0-9]+) bytes encoded.*/\1/p' <<<"$ranks" | awk '{ s += $1 } END { printf "%.0f\n", s }')
   received=$(sed -nE 's/^stats: rank 0 of .* ([0-9]+) bytes received.*/\1/p' <<<"$ranks")
   search=$(sed -nE 's/.*LSH ([0-9.]+) s, anchors ([0-9.]+) s, vocabulary ([0-9.]+) s.*/\1 \2 \3/p' "$WORK/mpi.err" |
     awk '{ print $1 + $2 + $3 }')
   verify=$(sed -nE 's/^stats: verified .* ([0-9.]+) s$/\1/p' "$WORK/mpi.err")
   read_most=$(sed -nE 's/.* ([0-9]+) bytes read .*/\1/p' <<<"$ranks" | sort -g | tail -1)
-  read_all=$(sed -nE 's/.* ([0-9]+) bytes read .*/\1/p' <<<"$ranks" | awk '{ s += $1 } END { print s }')
+  read_all=$(sed -nE 's/.* ([0-9]+) bytes read .*/\1/p' <<<"$ranks" | awk '{ s += $1 } END { printf "%.0f\n", s }')
   rss0=$(sed -nE 's/^stats: rank 0: peak RSS ([0-9.]+) MB.*/\1/p' "$WORK/mpi.err")
   others=$(grep -vE '^stats: rank 0 ' <<<"$ranks" | sed -nE 's/.*peak RSS ([0-9.]+) MB.*/\1/p' | sort -g | tail -1)
   printf "| %s ranks | %s | %.1f | %s | %s | %s | %.2f | %.2f; %.2f | %s encoded, %s sent | %s; %s | %s |\n" "$n" "$wall" \
@@ -64,3 +65,6 @@ for n in $RANKS; do
     "$(calc "$read_most / $size")" "$(calc "$read_all / $size")" \
     "$((encoded / articles))" "$((received / articles))" "$rss0" "${others:--}" "$same"
 done
+echo
+echo "each rank's --stats line:"
+cat "$WORK/ranks.txt"

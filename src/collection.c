@@ -439,8 +439,16 @@ nd_collection_free(NdCollection *c)
   g_free(c);
 }
 
+/* The fingerprint sampling of a lean collection: twice the signer's (collection.h). */
+static guint
+lean_sampling(const NdSignParams *params)
+{
+  return 2 * params->fingerprint_sampling;
+}
+
 /* Drops what a lean collection does not keep; the fingerprints (1 in `sampling` shingle keys) are
- * taken from the set before it goes, or thinned when the document was signed without one. */
+ * taken from the set before it goes, or thinned when the document was signed without one. A
+ * document already lean stays as it is (its fingerprints are all 0 mod `sampling`). */
 static void
 make_lean(NdDocument *doc, guint sampling)
 {
@@ -462,16 +470,29 @@ make_lean(NdDocument *doc, guint sampling)
     g_clear_pointer(&doc->signature, g_free);
 }
 
+void
+nd_document_make_lean(NdDocument *doc, const NdSignParams *params)
+{
+  g_return_if_fail(doc != NULL && params != NULL);
+  make_lean(doc, lean_sampling(params));
+}
+
 guint
 nd_collection_fingerprint_sampling(const NdCollection *c)
 {
-  return c->lean ? 2 * c->params.fingerprint_sampling : c->params.fingerprint_sampling;
+  return c->lean ? lean_sampling(&c->params) : c->params.fingerprint_sampling;
 }
 
 void
 nd_collection_set_lean_after(NdCollection *c, guint limit)
 {
   c->lean_after = limit;
+}
+
+guint
+nd_collection_lean_after(const NdCollection *c)
+{
+  return c->lean_after;
 }
 
 gboolean

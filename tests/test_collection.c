@@ -322,6 +322,65 @@ START_TEST(test_duplicate_id)
 END_TEST
 
 
+/* nd_document_make_lean leaves what the collection leaves once lean, field for field, whether the
+ * document is made lean before it is added or by the collection (before or after the switch), and
+ * a second call changes nothing: what MPI ranks rely on when they send documents lean (dist.h). */
+START_TEST(test_make_lean)
+{
+  NdSignParams p = default_params();
+  p.lsh_bands = 16;
+  p.lsh_rows = 8;
+  g_autoptr(NdCollection) c = nd_collection_new(&p);
+  nd_collection_set_lean_after(c, 2);
+  ck_assert_uint_eq(nd_collection_lean_after(c), 2);
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(GPtrArray) mine = g_ptr_array_new_with_free_func((GDestroyNotify)nd_document_free);
+  for (guint i = 0; i < 5; i++) {
+    g_autofree char *text = gen_article(700 + i, 400);
+    g_autofree char *id = g_strdup_printf("d%u", i);
+    ck_assert(nd_collection_add(c, sign_ok(s, id, text), NULL));
+    NdDocument *doc = sign_ok(s, id, text);
+    ck_assert_ptr_nonnull(doc->set);
+    nd_document_make_lean(doc, &p);
+    g_ptr_array_add(mine, doc);
+  }
+  ck_assert(nd_collection_is_lean(c));
+  for (guint i = 0; i < 5; i++) {
+    const NdDocument *a = nd_collection_get(c, i);
+    NdDocument *b = g_ptr_array_index(mine, i);
+    for (int round = 0; round < 2; round++) { /* made lean once, then again */
+      ck_assert_ptr_null(b->set);
+      ck_assert_ptr_null(b->words);
+      ck_assert_ptr_null(b->signature); /* the band keys stay, which LSH reads */
+      ck_assert_uint_eq(b->n_words, a->n_words);
+      ck_assert_uint_eq(b->set_size, a->set_size);
+      ck_assert_uint_gt(b->n_fingerprints, 0);
+      ck_assert_uint_eq(b->n_fingerprints, a->n_fingerprints);
+      ck_assert_mem_eq(b->fingerprints, a->fingerprints, a->n_fingerprints * sizeof(guint32));
+      for (guint32 k = 0; k < b->n_fingerprints; k++)
+        ck_assert_uint_eq(b->fingerprints[k] % nd_collection_fingerprint_sampling(c), 0);
+      ck_assert_mem_eq(b->band_keys, a->band_keys, p.lsh_bands * sizeof(guint32));
+      ck_assert_uint_eq(b->n_anchors, a->n_anchors);
+      ck_assert_mem_eq(b->anchors, a->anchors, a->n_anchors * sizeof(guint32));
+      nd_document_make_lean(b, &p);
+    }
+  }
+  /* A document lean before it is added to a collection not yet lean stays as it is. */
+  g_autoptr(NdCollection) c2 = nd_collection_new(&p);
+  nd_collection_set_lean_after(c2, 1);
+  NdDocument *first = g_ptr_array_steal_index(mine, 0);
+  guint32 n_fp = first->n_fingerprints;
+  ck_assert(nd_collection_add(c2, first, NULL));
+  ck_assert(!nd_collection_is_lean(c2));
+  ck_assert_uint_eq(nd_collection_get(c2, 0)->n_fingerprints, n_fp);
+  ck_assert(nd_collection_add(c2, g_ptr_array_steal_index(mine, 0), NULL));
+  ck_assert(nd_collection_is_lean(c2));
+  ck_assert_uint_eq(nd_collection_get(c2, 0)->n_fingerprints, n_fp);
+  ck_assert_mem_eq(nd_collection_get(c2, 0)->fingerprints, nd_collection_get(c, 0)->fingerprints, n_fp * sizeof(guint32));
+}
+END_TEST
+
+
 /* Random words joined by single spaces (one line). */
 static char *
 words_line(guint64 seed, guint n)
@@ -498,6 +557,7 @@ collection_suite(void)
   tcase_add_test(tc, test_id_copied);
   tcase_add_test(tc, test_collection_basic);
   tcase_add_test(tc, test_duplicate_id);
+  tcase_add_test(tc, test_make_lean);
   tcase_add_test(tc, test_anchor_guarantee);
   tcase_add_test(tc, test_anchors_stay_in_lines);
   tcase_add_test(tc, test_words);

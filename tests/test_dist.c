@@ -227,6 +227,101 @@ START_TEST(test_gather_one_rank)
 }
 END_TEST
 
+/* Lean sends (dist.h: nd_dist_share_set_lean_after) give rank 0 the collection one process builds,
+ * field for field, whatever the limit: below the documents, at them, above, and where repeated ids
+ * (which the collection refuses) bring the distinct ids down to the limit although more documents
+ * were signed. The share goes lean exactly when the collection does, and then sends fewer bytes. */
+START_TEST(test_lean_share)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.lsh_bands = 16;
+  p.lsh_rows = 8;
+  g_autoptr(NdSigner) signer = nd_signer_new(&p);
+  /* 30 documents, 20 distinct ids: d0..d19, then d0..d9 again (with other texts). */
+  enum { N = 30, DISTINCT = 20 };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < N; i++)
+    g_ptr_array_add(texts, gen_article(900 + i, 200 + 7 * i));
+  const guint limits[] = { 0, 1, 5, 19, 20, 21, 29, 30, 31 };
+  guint64 whole_bytes = 0;
+  for (gsize l = 0; l < G_N_ELEMENTS(limits); l++) {
+    guint limit = limits[l];
+    g_autoptr(NdCollection) want = nd_collection_new(&p);
+    nd_collection_set_lean_after(want, limit);
+    g_autoptr(NdDistShare) share = nd_dist_share_new(&p);
+    nd_dist_share_set_lean_after(share, limit);
+    gboolean lean_alone = FALSE;
+    for (guint i = 0; i < N; i++) {
+      g_autofree char *id = g_strdup_printf("d%u", i % DISTINCT);
+      const char *text = g_ptr_array_index(texts, i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NdDocument) doc = nd_signer_sign(signer, id, text, strlen(text), &error);
+      ck_assert_ptr_nonnull(doc);
+      g_autofree char *name = g_strdup_printf("feed.jsonl:%u", i + 1);
+      nd_dist_share_add(share, i, name, doc); /* (which may make `doc` lean: the reference is signed anew) */
+      lean_alone = lean_alone || nd_dist_share_is_lean(share);
+      nd_collection_add(want, nd_signer_sign(signer, id, text, strlen(text), NULL), NULL); /* one process */
+    }
+    /* One rank knows while adding, when its own distinct ids pass the limit. */
+    ck_assert_int_eq(lean_alone, limit > 0 && DISTINCT > limit);
+    g_autoptr(NdCollection) got = nd_collection_new(&p);
+    nd_collection_set_lean_after(got, limit);
+    guint rejected = 0;
+    NdDistStats st;
+    g_autoptr(GError) error = NULL;
+    ck_assert(nd_dist_gather(share, got, NULL, NULL, &rejected, &st, &error));
+    ck_assert_uint_eq(rejected, N - DISTINCT);
+    ck_assert_int_eq(nd_collection_is_lean(got), nd_collection_is_lean(want));
+    ck_assert_int_eq(st.lean, nd_collection_is_lean(want));
+    ck_assert_int_eq(st.lean_alone, lean_alone);
+    ck_assert_uint_eq(nd_collection_size(got), DISTINCT);
+    for (guint i = 0; i < DISTINCT; i++)
+      assert_same_document(nd_collection_get(want, i), nd_collection_get(got, i), &p);
+    if (limit == 0)
+      whole_bytes = st.bytes_encoded;
+    else if (st.lean)
+      ck_assert_uint_lt(st.bytes_encoded * 2, whole_bytes); /* sets, words and signatures stayed home */
+    else
+      ck_assert_uint_eq(st.bytes_encoded, whole_bytes);
+  }
+}
+END_TEST
+
+/* A lean record is refused when cut anywhere, as a whole one is. */
+START_TEST(test_lean_record_truncated)
+{
+  NdSignParams p = full_params();
+  g_autofree char *dir = g_dir_make_tmp("neardup-test-dist-XXXXXX", NULL);
+  g_autoptr(NdDocument) page = sign_page(&p, dir);
+  nd_document_make_lean(page, &p);
+  ck_assert_ptr_null(page->set);
+  ck_assert_ptr_nonnull(page->fingerprints);
+  g_autoptr(GByteArray) buf = g_byte_array_new();
+  nd_dist_encode_document(buf, &p, 3, "page", page);
+  for (gsize len = 0; len <= buf->len; len++) {
+    guint8 *copy = g_memdup2(buf->data, len ? len : 1);
+    gsize pos = 0;
+    guint64 item;
+    char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    NdDocument *doc = nd_dist_decode_document(&p, copy, len, &pos, &item, &name, &error);
+    if (len < buf->len) {
+      ck_assert_msg(doc == NULL, "a lean record cut to %zu of %u bytes decoded", len, buf->len);
+      ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_FORMAT));
+      ck_assert_ptr_null(name);
+    } else {
+      ck_assert_msg(doc != NULL, "%s", error ? error->message : "");
+      assert_same_document(page, doc, &p);
+      nd_document_free(doc);
+      g_free(name);
+    }
+    g_free(copy);
+  }
+  remove_tree(dir);
+}
+END_TEST
+
 static Suite *
 dist_suite(void)
 {
@@ -235,6 +330,8 @@ dist_suite(void)
   tcase_add_test(tc, test_round_trip);
   tcase_add_test(tc, test_malformed_records);
   tcase_add_test(tc, test_gather_one_rank);
+  tcase_add_test(tc, test_lean_share);
+  tcase_add_test(tc, test_lean_record_truncated);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -125,9 +125,18 @@ gboolean nd_collection_add(NdCollection *collection, NdDocument *doc, GError **e
  * fingerprint_sampling set). About 1.2 KB per article instead of about 6 KB. The switch happens at
  * a fixed position in input order, so results do not depend on thread scheduling. */
 void nd_collection_set_lean_after(NdCollection *collection, guint limit);
+/* The limit set by nd_collection_set_lean_after (0: never lean). */
+guint nd_collection_lean_after(const NdCollection *collection);
 /* TRUE once the collection has dropped its sets (see above). A lean collection samples its
- * fingerprints at 1 in 2P (keys that are 0 mod 2P), about 180 bytes per article. */
+ * fingerprints at 1 in 2P (keys that are 0 mod 2P), about 180 bytes per article. Every document it
+ * holds is then lean, those added before it turned lean included: the end state does not depend on
+ * where in the input the limit was passed, only on whether it was. */
 gboolean nd_collection_is_lean(const NdCollection *collection);
+/* Makes `doc` (not NULL; changed in place) what a lean collection of documents signed with `params`
+ * keeps of it: exactly what nd_collection_add leaves of it once lean (one rule, used by both), so a
+ * document made lean before it is added stays the same when added. A lean document is left as it
+ * is. For signers that send documents elsewhere (dist.h) and know the collection will be lean. */
+void nd_document_make_lean(NdDocument *doc, const NdSignParams *params);
 
 /* The sampling rate of the documents' fingerprints: fingerprint_sampling, doubled once lean. */
 guint nd_collection_fingerprint_sampling(const NdCollection *collection);

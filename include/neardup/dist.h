@@ -16,7 +16,8 @@
  *
  * Wire form: native byte order and word size (the ranks of a job run one build on one kind of
  * machine); per document a little over the memory it takes: about 6 KB with shingle sets, more
- * with texts kept (--passages).
+ * with texts kept (--passages); about 1.5 KB when the run will be lean (nd_dist_share_set_lean_after:
+ * the same form, without the fields a lean document has dropped).
  *
  * Stability: experimental (docs/api.md): may change in any version.
  */
@@ -90,21 +91,43 @@ typedef struct NdDistShare NdDistShare;
  * nd_dist_share_free (NULL is ignored). */
 NdDistShare *nd_dist_share_new(const NdSignParams *params);
 void nd_dist_share_free(NdDistShare *share);
-/* Appends `doc` (borrowed; the caller may free it at once) with its item number (items must come
- * in increasing order, as a loader passes them) and input name `name` (not NULL). */
-void nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, const NdDocument *doc);
-/* The bytes encoded so far, and in *documents (may be NULL) their number. */
+/* Lean sends. Rank 0's collection turns lean beyond `limit` documents (collection.h:
+ * nd_collection_set_lean_after; 0, the default: never), and then holds every document lean, those
+ * added before the switch included. So whether a document travels whole or lean does not depend on
+ * its position in the input, only on whether the run will be lean: more than `limit` distinct ids
+ * among all the ranks' documents (rank 0 refuses a repeated id; inputs that fail are not
+ * documents). A rank knows it alone once its own share holds more than `limit` distinct ids: from
+ * then on it encodes its documents lean (nd_document_make_lean) and re-encodes those it holds,
+ * chunk by chunk. Otherwise nd_dist_gather decides before sending, from the ranks' distinct ids
+ * (64-bit hashes of them, exchanged by hash owner): a collision can only make the count smaller,
+ * and then the documents travel whole, which is never wrong (rank 0 makes them lean). Call before
+ * the first nd_dist_share_add, with the same limit on every rank. Memory: until it knows, a rank
+ * holds up to `limit` documents whole (about 6 KB each) and their ids' hashes (about 50 bytes
+ * each); then about 1.5 KB per document. */
+void nd_dist_share_set_lean_after(NdDistShare *share, guint limit);
+/* Appends `doc` (borrowed: the caller frees it; made lean in place when the share sends lean, see
+ * above) with its item number (items must come in increasing order, as a loader passes them) and
+ * input name `name` (not NULL). */
+void nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, NdDocument *doc);
+/* The bytes encoded so far (after re-encoding lean, if it was), and in *documents (may be NULL)
+ * their number. */
 guint64 nd_dist_share_bytes(const NdDistShare *share, guint64 *documents);
+/* TRUE once the share encodes its documents lean (see nd_dist_share_set_lean_after). */
+gboolean nd_dist_share_is_lean(const NdDistShare *share);
 
 typedef struct {
   guint64 documents;      /* documents this rank encoded (its share) */
-  guint64 bytes_encoded;  /* their wire size */
+  guint64 bytes_encoded;  /* their wire size, as sent */
   guint64 bytes_received; /* rank 0: bytes received from the other ranks */
   guint64 messages;       /* point-to-point messages this rank sent or received */
   double seconds;         /* the gather, waiting for the other ranks included */
+  gboolean lean;          /* the share was sent lean */
+  gboolean lean_alone;    /* ... and this rank knew it from its own share, while loading */
 } NdDistStats;
 
-/* Merges every rank's share into `into` on rank 0, in item order. A document nd_collection_add
+/* Merges every rank's share into `into` on rank 0, in item order. First, when the shares have a lean
+ * limit and some do not know yet whether to send lean, the ranks decide together (see
+ * nd_dist_share_set_lean_after). A document nd_collection_add
  * refuses (a duplicate id) is reported through `report` (may be NULL) with its input name and
  * counted in *rejected, as the loader reports it in one process. Other ranks send their chunks and
  * leave `into` as it is. Every chunk is freed once merged or sent, so that rank 0 holds its

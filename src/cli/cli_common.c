@@ -682,6 +682,7 @@ load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
+  nd_dist_share_set_lean_after(share, nd_collection_lean_after(coll)); /* every rank's coll is set as rank 0's */
   ShareSink sink = { NULL, share, 0, 0, 0, { { 0 }, 0 }, NULL };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
@@ -720,10 +721,11 @@ load_distributed(FindCli *cli, NdCollection *coll)
   g_free(sink.passed);
   if (cli->show_stats)
     fprintf(stderr, "stats: rank %u of %u: read+sign %.3f s, %" G_GUINT64_FORMAT " articles, %" G_GUINT64_FORMAT
-            " bytes encoded (%.0f per article), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "
+            " bytes encoded (%.0f per article%s), %" G_GUINT64_FORMAT " bytes read (%" G_GUINT64_FORMAT " of them to "
             "plan byte ranges); waited %.3f s for the other ranks; gather %.3f s, %" G_GUINT64_FORMAT
             " messages, %" G_GUINT64_FORMAT " bytes received; peak RSS %.1f MB before the search\n", cli_rank(),
             cli_ranks(), (t1 - t0) / 1e6, st.documents, st.bytes_encoded, st.bytes_encoded / (double)MAX(st.documents, 1),
+            !st.lean ? "" : st.lean_alone ? ", lean: known while reading" : ", lean: decided by the ranks",
             read_after - read_before, sink.plan_bytes, (t2 - t1) / 1e6, st.seconds,
             st.messages, st.bytes_received, peak_rss_mb());
   return (guint)nd_dist_sum(skipped + rejected);

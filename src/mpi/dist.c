@@ -5,12 +5,16 @@
  * increasing order, as the loader merges in input order), so its collection receives exactly the
  * documents, in exactly the order, one process would: identical output by construction, no rule
  * copied. Memory stays bounded on rank 0: it holds one chunk per rank at a time, never the other
- * ranks' whole shares.
+ * ranks' whole shares. When the run will be lean, the ranks send what a lean collection keeps, about
+ * a quarter of the bytes (nd_dist_share_set_lean_after: when to know it, and why the position of a
+ * document in the input does not matter).
  */
 #include <neardup/dist.h>
 #include <neardup/error.h>
 #include <mpi.h>
 #include <string.h>
+#include <xxhash.h>
+#include "../sort.h"
 
 #define CHUNK_BYTES ((gsize)16 << 20)
 #define TAG_CHUNK 17
@@ -393,6 +397,11 @@ struct NdDistShare {
                         NULL once sent or merged */
   guint next;        /* the first chunk not yet sent or merged */
   guint64 documents, bytes;
+  guint lean_after;  /* rank 0's collection turns lean beyond this many documents (0: never) */
+  gboolean lean;     /* the share encodes lean (the run will be lean) */
+  gboolean lean_alone; /* ... known from this share's own ids */
+  GHashTable *ids;   /* guint64* -> itself: hashes of the distinct ids added, while `lean` is not
+                        known (NULL otherwise) */
 };
 
 static void
@@ -418,18 +427,108 @@ nd_dist_share_free(NdDistShare *share)
   if (share == NULL)
     return;
   g_ptr_array_unref(share->chunks);
+  if (share->ids != NULL)
+    g_hash_table_unref(share->ids);
   g_free(share);
 }
 
 void
-nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, const NdDocument *doc)
+nd_dist_share_set_lean_after(NdDistShare *share, guint limit)
 {
-  g_return_if_fail(share != NULL && name != NULL && doc != NULL);
-  GByteArray *last = share->chunks->len ? g_ptr_array_index(share->chunks, share->chunks->len - 1) : NULL;
+  g_return_if_fail(share != NULL && share->documents == 0);
+  share->lean_after = limit;
+  g_clear_pointer(&share->ids, g_hash_table_unref);
+  if (limit > 0)
+    share->ids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+gboolean
+nd_dist_share_is_lean(const NdDistShare *share)
+{
+  g_return_val_if_fail(share != NULL, FALSE);
+  return share->lean;
+}
+
+/* The chunk of `chunks` the next record goes to: the last one, or a new one when it is full. */
+static GByteArray *
+chunk_for_record(GPtrArray *chunks)
+{
+  GByteArray *last = chunks->len ? g_ptr_array_index(chunks, chunks->len - 1) : NULL;
   if (last == NULL || last->len >= CHUNK_BYTES) {
     last = g_byte_array_new();
-    g_ptr_array_add(share->chunks, last);
+    g_ptr_array_add(chunks, last);
   }
+  return last;
+}
+
+/* The share's documents not yet sent, re-encoded lean one chunk at a time (each old chunk freed once
+ * its records are re-encoded, so that the share never holds much more than before). */
+static void
+reencode_lean(NdDistShare *share)
+{
+  GPtrArray *lean = g_ptr_array_new_with_free_func(chunk_free);
+  guint64 bytes = 0;
+  for (guint i = share->next; i < share->chunks->len; i++) {
+    GByteArray *old = g_ptr_array_index(share->chunks, i);
+    gsize pos = 0;
+    while (pos < old->len) {
+      guint64 item;
+      g_autofree char *name = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NdDocument) doc = nd_dist_decode_document(&share->params, old->data, old->len, &pos, &item, &name,
+                                                          &error);
+      GByteArray *into = chunk_for_record(lean);
+      guint before = into->len;
+      if (doc == NULL) { /* cannot happen (the share encoded it): the rest travels as it was */
+        g_critical("re-encoding a share lean: %s", error->message);
+        g_byte_array_append(into, old->data + pos, (guint)(old->len - pos));
+        pos = old->len;
+      } else {
+        nd_document_make_lean(doc, &share->params);
+        nd_dist_encode_document(into, &share->params, item, name, doc);
+      }
+      bytes += into->len - before;
+    }
+    g_ptr_array_index(share->chunks, i) = NULL;
+    g_byte_array_unref(old);
+  }
+  g_ptr_array_unref(share->chunks);
+  share->chunks = lean;
+  share->next = 0;
+  share->bytes = bytes;
+}
+
+/* From now on the share sends lean: its ids are no longer counted, its documents re-encoded. */
+static void
+share_turn_lean(NdDistShare *share)
+{
+  share->lean = TRUE;
+  g_clear_pointer(&share->ids, g_hash_table_unref);
+  reencode_lean(share);
+}
+
+static guint64
+id_hash(const char *id)
+{
+  return XXH3_64bits(id, strlen(id));
+}
+
+void
+nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, NdDocument *doc)
+{
+  g_return_if_fail(share != NULL && name != NULL && doc != NULL);
+  if (share->ids != NULL) {
+    guint64 h = id_hash(doc->id);
+    if (!g_hash_table_contains(share->ids, &h))
+      g_hash_table_add(share->ids, g_memdup2(&h, sizeof h));
+    if (g_hash_table_size(share->ids) > share->lean_after) { /* more distinct ids than the limit: lean */
+      share->lean_alone = TRUE;
+      share_turn_lean(share);
+    }
+  }
+  if (share->lean)
+    nd_document_make_lean(doc, &share->params);
+  GByteArray *last = chunk_for_record(share->chunks);
   guint before = last->len;
   nd_dist_encode_document(last, &share->params, item, name, doc);
   share->documents++;
@@ -458,6 +557,77 @@ share_take(NdDistShare *share)
 }
 
 /* ---- the gather ---- */
+
+/* The number of distinct values among every rank's `hashes` (may be NULL: none; keys: guint64*),
+ * counted where they meet: each value goes to rank value mod N, which sorts what it receives.
+ * Collective. 0 when a rank would send or receive more values than MPI's int counts hold (2^31 - 1:
+ * then the caller sends whole, which is never wrong). */
+static guint64
+distinct_over_ranks(GHashTable *hashes)
+{
+  guint size = nd_dist_size();
+  guint64 n = hashes != NULL ? g_hash_table_size(hashes) : 0;
+  if (!initialised || size == 1)
+    return n;
+  if (nd_dist_max(n) > (guint64)G_MAXINT) /* counts are ints (a limit set above 2^31 - 1) */
+    return 0;
+  g_autofree int *send_counts = g_new0(int, size), *send_displs = g_new0(int, size);
+  g_autofree int *recv_counts = g_new0(int, size), *recv_displs = g_new0(int, size);
+  g_autofree guint64 *send = g_new(guint64, MAX(n, 1));
+  GHashTableIter it;
+  gpointer key;
+  if (hashes != NULL) {
+    g_hash_table_iter_init(&it, hashes);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+      send_counts[*(const guint64 *)key % size]++;
+  }
+  for (guint r = 1; r < size; r++)
+    send_displs[r] = send_displs[r - 1] + send_counts[r - 1];
+  g_autofree int *fill = g_memdup2(send_displs, size * sizeof(int));
+  if (hashes != NULL) {
+    g_hash_table_iter_init(&it, hashes);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+      guint64 h = *(const guint64 *)key;
+      send[fill[h % size]++] = h;
+    }
+  }
+  MPI_Alltoall(send_counts, 1, MPI_INT, recv_counts, 1, MPI_INT, MPI_COMM_WORLD);
+  guint64 total = 0;
+  for (guint r = 0; r < size; r++)
+    total += (guint64)recv_counts[r];
+  if (nd_dist_max(total) > (guint64)G_MAXINT)
+    return 0;
+  for (guint r = 1; r < size; r++)
+    recv_displs[r] = recv_displs[r - 1] + recv_counts[r - 1];
+  g_autofree guint64 *recv = g_new(guint64, MAX(total, 1)), *scratch = g_new(guint64, MAX(total, 1));
+  MPI_Alltoallv(send, send_counts, send_displs, MPI_UINT64_T, recv, recv_counts, recv_displs, MPI_UINT64_T,
+                MPI_COMM_WORLD);
+  nd_sort_u64(recv, scratch, total);
+  guint64 distinct = 0;
+  for (guint64 i = 0; i < total; i++)
+    distinct += i == 0 || recv[i] != recv[i - 1];
+  return nd_dist_sum(distinct);
+}
+
+/* Whether the shares go lean, decided by all ranks together when no share knows it from its own ids
+ * (see nd_dist_share_set_lean_after); the shares that do are re-encoded. Collective. */
+static void
+decide_lean(NdDistShare *share)
+{
+  if (nd_dist_max(share->lean_after) == 0)
+    return;
+  gboolean lean = nd_dist_max(share->lean) != 0;
+  if (!lean) {
+    guint64 local = share->ids != NULL ? g_hash_table_size(share->ids) : 0;
+    /* The sum of the ranks' distinct ids bounds the distinct ids of the run from above: at most the
+     * limit, and the run is not lean, with no need to compare ids. */
+    if (nd_dist_sum(local) > share->lean_after)
+      lean = distinct_over_ranks(share->ids) > share->lean_after;
+  }
+  if (lean && !share->lean)
+    share_turn_lean(share);
+  g_clear_pointer(&share->ids, g_hash_table_unref);
+}
 
 /* Where rank 0 is in one rank's stream of records. */
 typedef struct {
@@ -593,9 +763,12 @@ nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, 
 {
   g_return_val_if_fail(share != NULL && into != NULL && rejected != NULL, FALSE);
   gint64 t0 = g_get_monotonic_time();
+  decide_lean(share);
   NdDistStats st = { 0 };
   st.documents = share->documents;
   st.bytes_encoded = share->bytes;
+  st.lean = share->lean;
+  st.lean_alone = share->lean_alone;
   *rejected = 0;
   gboolean ok = nd_dist_rank() == 0 ? merge_streams(share, into, report, report_data, rejected, &st, error)
                                     : send_share(share, &st, error);

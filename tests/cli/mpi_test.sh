@@ -115,6 +115,58 @@ mpi_generated)
   cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "hostile warc.gz, 3 ranks: the output differs"
   cmp -s "$WORK/one.msg" "$WORK/mpi.msg" || { diff "$WORK/one.msg" "$WORK/mpi.msg" >&2; fail "hostile warc.gz, 3 ranks: messages differ"; }
   ;;
+mpi_lean)
+  # Lean sends (dist.h): beyond --exact-limit articles the ranks send what a lean collection keeps.
+  # Whether the run is lean depends on the distinct ids of all ranks together: inputs that fail are
+  # no articles, and rank 0 refuses repeated ids (within a rank's share and across ranks). This file
+  # has 1,000 distinct articles, 80 repeated ids (10 next to their first copies, 40 in the middle,
+  # 30 at the end: on the last rank) and 20 records that fail: 1,100 lines, 1,080 documents signed.
+  "$GEN" -n 1000 --jsonl "$WORK/c.jsonl" --truth "$WORK/c.tsv" -s 5 2>/dev/null || fail "gen_corpus"
+  {
+    sed -n '1,30p' "$WORK/c.jsonl"
+    sed -n '10,19p' "$WORK/c.jsonl" | sed 's/"text": *"/&Repeated. /'
+    for i in $(seq 10); do echo '{"id":"broken","text":'; printf '{"id":"empty%s","text":""}\n' "$i"; done
+    sed -n '31,500p' "$WORK/c.jsonl"
+    sed -n '51,90p' "$WORK/c.jsonl"
+    sed -n '501,1000p' "$WORK/c.jsonl"
+    sed -n '1,30p' "$WORK/c.jsonl" | sed 's/"text": *"/&Again. /'
+  } >"$WORK/lean.jsonl"
+  [[ $(wc -l <"$WORK/lean.jsonl") == 1100 ]] || fail "lean.jsonl: $(wc -l <"$WORK/lean.jsonl") lines"
+  unset NEARDUP_MPI_BLOCK
+  # lean_ranks N LIMIT WANT: with --stats, every one of N ranks says whether it sent lean (WANT: yes
+  # or no), and a lean rank sends under 2,500 bytes per article (a whole one about 5,900).
+  lean_ranks() {
+    local n=$1 limit=$2 want=$3
+    mpi "$n" "$NEARDUP" scan --format json --exact-limit "$limit" --stats "$WORK/lean.jsonl" >/dev/null 2>"$WORK/stats.err"
+    for ((r = 0; r < n; r++)); do
+      local line
+      line=$(grep -E "^stats: rank $r of $n: " "$WORK/stats.err")
+      [[ -n $line ]] || { cat "$WORK/stats.err" >&2; fail "limit $limit, rank $r of $n: no stats"; }
+      if [[ $want == yes ]]; then
+        [[ $line =~ \(([0-9]+)\ per\ article,\ lean ]] || fail "limit $limit, rank $r of $n did not send lean: $line"
+        ((BASH_REMATCH[1] < 2500)) || fail "limit $limit, rank $r of $n: ${BASH_REMATCH[1]} bytes per article"
+      else
+        [[ $line != *lean* ]] || fail "limit $limit, rank $r of $n sent lean: $line"
+      fi
+    done
+  }
+  # 1,000 distinct ids: not lean at 1,000 (although 1,080 documents were signed; the ranks' own
+  # distinct ids add up to more, the repeats across ranks being counted twice), nor at 1,040; lean
+  # at 999 (the last article passes the limit) and at 300 (some ranks know it alone).
+  for limit in 1000 1040 999 300; do
+    same_as_one "lean.jsonl, limit $limit" scan --format json --exact-limit "$limit" "$WORK/lean.jsonl"
+    lean=no
+    grep -qF "more than $limit articles" "$WORK/one.err" && lean=yes
+    [[ $lean == $( ((limit < 1000)) && echo yes || echo no) ]] || fail "limit $limit: one process lean: $lean"
+    # (2 ranks know alone at 300, 4 ranks decide together; 3 ranks for the runs that are not lean)
+    for n in $([[ $lean == yes ]] && echo 2 4 || echo 3); do lean_ranks "$n" "$limit" "$lean"; done
+  done
+  [[ $(grep -c "lean.jsonl:[0-9]*: duplicate id" "$WORK/one.err") == 80 ]] || fail "the 80 repeated ids were not all refused"
+  # Item shares (a compressed file is not cut by byte ranges) in blocks of 16, and another command.
+  gzip -c "$WORK/lean.jsonl" >"$WORK/lean.jsonl.gz"
+  export NEARDUP_MPI_BLOCK=16
+  same_as_one "lean.jsonl.gz pairs, limit 999" pairs --format json --exact-limit 999 "$WORK/lean.jsonl.gz"
+  ;;
 mpi_failures)
   export NEARDUP_MPI_BLOCK=1
   # 1. An unreadable input in another rank's share is reported as one process reports it, the
