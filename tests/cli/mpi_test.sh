@@ -162,6 +162,8 @@ mpi_lean)
     for n in $([[ $lean == yes ]] && echo 2 4 || echo 3); do lean_ranks "$n" "$limit" "$lean"; done
   done
   [[ $(grep -c "lean.jsonl:[0-9]*: duplicate id" "$WORK/one.err") == 80 ]] || fail "the 80 repeated ids were not all refused"
+  # Lean documents keep their texts when passages are asked for: they travel lean with them.
+  same_as_one "lean.jsonl passages, limit 999" scan --passages --format json --exact-limit 999 "$WORK/lean.jsonl"
   # Item shares (a compressed file is not cut by byte ranges) in blocks of 16, and another command.
   gzip -c "$WORK/lean.jsonl" >"$WORK/lean.jsonl.gz"
   export NEARDUP_MPI_BLOCK=16
