@@ -24,10 +24,22 @@ trap cleanup EXIT
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
 
-# mpi N CMD...: the ranks of one job; NEARDUP_MPI_BLOCK (when set) travels to every rank.
+# mpi N CMD...: the ranks of one job; NEARDUP_MPI_BLOCK (when set) travels to every rank. mpirun
+# forwards the ranks' output in chunks that may end inside a line, so on its own stderr the lines of
+# two ranks can interleave (a count of whole lines once missed 2 of 130 under load): each rank's
+# output goes to files of its own (:nocopy), which come out after mpirun's own messages, stdout
+# and stderr each in rank order.
 mpi() {
   local n=$1; shift
-  mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_BLOCK "$@"
+  rm -rf "$WORK/ranks"
+  mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_BLOCK --output-filename "$WORK/ranks:nocopy" "$@"
+  local code=$?
+  local rank
+  for rank in "$WORK"/ranks/*/rank.*; do
+    [[ -f $rank/stdout ]] && cat "$rank/stdout"
+    [[ -f $rank/stderr ]] && cat "$rank/stderr" >&2
+  done
+  return $code
 }
 
 # same_as_one LABEL ARGS...: runs `neardup ARGS` in one process, then on 1..4 ranks; stdout and
