@@ -117,6 +117,30 @@ mpi_generated)
   head -n 300 "$WORK/c.jsonl" >"$WORK/c300.jsonl"
   "$GEN_WARC" "$WORK/c300.jsonl" "$WORK/crawl.warc.gz" --padding 2000 2>/dev/null || fail "gen_warc"
   same_as_one "warc.gz scan json" scan --format json "$WORK/crawl.warc.gz"
+  # The archive under ranks (every rank reads and signs; rank 0 matches the batch against the archive
+  # and writes it): the manifest and the archive (its export, but for the time of each add) are one
+  # process's. Batch 2 repeats 200 articles of batch 1 (already archived) and holds copies of others.
+  head -n 600 "$WORK/c.jsonl" >"$WORK/batch1.jsonl"
+  sed -n '401,1000p' "$WORK/c.jsonl" >"$WORK/batch2.jsonl"
+  # archive_batch2 DB RUNNER...: DB made from batch 1 by one process, then batch 2 added by RUNNER.
+  archive_batch2() {
+    local db=$1; shift
+    "$NEARDUP" index create "$db" 2>/dev/null || fail "index create $db"
+    "$NEARDUP" dedup --index "$db" --add "$WORK/batch1.jsonl" >/dev/null 2>&1 || fail "$db: batch 1"
+    "$@" "$NEARDUP" dedup --index "$db" --add --format json "$WORK/batch2.jsonl"
+  }
+  # (an empty RUNNER: `env` runs the one process)
+  archive_batch2 "$WORK/one.db" env >"$WORK/one.out" 2>"$WORK/one.err" || { cat "$WORK/one.err" >&2; fail "archive: one process"; }
+  grep -q '"already_archived":true' "$WORK/one.out" || fail "archive: batch 2 found nothing already archived"
+  grep -q '"duplicate_in_index":true' "$WORK/one.out" || fail "archive: batch 2 matched nothing in the archive"
+  "$NEARDUP" index export "$WORK/one.db" 2>/dev/null | sed -E 's/"added":"[^"]*"//' >"$WORK/one.export"
+  for n in 2 3; do
+    archive_batch2 "$WORK/many$n.db" mpi "$n" >"$WORK/mpi.out" 2>"$WORK/mpi.err" ||
+      { cat "$WORK/mpi.err" >&2; fail "archive, $n ranks: failed"; }
+    cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "archive, $n ranks: the manifest differs from one process's"
+    "$NEARDUP" index export "$WORK/many$n.db" 2>/dev/null | sed -E 's/"added":"[^"]*"//' >"$WORK/mpi.export"
+    cmp -s "$WORK/one.export" "$WORK/mpi.export" || fail "archive, $n ranks: the archive differs from one process's"
+  done
   ranks_read_part 4 "$WORK/crawl.warc.gz" scan "$WORK/crawl.warc.gz"
   "$GEN_WARC" "$WORK/c300.jsonl" "$WORK/hostile.warc.gz" --padding 2000 --hostile 2>/dev/null || fail "gen_warc"
   "$NEARDUP" scan "$WORK/hostile.warc.gz" 2>"$WORK/one.err" >"$WORK/one.out"
