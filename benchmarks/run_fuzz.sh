@@ -27,7 +27,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
-all=(tokenize tokenlimit sign diff jsonl article spec index html warc compress date)
+all=(tokenize tokenlimit sign diff jsonl article spec index html warc compress date quote origin ranges)
+# fuzz_dist exists in builds with the MPI engine (CMake finds Open MPI, as it does when mpicc is there)
+command -v mpicc >/dev/null && all+=(dist)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 sanitizers=${NEARDUP_FUZZ_SANITIZERS:-address,undefined}
@@ -63,6 +65,7 @@ for t in "${targets[@]}"; do
   case $t in
     index) flags+=(-max_len=32768 -malloc_limit_mb=8192) ;; # the 256 MiB check is fuzz_index.c's
     jsonl | diff) flags+=(-max_len=4096) ;;
+    ranges | dist) flags+=(-max_len=12000) ;; # several records of a few KB
     *) flags+=(-max_len=2048) ;;
   esac
   # shellcheck disable=SC2206

@@ -164,6 +164,28 @@ START_TEST(test_malformed_records)
     refused += doc == NULL;
   }
   ck_assert_uint_gt(refused, 10);
+  /* The text's length word (the first count, after the record length, the item, the name and the
+   * id) made G_MAXUINT64 while the text stays: refused, never a document whose `bytes` runs past its
+   * text (fuzz_dist found the decoder once took that value for "any length"). */
+  {
+    ck_assert_ptr_nonnull(page->text);
+    g_autoptr(GByteArray) bad = g_byte_array_new();
+    g_byte_array_append(bad, buf->data, buf->len);
+    gsize at = 8 + 8 + (8 + strlen("page")) + (8 + strlen(page->id));
+    guint64 bytes, all_ones = G_MAXUINT64;
+    memcpy(&bytes, bad->data + at, sizeof bytes);
+    ck_assert_uint_eq(bytes, page->bytes);
+    memcpy(bad->data + at, &all_ones, sizeof all_ones);
+    gsize pos = 0;
+    guint64 item;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(NdDocument) doc = nd_dist_decode_document(&p, bad->data, bad->len, &pos, &item, &name, &error);
+    ck_assert_msg(doc == NULL, "a text of %" G_GUINT64_FORMAT " bytes decoded as %" G_GUINT64_FORMAT, page->bytes,
+                  doc->bytes);
+    ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_FORMAT));
+    ck_assert_uint_eq(pos, 0);
+  }
   /* Other parameters (another signature length) do not decode the record. */
   NdSignParams other = p;
   other.num_perm = 64;

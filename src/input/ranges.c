@@ -90,32 +90,75 @@ warc_member_at(int fd, guint64 at, guint64 *bytes_read)
   return ok && have >= 8 && memcmp(out, "WARC/1.", 7) == 0;
 }
 
-/* TRUE when the decompressed member `head` (its first bytes; `total` in all) is one WARC record and
- * nothing after it but its blank line. */
+/* The length of a header line that warc.c's reader takes for "Content-Length", read as it reads
+ * it (the name before the first ':' and the value after it stripped of ASCII white space, the value
+ * all digits and below G_MAXINT64): the length, -2 when the value is not such a number, or -1 when
+ * the line is another field. */
+static gint64
+content_length_of(const char *line, gsize len)
+{
+  const char *colon = memchr(line, ':', len);
+  if (colon == NULL)
+    return -1;
+  g_autofree char *name = g_strndup(line, (gsize)(colon - line));
+  if (g_ascii_strcasecmp(g_strstrip(name), "Content-Length") != 0)
+    return -1;
+  g_autofree char *value = g_strndup(colon + 1, len - (gsize)(colon + 1 - line));
+  g_strstrip(value);
+  char *end;
+  guint64 v = g_ascii_strtoull(value, &end, 10);
+  return value[0] != '\0' && *end == '\0' && g_ascii_isdigit(value[0]) && v < G_MAXINT64 ? (gint64)v : -2;
+}
+
+/* Headers longer than this are not cut for: far more than a WARC header holds (about 1 KB), and
+ * below warc.c's limits on a header line and a header, whose errors would read on into the next
+ * member. */
+#define HEADER_CHECK ((gsize)8 << 10)
+
+/* TRUE when the decompressed member `head` (its first bytes; `total` in all; `tail` its last 4
+ * bytes, when it has them) is one WARC record as warc.c's reader reads it, ending where the member ends:
+ * "WARC/1." and a header of CRLF lines (no NUL, no lone CR or LF, so that the reader's lines are
+ * these) ending in a blank line, one valid Content-Length (the last one counts, as in the reader),
+ * then that many bytes and the blank line that ends a record ("\r\n\r\n", or "\n\n" which the
+ * reader takes too). Anything else leaves the reader, after its error, reading on into the next
+ * member, so what it makes of that member depends on this one: the file is then not cut. */
 static gboolean
-one_record(const GByteArray *head, guint64 total)
+one_record(const GByteArray *head, guint64 total, const guint8 *tail)
 {
   const char *b = (const char *)head->data;
   gsize len = head->len, header_end = 0;
-  for (gsize i = 0; i + 3 < len && header_end == 0; i++)
-    if (memcmp(b + i, "\r\n\r\n", 4) == 0)
-      header_end = i + 4;
-  if (header_end == 0 || len < 7 || memcmp(b, "WARC/1.", 7) != 0)
+  if (len < 7 || memcmp(b, "WARC/1.", 7) != 0)
     return FALSE;
-  guint64 length = G_MAXUINT64;
-  for (gsize i = 0; i + 16 < header_end; i++)
-    if ((i == 0 || b[i - 1] == '\n') && g_ascii_strncasecmp(b + i, "Content-Length:", 15) == 0)
-      length = g_ascii_strtoull(b + i + 15, NULL, 10);
-  return length != G_MAXUINT64 && header_end + length <= total && total - header_end - length <= 4;
+  gint64 length = -1;
+  for (gsize line = 0, i = 0; i < len && header_end == 0; i++) {
+    if (b[i] == '\0' || (b[i] == '\r' && (i + 1 == len || b[i + 1] != '\n')) ||
+        (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')))
+      return FALSE; /* a NUL, a CR not before LF, an LF not after CR (or cut off by HEADER_CHECK) */
+    if (b[i] != '\n')
+      continue;
+    if (i - 1 == line) {
+      header_end = i + 1; /* the blank line */
+    } else {
+      gint64 field = content_length_of(b + line, i - 1 - line);
+      if (field != -1)
+        length = field;
+    }
+    line = i + 1;
+  }
+  if (header_end == 0 || length < 0)
+    return FALSE;
+  guint64 rest = total - header_end;
+  return rest >= (guint64)length &&
+         ((rest - (guint64)length == 4 && memcmp(tail, "\r\n\r\n", 4) == 0) ||
+          (rest - (guint64)length == 2 && memcmp(tail + 2, "\n\n", 2) == 0));
 }
 
 /* TRUE when [start, end) is a run of gzip members, each decompressing without error to one WARC
  * record (one_record) and nothing else. Records are then named by their member's offset, whichever
  * share reads them; a record inside a member would be named by its decompressed offset, and the
  * one-process reader's recovery from a broken member depends on what came before: only reading
- * from the file's start gives either. Reads the range once; keeps the first MEMBER_CHECK bytes of a
- * member to read its header. */
-#define MEMBER_CHECK ((gsize)1 << 20)
+ * from the file's start gives either. Reads the range once; keeps a member's first HEADER_CHECK
+ * bytes (its header) and its last 4. */
 static gboolean
 members_hold_one_record_each(int fd, guint64 start, guint64 end, guint8 *in, guint64 *bytes_read)
 {
@@ -128,6 +171,7 @@ members_hold_one_record_each(int fd, guint64 start, guint64 end, guint8 *in, gui
   while (ok && (pos < end || in_pos < in_len)) { /* one member */
     g_byte_array_set_size(head, 0);
     guint64 total = 0;
+    guint8 tail[4] = { 0 }; /* the member's last bytes so far */
     gboolean ended = FALSE;
     nd_decoder_reset(d);
     while (ok && !ended) {
@@ -143,14 +187,20 @@ members_hold_one_record_each(int fd, guint64 start, guint64 end, guint8 *in, gui
       }
       gsize used, produced;
       ok = nd_decoder_step(d, in + in_pos, in_len - in_pos, &used, scratch, CUT_CHUNK, &produced, &ended, NULL);
-      if (head->len < MEMBER_CHECK)
-        g_byte_array_append(head, scratch, (guint)MIN(produced, MEMBER_CHECK - head->len));
+      if (head->len < HEADER_CHECK)
+        g_byte_array_append(head, scratch, (guint)MIN(produced, HEADER_CHECK - head->len));
       total += produced;
+      if (produced >= sizeof tail) {
+        memcpy(tail, scratch + produced - sizeof tail, sizeof tail);
+      } else if (produced > 0) {
+        memmove(tail, tail + produced, sizeof tail - produced);
+        memcpy(tail + sizeof tail - produced, scratch, produced);
+      }
       in_pos += used;
       if (ok && used == 0 && produced == 0 && !ended && in_pos < in_len)
         ok = FALSE; /* no progress on the bytes it has */
     }
-    ok = ok && one_record(head, total);
+    ok = ok && total >= sizeof tail && one_record(head, total, tail);
   }
   nd_decoder_free(d);
   return ok;

@@ -272,16 +272,17 @@ get_u64(Reader *r)
 }
 
 /* A copy of the next field (NULL when it was NULL or is an empty array, or on a malformed record),
- * and its length in *len. `expect` (G_MAXSIZE: any) is the length the field must have when present;
- * `extra` bytes of zeros are added after it (a string's NUL). */
+ * and its length in *len. When `exact`, `expect` is the length the field must have when present,
+ * whatever its value (a text's length is read from the record: no value of it may stand for "any");
+ * otherwise any length goes. `extra` bytes of zeros are added after it (a string's NUL). */
 static gpointer
-get_blob(Reader *r, gsize expect, gsize extra, gsize *len)
+get_blob(Reader *r, gboolean exact, guint64 expect, gsize extra, gsize *len)
 {
   guint64 n = get_u64(r);
   *len = 0;
   if (r->bad || n == NO_BLOB)
     return NULL;
-  if (n > (guint64)(r->end - r->p) || (expect != G_MAXSIZE && n != expect)) {
+  if (n > (guint64)(r->end - r->p) || (exact && n != expect)) {
     r->bad = TRUE;
     return NULL;
   }
@@ -299,7 +300,7 @@ static char *
 get_string(Reader *r)
 {
   gsize len;
-  char *s = get_blob(r, G_MAXSIZE, 1, &len);
+  char *s = get_blob(r, FALSE, 0, 1, &len);
   if (s != NULL && memchr(s, '\0', len) != NULL) {
     r->bad = TRUE;
     g_free(s);
@@ -313,7 +314,7 @@ static guint32 *
 get_array(Reader *r, guint width, guint32 *n)
 {
   gsize len;
-  guint32 *a = get_blob(r, G_MAXSIZE, 0, &len);
+  guint32 *a = get_blob(r, FALSE, 0, 0, &len);
   if (len % (width * sizeof(guint32)) != 0 || len / (width * sizeof(guint32)) > G_MAXUINT32)
     r->bad = TRUE;
   *n = (guint32)(len / (width * sizeof(guint32)));
@@ -349,10 +350,10 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
   if (counts[1] > G_MAXUINT32 || counts[2] > G_MAXUINT32 || counts[6] > 1)
     r.bad = TRUE;
   gsize n;
-  doc->signature = get_blob(&r, sizeof(guint32) * params->num_perm, 0, &n);
-  doc->band_keys = get_blob(&r, sizeof(guint32) * params->lsh_bands, 0, &n);
-  doc->set = get_blob(&r, sizeof(guint32) * doc->set_size, 0, &n);
-  doc->text = get_blob(&r, doc->bytes, 1, &n);
+  doc->signature = get_blob(&r, TRUE, sizeof(guint32) * (guint64)params->num_perm, 0, &n);
+  doc->band_keys = get_blob(&r, TRUE, sizeof(guint32) * (guint64)params->lsh_bands, 0, &n);
+  doc->set = get_blob(&r, TRUE, sizeof(guint32) * (guint64)doc->set_size, 0, &n);
+  doc->text = get_blob(&r, TRUE, doc->bytes, 1, &n);
   doc->meta = get_string(&r);
   doc->path = get_string(&r);
   doc->fingerprints = get_array(&r, 1, &doc->n_fingerprints);
