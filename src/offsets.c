@@ -68,9 +68,11 @@ nd_offset_map_add(NdOffsetMap *map, guint32 text, guint32 text_len, guint32 sour
     return;
   if (map->spans->len > 0) {
     Span *last = &g_array_index(map->spans, Span, map->spans->len - 1);
-    g_return_if_fail(text >= last->text + last->text_len);
-    if (last->text_len == last->source_len && text_len == source_len && last->text + last->text_len == text &&
-        last->source + last->source_len == source) {
+    /* in 64 bits: a span may end at 2^32, and the next must not start again at 0 */
+    guint64 last_end = (guint64)last->text + last->text_len;
+    g_return_if_fail(text >= last_end);
+    if (last->text_len == last->source_len && text_len == source_len && last_end == text &&
+        (guint64)last->source + last->source_len == source) {
       last->text_len += text_len;
       last->source_len += source_len;
       return;

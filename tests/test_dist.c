@@ -186,6 +186,27 @@ START_TEST(test_malformed_records)
     ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_FORMAT));
     ck_assert_uint_eq(pos, 0);
   }
+  /* The last offset-map span (the record's last 16 bytes) made to run past 2^32 text bytes: refused,
+   * never a map whose 32-bit ends wrap around. */
+  {
+    ck_assert_uint_gt(nd_offset_map_spans(page->map), 0);
+    g_autoptr(GByteArray) bad = g_byte_array_new();
+    g_byte_array_append(bad, buf->data, buf->len);
+    guint32 last[4], huge = G_MAXUINT32;
+    memcpy(last, bad->data + bad->len - sizeof last, sizeof last);
+    guint32 text, text_len, source, source_len;
+    nd_offset_map_span(page->map, nd_offset_map_spans(page->map) - 1, &text, &text_len, &source, &source_len);
+    ck_assert_uint_eq(last[0], text);
+    ck_assert_uint_eq(last[1], text_len);
+    memcpy(bad->data + bad->len - sizeof last + sizeof(guint32), &huge, sizeof huge);
+    gsize pos = 0;
+    guint64 item;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(NdDocument) doc = nd_dist_decode_document(&p, bad->data, bad->len, &pos, &item, &name, &error);
+    ck_assert_msg(doc == NULL, "a span of text %u + %u decoded", text, huge);
+    ck_assert(g_error_matches(error, ND_ERROR, ND_ERROR_FORMAT));
+  }
   /* Other parameters (another signature length) do not decode the record. */
   NdSignParams other = p;
   other.num_perm = 64;

@@ -373,7 +373,9 @@ nd_dist_decode_document(const NdSignParams *params, const guint8 *bytes, gsize l
         guint32 span[4];
         memcpy(span, r.p, sizeof span);
         r.p += sizeof span;
-        if (span[0] < text_end) /* spans come in increasing text order, never overlapping */
+        /* spans come in increasing text order, never overlapping, and end within 32-bit offsets */
+        if (span[0] < text_end || (guint64)span[0] + span[1] > G_MAXUINT32 ||
+            (guint64)span[2] + span[3] > G_MAXUINT32)
           r.bad = TRUE;
         else
           nd_offset_map_add(doc->map, span[0], span[1], span[2], span[3]);
