@@ -1,0 +1,62 @@
+/* keys.h — private: what the distributed candidate search needs of the documents a rank signed.
+ *
+ * A rank sends its documents to rank 0 and keeps, beside, their search keys: the LSH band keys (or
+ * the signature, when the run's bands are not those the documents were signed with), the passage
+ * anchors, the short lines and the anchors of those lines — the fields the candidate rules read
+ * (src/candidates.h). One flat array of 32-bit values holds them all, so that a document costs its
+ * keys and 8 bytes. After the gather, each document also knows its number in rank 0's collection
+ * (or that rank 0 refused it: a repeated id).
+ */
+#ifndef NEARDUP_MPI_KEYS_H
+#define NEARDUP_MPI_KEYS_H
+
+#include <neardup/neardup.h>
+#include <neardup/dist.h>
+
+#define ND_DIST_REFUSED G_MAXUINT32 /* the collection number of a document rank 0 refused */
+
+typedef enum {
+  ND_DIST_KEYS_NONE,      /* no document yet */
+  ND_DIST_KEYS_BAND_KEYS, /* each document's stored band keys (params->lsh_bands of them) */
+  ND_DIST_KEYS_SIGNATURE, /* each document's signature (num_perm values) */
+  ND_DIST_KEYS_MISSING,   /* a document had neither: the search cannot run over the ranks */
+} NdDistBandSource;
+
+typedef struct {
+  NdSignParams params;
+  NdDistBandSource band_source;
+  GArray *start;  /* guint64: where document i's values begin in `values`; one more at the end */
+  GArray *values; /* guint32, per document: n_anchors, n_lines, n_line_anchors, then the band
+                     values, the anchors, the lines and the (anchor, line) pairs */
+  guint32 *number; /* after the gather: each document's number in rank 0's collection, or
+                      ND_DIST_REFUSED; NULL before */
+  guint n_number;
+} NdDistKeys;
+
+/* A view of one document's keys (borrowed from the store). */
+typedef struct {
+  const guint32 *band;         /* band keys or signature, as the store's band_source */
+  const guint32 *anchors;
+  guint32 n_anchors;
+  const guint32 *lines;
+  guint32 n_lines;
+  const guint32 *line_anchors; /* (anchor, line key) pairs */
+  guint32 n_line_anchors;
+} NdDistDocKeys;
+
+/* An empty store for documents signed with `params` (copied). Free with nd_dist_keys_free (NULL
+ * ignored). */
+NdDistKeys *nd_dist_keys_new(const NdSignParams *params);
+void nd_dist_keys_free(NdDistKeys *keys);
+/* Appends the search keys of `doc` (borrowed, whole or lean: both keep these fields). */
+void nd_dist_keys_add(NdDistKeys *keys, const NdDocument *doc);
+/* The number of documents held. */
+guint nd_dist_keys_size(const NdDistKeys *keys);
+/* Document i's keys. */
+NdDistDocKeys nd_dist_keys_get(const NdDistKeys *keys, guint i);
+
+/* The keys `share` keeps (nd_dist_share_keep_search_keys), numbered once it was gathered; NULL
+ * when it keeps none. Borrowed. */
+const NdDistKeys *nd_dist_share_search_keys(const NdDistShare *share);
+
+#endif
