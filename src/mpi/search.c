@@ -126,6 +126,12 @@ exchange(GArray **out, guint width)
 {
   guint size = nd_dist_size();
   GArray *in = g_array_new(FALSE, FALSE, sizeof(guint64));
+  if (size == 1) { /* one rank (or MPI not started): what it sends is what it receives */
+    g_array_append_vals(in, out[0]->data, out[0]->len);
+    g_array_set_size(out[0], 0);
+    tally->rounds++;
+    return in;
+  }
   guint64 most = 0;
   for (guint r = 0; r < size; r++)
     most = MAX(most, (guint64)out[r]->len / width);
@@ -266,17 +272,21 @@ boilerplate_over_ranks(const NdDistKeys *keys, guint64 *articles)
   g_autoptr(GArray) mine = g_array_new(FALSE, FALSE, sizeof(guint32));
   nd_cand_boilerplate_runs((const guint64 *)in->data, in->len, mine);
   /* Every rank learns every owner's lines (few: repeated short lines). */
-  g_autofree int *counts = g_new0(int, size), *displs = g_new0(int, size);
-  int own = (int)mine->len;
-  MPI_Allgather(&own, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
-  guint64 total = 0;
-  for (guint r = 0; r < size; r++) {
-    displs[r] = (int)total;
-    total += (guint64)counts[r];
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(guint32));
+  if (size == 1) {
+    g_array_append_vals(all, mine->data, mine->len);
+  } else {
+    g_autofree int *counts = g_new0(int, size), *displs = g_new0(int, size);
+    int own = (int)mine->len;
+    MPI_Allgather(&own, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    guint64 total = 0;
+    for (guint r = 0; r < size; r++) {
+      displs[r] = (int)total;
+      total += (guint64)counts[r];
+    }
+    g_array_set_size(all, (guint)total);
+    MPI_Allgatherv(mine->data, own, MPI_UINT32_T, all->data, counts, displs, MPI_UINT32_T, MPI_COMM_WORLD);
   }
-  GArray *all = g_array_sized_new(FALSE, FALSE, sizeof(guint32), (guint)MAX(total, 1));
-  g_array_set_size(all, (guint)total);
-  MPI_Allgatherv(mine->data, own, MPI_UINT32_T, all->data, counts, displs, MPI_UINT32_T, MPI_COMM_WORLD);
   if (all->len > 1) { /* the owners' keys are disjoint: sorting is all it takes */
     g_autofree guint32 *scratch = g_new(guint32, all->len);
     g_array_set_size(all, (guint)nd_sort_unique_u32((guint32 *)all->data, scratch, all->len));
