@@ -51,6 +51,14 @@ void nd_cand_weighted_runs(const guint64 *rec, gsize n, guint full_df, guint max
  * at least min_weight, ascending; returns how many. */
 guint64 nd_cand_sum_weights(GArray *found, guint64 min_weight, GArray *out);
 
+/* Verification without batch statistics (a lean run has none): the reported pairs among the
+ * candidates codes[0..n) (sorted), with doc[a] and doc[b] for each (NULL elsewhere; borrowed) as the
+ * search sees them (boilerplate anchors dropped: nd_cand_drop_boilerplate), signed with `params`,
+ * by the report rule and verification mode of `o`, on `threads` threads (0: one per processor).
+ * Returns an NdPair array in the order of the codes, or NULL with ND_ERROR_CANCELLED. */
+GArray *nd_cand_verify(const NdSignParams *params, const NdDocument *const *doc, const NdFindOptions *o,
+                       const guint64 *codes, gsize n, guint threads, GError **error);
+
 /* What the ranks found together, handed to rank 0's verification. */
 typedef struct {
   const guint64 *codes;          /* sorted distinct candidates of LSH and the passage anchors */

@@ -831,8 +831,8 @@ rare_word_candidates(const NdCollection *coll, const Vocabulary *v, const NdFind
 /* ---- verification ---- */
 
 typedef struct {
-  const NdCollection *coll;
-  const View *view;             /* the documents, boilerplate anchors left out */
+  const NdSignParams *params;
+  const NdDocument *const *doc; /* by number: the documents, boilerplate anchors left out */
   const NdFindOptions *options;
   const Vocabulary *vocabulary; /* NULL without batch statistics */
   const guint64 *codes;
@@ -844,7 +844,7 @@ static gpointer
 verify_range(gpointer data)
 {
   VerifyJob *job = data;
-  const NdSignParams *sp = nd_collection_params(job->coll);
+  const NdSignParams *sp = job->params;
   const NdReportRule rule = nd_find_options_rule(job->options);
   guint num_perm = sp->num_perm;
   for (gsize i = job->begin; i < job->end; i++) {
@@ -853,14 +853,14 @@ verify_range(gpointer data)
     /* The codes are sorted, so a is mostly the same document; b is anywhere: fetch its lists ahead
      * (first its document, then the lists it points to), or every pair starts on cache misses. */
     if (i + 8 < job->end)
-      __builtin_prefetch(job->view->doc[job->codes[i + 8] & G_MAXUINT32]);
+      __builtin_prefetch(job->doc[job->codes[i + 8] & G_MAXUINT32]);
     if (i + 4 < job->end) {
-      const NdDocument *ahead = job->view->doc[job->codes[i + 4] & G_MAXUINT32];
+      const NdDocument *ahead = job->doc[job->codes[i + 4] & G_MAXUINT32];
       __builtin_prefetch(ahead->set);
       __builtin_prefetch(ahead->words);
     }
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
-    const NdDocument *da = job->view->doc[p.a], *db = job->view->doc[p.b];
+    const NdDocument *da = job->doc[p.a], *db = job->doc[p.b];
     gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
                            !(da->n_fingerprints || db->n_fingerprints);
     if (no_evidence && da->band_keys && db->band_keys && sp->lsh_bands > 0)
@@ -879,6 +879,48 @@ verify_range(gpointer data)
       g_array_append_val(job->found, p);
   }
   return NULL;
+}
+
+/* The reported pairs among codes[0..n) (sorted), verified on `threads` threads: an NdPair array in
+ * the order of the codes. */
+static GArray *
+verify_codes(const NdSignParams *params, const NdDocument *const *doc, const NdFindOptions *o,
+             const Vocabulary *vocabulary, const guint64 *codes, gsize n, guint threads)
+{
+  if (n < 4096)
+    threads = 1;
+  g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    jobs[t] = (VerifyJob){ params, doc, o, vocabulary, codes, n * t / threads, n * (t + 1) / threads,
+                           g_array_new(FALSE, FALSE, sizeof(NdPair)) };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
+    else
+      verify_range(&jobs[t]);
+  }
+  GArray *pairs = g_array_new(FALSE, FALSE, sizeof(NdPair));
+  for (guint t = 0; t < threads; t++) {
+    if (threads > 1)
+      g_thread_join(tids[t]);
+    g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
+    g_array_unref(jobs[t].found);
+  }
+  return pairs;
+}
+
+GArray *
+nd_cand_verify(const NdSignParams *params, const NdDocument *const *doc, const NdFindOptions *o, const guint64 *codes,
+               gsize n, guint threads, GError **error)
+{
+  RunOptions run = { *o, 0 };
+  GArray *pairs = verify_codes(params, doc, &run.options, NULL, codes, n, threads ? threads : g_get_num_processors());
+  if (cancelled(&run.options)) {
+    g_array_unref(pairs);
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the verification");
+    return NULL;
+  }
+  return pairs;
 }
 
 /* nd_find_pairs, with the LSH and anchor candidates and the boilerplate lines of `given` when it is
@@ -957,26 +999,8 @@ find_pairs(const NdCollection *coll, const NdFindOptions *o, const NdGivenCandid
   stats.candidates = codes->len;
   gint64 t1 = g_get_monotonic_time();
 
-  if (codes->len < 4096)
-    threads = 1;
-  g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
-  g_autofree GThread **tids = g_new0(GThread *, threads);
-  for (guint t = 0; t < threads; t++) {
-    jobs[t] = (VerifyJob){ coll, &view, o, stats.vocabulary ? &vocabulary : NULL, (const guint64 *)codes->data,
-                           (gsize)codes->len * t / threads, (gsize)codes->len * (t + 1) / threads,
-                           g_array_new(FALSE, FALSE, sizeof(NdPair)) };
-    if (threads > 1)
-      tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
-    else
-      verify_range(&jobs[t]);
-  }
-  GArray *pairs = g_array_new(FALSE, FALSE, sizeof(NdPair));
-  for (guint t = 0; t < threads; t++) {
-    if (threads > 1)
-      g_thread_join(tids[t]);
-    g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
-    g_array_unref(jobs[t].found);
-  }
+  GArray *pairs = verify_codes(nd_collection_params(coll), view.doc, o, stats.vocabulary ? &vocabulary : NULL,
+                               (const guint64 *)codes->data, codes->len, threads);
   vocabulary_clear(&vocabulary);
   view_clear(&view);
   if (cancelled(o)) { /* latched if any phase stopped early (the phases return normally) */
