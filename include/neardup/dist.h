@@ -164,6 +164,7 @@ gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc
  * be NULL) receives this rank's figures. Collective. */
 typedef struct {
   gboolean over_ranks;  /* the candidates were found over the ranks (else by rank 0 alone) */
+  gboolean verified_over_ranks; /* ... and verified where the documents are (a lean run) */
   guint64 bytes_sent;   /* this rank's records sent to the ranks owning their keys and pairs */
   guint64 rounds;       /* MPI_Alltoallv rounds */
   double seconds;       /* this rank's time in the search before rank 0's verification */

@@ -930,9 +930,9 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
         dist_pairs = nd_dist_find_pairs(dist_share, cli_rank() == 0 ? coll : NULL, &cli->find, &stats, &ss, &error);
         searched = TRUE;
         if (cli->show_stats && ss.over_ranks)
-          fprintf(stderr, "stats: rank %u of %u: candidate search over the ranks %.3f s, %" G_GUINT64_FORMAT
-                  " bytes sent in %" G_GUINT64_FORMAT " rounds; peak RSS %.1f MB\n", cli_rank(), cli_ranks(), ss.seconds,
-                  ss.bytes_sent, ss.rounds, peak_rss_mb());
+          fprintf(stderr, "stats: rank %u of %u: candidate search%s over the ranks %.3f s, %" G_GUINT64_FORMAT
+                  " bytes sent in %" G_GUINT64_FORMAT " rounds; peak RSS %.1f MB\n", cli_rank(), cli_ranks(),
+                  ss.verified_over_ranks ? " and verification" : "", ss.seconds, ss.bytes_sent, ss.rounds, peak_rss_mb());
         else if (cli->show_stats && cli_rank() == 0)
           fprintf(stderr, "stats: the candidate search ran on rank 0 alone\n");
       }

@@ -58,5 +58,8 @@ NdDistDocKeys nd_dist_keys_get(const NdDistKeys *keys, guint i);
 /* The keys `share` keeps (nd_dist_share_keep_search_keys), numbered once it was gathered; NULL
  * when it keeps none. Borrowed. */
 const NdDistKeys *nd_dist_share_search_keys(const NdDistShare *share);
+/* On a lean run's ranks but 0, with search keys: the chunks the share sent, kept (their records
+ * are its documents in the order of its keys); NULL elsewhere. Borrowed. */
+const GPtrArray *nd_dist_share_kept_chunks(const NdDistShare *share);
 
 #endif

@@ -115,23 +115,21 @@ owner_of(guint64 key, guint size)
   return (guint)(((key * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) >> 32) % size);
 }
 
-/* Sends out[r] (records of `width` 64-bit values) to rank r, for every rank r, and returns what
- * this rank receives (a new array, in rank order). In rounds of at most ROUND_RECORDS records from
- * one rank to another, as many as the fullest pair of ranks needs (agreed on by all). The out arrays
- * are emptied. Collective. */
 static NdDistSearchStats *tally; /* the running search's figures (one search at a time: MPI is FUNNELED) */
 
-static GArray *
-exchange(GArray **out, guint width)
+/* As exchange() below, but what comes from rank r is appended to in[r] (which keeps a record that
+ * took several rounds whole). */
+static void
+exchange_streams(GArray **out, guint width, GArray **in)
 {
   guint size = nd_dist_size();
-  GArray *in = g_array_new(FALSE, FALSE, sizeof(guint64));
   if (size == 1) { /* one rank (or MPI not started): what it sends is what it receives */
-    g_array_append_vals(in, out[0]->data, out[0]->len);
+    g_array_append_vals(in[0], out[0]->data, out[0]->len);
     g_array_set_size(out[0], 0);
     tally->rounds++;
-    return in;
+    return;
   }
+  g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(guint64));
   guint64 most = 0;
   for (guint r = 0; r < size; r++)
     most = MAX(most, (guint64)out[r]->len / width);
@@ -156,14 +154,35 @@ exchange(GArray **out, guint width)
       recv_displs[r] = (int)total;
       total += (guint64)recv_counts[r];
     }
-    guint at = in->len;
-    g_array_set_size(in, (guint)(at + total));
-    MPI_Alltoallv(send->data, send_counts, send_displs, MPI_UINT64_T, (guint64 *)in->data + at, recv_counts,
-                  recv_displs, MPI_UINT64_T, MPI_COMM_WORLD);
+    g_array_set_size(all, (guint)total);
+    MPI_Alltoallv(send->data, send_counts, send_displs, MPI_UINT64_T, all->data, recv_counts, recv_displs,
+                  MPI_UINT64_T, MPI_COMM_WORLD);
+    for (guint r = 0; r < size; r++)
+      g_array_append_vals(in[r], (const guint64 *)all->data + recv_displs[r], (guint)recv_counts[r]);
   }
   for (guint r = 0; r < size; r++)
     g_array_set_size(out[r], 0);
-  return in;
+}
+
+static GArray **outboxes_new(guint size);
+static void outboxes_free(GArray **out, guint size);
+
+/* Sends out[r] (records of `width` 64-bit values) to rank r, for every rank r, and returns what
+ * this rank receives (a new array). In rounds of at most ROUND_RECORDS records from one rank to
+ * another, as many as the fullest pair of ranks needs (agreed on by all). The out arrays are
+ * emptied. Collective. */
+static GArray *
+exchange(GArray **out, guint width)
+{
+  guint size = nd_dist_size();
+  GArray **in = outboxes_new(size);
+  exchange_streams(out, width, in);
+  GArray *joined = in[0];
+  in[0] = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (guint r = 1; r < size; r++)
+    g_array_append_vals(joined, in[r]->data, in[r]->len);
+  outboxes_free(in, size);
+  return joined;
 }
 
 static GArray **
@@ -376,6 +395,320 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
   return !stopped;
 }
 
+/* ---- verification where the documents are ---- */
+
+G_STATIC_ASSERT(sizeof(NdPair) % sizeof(guint64) == 0); /* pairs travel as 64-bit words */
+#define PAIR_WORDS (sizeof(NdPair) / sizeof(guint64))
+
+/* The documents a rank verifies with, by number: its own and those fetched from their holders,
+ * each as the search sees it (boilerplate anchors dropped). */
+typedef struct {
+  guint n;                  /* documents in the run (rank 0's collection) */
+  const NdDocument **doc;   /* by number; NULL where not needed */
+  GPtrArray *owned;         /* documents decoded here (NdDocument, freed with nd_document_free) */
+  GPtrArray *copies;        /* view copies whose anchors are owned (freed with the anchors) */
+} DocTable;
+
+static void
+doc_table_clear(DocTable *t)
+{
+  g_free(t->doc);
+  if (t->owned != NULL)
+    g_ptr_array_unref(t->owned);
+  for (guint i = 0; t->copies != NULL && i < t->copies->len; i++) {
+    NdDocument *c = g_ptr_array_index(t->copies, i);
+    g_free(c->anchors);
+    g_free(c);
+  }
+  if (t->copies != NULL)
+    g_ptr_array_unref(t->copies);
+}
+
+/* Puts `doc` (borrowed) at `number`, as the search sees it. */
+static void
+doc_table_put(DocTable *t, guint32 number, const NdDocument *doc, const GArray *boilerplate)
+{
+  guint32 n_kept;
+  guint32 *kept = nd_cand_drop_boilerplate(doc, (const guint32 *)boilerplate->data, boilerplate->len, &n_kept);
+  if (kept == NULL) {
+    t->doc[number] = doc;
+    return;
+  }
+  NdDocument *c = g_new(NdDocument, 1);
+  *c = *doc;
+  c->anchors = kept;
+  c->n_anchors = n_kept;
+  g_ptr_array_add(t->copies, c);
+  t->doc[number] = c;
+}
+
+/* Where this rank's own documents are: their numbers (ascending: the ranks' documents come in input
+ * order, as rank 0 numbers them) and their positions among the rank's records. */
+typedef struct {
+  GArray *number;   /* guint32, ascending */
+  GArray *local;    /* guint32: the document's position in the share */
+  GArray *record;   /* guint64 per position: chunk << 32 | offset of its record (ranks but 0) */
+} OwnDocs;
+
+static void
+own_docs_init(OwnDocs *own, const NdDistKeys *keys, const GPtrArray *kept)
+{
+  own->number = g_array_new(FALSE, FALSE, sizeof(guint32));
+  own->local = g_array_new(FALSE, FALSE, sizeof(guint32));
+  own->record = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (guint i = 0; i < keys->n_number; i++)
+    if (keys->number[i] != ND_DIST_REFUSED) {
+      g_array_append_val(own->number, keys->number[i]);
+      g_array_append_val(own->local, i);
+    }
+  for (guint c = 0; kept != NULL && c < kept->len; c++) {
+    const GByteArray *chunk = g_ptr_array_index(kept, c);
+    for (gsize pos = 0; pos + sizeof(guint64) <= chunk->len;) {
+      guint64 at = ((guint64)c << 32) | pos, length;
+      memcpy(&length, chunk->data + pos, sizeof length);
+      g_array_append_val(own->record, at);
+      if (length == 0 || length > chunk->len - pos)
+        break; /* cannot happen: the share wrote them */
+      pos += length;
+    }
+  }
+}
+
+static void
+own_docs_clear(OwnDocs *own)
+{
+  g_array_unref(own->number);
+  g_array_unref(own->local);
+  g_array_unref(own->record);
+}
+
+/* The position among own->number of `number`, or G_MAXUINT. */
+static guint
+own_find(const OwnDocs *own, guint32 number)
+{
+  const guint32 *a = (const guint32 *)own->number->data;
+  guint lo = 0, hi = own->number->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (a[mid] < number)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < own->number->len && a[lo] == number ? lo : G_MAXUINT;
+}
+
+/* The record bytes of own document `number` (a rank's kept chunk; *len its length), or NULL. */
+static const guint8 *
+own_record(const OwnDocs *own, const GPtrArray *kept, guint32 number, gsize *len)
+{
+  guint at = own_find(own, number);
+  if (at == G_MAXUINT || kept == NULL)
+    return NULL;
+  guint32 local = g_array_index(own->local, guint32, at);
+  if (local >= own->record->len)
+    return NULL;
+  guint64 where = g_array_index(own->record, guint64, local);
+  const GByteArray *chunk = g_ptr_array_index(kept, (guint)(where >> 32));
+  const guint8 *rec = chunk->data + (where & G_MAXUINT32);
+  guint64 length;
+  memcpy(&length, rec, sizeof length);
+  *len = (gsize)length;
+  return rec;
+}
+
+/* Decodes one record into the table at `number`; FALSE with ND_ERROR_FORMAT when it does not. */
+static gboolean
+table_decode(DocTable *t, const NdSignParams *params, const guint8 *bytes, gsize len, guint32 number,
+             const GArray *boilerplate, GError **error)
+{
+  gsize pos = 0;
+  guint64 item;
+  g_autofree char *name = NULL;
+  NdDocument *doc = nd_dist_decode_document(params, bytes, len, &pos, &item, &name, error);
+  if (doc == NULL)
+    return FALSE;
+  g_ptr_array_add(t->owned, doc);
+  doc_table_put(t, number, doc, boilerplate);
+  return TRUE;
+}
+
+/* Verifies this rank's candidates (`codes`: the pairs it owns) where the documents are: each pair
+ * goes to the rank that holds its first document, which fetches the second from its holder when it
+ * is not its own; the pairs reported come back to rank 0 in the order of their codes (*pairs_out:
+ * rank 0 only). FALSE with an error when a record does not decode (the ranks' own bytes: cannot
+ * happen but by a bug) or when cancelled. Collective. */
+static gboolean
+verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection *coll, GArray *codes,
+                  const GArray *boilerplate, const NdFindOptions *o, guint threads, GArray **pairs_out,
+                  GError **error)
+{
+  guint size = nd_dist_size(), me = nd_dist_rank();
+  const NdSignParams *params = &keys->params;
+  const GPtrArray *kept = nd_dist_share_kept_chunks(share);
+  OwnDocs own;
+  own_docs_init(&own, keys, kept);
+  /* Who holds which document: every rank's numbers, to every rank. */
+  g_autofree int *counts = g_new0(int, size), *displs = g_new0(int, size);
+  int mine = (int)own.number->len;
+  guint64 n_total = mine;
+  if (size > 1) {
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    n_total = 0;
+    for (guint r = 0; r < size; r++) {
+      displs[r] = (int)n_total;
+      n_total += (guint64)counts[r];
+    }
+  } else {
+    counts[0] = mine;
+  }
+  g_autofree guint32 *numbers = g_new(guint32, n_total + 1);
+  if (size > 1)
+    MPI_Allgatherv(own.number->data, mine, MPI_UINT32_T, numbers, counts, displs, MPI_UINT32_T, MPI_COMM_WORLD);
+  else if (mine > 0)
+    memcpy(numbers, own.number->data, (gsize)mine * sizeof(guint32));
+  g_autofree guint32 *holder = g_new(guint32, n_total + 1);
+  for (guint r = 0, k = 0; r < size; r++)
+    for (int x = 0; x < counts[r]; x++, k++)
+      if (numbers[k] < n_total)
+        holder[numbers[k]] = r;
+  g_clear_pointer(&numbers, g_free);
+
+  /* Each pair to the holder of its first document. */
+  GArray **out = outboxes_new(size);
+  for (guint x = 0; x < codes->len; x++) {
+    guint64 code = g_array_index(codes, guint64, x);
+    g_array_append_val(out[holder[code >> 32]], code);
+  }
+  g_array_set_size(codes, 0);
+  g_autoptr(GArray) to_verify = exchange(out, 1);
+  if (to_verify->len > 1) {
+    g_autofree guint64 *scratch = g_new(guint64, to_verify->len);
+    nd_sort_u64((guint64 *)to_verify->data, scratch, to_verify->len);
+  }
+  /* The documents needed: own ones, and the others' asked of their holders (each once). */
+  DocTable table = { (guint)n_total, g_new0(const NdDocument *, n_total + 1),
+                     g_ptr_array_new_with_free_func((GDestroyNotify)nd_document_free), g_ptr_array_new() };
+  g_autofree guint8 *needed = g_new0(guint8, n_total + 1);
+  for (guint x = 0; x < to_verify->len; x++) {
+    guint64 code = g_array_index(to_verify, guint64, x);
+    needed[code >> 32] = 1;
+    needed[code & G_MAXUINT32] = 1;
+  }
+  gboolean ok = TRUE;
+  for (guint64 number = 0; number < n_total; number++) {
+    if (!needed[number])
+      continue;
+    if (holder[number] != me) {
+      guint64 v = number;
+      g_array_append_val(out[holder[number]], v);
+    } else if (coll != NULL) { /* rank 0 holds its documents in its collection */
+      doc_table_put(&table, (guint32)number, nd_collection_get(coll, (guint)number), boilerplate);
+    } else if (ok) {
+      gsize len = 0;
+      const guint8 *rec = own_record(&own, kept, (guint32)number, &len);
+      ok = rec != NULL && table_decode(&table, params, rec, len, (guint32)number, boilerplate, error);
+      if (rec == NULL)
+        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u does not hold document %u", me, (guint)number);
+    }
+  }
+  GArray **asked_of = outboxes_new(size); /* what this rank asked of each rank, in order */
+  for (guint r = 0; r < size; r++)
+    g_array_append_vals(asked_of[r], out[r]->data, out[r]->len);
+  GArray **asked = outboxes_new(size); /* what each rank asks of this one */
+  exchange_streams(out, 1, asked);
+  /* The answers: each record as its length in bytes, then its bytes in 64-bit words. */
+  g_autoptr(GByteArray) encoded = g_byte_array_new();
+  for (guint r = 0; r < size; r++)
+    for (guint x = 0; x < asked[r]->len && ok; x++) {
+      guint32 number = (guint32)g_array_index(asked[r], guint64, x);
+      const guint8 *rec = NULL;
+      gsize len = 0;
+      if (coll != NULL && number < nd_collection_size(coll)) {
+        g_byte_array_set_size(encoded, 0);
+        nd_dist_encode_document(encoded, params, 0, "", nd_collection_get(coll, number));
+        rec = encoded->data;
+        len = encoded->len;
+      } else {
+        rec = own_record(&own, kept, number, &len);
+      }
+      if (rec == NULL) {
+        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u does not hold document %u", me, number);
+        ok = FALSE;
+        break;
+      }
+      guint64 words = (len + sizeof(guint64) - 1) / sizeof(guint64), length = len;
+      guint at = out[r]->len;
+      g_array_append_val(out[r], length);
+      g_array_set_size(out[r], at + 1 + (guint)words);
+      guint64 *dst = (guint64 *)out[r]->data + at + 1;
+      if (words > 0)
+        dst[words - 1] = 0; /* the padding */
+      memcpy(dst, rec, len);
+    }
+  outboxes_free(asked, size);
+  GArray **answers = outboxes_new(size);
+  exchange_streams(out, 1, answers);
+  for (guint r = 0; r < size && ok; r++) {
+    const guint64 *a = (const guint64 *)answers[r]->data;
+    guint pos = 0;
+    for (guint x = 0; x < asked_of[r]->len && ok; x++) {
+      guint32 number = (guint32)g_array_index(asked_of[r], guint64, x);
+      guint64 length = pos < answers[r]->len ? a[pos] : G_MAXUINT64;
+      guint64 words = (length + sizeof(guint64) - 1) / sizeof(guint64);
+      if (length == G_MAXUINT64 || words > answers[r]->len - pos - 1) {
+        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u's answer for document %u is cut short", r, number);
+        ok = FALSE;
+        break;
+      }
+      ok = table_decode(&table, params, (const guint8 *)(a + pos + 1), (gsize)length, number, boilerplate, error);
+      pos += 1 + (guint)words;
+    }
+  }
+  outboxes_free(answers, size);
+  outboxes_free(asked_of, size);
+  g_clear_pointer(&needed, g_free);
+  g_clear_pointer(&holder, g_free);
+  own_docs_clear(&own);
+  gboolean all_ok = nd_dist_max(!ok) == 0;
+  g_autoptr(GArray) found = NULL;
+  if (all_ok) {
+    g_autoptr(GError) stopped = NULL;
+    found = nd_cand_verify(params, table.doc, o, (const guint64 *)to_verify->data, to_verify->len, threads, &stopped);
+    if (found == NULL && ok) {
+      g_propagate_error(error, g_steal_pointer(&stopped));
+      ok = FALSE;
+    }
+  } else if (ok) {
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_FORMAT, "another rank could not read a document to verify");
+  }
+  doc_table_clear(&table);
+  all_ok = nd_dist_max(!ok) == 0;
+  /* The pairs reported, to rank 0, in the order of their codes. */
+  if (all_ok)
+    g_array_append_vals(out[0], found->data, found->len * PAIR_WORDS);
+  g_autoptr(GArray) pairs_in = exchange(out, PAIR_WORDS);
+  outboxes_free(out, size);
+  if (!all_ok) {
+    if (ok)
+      g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the verification");
+    return FALSE;
+  }
+  if (me == 0) {
+    guint n = pairs_in->len / PAIR_WORDS;
+    const NdPair *p = (const NdPair *)pairs_in->data;
+    g_autofree NdKeyed *order = g_new(NdKeyed, n + 1), *scratch = g_new(NdKeyed, n + 1);
+    for (guint i = 0; i < n; i++)
+      order[i] = (NdKeyed){ nd_cand_pair_code(p[i].a, p[i].b), i, 0 };
+    nd_sort_keyed(order, scratch, n);
+    GArray *pairs = g_array_sized_new(FALSE, FALSE, sizeof(NdPair), n);
+    for (guint i = 0; i < n; i++)
+      g_array_append_val(pairs, p[order[i].value]);
+    *pairs_out = pairs;
+  }
+  return TRUE;
+}
+
 /* ---- the search ---- */
 
 GArray *
@@ -427,6 +760,45 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
   g_array_append_vals(codes, anchor_codes->data, anchor_codes->len);
   g_clear_pointer(&anchor_codes, g_array_unref);
   nd_cand_sort_unique(codes);
+  /* A lean run is verified where its documents are (rank 0's way of verifying, told to all; a run
+   * with batch statistics needs every document's words, and is verified by rank 0). */
+  guint64 verify_mode = nd_dist_max(rank == 0 ? (guint64)o->verify + 1 : 0) - 1;
+  const char *spread_env = g_getenv("NEARDUP_MPI_VERIFY"); /* "0": rank 0 verifies (for comparisons) */
+  gboolean spread = running && nd_dist_share_is_lean(share) && verify_mode == ND_VERIFY_SAMPLE &&
+                    keys->params.fingerprint_sampling > 0 && (spread_env == NULL || strcmp(spread_env, "0") != 0);
+  guint local = nd_dist_local_size();
+  if (nd_dist_max(!spread) == 0) {
+    guint64 candidates = nd_dist_sum(codes->len);
+    gint64 t_verify = g_get_monotonic_time();
+    NdFindOptions vo = *o;
+    vo.verify = ND_VERIFY_SAMPLE;
+    guint threads = o->threads ? o->threads : MAX(1u, g_get_num_processors() / local);
+    GArray *pairs = NULL;
+    gboolean verified = verify_over_ranks(share, keys, coll, codes, boilerplate, &vo, threads, &pairs, error);
+    gint64 t_end = g_get_monotonic_time();
+    tally = NULL;
+    search_stats->verified_over_ranks = TRUE;
+    search_stats->seconds = (t_end - t0) / 1e6;
+    if (!verified || rank != 0) {
+      if (rank != 0)
+        g_clear_error(error);
+      return NULL;
+    }
+    if (stats != NULL)
+      *stats = (NdFindStats){
+        .lsh = lsh,
+        .candidates_lsh = lsh_pairs,
+        .candidates_anchor = anchor_pairs,
+        .candidates = candidates,
+        .reported = pairs->len,
+        .boilerplate_lines = boilerplate->len,
+        .boilerplate_articles = articles,
+        .seconds_lsh = (t1 - t0) / 1e6,
+        .seconds_anchor = (t_verify - t1) / 1e6,
+        .seconds_verify = (t_end - t_verify) / 1e6,
+      };
+    return pairs;
+  }
   GArray **out = outboxes_new(size);
   g_array_append_vals(out[0], codes->data, codes->len);
   g_array_set_size(codes, 0);
