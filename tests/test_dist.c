@@ -436,7 +436,7 @@ assert_same_pairs(const GArray *want, const GArray *got)
 
 /* The candidate search over the ranks (nd_dist_find_pairs), on one rank without mpirun: the phases
  * (LSH band by band, boilerplate lines counted by owner, anchors by key range, weights added up by
- * pair owner) find what nd_find_pairs finds, pair for pair and count for count — with band keys,
+ * pair owner; a lean run's verification from the keys the ranks keep) find what nd_find_pairs finds, pair for pair and count for count — with band keys,
  * with signatures (documents signed without band keys), lean, and with the anchors off; and rank 0
  * searches alone when the stored band keys are not the run's, or when asked to. The exchange between ranks is
  * tested end to end by tests/cli/mpi_test.sh. */
@@ -502,6 +502,8 @@ START_TEST(test_search_one_rank)
     g_unsetenv("NEARDUP_MPI_SEARCH");
     ck_assert_msg(gp != NULL, "case %zu: %s", c, error ? error->message : "");
     ck_assert_msg(ss.over_ranks == cases[c].over_ranks, "case %zu: over the ranks %d", c, ss.over_ranks);
+    /* A lean run is verified where the documents are, from the keys the ranks keep. */
+    ck_assert_int_eq(ss.verified_over_ranks, cases[c].over_ranks && cases[c].lean_after > 0);
     assert_same_pairs(wp, gp);
     ck_assert_uint_eq(gs.candidates_lsh, ws.candidates_lsh);
     ck_assert_uint_eq(gs.candidates_anchor, ws.candidates_anchor);

@@ -408,8 +408,6 @@ struct NdDistShare {
   GHashTable *ids;   /* guint64* -> itself: hashes of the distinct ids added, while `lean` is not
                         known (NULL otherwise) */
   NdDistKeys *keys;  /* the search keys of the documents added (nd_dist_share_keep_search_keys), or NULL */
-  GPtrArray *kept;   /* with keys, on a lean run's ranks but 0: the chunks sent, kept for verification
-                        over the ranks (NULL otherwise) */
 };
 
 static void
@@ -438,8 +436,6 @@ nd_dist_share_free(NdDistShare *share)
   if (share->ids != NULL)
     g_hash_table_unref(share->ids);
   nd_dist_keys_free(share->keys);
-  if (share->kept != NULL)
-    g_ptr_array_unref(share->kept);
   g_free(share);
 }
 
@@ -455,12 +451,6 @@ const NdDistKeys *
 nd_dist_share_search_keys(const NdDistShare *share)
 {
   return share->keys;
-}
-
-const GPtrArray *
-nd_dist_share_kept_chunks(const NdDistShare *share)
-{
-  return share->kept;
 }
 
 void
@@ -828,10 +818,7 @@ send_share(NdDistShare *share, NdDistStats *st, GError **error)
     }
     send_idle(chunk->data, (int)chunk->len); /* taken when rank 0 has merged the previous one */
     st->messages++;
-    if (share->kept != NULL)
-      g_ptr_array_add(share->kept, chunk);
-    else
-      g_byte_array_unref(chunk);
+    g_byte_array_unref(chunk);
   }
   send_idle(NULL, 0);
   st->messages++;
@@ -851,10 +838,6 @@ nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, 
   st.lean = share->lean;
   st.lean_alone = share->lean_alone;
   *rejected = 0;
-  /* A lean run's documents are verified where they were signed (search.c): the ranks keep what
-   * they send. */
-  if (share->keys != NULL && share->lean && nd_dist_rank() != 0 && share->kept == NULL)
-    share->kept = g_ptr_array_new_with_free_func(chunk_free);
   gboolean ok = nd_dist_rank() == 0 ? merge_streams(share, into, report, report_data, rejected, &st, error)
                                     : send_share(share, &st, error);
   if (ok && nd_dist_rank() != 0 && share->keys != NULL)

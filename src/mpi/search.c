@@ -73,14 +73,20 @@ nd_dist_keys_add(NdDistKeys *keys, const NdDocument *doc)
   } else { /* the documents do not all carry the same: leave the search to rank 0 */
     keys->band_source = ND_DIST_KEYS_MISSING;
   }
-  guint32 head[3] = { doc->anchors ? doc->n_anchors : 0, doc->lines ? doc->n_lines : 0,
-                      doc->line_anchors ? doc->n_line_anchors : 0 };
-  g_array_append_vals(keys->values, head, 3);
+  guint32 n_fingerprints;
+  g_autofree guint32 *fingerprints = nd_document_lean_fingerprints(doc, &keys->params, &n_fingerprints);
+  guint32 head[ND_DIST_KEYS_HEAD] = { doc->anchors ? doc->n_anchors : 0, doc->lines ? doc->n_lines : 0,
+                                      doc->line_anchors ? doc->n_line_anchors : 0, doc->set_size,
+                                      fingerprints ? n_fingerprints : 0,
+                                      doc->quoted_anchors ? doc->n_quoted_anchors : 0 };
+  g_array_append_vals(keys->values, head, ND_DIST_KEYS_HEAD);
   if (band != NULL)
     g_array_append_vals(keys->values, band, width);
   g_array_append_vals(keys->values, doc->anchors, head[0]);
   g_array_append_vals(keys->values, doc->lines, head[1]);
   g_array_append_vals(keys->values, doc->line_anchors, 2 * head[2]);
+  g_array_append_vals(keys->values, fingerprints, head[4]);
+  g_array_append_vals(keys->values, doc->quoted_anchors, head[5]);
   guint64 end = keys->values->len;
   g_array_append_val(keys->start, end);
 }
@@ -91,17 +97,49 @@ nd_dist_keys_size(const NdDistKeys *keys)
   return keys->start->len - 1;
 }
 
+static guint
+band_width(const NdDistKeys *keys)
+{
+  return keys->band_source == ND_DIST_KEYS_BAND_KEYS ? keys->params.lsh_bands
+         : keys->band_source == ND_DIST_KEYS_SIGNATURE ? keys->params.num_perm : 0;
+}
+
+const guint32 *
+nd_dist_keys_values(const NdDistKeys *keys, guint i, gsize *n)
+{
+  guint64 from = g_array_index(keys->start, guint64, i), to = g_array_index(keys->start, guint64, i + 1);
+  *n = (gsize)(to - from);
+  return (const guint32 *)keys->values->data + from;
+}
+
+gboolean
+nd_dist_keys_parse(const NdDistKeys *keys, const guint32 *v, gsize n, NdDistDocKeys *k)
+{
+  if (n < ND_DIST_KEYS_HEAD)
+    return FALSE;
+  *k = (NdDistDocKeys){ .n_anchors = v[0], .n_lines = v[1], .n_line_anchors = v[2], .set_size = v[3],
+                        .n_fingerprints = v[4], .n_quoted_anchors = v[5] };
+  guint64 need = ND_DIST_KEYS_HEAD + (guint64)band_width(keys) + k->n_anchors + k->n_lines +
+                 2 * (guint64)k->n_line_anchors + k->n_fingerprints + k->n_quoted_anchors;
+  if (need != n)
+    return FALSE;
+  k->band = v + ND_DIST_KEYS_HEAD;
+  k->anchors = k->band + band_width(keys);
+  k->lines = k->anchors + k->n_anchors;
+  k->line_anchors = k->lines + k->n_lines;
+  k->fingerprints = k->line_anchors + 2 * (gsize)k->n_line_anchors;
+  k->quoted_anchors = k->fingerprints + k->n_fingerprints;
+  return TRUE;
+}
+
 NdDistDocKeys
 nd_dist_keys_get(const NdDistKeys *keys, guint i)
 {
-  const guint32 *v = (const guint32 *)keys->values->data + g_array_index(keys->start, guint64, i);
-  guint width = keys->band_source == ND_DIST_KEYS_BAND_KEYS ? keys->params.lsh_bands
-                : keys->band_source == ND_DIST_KEYS_SIGNATURE ? keys->params.num_perm : 0;
-  NdDistDocKeys k = { .n_anchors = v[0], .n_lines = v[1], .n_line_anchors = v[2] };
-  k.band = v + 3;
-  k.anchors = k.band + width;
-  k.lines = k.anchors + k.n_anchors;
-  k.line_anchors = k.lines + k.n_lines;
+  gsize n;
+  const guint32 *v = nd_dist_keys_values(keys, i, &n);
+  NdDistDocKeys k;
+  gboolean whole = nd_dist_keys_parse(keys, v, n, &k);
+  g_assert(whole); /* the store wrote them */
   return k;
 }
 
@@ -400,94 +438,61 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
 G_STATIC_ASSERT(sizeof(NdPair) % sizeof(guint64) == 0); /* pairs travel as 64-bit words */
 #define PAIR_WORDS (sizeof(NdPair) / sizeof(guint64))
 
-/* The documents a rank verifies with, by number: its own and those fetched from their holders,
- * each as the search sees it (boilerplate anchors dropped). */
+/* The documents a rank verifies with, by number, as a lean collection holds what verification
+ * reads (score.c: shingle count, fingerprints, anchors without those of boilerplate lines, quoted
+ * anchors, band keys or signature), pointing into the store or into the values fetched. */
 typedef struct {
-  guint n;                  /* documents in the run (rank 0's collection) */
   const NdDocument **doc;   /* by number; NULL where not needed */
-  GPtrArray *owned;         /* documents decoded here (NdDocument, freed with nd_document_free) */
-  GPtrArray *copies;        /* view copies whose anchors are owned (freed with the anchors) */
+  GPtrArray *views;         /* NdDocument (g_free) */
+  GPtrArray *dropped;       /* the anchor arrays the views own (g_free) */
 } DocTable;
 
 static void
 doc_table_clear(DocTable *t)
 {
   g_free(t->doc);
-  if (t->owned != NULL)
-    g_ptr_array_unref(t->owned);
-  for (guint i = 0; t->copies != NULL && i < t->copies->len; i++) {
-    NdDocument *c = g_ptr_array_index(t->copies, i);
-    g_free(c->anchors);
-    g_free(c);
-  }
-  if (t->copies != NULL)
-    g_ptr_array_unref(t->copies);
+  g_ptr_array_unref(t->views);
+  g_ptr_array_unref(t->dropped);
 }
 
-/* Puts `doc` (borrowed) at `number`, as the search sees it. */
+/* Puts the document of keys `k` at `number`, as verification sees it. */
 static void
-doc_table_put(DocTable *t, guint32 number, const NdDocument *doc, const GArray *boilerplate)
+doc_table_put(DocTable *t, const NdDistKeys *keys, guint32 number, const NdDistDocKeys *k, const GArray *boilerplate)
 {
+  NdDocument *d = g_new0(NdDocument, 1);
+  d->set_size = k->set_size;
+  if (keys->band_source == ND_DIST_KEYS_BAND_KEYS)
+    d->band_keys = (guint32 *)k->band;
+  else
+    d->signature = (guint32 *)k->band;
+  d->anchors = (guint32 *)k->anchors;
+  d->n_anchors = k->n_anchors;
+  d->line_anchors = (guint32 *)k->line_anchors;
+  d->n_line_anchors = k->n_line_anchors;
+  d->fingerprints = k->n_fingerprints ? (guint32 *)k->fingerprints : NULL;
+  d->n_fingerprints = k->n_fingerprints;
+  d->quoted_anchors = k->n_quoted_anchors ? (guint32 *)k->quoted_anchors : NULL;
+  d->n_quoted_anchors = k->n_quoted_anchors;
   guint32 n_kept;
-  guint32 *kept = nd_cand_drop_boilerplate(doc, (const guint32 *)boilerplate->data, boilerplate->len, &n_kept);
-  if (kept == NULL) {
-    t->doc[number] = doc;
-    return;
+  guint32 *kept = nd_cand_drop_boilerplate(d, (const guint32 *)boilerplate->data, boilerplate->len, &n_kept);
+  if (kept != NULL) {
+    d->anchors = kept;
+    d->n_anchors = n_kept;
+    g_ptr_array_add(t->dropped, kept);
   }
-  NdDocument *c = g_new(NdDocument, 1);
-  *c = *doc;
-  c->anchors = kept;
-  c->n_anchors = n_kept;
-  g_ptr_array_add(t->copies, c);
-  t->doc[number] = c;
+  d->line_anchors = NULL; /* read by the search only */
+  d->n_line_anchors = 0;
+  g_ptr_array_add(t->views, d);
+  t->doc[number] = d;
 }
 
-/* Where this rank's own documents are: their numbers (ascending: the ranks' documents come in input
- * order, as rank 0 numbers them) and their positions among the rank's records. */
-typedef struct {
-  GArray *number;   /* guint32, ascending */
-  GArray *local;    /* guint32: the document's position in the share */
-  GArray *record;   /* guint64 per position: chunk << 32 | offset of its record (ranks but 0) */
-} OwnDocs;
-
-static void
-own_docs_init(OwnDocs *own, const NdDistKeys *keys, const GPtrArray *kept)
-{
-  own->number = g_array_new(FALSE, FALSE, sizeof(guint32));
-  own->local = g_array_new(FALSE, FALSE, sizeof(guint32));
-  own->record = g_array_new(FALSE, FALSE, sizeof(guint64));
-  for (guint i = 0; i < keys->n_number; i++)
-    if (keys->number[i] != ND_DIST_REFUSED) {
-      g_array_append_val(own->number, keys->number[i]);
-      g_array_append_val(own->local, i);
-    }
-  for (guint c = 0; kept != NULL && c < kept->len; c++) {
-    const GByteArray *chunk = g_ptr_array_index(kept, c);
-    for (gsize pos = 0; pos + sizeof(guint64) <= chunk->len;) {
-      guint64 at = ((guint64)c << 32) | pos, length;
-      memcpy(&length, chunk->data + pos, sizeof length);
-      g_array_append_val(own->record, at);
-      if (length == 0 || length > chunk->len - pos)
-        break; /* cannot happen: the share wrote them */
-      pos += length;
-    }
-  }
-}
-
-static void
-own_docs_clear(OwnDocs *own)
-{
-  g_array_unref(own->number);
-  g_array_unref(own->local);
-  g_array_unref(own->record);
-}
-
-/* The position among own->number of `number`, or G_MAXUINT. */
+/* The position in the store of the document numbered `number` (own_number: the numbers of the
+ * rank's accepted documents, ascending; own_local: their positions), or G_MAXUINT. */
 static guint
-own_find(const OwnDocs *own, guint32 number)
+own_position(const GArray *own_number, const GArray *own_local, guint32 number)
 {
-  const guint32 *a = (const guint32 *)own->number->data;
-  guint lo = 0, hi = own->number->len;
+  const guint32 *a = (const guint32 *)own_number->data;
+  guint lo = 0, hi = own_number->len;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
     if (a[mid] < number)
@@ -495,63 +500,32 @@ own_find(const OwnDocs *own, guint32 number)
     else
       hi = mid;
   }
-  return lo < own->number->len && a[lo] == number ? lo : G_MAXUINT;
-}
-
-/* The record bytes of own document `number` (a rank's kept chunk; *len its length), or NULL. */
-static const guint8 *
-own_record(const OwnDocs *own, const GPtrArray *kept, guint32 number, gsize *len)
-{
-  guint at = own_find(own, number);
-  if (at == G_MAXUINT || kept == NULL)
-    return NULL;
-  guint32 local = g_array_index(own->local, guint32, at);
-  if (local >= own->record->len)
-    return NULL;
-  guint64 where = g_array_index(own->record, guint64, local);
-  const GByteArray *chunk = g_ptr_array_index(kept, (guint)(where >> 32));
-  const guint8 *rec = chunk->data + (where & G_MAXUINT32);
-  guint64 length;
-  memcpy(&length, rec, sizeof length);
-  *len = (gsize)length;
-  return rec;
-}
-
-/* Decodes one record into the table at `number`; FALSE with ND_ERROR_FORMAT when it does not. */
-static gboolean
-table_decode(DocTable *t, const NdSignParams *params, const guint8 *bytes, gsize len, guint32 number,
-             const GArray *boilerplate, GError **error)
-{
-  gsize pos = 0;
-  guint64 item;
-  g_autofree char *name = NULL;
-  NdDocument *doc = nd_dist_decode_document(params, bytes, len, &pos, &item, &name, error);
-  if (doc == NULL)
-    return FALSE;
-  g_ptr_array_add(t->owned, doc);
-  doc_table_put(t, number, doc, boilerplate);
-  return TRUE;
+  return lo < own_number->len && a[lo] == number ? g_array_index(own_local, guint32, lo) : G_MAXUINT;
 }
 
 /* Verifies this rank's candidates (`codes`: the pairs it owns) where the documents are: each pair
- * goes to the rank that holds its first document, which fetches the second from its holder when it
- * is not its own; the pairs reported come back to rank 0 in the order of their codes (*pairs_out:
- * rank 0 only). FALSE with an error when a record does not decode (the ranks' own bytes: cannot
- * happen but by a bug) or when cancelled. Collective. */
+ * goes to the rank that holds its first document, which asks the holder of the second for its keys
+ * when it is not its own; the pairs reported come back to rank 0 in the order of their codes
+ * (*pairs_out: rank 0 only). FALSE with an error when cancelled, or when an answer does not parse
+ * (a bug: the ranks send their own stores). Collective. */
 static gboolean
-verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection *coll, GArray *codes,
-                  const GArray *boilerplate, const NdFindOptions *o, guint threads, GArray **pairs_out,
-                  GError **error)
+verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerplate, const NdFindOptions *o,
+                  guint threads, GArray **pairs_out, GError **error)
 {
   guint size = nd_dist_size(), me = nd_dist_rank();
-  const NdSignParams *params = &keys->params;
-  const GPtrArray *kept = nd_dist_share_kept_chunks(share);
-  OwnDocs own;
-  own_docs_init(&own, keys, kept);
-  /* Who holds which document: every rank's numbers, to every rank. */
+  /* The numbers of this rank's documents (ascending: the ranks' documents come in input order, as
+   * rank 0 numbers them), and who holds each number, known to every rank. */
+  g_autoptr(GArray) own_number = g_array_new(FALSE, FALSE, sizeof(guint32));
+  g_autoptr(GArray) own_local = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (guint i = 0; i < keys->n_number; i++)
+    if (keys->number[i] != ND_DIST_REFUSED) {
+      g_array_append_val(own_number, keys->number[i]);
+      g_array_append_val(own_local, i);
+    }
   g_autofree int *counts = g_new0(int, size), *displs = g_new0(int, size);
-  int mine = (int)own.number->len;
-  guint64 n_total = mine;
+  int mine = (int)own_number->len;
+  guint64 n_total = (guint64)mine;
+  counts[0] = mine;
   if (size > 1) {
     MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
     n_total = 0;
@@ -559,15 +533,13 @@ verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection
       displs[r] = (int)n_total;
       n_total += (guint64)counts[r];
     }
-  } else {
-    counts[0] = mine;
   }
   g_autofree guint32 *numbers = g_new(guint32, n_total + 1);
   if (size > 1)
-    MPI_Allgatherv(own.number->data, mine, MPI_UINT32_T, numbers, counts, displs, MPI_UINT32_T, MPI_COMM_WORLD);
+    MPI_Allgatherv(own_number->data, mine, MPI_UINT32_T, numbers, counts, displs, MPI_UINT32_T, MPI_COMM_WORLD);
   else if (mine > 0)
-    memcpy(numbers, own.number->data, (gsize)mine * sizeof(guint32));
-  g_autofree guint32 *holder = g_new(guint32, n_total + 1);
+    memcpy(numbers, own_number->data, (gsize)mine * sizeof(guint32));
+  g_autofree guint32 *holder = g_new0(guint32, n_total + 1);
   for (guint r = 0, k = 0; r < size; r++)
     for (int x = 0; x < counts[r]; x++, k++)
       if (numbers[k] < n_total)
@@ -586,9 +558,10 @@ verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection
     g_autofree guint64 *scratch = g_new(guint64, to_verify->len);
     nd_sort_u64((guint64 *)to_verify->data, scratch, to_verify->len);
   }
-  /* The documents needed: own ones, and the others' asked of their holders (each once). */
-  DocTable table = { (guint)n_total, g_new0(const NdDocument *, n_total + 1),
-                     g_ptr_array_new_with_free_func((GDestroyNotify)nd_document_free), g_ptr_array_new() };
+  /* The documents needed: own ones from the store, the others asked of their holders (each once,
+   * in ascending order). */
+  DocTable table = { g_new0(const NdDocument *, n_total + 1), g_ptr_array_new_with_free_func(g_free),
+                     g_ptr_array_new_with_free_func(g_free) };
   g_autofree guint8 *needed = g_new0(guint8, n_total + 1);
   for (guint x = 0; x < to_verify->len; x++) {
     guint64 code = g_array_index(to_verify, guint64, x);
@@ -600,51 +573,39 @@ verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection
     if (!needed[number])
       continue;
     if (holder[number] != me) {
-      guint64 v = number;
-      g_array_append_val(out[holder[number]], v);
-    } else if (coll != NULL) { /* rank 0 holds its documents in its collection */
-      doc_table_put(&table, (guint32)number, nd_collection_get(coll, (guint)number), boilerplate);
-    } else if (ok) {
-      gsize len = 0;
-      const guint8 *rec = own_record(&own, kept, (guint32)number, &len);
-      ok = rec != NULL && table_decode(&table, params, rec, len, (guint32)number, boilerplate, error);
-      if (rec == NULL)
-        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u does not hold document %u", me, (guint)number);
+      g_array_append_val(out[holder[number]], number);
+      continue;
     }
+    guint at = own_position(own_number, own_local, (guint32)number);
+    if (at == G_MAXUINT) { /* cannot happen: the holders came from the ranks' own numbers */
+      g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u does not hold document %u", me, (guint)number);
+      ok = FALSE;
+      continue;
+    }
+    NdDistDocKeys k = nd_dist_keys_get(keys, at);
+    doc_table_put(&table, keys, (guint32)number, &k, boilerplate);
   }
-  GArray **asked_of = outboxes_new(size); /* what this rank asked of each rank, in order */
+  g_clear_pointer(&needed, g_free);
+  GArray **asked_of = outboxes_new(size); /* what this rank asks of each rank, in order */
   for (guint r = 0; r < size; r++)
     g_array_append_vals(asked_of[r], out[r]->data, out[r]->len);
   GArray **asked = outboxes_new(size); /* what each rank asks of this one */
   exchange_streams(out, 1, asked);
-  /* The answers: each record as its length in bytes, then its bytes in 64-bit words. */
-  g_autoptr(GByteArray) encoded = g_byte_array_new();
+  /* The answers: each document's store values, as a count, then the values two to a word. */
   for (guint r = 0; r < size; r++)
-    for (guint x = 0; x < asked[r]->len && ok; x++) {
-      guint32 number = (guint32)g_array_index(asked[r], guint64, x);
-      const guint8 *rec = NULL;
-      gsize len = 0;
-      if (coll != NULL && number < nd_collection_size(coll)) {
-        g_byte_array_set_size(encoded, 0);
-        nd_dist_encode_document(encoded, params, 0, "", nd_collection_get(coll, number));
-        rec = encoded->data;
-        len = encoded->len;
-      } else {
-        rec = own_record(&own, kept, number, &len);
-      }
-      if (rec == NULL) {
-        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u does not hold document %u", me, number);
-        ok = FALSE;
-        break;
-      }
-      guint64 words = (len + sizeof(guint64) - 1) / sizeof(guint64), length = len;
-      guint at = out[r]->len;
-      g_array_append_val(out[r], length);
-      g_array_set_size(out[r], at + 1 + (guint)words);
-      guint64 *dst = (guint64 *)out[r]->data + at + 1;
+    for (guint x = 0; x < asked[r]->len; x++) {
+      guint at = own_position(own_number, own_local, (guint32)g_array_index(asked[r], guint64, x));
+      gsize n = 0;
+      const guint32 *v = at != G_MAXUINT ? nd_dist_keys_values(keys, at, &n) : NULL;
+      guint64 count = v != NULL ? n : G_MAXUINT64, words = (n + 1) / 2;
+      guint from = out[r]->len;
+      g_array_append_val(out[r], count);
+      g_array_set_size(out[r], from + 1 + (guint)words);
+      guint64 *dst = (guint64 *)out[r]->data + from + 1;
       if (words > 0)
-        dst[words - 1] = 0; /* the padding */
-      memcpy(dst, rec, len);
+        dst[words - 1] = 0;
+      if (n > 0)
+        memcpy(dst, v, n * sizeof(guint32));
     }
   outboxes_free(asked, size);
   GArray **answers = outboxes_new(size);
@@ -654,41 +615,38 @@ verify_over_ranks(NdDistShare *share, const NdDistKeys *keys, const NdCollection
     guint pos = 0;
     for (guint x = 0; x < asked_of[r]->len && ok; x++) {
       guint32 number = (guint32)g_array_index(asked_of[r], guint64, x);
-      guint64 length = pos < answers[r]->len ? a[pos] : G_MAXUINT64;
-      guint64 words = (length + sizeof(guint64) - 1) / sizeof(guint64);
-      if (length == G_MAXUINT64 || words > answers[r]->len - pos - 1) {
-        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u's answer for document %u is cut short", r, number);
+      guint64 count = pos < answers[r]->len ? a[pos] : G_MAXUINT64;
+      guint64 words = count == G_MAXUINT64 ? 0 : (count + 1) / 2;
+      NdDistDocKeys k;
+      if (count == G_MAXUINT64 || words > answers[r]->len - pos - 1 ||
+          !nd_dist_keys_parse(keys, (const guint32 *)(a + pos + 1), (gsize)count, &k)) {
+        g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "rank %u's keys of document %u do not parse", r, number);
         ok = FALSE;
         break;
       }
-      ok = table_decode(&table, params, (const guint8 *)(a + pos + 1), (gsize)length, number, boilerplate, error);
+      doc_table_put(&table, keys, number, &k, boilerplate);
       pos += 1 + (guint)words;
     }
   }
-  outboxes_free(answers, size);
   outboxes_free(asked_of, size);
-  g_clear_pointer(&needed, g_free);
   g_clear_pointer(&holder, g_free);
-  own_docs_clear(&own);
   gboolean all_ok = nd_dist_max(!ok) == 0;
   g_autoptr(GArray) found = NULL;
   if (all_ok) {
-    g_autoptr(GError) stopped = NULL;
-    found = nd_cand_verify(params, table.doc, o, (const guint64 *)to_verify->data, to_verify->len, threads, &stopped);
-    if (found == NULL && ok) {
-      g_propagate_error(error, g_steal_pointer(&stopped));
-      ok = FALSE;
-    }
+    found = nd_cand_verify(&keys->params, table.doc, o, (const guint64 *)to_verify->data, to_verify->len, threads,
+                           error);
+    ok = found != NULL;
   } else if (ok) {
-    g_set_error_literal(error, ND_ERROR, ND_ERROR_FORMAT, "another rank could not read a document to verify");
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_FORMAT, "another rank could not read the keys it was sent");
   }
-  doc_table_clear(&table);
   all_ok = nd_dist_max(!ok) == 0;
   /* The pairs reported, to rank 0, in the order of their codes. */
   if (all_ok)
     g_array_append_vals(out[0], found->data, found->len * PAIR_WORDS);
   g_autoptr(GArray) pairs_in = exchange(out, PAIR_WORDS);
   outboxes_free(out, size);
+  outboxes_free(answers, size); /* (the views pointed into them) */
+  doc_table_clear(&table);
   if (!all_ok) {
     if (ok)
       g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the verification");
@@ -774,7 +732,7 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
     vo.verify = ND_VERIFY_SAMPLE;
     guint threads = o->threads ? o->threads : MAX(1u, g_get_num_processors() / local);
     GArray *pairs = NULL;
-    gboolean verified = verify_over_ranks(share, keys, coll, codes, boilerplate, &vo, threads, &pairs, error);
+    gboolean verified = verify_over_ranks(keys, codes, boilerplate, &vo, threads, &pairs, error);
     gint64 t_end = g_get_monotonic_time();
     tally = NULL;
     search_stats->verified_over_ranks = TRUE;
