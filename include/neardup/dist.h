@@ -10,9 +10,10 @@
  * name into a buffer (the wire form below), and the ranks send their buffers to rank 0 in bounded
  * chunks. Rank 0 merges the documents in item order into its collection — the same documents in
  * the same order as one process would add, so the candidate search, the scores, the clusters and
- * every byte of the output are those of a one-process run (finder.h is called unchanged). What
- * this does not split: the candidate search and verification (finder.c) run on rank 0 alone; see
- * docs/mpi.md for the measurements and for what a distributed search would need.
+ * every byte of the output are those of a one-process run. The candidate search then runs over
+ * the ranks (nd_dist_find_pairs, below: the one-process rules applied where the keys meet), and a
+ * lean run is verified where its documents are; rank 0 clusters and writes the output. See
+ * docs/mpi.md for the measurements and for what is left on rank 0.
  *
  * Wire form: native byte order and word size (the ranks of a job run one build on one kind of
  * machine); per document a little over the memory it takes: about 6 KB with shingle sets, more
