@@ -15,6 +15,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include "keys.h"
+#include "wait.h"
 #include "../sort.h"
 
 #define CHUNK_BYTES ((gsize)16 << 20)
@@ -84,11 +85,9 @@ nd_dist_local_size(void)
   return (guint)MAX(size, 1);
 }
 
-/* Completes `request`, sleeping between tests: a rank that waits for others must leave its core to
- * them (Open MPI's blocking calls poll at full speed). A caller's MPI_Wait after it returns at once
- * (the request is complete) and shows clang's MPI checker the wait it looks for. */
-static void
-test_idle(MPI_Request *request)
+/* (wait.h) */
+void
+nd_dist_test_idle(MPI_Request *request)
 {
   int done = 0;
   for (;;) {
@@ -106,7 +105,7 @@ nd_dist_wait_all(void)
     return;
   MPI_Request request;
   MPI_Ibarrier(MPI_COMM_WORLD, &request);
-  test_idle(&request); /* (clang's MPI checker knows no MPI_Ibarrier: no MPI_Wait to show it) */
+  nd_dist_test_idle(&request); /* (clang's MPI checker knows no MPI_Ibarrier: no MPI_Wait to show it) */
 }
 
 /* Sends `count` bytes to rank 0 as one chunk message, sleeping while it is not taken. */
@@ -115,7 +114,7 @@ send_idle(const void *data, int count)
 {
   MPI_Request request;
   MPI_Isend(data, count, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
-  test_idle(&request);
+  nd_dist_test_idle(&request);
   MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
@@ -125,7 +124,10 @@ reduce(guint64 value, MPI_Op op)
   if (!initialised)
     return value;
   guint64 out = 0;
-  MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, op, MPI_COMM_WORLD);
+  MPI_Request request; /* a rank that comes first sleeps, leaving its core to those still working */
+  MPI_Iallreduce(&value, &out, 1, MPI_UINT64_T, op, MPI_COMM_WORLD, &request);
+  nd_dist_test_idle(&request);
+  MPI_Wait(&request, MPI_STATUS_IGNORE);
   return out;
 }
 
@@ -717,7 +719,7 @@ send_numbers_idle(const guint32 *numbers, int count, int to)
 {
   MPI_Request request;
   MPI_Isend(numbers, count, MPI_UINT32_T, to, TAG_NUMBERS, MPI_COMM_WORLD, &request);
-  test_idle(&request);
+  nd_dist_test_idle(&request);
   MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
@@ -798,7 +800,7 @@ receive_numbers(NdDistShare *share)
   share->keys->n_number = n;
   MPI_Request request;
   MPI_Irecv(share->keys->number, (int)n, MPI_UINT32_T, 0, TAG_NUMBERS, MPI_COMM_WORLD, &request);
-  test_idle(&request); /* rank 0 may still be merging the others' shares */
+  nd_dist_test_idle(&request); /* rank 0 may still be merging the others' shares */
   MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 

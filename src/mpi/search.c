@@ -22,6 +22,7 @@
 #include <mpi.h>
 #include <string.h>
 #include "keys.h"
+#include "wait.h"
 #include "../candidates.h"
 #include "../sort.h"
 
@@ -184,7 +185,10 @@ exchange_streams(GArray **out, guint width, GArray **in)
       send_counts[r] = (int)(n * width);
       g_array_append_vals(send, (const guint64 *)out[r]->data + from * width, (guint)(n * width));
     }
-    MPI_Alltoall(send_counts, 1, MPI_INT, recv_counts, 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Request request;
+    MPI_Ialltoall(send_counts, 1, MPI_INT, recv_counts, 1, MPI_INT, MPI_COMM_WORLD, &request);
+    nd_dist_test_idle(&request);
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
     tally->rounds++;
     tally->bytes_sent += (guint64)(send->len - (guint)send_counts[nd_dist_rank()]) * sizeof(guint64);
     guint64 total = 0;
@@ -193,8 +197,10 @@ exchange_streams(GArray **out, guint width, GArray **in)
       total += (guint64)recv_counts[r];
     }
     g_array_set_size(all, (guint)total);
-    MPI_Alltoallv(send->data, send_counts, send_displs, MPI_UINT64_T, all->data, recv_counts, recv_displs,
-                  MPI_UINT64_T, MPI_COMM_WORLD);
+    MPI_Ialltoallv(send->data, send_counts, send_displs, MPI_UINT64_T, all->data, recv_counts, recv_displs,
+                   MPI_UINT64_T, MPI_COMM_WORLD, &request);
+    nd_dist_test_idle(&request);
+    MPI_Wait(&request, MPI_STATUS_IGNORE);
     for (guint r = 0; r < size; r++)
       g_array_append_vals(in[r], (const guint64 *)all->data + recv_displs[r], (guint)recv_counts[r]);
   }
@@ -271,18 +277,22 @@ lsh_over_ranks(const NdDistKeys *keys, const NdLshParams *lsh, gboolean use_band
   g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(guint64));
   gsize compact_at = 1 << 20;
   gboolean stopped = FALSE;
+  /* Each document as finder.c reads its band keys: from the same fields. */
+  g_autofree NdDocument *view = g_new0(NdDocument, n + 1);
+  for (guint i = 0; i < n; i++) {
+    if (keys->number[i] == ND_DIST_REFUSED)
+      continue;
+    NdDistDocKeys k = nd_dist_keys_get(keys, i);
+    if (keys->band_source == ND_DIST_KEYS_BAND_KEYS)
+      view[i].band_keys = (guint32 *)k.band;
+    else
+      view[i].signature = (guint32 *)k.band;
+  }
   for (guint band = 0; band < lsh->bands && !stopped; band++) {
     for (guint i = 0; i < n; i++) {
       if (keys->number[i] == ND_DIST_REFUSED)
         continue;
-      NdDistDocKeys k = nd_dist_keys_get(keys, i);
-      /* The key as finder.c takes it, from the same fields. */
-      NdDocument view = { 0 };
-      if (keys->band_source == ND_DIST_KEYS_BAND_KEYS)
-        view.band_keys = (guint32 *)k.band;
-      else
-        view.signature = (guint32 *)k.band;
-      guint64 key = nd_cand_band_key(&view, use_band_keys, band, lsh->rows);
+      guint64 key = nd_cand_band_key(&view[i], use_band_keys, band, lsh->rows);
       guint64 rec = key | keys->number[i];
       g_array_append_val(out[owner_of(((guint64)band << 32) | (key >> 32), size)], rec);
     }
@@ -383,7 +393,8 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
   nd_cand_anchor_rule(o, &full_df, &max_df, &min_weight);
   /* The anchors each document is searched with: its own, or a copy without its boilerplate lines'. */
   g_autofree guint32 **dropped = g_new0(guint32 *, n + 1);
-  g_autofree guint32 *n_dropped = g_new0(guint32, n + 1);
+  g_autofree const guint32 **anchors = g_new0(const guint32 *, n + 1);
+  g_autofree guint32 *n_anchors = g_new0(guint32, n + 1);
   for (guint i = 0; i < n; i++) {
     if (keys->number[i] == ND_DIST_REFUSED)
       continue;
@@ -391,7 +402,13 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
     NdDocument view = { .anchors = (guint32 *)k.anchors, .n_anchors = k.n_anchors,
                         .line_anchors = (guint32 *)k.line_anchors, .n_line_anchors = k.n_line_anchors };
     dropped[i] = nd_cand_drop_boilerplate(&view, (const guint32 *)boilerplate->data, boilerplate->len,
-                                          &n_dropped[i]);
+                                          &n_anchors[i]);
+    if (dropped[i] != NULL) {
+      anchors[i] = dropped[i];
+    } else {
+      anchors[i] = k.anchors;
+      n_anchors[i] = k.n_anchors;
+    }
   }
   GArray **out = outboxes_new(size);
   g_autoptr(GArray) weighted = g_array_new(FALSE, FALSE, sizeof(NdKeyed)); /* this rank's pairs' weights */
@@ -402,10 +419,8 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
     for (guint i = 0; i < n; i++) {
       if (keys->number[i] == ND_DIST_REFUSED)
         continue;
-      NdDistDocKeys k = nd_dist_keys_get(keys, i);
-      const guint32 *a = dropped[i] != NULL ? dropped[i] : k.anchors;
-      guint32 na = dropped[i] != NULL ? n_dropped[i] : k.n_anchors;
-      guint32 c = cursor[i];
+      const guint32 *a = anchors[i];
+      guint32 na = n_anchors[i], c = cursor[i];
       for (; c < na && (a[c] >> 28) == q; c++) { /* sorted: this partition's anchors come next */
         guint64 rec = ((guint64)a[c] << 32) | keys->number[i];
         g_array_append_val(out[owner_of(a[c], size)], rec);
