@@ -733,8 +733,9 @@ merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, g
   g_autofree Stream *streams = g_new0(Stream, size);
   /* With search keys: each stream's documents' numbers in `into` (ND_DIST_REFUSED when refused), to
    * tell their ranks. */
+  const gboolean numbered = share->keys != NULL;
   g_autofree GArray **numbers = g_new0(GArray *, size);
-  for (guint r = 0; r < size && share->keys != NULL; r++)
+  for (guint r = 0; r < size && numbered; r++)
     numbers[r] = g_array_new(FALSE, FALSE, sizeof(guint32));
   gboolean ok = TRUE;
   for (guint r = 0; r < size && ok; r++)
@@ -773,7 +774,7 @@ merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, g
   for (guint r = 0; r < size; r++)
     if (streams[r].chunk != NULL)
       g_byte_array_unref(streams[r].chunk);
-  if (ok && share->keys != NULL)
+  if (ok && numbered)
     for (guint r = 0; r < size; r++) {
       guint32 *sent = (guint32 *)numbers[r]->data;
       if (r == 0) {

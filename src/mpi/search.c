@@ -159,9 +159,8 @@ static NdDistSearchStats *tally; /* the running search's figures (one search at 
 /* As exchange() below, but what comes from rank r is appended to in[r] (which keeps a record that
  * took several rounds whole). */
 static void
-exchange_streams(GArray **out, guint width, GArray **in)
+exchange_streams(GArray **out, guint size, guint width, GArray **in)
 {
-  guint size = nd_dist_size();
   if (size == 1) { /* one rank (or MPI not started): what it sends is what it receives */
     g_array_append_vals(in[0], out[0]->data, out[0]->len);
     g_array_set_size(out[0], 0);
@@ -216,11 +215,10 @@ static void outboxes_free(GArray **out, guint size);
  * another, as many as the fullest pair of ranks needs (agreed on by all). The out arrays are
  * emptied. Collective. */
 static GArray *
-exchange(GArray **out, guint width)
+exchange(GArray **out, guint size, guint width)
 {
-  guint size = nd_dist_size();
   GArray **in = outboxes_new(size);
-  exchange_streams(out, width, in);
+  exchange_streams(out, size, width, in);
   GArray *joined = in[0];
   in[0] = g_array_new(FALSE, FALSE, sizeof(guint64));
   for (guint r = 1; r < size; r++)
@@ -296,7 +294,7 @@ lsh_over_ranks(const NdDistKeys *keys, const NdLshParams *lsh, gboolean use_band
       guint64 rec = key | keys->number[i];
       g_array_append_val(out[owner_of(((guint64)band << 32) | (key >> 32), size)], rec);
     }
-    g_autoptr(GArray) in = exchange(out, 1);
+    g_autoptr(GArray) in = exchange(out, size, 1);
     sort_records(in);
     nd_cand_emit_runs((const guint64 *)in->data, in->len, found);
     if (found->len >= compact_at) { /* pairs found again in this band: keep one of each */
@@ -310,7 +308,7 @@ lsh_over_ranks(const NdDistKeys *keys, const NdLshParams *lsh, gboolean use_band
     guint64 code = g_array_index(found, guint64, x);
     g_array_append_val(out[owner_of(code, size)], code);
   }
-  g_autoptr(GArray) mine = exchange(out, 1);
+  g_autoptr(GArray) mine = exchange(out, size, 1);
   nd_cand_sort_unique(mine);
   g_array_append_vals(codes, mine->data, mine->len);
   outboxes_free(out, size);
@@ -333,7 +331,7 @@ boilerplate_over_ranks(const NdDistKeys *keys, guint64 *articles)
       g_array_append_val(out[owner_of(k.lines[l], size)], rec);
     }
   }
-  g_autoptr(GArray) in = exchange(out, 1);
+  g_autoptr(GArray) in = exchange(out, size, 1);
   outboxes_free(out, size);
   sort_records(in);
   g_autoptr(GArray) mine = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -427,7 +425,7 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
       }
       cursor[i] = c;
     }
-    g_autoptr(GArray) in = exchange(out, 1);
+    g_autoptr(GArray) in = exchange(out, size, 1);
     sort_records(in);
     g_array_set_size(found, 0);
     nd_cand_weighted_runs((const guint64 *)in->data, in->len, full_df, max_df, found);
@@ -436,7 +434,7 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
       const NdKeyed *e = &g_array_index(found, NdKeyed, x);
       g_array_append_vals(out[owner_of(e->key, size)], e, 2); /* an NdKeyed is two 64-bit words */
     }
-    g_autoptr(GArray) mine = exchange(out, 2);
+    g_autoptr(GArray) mine = exchange(out, size, 2);
     g_array_append_vals(weighted, mine->data, mine->len / 2);
     stopped = cancelled_anywhere(o);
   }
@@ -568,7 +566,7 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
     g_array_append_val(out[holder[code >> 32]], code);
   }
   g_array_set_size(codes, 0);
-  g_autoptr(GArray) to_verify = exchange(out, 1);
+  g_autoptr(GArray) to_verify = exchange(out, size, 1);
   if (to_verify->len > 1) {
     g_autofree guint64 *scratch = g_new(guint64, to_verify->len);
     nd_sort_u64((guint64 *)to_verify->data, scratch, to_verify->len);
@@ -605,7 +603,7 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
   for (guint r = 0; r < size; r++)
     g_array_append_vals(asked_of[r], out[r]->data, out[r]->len);
   GArray **asked = outboxes_new(size); /* what each rank asks of this one */
-  exchange_streams(out, 1, asked);
+  exchange_streams(out, size, 1, asked);
   /* The answers: each document's store values, as a count, then the values two to a word. */
   for (guint r = 0; r < size; r++)
     for (guint x = 0; x < asked[r]->len; x++) {
@@ -619,12 +617,12 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
       guint64 *dst = (guint64 *)out[r]->data + from + 1;
       if (words > 0)
         dst[words - 1] = 0;
-      if (n > 0)
+      if (v != NULL && n > 0)
         memcpy(dst, v, n * sizeof(guint32));
     }
   outboxes_free(asked, size);
   GArray **answers = outboxes_new(size);
-  exchange_streams(out, 1, answers);
+  exchange_streams(out, size, 1, answers);
   for (guint r = 0; r < size && ok; r++) {
     const guint64 *a = (const guint64 *)answers[r]->data;
     guint pos = 0;
@@ -656,9 +654,9 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
   }
   all_ok = nd_dist_max(!ok) == 0;
   /* The pairs reported, to rank 0, in the order of their codes. */
-  if (all_ok)
+  if (all_ok && found != NULL) /* (found: not NULL when all are ok) */
     g_array_append_vals(out[0], found->data, found->len * PAIR_WORDS);
-  g_autoptr(GArray) pairs_in = exchange(out, PAIR_WORDS);
+  g_autoptr(GArray) pairs_in = exchange(out, size, PAIR_WORDS);
   outboxes_free(out, size);
   outboxes_free(answers, size); /* (the views pointed into them) */
   doc_table_clear(&table);
@@ -711,7 +709,7 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
   gboolean use_band_keys = able && nd_cand_use_band_keys(&keys->params, &lsh);
   if (able && keys->band_source == ND_DIST_KEYS_BAND_KEYS && !use_band_keys)
     able = FALSE; /* these bands' keys would need the signatures, which lean documents drop */
-  if (nd_dist_max(!able) != 0)
+  if (nd_dist_max(!able) != 0 || !able) /* (not able here: not able anywhere) */
     return rank == 0 ? nd_find_pairs(coll, o, stats, error) : NULL;
 
   gint64 t0 = g_get_monotonic_time();
@@ -775,7 +773,7 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
   GArray **out = outboxes_new(size);
   g_array_append_vals(out[0], codes->data, codes->len);
   g_array_set_size(codes, 0);
-  g_autoptr(GArray) all = exchange(out, 1);
+  g_autoptr(GArray) all = exchange(out, size, 1);
   outboxes_free(out, size);
   gint64 t2 = g_get_monotonic_time();
   tally = NULL;
