@@ -16,6 +16,7 @@
 
 #define ND_DIST_REFUSED G_MAXUINT32 /* the collection number of a document rank 0 refused */
 #define ND_DIST_KEYS_HEAD 6         /* the counts that open a document's values */
+#define ND_DIST_KEYS_BLOCK (1u << 22) /* values in a block of the store (16 MiB) */
 
 typedef enum {
   ND_DIST_KEYS_NONE,      /* no document yet */
@@ -27,10 +28,15 @@ typedef enum {
 typedef struct {
   NdSignParams params;
   NdDistBandSource band_source;
-  GArray *start;  /* guint64: where document i's values begin in `values`; one more at the end */
-  GArray *values; /* guint32, per document: ND_DIST_KEYS_HEAD counts (anchors, lines, line anchors,
-                     set size, lean fingerprints, quoted anchors), then the band values, the anchors,
-                     the lines, the (anchor, line) pairs, the fingerprints and the quoted anchors */
+  GArray *start;     /* guint64 per document: block << 32 | where its values begin in the block */
+  GPtrArray *blocks; /* guint32 arrays of ND_DIST_KEYS_BLOCK values (or one document's, when it has
+                        more), filled in turn: a document's values are never split, and a full
+                        block never moves (no array doubling: the store stays near its size). Per
+                        document: ND_DIST_KEYS_HEAD counts (anchors, lines, line anchors, set size,
+                        lean fingerprints, quoted anchors), then the band values, the anchors, the
+                        lines, the (anchor, line) pairs, the fingerprints and the quoted anchors */
+  guint32 used;      /* values used in the last block */
+  guint32 capacity;  /* the last block's size */
   guint32 *number; /* after the gather: each document's number in rank 0's collection, or
                       ND_DIST_REFUSED; NULL before */
   guint n_number;

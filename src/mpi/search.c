@@ -39,9 +39,7 @@ nd_dist_keys_new(const NdSignParams *params)
   NdDistKeys *keys = g_new0(NdDistKeys, 1);
   keys->params = *params;
   keys->start = g_array_new(FALSE, FALSE, sizeof(guint64));
-  keys->values = g_array_new(FALSE, FALSE, sizeof(guint32));
-  guint64 zero = 0;
-  g_array_append_val(keys->start, zero);
+  keys->blocks = g_ptr_array_new_with_free_func(g_free);
   return keys;
 }
 
@@ -51,9 +49,25 @@ nd_dist_keys_free(NdDistKeys *keys)
   if (keys == NULL)
     return;
   g_array_unref(keys->start);
-  g_array_unref(keys->values);
+  g_ptr_array_unref(keys->blocks);
   g_free(keys->number);
   g_free(keys);
+}
+
+/* Room for `n` values: where they go (the last block, or a new one). */
+static guint32 *
+keys_reserve(NdDistKeys *keys, gsize n)
+{
+  if (keys->blocks->len == 0 || keys->capacity - keys->used < n) {
+    keys->capacity = (guint32)MAX(n, (gsize)ND_DIST_KEYS_BLOCK);
+    g_ptr_array_add(keys->blocks, g_new(guint32, keys->capacity));
+    keys->used = 0;
+  }
+  guint64 at = ((guint64)(keys->blocks->len - 1) << 32) | keys->used;
+  g_array_append_val(keys->start, at);
+  guint32 *into = (guint32 *)g_ptr_array_index(keys->blocks, keys->blocks->len - 1) + keys->used;
+  keys->used += (guint32)n;
+  return into;
 }
 
 void
@@ -80,22 +94,29 @@ nd_dist_keys_add(NdDistKeys *keys, const NdDocument *doc)
                                       doc->line_anchors ? doc->n_line_anchors : 0, doc->set_size,
                                       fingerprints ? n_fingerprints : 0,
                                       doc->quoted_anchors ? doc->n_quoted_anchors : 0 };
-  g_array_append_vals(keys->values, head, ND_DIST_KEYS_HEAD);
-  if (band != NULL)
-    g_array_append_vals(keys->values, band, width);
-  g_array_append_vals(keys->values, doc->anchors, head[0]);
-  g_array_append_vals(keys->values, doc->lines, head[1]);
-  g_array_append_vals(keys->values, doc->line_anchors, 2 * head[2]);
-  g_array_append_vals(keys->values, fingerprints, head[4]);
-  g_array_append_vals(keys->values, doc->quoted_anchors, head[5]);
-  guint64 end = keys->values->len;
-  g_array_append_val(keys->start, end);
+  if (band == NULL)
+    width = 0;
+  const struct {
+    const guint32 *from;
+    gsize n;
+  } parts[] = { { head, ND_DIST_KEYS_HEAD }, { band, width }, { doc->anchors, head[0] }, { doc->lines, head[1] },
+                { doc->line_anchors, 2 * (gsize)head[2] }, { fingerprints, head[4] },
+                { doc->quoted_anchors, head[5] } };
+  gsize n = 0;
+  for (gsize p = 0; p < G_N_ELEMENTS(parts); p++)
+    n += parts[p].n;
+  guint32 *into = keys_reserve(keys, n);
+  for (gsize p = 0; p < G_N_ELEMENTS(parts); p++)
+    if (parts[p].n > 0) {
+      memcpy(into, parts[p].from, parts[p].n * sizeof(guint32));
+      into += parts[p].n;
+    }
 }
 
 guint
 nd_dist_keys_size(const NdDistKeys *keys)
 {
-  return keys->start->len - 1;
+  return keys->start->len;
 }
 
 static guint
@@ -108,9 +129,10 @@ band_width(const NdDistKeys *keys)
 const guint32 *
 nd_dist_keys_values(const NdDistKeys *keys, guint i, gsize *n)
 {
-  guint64 from = g_array_index(keys->start, guint64, i), to = g_array_index(keys->start, guint64, i + 1);
-  *n = (gsize)(to - from);
-  return (const guint32 *)keys->values->data + from;
+  guint64 at = g_array_index(keys->start, guint64, i);
+  const guint32 *v = (const guint32 *)g_ptr_array_index(keys->blocks, (guint)(at >> 32)) + (at & G_MAXUINT32);
+  *n = ND_DIST_KEYS_HEAD + (gsize)band_width(keys) + v[0] + v[1] + 2 * (gsize)v[2] + v[4] + v[5];
+  return v;
 }
 
 gboolean
