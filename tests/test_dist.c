@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_util.h"
+#include "mpi/keys.h" /* private: the ranks' store of search keys */
 
 static NdSignParams
 full_params(void)
@@ -522,6 +523,58 @@ START_TEST(test_search_one_rank)
 }
 END_TEST
 
+/* The values of a document in the store of search keys, as one rank sends them to another, parse
+ * back to the same fields; cut anywhere, or with any count changed, they are refused. */
+START_TEST(test_keys_parse_hostile)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.lsh_bands = 16;
+  p.lsh_rows = 8;
+  g_autoptr(NdSigner) signer = nd_signer_new(&p);
+  g_autofree char *text = gen_article(4242, 300);
+  g_autofree char *with_lines = g_strdup_printf("Harbour Times\nShare this page now\n\"%s\"\nRead more\n", text);
+  g_autoptr(NdDocument) doc = nd_signer_sign(signer, "k", with_lines, strlen(with_lines), NULL);
+  ck_assert_ptr_nonnull(doc);
+  NdDistKeys *keys = nd_dist_keys_new(&p);
+  nd_dist_keys_add(keys, doc);
+  ck_assert_uint_eq(nd_dist_keys_size(keys), 1);
+  ck_assert_int_eq(keys->band_source, ND_DIST_KEYS_BAND_KEYS);
+  gsize n;
+  const guint32 *v = nd_dist_keys_values(keys, 0, &n);
+  NdDistDocKeys k;
+  ck_assert(nd_dist_keys_parse(keys, v, n, &k));
+  ck_assert_uint_eq(k.n_anchors, doc->n_anchors);
+  ck_assert(memcmp(k.anchors, doc->anchors, doc->n_anchors * sizeof(guint32)) == 0);
+  ck_assert(memcmp(k.band, doc->band_keys, p.lsh_bands * sizeof(guint32)) == 0);
+  ck_assert_uint_eq(k.n_lines, doc->n_lines);
+  ck_assert_uint_gt(k.n_lines, 0);
+  ck_assert_uint_eq(k.n_line_anchors, doc->n_line_anchors);
+  ck_assert_uint_eq(k.n_quoted_anchors, doc->n_quoted_anchors);
+  ck_assert_uint_gt(k.n_quoted_anchors, 0);
+  ck_assert_uint_eq(k.set_size, doc->set_size);
+  guint32 n_lean;
+  g_autofree guint32 *lean = nd_document_lean_fingerprints(doc, &p, &n_lean);
+  ck_assert_uint_eq(k.n_fingerprints, n_lean);
+  ck_assert_uint_gt(n_lean, 0);
+  ck_assert(memcmp(k.fingerprints, lean, n_lean * sizeof(guint32)) == 0);
+  for (gsize cut = 0; cut < n; cut++)
+    ck_assert_msg(!nd_dist_keys_parse(keys, v, cut, &k), "cut at %zu of %zu values: accepted", cut, n);
+  g_autofree guint32 *copy = g_memdup2(v, n * sizeof(guint32));
+  for (guint c = 0; c < ND_DIST_KEYS_HEAD; c++) {
+    if (c == 3) /* the shingle count is a value, not the length of a part */
+      continue;
+    const guint32 deltas[] = { 1, G_MAXUINT32, G_MAXUINT32 / 2 };
+    for (gsize d = 0; d < G_N_ELEMENTS(deltas); d++) {
+      memcpy(copy, v, n * sizeof(guint32));
+      copy[c] += deltas[d];
+      ck_assert_msg(!nd_dist_keys_parse(keys, copy, n, &k), "count %u changed by %u: accepted", c, deltas[d]);
+    }
+  }
+  nd_dist_keys_free(keys);
+}
+END_TEST
+
 static Suite *
 dist_suite(void)
 {
@@ -533,6 +586,7 @@ dist_suite(void)
   tcase_add_test(tc, test_lean_share);
   tcase_add_test(tc, test_lean_record_truncated);
   tcase_add_test(tc, test_search_one_rank);
+  tcase_add_test(tc, test_keys_parse_hostile);
   suite_add_tcase(s, tc);
   return s;
 }
