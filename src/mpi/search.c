@@ -402,6 +402,31 @@ boilerplate_over_ranks(const NdDistKeys *keys, guint64 *articles)
   return all;
 }
 
+/* Sorts `found` (NdKeyed: pair code, weight) by pair and leaves one record per pair, its weights
+ * added up (saturated at G_MAXUINT32, far above any threshold: the sum decides only whether a pair
+ * reaches ND_ANCHOR_MIN_WEIGHT). */
+static void
+sum_by_pair(GArray *found)
+{
+  if (found->len < 2)
+    return;
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
+  NdKeyed *f = (NdKeyed *)found->data;
+  nd_sort_keyed(f, scratch, found->len);
+  guint out = 0;
+  for (guint i = 0; i < found->len;) {
+    guint64 weight = 0;
+    guint j = i;
+    for (; j < found->len && f[j].key == f[i].key; j++)
+      weight += f[j].value;
+    f[out] = f[i];
+    f[out].value = (guint32)MIN(weight, (guint64)G_MAXUINT32);
+    out++;
+    i = j;
+  }
+  g_array_set_size(found, out);
+}
+
 /* Passage anchors: this rank's share of the candidate pairs (those it owns) into `codes`; returns
  * FALSE when cancelled. */
 static gboolean
@@ -452,6 +477,7 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
     g_array_set_size(found, 0);
     nd_cand_weighted_runs((const guint64 *)in->data, in->len, full_df, max_df, found);
     g_clear_pointer(&in, g_array_unref);
+    sum_by_pair(found); /* a pair of near copies shares hundreds of anchors: one record of them */
     for (guint x = 0; x < found->len; x++) {
       const NdKeyed *e = &g_array_index(found, NdKeyed, x);
       g_array_append_vals(out[owner_of(e->key, size)], e, 2); /* an NdKeyed is two 64-bit words */
@@ -539,8 +565,8 @@ own_position(const GArray *own_number, const GArray *own_local, guint32 number)
 }
 
 /* Verifies this rank's candidates (`codes`: the pairs it owns) where the documents are: each pair
- * goes to the rank that holds its first document, which asks the holder of the second for its keys
- * when it is not its own; the pairs reported come back to rank 0 in the order of their codes
+ * goes to the rank that holds one of its documents (by a bit of the pair's hash), which asks the
+ * holder of the other for its keys when it is not its own; the pairs reported come back to rank 0 in the order of their codes
  * (*pairs_out: rank 0 only). FALSE with an error when cancelled, or when an answer does not parse
  * (a bug: the ranks send their own stores). Collective. */
 static gboolean
@@ -581,11 +607,13 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
         holder[numbers[k]] = r;
   g_clear_pointer(&numbers, g_free);
 
-  /* Each pair to the holder of its first document. */
+  /* Each pair to the holder of one of its documents, the first or the second as a bit of the
+   * pair's hash says (the first alone would give rank 0, whose documents come first, most pairs). */
   GArray **out = outboxes_new(size);
   for (guint x = 0; x < codes->len; x++) {
     guint64 code = g_array_index(codes, guint64, x);
-    g_array_append_val(out[holder[code >> 32]], code);
+    guint32 doc = (code * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) >> 63 ? (guint32)(code >> 32) : (guint32)code;
+    g_array_append_val(out[holder[doc]], code);
   }
   g_array_set_size(codes, 0);
   g_autoptr(GArray) to_verify = exchange(out, size, 1);
