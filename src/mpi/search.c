@@ -427,6 +427,32 @@ sum_by_pair(GArray *found)
   g_array_set_size(found, out);
 }
 
+/* Adds `more` (NdKeyed, sorted by pair, one record per pair) into `sums` (the same), saturating. */
+static void
+merge_sums(GArray *sums, const GArray *more)
+{
+  if (more->len == 0)
+    return;
+  g_autoptr(GArray) merged = g_array_sized_new(FALSE, FALSE, sizeof(NdKeyed), sums->len + more->len);
+  const NdKeyed *a = (const NdKeyed *)sums->data, *b = (const NdKeyed *)more->data;
+  guint i = 0, j = 0;
+  while (i < sums->len || j < more->len) {
+    NdKeyed e;
+    if (j == more->len || (i < sums->len && a[i].key < b[j].key)) {
+      e = a[i++];
+    } else if (i == sums->len || b[j].key < a[i].key) {
+      e = b[j++];
+    } else {
+      e = a[i++];
+      guint64 weight = (guint64)e.value + b[j++].value; /* (not inside MIN: it reads its argument twice) */
+      e.value = (guint32)MIN(weight, (guint64)G_MAXUINT32);
+    }
+    g_array_append_val(merged, e);
+  }
+  g_array_set_size(sums, 0);
+  g_array_append_vals(sums, merged->data, merged->len);
+}
+
 /* Passage anchors: this rank's share of the candidate pairs (those it owns) into `codes`; returns
  * FALSE when cancelled. */
 static gboolean
@@ -483,7 +509,11 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
       g_array_append_vals(out[owner_of(e->key, size)], e, 2); /* an NdKeyed is two 64-bit words */
     }
     g_autoptr(GArray) mine = exchange(out, size, 2);
-    g_array_append_vals(weighted, mine->data, mine->len / 2);
+    g_array_set_size(found, 0);
+    g_array_append_vals(found, mine->data, mine->len / 2);
+    g_clear_pointer(&mine, g_array_unref);
+    sum_by_pair(found);
+    merge_sums(weighted, found); /* the pairs' sums so far: one record per pair this rank owns */
     stopped = cancelled_anywhere(o);
   }
   for (guint i = 0; i < n; i++)
