@@ -158,8 +158,10 @@ gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc
  * the keys it owns; the pairs go to the rank that owns the pair (which adds up an anchor pair's
  * weights and removes repeats), then to rank 0, which verifies them against `coll` (its collection;
  * NULL on other ranks) with the rare words and the report rule. The result is nd_find_pairs's on
- * rank 0, for any number of ranks. When a share kept no keys, the documents carry neither band keys
- * of these bands nor signatures, or NEARDUP_MPI_SEARCH is "0", rank 0 runs nd_find_pairs alone.
+ * rank 0, for any number of ranks. This runs when the ranks span several machines (or
+ * NEARDUP_MPI_SEARCH is "1"); on one machine (or with NEARDUP_MPI_SEARCH "0"), when a share kept no
+ * keys, or when the documents carry neither band keys of these bands nor signatures, rank 0 runs
+ * nd_find_pairs alone, with every core of its machine.
  * Returns on rank 0 what nd_find_pairs returns (the same errors); NULL on the other ranks (with no
  * error, but for ND_ERROR_CANCELLED when o->cancel_flag was raised on any rank). `search_stats` (may
  * be NULL) receives this rank's figures. Collective. */

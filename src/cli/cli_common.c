@@ -934,7 +934,8 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
                   " bytes sent in %" G_GUINT64_FORMAT " rounds; peak RSS %.1f MB\n", cli_rank(), cli_ranks(),
                   ss.verified_over_ranks ? " and verification" : "", ss.seconds, ss.bytes_sent, ss.rounds, peak_rss_mb());
         else if (cli->show_stats && cli_rank() == 0)
-          fprintf(stderr, "stats: the candidate search ran on rank 0 alone\n");
+          fprintf(stderr, "stats: the candidate search ran on rank 0 alone (the default when the ranks share one "
+                  "machine; NEARDUP_MPI_SEARCH=1 runs it over the ranks)\n");
       }
     }
     if (cli_rank() != 0 || alias || dist_failed) {

@@ -774,10 +774,15 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
   guint rank = nd_dist_rank(), size = nd_dist_size();
   g_return_val_if_fail(rank != 0 || coll != NULL, NULL);
   const NdDistKeys *keys = nd_dist_share_search_keys(share);
-  /* Every rank must hold the keys of its documents, numbered, or rank 0 searches alone. */
-  const char *env = g_getenv("NEARDUP_MPI_SEARCH"); /* "0": rank 0 alone (for comparisons) */
-  gboolean able = keys != NULL && keys->number != NULL && keys->band_source != ND_DIST_KEYS_MISSING &&
-                  (env == NULL || strcmp(env, "0") != 0);
+  /* Where: over the ranks when they span several machines. On one machine rank 0, which holds
+   * every document already, searches with all of the machine's cores, and the exchanges would only
+   * add work (measured in docs/mpi.md). NEARDUP_MPI_SEARCH=1 searches over the ranks all the same,
+   * =0 on rank 0 (tests and comparisons). Every rank must hold the keys of its documents, numbered,
+   * or rank 0 searches alone. */
+  guint local = nd_dist_local_size();
+  const char *env = g_getenv("NEARDUP_MPI_SEARCH");
+  gboolean wanted = env != NULL ? strcmp(env, "0") != 0 : local < size;
+  gboolean able = wanted && keys != NULL && keys->number != NULL && keys->band_source != ND_DIST_KEYS_MISSING;
   NdLshParams lsh = { 0 };
   if (able) {
     if (!nd_find_options_validate(o, error) ||
@@ -817,7 +822,6 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
   const char *spread_env = g_getenv("NEARDUP_MPI_VERIFY"); /* "0": rank 0 verifies (for comparisons) */
   gboolean spread = running && nd_dist_share_is_lean(share) && verify_mode == ND_VERIFY_SAMPLE &&
                     keys->params.fingerprint_sampling > 0 && (spread_env == NULL || strcmp(spread_env, "0") != 0);
-  guint local = nd_dist_local_size();
   if (nd_dist_max(!spread) == 0) {
     guint64 candidates = nd_dist_sum(codes->len);
     gint64 t_verify = g_get_monotonic_time();
