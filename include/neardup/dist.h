@@ -165,6 +165,11 @@ gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc
  * Returns on rank 0 what nd_find_pairs returns (the same errors); NULL on the other ranks (with no
  * error, but for ND_ERROR_CANCELLED when o->cancel_flag was raised on any rank). `search_stats` (may
  * be NULL) receives this rank's figures. Collective. */
+/* Whether nd_dist_find_pairs will search over the ranks: when they span several machines, or when
+ * NEARDUP_MPI_SEARCH is set and not "0" (and the shares kept their keys). Decide before loading, to
+ * keep the keys (nd_dist_share_keep_search_keys) only then. Collective. */
+gboolean nd_dist_search_over_ranks(void);
+
 typedef struct {
   gboolean over_ranks;  /* the candidates were found over the ranks (else by rank 0 alone) */
   gboolean verified_over_ranks; /* ... and verified where the documents are (a lean run) */

@@ -685,7 +685,8 @@ load_distributed(FindCli *cli, NdCollection *coll)
   g_clear_pointer(&dist_share, nd_dist_share_free);
   NdDistShare *share = dist_share = nd_dist_share_new(nd_collection_params(coll));
   nd_dist_share_set_lean_after(share, nd_collection_lean_after(coll)); /* every rank's coll is set as rank 0's */
-  nd_dist_share_keep_search_keys(share); /* for the candidate search over the ranks */
+  if (nd_dist_search_over_ranks()) /* (on one machine rank 0 searches: no keys to keep) */
+    nd_dist_share_keep_search_keys(share);
   ShareSink sink = { NULL, share, 0, 0, 0, { { 0 }, 0 }, NULL };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */

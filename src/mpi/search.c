@@ -762,6 +762,14 @@ verify_over_ranks(const NdDistKeys *keys, GArray *codes, const GArray *boilerpla
 
 /* ---- the search ---- */
 
+gboolean
+nd_dist_search_over_ranks(void)
+{
+  guint local = nd_dist_local_size(), size = nd_dist_size();
+  const char *env = g_getenv("NEARDUP_MPI_SEARCH");
+  return env != NULL ? strcmp(env, "0") != 0 : local < size;
+}
+
 GArray *
 nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOptions *o, NdFindStats *stats,
                    NdDistSearchStats *search_stats, GError **error)
@@ -780,9 +788,7 @@ nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOpt
    * =0 on rank 0 (tests and comparisons). Every rank must hold the keys of its documents, numbered,
    * or rank 0 searches alone. */
   guint local = nd_dist_local_size();
-  const char *env = g_getenv("NEARDUP_MPI_SEARCH");
-  gboolean wanted = env != NULL ? strcmp(env, "0") != 0 : local < size;
-  gboolean able = wanted && keys != NULL && keys->number != NULL && keys->band_source != ND_DIST_KEYS_MISSING;
+  gboolean able = nd_dist_search_over_ranks() && keys != NULL && keys->number != NULL && keys->band_source != ND_DIST_KEYS_MISSING;
   NdLshParams lsh = { 0 };
   if (able) {
     if (!nd_find_options_validate(o, error) ||
