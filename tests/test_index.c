@@ -2090,7 +2090,7 @@ add_posting_batch(PostingTable *t, guint b, GHashTable *want)
   guint32 from = b == 0 ? 1 : 1001, to = b == 0 ? 1000 : 3000; /* the second is larger: it merges the first */
   for (guint32 num = from; num <= to; num++)
     for (guint j = 0; j < 40; j++) {
-      guint32 key = j < 30 ? g_rand_int(r) : (g_rand_int_range(r, 0, 64) << 26) | 5u; /* 64 shared keys */
+      guint32 key = j < 30 ? g_rand_int(r) : ((guint32)g_rand_int_range(r, 0, 64) << 26) | 5u; /* 64 shared keys */
       for (guint twice = 0; twice < (j == 7 ? 2u : 1u); twice++)
         ck_assert(posting_table_add(t, key, num, NULL));
       if (want != NULL) {
@@ -2140,7 +2140,7 @@ START_TEST(test_postings_read_ahead)
     guint read_ahead;
     gsize buffer;
   } configs[] = { { 0, 1u << 23 }, { 0, 5000 }, { 1, 5000 }, { 2, 1u << 23 }, { 3, 777 }, { 1, 1 } };
-  g_autofree char *reference[2] = { NULL, NULL };
+  char *reference[2] = { NULL, NULL };
   g_autoptr(GHashTable) want = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_array_unref);
   for (guint c = 0; c < G_N_ELEMENTS(configs); c++) {
     g_autofree char *name = g_strdup_printf("p%u.db", c);
@@ -2191,6 +2191,8 @@ START_TEST(test_postings_read_ahead)
     posting_table_free(t);
     sqlite3_close(db);
   }
+  g_free(reference[0]);
+  g_free(reference[1]);
 }
 END_TEST
 
