@@ -11,7 +11,10 @@
  * k-way merge of sorted runs spent four times as long in sorting out of cache and in its heap.) To
  * keep lookups few, the newest segments are merged into the new one while they are not larger than
  * what is being merged (a binary counter: about log2(N / buffer) segments, each posting rewritten
- * about as many times).
+ * about as many times). Adds are staged 4,096 at a time before they are moved to their buckets (the
+ * scattered stores' cache misses overlap), and a flush's helper thread reads back, sorts and (when no
+ * older segment is merged) encodes the buckets ahead while the caller's thread, the only one to use
+ * the connection, inserts them: the same rows as in one thread (docs/archive.md, fifth round).
  *
  * A lookup finds, per segment, the one block whose first key is the largest not above the key (an
  * index seek), or, when a batch asks for many keys, reads the segment's blocks in order. Blocks
