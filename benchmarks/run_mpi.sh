@@ -2,8 +2,10 @@
 # run_mpi.sh — a one-process run against `mpirun -n N` runs of the same command on one machine:
 # wall time, CPU time, each rank's phases (read+sign, waiting, gather), bytes read per rank (as a
 # share of the corpus), bytes exchanged per article, peak RSS per rank, and a byte-for-byte check of
-# the outputs. docs/mpi.md holds the results. NEARDUP_MPI_RANGES=0 in the environment turns byte
-# ranges off (every rank reads JSON Lines through), for comparison.
+# the outputs, and the bytes the candidate search over the ranks sent per article. docs/mpi.md holds
+# the results. NEARDUP_MPI_RANGES=0 in the environment turns byte
+# ranges off (every rank reads JSON Lines through), NEARDUP_MPI_SEARCH=0 leaves the candidate search to
+# rank 0 and NEARDUP_MPI_VERIFY=0 the verification, for comparison.
 #
 #   benchmarks/run_mpi.sh NEARDUP CORPUS [RANKS] [-- NEARDUP ARGS...]
 #     NEARDUP  build/neardup (built with NEARDUP_MPI)
@@ -36,12 +38,12 @@ verify=$(sed -nE 's/^stats: verified .* ([0-9.]+) s$/\1/p' "$WORK/one.err")
 readsign=$(sed -nE 's/^stats: [0-9]+ articles, .* read\+sign ([0-9.]+) s.*/\1/p' "$WORK/one.err")
 articles=$(sed -nE 's/^stats: ([0-9]+) articles, .*/\1/p' "$WORK/one.err")
 size=$(du -sb "$CORPUS" | cut -f1)
-printf "\n| run | wall s | CPU s | read+sign s | longest wait s | gather s | search+verify s | bytes read: most of a rank; all ranks (x corpus) | bytes/article | peak RSS MB (rank 0; others) | output |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
-printf "| 1 process (threads: all cores) | %s | %.1f | %s | - | - | %.2f | - | - | %.0f | reference |\n" "$wall" \
+printf "\n| run | wall s | CPU s | read+sign s | longest wait s | gather s | search+verify s | bytes read: most of a rank; all ranks (x corpus) | bytes/article | search bytes/article | peak RSS MB (rank 0; others) | output |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| 1 process (threads: all cores) | %s | %.1f | %s | - | - | %.2f | - | - | - | %.0f | reference |\n" "$wall" \
   "$(calc "$user + $sys")" "$readsign" "$(calc "$search + $verify")" "$(calc "$rss / 1024")"
 for n in $RANKS; do
-  /usr/bin/time -f "%e %U %S" -o "$WORK/mpi.time" mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_RANGES "$NEARDUP" scan --stats \
+  /usr/bin/time -f "%e %U %S" -o "$WORK/mpi.time" mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_RANGES -x NEARDUP_MPI_SEARCH -x NEARDUP_MPI_VERIFY "$NEARDUP" scan --stats \
     "${ARGS[@]}" "$CORPUS" >"$WORK/mpi.out" 2>"$WORK/mpi.err"
   read -r wall user sys <"$WORK/mpi.time"
   same=identical
@@ -58,12 +60,15 @@ for n in $RANKS; do
   verify=$(sed -nE 's/^stats: verified .* ([0-9.]+) s$/\1/p' "$WORK/mpi.err")
   read_most=$(sed -nE 's/.* ([0-9]+) bytes read .*/\1/p' <<<"$ranks" | sort -g | tail -1)
   read_all=$(sed -nE 's/.* ([0-9]+) bytes read .*/\1/p' <<<"$ranks" | awk '{ s += $1 } END { printf "%.0f\n", s }')
+  # the candidate search over the ranks: every rank's records and pairs sent to the others
+  searched=$(sed -nE 's/.*over the ranks [0-9.]+ s, ([0-9]+) bytes sent.*/\1/p' <<<"$ranks" |
+    awk '{ s += $1 } END { printf "%.0f\n", s }')
   rss0=$(sed -nE 's/^stats: rank 0: peak RSS ([0-9.]+) MB.*/\1/p' "$WORK/mpi.err")
   others=$(grep -vE '^stats: rank 0 ' <<<"$ranks" | sed -nE 's/.*peak RSS ([0-9.]+) MB.*/\1/p' | sort -g | tail -1)
-  printf "| %s ranks | %s | %.1f | %s | %s | %s | %.2f | %.2f; %.2f | %s encoded, %s sent | %s; %s | %s |\n" "$n" "$wall" \
-    "$(calc "$user + $sys")" "$readsign" "$waited" "$gather" "$(calc "$search + $verify")" \
+  printf "| %s ranks | %s | %.1f | %s | %s | %s | %.2f | %.2f; %.2f | %s encoded, %s sent | %s | %s; %s | %s |\n" "$n" \
+    "$wall" "$(calc "$user + $sys")" "$readsign" "$waited" "$gather" "$(calc "$search + $verify")" \
     "$(calc "$read_most / $size")" "$(calc "$read_all / $size")" \
-    "$((encoded / articles))" "$((received / articles))" "$rss0" "${others:--}" "$same"
+    "$((encoded / articles))" "$((received / articles))" "$((searched / articles))" "$rss0" "${others:--}" "$same"
 done
 echo
 echo "each rank's --stats line:"

@@ -449,25 +449,48 @@ lean_sampling(const NdSignParams *params)
 /* Drops what a lean collection does not keep; the fingerprints (1 in `sampling` shingle keys) are
  * taken from the set before it goes, or thinned when the document was signed without one. A
  * document already lean stays as it is (its fingerprints are all 0 mod `sampling`). */
+/* The fingerprints a lean document keeps (see make_lean), in a new array; NULL when it keeps its
+ * own as they are (sampling 0, or neither set nor fingerprints). */
+static guint32 *
+lean_fingerprints(const NdDocument *doc, guint sampling, guint32 *n)
+{
+  *n = 0;
+  if (sampling == 0)
+    return NULL;
+  if (doc->set != NULL)
+    return sample_keys(doc->set, doc->set_size, sampling, n);
+  if (doc->fingerprints != NULL)
+    return sample_keys(doc->fingerprints, doc->n_fingerprints, sampling, n);
+  return NULL;
+}
+
 static void
 make_lean(NdDocument *doc, guint sampling)
 {
-  if (doc->set != NULL && sampling > 0) {
+  guint32 n;
+  guint32 *fingerprints = lean_fingerprints(doc, sampling, &n);
+  if (fingerprints != NULL) {
     g_free(doc->fingerprints);
-    doc->fingerprints = sample_keys(doc->set, doc->set_size, sampling, &doc->n_fingerprints);
-  } else if (doc->fingerprints != NULL && sampling > 0) {
-    guint32 kept = 0;
-    for (guint32 i = 0; i < doc->n_fingerprints; i++)
-      if (doc->fingerprints[i] % sampling == 0)
-        doc->fingerprints[kept++] = doc->fingerprints[i];
-    doc->n_fingerprints = kept;
-    doc->fingerprints = g_renew(guint32, doc->fingerprints, kept ? kept : 1);
+    doc->fingerprints = fingerprints;
+    doc->n_fingerprints = n;
   }
   g_clear_pointer(&doc->set, g_free);
   g_clear_pointer(&doc->words, g_free);
   doc->n_words = 0;
   if (doc->band_keys != NULL)
     g_clear_pointer(&doc->signature, g_free);
+}
+
+guint32 *
+nd_document_lean_fingerprints(const NdDocument *doc, const NdSignParams *params, guint32 *n)
+{
+  g_return_val_if_fail(doc != NULL && params != NULL && n != NULL, NULL);
+  guint32 *fingerprints = lean_fingerprints(doc, lean_sampling(params), n);
+  if (fingerprints == NULL && doc->fingerprints != NULL) { /* kept as they are */
+    *n = doc->n_fingerprints;
+    fingerprints = g_memdup2(doc->fingerprints, MAX(*n, 1u) * sizeof(guint32));
+  }
+  return fingerprints;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <neardup/neardup.h>
 #include <math.h>
 #include <string.h>
+#include "candidates.h"
 #include "hash.h"
 #include "sort.h"
 
@@ -92,16 +93,16 @@ cancelled(const NdFindOptions *o)
   return FALSE;
 }
 
-static inline guint64
-pair_code(guint a, guint b)
+guint64
+nd_cand_pair_code(guint a, guint b)
 {
   return a < b ? ((guint64)a << 32) | b : ((guint64)b << 32) | a;
 }
 
 /* Appends every pair of documents within each run of equal keys of the sorted records (packed as
  * key << 32 | document). */
-static void
-emit_runs(const guint64 *rec, gsize n, GArray *out)
+void
+nd_cand_emit_runs(const guint64 *rec, gsize n, GArray *out)
 {
   for (gsize i = 0; i < n;) {
     gsize j = i + 1;
@@ -112,15 +113,15 @@ emit_runs(const guint64 *rec, gsize n, GArray *out)
         guint32 dx = (guint32)rec[x], dy = (guint32)rec[y];
         if (dx == dy)
           continue;
-        guint64 code = pair_code(dx, dy);
+        guint64 code = nd_cand_pair_code(dx, dy);
         g_array_append_val(out, code);
       }
     i = j;
   }
 }
 
-static void
-sort_unique_codes(GArray *codes)
+void
+nd_cand_sort_unique(GArray *codes)
 {
   if (codes->len == 0)
     return;
@@ -252,31 +253,40 @@ lsh_bands(gpointer data)
   g_autofree guint64 *scratch = g_new(guint64, n + 1);
   gsize compact_at = 1 << 20;
   for (guint band = job->first_band; band < job->lsh->bands && !cancelled(job->options); band += job->band_step) {
-    /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
-     * candidate, which verification removes. */
     for (guint g = 0; g < n; g++) {
       guint32 i = job->groups->rep[g];
-      const NdDocument *d = nd_collection_get(job->coll, i);
-      guint64 key = job->use_band_keys ? (guint64)d->band_keys[band] << 32
-                                       : nd_lsh_band_key(d->signature, band, job->lsh->rows);
-      rec[g] = (key & G_GUINT64_CONSTANT(0xFFFFFFFF00000000)) | i;
+      rec[g] = nd_cand_band_key(nd_collection_get(job->coll, i), job->use_band_keys, band, job->lsh->rows) | i;
     }
     nd_sort_u64_high32(rec, scratch, n);
-    emit_runs(rec, n, job->codes);
+    nd_cand_emit_runs(rec, n, job->codes);
     if (job->codes->len >= compact_at) { /* pairs found again in this band: keep one of each */
-      sort_unique_codes(job->codes);
+      nd_cand_sort_unique(job->codes);
       compact_at = MAX((gsize)job->codes->len * 2, (gsize)1 << 20);
     }
   }
   return NULL;
 }
 
+gboolean
+nd_cand_use_band_keys(const NdSignParams *params, const NdLshParams *lsh)
+{
+  return params->lsh_bands == lsh->bands && params->lsh_rows == lsh->rows;
+}
+
+guint64
+nd_cand_band_key(const NdDocument *d, gboolean use_band_keys, guint band, guint rows)
+{
+  /* The high 32 bits of the band key suffice to bucket: an accidental collision only adds a
+   * candidate, which verification removes. */
+  guint64 key = use_band_keys ? (guint64)d->band_keys[band] << 32 : nd_lsh_band_key(d->signature, band, rows);
+  return key & G_GUINT64_CONSTANT(0xFFFFFFFF00000000);
+}
+
 /* Appends the candidate pairs of LSH to `out`, distinct; returns how many. */
 static guint64
 lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOptions *o, guint threads, GArray *out)
 {
-  const NdSignParams *sp = nd_collection_params(coll);
-  const gboolean use_band_keys = sp->lsh_bands == lsh->bands && sp->lsh_rows == lsh->rows;
+  const gboolean use_band_keys = nd_cand_use_band_keys(nd_collection_params(coll), lsh);
   BandGroups groups;
   band_groups_build(coll, use_band_keys, lsh->bands, &groups);
   if (groups.n_groups < 4096)
@@ -299,13 +309,13 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOpt
     g_array_append_vals(reps, jobs[t].codes->data, jobs[t].codes->len);
     g_array_unref(jobs[t].codes);
   }
-  sort_unique_codes(reps);
+  nd_cand_sort_unique(reps);
   /* Expand: every pair inside a group, and every member pair of two candidate representatives. */
   guint64 before = out->len;
   for (guint g = 0; g < groups.n_groups && !cancelled(o); g++)
     for (guint32 x = groups.start[g]; x < groups.start[g + 1]; x++)
       for (guint32 y = x + 1; y < groups.start[g + 1]; y++) {
-        guint64 code = pair_code(groups.member[x], groups.member[y]);
+        guint64 code = nd_cand_pair_code(groups.member[x], groups.member[y]);
         g_array_append_val(out, code);
       }
   const guint64 *rc = (const guint64 *)reps->data;
@@ -313,7 +323,7 @@ lsh_candidates(const NdCollection *coll, const NdLshParams *lsh, const NdFindOpt
     guint ga = groups.group_of[rc[k] >> 32], gb = groups.group_of[rc[k] & G_MAXUINT32];
     for (guint32 x = groups.start[ga]; x < groups.start[ga + 1]; x++)
       for (guint32 y = groups.start[gb]; y < groups.start[gb + 1]; y++) {
-        guint64 code = pair_code(groups.member[x], groups.member[y]);
+        guint64 code = nd_cand_pair_code(groups.member[x], groups.member[y]);
         g_array_append_val(out, code);
       }
   }
@@ -401,24 +411,52 @@ pairs_of_partitions(gpointer data)
       scratch = g_new(guint64, scratch_cap);
     }
     nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
-    const guint64 *r = (const guint64 *)rec->data;
-    for (gsize i = 0; i < rec->len;) {
-      gsize j = i + 1;
-      while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
-        j++;
-      gsize df = j - i;
-      if (df >= 2 && df <= job->max_df) {
-        guint32 weight = df <= job->full_df ? WEIGHT_ONE : (guint32)(WEIGHT_ONE / df);
-        for (gsize x = i; x < j; x++)
-          for (gsize y = x + 1; y < j; y++) {
-            NdKeyed e = { pair_code((guint32)r[x], (guint32)r[y]), weight, 0 };
-            g_array_append_val(job->found, e);
-          }
-      }
-      i = j;
-    }
+    nd_cand_weighted_runs((const guint64 *)rec->data, rec->len, job->full_df, job->max_df, job->found);
   }
   return NULL;
+}
+
+void
+nd_cand_weighted_runs(const guint64 *r, gsize n, guint full_df, guint max_df, GArray *found)
+{
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && (r[j] >> 32) == (r[i] >> 32))
+      j++;
+    gsize df = j - i;
+    if (df >= 2 && df <= max_df) {
+      guint32 weight = df <= full_df ? WEIGHT_ONE : (guint32)(WEIGHT_ONE / df);
+      for (gsize x = i; x < j; x++)
+        for (gsize y = x + 1; y < j; y++) {
+          NdKeyed e = { nd_cand_pair_code((guint32)r[x], (guint32)r[y]), weight, 0 };
+          g_array_append_val(found, e);
+        }
+    }
+    i = j;
+  }
+}
+
+guint64
+nd_cand_sum_weights(GArray *found, guint64 min_weight, GArray *out)
+{
+  if (found->len == 0)
+    return 0;
+  g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
+  NdKeyed *f = (NdKeyed *)found->data;
+  nd_sort_keyed(f, scratch, found->len);
+  guint64 pairs = 0;
+  for (guint i = 0; i < found->len;) {
+    guint64 weight = 0;
+    guint j = i;
+    for (; j < found->len && f[j].key == f[i].key; j++)
+      weight += f[j].value;
+    if (weight >= min_weight) {
+      g_array_append_val(out, f[i].key);
+      pairs++;
+    }
+    i = j;
+  }
+  return pairs;
 }
 
 /* The pairs of documents whose shared keys of `lists` weigh at least `min_weight` (WEIGHT_ONE per
@@ -447,24 +485,7 @@ shared_key_pairs(const KeyLists *lists, guint n, guint full_df, guint max_df, gu
     g_array_append_vals(found, jobs[t].found->data, jobs[t].found->len);
     g_array_unref(jobs[t].found);
   }
-  if (found->len == 0)
-    return 0;
-  g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
-  NdKeyed *f = (NdKeyed *)found->data;
-  nd_sort_keyed(f, scratch, found->len);
-  guint64 pairs = 0;
-  for (guint i = 0; i < found->len;) {
-    guint64 weight = 0;
-    guint j = i;
-    for (; j < found->len && f[j].key == f[i].key; j++)
-      weight += f[j].value;
-    if (weight >= min_weight) {
-      g_array_append_val(out, f[i].key);
-      pairs++;
-    }
-    i = j;
-  }
-  return pairs;
+  return nd_cand_sum_weights(found, min_weight, out);
 }
 
 /* ---- boilerplate ---- */
@@ -486,17 +507,7 @@ nd_find_boilerplate(const NdCollection *coll, guint64 *articles)
     g_autofree guint64 *scratch = g_new(guint64, rec->len);
     nd_sort_u64_high32((guint64 *)rec->data, scratch, rec->len);
   }
-  const guint64 *r = (const guint64 *)rec->data;
-  for (guint i = 0; i < rec->len;) {
-    guint j = i + 1;
-    while (j < rec->len && (r[j] >> 32) == (r[i] >> 32))
-      j++;
-    if (j - i >= ND_BOILERPLATE_MIN_ARTICLES) {
-      guint32 key = (guint32)(r[i] >> 32);
-      g_array_append_val(keys, key);
-    }
-    i = j;
-  }
+  nd_cand_boilerplate_runs((const guint64 *)rec->data, rec->len, keys);
   if (articles != NULL) {
     *articles = 0;
     for (guint i = 0; i < n; i++) {
@@ -508,6 +519,47 @@ nd_find_boilerplate(const NdCollection *coll, guint64 *articles)
     }
   }
   return keys;
+}
+
+void
+nd_cand_boilerplate_runs(const guint64 *r, gsize n, GArray *keys)
+{
+  for (gsize i = 0; i < n;) {
+    gsize j = i + 1;
+    while (j < n && (r[j] >> 32) == (r[i] >> 32))
+      j++;
+    if (j - i >= ND_BOILERPLATE_MIN_ARTICLES) {
+      guint32 key = (guint32)(r[i] >> 32);
+      g_array_append_val(keys, key);
+    }
+    i = j;
+  }
+}
+
+guint32 *
+nd_cand_drop_boilerplate(const NdDocument *d, const guint32 *bp, guint n_bp, guint32 *n_out)
+{
+  *n_out = 0;
+  if (n_bp == 0 || d->n_line_anchors == 0)
+    return NULL;
+  /* The anchors of this document's boilerplate lines, sorted (line_anchors is sorted by anchor). */
+  g_autoptr(GArray) drop = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (guint32 x = 0; x < d->n_line_anchors; x++)
+    if (bsearch_u32(bp, n_bp, d->line_anchors[2 * x + 1]))
+      g_array_append_val(drop, d->line_anchors[2 * x]);
+  if (drop->len == 0)
+    return NULL;
+  guint32 *kept = g_new(guint32, d->n_anchors + 1);
+  guint32 n = 0;
+  const guint32 *dr = (const guint32 *)drop->data;
+  for (guint32 x = 0, y = 0; x < d->n_anchors; x++) {
+    while (y < drop->len && dr[y] < d->anchors[x])
+      y++;
+    if (y == drop->len || dr[y] != d->anchors[x])
+      kept[n++] = d->anchors[x];
+  }
+  *n_out = n;
+  return kept;
 }
 
 /* The documents of a run with the anchors of their boilerplate lines left out: copies of the affected
@@ -531,35 +583,22 @@ view_clear(View *v)
 }
 
 static void
-view_build(const NdCollection *coll, const GArray *boilerplate, View *v)
+view_build(const NdCollection *coll, const guint32 *bp, guint n_bp, View *v)
 {
   v->n = nd_collection_size(coll);
   v->doc = g_new(const NdDocument *, v->n + 1);
   v->copies = g_new0(NdDocument *, v->n + 1);
-  const guint32 *bp = (const guint32 *)boilerplate->data;
   for (guint i = 0; i < v->n; i++) {
     const NdDocument *d = nd_collection_get(coll, i);
     v->doc[i] = d;
-    if (boilerplate->len == 0 || d->n_line_anchors == 0)
-      continue;
-    /* The anchors of this document's boilerplate lines, sorted (line_anchors is sorted by anchor). */
-    g_autoptr(GArray) drop = g_array_new(FALSE, FALSE, sizeof(guint32));
-    for (guint32 x = 0; x < d->n_line_anchors; x++)
-      if (bsearch_u32(bp, boilerplate->len, d->line_anchors[2 * x + 1]))
-        g_array_append_val(drop, d->line_anchors[2 * x]);
-    if (drop->len == 0)
+    guint32 n_kept;
+    guint32 *kept = nd_cand_drop_boilerplate(d, bp, n_bp, &n_kept);
+    if (kept == NULL)
       continue;
     NdDocument *c = g_new(NdDocument, 1);
     *c = *d;
-    c->anchors = g_new(guint32, d->n_anchors + 1);
-    c->n_anchors = 0;
-    const guint32 *dr = (const guint32 *)drop->data;
-    for (guint32 x = 0, y = 0; x < d->n_anchors; x++) {
-      while (y < drop->len && dr[y] < d->anchors[x])
-        y++;
-      if (y == drop->len || dr[y] != d->anchors[x])
-        c->anchors[c->n_anchors++] = d->anchors[x];
-    }
+    c->anchors = kept;
+    c->n_anchors = n_kept;
     v->copies[i] = c;
     v->doc[i] = c;
   }
@@ -578,9 +617,20 @@ anchor_candidates(const View *view, const NdFindOptions *o, guint threads, GArra
     n_keys[i] = d->anchors ? d->n_anchors : 0;
   }
   KeyLists lists = { keys, n_keys };
-  guint full = MIN((guint)ND_ANCHOR_RARE_DF, o->max_posting);
-  return shared_key_pairs(&lists, n, full, o->max_posting, (guint64)ND_ANCHOR_MIN_WEIGHT, o, threads,
-                          out);
+  guint full_df, max_df;
+  guint64 min_weight;
+  nd_cand_anchor_rule(o, &full_df, &max_df, &min_weight);
+  return shared_key_pairs(&lists, n, full_df, max_df, min_weight, o, threads, out);
+}
+
+gboolean
+nd_cand_anchor_rule(const NdFindOptions *o, guint *full_df, guint *max_df, guint64 *min_weight)
+{
+  *full_df = MIN((guint)ND_ANCHOR_RARE_DF, o->max_posting);
+  *max_df = o->max_posting;
+  *min_weight = (guint64)ND_ANCHOR_MIN_WEIGHT;
+  /* With neither the containment nor the score rule, only Jaccard can report a pair: LSH suffices. */
+  return o->anchors && (o->containment > 0 || o->score > 0);
 }
 
 /* ---- the batch's vocabulary ----
@@ -781,8 +831,8 @@ rare_word_candidates(const NdCollection *coll, const Vocabulary *v, const NdFind
 /* ---- verification ---- */
 
 typedef struct {
-  const NdCollection *coll;
-  const View *view;             /* the documents, boilerplate anchors left out */
+  const NdSignParams *params;
+  const NdDocument *const *doc; /* by number: the documents, boilerplate anchors left out */
   const NdFindOptions *options;
   const Vocabulary *vocabulary; /* NULL without batch statistics */
   const guint64 *codes;
@@ -794,7 +844,7 @@ static gpointer
 verify_range(gpointer data)
 {
   VerifyJob *job = data;
-  const NdSignParams *sp = nd_collection_params(job->coll);
+  const NdSignParams *sp = job->params;
   const NdReportRule rule = nd_find_options_rule(job->options);
   guint num_perm = sp->num_perm;
   for (gsize i = job->begin; i < job->end; i++) {
@@ -803,14 +853,14 @@ verify_range(gpointer data)
     /* The codes are sorted, so a is mostly the same document; b is anywhere: fetch its lists ahead
      * (first its document, then the lists it points to), or every pair starts on cache misses. */
     if (i + 8 < job->end)
-      __builtin_prefetch(job->view->doc[job->codes[i + 8] & G_MAXUINT32]);
+      __builtin_prefetch(job->doc[job->codes[i + 8] & G_MAXUINT32]);
     if (i + 4 < job->end) {
-      const NdDocument *ahead = job->view->doc[job->codes[i + 4] & G_MAXUINT32];
+      const NdDocument *ahead = job->doc[job->codes[i + 4] & G_MAXUINT32];
       __builtin_prefetch(ahead->set);
       __builtin_prefetch(ahead->words);
     }
     NdPair p = { .a = (guint)(job->codes[i] >> 32), .b = (guint)(job->codes[i] & G_MAXUINT32) };
-    const NdDocument *da = job->view->doc[p.a], *db = job->view->doc[p.b];
+    const NdDocument *da = job->doc[p.a], *db = job->doc[p.b];
     gboolean no_evidence = da->set == NULL && db->set == NULL && (da->signature == NULL || db->signature == NULL) &&
                            !(da->n_fingerprints || db->n_fingerprints);
     if (no_evidence && da->band_keys && db->band_keys && sp->lsh_bands > 0)
@@ -831,8 +881,53 @@ verify_range(gpointer data)
   return NULL;
 }
 
+/* The reported pairs among codes[0..n) (sorted), verified on `threads` threads: an NdPair array in
+ * the order of the codes. */
+static GArray *
+verify_codes(const NdSignParams *params, const NdDocument *const *doc, const NdFindOptions *o,
+             const Vocabulary *vocabulary, const guint64 *codes, gsize n, guint threads)
+{
+  if (n < 4096)
+    threads = 1;
+  g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
+  g_autofree GThread **tids = g_new0(GThread *, threads);
+  for (guint t = 0; t < threads; t++) {
+    jobs[t] = (VerifyJob){ params, doc, o, vocabulary, codes, n * t / threads, n * (t + 1) / threads,
+                           g_array_new(FALSE, FALSE, sizeof(NdPair)) };
+    if (threads > 1)
+      tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
+    else
+      verify_range(&jobs[t]);
+  }
+  GArray *pairs = g_array_new(FALSE, FALSE, sizeof(NdPair));
+  for (guint t = 0; t < threads; t++) {
+    if (threads > 1)
+      g_thread_join(tids[t]);
+    g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
+    g_array_unref(jobs[t].found);
+  }
+  return pairs;
+}
+
 GArray *
-nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *stats_out, GError **error)
+nd_cand_verify(const NdSignParams *params, const NdDocument *const *doc, const NdFindOptions *o, const guint64 *codes,
+               gsize n, guint threads, GError **error)
+{
+  RunOptions run = { *o, 0 };
+  GArray *pairs = verify_codes(params, doc, &run.options, NULL, codes, n, threads ? threads : g_get_num_processors());
+  if (cancelled(&run.options)) {
+    g_array_unref(pairs);
+    g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the verification");
+    return NULL;
+  }
+  return pairs;
+}
+
+/* nd_find_pairs, with the LSH and anchor candidates and the boilerplate lines of `given` when it is
+ * not NULL. */
+static GArray *
+find_pairs(const NdCollection *coll, const NdFindOptions *o, const NdGivenCandidates *given, NdFindStats *stats_out,
+           GError **error)
 {
   if (!nd_find_options_validate(o, error))
     return NULL;
@@ -862,16 +957,33 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   guint threads = o->threads ? o->threads : g_get_num_processors();
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(GArray) codes = g_array_new(FALSE, FALSE, sizeof(guint64));
-  stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, o, threads, codes);
-  gint64 t_lsh = g_get_monotonic_time();
-  g_autoptr(GArray) boilerplate = nd_find_boilerplate(coll, &stats.boilerplate_articles);
-  stats.boilerplate_lines = boilerplate->len;
+  g_autoptr(GArray) boilerplate = NULL;
   View view;
-  view_build(coll, boilerplate, &view);
-  /* With neither the containment nor the score rule, only Jaccard can report a pair: LSH suffices. */
-  if (o->anchors && (o->containment > 0 || o->score > 0) && !cancelled(o))
-    stats.candidates_anchor = anchor_candidates(&view, o, threads, codes);
-  gint64 t_anchor = g_get_monotonic_time();
+  gint64 t_anchor;
+  if (given == NULL) {
+    stats.candidates_lsh = lsh_candidates(coll, &stats.lsh, o, threads, codes);
+    gint64 t_lsh = g_get_monotonic_time();
+    boilerplate = nd_find_boilerplate(coll, &stats.boilerplate_articles);
+    stats.boilerplate_lines = boilerplate->len;
+    view_build(coll, (const guint32 *)boilerplate->data, boilerplate->len, &view);
+    guint full_df, max_df;
+    guint64 min_weight;
+    if (nd_cand_anchor_rule(o, &full_df, &max_df, &min_weight) && !cancelled(o))
+      stats.candidates_anchor = anchor_candidates(&view, o, threads, codes);
+    t_anchor = g_get_monotonic_time();
+    stats.seconds_lsh = (t_lsh - t0) / 1e6;
+    stats.seconds_anchor = (t_anchor - t_lsh) / 1e6;
+  } else { /* found by the ranks (dist.c), with the same rules */
+    g_array_append_vals(codes, given->codes, (guint)given->n_codes);
+    stats.candidates_lsh = given->candidates_lsh;
+    stats.candidates_anchor = given->candidates_anchor;
+    stats.boilerplate_lines = given->n_boilerplate;
+    stats.boilerplate_articles = given->boilerplate_articles;
+    view_build(coll, given->boilerplate, given->n_boilerplate, &view);
+    t_anchor = g_get_monotonic_time();
+    stats.seconds_lsh = given->seconds_lsh;
+    stats.seconds_anchor = given->seconds_anchor + (t_anchor - t0) / 1e6;
+  }
   Vocabulary vocabulary = { 0 };
   stats.vocabulary = !cancelled(o) && vocabulary_build(coll, o, threads, &vocabulary);
   if (stats.vocabulary && o->score > 0 && !cancelled(o))
@@ -883,30 +995,12 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
     g_set_error_literal(error, ND_ERROR, ND_ERROR_CANCELLED, "cancelled during the candidate search");
     return NULL;
   }
-  sort_unique_codes(codes);
+  nd_cand_sort_unique(codes);
   stats.candidates = codes->len;
   gint64 t1 = g_get_monotonic_time();
 
-  if (codes->len < 4096)
-    threads = 1;
-  g_autofree VerifyJob *jobs = g_new0(VerifyJob, threads);
-  g_autofree GThread **tids = g_new0(GThread *, threads);
-  for (guint t = 0; t < threads; t++) {
-    jobs[t] = (VerifyJob){ coll, &view, o, stats.vocabulary ? &vocabulary : NULL, (const guint64 *)codes->data,
-                           (gsize)codes->len * t / threads, (gsize)codes->len * (t + 1) / threads,
-                           g_array_new(FALSE, FALSE, sizeof(NdPair)) };
-    if (threads > 1)
-      tids[t] = g_thread_new("neardup-verify", verify_range, &jobs[t]);
-    else
-      verify_range(&jobs[t]);
-  }
-  GArray *pairs = g_array_new(FALSE, FALSE, sizeof(NdPair));
-  for (guint t = 0; t < threads; t++) {
-    if (threads > 1)
-      g_thread_join(tids[t]);
-    g_array_append_vals(pairs, jobs[t].found->data, jobs[t].found->len);
-    g_array_unref(jobs[t].found);
-  }
+  GArray *pairs = verify_codes(nd_collection_params(coll), view.doc, o, stats.vocabulary ? &vocabulary : NULL,
+                               (const guint64 *)codes->data, codes->len, threads);
   vocabulary_clear(&vocabulary);
   view_clear(&view);
   if (cancelled(o)) { /* latched if any phase stopped early (the phases return normally) */
@@ -916,11 +1010,23 @@ nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *sta
   }
   gint64 t2 = g_get_monotonic_time();
   stats.reported = pairs->len;
-  stats.seconds_lsh = (t_lsh - t0) / 1e6;
-  stats.seconds_anchor = (t_anchor - t_lsh) / 1e6;
   stats.seconds_vocabulary = (t_vocabulary - t_anchor) / 1e6 + (t1 - t_vocabulary) / 1e6;
   stats.seconds_verify = (t2 - t1) / 1e6;
   if (stats_out != NULL)
     *stats_out = stats;
   return pairs;
+}
+
+GArray *
+nd_find_pairs(const NdCollection *coll, const NdFindOptions *o, NdFindStats *stats_out, GError **error)
+{
+  return find_pairs(coll, o, NULL, stats_out, error);
+}
+
+GArray *
+nd_find_pairs_given(const NdCollection *coll, const NdFindOptions *o, const NdGivenCandidates *given,
+                    NdFindStats *stats, GError **error)
+{
+  g_return_val_if_fail(given != NULL, NULL);
+  return find_pairs(coll, o, given, stats, error);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_util.h"
+#include "mpi/keys.h" /* private: the ranks' store of search keys */
 
 static NdSignParams
 full_params(void)
@@ -365,6 +366,216 @@ START_TEST(test_lean_record_truncated)
 }
 END_TEST
 
+/* A copy of `text` with about one word in `every` replaced (the replacement is a word of its own). */
+static char *
+edited_copy(const char *text, guint every, guint64 seed)
+{
+  g_auto(GStrv) words = g_strsplit(text, " ", -1);
+  GString *out = g_string_new(NULL);
+  guint64 st = seed;
+  for (guint i = 0; words[i] != NULL; i++) {
+    if (i > 0)
+      g_string_append_c(out, ' ');
+    g_string_append(out, splitmix64(&st) % every == 0 ? "zorblat" : words[i]);
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* The test corpus of the search: originals, edited copies (LSH), articles that quote a passage of
+ * another (anchors), page chrome repeated over 14 articles (boilerplate lines), and one repeated id
+ * (refused by the collection). */
+static GPtrArray *
+search_corpus(GPtrArray *ids)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+  enum { ORIGINALS = 24 };
+  for (guint i = 0; i < ORIGINALS; i++) {
+    char *t = gen_article(7000 + i, 180 + 11 * i);
+    if (i % 2 == 0) { /* chrome: short lines of their own, as a site's pages have */
+      char *c = g_strdup_printf("Harbour Times\nSign up for our free morning newsletter and read the harbour news first\n%s\n"
+                                "Read more stories from the coast and the islands on our pages\nShare this page\n", t);
+      g_free(t);
+      t = c;
+    }
+    g_ptr_array_add(texts, t);
+    g_ptr_array_add(ids, g_strdup_printf("orig-%u", i));
+  }
+  for (guint i = 0; i < 10; i++) { /* copies, lightly edited */
+    g_ptr_array_add(texts, edited_copy(g_ptr_array_index(texts, i), 12 + i, 31 + i));
+    g_ptr_array_add(ids, g_strdup_printf("copy-%u", i));
+  }
+  for (guint i = 0; i < 12; i++) { /* copies so edited that few of their bands agree */
+    g_ptr_array_add(texts, edited_copy(g_ptr_array_index(texts, 12 + i % 12), 3 + i % 4, 61 + i));
+    g_ptr_array_add(ids, g_strdup_printf("rewrite-%u", i));
+  }
+  /* A sentence inside a long line of 51 articles: its anchors are in one more article than
+   * ND_ANCHOR_RARE_DF, so they weigh less, too little together to make the articles candidates. */
+  g_autofree char *common = gen_article(7777, 9);
+  for (guint i = 0; i < 51; i++) {
+    g_autofree char *before = gen_article(8100 + i, 60), *after = gen_article(8200 + i, 60);
+    g_ptr_array_add(texts, g_strdup_printf("%s %s %s", before, common, after));
+    g_ptr_array_add(ids, g_strdup_printf("notice-%u", i));
+  }
+  g_ptr_array_add(texts, gen_article(9999, 300)); /* refused: the id is taken */
+  g_ptr_array_add(ids, g_strdup("orig-3"));
+  return texts;
+}
+
+static void
+assert_same_pairs(const GArray *want, const GArray *got)
+{
+  ck_assert_uint_eq(got->len, want->len);
+  for (guint i = 0; i < want->len; i++) {
+    const NdPair *a = &g_array_index(want, NdPair, i), *b = &g_array_index(got, NdPair, i);
+    ck_assert_uint_eq(a->a, b->a);
+    ck_assert_uint_eq(a->b, b->b);
+    ck_assert_int_eq(a->kind, b->kind);
+    ck_assert(a->shared == b->shared && a->jaccard == b->jaccard && a->containment_a_in_b == b->containment_a_in_b &&
+              a->passage_b_in_a == b->passage_b_in_a && a->score == b->score);
+  }
+}
+
+/* The candidate search over the ranks (nd_dist_find_pairs), on one rank without mpirun: the phases
+ * (LSH band by band, boilerplate lines counted by owner, anchors by key range, weights added up by
+ * pair owner; a lean run's verification from the keys the ranks keep) find what nd_find_pairs finds, pair for pair and count for count — with band keys,
+ * with signatures (documents signed without band keys), lean, and with the anchors off; and rank 0
+ * searches alone when the stored band keys are not the run's, or when asked to (NEARDUP_MPI_SEARCH:
+ * on one machine, as here, the search runs over the ranks only when asked). The exchange between ranks is
+ * tested end to end by tests/cli/mpi_test.sh. */
+START_TEST(test_search_one_rank)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) texts = search_corpus(ids);
+  enum { RUN_BANDS, NO_BANDS, OTHER_BANDS }; /* the band keys the documents are signed with */
+  struct {
+    int bands;
+    guint lean_after;
+    gboolean anchors;
+    gboolean over_ranks;
+  } cases[] = {
+    { RUN_BANDS, 0, TRUE, TRUE },
+    { NO_BANDS, 0, TRUE, TRUE },      /* band keys from the signatures */
+    { RUN_BANDS, 20, TRUE, TRUE },    /* lean beyond 20 documents */
+    { RUN_BANDS, 0, FALSE, TRUE },    /* LSH and rare words only */
+    { OTHER_BANDS, 0, TRUE, FALSE },  /* stored band keys of other bands: rank 0 alone */
+    { RUN_BANDS, 0, TRUE, FALSE },    /* NEARDUP_MPI_SEARCH=0: rank 0 alone */
+  };
+  for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+    NdSignParams p;
+    nd_sign_params_init(&p);
+    NdFindOptions o;
+    nd_find_options_init(&o);
+    o.lsh_threshold = 0.5; /* as the tool sets it: b=32 r=4 at 128 permutations */
+    o.anchors = cases[c].anchors;
+    o.threads = 1;
+    if (cases[c].lean_after > 0)
+      o.verify = ND_VERIFY_SAMPLE;
+    NdLshParams lsh;
+    ck_assert(nd_lsh_params_for(o.lsh_threshold, p.num_perm, ND_LSH_FN_WEIGHT, &lsh, NULL));
+    ck_assert(lsh.bands != 16);
+    p.lsh_bands = cases[c].bands == RUN_BANDS ? lsh.bands : cases[c].bands == OTHER_BANDS ? 16 : 0;
+    p.lsh_rows = cases[c].bands == RUN_BANDS ? lsh.rows : cases[c].bands == OTHER_BANDS ? 8 : 0;
+    g_autoptr(NdSigner) signer = nd_signer_new(&p);
+    g_autoptr(NdCollection) want = nd_collection_new(&p);
+    nd_collection_set_lean_after(want, cases[c].lean_after);
+    g_autoptr(NdDistShare) share = nd_dist_share_new(&p);
+    nd_dist_share_set_lean_after(share, cases[c].lean_after);
+    nd_dist_share_keep_search_keys(share);
+    for (guint i = 0; i < texts->len; i++) {
+      const char *id = g_ptr_array_index(ids, i), *text = g_ptr_array_index(texts, i);
+      g_autoptr(NdDocument) doc = nd_signer_sign(signer, id, text, strlen(text), NULL);
+      ck_assert_ptr_nonnull(doc);
+      nd_dist_share_add(share, i, id, doc);
+      nd_collection_add(want, nd_signer_sign(signer, id, text, strlen(text), NULL), NULL);
+    }
+    g_autoptr(NdCollection) got = nd_collection_new(&p);
+    nd_collection_set_lean_after(got, cases[c].lean_after);
+    guint rejected = 0;
+    g_autoptr(GError) error = NULL;
+    ck_assert(nd_dist_gather(share, got, NULL, NULL, &rejected, NULL, &error));
+    ck_assert_uint_eq(rejected, 1);
+    NdFindStats ws, gs;
+    NdDistSearchStats ss;
+    g_autoptr(GArray) wp = nd_find_pairs(want, &o, &ws, &error);
+    ck_assert_msg(wp != NULL, "%s", error ? error->message : "");
+    /* (one rank, one machine: over the ranks only when asked) */
+    g_setenv("NEARDUP_MPI_SEARCH", !cases[c].over_ranks && cases[c].bands == RUN_BANDS ? "0" : "1", TRUE);
+    g_autoptr(GArray) gp = nd_dist_find_pairs(share, got, &o, &gs, &ss, &error);
+    g_unsetenv("NEARDUP_MPI_SEARCH");
+    ck_assert_msg(gp != NULL, "case %zu: %s", c, error ? error->message : "");
+    ck_assert_msg(ss.over_ranks == cases[c].over_ranks, "case %zu: over the ranks %d", c, ss.over_ranks);
+    /* A lean run is verified where the documents are, from the keys the ranks keep. */
+    ck_assert_int_eq(ss.verified_over_ranks, cases[c].over_ranks && cases[c].lean_after > 0);
+    assert_same_pairs(wp, gp);
+    ck_assert_uint_eq(gs.candidates_lsh, ws.candidates_lsh);
+    ck_assert_uint_eq(gs.candidates_anchor, ws.candidates_anchor);
+    ck_assert_uint_eq(gs.candidates_rare, ws.candidates_rare);
+    ck_assert_uint_eq(gs.candidates, ws.candidates);
+    ck_assert_uint_eq(gs.boilerplate_lines, ws.boilerplate_lines);
+    ck_assert_uint_eq(gs.boilerplate_articles, ws.boilerplate_articles);
+    /* The corpus exercises every rule it is meant to. */
+    ck_assert_uint_ge(ws.candidates_lsh, 10);
+    ck_assert_uint_ge(ws.boilerplate_lines, 4);
+    ck_assert_uint_ge(ws.boilerplate_articles, 12 + 5); /* the even originals and their copies */
+    if (cases[c].anchors)
+      ck_assert_uint_gt(ws.candidates_anchor, ws.candidates_lsh);
+    ck_assert_uint_ge(wp->len, 14); /* of the 18 planted */
+  }
+}
+END_TEST
+
+/* The values of a document in the store of search keys, as one rank sends them to another, parse
+ * back to the same fields; cut anywhere, or with any count changed, they are refused. */
+START_TEST(test_keys_parse_hostile)
+{
+  NdSignParams p;
+  nd_sign_params_init(&p);
+  p.lsh_bands = 16;
+  p.lsh_rows = 8;
+  g_autoptr(NdSigner) signer = nd_signer_new(&p);
+  g_autofree char *text = gen_article(4242, 300);
+  g_autofree char *with_lines = g_strdup_printf("Harbour Times\nShare this page now\n\"%s\"\nRead more\n", text);
+  g_autoptr(NdDocument) doc = nd_signer_sign(signer, "k", with_lines, strlen(with_lines), NULL);
+  ck_assert_ptr_nonnull(doc);
+  NdDistKeys *keys = nd_dist_keys_new(&p);
+  nd_dist_keys_add(keys, doc);
+  ck_assert_uint_eq(nd_dist_keys_size(keys), 1);
+  ck_assert_int_eq(keys->band_source, ND_DIST_KEYS_BAND_KEYS);
+  gsize n;
+  const guint32 *v = nd_dist_keys_values(keys, 0, &n);
+  NdDistDocKeys k;
+  ck_assert(nd_dist_keys_parse(keys, v, n, &k));
+  ck_assert_uint_eq(k.n_anchors, doc->n_anchors);
+  ck_assert(memcmp(k.anchors, doc->anchors, doc->n_anchors * sizeof(guint32)) == 0);
+  ck_assert(memcmp(k.band, doc->band_keys, p.lsh_bands * sizeof(guint32)) == 0);
+  ck_assert_uint_eq(k.n_lines, doc->n_lines);
+  ck_assert_uint_gt(k.n_lines, 0);
+  ck_assert_uint_eq(k.n_line_anchors, doc->n_line_anchors);
+  ck_assert_uint_eq(k.n_quoted_anchors, doc->n_quoted_anchors);
+  ck_assert_uint_gt(k.n_quoted_anchors, 0);
+  ck_assert_uint_eq(k.set_size, doc->set_size);
+  guint32 n_lean;
+  g_autofree guint32 *lean = nd_document_lean_fingerprints(doc, &p, &n_lean);
+  ck_assert_uint_eq(k.n_fingerprints, n_lean);
+  ck_assert_uint_gt(n_lean, 0);
+  ck_assert(memcmp(k.fingerprints, lean, n_lean * sizeof(guint32)) == 0);
+  for (gsize cut = 0; cut < n; cut++)
+    ck_assert_msg(!nd_dist_keys_parse(keys, v, cut, &k), "cut at %zu of %zu values: accepted", cut, n);
+  g_autofree guint32 *copy = g_memdup2(v, n * sizeof(guint32));
+  for (guint c = 0; c < ND_DIST_KEYS_HEAD; c++) {
+    if (c == 3) /* the shingle count is a value, not the length of a part */
+      continue;
+    const guint32 deltas[] = { 1, G_MAXUINT32, G_MAXUINT32 / 2 };
+    for (gsize d = 0; d < G_N_ELEMENTS(deltas); d++) {
+      memcpy(copy, v, n * sizeof(guint32));
+      copy[c] += deltas[d];
+      ck_assert_msg(!nd_dist_keys_parse(keys, copy, n, &k), "count %u changed by %u: accepted", c, deltas[d]);
+    }
+  }
+  nd_dist_keys_free(keys);
+}
+END_TEST
+
 static Suite *
 dist_suite(void)
 {
@@ -375,6 +586,8 @@ dist_suite(void)
   tcase_add_test(tc, test_gather_one_rank);
   tcase_add_test(tc, test_lean_share);
   tcase_add_test(tc, test_lean_record_truncated);
+  tcase_add_test(tc, test_search_one_rank);
+  tcase_add_test(tc, test_keys_parse_hostile);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -137,6 +137,9 @@ gboolean nd_collection_is_lean(const NdCollection *collection);
  * document made lean before it is added stays the same when added. A lean document is left as it
  * is. For signers that send documents elsewhere (dist.h) and know the collection will be lean. */
 void nd_document_make_lean(NdDocument *doc, const NdSignParams *params);
+/* The fingerprints nd_document_make_lean would leave `doc` (not NULL; unchanged): a new array of
+ * *n values (free with g_free), or NULL when it would leave none. */
+guint32 *nd_document_lean_fingerprints(const NdDocument *doc, const NdSignParams *params, guint32 *n);
 
 /* The sampling rate of the documents' fingerprints: fingerprint_sampling, doubled once lean. */
 guint nd_collection_fingerprint_sampling(const NdCollection *collection);

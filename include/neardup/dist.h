@@ -10,9 +10,10 @@
  * name into a buffer (the wire form below), and the ranks send their buffers to rank 0 in bounded
  * chunks. Rank 0 merges the documents in item order into its collection — the same documents in
  * the same order as one process would add, so the candidate search, the scores, the clusters and
- * every byte of the output are those of a one-process run (finder.h is called unchanged). What
- * this does not split: the candidate search and verification (finder.c) run on rank 0 alone; see
- * docs/mpi.md for the measurements and for what a distributed search would need.
+ * every byte of the output are those of a one-process run. The candidate search then runs over
+ * the ranks (nd_dist_find_pairs, below: the one-process rules applied where the keys meet), and a
+ * lean run is verified where its documents are; rank 0 clusters and writes the output. See
+ * docs/mpi.md for the measurements and for what is left on rank 0.
  *
  * Wire form: native byte order and word size (the ranks of a job run one build on one kind of
  * machine); per document a little over the memory it takes: about 6 KB with shingle sets, more
@@ -28,6 +29,8 @@
 #include <glib.h>
 #include <neardup/collection.h>
 #include <neardup/input.h>
+#include <neardup/lsh.h>
+#include <neardup/finder.h>
 
 ND_BEGIN_DECLS
 
@@ -115,6 +118,13 @@ guint64 nd_dist_share_bytes(const NdDistShare *share, guint64 *documents);
 /* TRUE once the share encodes its documents lean (see nd_dist_share_set_lean_after). */
 gboolean nd_dist_share_is_lean(const NdDistShare *share);
 
+/* Keeps, beside the encoded documents, what the candidate search over the ranks needs of each
+ * (nd_dist_find_pairs): its band keys (or its signature, when the documents carry no band keys), its
+ * passage anchors, its short lines and their anchors — about 0.5 KB a generated article of 600
+ * words, held by the rank that signed it until the share is freed. Call before the first
+ * nd_dist_share_add, on every rank alike. */
+void nd_dist_share_keep_search_keys(NdDistShare *share);
+
 typedef struct {
   guint64 documents;      /* documents this rank encoded (its share) */
   guint64 bytes_encoded;  /* their wire size, as sent */
@@ -138,6 +148,38 @@ typedef struct {
  * rank's figures. */
 gboolean nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data,
                         guint *rejected, NdDistStats *stats, GError **error);
+
+/* ---- The candidate search over the ranks ---- */
+
+/* nd_find_pairs (finder.h) over the ranks, after nd_dist_gather of shares that kept their search
+ * keys: every rank sends its documents' LSH band keys, boilerplate line keys and passage anchors to
+ * the rank that owns each key (a hash of it), in rounds of MPI_Alltoallv of at most 4 Mi records
+ * from one rank to another; each rank applies the one-process candidate rules (src/candidates.h) to
+ * the keys it owns; the pairs go to the rank that owns the pair (which adds up an anchor pair's
+ * weights and removes repeats), then to rank 0, which verifies them against `coll` (its collection;
+ * NULL on other ranks) with the rare words and the report rule. The result is nd_find_pairs's on
+ * rank 0, for any number of ranks. This runs when the ranks span several machines (or
+ * NEARDUP_MPI_SEARCH is "1"); on one machine (or with NEARDUP_MPI_SEARCH "0"), when a share kept no
+ * keys, or when the documents carry neither band keys of these bands nor signatures, rank 0 runs
+ * nd_find_pairs alone, with every core of its machine.
+ * Returns on rank 0 what nd_find_pairs returns (the same errors); NULL on the other ranks (with no
+ * error, but for ND_ERROR_CANCELLED when o->cancel_flag was raised on any rank). `search_stats` (may
+ * be NULL) receives this rank's figures. Collective. */
+/* Whether nd_dist_find_pairs will search over the ranks: when they span several machines, or when
+ * NEARDUP_MPI_SEARCH is set and not "0" (and the shares kept their keys). Decide before loading, to
+ * keep the keys (nd_dist_share_keep_search_keys) only then. Collective. */
+gboolean nd_dist_search_over_ranks(void);
+
+typedef struct {
+  gboolean over_ranks;  /* the candidates were found over the ranks (else by rank 0 alone) */
+  gboolean verified_over_ranks; /* ... and verified where the documents are (a lean run) */
+  guint64 bytes_sent;   /* this rank's records sent to the ranks owning their keys and pairs */
+  guint64 rounds;       /* MPI_Alltoallv rounds */
+  double seconds;       /* this rank's time in the search before rank 0's verification */
+} NdDistSearchStats;
+
+GArray *nd_dist_find_pairs(NdDistShare *share, const NdCollection *coll, const NdFindOptions *o, NdFindStats *stats,
+                           NdDistSearchStats *search_stats, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NdDistShare, nd_dist_share_free)
 

@@ -662,6 +662,7 @@ summarise_ranks(const Reports *loaded, const Reports *merged, const char *passed
 }
 
 static gboolean dist_failed; /* the ranks' inputs did not agree: the run stops with EXIT_FATAL */
+static NdDistShare *dist_share; /* this rank's share, gathered: its search keys serve the search */
 
 static gboolean
 encode_document(NdDocument *doc, gpointer data, GError **error)
@@ -681,8 +682,11 @@ static guint
 load_distributed(FindCli *cli, NdCollection *coll)
 {
   gint64 t0 = g_get_monotonic_time();
-  g_autoptr(NdDistShare) share = nd_dist_share_new(nd_collection_params(coll));
+  g_clear_pointer(&dist_share, nd_dist_share_free);
+  NdDistShare *share = dist_share = nd_dist_share_new(nd_collection_params(coll));
   nd_dist_share_set_lean_after(share, nd_collection_lean_after(coll)); /* every rank's coll is set as rank 0's */
+  if (nd_dist_search_over_ranks()) /* (on one machine rank 0 searches: no keys to keep) */
+    nd_dist_share_keep_search_keys(share);
   ShareSink sink = { NULL, share, 0, 0, 0, { { 0 }, 0 }, NULL };
   /* Without --threads, the ranks on one machine share its cores for reading and signing (rank 0's
    * candidate search, when the others are done, uses them all). */
@@ -779,6 +783,7 @@ void
 cli_mpi_end(void)
 {
 #ifdef NEARDUP_HAVE_MPI
+  g_clear_pointer(&dist_share, nd_dist_share_free);
   nd_dist_finalize();
 #endif
   distributed = FALSE;
@@ -883,20 +888,57 @@ find_cli_load(FindCli *cli, guint *skipped)
   return coll;
 }
 
+/* A lean collection is verified on its shingle samples: says so once and sets cli->find.verify. */
+static void
+lean_verification(FindCli *cli, const NdCollection *coll)
+{
+  if (!nd_collection_is_lean(coll) || cli->find.verify == ND_VERIFY_SAMPLE)
+    return;
+  cli->find.verify = ND_VERIFY_SAMPLE;
+  fprintf(stderr, "neardup: more than %d articles: scores are computed on 1-in-%u shingle samples to bound "
+          "memory (--exact-limit, --verify exact)\n", cli->exact_limit, nd_collection_fingerprint_sampling(coll));
+}
+
 gboolean
 find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *skipped, int *exit_code)
 {
   gint64 t0 = g_get_monotonic_time();
   g_autoptr(NdCollection) coll = find_cli_load(cli, skipped);
   gint64 t1 = g_get_monotonic_time();
+  g_autoptr(GError) error = NULL;
+  NdFindStats stats;
+  g_autoptr(GArray) dist_pairs = NULL; /* found over the ranks (rank 0), with `error` when NULL */
+  gboolean searched = FALSE;
 #ifdef NEARDUP_HAVE_MPI
   if (cli_distributed()) {
     /* Every rank decides as rank 0 will: a signal, or an input that is the output, seen by any rank
-     * abandons the run on all. Only rank 0 goes on; the others have sent their share. */
+     * abandons the run on all. The ranks search for candidates together; then only rank 0 goes on. */
     int sig = (int)nd_dist_max((guint64)cli_interrupted());
     if (sig != 0 && cli_interrupted() == 0)
       g_atomic_int_set(&signal_received, sig);
     gboolean alias = nd_dist_max(output_alias_found()) != 0;
+    if (!alias && !dist_failed && !cli_interrupted()) {
+      /* The candidate search runs over all the ranks when rank 0 would start it (the checks below;
+       * when they fail, rank 0 says why there and the others leave here). */
+      gboolean go = cli_rank() != 0 || (!cli->archive_failed && !(cli->strict && *skipped > 0) &&
+                                        nd_collection_size(coll) > 0);
+      if (nd_dist_max(!go) == 0) {
+        if (cli_rank() == 0)
+          lean_verification(cli, coll);
+        cli->find.cancel_flag = &signal_received;
+        progress_phase("matching within the batch", "", 0);
+        NdDistSearchStats ss;
+        dist_pairs = nd_dist_find_pairs(dist_share, cli_rank() == 0 ? coll : NULL, &cli->find, &stats, &ss, &error);
+        searched = TRUE;
+        if (cli->show_stats && ss.over_ranks)
+          fprintf(stderr, "stats: rank %u of %u: candidate search%s over the ranks %.3f s, %" G_GUINT64_FORMAT
+                  " bytes sent in %" G_GUINT64_FORMAT " rounds; peak RSS %.1f MB\n", cli_rank(), cli_ranks(),
+                  ss.verified_over_ranks ? " and verification" : "", ss.seconds, ss.bytes_sent, ss.rounds, peak_rss_mb());
+        else if (cli->show_stats && cli_rank() == 0)
+          fprintf(stderr, "stats: the candidate search ran on rank 0 alone (the default when the ranks share one "
+                  "machine; NEARDUP_MPI_SEARCH=1 runs it over the ranks)\n");
+      }
+    }
     if (cli_rank() != 0 || alias || dist_failed) {
       *exit_code = cli_interrupted() ? cli_interrupt_exit() : alias ? EXIT_USAGE : dist_failed ? EXIT_FATAL : EXIT_OK;
       return FALSE;
@@ -925,16 +967,13 @@ find_cli_run(FindCli *cli, NdCollection **coll_out, GArray **pairs_out, guint *s
     *exit_code = EXIT_FATAL;
     return FALSE;
   }
-  g_autoptr(GError) error = NULL;
-  if (nd_collection_is_lean(coll)) {
-    cli->find.verify = ND_VERIFY_SAMPLE;
-    fprintf(stderr, "neardup: more than %d articles: scores are computed on 1-in-%u shingle samples to bound "
-            "memory (--exact-limit, --verify exact)\n", cli->exact_limit, nd_collection_fingerprint_sampling(coll));
+  GArray *pairs = g_steal_pointer(&dist_pairs);
+  if (!searched) {
+    lean_verification(cli, coll);
+    cli->find.cancel_flag = &signal_received; /* SIGINT/SIGTERM stop the candidate search too */
+    progress_phase("matching within the batch", "", 0);
+    pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
   }
-  NdFindStats stats;
-  cli->find.cancel_flag = &signal_received; /* SIGINT/SIGTERM stop the candidate search too */
-  progress_phase("matching within the batch", "", 0);
-  GArray *pairs = nd_find_pairs(coll, &cli->find, &stats, &error);
   if (pairs == NULL && g_error_matches(error, ND_ERROR, ND_ERROR_CANCELLED)) {
     *exit_code = cli_interrupt_exit();
     return FALSE;

@@ -14,10 +14,13 @@
 #include <mpi.h>
 #include <string.h>
 #include <xxhash.h>
+#include "keys.h"
+#include "wait.h"
 #include "../sort.h"
 
 #define CHUNK_BYTES ((gsize)16 << 20)
 #define TAG_CHUNK 17
+#define TAG_NUMBERS 18
 #define NO_BLOB G_MAXUINT64 /* the length of a NULL field */
 
 static gboolean initialised;
@@ -82,11 +85,9 @@ nd_dist_local_size(void)
   return (guint)MAX(size, 1);
 }
 
-/* Completes `request`, sleeping between tests: a rank that waits for others must leave its core to
- * them (Open MPI's blocking calls poll at full speed). A caller's MPI_Wait after it returns at once
- * (the request is complete) and shows clang's MPI checker the wait it looks for. */
-static void
-test_idle(MPI_Request *request)
+/* (wait.h) */
+void
+nd_dist_test_idle(MPI_Request *request)
 {
   int done = 0;
   for (;;) {
@@ -104,7 +105,7 @@ nd_dist_wait_all(void)
     return;
   MPI_Request request;
   MPI_Ibarrier(MPI_COMM_WORLD, &request);
-  test_idle(&request); /* (clang's MPI checker knows no MPI_Ibarrier: no MPI_Wait to show it) */
+  nd_dist_test_idle(&request); /* (clang's MPI checker knows no MPI_Ibarrier: no MPI_Wait to show it) */
 }
 
 /* Sends `count` bytes to rank 0 as one chunk message, sleeping while it is not taken. */
@@ -113,7 +114,7 @@ send_idle(const void *data, int count)
 {
   MPI_Request request;
   MPI_Isend(data, count, MPI_BYTE, 0, TAG_CHUNK, MPI_COMM_WORLD, &request);
-  test_idle(&request);
+  nd_dist_test_idle(&request);
   MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
@@ -123,7 +124,10 @@ reduce(guint64 value, MPI_Op op)
   if (!initialised)
     return value;
   guint64 out = 0;
-  MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, op, MPI_COMM_WORLD);
+  MPI_Request request; /* a rank that comes first sleeps, leaving its core to those still working */
+  MPI_Iallreduce(&value, &out, 1, MPI_UINT64_T, op, MPI_COMM_WORLD, &request);
+  nd_dist_test_idle(&request);
+  MPI_Wait(&request, MPI_STATUS_IGNORE);
   return out;
 }
 
@@ -405,6 +409,7 @@ struct NdDistShare {
   gboolean lean_alone; /* ... known from this share's own ids */
   GHashTable *ids;   /* guint64* -> itself: hashes of the distinct ids added, while `lean` is not
                         known (NULL otherwise) */
+  NdDistKeys *keys;  /* the search keys of the documents added (nd_dist_share_keep_search_keys), or NULL */
 };
 
 static void
@@ -432,7 +437,22 @@ nd_dist_share_free(NdDistShare *share)
   g_ptr_array_unref(share->chunks);
   if (share->ids != NULL)
     g_hash_table_unref(share->ids);
+  nd_dist_keys_free(share->keys);
   g_free(share);
+}
+
+void
+nd_dist_share_keep_search_keys(NdDistShare *share)
+{
+  g_return_if_fail(share != NULL && share->documents == 0);
+  if (share->keys == NULL)
+    share->keys = nd_dist_keys_new(&share->params);
+}
+
+const NdDistKeys *
+nd_dist_share_search_keys(const NdDistShare *share)
+{
+  return share->keys;
 }
 
 void
@@ -529,6 +549,8 @@ nd_dist_share_add(NdDistShare *share, guint64 item, const char *name, NdDocument
       share_turn_lean(share);
     }
   }
+  if (share->keys != NULL)
+    nd_dist_keys_add(share->keys, doc);
   if (share->lean)
     nd_document_make_lean(doc, &share->params);
   GByteArray *last = chunk_for_record(share->chunks);
@@ -691,6 +713,16 @@ refill(Stream *s, NdDistShare *own, int source, NdDistStats *st)
   return s->done || peek_item(s);
 }
 
+/* Rank 0: sends `count` document numbers to rank `to`, sleeping while they are not taken. */
+static void
+send_numbers_idle(const guint32 *numbers, int count, int to)
+{
+  MPI_Request request;
+  MPI_Isend(numbers, count, MPI_UINT32_T, to, TAG_NUMBERS, MPI_COMM_WORLD, &request);
+  nd_dist_test_idle(&request);
+  MPI_Wait(&request, MPI_STATUS_IGNORE);
+}
+
 /* Rank 0: merges the streams in item order into `into`. */
 static gboolean
 merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, gpointer report_data, guint *rejected,
@@ -699,6 +731,12 @@ merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, g
   guint size = nd_dist_size();
   const NdSignParams *params = nd_collection_params(into);
   g_autofree Stream *streams = g_new0(Stream, size);
+  /* With search keys: each stream's documents' numbers in `into` (ND_DIST_REFUSED when refused), to
+   * tell their ranks. */
+  const gboolean numbered = share->keys != NULL;
+  g_autofree GArray **numbers = g_new0(GArray *, size);
+  for (guint r = 0; r < size && numbered; r++)
+    numbers[r] = g_array_new(FALSE, FALSE, sizeof(guint32));
   gboolean ok = TRUE;
   for (guint r = 0; r < size && ok; r++)
     ok = refill(&streams[r], share, (int)r, st);
@@ -720,11 +758,15 @@ merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, g
       ok = FALSE;
       break;
     }
+    guint32 number = nd_collection_size(into);
     if (!nd_collection_add(into, doc, &refused)) {
       ++*rejected;
+      number = ND_DIST_REFUSED;
       if (report != NULL)
         report(name, refused, report_data);
     }
+    if (numbers[best] != NULL)
+      g_array_append_val(numbers[best], number);
     ok = refill(s, share, (int)best, st);
     if (!ok)
       g_set_error(error, ND_ERROR, ND_ERROR_FORMAT, "a chunk from rank %u does not start with a record", best);
@@ -732,9 +774,35 @@ merge_streams(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, g
   for (guint r = 0; r < size; r++)
     if (streams[r].chunk != NULL)
       g_byte_array_unref(streams[r].chunk);
+  if (ok && numbered)
+    for (guint r = 0; r < size; r++) {
+      guint32 *sent = (guint32 *)numbers[r]->data;
+      if (r == 0) {
+        share->keys->n_number = numbers[r]->len;
+        share->keys->number = g_memdup2(sent, MAX(numbers[r]->len, 1) * sizeof(guint32));
+      } else {
+        send_numbers_idle(sent, (int)numbers[r]->len, (int)r);
+      }
+    }
+  for (guint r = 0; r < size; r++)
+    if (numbers[r] != NULL)
+      g_array_unref(numbers[r]);
   if (!ok) /* the ranks still sending wait for rank 0: the job is aborted by the caller */
     return FALSE;
   return TRUE;
+}
+
+/* Another rank, with search keys: the numbers rank 0's collection gave its documents. */
+static void
+receive_numbers(NdDistShare *share)
+{
+  guint n = nd_dist_keys_size(share->keys);
+  share->keys->number = g_new(guint32, MAX(n, 1));
+  share->keys->n_number = n;
+  MPI_Request request;
+  MPI_Irecv(share->keys->number, (int)n, MPI_UINT32_T, 0, TAG_NUMBERS, MPI_COMM_WORLD, &request);
+  nd_dist_test_idle(&request); /* rank 0 may still be merging the others' shares */
+  MPI_Wait(&request, MPI_STATUS_IGNORE);
 }
 
 /* Another rank: sends its chunks one message each, each freed once sent, then an empty one.
@@ -775,6 +843,8 @@ nd_dist_gather(NdDistShare *share, NdCollection *into, NdInputErrorFunc report, 
   *rejected = 0;
   gboolean ok = nd_dist_rank() == 0 ? merge_streams(share, into, report, report_data, rejected, &st, error)
                                     : send_share(share, &st, error);
+  if (ok && nd_dist_rank() != 0 && share->keys != NULL)
+    receive_numbers(share);
   g_ptr_array_set_size(share->chunks, 0);
   share->next = 0;
   st.seconds = (g_get_monotonic_time() - t0) / 1e6;

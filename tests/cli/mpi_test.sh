@@ -12,6 +12,10 @@ CASE=$4
 GEN_WARC=$5
 command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# On one machine the candidate search runs on rank 0 unless asked (docs/mpi.md): these tests ask, so
+# that every run below searches over the ranks as a job across machines does (mpi_generated also
+# checks the default).
+export NEARDUP_MPI_SEARCH=1
 # Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/neardup-mpi.XXXXXX")
@@ -32,7 +36,7 @@ fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
 mpi() {
   local n=$1; shift
   rm -rf "$WORK/ranks"
-  mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_BLOCK --output-filename "$WORK/ranks:nocopy" "$@"
+  mpirun --oversubscribe -n "$n" -x NEARDUP_MPI_BLOCK -x NEARDUP_MPI_SEARCH -x NEARDUP_MPI_VERIFY --output-filename "$WORK/ranks:nocopy" "$@"
   local code=$?
   local rank
   for rank in "$WORK"/ranks/*/rank.*; do
@@ -108,6 +112,22 @@ mpi_generated)
   same_as_one "jsonl scan text" scan "$WORK/c.jsonl"
   same_as_one "jsonl scan lean" scan --format json --exact-limit 400 "$WORK/c.jsonl"
   same_as_one "tree pairs json" pairs --format json "$WORK/tree"
+  # The same with rank 0 searching alone, and with rank 0 verifying a lean run alone (the search
+  # over the ranks, and the verification where the documents are, are what the runs above test).
+  export NEARDUP_MPI_SEARCH=0
+  same_as_one "jsonl scan lean, search on rank 0" scan --format json --exact-limit 400 "$WORK/c.jsonl"
+  # The default on one machine: rank 0 searches, with every core, and says so.
+  unset NEARDUP_MPI_SEARCH
+  mpi 2 "$NEARDUP" scan --format json --exact-limit 400 --stats "$WORK/c.jsonl" >"$WORK/mpi.out" 2>"$WORK/stats.err" ||
+    { cat "$WORK/stats.err" >&2; fail "default search: 2 ranks failed"; }
+  cmp -s "$WORK/one.out" "$WORK/mpi.out" || fail "default search: the output of 2 ranks differs from one process's"
+  grep -q "^stats: the candidate search ran on rank 0 " "$WORK/stats.err" ||
+    { cat "$WORK/stats.err" >&2; fail "default search on one machine: not on rank 0"; }
+  if grep -qE "^stats: rank [0-9]+ of [0-9]+: candidate search" "$WORK/stats.err"; then fail "default search on one machine: over the ranks"; fi
+  export NEARDUP_MPI_SEARCH=1
+  export NEARDUP_MPI_VERIFY=0
+  same_as_one "jsonl scan lean, verified on rank 0" scan --format json --exact-limit 400 "$WORK/c.jsonl"
+  unset NEARDUP_MPI_VERIFY
   ranks_signed 4 scan "$WORK/c.jsonl"
   ranks_read_part 4 "$WORK/c.jsonl" scan "$WORK/c.jsonl"
   # A crawl as a .warc.gz of one gzip member per record, read by byte ranges cut at members: the
@@ -176,8 +196,13 @@ mpi_lean)
     mpi "$n" "$NEARDUP" scan --format json --exact-limit "$limit" --stats "$WORK/lean.jsonl" >/dev/null 2>"$WORK/stats.err"
     for ((r = 0; r < n; r++)); do
       local line
-      line=$(grep -E "^stats: rank $r of $n: " "$WORK/stats.err")
+      line=$(grep -E "^stats: rank $r of $n: read" "$WORK/stats.err")
       [[ -n $line ]] || { cat "$WORK/stats.err" >&2; fail "limit $limit, rank $r of $n: no stats"; }
+      # The candidates are found over the ranks; a lean run is verified where its documents are.
+      local searched="candidate search over the ranks"
+      [[ $want == yes ]] && searched="candidate search and verification over the ranks"
+      grep -qE "^stats: rank $r of $n: $searched " "$WORK/stats.err" ||
+        { cat "$WORK/stats.err" >&2; fail "limit $limit, rank $r of $n: not '$searched'"; }
       if [[ $want == yes ]]; then
         [[ $line =~ \(([0-9]+)\ per\ article,\ lean ]] || fail "limit $limit, rank $r of $n did not send lean: $line"
         ((BASH_REMATCH[1] < 2500)) || fail "limit $limit, rank $r of $n: ${BASH_REMATCH[1]} bytes per article"
