@@ -40,8 +40,12 @@ nd_dist_init(int *argc, char ***argv, GError **error)
 void
 nd_dist_finalize(void)
 {
-  if (initialised)
+  if (initialised) {
+    /* The ranks done first sleep until rank 0 is (MPI_Finalize waits polling at full speed, which
+     * on one machine took a core from rank 0's search: its threads ran at half speed). */
+    nd_dist_wait_all();
     MPI_Finalize();
+  }
   initialised = FALSE;
 }
 
