@@ -11,7 +11,10 @@
  * k-way merge of sorted runs spent four times as long in sorting out of cache and in its heap.) To
  * keep lookups few, the newest segments are merged into the new one while they are not larger than
  * what is being merged (a binary counter: about log2(N / buffer) segments, each posting rewritten
- * about as many times).
+ * about as many times). Adds are staged 4,096 at a time before they are moved to their buckets (the
+ * scattered stores' cache misses overlap), and a flush's helper thread reads back, sorts and (when no
+ * older segment is merged) encodes the buckets ahead while the caller's thread, the only one to use
+ * the connection, inserts them: the same rows as in one thread (docs/archive.md, fifth round).
  *
  * A lookup finds, per segment, the one block whose first key is the largest not above the key (an
  * index seek), or, when a batch asks for many keys, reads the segment's blocks in order. Blocks
@@ -37,6 +40,8 @@
 #define BUCKET_BITS 10                   /* buckets by the top bits of the 32-bit key */
 #define N_BUCKETS (1u << BUCKET_BITS)
 #define MAX_BLOCK_BYTES (64 << 20)       /* a block larger than this is corrupt */
+#define STAGED 4096                      /* postings staged before they go to their buckets */
+#define READ_AHEAD 2                     /* buckets prepared ahead by a flush's thread (see below) */
 
 static const char *const table_names[] = { "band_postings", "anchor_postings" };
 static const char *const table_sql[] = {
@@ -86,13 +91,17 @@ struct PostingTable {
   char *path, *tmp_dir;
   sqlite3_stmt *st[N_ST];
   Bucket *buckets;    /* N_BUCKETS, made by the first add */
-  gsize n_buf;        /* postings in memory */
+  gsize n_buf;        /* postings in memory, in the buckets */
+  guint64 *staged;    /* the latest postings, in the order added, not yet in their buckets */
+  gsize n_staged;
   int spill_fd;       /* -1 until the first spill */
   guint64 spill_bytes, spilled;
   PostingWarnFunc warn;
   gpointer warn_data;
   PostingProgressFunc progress;
   gpointer progress_data;
+  guint read_ahead; /* buckets a flush prepares ahead in a thread; 0: no thread */
+  gsize buffer_max; /* postings held in memory before a spill (BUFFER_MAX; smaller in tests) */
 };
 
 /* ---- errors ---- */
@@ -435,6 +444,8 @@ posting_table_new(sqlite3 *db, int which, const char *path, const char *tmp_dir,
   t->path = g_strdup(path);
   t->tmp_dir = g_strdup(tmp_dir);
   t->spill_fd = -1;
+  t->read_ahead = g_get_num_processors() > 1 ? READ_AHEAD : 0;
+  t->buffer_max = BUFFER_MAX;
   const char *name = table_names[which];
   char *sql[N_ST] = {
     [ST_SEEK] = g_strdup_printf("SELECT first_key, n, data, hash FROM %s WHERE seg = ?1 AND first_key <= ?2 ORDER BY "
@@ -472,7 +483,8 @@ posting_table_discard(PostingTable *t)
       g_array_unref(t->buckets[b].chunks);
   }
   g_clear_pointer(&t->buckets, g_free);
-  t->n_buf = 0;
+  g_clear_pointer(&t->staged, g_free);
+  t->n_buf = t->n_staged = 0;
   if (t->spill_fd >= 0)
     close(t->spill_fd);
   t->spill_fd = -1;
@@ -506,10 +518,22 @@ posting_table_set_progress(PostingTable *t, PostingProgressFunc func, gpointer d
   t->progress_data = data;
 }
 
+void
+posting_table_set_read_ahead(PostingTable *t, guint buckets)
+{
+  t->read_ahead = buckets;
+}
+
+void
+posting_table_set_buffer(PostingTable *t, gsize postings)
+{
+  t->buffer_max = MAX(postings, 1);
+}
+
 guint64
 posting_table_pending(const PostingTable *t)
 {
-  return t->n_buf + t->spilled;
+  return t->n_buf + t->n_staged + t->spilled;
 }
 
 /* Writes every bucket's postings in memory to the spill file as a chunk of it. */
@@ -543,18 +567,39 @@ spill(PostingTable *t, GError **error)
   return TRUE;
 }
 
+/* Moves the staged postings to their buckets, in the order added. Apart, the adds would each write
+ * to one of 1024 places between an article's SQLite work (perf: most of their time was the store's
+ * cache miss); together, the misses overlap. */
+static void
+distribute(PostingTable *t)
+{
+  if (t->n_staged == 0)
+    return;
+  if (t->buckets == NULL)
+    t->buckets = g_new0(Bucket, N_BUCKETS);
+  for (gsize i = 0; i < t->n_staged; i++) {
+    guint64 v = t->staged[i];
+    Bucket *k = &t->buckets[v >> (64 - BUCKET_BITS)];
+    if (k->len == k->cap) {
+      k->cap = MAX(64, 2 * k->cap);
+      k->p = g_renew(guint64, k->p, k->cap);
+    }
+    k->p[k->len++] = v;
+  }
+  t->n_buf += t->n_staged;
+  t->n_staged = 0;
+}
+
 gboolean
 posting_table_add(PostingTable *t, guint32 key, guint32 num, GError **error)
 {
-  if (t->buckets == NULL)
-    t->buckets = g_new0(Bucket, N_BUCKETS);
-  Bucket *k = &t->buckets[key >> (32 - BUCKET_BITS)];
-  if (k->len == k->cap) {
-    k->cap = MAX(64, 2 * k->cap);
-    k->p = g_renew(guint64, k->p, k->cap);
-  }
-  k->p[k->len++] = (guint64)key << 32 | num;
-  return ++t->n_buf < BUFFER_MAX || spill(t, error);
+  if (t->staged == NULL)
+    t->staged = g_new(guint64, STAGED);
+  t->staged[t->n_staged++] = (guint64)key << 32 | num;
+  if (t->n_staged < STAGED && t->n_buf + t->n_staged < t->buffer_max)
+    return TRUE;
+  distribute(t); /* the buffer spills at the same postings as without the stage */
+  return t->n_buf < t->buffer_max || spill(t, error);
 }
 
 /* Bucket b's postings, in the order added (chunks, then memory), sorted by (key, number): the radix
@@ -681,21 +726,170 @@ typedef struct {
   gint64 seg;
 } EmitContext;
 
+/* Inserts one block row whose hash is already taken. */
 static gboolean
-emit_block(gpointer ctx, gint64 first_key, guint64 n, const guint8 *data, gsize len, GError **error)
+insert_block(PostingTable *t, gint64 seg, gint64 first_key, guint64 n, const guint8 *data, gsize len, gint64 hash,
+             GError **error)
 {
-  EmitContext *e = ctx;
-  PostingTable *t = e->t;
   sqlite3_stmt *st = t->st[ST_INSERT];
-  sqlite3_bind_int64(st, 1, e->seg);
+  sqlite3_bind_int64(st, 1, seg);
   sqlite3_bind_int64(st, 2, first_key);
   sqlite3_bind_int64(st, 3, (gint64)n);
   sqlite3_bind_blob(st, 4, data, (int)len, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, block_hash(t->which, e->seg, first_key, (gint64)n, data, len));
+  sqlite3_bind_int64(st, 5, hash);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   return rc == SQLITE_DONE || db_fail(t, rc, "writing postings", error);
+}
+
+static gboolean
+emit_block(gpointer ctx, gint64 first_key, guint64 n, const guint8 *data, gsize len, GError **error)
+{
+  EmitContext *e = ctx;
+  return insert_block(e->t, e->seg, first_key, n, data, len,
+                      block_hash(e->t->which, e->seg, first_key, (gint64)n, data, len), error);
+}
+
+/* ---- reading ahead: a thread prepares the buckets while the caller's thread inserts ----
+ *
+ * The flush is serial work in three parts: reading a bucket's runs back and sorting them, encoding
+ * the blocks, and SQLite's inserts. A helper thread does the first (and, when no older segment
+ * joins the merge, the second too, with the blocks' hashes) for the buckets ahead, in bucket order,
+ * at most `read_ahead` of them in memory; the caller's thread takes them in the same order and is
+ * the only one to touch the connection. The rows, their order and the transaction are the same as
+ * without the thread (posting_table_set_read_ahead(t, 0)). */
+
+typedef struct {
+  gint64 first_key, hash;
+  guint64 n;
+  gsize at, len; /* the block's bytes in Prepared.data */
+} PreparedBlock;
+
+/* One bucket, prepared: sorted postings (merge mode), or encoded blocks (encode mode). */
+typedef struct {
+  guint64 *sorted;
+  gsize n;
+  GArray *blocks; /* PreparedBlock */
+  GByteArray *data;
+  GError *error;  /* set: the thread stopped here */
+} Prepared;
+
+typedef struct {
+  PostingTable *t;
+  gint64 seg;
+  gboolean encode;  /* no older segment joins: the thread encodes the blocks as well */
+  GAsyncQueue *ready; /* Prepared*, bucket after bucket (one more after the last: the writer's last block) */
+  GAsyncQueue *room;  /* a token per free place */
+  gint stop;          /* atomic: the caller stopped taking */
+  GThread *thread;
+  BlockWriter w;      /* encode mode: the thread's writer; read by the caller after the join */
+  Prepared *filling;  /* encode mode: where emitted blocks go */
+} ReadAhead;
+
+static void
+prepared_free(Prepared *p)
+{
+  if (p == NULL)
+    return;
+  g_free(p->sorted);
+  if (p->blocks != NULL)
+    g_array_unref(p->blocks);
+  if (p->data != NULL)
+    g_byte_array_unref(p->data);
+  if (p->error != NULL)
+    g_error_free(p->error);
+  g_free(p);
+}
+
+static gboolean
+collect_block(gpointer ctx, gint64 first_key, guint64 n, const guint8 *data, gsize len, GError **error)
+{
+  (void)error;
+  ReadAhead *ra = ctx;
+  Prepared *p = ra->filling;
+  PreparedBlock pb = { first_key, block_hash(ra->t->which, ra->seg, first_key, (gint64)n, data, len), n, p->data->len,
+                       len };
+  g_byte_array_append(p->data, data, (guint)len);
+  g_array_append_val(p->blocks, pb);
+  return TRUE;
+}
+
+static gpointer
+read_ahead_run(gpointer data)
+{
+  ReadAhead *ra = data;
+  for (guint b = 0; b <= N_BUCKETS; b++) {
+    g_async_queue_pop(ra->room);
+    if (g_atomic_int_get(&ra->stop))
+      break;
+    Prepared *p = g_new0(Prepared, 1);
+    if (ra->encode) {
+      p->blocks = g_array_new(FALSE, FALSE, sizeof(PreparedBlock));
+      p->data = g_byte_array_new();
+      ra->filling = p;
+    }
+    gboolean ok = TRUE;
+    if (b == N_BUCKETS) {
+      if (ra->encode)
+        ok = writer_close(&ra->w, &p->error);
+    } else if ((p->sorted = bucket_sorted(ra->t, b, &p->n, &p->error)) == NULL) {
+      ok = FALSE;
+    } else if (ra->encode) {
+      ok = writer_add_sorted(&ra->w, p->sorted, p->n, &p->error);
+      g_clear_pointer(&p->sorted, g_free);
+    }
+    g_async_queue_push(ra->ready, p);
+    if (!ok || (b == N_BUCKETS - 1 && !ra->encode))
+      break;
+  }
+  return NULL;
+}
+
+/* Starts the thread for a flush into segment `seg`; NULL when reading ahead is off. */
+static ReadAhead *
+read_ahead_start(PostingTable *t, gint64 seg, gboolean encode)
+{
+  if (t->read_ahead == 0 || t->buckets == NULL)
+    return NULL;
+  ReadAhead *ra = g_new0(ReadAhead, 1);
+  ra->t = t;
+  ra->seg = seg;
+  ra->encode = encode;
+  ra->ready = g_async_queue_new();
+  ra->room = g_async_queue_new();
+  for (guint i = 0; i < t->read_ahead; i++)
+    g_async_queue_push(ra->room, GINT_TO_POINTER(1));
+  writer_init(&ra->w, collect_block, ra);
+  ra->thread = g_thread_new("neardup-postings", read_ahead_run, ra);
+  return ra;
+}
+
+/* The next prepared bucket (the caller owns it); waits for it. */
+static Prepared *
+read_ahead_next(ReadAhead *ra)
+{
+  Prepared *p = g_async_queue_pop(ra->ready);
+  g_async_queue_push(ra->room, GINT_TO_POINTER(1));
+  return p;
+}
+
+/* Stops and joins the thread (whether or not every bucket was taken) and frees what is left. */
+static void
+read_ahead_finish(ReadAhead *ra)
+{
+  if (ra == NULL)
+    return;
+  g_atomic_int_set(&ra->stop, 1);
+  g_async_queue_push(ra->room, GINT_TO_POINTER(1));
+  g_thread_join(ra->thread);
+  Prepared *p;
+  while ((p = g_async_queue_try_pop(ra->ready)) != NULL)
+    prepared_free(p);
+  g_async_queue_unref(ra->ready);
+  g_async_queue_unref(ra->room);
+  writer_clear(&ra->w);
+  g_free(ra);
 }
 
 static gboolean
@@ -753,6 +947,7 @@ delete_segment(PostingTable *t, gint64 seg, GError **error)
 gboolean
 posting_table_flush(PostingTable *t, GError **error)
 {
+  distribute(t);
   if (t->n_buf == 0 && t->spilled == 0)
     return TRUE;
   g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(Segment));
@@ -786,11 +981,45 @@ posting_table_flush(PostingTable *t, GError **error)
   EmitContext ctx = { t, new_seg };
   BlockWriter w;
   writer_init(&w, emit_block, &ctx);
-  guint64 done = 0, reported = 0;
-  for (guint b = 0; ok && b < N_BUCKETS; b++) {
+  guint64 done = 0, reported = 0, postings = 0, blocks = 0;
+  ReadAhead *ra = ok ? read_ahead_start(t, new_seg, merged == 0) : NULL;
+  for (guint b = 0; ok && ra != NULL && ra->encode && b <= N_BUCKETS; b++) {
+    /* Encoded by the thread: only the inserts are left. */
+    Prepared *p = read_ahead_next(ra);
+    if (p->error != NULL) {
+      g_propagate_error(error, g_steal_pointer(&p->error));
+      ok = FALSE;
+    }
+    for (guint i = 0; ok && i < p->blocks->len; i++) {
+      const PreparedBlock *pb = &g_array_index(p->blocks, PreparedBlock, i);
+      ok = insert_block(t, new_seg, pb->first_key, pb->n, p->data->data + pb->at, pb->len, pb->hash, error);
+    }
+    done += p->n;
+    prepared_free(p);
+    if (ok && b == N_BUCKETS) { /* the thread's writer is closed: its counts are final */
+      postings = ra->w.postings;
+      blocks = ra->w.blocks;
+    }
+    if (t->progress != NULL && done - reported >= (1u << 20)) {
+      t->progress(done, total, t->progress_data);
+      reported = done;
+    }
+  }
+  for (guint b = 0; ok && (ra == NULL || !ra->encode) && b < N_BUCKETS; b++) {
     gsize n = 0;
     g_autofree guint64 *sorted = NULL;
-    if (t->buckets != NULL && (sorted = bucket_sorted(t, b, &n, error)) == NULL) {
+    if (ra != NULL) {
+      Prepared *p = read_ahead_next(ra);
+      if (p->error != NULL)
+        g_propagate_error(error, g_steal_pointer(&p->error));
+      sorted = g_steal_pointer(&p->sorted);
+      n = p->n;
+      prepared_free(p);
+      if (sorted == NULL) {
+        ok = FALSE;
+        break;
+      }
+    } else if (t->buckets != NULL && (sorted = bucket_sorted(t, b, &n, error)) == NULL) {
       ok = FALSE;
       break;
     }
@@ -822,14 +1051,19 @@ posting_table_flush(PostingTable *t, GError **error)
       reported = done;
     }
   }
-  ok = ok && writer_close(&w, error);
+  if (ra == NULL || !ra->encode) {
+    ok = ok && writer_close(&w, error);
+    postings = w.postings;
+    blocks = w.blocks;
+  }
+  read_ahead_finish(ra);
   for (guint m = 0; m < merged; m++) {
     sqlite3_finalize(src[1 + m].st);
     block_clear(&src[1 + m].block);
   }
   for (guint m = 0; ok && m < merged; m++)
     ok = delete_segment(t, g_array_index(segs, Segment, m).seg, error);
-  ok = ok && (w.postings == 0 || write_segment_row(t, new_seg, w.postings, w.blocks, error));
+  ok = ok && (postings == 0 || write_segment_row(t, new_seg, postings, blocks, error));
   writer_clear(&w);
   if (ok && t->progress != NULL)
     t->progress(total, total, t->progress_data);
@@ -922,7 +1156,7 @@ gboolean
 posting_table_lookup(PostingTable *t, const guint32 *keys, gsize n_keys, guint max_list, PostingListFunc func,
                      gpointer data, GError **error)
 {
-  g_return_val_if_fail(t->n_buf == 0 && t->spilled == 0, FALSE);
+  g_return_val_if_fail(t->n_buf == 0 && t->n_staged == 0 && t->spilled == 0, FALSE);
   g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(Segment));
   if (n_keys == 0 || !read_segments(t, segs, error))
     return n_keys == 0;
@@ -985,7 +1219,7 @@ posting_table_count(PostingTable *t, guint64 *postings, guint *segments, GError 
 gboolean
 posting_table_remove(PostingTable *t, guint32 key, guint32 num, gboolean *found, GError **error)
 {
-  g_return_val_if_fail(t->n_buf == 0 && t->spilled == 0, FALSE);
+  g_return_val_if_fail(t->n_buf == 0 && t->n_staged == 0 && t->spilled == 0, FALSE);
   *found = FALSE;
   g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(Segment));
   if (!read_segments(t, segs, error))

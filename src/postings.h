@@ -35,6 +35,14 @@ void posting_table_free(PostingTable *t); /* NULL is ignored; discards what is b
 void posting_table_set_warning(PostingTable *t, PostingWarnFunc func, gpointer data);
 void posting_table_set_progress(PostingTable *t, PostingProgressFunc func, gpointer data);
 
+/* How many buckets a flush's helper thread may prepare ahead of the inserts (default 2 with more
+ * than one processor, else 0); 0 flushes in the caller's thread alone. The rows written are the same
+ * either way (tests compare them). */
+void posting_table_set_read_ahead(PostingTable *t, guint buckets);
+/* How many postings are held in memory before they are spilled to the temporary file (default
+ * 8 Mi); smaller values let tests reach the spill and read-back paths. */
+void posting_table_set_buffer(PostingTable *t, gsize postings);
+
 /* Buffers a posting; sorted runs go to a temporary file when the buffer is full. FALSE with
  * ND_ERROR_IO when a run cannot be written. */
 gboolean posting_table_add(PostingTable *t, guint32 key, guint32 num, GError **error);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "postings.h"
 #include "test_util.h"
 
 static char *tmp_root; /* created in the parent process before the tests run */
@@ -2060,6 +2061,188 @@ START_TEST(test_null_close)
 }
 END_TEST
 
+/* ---- the posting tables' flush with a helper thread (src/postings.c) ---- */
+
+/* The rows of the anchor postings and segments tables, in key order, as text. */
+static char *
+posting_rows(sqlite3 *db)
+{
+  GString *out = g_string_new(NULL);
+  const char *sql[] = { "SELECT seg, first_key, n, hex(data), hash FROM anchor_postings ORDER BY seg, first_key",
+                        "SELECT kind, seg, postings, blocks, hash FROM segments ORDER BY kind, seg" };
+  for (guint q = 0; q < G_N_ELEMENTS(sql); q++) {
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql[q], -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      for (int c = 0; c < 5; c++)
+        g_string_append_printf(out, "%s%c", (const char *)sqlite3_column_text(st, c), c == 4 ? '\n' : ' ');
+    sqlite3_finalize(st);
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* The postings of batch `b` (0 or 1): numbers ascending, keys spread over every bucket, some keys
+ * shared by many numbers and some postings given twice. Same seed, same postings. */
+static void
+add_posting_batch(PostingTable *t, guint b, GHashTable *want)
+{
+  GRand *r = g_rand_new_with_seed(4242 + b);
+  guint32 from = b == 0 ? 1 : 1001, to = b == 0 ? 1000 : 3000; /* the second is larger: it merges the first */
+  for (guint32 num = from; num <= to; num++)
+    for (guint j = 0; j < 40; j++) {
+      guint32 key = j < 30 ? g_rand_int(r) : ((guint32)g_rand_int_range(r, 0, 64) << 26) | 5u; /* 64 shared keys */
+      for (guint twice = 0; twice < (j == 7 ? 2u : 1u); twice++)
+        ck_assert(posting_table_add(t, key, num, NULL));
+      if (want != NULL) {
+        GArray *a = g_hash_table_lookup(want, GUINT_TO_POINTER(key));
+        if (a == NULL) {
+          a = g_array_new(FALSE, FALSE, sizeof(guint32));
+          g_hash_table_insert(want, GUINT_TO_POINTER(key), a);
+        }
+        if (a->len == 0 || g_array_index(a, guint32, a->len - 1) != num)
+          g_array_append_val(a, num);
+      }
+    }
+  g_rand_free(r);
+}
+
+typedef struct {
+  GHashTable *want;
+  const guint32 *keys;
+  guint lists;
+} Expected;
+
+static void
+compare_list(gsize k, const guint32 *nums, guint count, gpointer data)
+{
+  Expected *e = data;
+  GArray *a = g_hash_table_lookup(e->want, GUINT_TO_POINTER(e->keys[k]));
+  ck_assert_ptr_nonnull(a);
+  ck_assert_uint_eq(count, a->len);
+  ck_assert(memcmp(nums, a->data, count * sizeof(guint32)) == 0);
+  e->lists++;
+}
+
+static int
+compare_key(gconstpointer x, gconstpointer y)
+{
+  guint32 a = *(const guint32 *)x, b = *(const guint32 *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Flushes with the helper thread (read-ahead 1, 2, 3; spilling or not) write the same rows as the
+ * flush in the caller's thread alone, for a first batch (the thread encodes the blocks) and a second
+ * that merges the first segment (the thread reads and sorts only); every key's list is as added. */
+START_TEST(test_postings_read_ahead)
+{
+  g_autofree char *dir = test_dir("read_ahead");
+  const struct {
+    guint read_ahead;
+    gsize buffer;
+  } configs[] = { { 0, 1u << 23 }, { 0, 5000 }, { 1, 5000 }, { 2, 1u << 23 }, { 3, 777 }, { 1, 1 } };
+  char *reference[2] = { NULL, NULL };
+  g_autoptr(GHashTable) want = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_array_unref);
+  for (guint c = 0; c < G_N_ELEMENTS(configs); c++) {
+    g_autofree char *name = g_strdup_printf("p%u.db", c);
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, posting_table_schema(1), NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, posting_segments_schema, NULL, NULL, NULL), SQLITE_OK);
+    GError *error = NULL;
+    PostingTable *t = posting_table_new(db, 1, path, dir, &error);
+    ck_assert_msg(t != NULL, "%s", error ? error->message : "");
+    posting_table_set_read_ahead(t, configs[c].read_ahead);
+    posting_table_set_buffer(t, configs[c].buffer);
+    for (guint b = 0; b < 2; b++) {
+      ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+      add_posting_batch(t, b, c == 0 ? want : NULL);
+      ck_assert_msg(posting_table_flush(t, &error), "%s", error ? error->message : "");
+      ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+      g_autofree char *rows = posting_rows(db);
+      ck_assert_uint_gt(strlen(rows), 1000);
+      if (c == 0)
+        reference[b] = g_steal_pointer(&rows);
+      else
+        ck_assert_msg(strcmp(rows, reference[b]) == 0, "config %u, batch %u: the rows differ from the serial flush", c,
+                      b);
+    }
+    guint64 postings = 0;
+    guint segments = 0;
+    ck_assert(posting_table_count(t, &postings, &segments, NULL));
+    ck_assert_uint_eq(segments, 1); /* the second flush merged the first segment */
+    if (c == 0) {                   /* every key's numbers, as added */
+      g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, sizeof(guint32));
+      guint64 distinct = 0;
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init(&it, want);
+      while (g_hash_table_iter_next(&it, &k, &v)) {
+        guint32 key = GPOINTER_TO_UINT(k);
+        g_array_append_val(keys, key);
+        distinct += ((GArray *)v)->len;
+      }
+      g_array_sort(keys, compare_key);
+      ck_assert_uint_eq(postings, distinct);
+      Expected e = { want, (const guint32 *)(const void *)keys->data, 0 };
+      ck_assert(posting_table_lookup(t, e.keys, keys->len, G_MAXUINT - 1, compare_list, &e, NULL));
+      ck_assert_uint_eq(e.lists, keys->len);
+    }
+    posting_table_free(t);
+    sqlite3_close(db);
+  }
+  g_free(reference[0]);
+  g_free(reference[1]);
+}
+END_TEST
+
+/* An insert that fails half-way through a flush (a trigger refuses the blocks past the middle key)
+ * while the helper thread is ahead: the flush stops with the database's error, the thread is
+ * joined, nothing is left buffered (ASan: nothing leaked), and the table is as before once rolled
+ * back; for the encoding thread (first batch) and the sorting one (a merge). */
+START_TEST(test_postings_read_ahead_stops)
+{
+  g_autofree char *dir = test_dir("read_ahead_stops");
+  for (guint read_ahead = 0; read_ahead <= 2; read_ahead++)
+    for (guint merge = 0; merge <= 1; merge++) {
+      g_autofree char *name = g_strdup_printf("s%u%u.db", read_ahead, merge);
+      g_autofree char *path = g_build_filename(dir, name, NULL);
+      sqlite3 *db = NULL;
+      ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+      ck_assert_int_eq(sqlite3_exec(db, posting_table_schema(1), NULL, NULL, NULL), SQLITE_OK);
+      ck_assert_int_eq(sqlite3_exec(db, posting_segments_schema, NULL, NULL, NULL), SQLITE_OK);
+      PostingTable *t = posting_table_new(db, 1, path, dir, NULL);
+      ck_assert_ptr_nonnull(t);
+      posting_table_set_read_ahead(t, read_ahead);
+      posting_table_set_buffer(t, 3000);
+      GError *error = NULL;
+      if (merge) { /* a first segment, which the larger second batch merges */
+        ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+        add_posting_batch(t, 0, NULL);
+        ck_assert(posting_table_flush(t, NULL));
+        ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+      }
+      g_autofree char *before = posting_rows(db);
+      ck_assert_int_eq(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON anchor_postings WHEN NEW.first_key > "
+                                        "2147483648 BEGIN SELECT RAISE(ABORT, 'planted refusal'); END",
+                                    NULL, NULL, NULL),
+                       SQLITE_OK);
+      ck_assert_int_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+      add_posting_batch(t, merge ? 1 : 0, NULL);
+      ck_assert(!posting_table_flush(t, &error));
+      ck_assert_ptr_nonnull(error);
+      ck_assert_msg(strstr(error->message, "planted refusal") != NULL, "%s", error->message);
+      g_clear_error(&error);
+      ck_assert_uint_eq(posting_table_pending(t), 0);
+      ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+      g_autofree char *after = posting_rows(db);
+      ck_assert_str_eq(after, before);
+      posting_table_free(t);
+      sqlite3_close(db);
+    }
+}
+END_TEST
+
 static Suite *
 index_suite(void)
 {
@@ -2105,6 +2288,8 @@ index_suite(void)
   tcase_add_test(tc, test_check_finds_damage);
   tcase_add_test(tc, test_holds);
   tcase_add_test(tc, test_null_close);
+  tcase_add_test(tc, test_postings_read_ahead);
+  tcase_add_test(tc, test_postings_read_ahead_stops);
   suite_add_tcase(s, tc);
   return s;
 }
