@@ -34,6 +34,9 @@ void nd_cand_emit_runs(const guint64 *rec, gsize n, GArray *codes);
  * by key, each document's keys distinct) found in at least ND_BOILERPLATE_MIN_ARTICLES documents. */
 void nd_cand_boilerplate_runs(const guint64 *rec, gsize n, GArray *keys);
 
+/* Whether any of `lines` (n_lines of them) is one of the boilerplate lines `bp` (sorted; n_bp). */
+gboolean nd_cand_has_boilerplate(const guint32 *lines, guint32 n_lines, const guint32 *bp, guint n_bp);
+
 /* The anchors of `d` without those of its boilerplate lines (`bp`, sorted; n_bp of them): a new
  * sorted array of *n_out values (free with g_free), or NULL when `d` has none of those anchors. */
 guint32 *nd_cand_drop_boilerplate(const NdDocument *d, const guint32 *bp, guint n_bp, guint32 *n_out);
@@ -47,8 +50,13 @@ gboolean nd_cand_anchor_rule(const NdFindOptions *o, guint *full_df, guint *max_
  * one key in 2..max_df documents of `rec` (key << 32 | document, sorted by key), weighted as above. */
 void nd_cand_weighted_runs(const guint64 *rec, gsize n, guint full_df, guint max_df, GArray *found);
 
-/* Sorts `found` (NdKeyed) by pair and appends to `out` (guint64) each pair whose weights add up to
- * at least min_weight, ascending; returns how many. */
+/* Sorts `found` (NdKeyed: pair code, weight) by pair and leaves one record per pair, its weights
+ * added up (saturated at G_MAXUINT32, far above any threshold: a sum only decides whether a pair
+ * reaches ND_ANCHOR_MIN_WEIGHT). The ranks add partial sums up with it, round by round. */
+void nd_cand_sum_by_pair(GArray *found);
+
+/* nd_cand_sum_by_pair, then appends to `out` (guint64) each pair whose weights add up to at least
+ * min_weight, ascending; returns how many. */
 guint64 nd_cand_sum_weights(GArray *found, guint64 min_weight, GArray *out);
 
 /* Verification without batch statistics (a lean run has none): the reported pairs among the

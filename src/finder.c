@@ -436,25 +436,39 @@ nd_cand_weighted_runs(const guint64 *r, gsize n, guint full_df, guint max_df, GA
   }
 }
 
-guint64
-nd_cand_sum_weights(GArray *found, guint64 min_weight, GArray *out)
+void
+nd_cand_sum_by_pair(GArray *found)
 {
-  if (found->len == 0)
-    return 0;
+  if (found->len < 2)
+    return;
   g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
   NdKeyed *f = (NdKeyed *)found->data;
   nd_sort_keyed(f, scratch, found->len);
-  guint64 pairs = 0;
+  guint out = 0;
   for (guint i = 0; i < found->len;) {
     guint64 weight = 0;
     guint j = i;
     for (; j < found->len && f[j].key == f[i].key; j++)
       weight += f[j].value;
-    if (weight >= min_weight) {
-      g_array_append_val(out, f[i].key);
+    f[out] = f[i];
+    f[out].value = (guint32)MIN(weight, (guint64)G_MAXUINT32);
+    out++;
+    i = j;
+  }
+  g_array_set_size(found, out);
+}
+
+guint64
+nd_cand_sum_weights(GArray *found, guint64 min_weight, GArray *out)
+{
+  nd_cand_sum_by_pair(found);
+  guint64 pairs = 0;
+  for (guint i = 0; i < found->len; i++) {
+    const NdKeyed *e = &g_array_index(found, NdKeyed, i);
+    if (e->value >= min_weight) {
+      g_array_append_val(out, e->key);
       pairs++;
     }
-    i = j;
   }
   return pairs;
 }
@@ -512,13 +526,19 @@ nd_find_boilerplate(const NdCollection *coll, guint64 *articles)
     *articles = 0;
     for (guint i = 0; i < n; i++) {
       const NdDocument *d = nd_collection_get(coll, i);
-      gboolean any = FALSE;
-      for (guint32 l = 0; l < d->n_lines && !any; l++)
-        any = bsearch_u32((const guint32 *)keys->data, keys->len, d->lines[l]);
-      *articles += any;
+      *articles += nd_cand_has_boilerplate(d->lines, d->n_lines, (const guint32 *)keys->data, keys->len);
     }
   }
   return keys;
+}
+
+gboolean
+nd_cand_has_boilerplate(const guint32 *lines, guint32 n_lines, const guint32 *bp, guint n_bp)
+{
+  for (guint32 l = 0; l < n_lines; l++)
+    if (bsearch_u32(bp, n_bp, lines[l]))
+      return TRUE;
+  return FALSE;
 }
 
 void

@@ -383,48 +383,10 @@ boilerplate_over_ranks(const NdDistKeys *keys, guint64 *articles)
     if (keys->number[i] == ND_DIST_REFUSED)
       continue;
     NdDistDocKeys k = nd_dist_keys_get(keys, i);
-    gboolean any = FALSE;
-    for (guint32 l = 0; l < k.n_lines && !any; l++) {
-      guint lo = 0, hi = all->len;
-      const guint32 *a = (const guint32 *)all->data;
-      while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (a[mid] < k.lines[l])
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      any = lo < all->len && a[lo] == k.lines[l];
-    }
-    with += any;
+    with += nd_cand_has_boilerplate(k.lines, k.n_lines, (const guint32 *)all->data, all->len);
   }
   *articles = nd_dist_sum(with);
   return all;
-}
-
-/* Sorts `found` (NdKeyed: pair code, weight) by pair and leaves one record per pair, its weights
- * added up (saturated at G_MAXUINT32, far above any threshold: the sum decides only whether a pair
- * reaches ND_ANCHOR_MIN_WEIGHT). */
-static void
-sum_by_pair(GArray *found)
-{
-  if (found->len < 2)
-    return;
-  g_autofree NdKeyed *scratch = g_new(NdKeyed, found->len);
-  NdKeyed *f = (NdKeyed *)found->data;
-  nd_sort_keyed(f, scratch, found->len);
-  guint out = 0;
-  for (guint i = 0; i < found->len;) {
-    guint64 weight = 0;
-    guint j = i;
-    for (; j < found->len && f[j].key == f[i].key; j++)
-      weight += f[j].value;
-    f[out] = f[i];
-    f[out].value = (guint32)MIN(weight, (guint64)G_MAXUINT32);
-    out++;
-    i = j;
-  }
-  g_array_set_size(found, out);
 }
 
 /* Adds `more` (NdKeyed, sorted by pair, one record per pair) into `sums` (the same), saturating. */
@@ -503,7 +465,7 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
     g_array_set_size(found, 0);
     nd_cand_weighted_runs((const guint64 *)in->data, in->len, full_df, max_df, found);
     g_clear_pointer(&in, g_array_unref);
-    sum_by_pair(found); /* a pair of near copies shares hundreds of anchors: one record of them */
+    nd_cand_sum_by_pair(found); /* a pair of near copies shares hundreds of anchors: one record of them */
     for (guint x = 0; x < found->len; x++) {
       const NdKeyed *e = &g_array_index(found, NdKeyed, x);
       g_array_append_vals(out[owner_of(e->key, size)], e, 2); /* an NdKeyed is two 64-bit words */
@@ -512,7 +474,7 @@ anchors_over_ranks(const NdDistKeys *keys, const GArray *boilerplate, const NdFi
     g_array_set_size(found, 0);
     g_array_append_vals(found, mine->data, mine->len / 2);
     g_clear_pointer(&mine, g_array_unref);
-    sum_by_pair(found);
+    nd_cand_sum_by_pair(found);
     merge_sums(weighted, found); /* the pairs' sums so far: one record per pair this rank owns */
     stopped = cancelled_anywhere(o);
   }
