@@ -97,13 +97,58 @@ START_TEST(test_star_centre)
   ck_assert_uint_eq(d[3].source, 2);
   ck_assert_uint_eq(d[5].source, 2);
   ck_assert_uint_eq(d[0].source, G_MAXUINT); /* two copies: no direction */
-  /* One dated article (a copy): the origin by date is it, but the pairs holding the centre keep it. */
+  /* One dated article (a copy): a date the others lack orders nothing; the centre stays the origin
+   * and the two copies' pair stays undecided. */
   NdPublished when[5] = { { TRUE, 5000, FALSE, FALSE } };
   nd_find_directions(pairs, 6, 5, when, d, origin, basis);
-  ck_assert_uint_eq(origin[1], 0);
-  ck_assert_int_eq(basis[1], ND_BASIS_DATE);
+  ck_assert_uint_eq(origin[1], 2);
+  ck_assert_int_eq(basis[1], ND_BASIS_EVIDENCE);
   ck_assert_uint_eq(d[1].source, 2);
-  ck_assert_uint_eq(d[0].source, 0); /* the cluster's earliest dated article */
+  ck_assert_int_eq(d[1].basis, ND_BASIS_EVIDENCE);
+  ck_assert_uint_eq(d[0].source, G_MAXUINT);
+  /* Every member dated: the earliest is the origin, by date, and dates decide every pair. */
+  for (guint i = 0; i < 4; i++)
+    when[i] = (NdPublished){ TRUE, 1000 + 7200 * (gint64)i, FALSE, FALSE };
+  nd_find_directions(pairs, 6, 5, when, d, origin, basis);
+  ck_assert_uint_eq(origin[3], 0);
+  ck_assert_int_eq(basis[3], ND_BASIS_DATE);
+  ck_assert_uint_eq(d[5].source, 2);
+  ck_assert_int_eq(d[5].basis, ND_BASIS_DATE);
+}
+END_TEST
+
+START_TEST(test_undated_member)
+{
+  /* Two articles, one dated: the date says nothing about when the other appeared, so neither the
+   * pair nor the cluster gets a source from it (the dated one was named, as "date", before). */
+  NdPair pairs[] = { pair(0, 1, 0.8, 0.9, 0.9, ND_PAIR_NEAR_DUPLICATE), pair(1, 2, 0.7, 0.8, 0.8, ND_PAIR_REUSE),
+                     pair(0, 2, 0.7, 0.8, 0.8, ND_PAIR_REUSE) };
+  NdPublished when[3] = { { TRUE, 5000, FALSE, FALSE }, { FALSE, 0, FALSE, FALSE }, { TRUE, 9000, FALSE, FALSE } };
+  NdDirection d[3];
+  guint origin[3];
+  NdSourceBasis basis[3];
+  nd_find_directions(pairs, 1, 3, when, d, origin, basis);
+  ck_assert_uint_eq(d[0].source, G_MAXUINT);
+  ck_assert_int_eq(d[0].basis, ND_BASIS_NONE);
+  ck_assert_uint_eq(origin[0], G_MAXUINT);
+  ck_assert_uint_eq(origin[1], G_MAXUINT);
+  ck_assert_int_eq(basis[0], ND_BASIS_NONE);
+  /* Three, the undated one between: the dated pair is decided by its dates, the others are not,
+   * and the cluster has no origin by date (nor a centre: equal similarities). */
+  nd_find_directions(pairs, 3, 3, when, d, origin, basis);
+  ck_assert_uint_eq(d[2].source, 0);
+  ck_assert_int_eq(d[2].basis, ND_BASIS_DATE);
+  ck_assert_uint_eq(d[0].source, G_MAXUINT);
+  ck_assert_uint_eq(d[1].source, G_MAXUINT);
+  ck_assert_uint_eq(origin[2], G_MAXUINT);
+  /* The undated one's dated dateline still decides its pairs, and makes it the origin. */
+  when[1].dated_dateline = TRUE;
+  nd_find_directions(pairs, 3, 3, when, d, origin, basis);
+  ck_assert_uint_eq(d[0].source, 1);
+  ck_assert_uint_eq(d[1].source, 1);
+  ck_assert_int_eq(d[1].basis, ND_BASIS_EVIDENCE);
+  ck_assert_uint_eq(origin[0], 1);
+  ck_assert_int_eq(basis[0], ND_BASIS_EVIDENCE);
 }
 END_TEST
 
@@ -211,6 +256,7 @@ origin_suite(void)
   tcase_add_test(tc, test_dates_decide);
   tcase_add_test(tc, test_evidence);
   tcase_add_test(tc, test_star_centre);
+  tcase_add_test(tc, test_undated_member);
   tcase_add_test(tc, test_quotations_and_window);
   tcase_add_test(tc, test_dated_dateline);
   tcase_add_test(tc, test_dateline_decides);

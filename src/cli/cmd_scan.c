@@ -11,7 +11,8 @@ static const char scan_description[] =
   "JSON Lines (--format json): one object per clustered article. CSV (--format csv): one row per\n"
   "clustered article. best_match is the member it is most similar to (highest jaccard), containment\n"
   "the share of this article found in best_match. origin is the cluster's likely origin: its earliest\n"
-  "article by --date-field, else the one the texts point to (origin_basis date or evidence).\n"
+  "article by --date-field when every member is dated, else the one the texts point to (origin_basis\n"
+  "date or evidence).\n"
   "With --passages, the passages each article shares with its best_match (text: one line each).\n";
 
 typedef struct {

@@ -74,8 +74,8 @@ static const FieldInfo fields[F_COUNT] = {
   [F_CONTAINMENT] = { "containment", FT_NUMBER, TRUE, CLOSEST,
                       "the share of this article's shingles found in `best_match`; null without one" },
   [F_ORIGIN] = { "origin", FT_STRING, TRUE, IN_SCAN,
-                 "the cluster's likely origin: its earliest dated article, else the one the texts point to; null "
-                 "when undecided" },
+                 "the cluster's likely origin: its earliest article when all are dated, else the one the texts "
+                 "point to; null when undecided" },
   [F_ORIGIN_BASIS] = { "origin_basis", FT_STRING, TRUE, IN_SCAN, "`date` or `evidence` (inferred); null when undecided" },
   [F_B_METADATA] = { "b_metadata", FT_OBJECT, TRUE, IN_QUERY,
                      "the archived article's metadata (a JSON object; in CSV its JSON text), or null" },
