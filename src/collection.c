@@ -28,6 +28,7 @@ nd_sign_params_init(NdSignParams *params)
     .keep_signature = TRUE,
     .fingerprint_sampling = ND_DEFAULT_FINGERPRINT_SAMPLING,
     .keep_words = TRUE,
+    .keep_lines_and_quotes = TRUE,
   };
 }
 
@@ -179,9 +180,9 @@ winnow_anchors(NdSigner *s, const char *text, gsize len, const NdToken *tok, gsi
    * quoted anchor when run[i] >= k. Texts without quotation marks skip this. */
   g_array_set_size(s->quoted, (guint)(n_tok + 1 + n_tok / 4 + 1));
   guint32 *run = (guint32 *)s->quoted->data;
-  gboolean any_quoted = memchr(text, '"', len) != NULL || memchr(text, '\'', len) != NULL ||
+  gboolean any_quoted = s->params.keep_lines_and_quotes && (memchr(text, '"', len) != NULL || memchr(text, '\'', len) != NULL ||
                         memchr(text, 0xE2, len) != NULL || memchr(text, 0xC2, len) != NULL ||
-                        memchr(text, 0xE3, len) != NULL || memchr(text, 0xEF, len) != NULL;
+                        memchr(text, 0xE3, len) != NULL || memchr(text, 0xEF, len) != NULL);
   if (any_quoted) {
     guint8 *flags = (guint8 *)(run + n_tok + 1); /* after the runs */
     any_quoted = nd_quote_mark_tokens(text, len, tok, n_tok, flags) >= k;
@@ -257,7 +258,8 @@ winnow_anchors(NdSigner *s, const char *text, gsize len, const NdToken *tok, gsi
 static void
 short_lines(NdSigner *s, const NdToken *tok, gsize n_tok, NdDocument *doc)
 {
-  if (s->params.shingle.mode != ND_TOKENS_WORDS || n_tok == 0 || s->breaks->len != n_tok)
+  if (!s->params.keep_lines_and_quotes || s->params.shingle.mode != ND_TOKENS_WORDS || n_tok == 0 ||
+      s->breaks->len != n_tok)
     return;
   const guint32 *line = (const guint32 *)s->breaks->data;
   const guint k = ND_ANCHOR_TOKENS;

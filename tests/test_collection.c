@@ -485,6 +485,37 @@ START_TEST(test_words)
 }
 END_TEST
 
+/* Without lines and quotes (an archive's adds): no boilerplate lines, line anchors or quoted
+ * anchors, and everything else as with them. */
+START_TEST(test_without_lines_and_quotes)
+{
+  const char *text = "Harbour plan stalls\nSign up for the morning newsletter from the Courier today\n\nThe council said \u201cthe barrier will be built "
+                     "before the winter storms arrive in the bay\u201d on Tuesday, and the mayor agreed with "
+                     "the engineers who had argued for a second wall along the northern quay.\nShare this article\n";
+  NdSignParams p = default_params();
+  g_autoptr(NdSigner) s = nd_signer_new(&p);
+  g_autoptr(NdDocument) full = sign_ok(s, "f", text);
+  ck_assert_uint_gt(full->n_lines, 0);
+  ck_assert_uint_gt(full->n_line_anchors, 0);
+  ck_assert_uint_gt(full->n_quoted_anchors, 0);
+  p.keep_lines_and_quotes = FALSE;
+  g_autoptr(NdSigner) s2 = nd_signer_new(&p);
+  g_autoptr(NdDocument) lean = sign_ok(s2, "f", text);
+  ck_assert_uint_eq(lean->n_lines, 0);
+  ck_assert_ptr_null(lean->lines);
+  ck_assert_uint_eq(lean->n_line_anchors, 0);
+  ck_assert_uint_eq(lean->n_quoted_anchors, 0);
+  ck_assert_ptr_null(lean->quoted_anchors);
+  ck_assert_uint_eq(lean->set_size, full->set_size);
+  ck_assert_uint_eq(lean->tokens, full->tokens);
+  ck_assert_mem_eq(lean->signature, full->signature, p.num_perm * sizeof(guint32));
+  ck_assert_mem_eq(lean->set, full->set, full->set_size * sizeof(guint32));
+  ck_assert_uint_eq(lean->n_anchors, full->n_anchors);
+  ck_assert_mem_eq(lean->anchors, full->anchors, full->n_anchors * sizeof(guint32));
+  ck_assert_uint_eq(lean->n_words, full->n_words);
+}
+END_TEST
+
 /* Texts spooled to a temporary file come back byte for byte, one at a time; texts taken before the
  * spool, and documents signed without a text, are left as they are; a duplicate id spools nothing. */
 START_TEST(test_spool_texts)
@@ -560,6 +591,7 @@ collection_suite(void)
   tcase_add_test(tc, test_make_lean);
   tcase_add_test(tc, test_anchor_guarantee);
   tcase_add_test(tc, test_anchors_stay_in_lines);
+  tcase_add_test(tc, test_without_lines_and_quotes);
   tcase_add_test(tc, test_words);
   tcase_add_test(tc, test_spool_texts);
   suite_add_tcase(s, tc);

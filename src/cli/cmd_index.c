@@ -228,6 +228,7 @@ index_add(int argc, char **argv)
     return EXIT_USAGE;
   }
   cli.sign.keep_words = FALSE; /* an add scores no pairs: the word keys would be sorted for nothing */
+  cli.sign.keep_lines_and_quotes = FALSE; /* nor does the archive store boilerplate lines or quotes */
   gint64 t0 = g_get_monotonic_time();
   if (!nd_index_begin(ix, &error)) {
     cli_message("%s", error->message);
