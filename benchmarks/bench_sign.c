@@ -1,7 +1,10 @@
 /* bench_sign.c — signing speed on your own articles: normalise, tokenise, shingle, MinHash, shingle
  * set, fingerprints and band keys, from memory, one thread, default parameters.
  *
- *   bench_sign [--repeat N] FILE...      (default N = 1000; a directory is not walked)
+ *   bench_sign [--archive] [--repeat N] FILE...  (default N = 1000; a directory is not walked)
+ *
+ * --archive signs as `index add` does: without the word keys, boilerplate lines and quoted anchors,
+ * which an archive does not store (scan, pairs and dedup sign with them).
  *
  * Every file is read once into memory; the timed loop signs each text N times with one signer and
  * frees the documents. Prints articles/s, MB/s and peak RSS. Real news (curly quotes, accents, page
@@ -19,12 +22,17 @@ main(int argc, char **argv)
 {
   long repeat = 1000;
   int first = 1;
-  if (argc > 2 && strcmp(argv[1], "--repeat") == 0) {
-    repeat = strtol(argv[2], NULL, 10);
-    first = 3;
+  gboolean archive = FALSE;
+  if (argc > first && strcmp(argv[first], "--archive") == 0) {
+    archive = TRUE;
+    first++;
+  }
+  if (argc > first + 1 && strcmp(argv[first], "--repeat") == 0) {
+    repeat = strtol(argv[first + 1], NULL, 10);
+    first += 2;
   }
   if (first >= argc || repeat < 1) {
-    fprintf(stderr, "usage: bench_sign [--repeat N] FILE...\n");
+    fprintf(stderr, "usage: bench_sign [--archive] [--repeat N] FILE...\n");
     return 2;
   }
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
@@ -45,6 +53,10 @@ main(int argc, char **argv)
   NdSignParams params;
   nd_sign_params_init(&params);
   params.text_flags = ND_TEXT_LOSSY;
+  if (archive) { /* as cmd_index.c's add */
+    params.keep_words = FALSE;
+    params.keep_lines_and_quotes = FALSE;
+  }
   g_autoptr(NdSigner) signer = nd_signer_new(&params);
   guint64 bytes = 0, docs = 0;
   gint64 t0 = g_get_monotonic_time();
