@@ -180,9 +180,10 @@ winnow_anchors(NdSigner *s, const char *text, gsize len, const NdToken *tok, gsi
    * quoted anchor when run[i] >= k. Texts without quotation marks skip this. */
   g_array_set_size(s->quoted, (guint)(n_tok + 1 + n_tok / 4 + 1));
   guint32 *run = (guint32 *)s->quoted->data;
-  gboolean any_quoted = s->params.keep_lines_and_quotes && (memchr(text, '"', len) != NULL || memchr(text, '\'', len) != NULL ||
-                        memchr(text, 0xE2, len) != NULL || memchr(text, 0xC2, len) != NULL ||
-                        memchr(text, 0xE3, len) != NULL || memchr(text, 0xEF, len) != NULL);
+  gboolean any_quoted = s->params.keep_lines_and_quotes &&
+                        (memchr(text, '"', len) != NULL || memchr(text, '\'', len) != NULL ||
+                         memchr(text, 0xE2, len) != NULL || memchr(text, 0xC2, len) != NULL ||
+                         memchr(text, 0xE3, len) != NULL || memchr(text, 0xEF, len) != NULL);
   if (any_quoted) {
     guint8 *flags = (guint8 *)(run + n_tok + 1); /* after the runs */
     any_quoted = nd_quote_mark_tokens(text, len, tok, n_tok, flags) >= k;

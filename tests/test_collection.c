@@ -489,8 +489,9 @@ END_TEST
  * anchors, and everything else as with them. */
 START_TEST(test_without_lines_and_quotes)
 {
-  const char *text = "Harbour plan stalls\nSign up for the morning newsletter from the Courier today\n\nThe council said \u201cthe barrier will be built "
-                     "before the winter storms arrive in the bay\u201d on Tuesday, and the mayor agreed with "
+  const char *text = "Harbour plan stalls\nSign up for the morning newsletter from the Courier today\n\n"
+                     "The council said \u201cthe barrier will be built before the winter storms arrive in the "
+                     "bay\u201d on Tuesday, and the mayor agreed with "
                      "the engineers who had argued for a second wall along the northern quay.\nShare this article\n";
   NdSignParams p = default_params();
   g_autoptr(NdSigner) s = nd_signer_new(&p);

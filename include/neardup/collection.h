@@ -37,7 +37,7 @@ typedef struct {
   guint lsh_bands, lsh_rows;  /* when set, keep the high 32 bits of every LSH band key; default 0 */
   gboolean keep_lines_and_quotes; /* compute `lines`, `line_anchors` (boilerplate) and `quoted_anchors`
                                      (quotation evidence); default TRUE. An archive stores neither: its
-                                     adds turn this off (about a tenth of the signing time) */
+                                     adds turn this off (docs/archive.md measures the gain) */
 } NdSignParams;
 
 #define ND_DEFAULT_FINGERPRINT_SAMPLING 8
