@@ -53,10 +53,8 @@ main(int argc, char **argv)
   NdSignParams params;
   nd_sign_params_init(&params);
   params.text_flags = ND_TEXT_LOSSY;
-  if (archive) { /* as cmd_index.c's add */
-    params.keep_words = FALSE;
-    params.keep_lines_and_quotes = FALSE;
-  }
+  if (archive)
+    nd_index_archive_only_params(&params);
   g_autoptr(NdSigner) signer = nd_signer_new(&params);
   guint64 bytes = 0, docs = 0;
   gint64 t0 = g_get_monotonic_time();

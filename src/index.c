@@ -587,6 +587,14 @@ nd_index_sign_params(const NdIndex *ix)
   return &ix->params;
 }
 
+void
+nd_index_archive_only_params(NdSignParams *params)
+{
+  g_return_if_fail(params != NULL);
+  params->keep_words = FALSE;
+  params->keep_lines_and_quotes = FALSE;
+}
+
 const NdLshParams *
 nd_index_lsh_params(const NdIndex *ix)
 {

@@ -228,6 +228,25 @@ raw_int(const char *path, const char *sql)
   return v;
 }
 
+/* What an archive signs: the defaults without the word keys, boilerplate lines and quoted anchors,
+ * everything else as it was. */
+START_TEST(test_archive_only_params)
+{
+  NdSignParams p, d;
+  nd_sign_params_init(&p);
+  nd_sign_params_init(&d);
+  ck_assert(p.keep_words && p.keep_lines_and_quotes);
+  nd_index_archive_only_params(&p);
+  ck_assert(!p.keep_words);
+  ck_assert(!p.keep_lines_and_quotes);
+  ck_assert(p.shingle.mode == d.shingle.mode && p.shingle.k == d.shingle.k);
+  ck_assert(p.num_perm == d.num_perm && p.seed == d.seed && p.text_flags == d.text_flags);
+  ck_assert(p.max_bytes == d.max_bytes && p.keep_sets == d.keep_sets && p.keep_text == d.keep_text);
+  ck_assert(p.keep_signature == d.keep_signature && p.fingerprint_sampling == d.fingerprint_sampling);
+  ck_assert(p.lsh_bands == d.lsh_bands && p.lsh_rows == d.lsh_rows);
+}
+END_TEST
+
 START_TEST(test_create_refuses_existing)
 {
   g_autofree char *dir = test_dir("create_existing");
@@ -2249,6 +2268,7 @@ index_suite(void)
   Suite *s = suite_create("index");
   TCase *tc = tcase_create("core");
   tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+  tcase_add_test(tc, test_archive_only_params);
   tcase_add_test(tc, test_create_refuses_existing);
   tcase_add_test(tc, test_open_missing);
   tcase_add_test(tc, test_open_not_an_index);

@@ -36,8 +36,8 @@ typedef struct {
   gboolean keep_words;   /* keep the distinct word keys (the vocabulary score, score.h); default TRUE */
   guint lsh_bands, lsh_rows;  /* when set, keep the high 32 bits of every LSH band key; default 0 */
   gboolean keep_lines_and_quotes; /* compute `lines`, `line_anchors` (boilerplate) and `quoted_anchors`
-                                     (quotation evidence); default TRUE. An archive stores neither: its
-                                     adds turn this off (docs/archive.md measures the gain) */
+                                     (quotation evidence); default TRUE. An archive stores neither:
+                                     nd_index_archive_only_params turns it off (docs/archive.md) */
 } NdSignParams;
 
 #define ND_DEFAULT_FINGERPRINT_SAMPLING 8

@@ -118,6 +118,10 @@ void nd_index_close(NdIndex *index);
 
 /* The signing parameters stored in the index (keep_sets and keep_text are TRUE: adds need both). */
 const NdSignParams *nd_index_sign_params(const NdIndex *index);
+/* Turns off in `params` what an archive does not store — the word keys, boilerplate lines and quoted
+ * anchors (collection.h) — for articles that are signed only to be archived (`index add`); articles
+ * whose pairs are scored too (`dedup --add`) need them. `params` is changed in place, not NULL. */
+void nd_index_archive_only_params(NdSignParams *params);
 const NdLshParams *nd_index_lsh_params(const NdIndex *index);
 /* The options it was created with. */
 const NdIndexOptions *nd_index_options(const NdIndex *index);

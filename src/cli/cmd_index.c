@@ -227,8 +227,7 @@ index_add(int argc, char **argv)
     find_cli_clear(&cli);
     return EXIT_USAGE;
   }
-  cli.sign.keep_words = FALSE; /* an add scores no pairs: the word keys would be sorted for nothing */
-  cli.sign.keep_lines_and_quotes = FALSE; /* nor does the archive store boilerplate lines or quotes */
+  nd_index_archive_only_params(&cli.sign); /* an add scores no pairs */
   gint64 t0 = g_get_monotonic_time();
   if (!nd_index_begin(ix, &error)) {
     cli_message("%s", error->message);
