@@ -1,7 +1,7 @@
 /* bench_write.c — the archive's writer alone: how fast `index add` could go if reading and signing
  * the articles cost nothing.
  *
- *   bench_write NEW.db ARTICLES.jsonl
+ *   bench_write [--exclusive] NEW.db ARTICLES.jsonl
  *
  * Pass 1 reads and signs every article as `index add` does (the new index's parameters with
  * nd_index_archive_only_params, every core) and keeps the documents in memory: about 8 KB an
@@ -11,6 +11,7 @@
  * thread: nd_index_begin, nd_index_add_entry for every document (date from the metadata field
  * "date"), nd_index_commit. Its wall and CPU time (user + system of the process) are what the
  * writer costs: the rows, the postings staged, flushed and written, the commit and checkpoint.
+ * --exclusive makes it an exclusive transaction (nd_index_set_exclusive: a rollback journal).
  *
  * The two CPU times per article added up are what an add needs of the machine, however its work
  * is spread over threads: with P cores it cannot run faster than P / (read+sign + write) articles
@@ -43,8 +44,11 @@ keep_document(NdDocument *doc, gpointer user_data, GError **error)
 int
 main(int argc, char **argv)
 {
+  gboolean exclusive = argc > 1 && strcmp(argv[1], "--exclusive") == 0;
+  argv += exclusive;
+  argc -= exclusive;
   if (argc != 3) {
-    fprintf(stderr, "usage: bench_write NEW.db ARTICLES.jsonl\n");
+    fprintf(stderr, "usage: bench_write [--exclusive] NEW.db ARTICLES.jsonl\n");
     return 2;
   }
   if (access(argv[1], F_OK) == 0) {
@@ -86,6 +90,7 @@ main(int argc, char **argv)
   }
 
   /* Pass 2: the writer, one thread. */
+  nd_index_set_exclusive(ix, exclusive);
   double cpu1 = process_cpu();
   gint64 t1 = g_get_monotonic_time();
   if (!nd_index_begin(ix, &error)) {
@@ -121,8 +126,8 @@ main(int argc, char **argv)
   printf("%u articles, %.1f MB of text\n", n, bytes / 1e6);
   printf("read and sign (%u threads): %.1f s wall, %.1f s CPU: %.1f us CPU an article\n", cores, sign_wall,
          sign_cpu, per_sign);
-  printf("write (one thread): %.1f s wall (add calls %.1f s, commit %.1f s), %.1f s CPU (%.1f + %.1f s): "
-         "%.1f us CPU an article, %.0f articles/s\n", write_wall, rows_wall, commit_wall, write_cpu, cpu2 - cpu1,
+  printf("write (one thread%s): %.1f s wall (add calls %.1f s, commit %.1f s), %.1f s CPU (%.1f + %.1f s): "
+         "%.1f us CPU an article, %.0f articles/s\n", exclusive ? ", exclusive" : "", write_wall, rows_wall, commit_wall, write_cpu, cpu2 - cpu1,
          cpu3 - cpu2, per_write, n / write_wall);
   printf("an add needs %.1f us CPU an article: at most %.0f articles/s on %u cores, and at most the writer's "
          "%.0f articles/s\n", per_sign + per_write, cores * 1e6 / (per_sign + per_write), cores, n / write_wall);

@@ -1418,6 +1418,129 @@ START_TEST(test_read_only_handle)
 }
 END_TEST
 
+/* The file's journal mode ("wal", "delete"), read outside the library. */
+static char *
+raw_journal_mode(const char *path)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nd_index_vfs_name()), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  char *mode = g_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return mode;
+}
+
+/* An exclusive transaction adds like a shared one, needs the file alone, and leaves it in WAL mode
+ * (where readers may read during the next adds) after a commit or a rollback. */
+START_TEST(test_exclusive)
+{
+  g_autofree char *dir = test_dir("exclusive");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  char *texts[] = { gen_article(140, 200), gen_article(141, 200) };
+  const char *ids[] = { "x0", "x1" };
+  add_texts(ix, ids, texts, 2);
+  NdIndexStats before = stats_of(ix);
+  g_autofree char *t2 = gen_article(142, 300);
+  g_autoptr(NdDocument) d2 = sign(ix, "x2", t2, -1);
+  nd_index_set_exclusive(ix, TRUE);
+  /* A reader in another connection has the file open (and has read it): the add is refused, and
+   * nothing changes. */
+  sqlite3 *reader = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, nd_index_vfs_name()), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(reader, "SELECT count(*) FROM articles", NULL, NULL, NULL), SQLITE_OK);
+  GError *error = NULL;
+  ck_assert(!nd_index_begin(ix, &error));
+  assert_error(error, ND_ERROR_INDEX_BUSY, "alone");
+  g_clear_error(&error);
+  g_autofree char *mode = raw_journal_mode(path);
+  ck_assert_str_eq(mode, "wal");
+  sqlite3_close(reader);
+  /* Alone, it adds; a rollback leaves the file as it was, and in WAL mode. */
+  begin_ok(ix);
+  add_ok(ix, d2);
+  nd_index_rollback(ix);
+  NdIndexStats after = stats_of(ix);
+  ck_assert(stats_equal(&before, &after));
+  g_free(mode);
+  mode = raw_journal_mode(path);
+  ck_assert_str_eq(mode, "wal");
+  begin_ok(ix);
+  add_ok(ix, d2);
+  commit_ok(ix);
+  g_free(mode);
+  mode = raw_journal_mode(path);
+  ck_assert_str_eq(mode, "wal");
+  ck_assert_uint_eq(stats_of(ix).articles, 3);
+  nd_index_close(ix);
+  ix = open_ok(path, FALSE);
+  gsize len = 0;
+  g_autofree char *got = nd_index_get_text(ix, "x2", &len, &error);
+  ck_assert_ptr_nonnull(got);
+  ck_assert_str_eq(got, t2);
+  nd_index_close(ix);
+  g_free(texts[0]);
+  g_free(texts[1]);
+}
+END_TEST
+
+/* A process killed in an exclusive transaction, after some of its pages reached the file, leaves a
+ * rollback journal. The next process to open the index rolls it back, reading or writing: the
+ * index is as before, every page checked (the journal's page images carry checksums SQLite left
+ * stale in its cache; written back, they must get their checksums again), and a writer puts the
+ * file back in WAL mode. The killed transaction is made with the sqlite3 API, as the library's
+ * exclusive add would be, with a page cache small enough that pages are written before the end. */
+START_TEST(test_killed_exclusive_writer)
+{
+  g_autofree char *dir = test_dir("killed_exclusive");
+  g_autofree char *path = NULL;
+  NdIndex *ix = create_default(dir, "ix.db", &path);
+  char *texts[3] = { gen_article(150, 300), gen_article(151, 300), gen_article(152, 300) };
+  const char *ids[] = { "e0", "e1", "e2" };
+  add_texts(ix, ids, texts, 3);
+  NdIndexStats before = stats_of(ix);
+  nd_index_close(ix);
+  g_autofree char *journal = g_strconcat(path, "-journal", NULL);
+  for (int writable = 0; writable <= 1; writable++) {
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+      sqlite3 *db = NULL;
+      if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nd_index_vfs_name()) != SQLITE_OK ||
+          sqlite3_exec(db, "PRAGMA journal_mode=delete; PRAGMA cache_size=2; BEGIN EXCLUSIVE; "
+                           "CREATE TABLE spill(x); "
+                           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+                           "INSERT INTO spill SELECT randomblob(20000) FROM n; "
+                           "UPDATE meta SET value = 'x' WHERE key = 'created';",
+                       NULL, NULL, NULL) != SQLITE_OK)
+        _exit(2);
+      raise(SIGKILL);
+      _exit(3);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child status %d", status);
+    ck_assert_msg(g_file_test(journal, G_FILE_TEST_EXISTS), "no journal left");
+    ix = open_ok(path, writable); /* a table `spill` would make it refuse the schema */
+    ck_assert(!g_file_test(journal, G_FILE_TEST_EXISTS));
+    NdIndexStats after = stats_of(ix);
+    ck_assert(stats_equal(&before, &after));
+    guint64 found = 0;
+    GError *error = NULL;
+    ck_assert_msg(nd_index_check(ix, &found, &error), "check: %s", error ? error->message : "?");
+    ck_assert_uint_eq(found, 0);
+    nd_index_close(ix);
+    g_autofree char *mode = raw_journal_mode(path);
+    ck_assert_str_eq(mode, writable ? "wal" : "delete");
+  }
+  for (guint i = 0; i < 3; i++)
+    g_free(texts[i]);
+}
+END_TEST
+
 /* A process killed in the middle of an add leaves the index as it was. */
 START_TEST(test_killed_writer)
 {
@@ -2310,6 +2433,8 @@ index_suite(void)
   tcase_add_test(tc, test_null_close);
   tcase_add_test(tc, test_postings_read_ahead);
   tcase_add_test(tc, test_postings_read_ahead_stops);
+  tcase_add_test(tc, test_exclusive);
+  tcase_add_test(tc, test_killed_exclusive_writer);
   suite_add_tcase(s, tc);
   return s;
 }
