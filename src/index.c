@@ -974,11 +974,19 @@ gboolean
 nd_index_begin(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(!ix->in_transaction, FALSE);
-  if (ix->exclusive && !journal_mode(ix, "delete")) {
-    g_set_error(error, ND_ERROR, ND_ERROR_INDEX_BUSY, "%s: another process has the index open; an exclusive add "
-                "needs it alone (try again when it is done, or add without taking it alone)", ix->path);
-    journal_mode(ix, "wal");
-    return FALSE;
+  if (ix->exclusive) {
+    if (!journal_mode(ix, "delete")) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INDEX_BUSY, "%s: another process has the index open; an exclusive "
+                  "add needs it alone (try again when it is done, or add without taking it alone)", ix->path);
+      journal_mode(ix, "wal");
+      return FALSE;
+    }
+    /* The journal keeps each page as SQLite's cache holds it before its first change. A page the
+     * switch just wrote (the header) is held with its old checksum (pagecheck.c writes a page's
+     * checksum into a copy), so the cache is emptied: every page is read again, with the checksum
+     * it has in the file, and a journal played back by any program (the sqlite3 shell too, which
+     * knows no checksums) restores valid pages. */
+    sqlite3_db_release_memory(ix->db);
   }
   if (!exec(ix, ix->exclusive ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE", error)) {
     end_exclusive(ix);

@@ -152,15 +152,6 @@ checked_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int fl
     return rc; /* SQLite calls no method on a file whose pMethods is NULL */
   }
   file->pMethods = &checked_methods;
-  /* Whether the pages carry checksums is known from the start, not from SQLite's first read of the
-   * header: a hot rollback journal (a killed exclusive add) is played back before that read, and
-   * its page images may hold stale checksums (a page SQLite changed and wrote in an earlier
-   * transaction keeps its old reserved bytes in memory), which must be computed again as they are
-   * written back. Byte 20 never changes once the file exists; a new file is judged by its first
-   * header write. */
-  unsigned char head[100];
-  if (f->real->pMethods->xRead(f->real, head, sizeof head, 0) == SQLITE_OK)
-    f->checked = head[20] == RESERVED;
   return SQLITE_OK;
 }
 
