@@ -562,12 +562,14 @@ nd_index_open(const char *path, gboolean writable, GError **error)
   if (!writable && g_file_test(journal, G_FILE_TEST_EXISTS)) {
     /* A killed exclusive add (nd_index_set_exclusive) leaves a rollback journal that only a
      * connection that may write can roll back: one reads the file, which rolls it back, and
-     * closes. When another process holds the journal (an exclusive add under way), this waits its
-     * busy timeout and gives up; so does it when the file cannot be written, and the read-only
-     * open below then says so. */
+     * closes. When another process holds the journal (an exclusive add under way) this gives up at
+     * once, and the read-only open below waits for the add as any reader does; when the file cannot
+     * be written, that open says what to do. */
     NdIndex *recover = open_db(path, SQLITE_OPEN_READWRITE, NULL);
-    if (recover != NULL)
+    if (recover != NULL) {
+      sqlite3_busy_timeout(recover->db, 0);
       sqlite3_exec(recover->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    }
     nd_index_close(recover);
   }
   NdIndex *ix = open_db(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, error);
@@ -962,7 +964,7 @@ nd_index_set_exclusive(NdIndex *ix, gboolean exclusive)
 
 /* Back to the write-ahead log after an exclusive transaction. Best effort: when another process
  * opened the file meanwhile the switch waits for it (the busy timeout) and may fail; the file then
- * stays in rollback mode, which is just as safe, until the next writer opens it (open_writable). */
+ * stays in rollback mode, which is just as safe, until the next writer opens it (nd_index_open). */
 static void
 end_exclusive(NdIndex *ix)
 {

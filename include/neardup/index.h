@@ -150,7 +150,7 @@ void nd_index_set_busy_timeout(NdIndex *index, guint milliseconds);
  * A shared transaction writes through SQLite's write-ahead log: other processes go on reading the
  * index as it was before it, and every page is written twice (to the log, then into the file). An
  * exclusive one writes through a rollback journal: pages are written once, which makes a large add
- * about 1.4x faster (docs/archive.md), but no other process can read the index until it ends (they
+ * about 1.3x faster (docs/archive.md), but no other process can read the index until it ends (they
  * wait their busy timeout, then fail with ND_ERROR_INDEX_BUSY), and nd_index_begin fails with
  * ND_ERROR_INDEX_BUSY while another process has the index open. Crash safety is the same: killed
  * at any moment, the index is left as before the transaction (its journal is rolled back by the

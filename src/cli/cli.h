@@ -23,7 +23,7 @@ enum {
 #define CLI_EXCLUSIVE_HELP                                                                                \
   "the index alone for the add: other processes cannot read it until the add ends (they wait their "   \
   "--busy-timeout), and its pages are written once, not through the write-ahead log (a large add runs " \
-  "about 1.4x faster)"
+  "about 1.3x faster)"
 
 #define CLI_EXIT_CODES_HELP                                                                               \
   "Exit status:\n"                                                                                         \
