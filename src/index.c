@@ -91,6 +91,7 @@ struct NdIndex {
   NdIndexOptions options;
   double threshold;
   gboolean in_transaction;
+  gboolean exclusive;        /* nd_index_set_exclusive: the next transactions take the index alone */
   sqlite3_stmt *st[N_STATEMENTS];
   PostingTable *postings[2];
   NdIndexWarningFunc warning_func;
@@ -118,6 +119,10 @@ db_error(NdIndex *ix, int rc, const char *what, GError **error)
   else if (ix->db != NULL && sqlite3_extended_errcode(ix->db) == SQLITE_IOERR_DATA)
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: %s: the index is corrupt (a page failed its checksum)",
                 ix->path, what);
+  else if (ix->db != NULL && sqlite3_extended_errcode(ix->db) == SQLITE_READONLY_ROLLBACK)
+    g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: %s: an exclusive add was killed and left its journal (%s-journal), "
+                "which only a user who may write the index can roll back: any neardup command they run on it does",
+                ix->path, what, ix->path);
   else if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
     g_set_error(error, ND_ERROR, ND_ERROR_INDEX, "%s: not a neardup index, or corrupt (%s)", ix->path,
                 sqlite3_errstr(rc));
@@ -238,6 +243,19 @@ open_db(const char *path, int flags, GError **error)
              (flags & SQLITE_OPEN_READWRITE) ? WRITER_CACHE_KIB : READER_CACHE_KIB);
   sqlite3_exec(ix->db, pragma, NULL, NULL, NULL);
   return ix;
+}
+
+/* Sets the journal mode ("wal" or "delete"); FALSE when SQLite kept another one (leaving the
+ * write-ahead log needs the file alone: no other connection may have it open). */
+static gboolean
+journal_mode(NdIndex *ix, const char *mode)
+{
+  g_autofree char *sql = g_strdup_printf("PRAGMA journal_mode=%s", mode);
+  sqlite3_stmt *st = NULL;
+  gboolean ok = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+                g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), mode) == 0;
+  sqlite3_finalize(st);
+  return ok;
 }
 
 /* The tables and indexes of an index, exactly as created: check_schema compares every file against
@@ -540,6 +558,20 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     g_set_error(error, ND_ERROR, e == ENOENT ? ND_ERROR_NOT_FOUND : ND_ERROR_IO, "%s: %s", path, g_strerror(e));
     return NULL;
   }
+  g_autofree char *journal = g_strconcat(path, "-journal", NULL);
+  if (!writable && g_file_test(journal, G_FILE_TEST_EXISTS)) {
+    /* A killed exclusive add (nd_index_set_exclusive) leaves a rollback journal that only a
+     * connection that may write can roll back: one reads the file, which rolls it back, and
+     * closes. When another process holds the journal (an exclusive add under way) this gives up at
+     * once, and the read-only open below waits for the add as any reader does; when the file cannot
+     * be written, that open says what to do. */
+    NdIndex *recover = open_db(path, SQLITE_OPEN_READWRITE, NULL);
+    if (recover != NULL) {
+      sqlite3_busy_timeout(recover->db, 0);
+      sqlite3_exec(recover->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    }
+    nd_index_close(recover);
+  }
   NdIndex *ix = open_db(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, error);
   if (ix == NULL)
     return NULL;
@@ -578,6 +610,12 @@ nd_index_open(const char *path, gboolean writable, GError **error)
     nd_index_close(ix);
     return NULL;
   }
+  /* A writer puts the file back in WAL mode, where an exclusive add that was killed (or could not
+   * switch back) left it in rollback mode: readers may then read during the next adds. The file's
+   * first read above has already rolled such an add's journal back. Best effort: readers in other
+   * processes can make the switch wait and fail, and rollback mode is as safe meanwhile. */
+  if (writable)
+    journal_mode(ix, "wal");
   return ix;
 }
 
@@ -917,16 +955,50 @@ scalar(NdIndex *ix, const char *sql, guint64 *out, GError **error)
   return rc == SQLITE_ROW || db_error(ix, rc, sql, error);
 }
 
+void
+nd_index_set_exclusive(NdIndex *ix, gboolean exclusive)
+{
+  g_return_if_fail(ix != NULL && !ix->in_transaction);
+  ix->exclusive = exclusive;
+}
+
+/* Back to the write-ahead log after an exclusive transaction. Best effort: when another process
+ * opened the file meanwhile the switch waits for it (the busy timeout) and may fail; the file then
+ * stays in rollback mode, which is just as safe, until the next writer opens it (nd_index_open). */
+static void
+end_exclusive(NdIndex *ix)
+{
+  if (ix->exclusive)
+    journal_mode(ix, "wal");
+}
+
 gboolean
 nd_index_begin(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(!ix->in_transaction, FALSE);
-  if (!exec(ix, "BEGIN IMMEDIATE", error))
+  if (ix->exclusive) {
+    if (!journal_mode(ix, "delete")) {
+      g_set_error(error, ND_ERROR, ND_ERROR_INDEX_BUSY, "%s: another process has the index open; an exclusive "
+                  "add needs it alone (try again when it is done, or add without taking it alone)", ix->path);
+      journal_mode(ix, "wal");
+      return FALSE;
+    }
+    /* The journal keeps each page as SQLite's cache holds it before its first change. A page the
+     * switch just wrote (the header) is held with its old checksum (pagecheck.c writes a page's
+     * checksum into a copy), so the cache is emptied: every page is read again, with the checksum
+     * it has in the file, and a journal played back by any program (the sqlite3 shell too, which
+     * knows no checksums) restores valid pages. */
+    sqlite3_db_release_memory(ix->db);
+  }
+  if (!exec(ix, ix->exclusive ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE", error)) {
+    end_exclusive(ix);
     return FALSE;
+  }
   guint64 batch = 0, group = 0;
   if (!pages_check(ix, error) || !scalar(ix, "SELECT coalesce(max(batch), 0) FROM batches", &batch, error) ||
       !scalar(ix, "SELECT coalesce(max(grp), 0) FROM groups", &group, error)) {
     sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+    end_exclusive(ix);
     return FALSE;
   }
   ix->batch = (gint64)batch + 1;
@@ -1069,14 +1141,17 @@ nd_index_commit(NdIndex *ix, GError **error)
     return FALSE;
   }
   ix->in_transaction = FALSE;
+  end_exclusive(ix);
   return TRUE;
 }
 
 void
 nd_index_rollback(NdIndex *ix)
 {
-  if (ix->in_transaction)
+  if (ix->in_transaction) {
     sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+    end_exclusive(ix);
+  }
   ix->in_transaction = FALSE;
   for (int k = 0; k < 2; k++)
     if (ix->postings[k] != NULL)

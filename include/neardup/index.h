@@ -146,6 +146,18 @@ void nd_index_set_match_memory(NdIndex *index, gsize bytes);
 /* How long a writer waits for another writer before ND_ERROR_INDEX_BUSY (default 10 000 ms). */
 void nd_index_set_busy_timeout(NdIndex *index, guint milliseconds);
 
+/* Whether the next transactions take the index alone (default FALSE; not inside a transaction).
+ * A shared transaction writes through SQLite's write-ahead log: other processes go on reading the
+ * index as it was before it, and every page is written twice (to the log, then into the file). An
+ * exclusive one writes through a rollback journal: pages are written once, which makes a large add
+ * about 1.3x faster (docs/archive.md), but no other process can read the index until it ends (they
+ * wait their busy timeout, then fail with ND_ERROR_INDEX_BUSY), and nd_index_begin fails with
+ * ND_ERROR_INDEX_BUSY while another process has the index open. Crash safety is the same: killed
+ * at any moment, the index is left as before the transaction (its journal is rolled back by the
+ * next process that opens it, reading or writing). After the transaction the file is back in WAL
+ * mode (or, if another process opened it meanwhile, when a writer next opens it). */
+void nd_index_set_exclusive(NdIndex *index, gboolean exclusive);
+
 /* Starts an add transaction (waiting for another writer up to the busy timeout); checks the whole
  * file first (every page's checksum; nd_index_check also checks the B-trees). */
 gboolean nd_index_begin(NdIndex *index, GError **error);

@@ -175,6 +175,7 @@ cmd_dedup(int argc, char **argv)
   char *copy_to = NULL, *copy_format = NULL;
   gboolean add = FALSE, link_it = FALSE, show_stats = FALSE;
   gint busy_ms = 10000;
+  gboolean exclusive = FALSE;
   cli.score = 0; /* the containment rule: a rewrite is not a duplicate */
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
   g_autofree char *description = fields_help(dedup_description, manifest_fields, G_N_ELEMENTS(manifest_fields),
@@ -192,6 +193,7 @@ cmd_dedup(int argc, char **argv)
     { "link", 0, 0, G_OPTION_ARG_NONE, &link_it, "With --copy-to: hard-link instead of copying where possible", NULL },
     { "add", 0, 0, G_OPTION_ARG_NONE, &add, "Archive the batch in the --index", NULL },
     { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "With --add: milliseconds to wait for another writer (default: 10000)", "MS" },
+    { "exclusive", 0, 0, G_OPTION_ARG_NONE, &exclusive, "With --add: take " CLI_EXCLUSIVE_HELP, NULL },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -255,6 +257,7 @@ cmd_dedup(int argc, char **argv)
     output_protect_index(index_path);
     cli_index_watch(ix, &index_problems);
     nd_index_set_busy_timeout(ix, (guint)MAX(busy_ms, 0));
+    nd_index_set_exclusive(ix, exclusive);
   }
   {
     NdSignParams fixed;

@@ -45,7 +45,8 @@ static const char index_description[] =
   "\n"
   "The index is an SQLite database (open it with sqlite3; its schema is in include/neardup/index.h;\n"
   "a text reads as CAST(sqlar_uncompress(text, bytes) AS TEXT)). Several readers can use it while\n"
-  "one process adds; a second writer waits up to --busy-timeout and then fails.\n"
+  "one process adds; a second writer waits up to --busy-timeout and then fails. An add with\n"
+  "--exclusive takes the index alone: readers wait for it instead.\n"
   "\n" CLI_EXIT_CODES_HELP;
 
 static int
@@ -186,13 +187,14 @@ index_add(int argc, char **argv)
   FindCli cli;
   find_cli_init(&cli);
   gint busy_ms = 10000;
-  gboolean show_stats = FALSE;
+  gboolean show_stats = FALSE, exclusive = FALSE;
   g_autofree char *date_field = NULL, *date_missing = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new("DB PATH... - add articles to an index");
   g_option_context_set_description(ctx, index_description);
   find_cli_add_options(&cli, ctx, OPT_INPUTS);
   GOptionEntry extra[] = {
     { "busy-timeout", 0, 0, G_OPTION_ARG_INT, &busy_ms, "Milliseconds to wait for another writer (default: 10000)", "MS" },
+    { "exclusive", 0, 0, G_OPTION_ARG_NONE, &exclusive, "Take " CLI_EXCLUSIVE_HELP, NULL },
     { "date-field", 0, 0, G_OPTION_ARG_STRING, &date_field, "Metadata field with the publication date (default: date)", "NAME" },
     { "date-missing", 0, 0, G_OPTION_ARG_STRING, &date_missing, "mtime: a file without a date gets its modification time", "mtime" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &show_stats, "Print the time of each phase on stderr", NULL },
@@ -223,6 +225,7 @@ index_add(int argc, char **argv)
     return EXIT_FATAL;
   }
   nd_index_set_busy_timeout(ix, (guint)MAX(busy_ms, 0));
+  nd_index_set_exclusive(ix, exclusive);
   if (!find_cli_finish_options_for(&cli, "index add", nd_index_sign_params(ix))) {
     find_cli_clear(&cli);
     return EXIT_USAGE;

@@ -1207,8 +1207,11 @@ dedup_archive)
   # Without --rekeep (never), an earlier member does not replace the kept article.
   edit other.txt 30 4 >other-earlier.txt
   rec other-earlier other-earlier.txt "1 January 2026" >b4.jsonl
-  expect_code 0 "$NEARDUP" dedup --jsonl b4.jsonl --index ar.db --add -o m4.jsonl
+  # (--exclusive: the same add through a rollback journal; the archive is back in WAL mode after it.)
+  expect_code 0 "$NEARDUP" dedup --jsonl b4.jsonl --index ar.db --add --exclusive -o m4.jsonl
   grep -q '"id":"other-earlier","group":2,"status":"dropped","duplicate_of":"other-early"' m4.jsonl || fail "rekeep never"
+  [[ ! -e ar.db-journal && $("$INDEX_SQL" ar.db "PRAGMA journal_mode") == wal ]] || fail "an exclusive add left the archive out of WAL mode"
+  expect_code 0 "$NEARDUP" index check ar.db
   # Copies as JSON Lines keep the metadata; names are the ids percent-encoded.
   { rec "news/a" late.txt "2026-02-01" ',"url":"https://example.org/a?b=c"'
     rec "news_a" other.txt "2026-02-02"; } >b5.jsonl

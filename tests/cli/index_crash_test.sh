@@ -15,7 +15,9 @@
 #    written by another process, or waits and succeeds. Nothing may be corrupted.
 #
 # NEARDUP_CRASH_SEED=N repeats a run's random delays (the seed is printed); NEARDUP_CRASH_ROUNDS=N
-# kills N times (default 12).
+# kills N times (default 12). NEARDUP_CRASH_EXCLUSIVE=1 kills `index add --exclusive` instead (a
+# rollback journal, no WAL: every round waits a spread delay; the first command to open the index
+# after a kill, a reader, rolls the journal back), and skips part 2.
 set -u
 NEARDUP=$1
 GEN=$2
@@ -28,7 +30,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "FAIL [cli_index_kill9]: $*" >&2; exit 1; }
+fail() { echo "FAIL [${TEST_NAME:-cli_index_kill9}]: $*" >&2; exit 1; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 SEED=${NEARDUP_CRASH_SEED:-$(( $$ ^ $(date +%s) ))}
@@ -50,7 +52,10 @@ QIDS=$(sed -E 's/^\{"id":"([^"]*)".*/\1/' "$WORK/q.jsonl")
 cp "$DB" "$WORK/pristine.db"
 BANDS=$("$NEARDUP" index stats "$DB" --format json | sed -E 's/.*"bands":([0-9]+).*/\1/')
 
-restore() { rm -f "$DB" "$DB-wal" "$DB-shm"; cp "$WORK/pristine.db" "$DB"; }
+restore() { rm -f "$DB" "$DB-wal" "$DB-shm" "$DB-journal"; cp "$WORK/pristine.db" "$DB"; }
+EXCLUSIVE=${NEARDUP_CRASH_EXCLUSIVE:-0}
+ADD_FLAGS=()
+((EXCLUSIVE)) && ADD_FLAGS=(--exclusive) TEST_NAME=cli_index_kill9_exclusive
 
 # A field of `index stats --format json`.
 stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/" <<<"$2"; }
@@ -112,13 +117,14 @@ check_index() { # WHAT
 # NEARDUP_CRASH_ROUNDS=N runs N rounds instead of 12 (two thirds spread, one third aimed).
 ROUNDS=${NEARDUP_CRASH_ROUNDS:-12}
 AIMED=$((ROUNDS / 3)) SPREAD=$((ROUNDS - ROUNDS / 3))
+((EXCLUSIVE)) && AIMED=0 SPREAD=$ROUNDS
 mid=0 mid_commit=0 after=0 killed_after_commit=0
 wal_state() { stat -c '%s %y' "$DB-wal" 2>/dev/null; }
 # True once the add has written to the WAL: it is not empty and differs from before the add.
 wal_written() { local w; w=$(wal_state); [[ -n $w && ${w%% *} != 0 && $w != "$wal0" ]]; }
 for ((i = 1; i <= ROUNDS; i++)); do
   wal0=$(wal_state)
-  "$NEARDUP" index add "$DB" --jsonl "$WORK/second.jsonl" 2>"$WORK/add.err" &
+  "$NEARDUP" index add "$DB" --jsonl "$WORK/second.jsonl" "${ADD_FLAGS[@]}" 2>"$WORK/add.err" &
   pid=$!
   PIDS=("$pid")
   t0=$(now_ms)
@@ -139,8 +145,9 @@ for ((i = 1; i <= ROUNDS; i++)); do
   wait "$pid" 2>/dev/null
   rc=$?
   PIDS=()
-  wal=0
+  wal=0 journal=0
   [[ -e $DB-wal ]] && wal=$(stat -c %s "$DB-wal")
+  [[ -e $DB-journal ]] && journal=$(stat -c %s "$DB-journal")
   check_index "round $i (kill $how, exit $rc)"
   if ((LAST_N == FIRST)); then
     ((rc == 137)) || fail "round $i: the add exited with $rc but added nothing: $(cat "$WORK/add.err")"
@@ -150,6 +157,7 @@ for ((i = 1; i <= ROUNDS; i++)); do
     else
       mid=$((mid + 1))
       state="killed mid-add, before its commit"
+      ((journal > 0)) && state="$state ($journal bytes of rollback journal left)"
     fi
   else
     after=$((after + 1))
@@ -167,9 +175,15 @@ done
 echo "kill -9 rounds: $((mid + mid_commit)) mid-add ($mid before the commit, $mid_commit during it), $after after completion ($killed_after_commit of them killed after the commit, during the checkpoint or exit)"
 ((mid + mid_commit >= 1)) || fail "no kill landed during the add"
 # The index takes a complete add after all those kills.
-"$NEARDUP" index add "$DB" --jsonl "$WORK/second.jsonl" 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "add after the kills"; }
+"$NEARDUP" index add "$DB" --jsonl "$WORK/second.jsonl" "${ADD_FLAGS[@]}" 2>"$WORK/err" || { cat "$WORK/err" >&2; fail "add after the kills"; }
 check_index "after the kill rounds"
 ((LAST_N == FULL)) || fail "the add after the kills did not add the batch"
+if ((EXCLUSIVE)); then
+  [[ ! -e $DB-journal ]] || fail "a rollback journal is left after a complete exclusive add"
+  [[ $("$SQL" "$DB" "PRAGMA journal_mode") == wal ]] || fail "the index is not back in WAL mode after an exclusive add"
+  echo "total $(($(now_ms) - START)) ms (part 2, readers and writers, runs without --exclusive)"
+  exit 0
+fi
 
 # 2. Readers and a second writer while a writer adds.
 restore
