@@ -977,10 +977,9 @@ nd_index_begin(NdIndex *ix, GError **error)
 {
   g_return_val_if_fail(!ix->in_transaction, FALSE);
   if (ix->exclusive) {
-    if (!journal_mode(ix, "delete")) {
+    if (!journal_mode(ix, "delete")) { /* SQLite kept the write-ahead log: nothing to undo */
       g_set_error(error, ND_ERROR, ND_ERROR_INDEX_BUSY, "%s: another process has the index open; an exclusive "
                   "add needs it alone (try again when it is done, or add without taking it alone)", ix->path);
-      journal_mode(ix, "wal");
       return FALSE;
     }
     /* The journal keeps each page as SQLite's cache holds it before its first change. A page the
