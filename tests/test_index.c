@@ -213,18 +213,43 @@ words_text(guint64 seed, guint n_words, guint begin, guint end)
   return words_text_edited(seed, n_words, begin, end, 0);
 }
 
-/* An integer from SQL run on the file through the sqlite3 API. */
-static gint64
-raw_int(const char *path, const char *sql)
+/* The first row of SQL run on the file through the sqlite3 API, read-only; finish with raw_done. */
+static sqlite3_stmt *
+raw_row(const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
   ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
   ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-  gint64 v = sqlite3_column_int64(st, 0);
+  return st;
+}
+
+static void
+raw_done(sqlite3_stmt *st)
+{
+  sqlite3 *db = sqlite3_db_handle(st);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+/* An integer from SQL run on the file through the sqlite3 API. */
+static gint64
+raw_int(const char *path, const char *sql)
+{
+  sqlite3_stmt *st = raw_row(path, sql);
+  gint64 v = sqlite3_column_int64(st, 0);
+  raw_done(st);
+  return v;
+}
+
+/* Text from SQL run on the file through the sqlite3 API (caller frees). */
+static char *
+raw_text(const char *path, const char *sql)
+{
+  sqlite3_stmt *st = raw_row(path, sql);
+  char *v = g_strdup((const char *)sqlite3_column_text(st, 0));
+  raw_done(st);
   return v;
 }
 
@@ -1418,21 +1443,6 @@ START_TEST(test_read_only_handle)
 }
 END_TEST
 
-/* The file's journal mode ("wal", "delete"), read outside the library. */
-static char *
-raw_journal_mode(const char *path)
-{
-  sqlite3 *db = NULL;
-  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nd_index_vfs_name()), SQLITE_OK);
-  sqlite3_stmt *st = NULL;
-  ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-  char *mode = g_strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return mode;
-}
-
 /* An exclusive transaction adds like a shared one, needs the file alone, and leaves it in WAL mode
  * (where readers may read during the next adds) after a commit or a rollback. */
 START_TEST(test_exclusive)
@@ -1456,7 +1466,7 @@ START_TEST(test_exclusive)
   ck_assert(!nd_index_begin(ix, &error));
   assert_error(error, ND_ERROR_INDEX_BUSY, "alone");
   g_clear_error(&error);
-  g_autofree char *mode = raw_journal_mode(path);
+  g_autofree char *mode = raw_text(path, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal");
   sqlite3_close(reader);
   /* Alone, it adds; a rollback leaves the file as it was, and in WAL mode. */
@@ -1466,13 +1476,13 @@ START_TEST(test_exclusive)
   NdIndexStats after = stats_of(ix);
   ck_assert(stats_equal(&before, &after));
   g_free(mode);
-  mode = raw_journal_mode(path);
+  mode = raw_text(path, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal");
   begin_ok(ix);
   add_ok(ix, d2);
   commit_ok(ix);
   g_free(mode);
-  mode = raw_journal_mode(path);
+  mode = raw_text(path, "PRAGMA journal_mode");
   ck_assert_str_eq(mode, "wal");
   ck_assert_uint_eq(stats_of(ix).articles, 3);
   nd_index_close(ix);
@@ -1556,7 +1566,7 @@ START_TEST(test_killed_exclusive_writer)
     ck_assert_msg(nd_index_check(ix, &found, &error), "check: %s", error ? error->message : "?");
     ck_assert_uint_eq(found, 0);
     nd_index_close(ix);
-    g_autofree char *mode = raw_journal_mode(path);
+    g_autofree char *mode = raw_text(path, "PRAGMA journal_mode");
     ck_assert_str_eq(mode, round == 2 ? "wal" : "delete");
   }
   for (guint i = 0; i < 3; i++)

@@ -173,9 +173,8 @@ cmd_dedup(int argc, char **argv)
   cli.default_format = "json";
   char *index_path = NULL, *keep_name = NULL, *rekeep_name = NULL, *date_field = NULL, *date_missing = NULL;
   char *copy_to = NULL, *copy_format = NULL;
-  gboolean add = FALSE, link_it = FALSE, show_stats = FALSE;
+  gboolean add = FALSE, link_it = FALSE, show_stats = FALSE, exclusive = FALSE;
   gint busy_ms = 10000;
-  gboolean exclusive = FALSE;
   cli.score = 0; /* the containment rule: a rewrite is not a duplicate */
   g_autoptr(GOptionContext) ctx = g_option_context_new("PATH... - keep one article per group of near-duplicates");
   g_autofree char *description = fields_help(dedup_description, manifest_fields, G_N_ELEMENTS(manifest_fields),
